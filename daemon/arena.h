@@ -1,0 +1,21 @@
+/* A bump allocator: one parsed submission lives in one arena, freed at once. */
+#ifndef BUDGETD_ARENA_H
+#define BUDGETD_ARENA_H
+
+#include <stddef.h>
+
+struct arena_chunk;
+
+struct arena {
+	struct arena_chunk *head;
+	size_t bytes; /* total allocated, for memory accounting */
+};
+
+void arena_init(struct arena *arena);
+void arena_release(struct arena *arena);
+/* Zeroed, max-aligned memory; NULL when out of memory. */
+void *arena_alloc(struct arena *arena, size_t size);
+void *arena_calloc(struct arena *arena, size_t count, size_t size);
+char *arena_strdup(struct arena *arena, const char *text);
+
+#endif

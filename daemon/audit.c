@@ -1,0 +1,149 @@
+#include "audit.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "money.h"
+
+void audit_init(struct bd_audit *audit, const struct config *policy)
+{
+	memset(audit, 0, sizeof *audit);
+	audit->policy = policy;
+}
+
+void audit_free(struct bd_audit *audit)
+{
+	for (size_t i = 0; i < audit->n; i++) {
+		struct audit_finding *f = &audit->items[i];
+		free(f->plugin);
+		free(f->rule);
+		free(f->path);
+		free(f->message);
+	}
+	free(audit->items);
+	memset(audit, 0, sizeof *audit);
+}
+
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s != NULL ? s : "");
+}
+
+int audit_add(struct bd_audit *audit, const struct bd_finding *finding)
+{
+	enum bd_severity sev = finding->severity;
+	if (audit->policy != NULL && finding->rule != NULL)
+		sev = config_severity(audit->policy, finding->rule, sev);
+	if (sev == BD_SEVERITY_OFF)
+		return 0;
+	if (audit->n == audit->cap) {
+		size_t cap = audit->cap ? audit->cap * 2 : 16;
+		void *grown = realloc(audit->items, cap * sizeof *audit->items);
+		if (grown == NULL) {
+			audit->out_of_memory = true;
+			return -ENOMEM;
+		}
+		audit->items = grown;
+		audit->cap = cap;
+	}
+	struct audit_finding *f = &audit->items[audit->n];
+	f->plugin = dup_or_empty(audit->plugin);
+	f->rule = dup_or_empty(finding->rule);
+	f->path = dup_or_empty(finding->path);
+	f->message = dup_or_empty(finding->message);
+	f->severity = sev;
+	f->expected = finding->expected;
+	f->actual = finding->actual;
+	if (!f->plugin || !f->rule || !f->path || !f->message) {
+		free(f->plugin), free(f->rule), free(f->path), free(f->message);
+		audit->out_of_memory = true;
+		return -ENOMEM;
+	}
+	audit->n++;
+	if (sev == BD_SEVERITY_ERROR)
+		audit->n_errors++;
+	else
+		audit->n_warnings++;
+	return 0;
+}
+
+static void add_amount(cJSON *obj, const char *key, struct bd_stated v,
+		       enum bd_unit unit)
+{
+	char text[MONEY_TEXT_MAX];
+	if (!v.present)
+		return;
+	if (money_format(v.fen, unit, text, sizeof text) >= 0)
+		cJSON_AddStringToObject(obj, key, text);
+}
+
+cJSON *audit_to_json(const struct bd_audit *audit, enum bd_unit unit)
+{
+	cJSON *array = cJSON_CreateArray();
+	for (size_t i = 0; array != NULL && i < audit->n; i++) {
+		const struct audit_finding *f = &audit->items[i];
+		cJSON *o = cJSON_CreateObject();
+		if (o == NULL)
+			break;
+		cJSON_AddStringToObject(o, "severity",
+					f->severity == BD_SEVERITY_ERROR
+						? "error"
+						: "warning");
+		cJSON_AddStringToObject(o, "rule", f->rule);
+		cJSON_AddStringToObject(o, "path", f->path);
+		cJSON_AddStringToObject(o, "message", f->message);
+		add_amount(o, "expected", f->expected, unit);
+		add_amount(o, "actual", f->actual, unit);
+		if (f->expected.present && f->actual.present) {
+			struct bd_stated diff = {f->actual.fen - f->expected.fen,
+						 true};
+			add_amount(o, "difference", diff, unit);
+		}
+		if (f->plugin[0])
+			cJSON_AddStringToObject(o, "plugin", f->plugin);
+		cJSON_AddItemToArray(array, o);
+	}
+	return array;
+}
+
+void apply_init(struct bd_apply *apply)
+{
+	memset(apply, 0, sizeof *apply);
+}
+
+void apply_free(struct bd_apply *apply)
+{
+	for (size_t i = 0; i < apply->n; i++) {
+		free((char *)apply->items[i].dimension);
+		free((char *)apply->items[i].key);
+	}
+	free(apply->items);
+	memset(apply, 0, sizeof *apply);
+}
+
+int apply_add(struct bd_apply *apply, const struct bd_total_change *change)
+{
+	if (apply->n == apply->cap) {
+		size_t cap = apply->cap ? apply->cap * 2 : 32;
+		void *grown = realloc(apply->items, cap * sizeof *apply->items);
+		if (grown == NULL) {
+			apply->out_of_memory = true;
+			return -ENOMEM;
+		}
+		apply->items = grown;
+		apply->cap = cap;
+	}
+	struct bd_total_change *c = &apply->items[apply->n];
+	*c = *change;
+	c->dimension = strdup(change->dimension ? change->dimension : "");
+	c->key = strdup(change->key ? change->key : "");
+	if (c->dimension == NULL || c->key == NULL) {
+		free((char *)c->dimension);
+		free((char *)c->key);
+		apply->out_of_memory = true;
+		return -ENOMEM;
+	}
+	apply->n++;
+	return 0;
+}

@@ -1,0 +1,68 @@
+/* The daemon's configuration: an INI file  plus flags. */
+#ifndef BUDGETD_CONFIG_H
+#define BUDGETD_CONFIG_H
+
+#include <budgetd/plugin.h>
+#include <stddef.h>
+
+#define CONFIG_DEFAULT_LISTEN "ipc:///run/budgetd/budgetd.sock"
+#define CONFIG_DEFAULT_PUBLISH "ipc:///run/budgetd/events.sock"
+#define CONFIG_DEFAULT_STATE_DIR "/var/lib/budgetd"
+#define CONFIG_DEFAULT_PLUGINS "arith,totals,publisher"
+#define CONFIG_MAX_LIST 32
+
+struct config_entry {
+	char *section;
+	char *key;
+	char *value;
+	int line;
+};
+
+struct config {
+	char *path; /* NULL: built-in defaults only */
+	struct config_entry *entries;
+	size_t n_entries;
+
+	/* [daemon] */
+	char *listen[CONFIG_MAX_LIST];
+	size_t n_listen;
+	char *publish;
+	char *state_dir;
+	char *plugin_dir; /* NULL: next to the executable, then the install dir */
+	char *plugins[CONFIG_MAX_LIST];
+	size_t n_plugins;
+	size_t max_message_size;
+	int request_contexts;
+	int commit_batch_max;
+	char *log_level;
+};
+
+/* Fills in the built-in defaults (no file). */
+int config_defaults(struct config *config);
+
+/*
+ * Reads a config file over the defaults.  On error returns -EINVAL (or
+ * -ENOENT) and writes "file:line: what" into err.
+ */
+int config_load(const char *path, struct config *config, char *err,
+		size_t err_size);
+
+void config_free(struct config *config);
+
+/* Replaces a string field (flags override the file). */
+int config_set_string(char **field, const char *value);
+/* Splits "a, b c" into a list; -E2BIG past CONFIG_MAX_LIST items. */
+int config_set_list(char **list, size_t *n, const char *value);
+
+/* The last value of section.key, or NULL. */
+const char *config_get(const struct config *config, const char *section,
+		       const char *key);
+
+/* The operator's severity for a rule ([severity] section: exact ids, or a
+ * prefix ending in '*'; the longest match wins), else `fallback`. */
+enum bd_severity config_severity(const struct config *config, const char *rule,
+				 enum bd_severity fallback);
+
+int config_parse_severity(const char *text, enum bd_severity *severity);
+
+#endif

@@ -1,0 +1,54 @@
+/* The daemon's state: everything here is owned by the loop thread. */
+#ifndef BUDGETD_DAEMON_H
+#define BUDGETD_DAEMON_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "config.h"
+#include "host.h"
+#include "registry.h"
+#include "rpc.h"
+#include "store.h"
+
+/* Flags given on the command line; they win over the file on every load. */
+struct daemon_flags {
+	const char *config_path;
+	const char *state_dir;
+	const char *plugin_dir;
+	const char *listen;
+	const char *publish;
+	const char *log_level;
+};
+
+struct daemon {
+	struct daemon_flags flags;
+	struct config *config;
+	char plugin_dir[4096];
+	struct event_base *base;
+	struct event *rpc_wake, *store_wake, *watchdog;
+	struct event *sigterm, *sigint, *sighup;
+	struct host host;
+	struct store store;
+	struct rpc rpc;
+	struct registry registry;
+	bool stopping;
+	size_t in_flight; /* submissions queued to the store */
+	time_t started;
+	uint64_t requests, submissions_accepted, submissions_rejected;
+};
+
+/* Reads the config file (if any) and applies the flags over it. */
+int daemon_config_load(const struct daemon_flags *flags, struct config **out,
+		       char *err, size_t err_size);
+/* Re-reads the config (SIGHUP, "reload"); keeps the old one on error. */
+int daemon_reload(struct daemon *d, char *err, size_t err_size);
+/* Rebuilds the registry and every plugin's state from the store. */
+int daemon_rebuild(struct daemon *d);
+
+/* request.c */
+void request_handle(struct daemon *d, struct rpc_request *req);
+void request_store_done(struct daemon *d, struct store_job *job);
+
+#endif

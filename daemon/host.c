@@ -1,0 +1,375 @@
+#include "host.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "money.h"
+
+/* ---- the function table handed to plugins ---------------------------------- */
+
+static void host_log(const struct bd_plugin_handle *self, enum bd_log_level level,
+		     const char *fmt, ...)
+{
+	char prefix[80];
+	va_list ap;
+	snprintf(prefix, sizeof prefix, "[%s] ", self ? self->name : "?");
+	va_start(ap, fmt);
+	log_vmsg(level, prefix, fmt, ap);
+	va_end(ap);
+}
+
+static const struct bd_config_key *find_key(const struct bd_plugin *desc,
+					    const char *key)
+{
+	for (const struct bd_config_key *k = desc->config; k && k->name; k++)
+		if (strcmp(k->name, key) == 0)
+			return k;
+	return NULL;
+}
+
+static const char *host_config_get(const struct bd_plugin_handle *self,
+				   const char *key)
+{
+	const char *v = config_get(self->host->config, self->section, key);
+	if (v != NULL)
+		return v;
+	const struct bd_config_key *k = find_key(self->desc, key);
+	return k ? k->default_value : NULL;
+}
+
+static int host_finding(struct bd_audit *audit, const struct bd_finding *f)
+{
+	return audit_add(audit, f);
+}
+
+static int host_format_amount(bd_fen fen, enum bd_unit unit, char *buf,
+			      size_t size)
+{
+	return money_format(fen, unit, buf, size);
+}
+
+static int host_report_change(struct bd_apply *apply,
+			      const struct bd_total_change *change)
+{
+	return apply_add(apply, change);
+}
+
+static int host_publish_cb(const struct bd_plugin_handle *self,
+			   const char *topic, const char *body, size_t len)
+{
+	struct host *h = self->host;
+	if (h->publish == NULL)
+		return 0;
+	return h->publish(h->publish_ctx, topic, body, len);
+}
+
+static const cJSON *host_query_request(const struct bd_query *q)
+{
+	return q->request;
+}
+
+static cJSON *host_query_reply(struct bd_query *q)
+{
+	return q->reply;
+}
+
+static int host_query_error(struct bd_query *q, const char *code,
+			    const char *fmt, ...)
+{
+	va_list ap;
+	q->failed = true;
+	snprintf(q->error_code, sizeof q->error_code, "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(q->error_message, sizeof q->error_message, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static const struct bd_revision *
+host_latest_revision(const struct bd_plugin_handle *self, int year,
+		     const char *department)
+{
+	struct host *h = self->host;
+	if (h->latest_revision == NULL)
+		return NULL;
+	return h->latest_revision(h->latest_ctx, year, department);
+}
+
+/* ---- loading ----------------------------------------------------------------- */
+
+int host_check_abi(const struct bd_plugin *desc, char *err, size_t err_size)
+{
+	if (desc->abi_major != BD_ABI_MAJOR) {
+		snprintf(err, err_size,
+			 "built for plugin ABI %u.%u; this daemon speaks %u.%u "
+			 "(major versions must match): rebuild the plugin",
+			 desc->abi_major, desc->abi_minor, BD_ABI_MAJOR,
+			 BD_ABI_MINOR);
+		return -EPROTO;
+	}
+	if (desc->abi_minor > BD_ABI_MINOR) {
+		snprintf(err, err_size,
+			 "built for plugin ABI %u.%u, newer than this daemon's "
+			 "%u.%u: upgrade budgetd",
+			 desc->abi_major, desc->abi_minor, BD_ABI_MAJOR,
+			 BD_ABI_MINOR);
+		return -EPROTO;
+	}
+	/* ABI 1.0 defines the whole struct as it is now. */
+	if (desc->struct_size < sizeof(struct bd_plugin)) {
+		snprintf(err, err_size,
+			 "descriptor is %u bytes, ABI %u.%u needs %zu: the "
+			 "plugin was built against a different header",
+			 desc->struct_size, desc->abi_major, desc->abi_minor,
+			 sizeof(struct bd_plugin));
+		return -EPROTO;
+	}
+	if (desc->name == NULL || desc->init == NULL) {
+		snprintf(err, err_size, "descriptor lacks a name or init");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Every key of [plugin.NAME] must be one the plugin declares. */
+static int check_plugin_config(const struct bd_plugin_handle *p,
+			       const struct config *config, char *err,
+			       size_t err_size)
+{
+	for (size_t i = 0; i < config->n_entries; i++) {
+		const struct config_entry *e = &config->entries[i];
+		if (strcmp(e->section, p->section) != 0)
+			continue;
+		if (find_key(p->desc, e->key) == NULL) {
+			snprintf(err, err_size,
+				 "%s:%d: plugin %s has no config key \"%s\"",
+				 config->path ? config->path : "config", e->line,
+				 p->name, e->key);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int load_one(struct host *h, struct bd_plugin_handle *p,
+		    const char *plugin_dir, const char *name, char *err,
+		    size_t err_size)
+{
+	char why[256];
+	p->host = h;
+	if (asprintf(&p->name, "%s", name) < 0 ||
+	    asprintf(&p->path, "%s/%s.so", plugin_dir, name) < 0 ||
+	    asprintf(&p->section, "plugin.%s", name) < 0)
+		return -ENOMEM;
+
+	p->dl = dlopen(p->path, RTLD_NOW | RTLD_LOCAL);
+	if (p->dl == NULL) {
+		snprintf(err, err_size, "plugin %s: cannot load %s: %s", name,
+			 p->path, dlerror());
+		return -ENOENT;
+	}
+	p->desc = dlsym(p->dl, BD_PLUGIN_SYMBOL);
+	if (p->desc == NULL) {
+		snprintf(err, err_size, "plugin %s: %s exports no \"%s\" symbol",
+			 name, p->path, BD_PLUGIN_SYMBOL);
+		return -EPROTO;
+	}
+	if (host_check_abi(p->desc, why, sizeof why) < 0) {
+		snprintf(err, err_size, "plugin %s refused: %s", name, why);
+		return -EPROTO;
+	}
+	if (strcmp(p->desc->name, name) != 0) {
+		snprintf(err, err_size,
+			 "plugin %s refused: %s calls itself \"%s\"", name,
+			 p->path, p->desc->name);
+		return -EPROTO;
+	}
+	int rc = check_plugin_config(p, h->config, err, err_size);
+	if (rc < 0)
+		return rc;
+	rc = p->desc->init(&h->table, p, &p->state);
+	if (rc < 0) {
+		snprintf(err, err_size, "plugin %s: init failed (%s)", name,
+			 strerror(-rc));
+		return rc;
+	}
+	p->initialised = true;
+	log_info("plugin %s %s loaded from %s", name,
+		 p->desc->version ? p->desc->version : "", p->path);
+	return 0;
+}
+
+int host_load(struct host *h, const struct config *config,
+	      const char *plugin_dir, char *err, size_t err_size)
+{
+	h->config = config;
+	h->table = (struct bd_host){
+		.abi_major = BD_ABI_MAJOR,
+		.abi_minor = BD_ABI_MINOR,
+		.struct_size = sizeof(struct bd_host),
+		.log = host_log,
+		.config_get = host_config_get,
+		.finding = host_finding,
+		.format_amount = host_format_amount,
+		.report_change = host_report_change,
+		.publish = host_publish_cb,
+		.query_request = host_query_request,
+		.query_reply = host_query_reply,
+		.query_error = host_query_error,
+		.latest_revision = host_latest_revision,
+	};
+	h->plugins = calloc(config->n_plugins ? config->n_plugins : 1,
+			    sizeof *h->plugins);
+	if (h->plugins == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < config->n_plugins; i++) {
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(config->plugins[i], config->plugins[j]) == 0) {
+				snprintf(err, err_size,
+					 "plugin %s is listed twice",
+					 config->plugins[i]);
+				host_unload(h);
+				return -EINVAL;
+			}
+		}
+		h->n_plugins = i + 1;
+		int rc = load_one(h, &h->plugins[i], plugin_dir,
+				  config->plugins[i], err, err_size);
+		if (rc < 0) {
+			host_unload(h);
+			return rc;
+		}
+	}
+	/* Sections for plugins that are not loaded are typos, not config. */
+	for (size_t i = 0; i < config->n_entries; i++) {
+		const char *section = config->entries[i].section;
+		if (strncmp(section, "plugin.", 7) != 0)
+			continue;
+		bool loaded = false;
+		for (size_t j = 0; j < h->n_plugins && !loaded; j++)
+			loaded = strcmp(h->plugins[j].section, section) == 0;
+		if (!loaded) {
+			snprintf(err, err_size,
+				 "%s:%d: section [%s] names a plugin that is "
+				 "not in the plugins list",
+				 config->path ? config->path : "config",
+				 config->entries[i].line, section);
+			host_unload(h);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+void host_unload(struct host *h)
+{
+	/* Reverse order: later plugins may depend on earlier ones' output. */
+	for (size_t i = h->n_plugins; i-- > 0;) {
+		struct bd_plugin_handle *p = &h->plugins[i];
+		if (p->initialised && p->desc->fini)
+			p->desc->fini(p->state);
+		if (p->dl)
+			dlclose(p->dl);
+		free(p->name);
+		free(p->path);
+		free(p->section);
+	}
+	free(h->plugins);
+	h->plugins = NULL;
+	h->n_plugins = 0;
+}
+
+int host_reconfigure(struct host *h, const struct config *config)
+{
+	char err[512];
+	for (size_t i = 0; i < h->n_plugins; i++) {
+		if (check_plugin_config(&h->plugins[i], config, err,
+					sizeof err) < 0) {
+			log_error("reload refused: %s", err);
+			return -EINVAL;
+		}
+	}
+	h->config = config;
+	int result = 0;
+	for (size_t i = 0; i < h->n_plugins; i++) {
+		struct bd_plugin_handle *p = &h->plugins[i];
+		if (p->desc->reconfigure && p->desc->reconfigure(p->state) < 0) {
+			log_error("plugin %s rejected the reloaded config",
+				  p->name);
+			result = -EINVAL;
+		}
+	}
+	return result;
+}
+
+/* ---- stages --------------------------------------------------------------------- */
+
+int host_validate(struct host *h, const struct bd_submission *submission,
+		  struct bd_audit *audit)
+{
+	for (size_t i = 0; i < h->n_plugins; i++) {
+		struct bd_plugin_handle *p = &h->plugins[i];
+		if (p->desc->validate == NULL)
+			continue;
+		audit->plugin = p->name;
+		int rc = p->desc->validate(p->state, submission, audit);
+		audit->plugin = NULL;
+		if (rc < 0) {
+			log_error("plugin %s: validate failed (%s)", p->name,
+				  strerror(-rc));
+			return rc;
+		}
+	}
+	return audit->out_of_memory ? -ENOMEM : 0;
+}
+
+int host_apply(struct host *h, const struct bd_revision *prev,
+	       const struct bd_revision *next, struct bd_apply *apply)
+{
+	int result = 0;
+	/* Every plugin sees every revision, even if an earlier one failed:
+	 * a plugin's state must not silently skip a committed revision. */
+	for (size_t i = 0; i < h->n_plugins; i++) {
+		struct bd_plugin_handle *p = &h->plugins[i];
+		if (p->desc->apply == NULL)
+			continue;
+		int rc = p->desc->apply(p->state, prev, next, apply);
+		if (rc < 0) {
+			log_error("plugin %s: apply of %s/%d revision %lld "
+				  "failed (%s)",
+				  p->name, next->submission->department.code,
+				  next->submission->year,
+				  (long long)next->number, strerror(-rc));
+			result = rc;
+		}
+	}
+	return result;
+}
+
+void host_publish(struct host *h, const struct bd_event *event)
+{
+	for (size_t i = 0; i < h->n_plugins; i++) {
+		struct bd_plugin_handle *p = &h->plugins[i];
+		if (p->desc->publish && p->desc->publish(p->state, event) < 0)
+			log_warning("plugin %s: publish of event %llu failed",
+				    p->name, (unsigned long long)event->seq);
+	}
+}
+
+int host_query(struct host *h, const char *op, struct bd_query *query)
+{
+	for (size_t i = 0; i < h->n_plugins; i++) {
+		struct bd_plugin_handle *p = &h->plugins[i];
+		if (p->desc->query == NULL || p->desc->query_ops == NULL)
+			continue;
+		for (const char *const *o = p->desc->query_ops; *o; o++)
+			if (strcmp(*o, op) == 0)
+				return p->desc->query(p->state, op, query);
+	}
+	return -ENOENT;
+}

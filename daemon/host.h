@@ -1,0 +1,69 @@
+/* The plugin host: loads plugins, checks their ABI, runs their stages. */
+#ifndef BUDGETD_HOST_H
+#define BUDGETD_HOST_H
+
+#include <budgetd/plugin.h>
+#include <cjson/cJSON.h>
+
+#include "audit.h"
+#include "config.h"
+
+struct bd_plugin_handle {
+	struct host *host;
+	const struct bd_plugin *desc;
+	void *dl;
+	void *state;
+	char *name;
+	char *path;
+	char *section; /* "plugin.NAME" */
+	bool initialised;
+};
+
+struct bd_query {
+	const cJSON *request;
+	cJSON *reply;
+	char error_code[48];
+	char error_message[512];
+	bool failed;
+};
+
+struct host {
+	struct bd_plugin_handle *plugins;
+	size_t n_plugins;
+	const struct config *config;
+	struct bd_host table;
+	/* Services of the daemon that plugins reach through the table. */
+	int (*publish)(void *ctx, const char *topic, const char *body,
+		       size_t len);
+	void *publish_ctx;
+	const struct bd_revision *(*latest_revision)(void *ctx, int year,
+						     const char *department);
+	void *latest_ctx;
+};
+
+/*
+ * Loads config->plugins in order from plugin_dir and initialises them.
+ * A plugin that is missing, refuses the ABI, has an unknown key in its
+ * config section or fails init aborts the whole load: the daemon does not
+ * start with a broken plugin list.  err says which and why.
+ */
+int host_load(struct host *host, const struct config *config,
+	      const char *plugin_dir, char *err, size_t err_size);
+void host_unload(struct host *host);
+
+/* Checks a plugin descriptor against this host's ABI; 0 or -EPROTO with
+ * the reason in err.  Exposed for the tests. */
+int host_check_abi(const struct bd_plugin *desc, char *err, size_t err_size);
+
+/* Switches to a new config (after a reload) and tells every plugin. */
+int host_reconfigure(struct host *host, const struct config *config);
+
+int host_validate(struct host *host, const struct bd_submission *submission,
+		  struct bd_audit *audit);
+int host_apply(struct host *host, const struct bd_revision *prev,
+	       const struct bd_revision *next, struct bd_apply *apply);
+void host_publish(struct host *host, const struct bd_event *event);
+/* -ENOENT when no plugin answers op. */
+int host_query(struct host *host, const char *op, struct bd_query *query);
+
+#endif

@@ -1,0 +1,468 @@
+/* budgetd: start-up, the event loop, signals, reload and shutdown. */
+#include <errno.h>
+#include <event2/thread.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "model.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: budgetd [OPTION]...\n"
+		"Collects, audits and aggregates department budgets "
+		"(budget-submission/1).\n"
+		"\n"
+		"  -c, --config FILE      read FILE (INI; see conf/budgetd.conf)\n"
+		"  -s, --state-dir DIR    keep the store in DIR (default %s)\n"
+		"  -l, --listen URL[,URL] serve requests on these nng URLs\n"
+		"                         (default %s)\n"
+		"  -p, --publish URL      publish notifications on URL\n"
+		"                         (default %s)\n"
+		"  -P, --plugin-dir DIR   load plugins from DIR\n"
+		"      --log-level LEVEL  error, warning, info or debug\n"
+		"      --check-config     load config and plugins, report, exit\n"
+		"  -h, --help             show this help and exit\n"
+		"  -V, --version          show the version and exit\n"
+		"\n"
+		"Flags override the config file.  With no config file the "
+		"built-in defaults load\nthe plugins %s from beside the "
+		"executable.\n"
+		"Signals: SIGTERM/SIGINT stop cleanly, SIGHUP reloads the "
+		"config.\n"
+		"Exit status: 0 clean stop, 1 failure to start.\n",
+		CONFIG_DEFAULT_STATE_DIR, CONFIG_DEFAULT_LISTEN,
+		CONFIG_DEFAULT_PUBLISH, CONFIG_DEFAULT_PLUGINS);
+}
+
+int daemon_config_load(const struct daemon_flags *flags, struct config **out,
+		       char *err, size_t err_size)
+{
+	struct config *c = calloc(1, sizeof *c);
+	int rc;
+	if (c == NULL || config_defaults(c) < 0) {
+		free(c);
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	if (flags->config_path != NULL &&
+	    (rc = config_load(flags->config_path, c, err, err_size)) < 0)
+		goto fail;
+	rc = 0;
+	if (flags->state_dir)
+		rc = config_set_string(&c->state_dir, flags->state_dir);
+	if (rc == 0 && flags->plugin_dir)
+		rc = config_set_string(&c->plugin_dir, flags->plugin_dir);
+	if (rc == 0 && flags->listen)
+		rc = config_set_list(c->listen, &c->n_listen, flags->listen);
+	if (rc == 0 && flags->publish)
+		rc = config_set_string(&c->publish, flags->publish);
+	if (rc == 0 && flags->log_level)
+		rc = config_set_string(&c->log_level, flags->log_level);
+	if (rc < 0) {
+		snprintf(err, err_size, "bad command-line value (%s)",
+			 strerror(-rc));
+		goto fail;
+	}
+	if (c->n_listen == 0) {
+		snprintf(err, err_size, "no listen URL configured");
+		rc = -EINVAL;
+		goto fail;
+	}
+	if (log_set_level_name(c->log_level) < 0) {
+		snprintf(err, err_size, "unknown log level \"%s\"", c->log_level);
+		rc = -EINVAL;
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	config_free(c);
+	free(c);
+	return rc;
+}
+
+/* Plugins: the flag or config, else beside the executable, else installed. */
+static void choose_plugin_dir(const struct config *c, char *dir, size_t size)
+{
+	char exe[PATH_MAX];
+	if (c->plugin_dir != NULL) {
+		snprintf(dir, size, "%s", c->plugin_dir);
+		return;
+	}
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			snprintf(dir, size, "%s/../lib/budgetd/plugins", exe);
+			if (access(dir, R_OK | X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(dir, size, "%s", BUDGETD_PLUGIN_INSTALL_DIR);
+}
+
+int daemon_reload(struct daemon *d, char *err, size_t err_size)
+{
+	struct config *fresh = NULL;
+	int rc = daemon_config_load(&d->flags, &fresh, err, err_size);
+	if (rc < 0) {
+		log_error("reload refused: %s", err);
+		return rc;
+	}
+	/* What needs sockets or shared objects reopened needs a restart. */
+	bool same_plugins = fresh->n_plugins == d->config->n_plugins;
+	for (size_t i = 0; same_plugins && i < fresh->n_plugins; i++)
+		same_plugins = strcmp(fresh->plugins[i], d->config->plugins[i]) == 0;
+	if (!same_plugins)
+		log_warning("reload: the plugin list changed; restart budgetd "
+			    "for that to take effect");
+	rc = host_reconfigure(&d->host, fresh);
+	if (rc < 0) {
+		snprintf(err, err_size,
+			 "a plugin refused the new configuration (see the log)");
+		host_reconfigure(&d->host, d->config);
+		config_free(fresh);
+		free(fresh);
+		return rc;
+	}
+	config_free(d->config);
+	free(d->config);
+	d->config = fresh;
+	log_info("configuration reloaded from %s",
+		 fresh->path ? fresh->path : "built-in defaults");
+	return 0;
+}
+
+/* ---- rebuild from the store ------------------------------------------------------ */
+
+static int rebuild_one(void *ctx, const struct store_revision_row *row)
+{
+	struct daemon *d = ctx;
+	struct registry_entry *entry = calloc(1, sizeof *entry), *replaced;
+	struct model_problems *problems = malloc(sizeof *problems);
+	struct bd_submission *sub = NULL;
+	int rc = -ENOMEM;
+
+	if (entry == NULL || problems == NULL)
+		goto fail;
+	arena_init(&entry->arena);
+	cJSON *doc = cJSON_ParseWithLength(row->body, row->body_len);
+	if (doc == NULL) {
+		log_error("store: revision %lld of %s/%d is not valid JSON",
+			  (long long)row->revision, row->department, row->year);
+		rc = -EIO;
+		goto fail;
+	}
+	rc = model_parse(doc, &entry->arena, &sub, problems);
+	cJSON_Delete(doc);
+	if (rc < 0) {
+		log_error("store: revision %lld of %s/%d no longer parses: %s: %s",
+			  (long long)row->revision, row->department, row->year,
+			  problems->n ? problems->items[0].path : "",
+			  problems->n ? problems->items[0].message : "");
+		goto fail;
+	}
+	entry->revision = (struct bd_revision){
+		.submission = sub,
+		.number = row->revision,
+		.document_id = row->document_id,
+		.seq = row->seq,
+	};
+	if ((rc = registry_replace(&d->registry, entry, &replaced)) < 0)
+		goto fail;
+	struct bd_apply apply;
+	apply_init(&apply);
+	rc = host_apply(&d->host, replaced ? &replaced->revision : NULL,
+			&entry->revision, &apply);
+	apply_free(&apply);
+	registry_entry_free(replaced);
+	free(problems);
+	return rc;
+fail:
+	free(problems);
+	registry_entry_free(entry);
+	return rc;
+}
+
+int daemon_rebuild(struct daemon *d)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = store_each_latest(&d->store, rebuild_one, d);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc < 0) {
+		log_error("rebuild from %s failed (%s)", d->store.path,
+			  strerror(-rc));
+		return rc;
+	}
+	log_info("rebuilt %zu department budgets from %s in %.1f ms",
+		 d->registry.n_entries, d->store.path,
+		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	return 0;
+}
+
+/* ---- the loop ---------------------------------------------------------------------- */
+
+static void wake_rpc(void *arg)
+{
+	struct daemon *d = arg;
+	event_active(d->rpc_wake, EV_READ, 0);
+}
+
+static void wake_store(void *arg)
+{
+	struct daemon *d = arg;
+	event_active(d->store_wake, EV_READ, 0);
+}
+
+static void maybe_finish(struct daemon *d)
+{
+	if (d->stopping && d->in_flight == 0)
+		event_base_loopbreak(d->base);
+}
+
+static void on_rpc(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)fd, (void)what;
+	struct rpc_request *req = rpc_take(&d->rpc);
+	while (req != NULL) {
+		struct rpc_request *next = req->next;
+		req->next = NULL;
+		request_handle(d, req);
+		req = next;
+	}
+}
+
+static void on_store(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)fd, (void)what;
+	struct store_job *job = store_take_done(&d->store);
+	while (job != NULL) {
+		struct store_job *next = job->next;
+		request_store_done(d, job);
+		job = next;
+	}
+	maybe_finish(d);
+}
+
+static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)what;
+	if (d->stopping)
+		return;
+	log_info("%s: finishing %zu queued submissions, then stopping",
+		 strsignal((int)sig), d->in_flight);
+	sd_notify(0, "STOPPING=1");
+	d->stopping = true;
+	maybe_finish(d);
+}
+
+static void on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	char err[1024];
+	(void)sig, (void)what;
+	sd_notify(0, "RELOADING=1");
+	daemon_reload(d, err, sizeof err);
+	sd_notify(0, "READY=1");
+}
+
+static void on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	/* The loop turning is what the watchdog is meant to prove. */
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static int start_watchdog(struct daemon *d)
+{
+	uint64_t usec = 0;
+	if (sd_watchdog_enabled(0, &usec) <= 0)
+		return 0;
+	struct timeval tv = {.tv_sec = (time_t)(usec / 2 / 1000000),
+			     .tv_usec = (suseconds_t)(usec / 2 % 1000000)};
+	d->watchdog = event_new(d->base, -1, EV_PERSIST, on_watchdog, d);
+	if (d->watchdog == NULL)
+		return -ENOMEM;
+	return event_add(d->watchdog, &tv);
+}
+
+static int parse_flags(int argc, char **argv, struct daemon_flags *flags,
+		       bool *check_only)
+{
+	enum { OPT_LOG_LEVEL = 256, OPT_CHECK_CONFIG };
+	static const struct option options[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"state-dir", required_argument, NULL, 's'},
+		{"listen", required_argument, NULL, 'l'},
+		{"publish", required_argument, NULL, 'p'},
+		{"plugin-dir", required_argument, NULL, 'P'},
+		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+		{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	int opt;
+	while ((opt = getopt_long(argc, argv, "c:s:l:p:P:hV", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c': flags->config_path = optarg; break;
+		case 's': flags->state_dir = optarg; break;
+		case 'l': flags->listen = optarg; break;
+		case 'p': flags->publish = optarg; break;
+		case 'P': flags->plugin_dir = optarg; break;
+		case OPT_LOG_LEVEL: flags->log_level = optarg; break;
+		case OPT_CHECK_CONFIG: *check_only = true; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("budgetd %s (plugin ABI %d.%d)\n", PROJECT_VERSION,
+				 BD_ABI_MAJOR, BD_ABI_MINOR);
+			exit(0);
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "budgetd: unexpected argument \"%s\"\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const struct bd_revision *latest_revision(void *ctx, int year,
+						 const char *department)
+{
+	struct daemon *d = ctx;
+	struct registry_entry *e = registry_find(&d->registry, year, department);
+	return e ? &e->revision : NULL;
+}
+
+static int publish(void *ctx, const char *topic, const char *body, size_t len)
+{
+	struct daemon *d = ctx;
+	return rpc_publish(&d->rpc, topic, body, len);
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d; /* static: signal-free, zeroed, one instance */
+	bool check_only = false;
+	char err[1024];
+	int status = 1;
+
+	log_init();
+	signal(SIGPIPE, SIG_IGN);
+	if (parse_flags(argc, argv, &d.flags, &check_only) < 0)
+		return 2;
+	if (daemon_config_load(&d.flags, &d.config, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	choose_plugin_dir(d.config, d.plugin_dir, sizeof d.plugin_dir);
+	d.host.latest_revision = latest_revision;
+	d.host.latest_ctx = &d;
+	d.host.publish = publish;
+	d.host.publish_ctx = &d;
+	if (host_load(&d.host, d.config, d.plugin_dir, err, sizeof err) < 0) {
+		log_error("%s", err);
+		log_error("not starting: fix the plugin list in %s",
+			  d.config->path ? d.config->path : "the built-in defaults");
+		goto out_config;
+	}
+	if (check_only) {
+		printf("configuration %s is valid; %zu plugins load from %s\n",
+		       d.config->path ? d.config->path : "(built-in defaults)",
+		       d.host.n_plugins, d.plugin_dir);
+		status = 0;
+		goto out_host;
+	}
+	if (registry_init(&d.registry) < 0)
+		goto out_host;
+	if (store_open(&d.store, d.config->state_dir, d.config->commit_batch_max,
+		       err, sizeof err) < 0) {
+		log_error("%s", err);
+		goto out_registry;
+	}
+	if (daemon_rebuild(&d) < 0)
+		goto out_store;
+
+	evthread_use_pthreads();
+	d.base = event_base_new();
+	if (d.base == NULL)
+		goto out_store;
+	d.rpc_wake = event_new(d.base, -1, 0, on_rpc, &d);
+	d.store_wake = event_new(d.base, -1, 0, on_store, &d);
+	d.sigterm = evsignal_new(d.base, SIGTERM, on_stop_signal, &d);
+	d.sigint = evsignal_new(d.base, SIGINT, on_stop_signal, &d);
+	d.sighup = evsignal_new(d.base, SIGHUP, on_sighup, &d);
+	if (!d.rpc_wake || !d.store_wake || !d.sigterm || !d.sigint || !d.sighup ||
+	    event_add(d.sigterm, NULL) || event_add(d.sigint, NULL) ||
+	    event_add(d.sighup, NULL) || start_watchdog(&d) < 0) {
+		log_error("cannot set up the event loop");
+		goto out_loop;
+	}
+	if (store_start(&d.store, wake_store, &d) < 0) {
+		log_error("cannot start the store thread");
+		goto out_loop;
+	}
+	if (rpc_open(&d.rpc, d.config->listen, d.config->n_listen,
+		     d.config->publish, d.config->max_message_size,
+		     (size_t)d.config->request_contexts, wake_rpc, &d, err,
+		     sizeof err) < 0) {
+		log_error("%s", err);
+		rpc_close(&d.rpc);
+		goto out_loop;
+	}
+	d.started = time(NULL);
+	for (size_t i = 0; i < d.config->n_listen; i++)
+		log_info("serving requests on %s", d.config->listen[i]);
+	log_info("publishing on %s; store %s; %zu departments",
+		 d.config->publish, d.store.path, d.registry.n_entries);
+	sd_notify(0, "READY=1");
+
+	event_base_dispatch(d.base);
+
+	/* Stopped with nothing in flight: every ack sent was durable. */
+	rpc_close(&d.rpc);
+	status = 0;
+	log_info("stopped cleanly");
+out_loop:
+	store_stop(&d.store);
+	if (d.watchdog)
+		event_free(d.watchdog);
+	if (d.rpc_wake)
+		event_free(d.rpc_wake);
+	if (d.store_wake)
+		event_free(d.store_wake);
+	if (d.sigterm)
+		event_free(d.sigterm);
+	if (d.sigint)
+		event_free(d.sigint);
+	if (d.sighup)
+		event_free(d.sighup);
+	event_base_free(d.base);
+out_store:
+	store_close(&d.store);
+out_registry:
+	registry_free(&d.registry);
+out_host:
+	host_unload(&d.host);
+out_config:
+	config_free(d.config);
+	free(d.config);
+	libevent_global_shutdown();
+	return status;
+}

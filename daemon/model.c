@@ -1,0 +1,842 @@
+#include "model.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "money.h"
+
+/* No object of the format has more members than this; a larger one is
+ * hostile or broken, and refusing it keeps the duplicate check linear. */
+#define MODEL_MAX_MEMBERS 64
+
+struct parser {
+	struct arena *arena;
+	struct model_problems *problems;
+	enum bd_unit unit;
+	bd_fen grand_sum; /* of every amount, to rule out overflow later */
+	bool sum_overflowed;
+	bool out_of_memory;
+	char path[160];
+	size_t path_len;
+};
+
+/* ---- paths and problems --------------------------------------------------- */
+
+static size_t path_push_key(struct parser *p, const char *key)
+{
+	size_t saved = p->path_len;
+	int n = snprintf(p->path + p->path_len, sizeof p->path - p->path_len,
+			 "%s%s", p->path_len ? "." : "", key);
+	if (n > 0)
+		p->path_len = strnlen(p->path, sizeof p->path - 1);
+	return saved;
+}
+
+static size_t path_push_index(struct parser *p, size_t index)
+{
+	size_t saved = p->path_len;
+	snprintf(p->path + p->path_len, sizeof p->path - p->path_len, "[%zu]",
+		 index);
+	p->path_len = strnlen(p->path, sizeof p->path - 1);
+	return saved;
+}
+
+static void path_pop(struct parser *p, size_t saved)
+{
+	p->path_len = saved;
+	p->path[saved] = '\0';
+}
+
+BD_PRINTF(3, 4)
+static void problem(struct parser *p, bool is_error, const char *fmt, ...)
+{
+	struct model_problems *ps = p->problems;
+	if (is_error)
+		ps->n_errors++;
+	if (ps->n >= MODEL_MAX_PROBLEMS) {
+		ps->n_dropped++;
+		return;
+	}
+	struct model_problem *pr = &ps->items[ps->n++];
+	pr->is_error = is_error;
+	snprintf(pr->path, sizeof pr->path, "%s", p->path_len ? p->path : "$");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(pr->message, sizeof pr->message, fmt, ap);
+	va_end(ap);
+}
+
+#define error(p, ...) problem((p), true, __VA_ARGS__)
+#define warning(p, ...) problem((p), false, __VA_ARGS__)
+
+static const char *type_name(const cJSON *item)
+{
+	if (item == NULL)
+		return "nothing";
+	if (cJSON_IsString(item))
+		return "a string";
+	if (cJSON_IsNumber(item))
+		return "a number";
+	if (cJSON_IsBool(item))
+		return "a boolean";
+	if (cJSON_IsNull(item))
+		return "null";
+	if (cJSON_IsArray(item))
+		return "an array";
+	if (cJSON_IsObject(item))
+		return "an object";
+	return "an invalid value";
+}
+
+/* ---- object shape ------------------------------------------------------------ */
+
+/*
+ * Checks an object's members against the keys the format defines: unknown
+ * keys are warnings (the format may grow), duplicates are errors (which of
+ * two values would count is anyone's guess).  Returns false when the value
+ * is not an object at all.
+ */
+static bool check_object(struct parser *p, const cJSON *object,
+			 const char *const *known, const char *what)
+{
+	if (!cJSON_IsObject(object)) {
+		error(p, "expected %s (an object), got %s", what,
+		      type_name(object));
+		return false;
+	}
+	int n = cJSON_GetArraySize(object);
+	if (n > MODEL_MAX_MEMBERS) {
+		error(p, "%s has %d members; at most %d are possible", what, n,
+		      MODEL_MAX_MEMBERS);
+		return false;
+	}
+	for (const cJSON *m = object->child; m != NULL; m = m->next) {
+		for (const cJSON *o = object->child; o != m; o = o->next) {
+			if (strcmp(o->string, m->string) == 0) {
+				size_t s = path_push_key(p, m->string);
+				error(p, "duplicate key \"%s\"", m->string);
+				path_pop(p, s);
+				break;
+			}
+		}
+		if (known == NULL)
+			continue;
+		bool found = false;
+		for (const char *const *k = known; *k != NULL && !found; k++)
+			found = strcmp(*k, m->string) == 0;
+		if (!found) {
+			size_t s = path_push_key(p, m->string);
+			warning(p, "unknown key \"%s\" in %s is ignored",
+				m->string, what);
+			path_pop(p, s);
+		}
+	}
+	return true;
+}
+
+/* ---- scalars ------------------------------------------------------------------- */
+
+static bool all_digits(const char *s, size_t min, size_t max)
+{
+	size_t n = strlen(s);
+	if (n < min || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* A string member; NULL (with an error when required) if absent or not a
+ * string.  The text is copied into the arena. */
+static const char *read_string(struct parser *p, const cJSON *object,
+			       const char *key, bool required)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
+	size_t s = path_push_key(p, key);
+	const char *out = NULL;
+
+	if (item == NULL || cJSON_IsNull(item)) {
+		if (required)
+			error(p, "required string \"%s\" is missing", key);
+	} else if (!cJSON_IsString(item)) {
+		error(p, "expected a string, got %s", type_name(item));
+	} else {
+		out = arena_strdup(p->arena, item->valuestring);
+		if (out == NULL)
+			p->out_of_memory = true;
+	}
+	path_pop(p, s);
+	return out;
+}
+
+/* A code of digits copied into a fixed buffer; false when absent/invalid. */
+static bool read_code(struct parser *p, const cJSON *object, const char *key,
+		      bool required, size_t min, size_t max, char *buf,
+		      size_t size, const char *what)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
+	size_t s = path_push_key(p, key);
+	bool ok = false;
+
+	buf[0] = '\0';
+	if (item == NULL || cJSON_IsNull(item)) {
+		if (required)
+			error(p, "required %s is missing", what);
+	} else if (!cJSON_IsString(item)) {
+		error(p, "%s must be a string of digits, got %s", what,
+		      type_name(item));
+	} else if (!all_digits(item->valuestring, min, max) ||
+		   strlen(item->valuestring) >= size) {
+		if (min == max)
+			error(p, "%s must be %zu digits, got \"%.40s\"", what,
+			      min, item->valuestring);
+		else
+			error(p, "%s must be %zu to %zu digits, got \"%.40s\"",
+			      what, min, max, item->valuestring);
+	} else {
+		memcpy(buf, item->valuestring, strlen(item->valuestring) + 1);
+		ok = true;
+	}
+	path_pop(p, s);
+	return ok;
+}
+
+/*
+ * An amount at the current path.  Missing, null and "" are a blank cell:
+ * not present, zero.  Everything else must be an exact non-negative amount
+ * in the document's unit.
+ */
+static void read_amount_item(struct parser *p, const cJSON *item,
+			     struct bd_stated *out)
+{
+	const char *why = NULL;
+	bd_fen fen = 0;
+	int rc;
+
+	out->fen = 0;
+	out->present = false;
+	if (item == NULL || cJSON_IsNull(item) ||
+	    (cJSON_IsString(item) && item->valuestring[0] == '\0'))
+		return;
+	if (cJSON_IsString(item)) {
+		rc = money_parse(item->valuestring, p->unit, &fen, &why);
+		if (rc < 0) {
+			error(p, "invalid amount \"%.40s\": %s", item->valuestring,
+			      why);
+			return;
+		}
+	} else if (cJSON_IsNumber(item)) {
+		rc = money_from_double(item->valuedouble, p->unit, &fen, &why);
+		if (rc < 0) {
+			error(p, "invalid amount %.17g: %s", item->valuedouble,
+			      why);
+			return;
+		}
+	} else {
+		error(p,
+		      "expected an amount (a decimal string such as \"232.31\" "
+		      "or a number), got %s",
+		      type_name(item));
+		return;
+	}
+	if (fen < 0) {
+		error(p, "budget amounts must not be negative, got %s",
+		      cJSON_IsString(item) ? item->valuestring : "a negative number");
+		return;
+	}
+	if (!bd_fen_add(&p->grand_sum, fen))
+		p->sum_overflowed = true;
+	out->fen = fen;
+	out->present = true;
+}
+
+static void read_amount(struct parser *p, const cJSON *object, const char *key,
+			struct bd_stated *out)
+{
+	size_t s = path_push_key(p, key);
+	read_amount_item(p, cJSON_GetObjectItemCaseSensitive(object, key), out);
+	path_pop(p, s);
+}
+
+static const cJSON *member_array(struct parser *p, const cJSON *object,
+				 const char *key, bool required)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
+	if (item == NULL || cJSON_IsNull(item)) {
+		if (required) {
+			size_t s = path_push_key(p, key);
+			error(p, "required array \"%s\" is missing", key);
+			path_pop(p, s);
+		}
+		return NULL;
+	}
+	if (!cJSON_IsArray(item)) {
+		size_t s = path_push_key(p, key);
+		error(p, "expected an array, got %s", type_name(item));
+		path_pop(p, s);
+		return NULL;
+	}
+	return item;
+}
+
+int model_source_from_key(const char *key, enum bd_source *source)
+{
+	for (int i = 0; i < BD_SOURCE_COUNT; i++) {
+		if (strcmp(bd_source_key((enum bd_source)i), key) == 0) {
+			*source = (enum bd_source)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static const char *source_list(void)
+{
+	return "general_budget, fund_budget, state_capital, special_account, "
+	       "business, operating, superior_subsidy, affiliated, other, "
+	       "carryover";
+}
+
+/* ---- sections ---------------------------------------------------------------------- */
+
+static void parse_department(struct parser *p, const cJSON *doc,
+			     struct bd_submission *sub)
+{
+	static const char *const known[] = {"code", "name", "parent", NULL};
+	const cJSON *dept = cJSON_GetObjectItemCaseSensitive(doc, "department");
+	size_t s = path_push_key(p, "department");
+
+	if (dept == NULL) {
+		error(p, "required object \"department\" is missing");
+	} else if (check_object(p, dept, known, "department")) {
+		read_code(p, dept, "code", true, 3, 12, sub->department.code,
+			  sizeof sub->department.code,
+			  "department code (预算单位编码)");
+		sub->department.name = read_string(p, dept, "name", true);
+		read_code(p, dept, "parent", false, 3, 12,
+			  sub->department.parent, sizeof sub->department.parent,
+			  "parent department code (主管部门编码)");
+	}
+	path_pop(p, s);
+}
+
+static void parse_income(struct parser *p, const cJSON *doc,
+			 struct bd_submission *sub)
+{
+	const cJSON *income = cJSON_GetObjectItemCaseSensitive(doc, "income");
+	size_t s = path_push_key(p, "income");
+
+	if (income == NULL) {
+		error(p, "required object \"income\" is missing");
+	} else if (check_object(p, income, NULL, "income")) {
+		for (const cJSON *m = income->child; m != NULL; m = m->next) {
+			enum bd_source src;
+			size_t s2 = path_push_key(p, m->string);
+			if (model_source_from_key(m->string, &src) < 0)
+				error(p, "unknown source \"%.40s\"; expected one of %s",
+				      m->string, source_list());
+			else
+				read_amount_item(p, m, &sub->income[src]);
+			path_pop(p, s2);
+		}
+	}
+	path_pop(p, s);
+}
+
+/* Reads "basic" or "project": parts, or a lone subtotal, or both. */
+static void parse_split(struct parser *p, const cJSON *line, const char *key,
+			const char *const *part_keys, const enum bd_column *cols,
+			size_t n_parts, enum bd_column unsplit, bool *split,
+			struct bd_stated *stated_total, struct bd_line *out)
+{
+	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(line, key);
+	size_t s = path_push_key(p, key);
+	const char *known[6] = {0};
+
+	for (size_t i = 0; i < n_parts; i++)
+		known[i] = part_keys[i];
+	known[n_parts] = "total";
+	if (obj == NULL || cJSON_IsNull(obj)) {
+		path_pop(p, s);
+		return;
+	}
+	if (check_object(p, obj, known, key)) {
+		bool any_part = false;
+		for (size_t i = 0; i < n_parts; i++) {
+			struct bd_stated v;
+			read_amount(p, obj, part_keys[i], &v);
+			out->column[cols[i]] = v.fen;
+			any_part |= v.present;
+		}
+		struct bd_stated total;
+		read_amount(p, obj, "total", &total);
+		if (any_part) {
+			*split = true;
+			*stated_total = total;
+		} else {
+			out->column[unsplit] = total.fen;
+		}
+	}
+	path_pop(p, s);
+}
+
+static void parse_line(struct parser *p, const cJSON *item, struct bd_line *line)
+{
+	static const char *const known[] = {"function", "name",  "source",
+					    "basic",    "project", "total",
+					    NULL};
+	static const char *const basic_keys[] = {"wages", "family", "goods",
+						 "capital"};
+	static const enum bd_column basic_cols[] = {BD_COL_WAGES, BD_COL_FAMILY,
+						    BD_COL_GOODS,
+						    BD_COL_CAPITAL};
+	static const char *const project_keys[] = {"operating", "targeted"};
+	static const enum bd_column project_cols[] = {BD_COL_OPERATING,
+						      BD_COL_TARGETED};
+
+	if (!check_object(p, item, known, "an expenditure line"))
+		return;
+	read_code(p, item, "function", true, 7, 7, line->function,
+		  sizeof line->function, "function code (支出功能分类科目编码)");
+	line->name = read_string(p, item, "name", false);
+	line->source = BD_SOURCE_GENERAL_BUDGET;
+	const char *source = read_string(p, item, "source", false);
+	if (source != NULL) {
+		size_t s = path_push_key(p, "source");
+		if (model_source_from_key(source, &line->source) < 0)
+			error(p, "unknown source \"%.40s\"; expected one of %s",
+			      source, source_list());
+		else if (line->source == BD_SOURCE_CARRYOVER)
+			error(p, "\"carryover\" is an income source only; an "
+				 "expenditure line cannot be funded by it");
+		path_pop(p, s);
+	}
+	parse_split(p, item, "basic", basic_keys, basic_cols, 4,
+		    BD_COL_BASIC_UNSPLIT, &line->basic_split, &line->basic_total,
+		    line);
+	parse_split(p, item, "project", project_keys, project_cols, 2,
+		    BD_COL_PROJECT_UNSPLIT, &line->project_split,
+		    &line->project_total, line);
+	read_amount(p, item, "total", &line->total);
+}
+
+static void parse_expenditure(struct parser *p, const cJSON *doc,
+			      struct bd_submission *sub)
+{
+	const cJSON *array = member_array(p, doc, "expenditure", true);
+	if (array == NULL)
+		return;
+	size_t n = (size_t)cJSON_GetArraySize(array);
+	struct bd_line *lines = arena_calloc(p->arena, n, sizeof *lines);
+	if (lines == NULL && n > 0) {
+		p->out_of_memory = true;
+		return;
+	}
+	size_t s = path_push_key(p, "expenditure");
+	size_t i = 0;
+	for (const cJSON *item = array->child; item; item = item->next, i++) {
+		size_t s2 = path_push_index(p, i);
+		parse_line(p, item, &lines[i]);
+		/* One (function, source) pair at most once: a second row would
+		 * be counted twice in every total. */
+		for (size_t j = 0; j < i && lines[i].function[0]; j++) {
+			if (strcmp(lines[j].function, lines[i].function) == 0 &&
+			    lines[j].source == lines[i].source) {
+				error(p,
+				      "function %s with source %s already appears "
+				      "at expenditure[%zu]; merge the two rows",
+				      lines[i].function,
+				      bd_source_key(lines[i].source), j);
+				break;
+			}
+		}
+		path_pop(p, s2);
+	}
+	path_pop(p, s);
+	sub->lines = lines;
+	sub->n_lines = n;
+}
+
+static void parse_indicators(struct parser *p, const cJSON *project,
+			     struct bd_project *out)
+{
+	static const char *const known[] = {"category", "name", "value", NULL};
+	static const char *const categories[] = {"cost", "output", "benefit",
+						 "satisfaction"};
+	const cJSON *array = member_array(p, project, "indicators", false);
+	if (array == NULL)
+		return;
+	size_t n = (size_t)cJSON_GetArraySize(array);
+	struct bd_indicator *ind = arena_calloc(p->arena, n, sizeof *ind);
+	if (ind == NULL && n > 0) {
+		p->out_of_memory = true;
+		return;
+	}
+	size_t s = path_push_key(p, "indicators");
+	size_t i = 0;
+	for (const cJSON *item = array->child; item; item = item->next, i++) {
+		size_t s2 = path_push_index(p, i);
+		if (check_object(p, item, known, "an indicator")) {
+			const char *cat = read_string(p, item, "category", true);
+			if (cat != NULL) {
+				bool found = false;
+				for (int c = 0; c < 4 && !found; c++) {
+					if (strcmp(cat, categories[c]) == 0) {
+						ind[i].category =
+							(enum bd_indicator_category)c;
+						found = true;
+					}
+				}
+				if (!found) {
+					size_t s3 = path_push_key(p, "category");
+					error(p,
+					      "unknown indicator category \"%.40s\"; "
+					      "expected cost, output, benefit or "
+					      "satisfaction",
+					      cat);
+					path_pop(p, s3);
+				}
+			}
+			ind[i].name = read_string(p, item, "name", false);
+			ind[i].value = read_string(p, item, "value", false);
+		}
+		path_pop(p, s2);
+	}
+	path_pop(p, s);
+	out->indicators = ind;
+	out->n_indicators = n;
+}
+
+static void parse_project(struct parser *p, const cJSON *item,
+			  struct bd_project *proj)
+{
+	static const char *const known[] = {"code",    "name",  "function",
+					    "kind",    "sources", "total",
+					    "indicators", NULL};
+	if (!check_object(p, item, known, "a project"))
+		return;
+	const char *code = read_string(p, item, "code", false);
+	if (code != NULL) {
+		size_t s = path_push_key(p, "code");
+		if (!all_digits(code, 1, 32))
+			error(p, "project code must be 1 to 32 digits, got \"%.40s\"",
+			      code);
+		path_pop(p, s);
+	}
+	proj->code = code;
+	proj->name = read_string(p, item, "name", true);
+	read_code(p, item, "function", false, 7, 7, proj->function,
+		  sizeof proj->function, "function code (支出功能分类科目编码)");
+	const char *kind = read_string(p, item, "kind", false);
+	if (kind != NULL) {
+		size_t s = path_push_key(p, "kind");
+		if (strcmp(kind, "operating") == 0)
+			proj->kind = BD_PROJECT_KIND_OPERATING;
+		else if (strcmp(kind, "targeted") == 0)
+			proj->kind = BD_PROJECT_KIND_TARGETED;
+		else
+			error(p, "unknown project kind \"%.40s\"; expected "
+				 "operating or targeted",
+			      kind);
+		path_pop(p, s);
+	}
+	const cJSON *sources = cJSON_GetObjectItemCaseSensitive(item, "sources");
+	if (sources != NULL && !cJSON_IsNull(sources)) {
+		size_t s = path_push_key(p, "sources");
+		if (check_object(p, sources, NULL, "sources")) {
+			for (const cJSON *m = sources->child; m; m = m->next) {
+				enum bd_source src;
+				size_t s2 = path_push_key(p, m->string);
+				if (model_source_from_key(m->string, &src) < 0) {
+					error(p,
+					      "unknown source \"%.40s\"; expected "
+					      "one of %s",
+					      m->string, source_list());
+				} else {
+					struct bd_stated v;
+					read_amount_item(p, m, &v);
+					proj->sources[src] = v.fen;
+				}
+				path_pop(p, s2);
+			}
+		}
+		path_pop(p, s);
+	}
+	read_amount(p, item, "total", &proj->total);
+	parse_indicators(p, item, proj);
+}
+
+static void parse_projects(struct parser *p, const cJSON *doc,
+			   struct bd_submission *sub)
+{
+	const cJSON *array = member_array(p, doc, "projects", false);
+	if (array == NULL)
+		return;
+	size_t n = (size_t)cJSON_GetArraySize(array);
+	struct bd_project *projects = arena_calloc(p->arena, n, sizeof *projects);
+	if (projects == NULL && n > 0) {
+		p->out_of_memory = true;
+		return;
+	}
+	size_t s = path_push_key(p, "projects");
+	size_t i = 0;
+	for (const cJSON *item = array->child; item; item = item->next, i++) {
+		size_t s2 = path_push_index(p, i);
+		parse_project(p, item, &projects[i]);
+		path_pop(p, s2);
+	}
+	path_pop(p, s);
+	sub->projects = projects;
+	sub->n_projects = n;
+}
+
+static void parse_three_public(struct parser *p, const cJSON *doc,
+			       struct bd_submission *sub)
+{
+	static const char *const known[] = {"overseas",          "vehicle_purchase",
+					    "vehicle_operation", "reception",
+					    "total",             NULL};
+	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(doc, "three_public");
+	if (obj == NULL || cJSON_IsNull(obj))
+		return;
+	size_t s = path_push_key(p, "three_public");
+	if (check_object(p, obj, known, "three_public (三公经费)")) {
+		struct bd_three_public *t = &sub->three_public;
+		t->present = true;
+		read_amount(p, obj, "overseas", &t->overseas);
+		read_amount(p, obj, "vehicle_purchase", &t->vehicle_purchase);
+		read_amount(p, obj, "vehicle_operation", &t->vehicle_operation);
+		read_amount(p, obj, "reception", &t->reception);
+		read_amount(p, obj, "total", &t->total);
+	}
+	path_pop(p, s);
+}
+
+static void parse_economic(struct parser *p, const cJSON *doc,
+			   struct bd_submission *sub)
+{
+	static const char *const known[] = {"code", "name", "amount", NULL};
+	const cJSON *array = member_array(p, doc, "economic", false);
+	if (array == NULL)
+		return;
+	size_t n = (size_t)cJSON_GetArraySize(array);
+	struct bd_economic_line *econ = arena_calloc(p->arena, n, sizeof *econ);
+	if (econ == NULL && n > 0) {
+		p->out_of_memory = true;
+		return;
+	}
+	size_t s = path_push_key(p, "economic");
+	size_t i = 0;
+	for (const cJSON *item = array->child; item; item = item->next, i++) {
+		size_t s2 = path_push_index(p, i);
+		if (check_object(p, item, known, "an economic line")) {
+			if (read_code(p, item, "code", true, 3, 5, econ[i].code,
+				      sizeof econ[i].code,
+				      "economic code (经济分类科目编码)") &&
+			    strlen(econ[i].code) == 4) {
+				size_t s3 = path_push_key(p, "code");
+				error(p, "economic code must be 3 (类) or 5 (款) "
+					 "digits, got \"%s\"",
+				      econ[i].code);
+				path_pop(p, s3);
+			}
+			econ[i].name = read_string(p, item, "name", false);
+			struct bd_stated v;
+			read_amount(p, item, "amount", &v);
+			econ[i].amount = v.fen;
+		}
+		path_pop(p, s2);
+	}
+	path_pop(p, s);
+	sub->economic = econ;
+	sub->n_economic = n;
+}
+
+static void parse_by_class(struct parser *p, const cJSON *parent,
+			   const struct bd_class_amount **out, size_t *n_out)
+{
+	const cJSON *obj =
+		cJSON_GetObjectItemCaseSensitive(parent, "expenditure_by_class");
+	if (obj == NULL || cJSON_IsNull(obj))
+		return;
+	size_t s = path_push_key(p, "expenditure_by_class");
+	if (check_object(p, obj, NULL, "expenditure_by_class")) {
+		size_t n = (size_t)cJSON_GetArraySize(obj);
+		struct bd_class_amount *by = arena_calloc(p->arena, n, sizeof *by);
+		size_t k = 0;
+		if (by == NULL && n > 0)
+			p->out_of_memory = true;
+		for (const cJSON *m = obj->child; m && by; m = m->next) {
+			size_t s2 = path_push_key(p, m->string);
+			if (!all_digits(m->string, 3, 3)) {
+				error(p, "expenditure_by_class keys are 3-digit "
+					 "function classes (类), got \"%.40s\"",
+				      m->string);
+			} else {
+				struct bd_stated v;
+				read_amount_item(p, m, &v);
+				memcpy(by[k].class_code, m->string, 4);
+				by[k].fen = v.fen;
+				k++;
+			}
+			path_pop(p, s2);
+		}
+		*out = by;
+		*n_out = k;
+	}
+	path_pop(p, s);
+}
+
+static void parse_stated(struct parser *p, const cJSON *doc,
+			 struct bd_submission *sub)
+{
+	static const char *const known[] = {
+		"income_total",    "expenditure_total", "expenditure_by_class",
+		"basic_total",     "personnel_total",   "public_total",
+		"project_total",   "project_operating", "project_targeted",
+		"projects_total",  "appropriation",     NULL};
+	static const char *const known_appr[] = {
+		"income_total", "expenditure_total", "expenditure_by_class", NULL};
+	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(doc, "stated");
+	if (obj == NULL || cJSON_IsNull(obj))
+		return;
+	struct bd_stated_totals *st = &sub->stated;
+	size_t s = path_push_key(p, "stated");
+	if (check_object(p, obj, known, "stated")) {
+		read_amount(p, obj, "income_total", &st->income_total);
+		read_amount(p, obj, "expenditure_total", &st->expenditure_total);
+		parse_by_class(p, obj, &st->expenditure_by_class,
+			       &st->n_expenditure_by_class);
+		read_amount(p, obj, "basic_total", &st->basic_total);
+		read_amount(p, obj, "personnel_total", &st->personnel_total);
+		read_amount(p, obj, "public_total", &st->public_total);
+		read_amount(p, obj, "project_total", &st->project_total);
+		read_amount(p, obj, "project_operating", &st->project_operating);
+		read_amount(p, obj, "project_targeted", &st->project_targeted);
+		read_amount(p, obj, "projects_total", &st->projects_total);
+		const cJSON *appr =
+			cJSON_GetObjectItemCaseSensitive(obj, "appropriation");
+		if (appr != NULL && !cJSON_IsNull(appr)) {
+			size_t s2 = path_push_key(p, "appropriation");
+			if (check_object(p, appr, known_appr, "appropriation")) {
+				read_amount(p, appr, "income_total",
+					    &st->appropriation.income_total);
+				read_amount(p, appr, "expenditure_total",
+					    &st->appropriation.expenditure_total);
+				parse_by_class(
+					p, appr,
+					&st->appropriation.expenditure_by_class,
+					&st->appropriation.n_expenditure_by_class);
+			}
+			path_pop(p, s2);
+		}
+	}
+	path_pop(p, s);
+}
+
+static void parse_previous_year(struct parser *p, const cJSON *doc,
+				struct bd_submission *sub)
+{
+	static const char *const known[] = {"total", NULL};
+	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(doc, "previous_year");
+	if (obj == NULL || cJSON_IsNull(obj))
+		return;
+	size_t s = path_push_key(p, "previous_year");
+	if (check_object(p, obj, known, "previous_year"))
+		read_amount(p, obj, "total", &sub->previous_year_total);
+	path_pop(p, s);
+}
+
+static void parse_header(struct parser *p, const cJSON *doc,
+			 struct bd_submission *sub)
+{
+	const cJSON *year = cJSON_GetObjectItemCaseSensitive(doc, "year");
+	size_t s = path_push_key(p, "year");
+	if (year == NULL) {
+		error(p, "required integer \"year\" is missing");
+	} else if (!cJSON_IsNumber(year) || year->valuedouble != floor(year->valuedouble)) {
+		error(p, "expected an integer fiscal year, got %s",
+		      type_name(year));
+	} else if (year->valuedouble < 2000 || year->valuedouble > 2100) {
+		error(p, "fiscal year must be between 2000 and 2100, got %.0f",
+		      year->valuedouble);
+	} else {
+		sub->year = (int)year->valuedouble;
+	}
+	path_pop(p, s);
+
+	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(doc, "unit");
+	s = path_push_key(p, "unit");
+	if (unit == NULL)
+		error(p, "required \"unit\" is missing; expected \"元\" or \"万元\"");
+	else if (!cJSON_IsString(unit) ||
+		 money_unit_parse(unit->valuestring, &sub->unit) < 0)
+		error(p, "unit must be \"元\" or \"万元\", got %s%.20s%s",
+		      cJSON_IsString(unit) ? "\"" : "",
+		      cJSON_IsString(unit) ? unit->valuestring : type_name(unit),
+		      cJSON_IsString(unit) ? "\"" : "");
+	p->unit = sub->unit;
+	path_pop(p, s);
+}
+
+int model_parse(const cJSON *doc, struct arena *arena,
+		struct bd_submission **out, struct model_problems *problems)
+{
+	static const char *const known[] = {
+		"format",   "year",         "unit",     "department",
+		"income",   "expenditure",  "projects", "three_public",
+		"economic", "stated",       "previous_year", NULL};
+	struct parser p = {.arena = arena, .problems = problems};
+
+	*out = NULL;
+	memset(problems, 0, sizeof *problems);
+	if (!check_object(&p, doc, known, "a budget-submission/1 document"))
+		return -EINVAL;
+
+	/* The format decides what every other key means: stop at a wrong one. */
+	const cJSON *format = cJSON_GetObjectItemCaseSensitive(doc, "format");
+	size_t s = path_push_key(&p, "format");
+	if (format == NULL) {
+		error(&p, "required \"format\" is missing; expected \"%s\"",
+		      MODEL_FORMAT);
+		return -EINVAL;
+	}
+	if (!cJSON_IsString(format) || strcmp(format->valuestring, MODEL_FORMAT) != 0) {
+		error(&p, "unsupported format %s%.40s%s; this server accepts \"%s\"",
+		      cJSON_IsString(format) ? "\"" : "",
+		      cJSON_IsString(format) ? format->valuestring : type_name(format),
+		      cJSON_IsString(format) ? "\"" : "", MODEL_FORMAT);
+		return -EINVAL;
+	}
+	path_pop(&p, s);
+
+	struct bd_submission *sub = arena_calloc(arena, 1, sizeof *sub);
+	if (sub == NULL)
+		return -ENOMEM;
+	parse_header(&p, doc, sub);
+	parse_department(&p, doc, sub);
+	parse_income(&p, doc, sub);
+	parse_expenditure(&p, doc, sub);
+	parse_projects(&p, doc, sub);
+	parse_three_public(&p, doc, sub);
+	parse_economic(&p, doc, sub);
+	parse_stated(&p, doc, sub);
+	parse_previous_year(&p, doc, sub);
+
+	if (p.out_of_memory)
+		return -ENOMEM;
+	if (p.sum_overflowed) {
+		p.path_len = 0;
+		p.path[0] = '\0';
+		error(&p, "the amounts of this document add up to more than "
+			  "can be represented; check for misplaced units");
+	}
+	if (problems->n_errors > 0)
+		return -EINVAL;
+	*out = sub;
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* budget-submission/1: JSON document → typed struct bd_submission. */
+#ifndef BUDGETD_MODEL_H
+#define BUDGETD_MODEL_H
+
+#include <budgetd/plugin.h>
+#include <cjson/cJSON.h>
+
+#include "arena.h"
+
+#define MODEL_FORMAT "budget-submission/1"
+#define MODEL_MAX_PROBLEMS 64
+
+struct model_problem {
+	bool is_error; /* false: a warning (an unknown key, say) */
+	char path[160];
+	char message[240];
+};
+
+struct model_problems {
+	struct model_problem items[MODEL_MAX_PROBLEMS];
+	size_t n;
+	size_t n_errors;
+	size_t n_dropped; /* problems beyond MODEL_MAX_PROBLEMS */
+};
+
+/*
+ * Parses a whole document.  Every problem found is recorded with its JSON
+ * path; on any error returns -EINVAL and *out is left NULL.  Warnings alone
+ * do not fail the parse.  Everything *out points to lives in `arena`.
+ * Returns -ENOMEM when the arena cannot grow.
+ *
+ * A parsed submission guarantees: every amount is within ±BD_FEN_LIMIT and
+ * non-negative, and the sum of all its amounts fits in bd_fen, so any sum a
+ * plugin forms over one submission cannot overflow.
+ */
+int model_parse(const cJSON *document, struct arena *arena,
+		struct bd_submission **out, struct model_problems *problems);
+
+/* Looks up a source by its wire key; returns 0 or -EINVAL. */
+int model_source_from_key(const char *key, enum bd_source *source);
+
+#endif

@@ -1,0 +1,39 @@
+/* The latest accepted revision of every (department, year), in memory,
+ * owned by the loop thread.  Plugins see it through latest_revision(). */
+#ifndef BUDGETD_REGISTRY_H
+#define BUDGETD_REGISTRY_H
+
+#include <budgetd/plugin.h>
+
+#include "arena.h"
+
+struct registry_entry {
+	struct bd_revision revision;
+	struct arena arena; /* holds *revision.submission */
+	struct registry_entry *next_in_bucket;
+};
+
+struct registry {
+	struct registry_entry **buckets;
+	size_t n_buckets;
+	size_t n_entries;
+	size_t bytes; /* arena bytes held, for status */
+};
+
+int registry_init(struct registry *registry);
+void registry_free(struct registry *registry);
+struct registry_entry *registry_find(struct registry *registry, int year,
+				     const char *department);
+/*
+ * Makes `entry` the latest for its (department, year) and hands back the
+ * entry it replaces (or NULL) for the caller to release after apply.
+ */
+int registry_replace(struct registry *registry, struct registry_entry *entry,
+		     struct registry_entry **replaced);
+void registry_entry_free(struct registry_entry *entry);
+/* Calls each() for every entry; order unspecified. */
+void registry_each(struct registry *registry,
+		   void (*each)(void *ctx, const struct registry_entry *entry),
+		   void *ctx);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * The nng transport.  One REP socket with any number of listeners serves
+ * requests through N contexts (cooked REP alone would serve one request at
+ * a time); each received request is queued for the loop thread, which
+ * answers it with rpc_reply(), possibly much later (after a commit).  One
+ * PUB socket carries notifications.
+ */
+#ifndef BUDGETD_RPC_H
+#define BUDGETD_RPC_H
+
+#include <nng/nng.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct rpc_ctx;
+
+struct rpc_request {
+	struct rpc_ctx *ctx;
+	nng_msg *msg;
+	char peer[96];    /* "ipc", "tcp 127.0.0.1:40522", … */
+	int listener_index; /* position in the listen list, -1 unknown */
+	struct rpc_request *next;
+};
+
+struct rpc {
+	nng_socket rep;
+	nng_socket pub;
+	bool rep_open, pub_open;
+	nng_listener listeners[32];
+	char *urls[32];
+	size_t n_listeners;
+	struct rpc_ctx *ctxs;
+	size_t n_ctxs;
+	size_t max_message_size;
+	pthread_mutex_t lock;
+	struct rpc_request *head, *tail;
+	bool closing;
+	void (*notify)(void *arg); /* wakes the loop; called from nng threads */
+	void *notify_arg;
+};
+
+/*
+ * Opens the sockets and starts listening.  Messages larger than
+ * max_message_size get a precise error reply; larger than four times that
+ * nng drops them unread (a memory bound, not an answer).
+ */
+int rpc_open(struct rpc *rpc, char *const *urls, size_t n_urls,
+	     const char *publish_url, size_t max_message_size, size_t n_ctxs,
+	     void (*notify)(void *arg), void *notify_arg, char *err,
+	     size_t err_size);
+/* Requests received since the last call, oldest first (loop thread). */
+struct rpc_request *rpc_take(struct rpc *rpc);
+/* Sends the reply for a request and frees the request. */
+void rpc_reply(struct rpc *rpc, struct rpc_request *req, const char *body,
+	       size_t len);
+int rpc_publish(struct rpc *rpc, const char *topic, const char *body,
+		size_t len);
+/* Closes everything, from one thread; waits for nng's callbacks. */
+void rpc_close(struct rpc *rpc);
+
+#endif

@@ -1,0 +1,608 @@
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "log.h"
+
+#define STORE_SCHEMA_VERSION "1"
+
+static const char *const schema_sql =
+	"CREATE TABLE IF NOT EXISTS meta ("
+	"  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	/* Every document received, verbatim, whatever became of it. */
+	"CREATE TABLE IF NOT EXISTS documents ("
+	"  id INTEGER PRIMARY KEY,"
+	"  received_at TEXT NOT NULL,"
+	"  sender TEXT,"
+	"  department TEXT,"
+	"  year INTEGER,"
+	"  outcome TEXT NOT NULL"
+	"    CHECK (outcome IN ('accepted', 'rejected', 'invalid')),"
+	"  findings TEXT NOT NULL,"
+	"  body TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS documents_by_department"
+	"  ON documents (department, year);"
+	/* Accepted revisions; the latest per (department, year) counts. */
+	"CREATE TABLE IF NOT EXISTS revisions ("
+	"  department TEXT NOT NULL,"
+	"  year INTEGER NOT NULL,"
+	"  number INTEGER NOT NULL,"
+	"  document_id INTEGER NOT NULL UNIQUE REFERENCES documents (id),"
+	"  seq INTEGER NOT NULL UNIQUE,"
+	"  PRIMARY KEY (department, year, number));"
+	/* AUTOINCREMENT: a sequence number is never handed out twice, and
+	 * with one writer committing in order there are no gaps. */
+	"CREATE TABLE IF NOT EXISTS events ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  at TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  department TEXT,"
+	"  year INTEGER,"
+	"  revision INTEGER,"
+	"  document_id INTEGER NOT NULL REFERENCES documents (id));";
+
+static void now_utc(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+static int sqlite_to_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	default:
+		return -EIO;
+	}
+}
+
+static int exec(sqlite3 *db, const char *sql, char *err, size_t err_size)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		snprintf(err, err_size, "%s", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return sqlite_to_errno(rc);
+	}
+	return 0;
+}
+
+static int open_connection(const char *path, int flags, sqlite3 **db,
+			   char *err, size_t err_size)
+{
+	int rc = sqlite3_open_v2(path, db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, err_size, "%s: %s", path,
+			 *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
+		sqlite3_close(*db);
+		*db = NULL;
+		return sqlite_to_errno(rc);
+	}
+	sqlite3_busy_timeout(*db, 5000);
+	sqlite3_extended_result_codes(*db, 1);
+	return 0;
+}
+
+int store_open(struct store *s, const char *state_dir, int batch_max,
+	       char *err, size_t err_size)
+{
+	char what[256];
+	memset(s, 0, sizeof *s);
+	s->batch_max = batch_max > 0 ? batch_max : 256;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
+
+	if (mkdir(state_dir, 0750) < 0 && errno != EEXIST) {
+		snprintf(err, err_size, "cannot create state directory %s: %s",
+			 state_dir, strerror(errno));
+		return -errno;
+	}
+	if (asprintf(&s->path, "%s/budgetd.db", state_dir) < 0)
+		return -ENOMEM;
+	int rc = open_connection(s->path,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+				 &s->writer, err, err_size);
+	if (rc < 0)
+		goto fail;
+	/* WAL + FULL: COMMIT returns only after the WAL is fsync'ed. */
+	rc = exec(s->writer,
+		  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		  "PRAGMA foreign_keys=ON;",
+		  what, sizeof what);
+	if (rc == 0)
+		rc = exec(s->writer, "BEGIN IMMEDIATE", what, sizeof what);
+	if (rc == 0)
+		rc = exec(s->writer, schema_sql, what, sizeof what);
+	if (rc == 0)
+		rc = exec(s->writer,
+			  "INSERT OR IGNORE INTO meta VALUES ('schema', '" STORE_SCHEMA_VERSION "')",
+			  what, sizeof what);
+	if (rc == 0)
+		rc = exec(s->writer, "COMMIT", what, sizeof what);
+	if (rc < 0) {
+		snprintf(err, err_size, "%s: cannot initialise: %s", s->path,
+			 what);
+		goto fail;
+	}
+	static const struct {
+		size_t offset;
+		const char *sql;
+	} statements[] = {
+		{offsetof(struct store, insert_document),
+		 "INSERT INTO documents (received_at, sender, department, year,"
+		 " outcome, findings, body) VALUES (?, ?, ?, ?, ?, ?, ?)"},
+		{offsetof(struct store, next_revision),
+		 "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions"
+		 " WHERE department = ? AND year = ?"},
+		{offsetof(struct store, insert_revision),
+		 "INSERT INTO revisions (department, year, number, document_id,"
+		 " seq) VALUES (?, ?, ?, ?, ?)"},
+		{offsetof(struct store, insert_event),
+		 "INSERT INTO events (at, kind, department, year, revision,"
+		 " document_id) VALUES (?, ?, ?, ?, ?, ?)"},
+	};
+	for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
+		sqlite3_stmt **stmt =
+			(sqlite3_stmt **)((char *)s + statements[i].offset);
+		if (sqlite3_prepare_v2(s->writer, statements[i].sql, -1, stmt,
+				       NULL) != SQLITE_OK) {
+			snprintf(err, err_size, "%s: %s", s->path,
+				 sqlite3_errmsg(s->writer));
+			rc = -EIO;
+			goto fail;
+		}
+	}
+	rc = open_connection(s->path, SQLITE_OPEN_READONLY, &s->reader, err,
+			     err_size);
+	if (rc < 0)
+		goto fail;
+	return 0;
+fail:
+	store_close(s);
+	return rc;
+}
+
+/* ---- the writer thread ---------------------------------------------------------- */
+
+static int step_done(sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static void bind_text_or_null(sqlite3_stmt *stmt, int i, const char *text)
+{
+	if (text != NULL && *text)
+		sqlite3_bind_text(stmt, i, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, i);
+}
+
+static void bind_year(sqlite3_stmt *stmt, int i, int year)
+{
+	if (year != 0)
+		sqlite3_bind_int(stmt, i, year);
+	else
+		sqlite3_bind_null(stmt, i);
+}
+
+/* Writes one job's rows; the caller wraps it in a savepoint. */
+static int write_job(struct store *s, struct store_job *job, const char *now)
+{
+	static const char *const outcome_names[] = {"accepted", "rejected",
+						    "invalid"};
+	static const char *const event_kinds[] = {"revision.accepted",
+						  "submission.rejected",
+						  "submission.invalid"};
+	sqlite3_stmt *st = s->insert_document;
+	int rc;
+
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 2, job->sender);
+	bind_text_or_null(st, 3, job->department);
+	bind_year(st, 4, job->year);
+	sqlite3_bind_text(st, 5, outcome_names[job->outcome], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, job->findings_json ? job->findings_json : "[]",
+			  -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, job->body, (int)job->body_len, SQLITE_STATIC);
+	if ((rc = step_done(st)) != SQLITE_OK)
+		return rc;
+	job->document_id = sqlite3_last_insert_rowid(s->writer);
+
+	job->revision = 0;
+	if (job->outcome == STORE_ACCEPTED) {
+		st = s->next_revision;
+		sqlite3_bind_text(st, 1, job->department, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, job->year);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			job->revision = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return rc;
+	}
+
+	st = s->insert_event;
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, event_kinds[job->outcome], -1, SQLITE_STATIC);
+	bind_text_or_null(st, 3, job->department);
+	bind_year(st, 4, job->year);
+	if (job->revision)
+		sqlite3_bind_int64(st, 5, job->revision);
+	else
+		sqlite3_bind_null(st, 5);
+	sqlite3_bind_int64(st, 6, job->document_id);
+	if ((rc = step_done(st)) != SQLITE_OK)
+		return rc;
+	job->seq = (uint64_t)sqlite3_last_insert_rowid(s->writer);
+
+	if (job->outcome == STORE_ACCEPTED) {
+		st = s->insert_revision;
+		sqlite3_bind_text(st, 1, job->department, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, job->year);
+		sqlite3_bind_int64(st, 3, job->revision);
+		sqlite3_bind_int64(st, 4, job->document_id);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)job->seq);
+		if ((rc = step_done(st)) != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+static void fail_job(struct store_job *job, int rc, const char *what)
+{
+	job->rc = sqlite_to_errno(rc);
+	job->document_id = 0;
+	job->revision = 0;
+	job->seq = 0;
+	snprintf(job->error, sizeof job->error, "store %s failed: %s%s", what,
+		 sqlite3_errstr(rc),
+		 job->rc == -ENOSPC ? " (the disk holding the state directory is full)"
+		 : job->rc == -EROFS ? " (the state directory is read-only)"
+				     : "");
+}
+
+static void commit_batch(struct store *s, struct store_job *batch)
+{
+	char now[40], what[256];
+	now_utc(now, sizeof now);
+
+	int rc = exec(s->writer, "BEGIN IMMEDIATE", what, sizeof what);
+	if (rc < 0) {
+		for (struct store_job *j = batch; j; j = j->next)
+			fail_job(j, sqlite3_errcode(s->writer), "begin");
+		return;
+	}
+	for (struct store_job *j = batch; j; j = j->next) {
+		j->rc = 0;
+		j->error[0] = '\0';
+		exec(s->writer, "SAVEPOINT job", what, sizeof what);
+		int src = write_job(s, j, now);
+		if (src != SQLITE_OK) {
+			/* One bad job must not sink the others of the batch. */
+			fail_job(j, src, "write");
+			exec(s->writer, "ROLLBACK TO job", what, sizeof what);
+		}
+		exec(s->writer, "RELEASE job", what, sizeof what);
+	}
+	int crc = sqlite3_exec(s->writer, "COMMIT", NULL, NULL, NULL);
+	if (crc != SQLITE_OK) {
+		log_error("store: commit of %s failed: %s", s->path,
+			  sqlite3_errmsg(s->writer));
+		sqlite3_exec(s->writer, "ROLLBACK", NULL, NULL, NULL);
+		for (struct store_job *j = batch; j; j = j->next)
+			if (j->rc == 0)
+				fail_job(j, crc, "commit");
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct store *s = arg;
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (s->queue_head == NULL && !s->stopping)
+			pthread_cond_wait(&s->wake, &s->lock);
+		if (s->queue_head == NULL)
+			break;
+		/* Take up to batch_max jobs: that is the group commit. */
+		struct store_job *batch = s->queue_head, *last = batch;
+		int n = 1;
+		while (last->next != NULL && n < s->batch_max) {
+			last = last->next;
+			n++;
+		}
+		s->queue_head = last->next;
+		if (s->queue_head == NULL)
+			s->queue_tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&s->lock);
+
+		commit_batch(s, batch);
+
+		pthread_mutex_lock(&s->lock);
+		if (s->done_tail)
+			s->done_tail->next = batch;
+		else
+			s->done_head = batch;
+		s->done_tail = last;
+		s->commits++;
+		s->jobs_committed += (uint64_t)n;
+		pthread_mutex_unlock(&s->lock);
+		if (s->notify)
+			s->notify(s->notify_ctx);
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+int store_start(struct store *s, void (*notify)(void *ctx), void *ctx)
+{
+	s->notify = notify;
+	s->notify_ctx = ctx;
+	int rc = pthread_create(&s->thread, NULL, writer_main, s);
+	if (rc != 0)
+		return -rc;
+	s->thread_running = true;
+	return 0;
+}
+
+void store_submit(struct store *s, struct store_job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&s->lock);
+	if (s->queue_tail)
+		s->queue_tail->next = job;
+	else
+		s->queue_head = job;
+	s->queue_tail = job;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+}
+
+struct store_job *store_take_done(struct store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	struct store_job *done = s->done_head;
+	s->done_head = s->done_tail = NULL;
+	pthread_mutex_unlock(&s->lock);
+	return done;
+}
+
+void store_stop(struct store *s)
+{
+	if (!s->thread_running)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	s->thread_running = false;
+}
+
+void store_close(struct store *s)
+{
+	store_stop(s);
+	sqlite3_finalize(s->insert_document);
+	sqlite3_finalize(s->next_revision);
+	sqlite3_finalize(s->insert_revision);
+	sqlite3_finalize(s->insert_event);
+	if (s->reader)
+		sqlite3_close(s->reader);
+	if (s->writer) {
+		/* A clean close checkpoints the WAL into the database. */
+		if (sqlite3_close(s->writer) != SQLITE_OK)
+			log_error("store: closing %s: %s", s->path,
+				  sqlite3_errmsg(s->writer));
+	}
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->wake);
+	free(s->path);
+	memset(s, 0, sizeof *s);
+}
+
+/* ---- reads ------------------------------------------------------------------------ */
+
+static int prepare_read(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(s->reader, sql, -1, st, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("store: %s: %s", sql, sqlite3_errmsg(s->reader));
+		return sqlite_to_errno(rc);
+	}
+	return 0;
+}
+
+int store_each_latest(struct store *s,
+		      int (*each)(void *ctx, const struct store_revision_row *row),
+		      void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc = prepare_read(
+		s,
+		"SELECT r.department, r.year, r.number, r.document_id, r.seq,"
+		" d.body FROM revisions r JOIN documents d ON d.id = r.document_id"
+		" WHERE r.number = (SELECT MAX(number) FROM revisions r2"
+		"  WHERE r2.department = r.department AND r2.year = r.year)"
+		" ORDER BY r.seq",
+		&st);
+	if (rc < 0)
+		return rc;
+	int src;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_revision_row row = {
+			.department = (const char *)sqlite3_column_text(st, 0),
+			.year = sqlite3_column_int(st, 1),
+			.revision = sqlite3_column_int64(st, 2),
+			.document_id = sqlite3_column_int64(st, 3),
+			.seq = (uint64_t)sqlite3_column_int64(st, 4),
+			.body = (const char *)sqlite3_column_text(st, 5),
+			.body_len = (size_t)sqlite3_column_bytes(st, 5),
+		};
+		if ((rc = each(ctx, &row)) < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = sqlite_to_errno(src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_document(struct store *s, const char *department, int year,
+		   int64_t revision, char **body, int64_t *revision_out)
+{
+	sqlite3_stmt *st;
+	int rc = prepare_read(
+		s,
+		"SELECT r.number, d.body FROM revisions r"
+		" JOIN documents d ON d.id = r.document_id"
+		" WHERE r.department = ?1 AND r.year = ?2"
+		" AND (?3 = 0 OR r.number = ?3) ORDER BY r.number DESC LIMIT 1",
+		&st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, year);
+	sqlite3_bind_int64(st, 3, revision);
+	int src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		*revision_out = sqlite3_column_int64(st, 0);
+		*body = strdup((const char *)sqlite3_column_text(st, 1));
+		rc = *body ? 0 : -ENOMEM;
+	} else {
+		rc = src == SQLITE_DONE ? -ENOENT : sqlite_to_errno(src);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_history(struct store *s, const char *department, int year,
+		  cJSON *array)
+{
+	sqlite3_stmt *st;
+	int rc = prepare_read(
+		s,
+		"SELECT d.id, d.received_at, d.year, d.outcome, e.seq, r.number,"
+		" json_array_length(d.findings), length(d.body)"
+		" FROM documents d JOIN events e ON e.document_id = d.id"
+		" LEFT JOIN revisions r ON r.document_id = d.id"
+		" WHERE d.department = ?1 AND (?2 = 0 OR d.year = ?2)"
+		" ORDER BY d.id",
+		&st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, year);
+	int src;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		if (o == NULL)
+			break;
+		cJSON_AddNumberToObject(o, "document_id",
+					(double)sqlite3_column_int64(st, 0));
+		cJSON_AddStringToObject(o, "received_at",
+					(const char *)sqlite3_column_text(st, 1));
+		cJSON_AddNumberToObject(o, "year", sqlite3_column_int(st, 2));
+		cJSON_AddStringToObject(o, "outcome",
+					(const char *)sqlite3_column_text(st, 3));
+		cJSON_AddNumberToObject(o, "seq",
+					(double)sqlite3_column_int64(st, 4));
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			cJSON_AddNumberToObject(o, "revision",
+						(double)sqlite3_column_int64(st, 5));
+		cJSON_AddNumberToObject(o, "findings", sqlite3_column_int(st, 6));
+		cJSON_AddNumberToObject(o, "bytes", sqlite3_column_int(st, 7));
+		cJSON_AddItemToArray(array, o);
+	}
+	rc = src == SQLITE_DONE ? 0 : sqlite_to_errno(src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_counts(struct store *s, struct store_counts *c)
+{
+	sqlite3_stmt *st;
+	memset(c, 0, sizeof *c);
+	int rc = prepare_read(
+		s,
+		"SELECT (SELECT COUNT(*) FROM documents),"
+		" (SELECT COUNT(*) FROM documents WHERE outcome = 'accepted'),"
+		" (SELECT COUNT(*) FROM documents WHERE outcome = 'rejected'),"
+		" (SELECT COUNT(*) FROM documents WHERE outcome = 'invalid'),"
+		" (SELECT COUNT(*) FROM revisions),"
+		" (SELECT COALESCE(MAX(seq), 0) FROM events)",
+		&st);
+	if (rc < 0)
+		return rc;
+	int src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		c->documents = sqlite3_column_int64(st, 0);
+		c->accepted = sqlite3_column_int64(st, 1);
+		c->rejected = sqlite3_column_int64(st, 2);
+		c->invalid = sqlite3_column_int64(st, 3);
+		c->revisions = sqlite3_column_int64(st, 4);
+		c->last_seq = (uint64_t)sqlite3_column_int64(st, 5);
+	}
+	rc = src == SQLITE_ROW ? 0 : sqlite_to_errno(src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_events_since(struct store *s, uint64_t since, int limit,
+		       cJSON *array)
+{
+	sqlite3_stmt *st;
+	int rc = prepare_read(s,
+			      "SELECT seq, at, kind, department, year, revision,"
+			      " document_id FROM events WHERE seq > ?1"
+			      " ORDER BY seq LIMIT ?2",
+			      &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+	sqlite3_bind_int(st, 2, limit);
+	int src;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		if (o == NULL)
+			break;
+		cJSON_AddNumberToObject(o, "seq", (double)sqlite3_column_int64(st, 0));
+		cJSON_AddStringToObject(o, "at", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(o, "kind", (const char *)sqlite3_column_text(st, 2));
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+			cJSON_AddStringToObject(o, "department",
+						(const char *)sqlite3_column_text(st, 3));
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			cJSON_AddNumberToObject(o, "year", sqlite3_column_int(st, 4));
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			cJSON_AddNumberToObject(o, "revision",
+						(double)sqlite3_column_int64(st, 5));
+		cJSON_AddNumberToObject(o, "document_id",
+					(double)sqlite3_column_int64(st, 6));
+		cJSON_AddItemToArray(array, o);
+	}
+	rc = src == SQLITE_DONE ? 0 : sqlite_to_errno(src);
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,110 @@
+/*
+ * Durable storage in SQLite (WAL, synchronous=FULL).
+ *
+ * One writer thread owns the write connection: it drains every queued job
+ * into one transaction (group commit), so many concurrent submissions
+ * share one fsync.  A job's result is reported only after COMMIT returned,
+ * i.e. after the WAL is on disk: that is what an ack waits for.
+ *
+ * The loop thread reads through a second connection; WAL lets those reads
+ * run while the writer commits.
+ */
+#ifndef BUDGETD_STORE_H
+#define BUDGETD_STORE_H
+
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum store_outcome {
+	STORE_ACCEPTED = 0,
+	STORE_REJECTED,
+	STORE_INVALID, /* not a valid budget-submission/1 document */
+};
+
+struct store_job {
+	/* in: owned by whoever queued the job */
+	const char *body;
+	size_t body_len;
+	char department[13]; /* may be empty for invalid documents */
+	int year;            /* 0 when unknown */
+	enum store_outcome outcome;
+	const char *findings_json;
+	const char *sender;
+	/* out */
+	int rc; /* 0 or negative errno */
+	char error[256];
+	int64_t document_id;
+	int64_t revision; /* accepted only */
+	uint64_t seq;
+	/* bookkeeping */
+	void *owner;
+	struct store_job *next;
+};
+
+struct store {
+	char *path;
+	sqlite3 *writer;
+	sqlite3 *reader;
+	sqlite3_stmt *insert_document, *next_revision, *insert_revision,
+		*insert_event;
+	pthread_t thread;
+	bool thread_running;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct store_job *queue_head, *queue_tail;
+	struct store_job *done_head, *done_tail;
+	bool stopping;
+	int batch_max;
+	void (*notify)(void *ctx);
+	void *notify_ctx;
+	/* statistics, written by the writer thread under lock */
+	uint64_t commits, jobs_committed;
+};
+
+struct store_revision_row {
+	const char *department;
+	int year;
+	int64_t revision;
+	int64_t document_id;
+	uint64_t seq;
+	const char *body;
+	size_t body_len;
+};
+
+struct store_counts {
+	int64_t documents, accepted, rejected, invalid, revisions;
+	uint64_t last_seq;
+};
+
+/* Opens (creating if needed) DIR/budgetd.db. */
+int store_open(struct store *store, const char *state_dir, int batch_max,
+	       char *err, size_t err_size);
+/* Starts the writer thread; notify(ctx) is called from it when jobs finish. */
+int store_start(struct store *store, void (*notify)(void *ctx), void *ctx);
+void store_submit(struct store *store, struct store_job *job);
+/* Finished jobs, in commit order (loop thread). */
+struct store_job *store_take_done(struct store *store);
+/* Lets the writer finish its queue, then joins it. */
+void store_stop(struct store *store);
+void store_close(struct store *store);
+
+/* ---- reads (loop thread) ---- */
+int store_each_latest(struct store *store,
+		      int (*each)(void *ctx, const struct store_revision_row *row),
+		      void *ctx);
+/* The body of a revision (revision 0: the latest).  *body is malloc'ed.
+ * -ENOENT when there is none. */
+int store_document(struct store *store, const char *department, int year,
+		   int64_t revision, char **body, int64_t *revision_out);
+/* Appends {revision?, document_id, received_at, outcome, seq, …} objects. */
+int store_history(struct store *store, const char *department, int year,
+		  cJSON *array);
+int store_counts(struct store *store, struct store_counts *counts);
+/* Appends up to limit stored events with seq > since. */
+int store_events_since(struct store *store, uint64_t since, int limit,
+		       cJSON *array);
+
+#endif

@@ -1,0 +1,441 @@
+/*
+ * budgetd plugin API: the one public header.
+ *
+ * A plugin is a shared object that exports exactly one symbol,
+ * `budgetd_plugin`, a `struct bd_plugin` built with designated initialisers.
+ * The daemon hands the plugin a `struct bd_host` function table; a plugin
+ * never links against daemon internals.  Everything a plugin sees of a
+ * budget is the read-only typed model below, with money as exact integers
+ * of 分 (`bd_fen`).
+ *
+ * Versioning: the host refuses a plugin whose `abi_major` differs from its
+ * own, whose `abi_minor` is newer than its own, or whose `struct_size` is
+ * smaller than the size of the descriptor at the minor it claims.  Fields
+ * are only ever appended (the reserved slots are there for that), so a
+ * plugin built against an older minor keeps working.
+ *
+ * Threading: every callback runs on the daemon's single loop thread.
+ * Plugins need no locks and must not block.
+ */
+#ifndef BUDGETD_PLUGIN_H
+#define BUDGETD_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BD_ABI_MAJOR 1
+#define BD_ABI_MINOR 0
+#define BD_PLUGIN_SYMBOL "budgetd_plugin"
+
+#if defined(__GNUC__)
+#define BD_PLUGIN_EXPORT __attribute__((visibility("default")))
+#define BD_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define BD_PLUGIN_EXPORT
+#define BD_PRINTF(f, a)
+#endif
+
+/* ---- money ------------------------------------------------------------ */
+
+/* An amount of money in 分 (0.01 元).  Never floating point. */
+typedef int64_t bd_fen;
+
+/* Largest magnitude a single document amount may have: 9e15 元. */
+#define BD_FEN_LIMIT ((bd_fen)900000000000000000LL)
+
+/* Adds v to *acc; returns false (and leaves *acc alone) on overflow. */
+static inline bool bd_fen_add(bd_fen *acc, bd_fen v)
+{
+	bd_fen r;
+	if (__builtin_add_overflow(*acc, v, &r))
+		return false;
+	*acc = r;
+	return true;
+}
+
+/* A figure printed in the document: absent is not the same as zero. */
+struct bd_stated {
+	bd_fen fen;
+	bool present;
+};
+
+enum bd_unit {
+	BD_UNIT_YUAN = 0, /* 元, at most 2 decimals */
+	BD_UNIT_WANYUAN,  /* 万元, at most 6 decimals */
+};
+
+/* ---- the budget-submission/1 model ------------------------------------ */
+
+enum bd_source {
+	BD_SOURCE_GENERAL_BUDGET = 0, /* 一般公共预算拨款 */
+	BD_SOURCE_FUND_BUDGET,        /* 政府性基金预算拨款 */
+	BD_SOURCE_STATE_CAPITAL,      /* 国有资本经营预算拨款 */
+	BD_SOURCE_SPECIAL_ACCOUNT,    /* 财政专户管理资金 */
+	BD_SOURCE_BUSINESS,           /* 事业收入 */
+	BD_SOURCE_OPERATING,          /* 事业单位经营收入 */
+	BD_SOURCE_SUPERIOR_SUBSIDY,   /* 上级补助收入 */
+	BD_SOURCE_AFFILIATED,         /* 附属单位上缴收入 */
+	BD_SOURCE_OTHER,              /* 其他收入 */
+	BD_SOURCE_CARRYOVER,          /* 上年结转结余, income only */
+	BD_SOURCE_COUNT
+};
+
+/* The fiscal sources (财政拨款): general budget, fund budget, state capital. */
+static inline bool bd_source_is_fiscal(enum bd_source s)
+{
+	return s == BD_SOURCE_GENERAL_BUDGET || s == BD_SOURCE_FUND_BUDGET ||
+	       s == BD_SOURCE_STATE_CAPITAL;
+}
+
+/*
+ * The columns of an expenditure line.  A line whose basic (or project)
+ * expenditure was published only as a subtotal carries it in the
+ * *_UNSPLIT column; the parts are then zero.
+ */
+enum bd_column {
+	BD_COL_WAGES = 0,       /* 工资福利支出      → economic 301 */
+	BD_COL_FAMILY,          /* 对个人和家庭的补助 → economic 303 */
+	BD_COL_GOODS,           /* 商品和服务支出    → economic 302 */
+	BD_COL_CAPITAL,         /* 资本性支出        → economic 310 */
+	BD_COL_BASIC_UNSPLIT,   /* 基本支出, parts not published */
+	BD_COL_OPERATING,       /* 项目支出 其他运转类 */
+	BD_COL_TARGETED,        /* 项目支出 特定目标类 */
+	BD_COL_PROJECT_UNSPLIT, /* 项目支出, parts not published */
+	BD_COL_COUNT
+};
+
+/* The wire keys of the sources ("general_budget", …). */
+static inline const char *bd_source_key(enum bd_source source)
+{
+	static const char *const keys[BD_SOURCE_COUNT] = {
+		"general_budget",   "fund_budget", "state_capital",
+		"special_account",  "business",    "operating",
+		"superior_subsidy", "affiliated",  "other",
+		"carryover",
+	};
+	return (unsigned)source < BD_SOURCE_COUNT ? keys[source] : "?";
+}
+
+/* The `kind` dimension of a column: basic.personnel (人员经费), basic.public
+ * (公用经费), project.operating, project.targeted, or *.unsplit. */
+static inline const char *bd_column_kind(enum bd_column column)
+{
+	static const char *const kinds[BD_COL_COUNT] = {
+		"basic.personnel",   "basic.personnel",  "basic.public",
+		"basic.public",      "basic.unsplit",    "project.operating",
+		"project.targeted",  "project.unsplit",
+	};
+	return (unsigned)column < BD_COL_COUNT ? kinds[column] : "?";
+}
+
+/* The 经济分类 类 a basic-expenditure column maps onto ("" for none). */
+static inline const char *bd_column_economic_class(enum bd_column column)
+{
+	switch (column) {
+	case BD_COL_WAGES: return "301";
+	case BD_COL_GOODS: return "302";
+	case BD_COL_FAMILY: return "303";
+	case BD_COL_CAPITAL: return "310";
+	default: return "";
+	}
+}
+
+static inline bool bd_column_is_basic(enum bd_column column)
+{
+	return column <= BD_COL_BASIC_UNSPLIT;
+}
+
+/* One row of 一般公共预算支出预算表 / 政府性基金支出预算表. */
+struct bd_line {
+	char function[8]; /* 7 digits: 类(3) 款(2) 项(2) */
+	const char *name; /* as printed */
+	enum bd_source source;
+	bd_fen column[BD_COL_COUNT];
+	bool basic_split;   /* basic given as parts */
+	bool project_split; /* project given as parts */
+	struct bd_stated basic_total;   /* stated subtotal next to its parts */
+	struct bd_stated project_total; /* stated subtotal next to its parts */
+	struct bd_stated total;         /* 合计 as printed */
+};
+
+/* Basic (基本支出), project (项目支出) and whole-line sums.  The model
+ * guarantees these cannot overflow. */
+static inline bd_fen bd_line_basic(const struct bd_line *line)
+{
+	return line->column[BD_COL_WAGES] + line->column[BD_COL_FAMILY] +
+	       line->column[BD_COL_GOODS] + line->column[BD_COL_CAPITAL] +
+	       line->column[BD_COL_BASIC_UNSPLIT];
+}
+
+static inline bd_fen bd_line_project(const struct bd_line *line)
+{
+	return line->column[BD_COL_OPERATING] + line->column[BD_COL_TARGETED] +
+	       line->column[BD_COL_PROJECT_UNSPLIT];
+}
+
+static inline bd_fen bd_line_total(const struct bd_line *line)
+{
+	return bd_line_basic(line) + bd_line_project(line);
+}
+
+enum bd_project_kind {
+	BD_PROJECT_KIND_UNSPECIFIED = 0,
+	BD_PROJECT_KIND_OPERATING, /* 其他运转类 */
+	BD_PROJECT_KIND_TARGETED,  /* 特定目标类 */
+};
+
+enum bd_indicator_category {
+	BD_INDICATOR_COST = 0,     /* 成本指标 */
+	BD_INDICATOR_OUTPUT,       /* 产出指标 */
+	BD_INDICATOR_BENEFIT,      /* 效益指标 */
+	BD_INDICATOR_SATISFACTION, /* 满意度指标 */
+};
+
+struct bd_indicator {
+	enum bd_indicator_category category;
+	const char *name;
+	const char *value; /* text as printed: "≤16.82 万元" */
+};
+
+struct bd_project {
+	const char *code;
+	const char *name;
+	char function[8]; /* empty when not given */
+	enum bd_project_kind kind;
+	bd_fen sources[BD_SOURCE_COUNT];
+	struct bd_stated total;
+	const struct bd_indicator *indicators;
+	size_t n_indicators;
+};
+
+struct bd_three_public {
+	bool present;
+	struct bd_stated overseas;          /* 因公出国（境）费 */
+	struct bd_stated vehicle_purchase;  /* 公务用车购置费 */
+	struct bd_stated vehicle_operation; /* 公务用车运行维护费 */
+	struct bd_stated reception;         /* 公务接待费 */
+	struct bd_stated total;
+};
+
+struct bd_economic_line {
+	char code[8]; /* 3 or 5 digits */
+	const char *name;
+	bd_fen amount;
+};
+
+struct bd_class_amount {
+	char class_code[4]; /* 类, 3 digits */
+	bd_fen fen;
+};
+
+struct bd_stated_totals {
+	struct bd_stated income_total;
+	struct bd_stated expenditure_total;
+	const struct bd_class_amount *expenditure_by_class;
+	size_t n_expenditure_by_class;
+	struct bd_stated basic_total, personnel_total, public_total;
+	struct bd_stated project_total, project_operating, project_targeted;
+	struct bd_stated projects_total;
+	struct {
+		struct bd_stated income_total;
+		struct bd_stated expenditure_total;
+		const struct bd_class_amount *expenditure_by_class;
+		size_t n_expenditure_by_class;
+	} appropriation;
+};
+
+struct bd_submission {
+	int year;
+	enum bd_unit unit;
+	struct {
+		char code[13];   /* 3–12 digits */
+		const char *name;
+		char parent[13]; /* empty when not given */
+	} department;
+	struct bd_stated income[BD_SOURCE_COUNT];
+	const struct bd_line *lines;
+	size_t n_lines;
+	const struct bd_project *projects;
+	size_t n_projects;
+	struct bd_three_public three_public;
+	const struct bd_economic_line *economic;
+	size_t n_economic;
+	struct bd_stated_totals stated;
+	struct bd_stated previous_year_total;
+};
+
+/* An accepted, durably stored revision of one department's budget. */
+struct bd_revision {
+	const struct bd_submission *submission;
+	int64_t number;      /* 1, 2, … per (department, year) */
+	int64_t document_id; /* store id of the verbatim document */
+	uint64_t seq;        /* event sequence number of its acceptance */
+};
+
+/* ---- findings ----------------------------------------------------------- */
+
+enum bd_severity {
+	BD_SEVERITY_OFF = 0,
+	BD_SEVERITY_WARNING,
+	BD_SEVERITY_ERROR,
+};
+
+/*
+ * One audit result.  `rule` is a stable dotted id ("arith.line.total");
+ * the operator may override its severity in the config.  `path` is the
+ * JSON path of the figure at fault ("expenditure[3].total").
+ */
+struct bd_finding {
+	const char *rule;
+	enum bd_severity severity;
+	const char *path;
+	const char *message;
+	struct bd_stated expected;
+	struct bd_stated actual;
+};
+
+/* ---- change notifications ------------------------------------------------ */
+
+/* One district total that moved, e.g. dimension "function:class", key "201". */
+struct bd_total_change {
+	int year;
+	const char *dimension;
+	const char *key;
+	bd_fen before;
+	bd_fen after;
+};
+
+struct bd_event {
+	uint64_t seq;
+	const char *kind; /* "revision.accepted" */
+	int year;
+	const char *department;
+	const char *parent;
+	int64_t revision;
+	const struct bd_total_change *changes;
+	size_t n_changes;
+};
+
+/* ---- the host ------------------------------------------------------------ */
+
+struct cJSON;
+struct bd_plugin_handle; /* the host's record of one loaded plugin */
+struct bd_audit;         /* findings being collected for one submission */
+struct bd_apply;         /* changes being collected for one revision */
+struct bd_query;         /* one query request being answered */
+
+enum bd_log_level {
+	BD_LOG_ERROR = 3,
+	BD_LOG_WARNING = 4,
+	BD_LOG_INFO = 6,
+	BD_LOG_DEBUG = 7,
+};
+
+struct bd_host {
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	uint32_t struct_size;
+
+	void (*log)(const struct bd_plugin_handle *self, enum bd_log_level level,
+		    const char *fmt, ...) BD_PRINTF(3, 4);
+
+	/* The value of a key of this plugin's config section, or its declared
+	 * default; NULL when neither exists. */
+	const char *(*config_get)(const struct bd_plugin_handle *self,
+				  const char *key);
+
+	/* Records a finding; the host applies the operator's severity policy
+	 * and copies every string.  Returns 0 or -ENOMEM. */
+	int (*finding)(struct bd_audit *audit, const struct bd_finding *finding);
+
+	/* Prints an amount in a unit ("232.31", "2323100.00").  Returns the
+	 * length written, or -ENOSPC. */
+	int (*format_amount)(bd_fen fen, enum bd_unit unit, char *buf,
+			     size_t size);
+
+	/* Reports a district total that an apply moved. */
+	int (*report_change)(struct bd_apply *apply,
+			     const struct bd_total_change *change);
+
+	/* Sends a notification on the PUB socket: "<topic> <body>". */
+	int (*publish)(const struct bd_plugin_handle *self, const char *topic,
+		       const char *body, size_t body_len);
+
+	/* The request and reply of a query (cJSON objects). */
+	const struct cJSON *(*query_request)(const struct bd_query *query);
+	struct cJSON *(*query_reply)(struct bd_query *query);
+	/* Fails a query with an error code and message; returns -EINVAL. */
+	int (*query_error)(struct bd_query *query, const char *code,
+			   const char *fmt, ...) BD_PRINTF(3, 4);
+
+	/* The latest accepted revision of a department for a year, or NULL. */
+	const struct bd_revision *(*latest_revision)(
+		const struct bd_plugin_handle *self, int year,
+		const char *department);
+
+	void *reserved[8];
+};
+
+/* ---- the plugin descriptor --------------------------------------------- */
+
+enum bd_config_type {
+	BD_CONFIG_STRING = 0,
+	BD_CONFIG_INT,
+	BD_CONFIG_BOOL,
+};
+
+/* One config key a plugin accepts; the table ends with a zeroed entry. */
+struct bd_config_key {
+	const char *name;
+	enum bd_config_type type;
+	const char *default_value;
+	const char *description;
+};
+
+struct bd_plugin {
+	uint32_t abi_major;   /* BD_ABI_MAJOR */
+	uint32_t abi_minor;   /* BD_ABI_MINOR */
+	uint32_t struct_size; /* sizeof(struct bd_plugin) */
+	const char *name;
+	const char *version;
+	const char *description;
+	const struct bd_config_key *config;
+	const char *const *query_ops; /* NULL-terminated, or NULL */
+
+	/* Called once after load; *state is passed to every other callback. */
+	int (*init)(const struct bd_host *host, struct bd_plugin_handle *self,
+		    void **state);
+	void (*fini)(void *state);
+	/* Config was reloaded (SIGHUP); re-read keys.  Optional. */
+	int (*reconfigure)(void *state);
+
+	/* Read-only audit of a parsed submission; adds findings. */
+	int (*validate)(void *state, const struct bd_submission *submission,
+			struct bd_audit *audit);
+	/* After commit: `prev` (or NULL) is replaced by `next`.  During start-up
+	 * rebuild the host calls it with prev NULL for every stored revision. */
+	int (*apply)(void *state, const struct bd_revision *prev,
+		     const struct bd_revision *next, struct bd_apply *apply);
+	/* After apply: notify the world. */
+	int (*publish)(void *state, const struct bd_event *event);
+	/* Answers one of `query_ops`. */
+	int (*query)(void *state, const char *op, struct bd_query *query);
+
+	void *reserved[8];
+};
+
+/* Declares the one exported symbol of a plugin. */
+#define BD_PLUGIN_DEFINE                                                       \
+	BD_PLUGIN_EXPORT extern const struct bd_plugin budgetd_plugin;         \
+	const struct bd_plugin budgetd_plugin
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BUDGETD_PLUGIN_H */
