@@ -11,6 +11,10 @@
 
 #define EVENTS_LIMIT_MAX 1000
 
+static const char *const core_ops =
+	"submit, validate, totals, departments, show, history, events, status, "
+	"reload";
+
 /* A submission travelling through audit → store → apply → reply. */
 struct pending {
 	struct store_job job;
@@ -196,6 +200,31 @@ static void describe_parse_error(const char *text, size_t n, char *buf,
 	const char *at = cJSON_GetErrorPtr();
 	if (at == NULL || at < text || at > text + n) {
 		snprintf(buf, size, "request is not valid JSON");
+		return;
+	}
+	/* Unclosed brackets at the end: the sender cut the message short. */
+	int depth = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < n; i++) {
+		if (in_string) {
+			if (text[i] == '\\')
+				i++;
+			else if (text[i] == '"')
+				in_string = false;
+		} else if (text[i] == '"') {
+			in_string = true;
+		} else if (text[i] == '{' || text[i] == '[') {
+			depth++;
+		} else if (text[i] == '}' || text[i] == ']') {
+			depth--;
+		}
+	}
+	if (depth > 0 || in_string) {
+		snprintf(buf, size,
+			 "request is not valid JSON: it ends after %zu bytes with "
+			 "%d unclosed bracket%s%s (truncated?)",
+			 n, depth, depth == 1 ? "" : "s",
+			 in_string ? " inside a string" : "");
 		return;
 	}
 	size_t offset = (size_t)(at - text), line = 1, column = 1;
@@ -833,7 +862,7 @@ static void handle_plugin_query(struct daemon *d, struct rpc_request *req,
 	if (rc == -ENOENT) {
 		cJSON_Delete(q.reply);
 		send_error(d, req, "unknown_op",
-			   "no loaded plugin answers \"%s\"", op);
+			   "unknown op \"%s\"; expected one of %s", op, core_ops);
 		return;
 	}
 	if (q.failed || rc < 0) {
@@ -846,10 +875,6 @@ static void handle_plugin_query(struct daemon *d, struct rpc_request *req,
 }
 
 /* ---- dispatch -------------------------------------------------------------------------- */
-
-static const char *const core_ops =
-	"submit, validate, totals, departments, show, history, events, status, "
-	"reload";
 
 void request_handle(struct daemon *d, struct rpc_request *req)
 {

@@ -1,0 +1,630 @@
+/*
+ * totals: district-wide totals by classification.
+ *
+ * Each department's latest revision is kept as a list of facts (function
+ * 项, source, column, amount).  Single-dimension aggregates per year are
+ * maintained incrementally on apply: the department's old facts are taken
+ * out and the new ones put in, and every aggregate that moved is reported
+ * with its old and new value.  Queries with any drilldown and cuts scan the
+ * facts, so they can never disagree with them.
+ */
+#include <budgetd/plugin.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tmap.h"
+
+#define MAX_BY 6
+#define MAX_WHERE 16
+#define MAX_VALUES 32
+
+struct fact {
+	char function[8];
+	uint8_t source; /* enum bd_source */
+	uint8_t column; /* enum bd_column */
+	bd_fen amount;
+};
+
+struct dept {
+	int year;
+	char code[13];
+	char parent[13];
+	char *name;
+	int64_t revision;
+	struct fact *facts;
+	size_t n_facts;
+};
+
+struct totals {
+	const struct bd_host *host;
+	struct bd_plugin_handle *self;
+	struct tmap depts;      /* "year/code" → index into dept_list */
+	struct dept **dept_list;
+	size_t n_depts, cap_depts;
+	struct tmap aggregates; /* "year\x1fdim\x1fkey" → amount */
+};
+
+/* ---- dimensions ------------------------------------------------------------------ */
+
+enum dim {
+	DIM_FUNCTION_CLASS,
+	DIM_FUNCTION_SECTION,
+	DIM_FUNCTION_ITEM,
+	DIM_ECONOMIC_CLASS,
+	DIM_SOURCE,
+	DIM_KIND,
+	DIM_DEPARTMENT,
+	DIM_PARENT,
+	DIM_YEAR,
+	DIM_COUNT
+};
+
+static const char *const dim_names[DIM_COUNT] = {
+	"function:class", "function:section", "function:item",
+	"economic:class", "source",           "kind",
+	"department",     "parent",           "year",
+};
+
+/* Dimensions whose single-dimension totals are maintained and notified. */
+static const enum dim maintained[] = {
+	DIM_FUNCTION_CLASS, DIM_FUNCTION_SECTION, DIM_FUNCTION_ITEM,
+	DIM_ECONOMIC_CLASS, DIM_SOURCE,           DIM_KIND,
+	DIM_DEPARTMENT,     DIM_PARENT,
+};
+
+static int dim_from_name(const char *name, size_t len)
+{
+	for (int i = 0; i < DIM_COUNT; i++)
+		if (strlen(dim_names[i]) == len && strncmp(dim_names[i], name, len) == 0)
+			return i;
+	/* Shorthands: "function" is the 项 code, "economic" its 类. */
+	if (len == 8 && strncmp(name, "function", 8) == 0)
+		return DIM_FUNCTION_ITEM;
+	if (len == 8 && strncmp(name, "economic", 8) == 0)
+		return DIM_ECONOMIC_CLASS;
+	return -1;
+}
+
+/* Writes the value of a fact along a dimension. */
+static void dim_value(enum dim d, const struct dept *dep, const struct fact *f,
+		      char *buf, size_t size)
+{
+	switch (d) {
+	case DIM_FUNCTION_CLASS: snprintf(buf, size, "%.3s", f->function); break;
+	case DIM_FUNCTION_SECTION: snprintf(buf, size, "%.5s", f->function); break;
+	case DIM_FUNCTION_ITEM: snprintf(buf, size, "%s", f->function); break;
+	case DIM_ECONOMIC_CLASS: {
+		const char *e = bd_column_economic_class((enum bd_column)f->column);
+		snprintf(buf, size, "%s", *e ? e : "-");
+		break;
+	}
+	case DIM_SOURCE:
+		snprintf(buf, size, "%s", bd_source_key((enum bd_source)f->source));
+		break;
+	case DIM_KIND:
+		snprintf(buf, size, "%s", bd_column_kind((enum bd_column)f->column));
+		break;
+	case DIM_DEPARTMENT: snprintf(buf, size, "%s", dep->code); break;
+	case DIM_PARENT:
+		snprintf(buf, size, "%s", dep->parent[0] ? dep->parent : "-");
+		break;
+	case DIM_YEAR: snprintf(buf, size, "%d", dep->year); break;
+	default: buf[0] = '\0';
+	}
+}
+
+/* ---- departments ------------------------------------------------------------------ */
+
+static void dept_free(struct dept *d)
+{
+	if (d == NULL)
+		return;
+	free(d->name);
+	free(d->facts);
+	free(d);
+}
+
+static struct dept *dept_from_submission(const struct bd_submission *s,
+					 int64_t revision)
+{
+	struct dept *d = calloc(1, sizeof *d);
+	size_t n = 0;
+	if (d == NULL)
+		return NULL;
+	for (size_t i = 0; i < s->n_lines; i++)
+		for (int c = 0; c < BD_COL_COUNT; c++)
+			n += s->lines[i].column[c] != 0;
+	d->facts = calloc(n ? n : 1, sizeof *d->facts);
+	d->name = strdup(s->department.name ? s->department.name : "");
+	if (d->facts == NULL || d->name == NULL) {
+		dept_free(d);
+		return NULL;
+	}
+	d->year = s->year;
+	d->revision = revision;
+	snprintf(d->code, sizeof d->code, "%s", s->department.code);
+	snprintf(d->parent, sizeof d->parent, "%s", s->department.parent);
+	for (size_t i = 0; i < s->n_lines; i++) {
+		const struct bd_line *l = &s->lines[i];
+		for (int c = 0; c < BD_COL_COUNT; c++) {
+			if (l->column[c] == 0)
+				continue;
+			struct fact *f = &d->facts[d->n_facts++];
+			memcpy(f->function, l->function, sizeof f->function);
+			f->source = (uint8_t)l->source;
+			f->column = (uint8_t)c;
+			f->amount = l->column[c];
+		}
+	}
+	return d;
+}
+
+/* Adds sign × the department's facts to the delta map. */
+static int collect_delta(struct tmap *delta, const struct dept *d, int sign)
+{
+	char key[96], value[32];
+	for (size_t i = 0; i < d->n_facts; i++) {
+		const struct fact *f = &d->facts[i];
+		bd_fen amount = sign * f->amount;
+		snprintf(key, sizeof key, "%d\x1ftotal\x1f", d->year);
+		if (tmap_add(delta, key, amount) < 0)
+			return -ENOMEM;
+		for (size_t k = 0; k < sizeof maintained / sizeof maintained[0]; k++) {
+			dim_value(maintained[k], d, f, value, sizeof value);
+			snprintf(key, sizeof key, "%d\x1f%s\x1f%s", d->year,
+				 dim_names[maintained[k]], value);
+			if (tmap_add(delta, key, amount) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+struct apply_ctx {
+	struct totals *t;
+	struct bd_apply *apply;
+	int rc;
+};
+
+static void apply_change(void *arg, const char *key, bd_fen delta)
+{
+	struct apply_ctx *c = arg;
+	if (delta == 0 || c->rc < 0)
+		return;
+	bd_fen before = tmap_get(&c->t->aggregates, key);
+	if (tmap_add(&c->t->aggregates, key, delta) < 0) {
+		c->rc = -ENOMEM;
+		return;
+	}
+	if (c->apply == NULL)
+		return;
+	/* key is "year\x1fdim\x1fvalue". */
+	char copy[96];
+	snprintf(copy, sizeof copy, "%s", key);
+	char *dim = strchr(copy, '\x1f');
+	char *value = dim ? strchr(dim + 1, '\x1f') : NULL;
+	if (value == NULL)
+		return;
+	*dim++ = '\0';
+	*value++ = '\0';
+	struct bd_total_change change = {
+		.year = atoi(copy),
+		.dimension = dim,
+		.key = value,
+		.before = before,
+		.after = before + delta,
+	};
+	if (c->t->host->report_change(c->apply, &change) < 0)
+		c->rc = -ENOMEM;
+}
+
+static int totals_apply(void *state, const struct bd_revision *prev,
+			const struct bd_revision *next, struct bd_apply *apply)
+{
+	struct totals *t = state;
+	const struct bd_submission *s = next->submission;
+	char key[32];
+	struct tmap delta;
+	int rc;
+
+	(void)prev; /* our own facts say what the department had */
+	struct dept *fresh = dept_from_submission(s, next->number);
+	if (fresh == NULL)
+		return -ENOMEM;
+	snprintf(key, sizeof key, "%d/%s", s->year, s->department.code);
+	bool found = tmap_contains(&t->depts, key);
+	size_t index = found ? (size_t)tmap_get(&t->depts, key) : t->n_depts;
+	struct dept *old = found ? t->dept_list[index] : NULL;
+
+	if (tmap_init(&delta) < 0 ||
+	    (old && collect_delta(&delta, old, -1) < 0) ||
+	    collect_delta(&delta, fresh, +1) < 0) {
+		tmap_free(&delta);
+		dept_free(fresh);
+		return -ENOMEM;
+	}
+	if (!found) {
+		if (t->n_depts == t->cap_depts) {
+			size_t cap = t->cap_depts ? t->cap_depts * 2 : 64;
+			void *grown = realloc(t->dept_list, cap * sizeof *t->dept_list);
+			if (grown == NULL) {
+				tmap_free(&delta);
+				dept_free(fresh);
+				return -ENOMEM;
+			}
+			t->dept_list = grown;
+			t->cap_depts = cap;
+		}
+		if (tmap_set(&t->depts, key, (bd_fen)index) < 0) {
+			tmap_free(&delta);
+			dept_free(fresh);
+			return -ENOMEM;
+		}
+		t->n_depts++;
+	}
+	t->dept_list[index] = fresh;
+	dept_free(old);
+
+	struct apply_ctx c = {t, apply, 0};
+	tmap_each(&delta, apply_change, &c);
+	rc = c.rc;
+	tmap_free(&delta);
+	return rc;
+}
+
+/* ---- queries ---------------------------------------------------------------------------- */
+
+struct cut {
+	enum dim dim;
+	char values[MAX_VALUES][16];
+	bool prefix[MAX_VALUES];
+	size_t n_values;
+};
+
+struct query_spec {
+	enum dim by[MAX_BY];
+	size_t n_by;
+	struct cut where[MAX_WHERE];
+	size_t n_where;
+	int year;
+	enum bd_unit unit;
+	bool sort_by_amount;
+	long offset, limit;
+};
+
+static bool cut_matches(const struct cut *c, const char *value)
+{
+	for (size_t i = 0; i < c->n_values; i++) {
+		size_t n = strlen(c->values[i]);
+		if (c->prefix[i] ? strncmp(value, c->values[i], n) == 0
+				 : strcmp(value, c->values[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Parses "DIM:VALUE[,VALUE…]" with '*' marking a code prefix. */
+static int parse_cut(struct totals *t, struct bd_query *q, const char *text,
+		     struct cut *c)
+{
+	const char *colon = strrchr(text, ':');
+	/* "function:class:201" → dim "function:class"; "source:x" → "source". */
+	int d = colon ? dim_from_name(text, (size_t)(colon - text)) : -1;
+	if (d < 0)
+		return t->host->query_error(
+			q, "bad_request",
+			"cut \"%.60s\" must be DIM:VALUE[,VALUE…] with DIM one of "
+			"function:class, function:section, function:item, "
+			"economic:class, source, kind, department, parent, year",
+			text);
+	c->dim = (enum dim)d;
+	c->n_values = 0;
+	char values[512];
+	snprintf(values, sizeof values, "%s", colon + 1);
+	char *save = NULL;
+	for (char *v = strtok_r(values, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
+		if (c->n_values == MAX_VALUES)
+			return t->host->query_error(q, "bad_request",
+						    "at most %d values in one cut",
+						    MAX_VALUES);
+		size_t n = strlen(v);
+		bool prefix = n > 0 && v[n - 1] == '*';
+		if (prefix)
+			v[--n] = '\0';
+		if (n == 0 && !prefix)
+			continue;
+		if (n >= sizeof c->values[0])
+			return t->host->query_error(q, "bad_request",
+						    "cut value \"%.40s\" is too long", v);
+		memcpy(c->values[c->n_values], v, n + 1);
+		c->prefix[c->n_values++] = prefix;
+	}
+	if (c->n_values == 0)
+		return t->host->query_error(q, "bad_request",
+					    "cut \"%.60s\" has no value", text);
+	return 0;
+}
+
+static int parse_query(struct totals *t, struct bd_query *q,
+		       struct query_spec *spec)
+{
+	const cJSON *req = t->host->query_request(q);
+	memset(spec, 0, sizeof *spec);
+	spec->unit = BD_UNIT_WANYUAN;
+	spec->limit = -1;
+
+	const cJSON *by = cJSON_GetObjectItemCaseSensitive(req, "by");
+	if (cJSON_IsString(by) || cJSON_IsArray(by)) {
+		const cJSON *item = cJSON_IsString(by) ? by : by->child;
+		for (; item; item = cJSON_IsString(by) ? NULL : item->next) {
+			if (!cJSON_IsString(item))
+				return t->host->query_error(q, "bad_request",
+							    "\"by\" lists dimension names");
+			int d = dim_from_name(item->valuestring,
+					      strlen(item->valuestring));
+			if (d < 0)
+				return t->host->query_error(
+					q, "bad_request",
+					"unknown dimension \"%.40s\"; expected "
+					"function:class, function:section, "
+					"function:item, economic:class, source, "
+					"kind, department, parent or year",
+					item->valuestring);
+			if (spec->n_by == MAX_BY)
+				return t->host->query_error(q, "bad_request",
+							    "at most %d dimensions", MAX_BY);
+			spec->by[spec->n_by++] = (enum dim)d;
+		}
+	} else if (by != NULL) {
+		return t->host->query_error(q, "bad_request",
+					    "\"by\" must be a string or an array");
+	}
+
+	const cJSON *where = cJSON_GetObjectItemCaseSensitive(req, "where");
+	if (cJSON_IsString(where) || cJSON_IsArray(where)) {
+		const cJSON *item = cJSON_IsString(where) ? where : where->child;
+		for (; item; item = cJSON_IsString(where) ? NULL : item->next) {
+			if (!cJSON_IsString(item))
+				return t->host->query_error(q, "bad_request",
+							    "\"where\" lists DIM:VALUE strings");
+			if (spec->n_where == MAX_WHERE)
+				return t->host->query_error(q, "bad_request",
+							    "at most %d cuts", MAX_WHERE);
+			if (parse_cut(t, q, item->valuestring,
+				      &spec->where[spec->n_where++]) < 0)
+				return -EINVAL;
+		}
+	} else if (where != NULL) {
+		return t->host->query_error(q, "bad_request",
+					    "\"where\" must be a string or an array");
+	}
+
+	const cJSON *year = cJSON_GetObjectItemCaseSensitive(req, "year");
+	if (year != NULL) {
+		if (!cJSON_IsNumber(year) || year->valuedouble < 2000 ||
+		    year->valuedouble > 2100)
+			return t->host->query_error(q, "bad_request",
+						    "\"year\" must be 2000..2100");
+		spec->year = year->valueint;
+	}
+	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(req, "unit");
+	if (unit != NULL) {
+		if (cJSON_IsString(unit) && strcmp(unit->valuestring, "元") == 0)
+			spec->unit = BD_UNIT_YUAN;
+		else if (!cJSON_IsString(unit) || strcmp(unit->valuestring, "万元") != 0)
+			return t->host->query_error(q, "bad_request",
+						    "\"unit\" must be \"元\" or \"万元\"");
+	}
+	const cJSON *sort = cJSON_GetObjectItemCaseSensitive(req, "sort");
+	if (sort != NULL) {
+		if (cJSON_IsString(sort) && strcmp(sort->valuestring, "amount") == 0)
+			spec->sort_by_amount = true;
+		else if (!cJSON_IsString(sort) || strcmp(sort->valuestring, "key") != 0)
+			return t->host->query_error(q, "bad_request",
+						    "\"sort\" must be \"key\" or \"amount\"");
+	}
+	const cJSON *limit = cJSON_GetObjectItemCaseSensitive(req, "limit");
+	const cJSON *offset = cJSON_GetObjectItemCaseSensitive(req, "offset");
+	if (limit != NULL) {
+		if (!cJSON_IsNumber(limit) || limit->valuedouble < 0)
+			return t->host->query_error(q, "bad_request",
+						    "\"limit\" must be a non-negative integer");
+		spec->limit = (long)limit->valuedouble;
+	}
+	if (offset != NULL) {
+		if (!cJSON_IsNumber(offset) || offset->valuedouble < 0)
+			return t->host->query_error(q, "bad_request",
+						    "\"offset\" must be a non-negative integer");
+		spec->offset = (long)offset->valuedouble;
+	}
+	return 0;
+}
+
+/* One output cell: its key tuple, amount and contributing departments. */
+struct cell {
+	char *key; /* values joined by \x1f */
+	bd_fen amount;
+	size_t departments;
+	const struct dept *last_dept; /* to count each department once */
+};
+
+struct cell_table {
+	struct tmap index; /* key → position in cells */
+	struct cell *cells;
+	size_t n, cap;
+};
+
+static struct cell *cell_get(struct cell_table *ct, const char *key)
+{
+	if (tmap_contains(&ct->index, key))
+		return &ct->cells[tmap_get(&ct->index, key)];
+	if (ct->n == ct->cap) {
+		size_t cap = ct->cap ? ct->cap * 2 : 64;
+		void *grown = realloc(ct->cells, cap * sizeof *ct->cells);
+		if (grown == NULL)
+			return NULL;
+		ct->cells = grown;
+		ct->cap = cap;
+	}
+	struct cell *c = &ct->cells[ct->n];
+	memset(c, 0, sizeof *c);
+	c->key = strdup(key);
+	if (c->key == NULL || tmap_set(&ct->index, key, (bd_fen)ct->n) < 0) {
+		free(c->key);
+		return NULL;
+	}
+	ct->n++;
+	return c;
+}
+
+static bool sort_by_amount;
+
+static int compare_cells(const void *a, const void *b)
+{
+	const struct cell *x = a, *y = b;
+	if (sort_by_amount && x->amount != y->amount)
+		return x->amount < y->amount ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+static int totals_query(void *state, const char *op, struct bd_query *q)
+{
+	struct totals *t = state;
+	struct query_spec spec;
+	struct cell_table ct = {0};
+	char value[32], key[256];
+	bd_fen grand = 0;
+	int rc;
+
+	(void)op;
+	if (parse_query(t, q, &spec) < 0)
+		return -EINVAL;
+	if (tmap_init(&ct.index) < 0)
+		return -ENOMEM;
+
+	for (size_t i = 0; i < t->n_depts; i++) {
+		const struct dept *d = t->dept_list[i];
+		if (spec.year && d->year != spec.year)
+			continue;
+		for (size_t k = 0; k < d->n_facts; k++) {
+			const struct fact *f = &d->facts[k];
+			bool keep = true;
+			for (size_t w = 0; w < spec.n_where && keep; w++) {
+				dim_value(spec.where[w].dim, d, f, value, sizeof value);
+				keep = cut_matches(&spec.where[w], value);
+			}
+			if (!keep)
+				continue;
+			size_t len = 0;
+			key[0] = '\0';
+			for (size_t b = 0; b < spec.n_by; b++) {
+				dim_value(spec.by[b], d, f, value, sizeof value);
+				len += (size_t)snprintf(key + len, sizeof key - len,
+							"%s%s", b ? "\x1f" : "", value);
+			}
+			struct cell *c = cell_get(&ct, key);
+			if (c == NULL) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			c->amount += f->amount;
+			grand += f->amount;
+			if (c->last_dept != d) {
+				c->departments++;
+				c->last_dept = d;
+			}
+		}
+	}
+
+	sort_by_amount = spec.sort_by_amount;
+	qsort(ct.cells, ct.n, sizeof *ct.cells, compare_cells);
+
+	cJSON *reply = t->host->query_reply(q);
+	char text[40];
+	cJSON_AddStringToObject(reply, "unit", spec.unit == BD_UNIT_YUAN ? "元" : "万元");
+	if (spec.year)
+		cJSON_AddNumberToObject(reply, "year", spec.year);
+	cJSON *by = cJSON_AddArrayToObject(reply, "by");
+	for (size_t b = 0; b < spec.n_by; b++)
+		cJSON_AddItemToArray(by, cJSON_CreateString(dim_names[spec.by[b]]));
+	cJSON *rows = cJSON_AddArrayToObject(reply, "rows");
+	long shown = 0;
+	for (size_t i = (size_t)spec.offset; i < ct.n; i++) {
+		if (spec.limit >= 0 && shown >= spec.limit)
+			break;
+		struct cell *c = &ct.cells[i];
+		cJSON *row = cJSON_CreateObject();
+		cJSON *keyobj = cJSON_AddObjectToObject(row, "key");
+		char *save = NULL, *part = strtok_r(c->key, "\x1f", &save);
+		for (size_t b = 0; b < spec.n_by; b++) {
+			cJSON_AddStringToObject(keyobj, dim_names[spec.by[b]],
+						part ? part : "");
+			part = strtok_r(NULL, "\x1f", &save);
+		}
+		t->host->format_amount(c->amount, spec.unit, text, sizeof text);
+		cJSON_AddStringToObject(row, "amount", text);
+		cJSON_AddNumberToObject(row, "departments", (double)c->departments);
+		cJSON_AddItemToArray(rows, row);
+		shown++;
+	}
+	cJSON_AddNumberToObject(reply, "row_count", (double)ct.n);
+	t->host->format_amount(grand, spec.unit, text, sizeof text);
+	cJSON_AddStringToObject(reply, "total", text);
+	rc = 0;
+out:
+	for (size_t i = 0; i < ct.n; i++)
+		free(ct.cells[i].key);
+	free(ct.cells);
+	tmap_free(&ct.index);
+	return rc;
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------------ */
+
+static int totals_init(const struct bd_host *host, struct bd_plugin_handle *self,
+		       void **state)
+{
+	struct totals *t = calloc(1, sizeof *t);
+	if (t == NULL)
+		return -ENOMEM;
+	t->host = host;
+	t->self = self;
+	if (tmap_init(&t->depts) < 0 || tmap_init(&t->aggregates) < 0) {
+		tmap_free(&t->depts);
+		free(t);
+		return -ENOMEM;
+	}
+	*state = t;
+	return 0;
+}
+
+static void totals_fini(void *state)
+{
+	struct totals *t = state;
+	for (size_t i = 0; i < t->n_depts; i++)
+		dept_free(t->dept_list[i]);
+	free(t->dept_list);
+	tmap_free(&t->depts);
+	tmap_free(&t->aggregates);
+	free(t);
+}
+
+static const char *const totals_ops[] = {"totals", NULL};
+
+BD_PLUGIN_DEFINE = {
+	.abi_major = BD_ABI_MAJOR,
+	.abi_minor = BD_ABI_MINOR,
+	.struct_size = sizeof(struct bd_plugin),
+	.name = "totals",
+	.version = "1.0",
+	.description = "district totals by function, economic class, source, "
+		       "kind, department, parent and year",
+	.query_ops = totals_ops,
+	.init = totals_init,
+	.fini = totals_fini,
+	.apply = totals_apply,
+	.query = totals_query,
+};
