@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "money.h"
+#include "utf8.h"
 
 void audit_init(struct bd_audit *audit, const struct config *policy)
 {
@@ -60,6 +61,7 @@ int audit_add(struct bd_audit *audit, const struct bd_finding *finding)
 		audit->out_of_memory = true;
 		return -ENOMEM;
 	}
+	utf8_trim_partial(f->message);
 	audit->n++;
 	if (sev == BD_SEVERITY_ERROR)
 		audit->n_errors++;

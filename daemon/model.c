@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "money.h"
+#include "utf8.h"
 
 /* No object of the format has more members than this; a larger one is
  * hostile or broken, and refusing it keeps the duplicate check linear. */
@@ -67,6 +68,7 @@ static void problem(struct parser *p, bool is_error, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(pr->message, sizeof pr->message, fmt, ap);
 	va_end(ap);
+	utf8_trim_partial(pr->message);
 }
 
 #define error(p, ...) problem((p), true, __VA_ARGS__)

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "model.h"
 #include "money.h"
+#include "utf8.h"
 
 #define EVENTS_LIMIT_MAX 1000
 
@@ -76,43 +77,6 @@ static cJSON *ok_reply(void)
 }
 
 /* ---- decoding ------------------------------------------------------------------------- */
-
-/* Returns the offset of the first byte that is not valid UTF-8, or -1. */
-static long utf8_invalid_at(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t len;
-		uint32_t cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			len = 2, cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			len = 3, cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			len = 4, cp = c & 0x07;
-		} else {
-			return (long)i;
-		}
-		if (i + len > n)
-			return (long)i;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return (long)i;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates and values past U+10FFFF. */
-		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-		    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return (long)i;
-		i += len;
-	}
-	return -1;
-}
 
 static const char *skip_ws(const char *p, const char *end)
 {
@@ -385,6 +349,7 @@ static int audit_document(struct daemon *d, struct rpc_request *req,
 				snprintf(p->first_error, sizeof p->first_error,
 					 "%.100s: %.190s", problems->items[i].path,
 					 problems->items[i].message);
+				utf8_trim_partial(p->first_error);
 				break;
 			}
 		}
@@ -424,6 +389,7 @@ static int audit_document(struct daemon *d, struct rpc_request *req,
 		if (audit.items[i].severity == BD_SEVERITY_ERROR) {
 			snprintf(p->first_error, sizeof p->first_error, "%.100s: %.190s",
 				 audit.items[i].path, audit.items[i].message);
+			utf8_trim_partial(p->first_error);
 			break;
 		}
 	}

@@ -1,0 +1,19 @@
+/* One request, one reply, over an nng REQ socket. */
+#ifndef BUDGETCTL_CLIENT_H
+#define BUDGETCTL_CLIENT_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+struct client {
+	const char *endpoint;
+	int timeout_ms;
+	char error[512]; /* transport failure, for the user */
+};
+
+/* Sends text and parses the reply; NULL with client->error set on failure. */
+cJSON *client_call(struct client *client, const char *request, size_t len);
+/* The same for a cJSON request object. */
+cJSON *client_call_json(struct client *client, const cJSON *request);
+
+#endif

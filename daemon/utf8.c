@@ -1,0 +1,58 @@
+#include "utf8.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static size_t sequence_length(unsigned char c)
+{
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xe0) == 0xc0)
+		return 2;
+	if ((c & 0xf0) == 0xe0)
+		return 3;
+	if ((c & 0xf8) == 0xf0)
+		return 4;
+	return 0;
+}
+
+long utf8_invalid_at(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t len = sequence_length(s[i]);
+		if (len == 0 || i + len > n)
+			return (long)i;
+		if (len == 1) {
+			i++;
+			continue;
+		}
+		uint32_t cp = s[i] & (0xff >> (len + 1));
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return (long)i;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return (long)i;
+		i += len;
+	}
+	return -1;
+}
+
+void utf8_trim_partial(char *s)
+{
+	size_t n = strlen(s);
+	/* Walk back over continuation bytes to the lead byte, at most 3. */
+	size_t back = 0;
+	while (back < n && back < 4 && (s[n - 1 - back] & 0xc0) == 0x80)
+		back++;
+	if (back == n)
+		return;
+	size_t lead = n - 1 - back;
+	size_t len = sequence_length((unsigned char)s[lead]);
+	if (len > 1 && len != back + 1)
+		s[lead] = '\0';
+}
