@@ -1,0 +1,66 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry.h"
+
+static struct registry_entry *make_entry(int year, const char *code, int64_t number)
+{
+	struct registry_entry *e = calloc(1, sizeof *e);
+	arena_init(&e->arena);
+	struct bd_submission *s = arena_calloc(&e->arena, 1, sizeof *s);
+	s->year = year;
+	snprintf(s->department.code, sizeof s->department.code, "%s", code);
+	e->revision.submission = s;
+	e->revision.number = number;
+	return e;
+}
+
+static void count(void *ctx, const struct registry_entry *e)
+{
+	(void)e;
+	(*(size_t *)ctx)++;
+}
+
+static void test_replace_and_find(void **state)
+{
+	struct registry r;
+	struct registry_entry *replaced;
+	char code[16];
+	(void)state;
+	assert_int_equal(registry_init(&r), 0);
+	/* Enough entries to make the table grow a few times. */
+	for (int i = 0; i < 3000; i++) {
+		snprintf(code, sizeof code, "%06d", i);
+		assert_int_equal(registry_replace(&r, make_entry(2023 + i % 2, code, 1),
+						  &replaced), 0);
+		assert_null(replaced);
+	}
+	assert_int_equal(r.n_entries, 3000);
+	assert_int_equal(registry_replace(&r, make_entry(2023, "000010", 2), &replaced), 0);
+	assert_non_null(replaced);
+	assert_int_equal(replaced->revision.number, 1);
+	registry_entry_free(replaced);
+	assert_int_equal(r.n_entries, 3000);
+	assert_int_equal(registry_find(&r, 2023, "000010")->revision.number, 2);
+	assert_null(registry_find(&r, 2024, "000010"));
+	assert_non_null(registry_find(&r, 2024, "000011"));
+	size_t n = 0;
+	registry_each(&r, count, &n);
+	assert_int_equal(n, 3000);
+	registry_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replace_and_find),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
