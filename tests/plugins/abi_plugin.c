@@ -1,0 +1,46 @@
+/* A plugin built in variants that a host must refuse (see CMakeLists). */
+#include <budgetd/plugin.h>
+#include <stddef.h>
+
+#ifndef TEST_NAME
+#define TEST_NAME "abi_good"
+#endif
+#ifndef TEST_MAJOR
+#define TEST_MAJOR BD_ABI_MAJOR
+#endif
+#ifndef TEST_MINOR
+#define TEST_MINOR BD_ABI_MINOR
+#endif
+#ifndef TEST_SIZE
+#define TEST_SIZE sizeof(struct bd_plugin)
+#endif
+
+static int initialised;
+
+static int abi_init(const struct bd_host *host, struct bd_plugin_handle *self,
+		    void **state)
+{
+	(void)host, (void)self;
+	initialised++;
+	*state = &initialised;
+	return 0;
+}
+
+static const struct bd_config_key abi_config[] = {
+	{"colour", BD_CONFIG_STRING, "blue", "a key the host must accept"},
+	{0},
+};
+
+#ifdef TEST_WRONG_SYMBOL
+BD_PLUGIN_EXPORT const struct bd_plugin not_the_plugin = {
+#else
+BD_PLUGIN_DEFINE = {
+#endif
+	.abi_major = TEST_MAJOR,
+	.abi_minor = TEST_MINOR,
+	.struct_size = TEST_SIZE,
+	.name = TEST_NAME,
+	.version = "test",
+	.config = abi_config,
+	.init = abi_init,
+};

@@ -1,0 +1,68 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "host_mock.h"
+
+static void test_event_topic_and_body(void **state)
+{
+	struct mock_plugin p;
+	(void)state;
+	assert_int_equal(mock_plugin_load(&p, "publisher", NULL), 0);
+	struct bd_total_change changes[] = {
+		{2023, "function:class", "201", 0, 213780000},
+		{2023, "total", "", 100, 50},
+	};
+	struct bd_event ev = {.seq = 41, .kind = "revision.accepted", .year = 2023,
+			      .department = "116001", .parent = "116", .revision = 3,
+			      .changes = changes, .n_changes = 2};
+	assert_int_equal(p.desc->publish(p.state, &ev), 0);
+	assert_int_equal(p.n_published, 1);
+	assert_string_equal(p.published[0].topic, "budgetd.revision.accepted.2023.116.116001");
+	cJSON *body = cJSON_Parse(p.published[0].body);
+	assert_non_null(body);
+	assert_int_equal(cJSON_GetObjectItem(body, "seq")->valueint, 41);
+	assert_int_equal(cJSON_GetObjectItem(body, "revision")->valueint, 3);
+	cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(body, "changes"), 0);
+	assert_string_equal(cJSON_GetObjectItem(c0, "after")->valuestring, "213.78");
+	assert_string_equal(cJSON_GetObjectItem(c0, "delta")->valuestring, "213.78");
+	cJSON *c1 = cJSON_GetArrayItem(cJSON_GetObjectItem(body, "changes"), 1);
+	assert_string_equal(cJSON_GetObjectItem(c1, "delta")->valuestring, "-0.00005");
+	cJSON_Delete(body);
+	mock_plugin_unload(&p);
+}
+
+static void test_config(void **state)
+{
+	struct mock_plugin p;
+	static const char *const yuan[] = {"topic_prefix=district", "unit=元",
+					   "include_changes=false", NULL};
+	static const char *const bad_unit[] = {"unit=两", NULL};
+	static const char *const bad_prefix[] = {"topic_prefix=a b", NULL};
+	(void)state;
+	assert_int_equal(mock_plugin_load(&p, "publisher", yuan), 0);
+	struct bd_event ev = {.seq = 1, .kind = "submission.rejected", .year = 2024,
+			      .department = "9", .parent = ""};
+	assert_int_equal(p.desc->publish(p.state, &ev), 0);
+	assert_string_equal(p.published[0].topic, "district.submission.rejected.2024.-.9");
+	assert_null(strstr(p.published[0].body, "changes\""));
+	mock_plugin_unload(&p);
+	assert_true(mock_plugin_load(&p, "publisher", bad_unit) < 0);
+	mock_plugin_unload(&p);
+	assert_true(mock_plugin_load(&p, "publisher", bad_prefix) < 0);
+	mock_plugin_unload(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_event_topic_and_body),
+		cmocka_unit_test(test_config),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,311 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host_mock.h"
+#include "money.h"
+
+static struct mock_plugin plugin;
+
+static int setup(void **state)
+{
+	(void)state;
+	return mock_plugin_load(&plugin, "totals", NULL);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	mock_plugin_unload(&plugin);
+	return 0;
+}
+
+/* Runs a totals query; returns the reply (caller deletes). */
+static cJSON *query(const char *request_json)
+{
+	struct bd_query q = {0};
+	cJSON *request = cJSON_Parse(request_json);
+	assert_non_null(request);
+	q.request = request;
+	q.reply = cJSON_CreateObject();
+	int rc = plugin.desc->query(plugin.state, "totals", &q);
+	cJSON_Delete(request);
+	if (rc < 0) {
+		cJSON_Delete(q.reply);
+		return NULL;
+	}
+	return q.reply;
+}
+
+/* The amount of the row whose first key equals `key`, in 分 (万元 text). */
+static bd_fen row_amount(const cJSON *reply, const char *dim, const char *key)
+{
+	const cJSON *row;
+	const char *why;
+	cJSON_ArrayForEach(row, cJSON_GetObjectItem(reply, "rows"))
+	{
+		const cJSON *k = cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"), dim);
+		if (k && strcmp(k->valuestring, key) == 0) {
+			bd_fen fen;
+			enum bd_unit unit;
+			money_unit_parse(cJSON_GetObjectItem(reply, "unit")->valuestring, &unit);
+			assert_int_equal(money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
+						     unit, &fen, &why), 0);
+			return fen;
+		}
+	}
+	return 0;
+}
+
+static bd_fen class_sum(const struct bd_submission *s, const char *class_code)
+{
+	bd_fen sum = 0;
+	for (size_t i = 0; i < s->n_lines; i++)
+		if (strncmp(s->lines[i].function, class_code, 3) == 0)
+			sum += bd_line_total(&s->lines[i]);
+	return sum;
+}
+
+static const struct mock_change *find_change(const struct bd_apply *a, const char *dim,
+					     const char *key)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->items[i].dimension, dim) == 0 && strcmp(a->items[i].key, key) == 0)
+			return &a->items[i];
+	return NULL;
+}
+
+static void apply(struct mock_submission *ms, int64_t number, struct bd_apply *changes)
+{
+	struct bd_revision rev = {.submission = ms->s, .number = number};
+	memset(changes, 0, sizeof *changes);
+	assert_int_equal(plugin.desc->apply(plugin.state, NULL, &rev, changes), 0);
+}
+
+static void test_revisions_move_totals_by_the_difference(void **state)
+{
+	struct mock_submission a1, a2, b;
+	struct bd_apply *changes = calloc(1, sizeof *changes);
+	(void)state;
+	assert_int_equal(mock_submission_load(&a1, "fengquan-116001-2023-corrected.json"), 0);
+	apply(&a1, 1, changes);
+	const struct mock_change *c = find_change(changes, "total", "");
+	assert_non_null(c);
+	assert_int_equal(c->before, 0);
+	assert_int_equal(c->after, 232310000);
+
+	cJSON *r = query("{\"by\":[\"function:class\"],\"year\":2023}");
+	assert_int_equal(row_amount(r, "function:class", "201"), class_sum(a1.s, "201"));
+	assert_int_equal(row_amount(r, "function:class", "208"), 9960000);
+	assert_int_equal(row_amount(r, "function:class", "221"), 8570000);
+	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring, "232.31");
+	cJSON_Delete(r);
+
+	/* A second department, same year: totals add up. */
+	char *text = mock_read_data("putuo-wanli-2025.json");
+	char *p = strstr(text, "\"year\": 2025");
+	memcpy(p, "\"year\": 2023", 12);
+	assert_int_equal(mock_submission_parse(&b, text), 0);
+	free(text);
+	apply(&b, 1, changes);
+	r = query("{\"by\":\"function:class\",\"year\":2023,\"unit\":\"元\"}");
+	assert_int_equal(row_amount(r, "function:class", "201"),
+			 class_sum(a1.s, "201") + class_sum(b.s, "201"));
+	assert_int_equal(row_amount(r, "function:class", "212"), class_sum(b.s, "212"));
+	cJSON_Delete(r);
+
+	/* Revision 2 of the first drops 2089999 and raises 2010301 wages by 1 分. */
+	text = mock_read_data("fengquan-116001-2023-corrected.json");
+	cJSON *doc = cJSON_Parse(text);
+	free(text);
+	cJSON *exp = cJSON_GetObjectItem(doc, "expenditure");
+	cJSON_DeleteItemFromArray(exp, 4);
+	cJSON *basic = cJSON_GetObjectItem(cJSON_GetArrayItem(exp, 0), "basic");
+	cJSON_ReplaceItemInObject(basic, "wages", cJSON_CreateString("62.540001"));
+	text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	assert_int_equal(mock_submission_parse(&a2, text), 0);
+	free(text);
+	apply(&a2, 2, changes);
+	/* District totals: the other department's 2089999 stays in. */
+	bd_fen other = 0;
+	for (size_t i = 0; i < b.s->n_lines; i++)
+		if (strcmp(b.s->lines[i].function, "2089999") == 0)
+			other += bd_line_total(&b.s->lines[i]);
+	assert_int_equal(other, 757442200);
+	c = find_change(changes, "function:item", "2089999");
+	assert_non_null(c);
+	assert_int_equal(c->before, other + 360000);
+	assert_int_equal(c->after, other);
+	c = find_change(changes, "function:class", "201");
+	assert_int_equal(c->after - c->before, 1);
+	c = find_change(changes, "department", "116001");
+	assert_int_equal(c->after - c->before, -360000 + 1);
+	assert_null(find_change(changes, "function:class", "221")); /* did not move */
+
+	r = query("{\"by\":[\"department\"],\"year\":2023}");
+	assert_int_equal(row_amount(r, "department", "116001"), 232310000 - 360000 + 1);
+	cJSON_Delete(r);
+	/* Cuts: prefix and set. */
+	r = query("{\"by\":[\"function:item\"],\"where\":[\"function:208*\"],\"year\":2023}");
+	assert_int_equal(row_amount(r, "function:item", "2089999"), other);
+	assert_int_equal(row_amount(r, "function:item", "2080505"), 9600000 + 482715600);
+	cJSON_Delete(r);
+	r = query("{\"by\":[\"source\"],\"where\":[\"department:116001,215001\","
+		  "\"kind:basic.personnel\"]}");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "rows")), 1);
+	cJSON_Delete(r);
+
+	mock_submission_free(&a1);
+	mock_submission_free(&a2);
+	mock_submission_free(&b);
+	free(changes);
+}
+
+static void test_bad_queries(void **state)
+{
+	(void)state;
+	assert_null(query("{\"by\":[\"colour\"]}"));
+	assert_null(query("{\"where\":[\"function\"]}"));
+	assert_null(query("{\"where\":[\"planet:mars\"]}"));
+	assert_null(query("{\"unit\":\"千元\"}"));
+	assert_null(query("{\"by\":7}"));
+	assert_null(query("{\"sort\":\"random\"}"));
+}
+
+/* ---- random districts against an independent recomputation ---- */
+
+static const char *const codes[] = {"2010301", "2010350", "2010399", "2080505",
+				    "2080506", "2101101", "2120101", "2210201",
+				    "2050201", "2130101"};
+
+struct mini_line {
+	int code, source;
+	long long wages, goods, operating;
+};
+
+struct mini_dept {
+	int year;
+	char code[8];
+	struct mini_line lines[10];
+	int n;
+};
+
+static char *render(const struct mini_dept *d)
+{
+	static const char *const sources[] = {"general_budget", "fund_budget", "business"};
+	char *buf = malloc(16384);
+	size_t n = (size_t)sprintf(buf,
+				   "{\"format\":\"budget-submission/1\",\"year\":%d,\"unit\":\"元\","
+				   "\"department\":{\"code\":\"%s\",\"name\":\"d\",\"parent\":\"%.3s\"},"
+				   "\"income\":{},\"expenditure\":[",
+				   d->year, d->code, d->code);
+	for (int i = 0; i < d->n; i++) {
+		const struct mini_line *l = &d->lines[i];
+		n += (size_t)sprintf(buf + n,
+				     "%s{\"function\":\"%s\",\"source\":\"%s\",\"basic\":{"
+				     "\"wages\":\"%lld.%02lld\",\"goods\":\"%lld\"},"
+				     "\"project\":{\"operating\":\"%lld\"}}",
+				     i ? "," : "", codes[l->code], sources[l->source],
+				     l->wages / 100, l->wages % 100, l->goods, l->operating);
+	}
+	sprintf(buf + n, "]}");
+	return buf;
+}
+
+static void random_dept(struct mini_dept *d, int year, int index)
+{
+	d->year = year;
+	snprintf(d->code, sizeof d->code, "%03d%03d", 100 + index % 7, index);
+	d->n = rand() % 10;
+	int used = 0;
+	for (int i = 0; i < d->n; i++) {
+		struct mini_line *l = &d->lines[i];
+		do {
+			l->code = rand() % 10;
+			l->source = rand() % 3;
+		} while (used & (1 << (l->code * 3 + l->source)) ? 1 : 0);
+		used |= 1 << (l->code * 3 + l->source);
+		l->wages = rand() % 10000000;
+		l->goods = rand() % 2 ? rand() % 100000 : 0;
+		l->operating = rand() % 3 ? 0 : rand() % 1000000;
+	}
+}
+
+static void test_random_district(void **state)
+{
+	enum { DEPTS = 40, REVISIONS = 400 };
+	static struct mini_dept current[2][DEPTS];
+	static bool present[2][DEPTS];
+	struct bd_apply *changes = calloc(1, sizeof *changes);
+	(void)state;
+	srand(4242);
+	for (int r = 0; r < REVISIONS; r++) {
+		int y = rand() % 2, i = rand() % DEPTS;
+		random_dept(&current[y][i], 2023 + y, i);
+		present[y][i] = true;
+		char *text = render(&current[y][i]);
+		struct mock_submission ms;
+		assert_int_equal(mock_submission_parse(&ms, text), 0);
+		free(text);
+		apply(&ms, r + 1, changes);
+		mock_submission_free(&ms);
+
+		if (r % 50 != 49)
+			continue;
+		/* Independent sums: by function:class for 2023, cut to source. */
+		for (int c = 0; c < 10; c++) {
+			char class_code[4];
+			snprintf(class_code, sizeof class_code, "%.3s", codes[c]);
+			long long expect = 0;
+			for (int k = 0; k < DEPTS; k++) {
+				if (!present[0][k])
+					continue;
+				for (int j = 0; j < current[0][k].n; j++) {
+					const struct mini_line *l = &current[0][k].lines[j];
+					if (strncmp(codes[l->code], class_code, 3) == 0 &&
+					    l->source == 0)
+						expect += l->wages + l->goods * 100 +
+							  l->operating * 100;
+				}
+			}
+			cJSON *reply = query("{\"by\":[\"function:class\"],\"year\":2023,"
+					     "\"unit\":\"元\",\"where\":[\"source:general_budget\"]}");
+			assert_int_equal(row_amount(reply, "function:class", class_code), expect);
+			cJSON_Delete(reply);
+		}
+		/* And by kind across both years, cut by a function prefix set. */
+		long long personnel = 0;
+		for (int y2 = 0; y2 < 2; y2++)
+			for (int k = 0; k < DEPTS; k++)
+				for (int j = 0; present[y2][k] && j < current[y2][k].n; j++) {
+					const struct mini_line *l = &current[y2][k].lines[j];
+					if (codes[l->code][0] == '2' &&
+					    (strncmp(codes[l->code], "201", 3) == 0 ||
+					     strncmp(codes[l->code], "221", 3) == 0))
+						personnel += l->wages;
+				}
+		cJSON *reply = query("{\"by\":[\"kind\"],\"unit\":\"元\","
+				     "\"where\":[\"function:201*,221*\"]}");
+		assert_int_equal(row_amount(reply, "kind", "basic.personnel"), personnel);
+		cJSON_Delete(reply);
+	}
+	free(changes);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_revisions_move_totals_by_the_difference,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_district, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,178 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int notified;
+
+static void notify(void *ctx)
+{
+	(void)ctx;
+	pthread_mutex_lock(&lock);
+	notified++;
+	pthread_cond_signal(&cond);
+	pthread_mutex_unlock(&lock);
+}
+
+/* Waits until n jobs came back; returns them in commit order. */
+static struct store_job *wait_done(struct store *s, size_t n, struct store_job **out)
+{
+	size_t got = 0;
+	while (got < n) {
+		pthread_mutex_lock(&lock);
+		while (notified == 0)
+			pthread_cond_wait(&cond, &lock);
+		notified = 0;
+		pthread_mutex_unlock(&lock);
+		for (struct store_job *j = store_take_done(s); j; j = j->next)
+			out[got++] = j;
+	}
+	return out[0];
+}
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/budgetd-test-store-%d", getpid());
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static int teardown(void **state)
+{
+	return setup(state);
+}
+
+static void fill(struct store_job *j, const char *dept, int year,
+		 enum store_outcome outcome, const char *body)
+{
+	memset(j, 0, sizeof *j);
+	snprintf(j->department, sizeof j->department, "%s", dept);
+	j->year = year;
+	j->outcome = outcome;
+	j->body = body;
+	j->body_len = strlen(body);
+	j->findings_json = "[]";
+	j->sender = "test";
+}
+
+static int count_latest(void *ctx, const struct store_revision_row *row)
+{
+	int *n = ctx;
+	(*n)++;
+	/* Only the newest revision of each department comes back. */
+	if (strcmp(row->department, "A") == 0)
+		assert_int_equal(row->revision, 3);
+	assert_non_null(strstr(row->body, row->department));
+	return 0;
+}
+
+static void test_group_commit_and_reads(void **state)
+{
+	struct store s;
+	char err[256];
+	struct store_job jobs[6], *done[6];
+	(void)state;
+	assert_int_equal(store_open(&s, dir, 64, err, sizeof err), 0);
+	/* Queued before the writer starts: they must share one transaction. */
+	fill(&jobs[0], "A", 2023, STORE_ACCEPTED, "{\"d\":\"A\",\"r\":1}");
+	fill(&jobs[1], "A", 2023, STORE_REJECTED, "{\"d\":\"A\",\"bad\":1}");
+	fill(&jobs[2], "B", 2023, STORE_ACCEPTED, "{\"d\":\"B\"}");
+	fill(&jobs[3], "A", 2023, STORE_ACCEPTED, "{\"d\":\"A\",\"r\":2}");
+	fill(&jobs[4], "A", 2023, STORE_ACCEPTED, "{\"d\":\"A\",\"r\":3}");
+	fill(&jobs[5], "", 0, STORE_INVALID, "{}");
+	for (int i = 0; i < 6; i++)
+		store_submit(&s, &jobs[i]);
+	assert_int_equal(store_start(&s, notify, NULL), 0);
+	wait_done(&s, 6, done);
+	for (int i = 0; i < 6; i++) {
+		assert_ptr_equal(done[i], &jobs[i]);
+		assert_int_equal(jobs[i].rc, 0);
+		assert_int_equal(jobs[i].seq, (uint64_t)i + 1); /* gap-free */
+	}
+	assert_int_equal(s.commits, 1);
+	assert_int_equal(jobs[0].revision, 1);
+	assert_int_equal(jobs[1].revision, 0);
+	assert_int_equal(jobs[2].revision, 1);
+	assert_int_equal(jobs[3].revision, 2);
+	assert_int_equal(jobs[4].revision, 3);
+
+	int n = 0;
+	assert_int_equal(store_each_latest(&s, count_latest, &n), 0);
+	assert_int_equal(n, 2);
+
+	char *body;
+	int64_t rev;
+	assert_int_equal(store_document(&s, "A", 2023, 2, &body, &rev), 0);
+	assert_string_equal(body, "{\"d\":\"A\",\"r\":2}");
+	assert_int_equal(rev, 2);
+	free(body);
+	assert_int_equal(store_document(&s, "A", 2023, 0, &body, &rev), 0);
+	assert_int_equal(rev, 3);
+	free(body);
+	assert_int_equal(store_document(&s, "A", 2024, 0, &body, &rev), -ENOENT);
+
+	cJSON *history = cJSON_CreateArray();
+	assert_int_equal(store_history(&s, "A", 0, history), 0);
+	assert_int_equal(cJSON_GetArraySize(history), 4);
+	cJSON_Delete(history);
+	cJSON *events = cJSON_CreateArray();
+	assert_int_equal(store_events_since(&s, 4, 100, events), 0);
+	assert_int_equal(cJSON_GetArraySize(events), 2);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(events, 0), "seq")->valueint, 5);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(events, 1), "kind")->valuestring,
+			    "submission.invalid");
+	cJSON_Delete(events);
+	store_close(&s);
+
+	/* Everything acknowledged is there after a reopen, and seq goes on. */
+	struct store_counts counts;
+	assert_int_equal(store_open(&s, dir, 64, err, sizeof err), 0);
+	assert_int_equal(store_counts(&s, &counts), 0);
+	assert_int_equal(counts.documents, 6);
+	assert_int_equal(counts.accepted, 4);
+	assert_int_equal(counts.rejected, 1);
+	assert_int_equal(counts.invalid, 1);
+	assert_int_equal(counts.revisions, 4);
+	assert_int_equal(counts.last_seq, 6);
+	assert_int_equal(store_start(&s, notify, NULL), 0);
+	fill(&jobs[0], "B", 2023, STORE_ACCEPTED, "{\"d\":\"B\",\"r\":2}");
+	store_submit(&s, &jobs[0]);
+	wait_done(&s, 1, done);
+	assert_int_equal(jobs[0].seq, 7);
+	assert_int_equal(jobs[0].revision, 2);
+	store_close(&s);
+}
+
+static void test_open_failure_is_explained(void **state)
+{
+	struct store s;
+	char err[256] = "";
+	(void)state;
+	assert_true(store_open(&s, "/proc/budgetd-cannot-exist", 8, err, sizeof err) < 0);
+	assert_non_null(strstr(err, "/proc/budgetd-cannot-exist"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_group_commit_and_reads, setup, teardown),
+		cmocka_unit_test(test_open_failure_is_explained),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
