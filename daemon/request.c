@@ -482,13 +482,12 @@ static void handle_submit(struct daemon *d, struct rpc_request *req,
 
 /* The notification for a stored submission, after apply. */
 static void publish_event(struct daemon *d, const struct pending *p,
+			  const struct bd_submission *sub,
 			  const struct bd_apply *apply)
 {
 	static const char *const kinds[] = {"revision.accepted",
 					    "submission.rejected",
 					    "submission.invalid"};
-	const struct bd_submission *sub =
-		p->entry ? p->entry->revision.submission : NULL;
 	struct bd_event ev = {
 		.seq = p->job.seq,
 		.kind = kinds[p->job.outcome],
@@ -517,7 +516,8 @@ void request_store_done(struct daemon *d, struct store_job *job)
 	}
 	if (job->outcome != STORE_ACCEPTED) {
 		d->submissions_rejected++;
-		publish_event(d, p, NULL);
+		publish_event(d, p,
+			      p->entry ? p->entry->revision.submission : NULL, NULL);
 		cJSON *reply = rejection_reply(p);
 		cJSON_AddNumberToObject(reply, "document_id", (double)job->document_id);
 		cJSON_AddNumberToObject(reply, "seq", (double)job->seq);
@@ -554,7 +554,7 @@ void request_store_done(struct daemon *d, struct store_job *job)
 	apply_init(&apply);
 	host_apply(&d->host, replaced ? &replaced->revision : NULL,
 		   &entry->revision, &apply);
-	publish_event(d, p, &apply);
+	publish_event(d, p, entry->revision.submission, &apply);
 	d->submissions_accepted++;
 
 	cJSON *reply = ok_reply();

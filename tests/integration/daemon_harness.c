@@ -1,0 +1,169 @@
+#include "daemon_harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int harness_init(struct harness *h, const char *name)
+{
+	char cmd[512];
+	memset(h, 0, sizeof *h);
+	snprintf(h->dir, sizeof h->dir, "/tmp/budgetd-it-%s-%d", name, getpid());
+	snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", h->dir, h->dir);
+	if (system(cmd) != 0)
+		return -1;
+	snprintf(h->request_url, sizeof h->request_url, "ipc://%s/req.sock", h->dir);
+	snprintf(h->publish_url, sizeof h->publish_url, "ipc://%s/pub.sock", h->dir);
+	return 0;
+}
+
+int harness_write_config(struct harness *h, const char *text)
+{
+	snprintf(h->config_path, sizeof h->config_path, "%s/budgetd.conf", h->dir);
+	FILE *f = fopen(h->config_path, "w");
+	if (f == NULL)
+		return -1;
+	fputs(text, f);
+	fclose(f);
+	return 0;
+}
+
+int harness_start(struct harness *h)
+{
+	char exe[512], state[256], log[256];
+	snprintf(exe, sizeof exe, "%s/budgetd", BUDGETD_TEST_BIN_DIR);
+	snprintf(state, sizeof state, "%s/state", h->dir);
+	snprintf(log, sizeof log, "%s/daemon.log", h->dir);
+
+	h->pid = fork();
+	if (h->pid < 0)
+		return -1;
+	if (h->pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		if (h->config_path[0])
+			execl(exe, exe, "--config", h->config_path, "--state-dir", state,
+			      "--listen", h->request_url, "--publish", h->publish_url,
+			      "--log-level", "debug", (char *)NULL);
+		else
+			execl(exe, exe, "--state-dir", state, "--listen", h->request_url,
+			      "--publish", h->publish_url, "--log-level", "debug",
+			      (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100; i++) {
+		int status;
+		if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
+			h->pid = 0;
+			return -1; /* died during start-up */
+		}
+		cJSON *reply = harness_call_text(h, "{\"op\":\"status\"}");
+		if (reply != NULL) {
+			cJSON_Delete(reply);
+			return 0;
+		}
+		usleep(50000);
+	}
+	return -1;
+}
+
+int harness_stop(struct harness *h)
+{
+	int status;
+	if (h->pid <= 0)
+		return -1;
+	kill(h->pid, SIGTERM);
+	for (int i = 0; i < 200; i++) {
+		if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
+			h->pid = 0;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		}
+		usleep(25000);
+	}
+	/* Five seconds and still there: that is a hang, and a failure. */
+	kill(h->pid, SIGKILL);
+	waitpid(h->pid, &status, 0);
+	h->pid = 0;
+	return -1;
+}
+
+void harness_cleanup(struct harness *h)
+{
+	char cmd[512];
+	if (h->pid > 0)
+		harness_stop(h);
+	if (getenv("BUDGETD_KEEP_TEST_DIRS") == NULL) {
+		snprintf(cmd, sizeof cmd, "rm -rf %s", h->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", h->dir);
+	}
+}
+
+cJSON *harness_call(const struct harness *h, const char *request, size_t len,
+		    int timeout_ms)
+{
+	nng_socket sock;
+	nng_msg *msg = NULL;
+	cJSON *reply = NULL;
+	if (nng_req0_open(&sock) != 0)
+		return NULL;
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout_ms);
+	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	if (nng_dial(sock, h->request_url, NULL, 0) == 0 &&
+	    nng_send(sock, (void *)request, len, 0) == 0 &&
+	    nng_recvmsg(sock, &msg, 0) == 0) {
+		reply = cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));
+		nng_msg_free(msg);
+	}
+	nng_close(sock);
+	return reply;
+}
+
+cJSON *harness_call_text(const struct harness *h, const char *request)
+{
+	return harness_call(h, request, strlen(request), 10000);
+}
+
+cJSON *harness_send_document(const struct harness *h, const char *op,
+			     const char *document)
+{
+	size_t n = strlen(document) + 64;
+	char *request = malloc(n);
+	snprintf(request, n, "{\"op\":\"%s\",\"document\":%s}", op, document);
+	cJSON *reply = harness_call_text(h, request);
+	free(request);
+	return reply;
+}
+
+char *harness_read_data(const char *file)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", BUDGETD_TEST_DATA_DIR, file);
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *text = malloc((size_t)n + 1);
+	if (fread(text, 1, (size_t)n, f) != (size_t)n) {
+		free(text);
+		text = NULL;
+	} else {
+		text[n] = '\0';
+	}
+	fclose(f);
+	return text;
+}

@@ -1,0 +1,39 @@
+/* Starts the real budgetd on ipc sockets in a scratch directory. */
+#ifndef BUDGETD_DAEMON_HARNESS_H
+#define BUDGETD_DAEMON_HARNESS_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct harness {
+	char dir[128];
+	char request_url[192];
+	char publish_url[192];
+	char config_path[192];
+	pid_t pid;
+};
+
+/* Makes a fresh scratch directory (no daemon yet). */
+int harness_init(struct harness *h, const char *name);
+/* Writes the config file the daemon will be started with. */
+int harness_write_config(struct harness *h, const char *text);
+/* Starts budgetd and waits until it answers status (5 s at most). */
+int harness_start(struct harness *h);
+/* SIGTERM, wait; returns the exit status (or -1). */
+int harness_stop(struct harness *h);
+void harness_cleanup(struct harness *h);
+
+/* One request/reply; NULL on transport failure or timeout. */
+cJSON *harness_call(const struct harness *h, const char *request, size_t len,
+		    int timeout_ms);
+cJSON *harness_call_text(const struct harness *h, const char *request);
+/* Submits (or validates) a document text with op. */
+cJSON *harness_send_document(const struct harness *h, const char *op,
+			     const char *document);
+
+/* Reads a file from the test data dir (malloc'ed). */
+char *harness_read_data(const char *file);
+
+#endif

@@ -1,0 +1,505 @@
+/*
+ * The real daemon over real sockets: submissions, audit, totals, revisions,
+ * restart, notifications, bad input, reload and concurrent clients.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon_harness.h"
+#include "money.h"
+
+static bool ok(const cJSON *reply)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok"));
+}
+
+static const char *error_code(const cJSON *reply)
+{
+	const cJSON *e = cJSON_GetObjectItem(reply, "error");
+	const cJSON *c = cJSON_GetObjectItem(e, "code");
+	return cJSON_IsString(c) ? c->valuestring : "";
+}
+
+static const char *error_message(const cJSON *reply)
+{
+	const cJSON *e = cJSON_GetObjectItem(reply, "error");
+	const cJSON *m = cJSON_GetObjectItem(e, "message");
+	return cJSON_IsString(m) ? m->valuestring : "";
+}
+
+/* The 类 totals of a totals reply, in 分, keyed by class index 200..299. */
+static void class_totals(const cJSON *reply, bd_fen out[100])
+{
+	const cJSON *row;
+	const char *why;
+	enum bd_unit unit;
+	memset(out, 0, 100 * sizeof *out);
+	assert_int_equal(money_unit_parse(cJSON_GetObjectItem(reply, "unit")->valuestring,
+					  &unit), 0);
+	cJSON_ArrayForEach(row, cJSON_GetObjectItem(reply, "rows"))
+	{
+		const char *k = cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"),
+						    "function:class")->valuestring;
+		bd_fen fen;
+		assert_int_equal(money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
+					     unit, &fen, &why), 0);
+		out[atoi(k) - 200] = fen;
+	}
+}
+
+/* Independent sums of a document's lines by 类, straight from its JSON. */
+static void document_class_sums(const char *json, bd_fen out[100])
+{
+	cJSON *doc = cJSON_Parse(json);
+	enum bd_unit unit;
+	const char *why;
+	memset(out, 0, 100 * sizeof *out);
+	money_unit_parse(cJSON_GetObjectItem(doc, "unit")->valuestring, &unit);
+	const cJSON *line;
+	cJSON_ArrayForEach(line, cJSON_GetObjectItem(doc, "expenditure"))
+	{
+		char cls[4];
+		snprintf(cls, sizeof cls, "%.3s",
+			 cJSON_GetObjectItem(line, "function")->valuestring);
+		const char *parts[] = {"basic", "project"};
+		for (int p = 0; p < 2; p++) {
+			const cJSON *obj = cJSON_GetObjectItem(line, parts[p]);
+			const cJSON *cell;
+			bool split = false;
+			cJSON_ArrayForEach(cell, obj) split |= strcmp(cell->string, "total") != 0;
+			cJSON_ArrayForEach(cell, obj)
+			{
+				if (split == (strcmp(cell->string, "total") == 0))
+					continue;
+				bd_fen fen = 0;
+				if (cJSON_IsString(cell) && *cell->valuestring)
+					assert_int_equal(money_parse(cell->valuestring, unit,
+								     &fen, &why), 0);
+				out[atoi(cls) - 200] += fen;
+			}
+		}
+	}
+	cJSON_Delete(doc);
+}
+
+static char *wanli_as_2023(void)
+{
+	char *text = harness_read_data("putuo-wanli-2025.json");
+	char *p = strstr(text, "\"year\": 2025");
+	memcpy(p, "\"year\": 2023", 12);
+	return text;
+}
+
+static char *fengquan_revision_2(void)
+{
+	/* Drops the 2089999 line (0.36 万元) and moves its amount nowhere. */
+	char *text = harness_read_data("fengquan-116001-2023-corrected.json");
+	cJSON *doc = cJSON_Parse(text);
+	free(text);
+	cJSON_DeleteItemFromArray(cJSON_GetObjectItem(doc, "expenditure"), 4);
+	cJSON_DeleteItemFromObject(doc, "stated");
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(doc, "income"), "general_budget",
+				  cJSON_CreateString("231.95"));
+	text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	return text;
+}
+
+static cJSON *totals_by_class(const struct harness *h)
+{
+	cJSON *r = harness_call_text(h, "{\"op\":\"totals\",\"by\":[\"function:class\"],"
+					"\"year\":2023,\"unit\":\"元\"}");
+	assert_non_null(r);
+	assert_true(ok(r));
+	return r;
+}
+
+static void test_end_to_end(void **state)
+{
+	struct harness h;
+	bd_fen got[100], a[100], b[100], a2[100];
+	(void)state;
+	assert_int_equal(harness_init(&h, "e2e"), 0);
+	assert_int_equal(harness_start(&h), 0);
+
+	/* A subscriber from the start sees every event. */
+	nng_socket sub;
+	assert_int_equal(nng_sub0_open(&sub), 0);
+	assert_int_equal(nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "", 0), 0);
+	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 3000);
+	assert_int_equal(nng_dial(sub, h.publish_url, NULL, 0), 0);
+	usleep(200000); /* let the subscription reach the publisher */
+
+	/* The published sample is rejected, naming each inconsistency. */
+	char *sample = harness_read_data("fengquan-116001-2023.json");
+	cJSON *r = harness_send_document(&h, "submit", sample);
+	assert_non_null(r);
+	assert_false(ok(r));
+	assert_string_equal(error_code(r), "rejected");
+	const cJSON *findings = cJSON_GetObjectItem(r, "findings");
+	assert_int_equal(cJSON_GetArraySize(findings), 6);
+	const cJSON *f0 = cJSON_GetArrayItem(findings, 0);
+	assert_string_equal(cJSON_GetObjectItem(f0, "path")->valuestring,
+			    "stated.expenditure_by_class.201");
+	assert_string_equal(cJSON_GetObjectItem(f0, "expected")->valuestring, "223.38");
+	assert_string_equal(cJSON_GetObjectItem(f0, "actual")->valuestring, "213.78");
+	cJSON_Delete(r);
+	free(sample);
+
+	/* Nothing of it counts. */
+	r = totals_by_class(&h);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "rows")), 0);
+	cJSON_Delete(r);
+
+	/* Corrected, it is accepted and the 类 totals are exact. */
+	char *corrected = harness_read_data("fengquan-116001-2023-corrected.json");
+	r = harness_send_document(&h, "submit", corrected);
+	assert_true(ok(r));
+	assert_int_equal(cJSON_GetObjectItem(r, "revision")->valueint, 1);
+	cJSON_Delete(r);
+	r = totals_by_class(&h);
+	class_totals(r, got);
+	cJSON_Delete(r);
+	document_class_sums(corrected, a);
+	assert_int_equal(got[1], 213780000);
+	assert_int_equal(got[8], 9960000);
+	assert_int_equal(got[21], 8570000);
+	assert_memory_equal(got, a, sizeof a);
+
+	/* A second department moves every 类 by exactly its own lines. */
+	char *wanli = wanli_as_2023();
+	r = harness_send_document(&h, "submit", wanli);
+	assert_true(ok(r));
+	cJSON_Delete(r);
+	document_class_sums(wanli, b);
+	r = totals_by_class(&h);
+	class_totals(r, got);
+	cJSON_Delete(r);
+	for (int c = 0; c < 100; c++)
+		assert_int_equal(got[c], a[c] + b[c]);
+
+	/* A revision of the first replaces it: lines it dropped disappear. */
+	char *rev2 = fengquan_revision_2();
+	r = harness_send_document(&h, "submit", rev2);
+	assert_true(ok(r));
+	assert_int_equal(cJSON_GetObjectItem(r, "revision")->valueint, 2);
+	cJSON_Delete(r);
+	document_class_sums(rev2, a2);
+	assert_int_equal(a[8] - a2[8], 360000);
+	r = totals_by_class(&h);
+	class_totals(r, got);
+	char *before_restart = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	for (int c = 0; c < 100; c++)
+		assert_int_equal(got[c], a2[c] + b[c]);
+
+	/* show returns the stored bytes of a revision, verbatim. */
+	r = harness_call_text(&h, "{\"op\":\"show\",\"department\":\"116001\","
+				  "\"year\":2023,\"revision\":1}");
+	assert_true(ok(r));
+	char *shown = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "document"));
+	cJSON *orig = cJSON_Parse(corrected);
+	char *orig_text = cJSON_PrintUnformatted(orig);
+	assert_string_equal(shown, orig_text);
+	free(shown);
+	free(orig_text);
+	cJSON_Delete(orig);
+	cJSON_Delete(r);
+
+	/* Every event once, in order, gap-free: rejected, then three revisions. */
+	static const char *const kinds[] = {"submission.rejected", "revision.accepted",
+					    "revision.accepted", "revision.accepted"};
+	for (int i = 0; i < 4; i++) {
+		nng_msg *msg;
+		assert_int_equal(nng_recvmsg(sub, &msg, 0), 0);
+		const char *body = memchr(nng_msg_body(msg), ' ', nng_msg_len(msg));
+		assert_non_null(body);
+		cJSON *ev = cJSON_ParseWithLength(body + 1, nng_msg_len(msg) -
+						  (size_t)(body + 1 - (char *)nng_msg_body(msg)));
+		assert_non_null(ev);
+		assert_int_equal(cJSON_GetObjectItem(ev, "seq")->valueint, i + 1);
+		assert_string_equal(cJSON_GetObjectItem(ev, "kind")->valuestring, kinds[i]);
+		if (i == 1) {
+			static const char topic[] =
+				"budgetd.revision.accepted.2023.116.116001 ";
+			if (strncmp(nng_msg_body(msg), topic, sizeof topic - 1) != 0)
+				fail_msg("topic: %.60s", (char *)nng_msg_body(msg));
+		}
+		cJSON_Delete(ev);
+		nng_msg_free(msg);
+	}
+	nng_close(sub);
+
+	/* A restart rebuilds the same totals from the store. */
+	assert_int_equal(harness_stop(&h), 0);
+	assert_int_equal(harness_start(&h), 0);
+	r = totals_by_class(&h);
+	char *after_restart = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	assert_string_equal(before_restart, after_restart);
+	r = harness_call_text(&h, "{\"op\":\"departments\"}");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "departments")), 2);
+	cJSON_Delete(r);
+	r = harness_call_text(&h, "{\"op\":\"events\",\"since\":2}");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "events")), 2);
+	cJSON_Delete(r);
+
+	free(before_restart);
+	free(after_restart);
+	free(corrected);
+	free(wanli);
+	free(rev2);
+	assert_int_equal(harness_stop(&h), 0);
+	harness_cleanup(&h);
+}
+
+/* ---- bad input -------------------------------------------------------------- */
+
+struct bad_case {
+	const char *request;
+	const char *code;
+	const char *words;
+};
+
+static void test_bad_input_changes_nothing(void **state)
+{
+	static const struct bad_case cases[] = {
+		{"garbage", "bad_json", "syntax error"},
+		{"{\"op\":\"submit\",\"document\":{\"format\":", "bad_json", "truncated"},
+		{"", "bad_request", "empty request"},
+		{"[1,2,3]", "bad_request", "JSON object"},
+		{"{}", "bad_request", "has no \"op\""},
+		{"{\"op\":42}", "bad_request", "\"op\" must be a string"},
+		{"{\"op\":\"launch\"}", "unknown_op", "expected one of"},
+		{"{\"op\":\"submit\"}", "bad_request", "\"document\" is required"},
+		{"{\"op\":\"submit\",\"document\":\"{}\"}", "bad_request", "must be a JSON object"},
+		{"{\"op\":\"submit\",\"document\":{\"format\":\"budget-submission/9\"}}",
+		 "invalid_document", "unsupported format"},
+		{"{\"op\":\"submit\",\"document\":{\"format\":\"budget-submission/1\",\"year\":"
+		 "\"2023\",\"unit\":\"元\",\"department\":{\"code\":\"1\",\"name\":2},"
+		 "\"income\":[],\"expenditure\":{}}}",
+		 "invalid_document", "year"},
+		{"{\"op\":\"submit\",\"document\":{\"format\":\"budget-submission/1\",\"year\":2023,"
+		 "\"unit\":\"元\",\"department\":{\"code\":\"116001\",\"name\":\"x\"},"
+		 "\"income\":{\"general_budget\":\"1.001\"},\"expenditure\":[]}}",
+		 "invalid_document", "income.general_budget"},
+		{"{\"op\":\"show\"}", "bad_request", "\"department\" is required"},
+		{"{\"op\":\"show\",\"department\":\"999\"}", "not_found", "no accepted revision"},
+		{"{\"op\":\"history\",\"department\":7}", "bad_request", "must be a string"},
+		{"{\"op\":\"events\",\"since\":-1}", "bad_request", "integer from 0"},
+		{"{\"op\":\"totals\",\"by\":[\"colour\"]}", "bad_request", "unknown dimension"},
+		{"{\"op\":\"status\",\"x\":\"\xff\xfe\"}", "bad_encoding", "not valid UTF-8 at byte"},
+	};
+	struct harness h;
+	(void)state;
+	assert_int_equal(harness_init(&h, "bad"), 0);
+	assert_int_equal(harness_write_config(&h, "[daemon]\nmax_message_size = 64K\n"), 0);
+	assert_int_equal(harness_start(&h), 0);
+	char *corrected = harness_read_data("fengquan-116001-2023-corrected.json");
+	cJSON *r = harness_send_document(&h, "submit", corrected);
+	assert_true(ok(r));
+	cJSON_Delete(r);
+	free(corrected);
+	cJSON *before = totals_by_class(&h);
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		r = harness_call_text(&h, cases[i].request);
+		if (r == NULL)
+			fail_msg("no reply to case %zu", i);
+		assert_false(ok(r));
+		if (strcmp(error_code(r), cases[i].code) != 0 ||
+		    strstr(error_message(r), cases[i].words) == NULL)
+			fail_msg("case %zu: got %s: %s", i, error_code(r), error_message(r));
+		cJSON_Delete(r);
+	}
+	/* A NUL byte inside the request. */
+	r = harness_call(&h, "{\"op\":\0\"status\"}", 17, 5000);
+	assert_string_equal(error_code(r), "bad_encoding");
+	cJSON_Delete(r);
+
+	/* Over the limit: a precise refusal.  Far over it: dropped unread. */
+	size_t big = 100 * 1024;
+	char *huge = malloc(400 * 1024);
+	memset(huge, ' ', 400 * 1024);
+	memcpy(huge, "{\"op\":\"status\"}", 15);
+	r = harness_call(&h, huge, big, 5000);
+	assert_non_null(r);
+	assert_string_equal(error_code(r), "message_too_large");
+	assert_non_null(strstr(error_message(r), "102400 bytes"));
+	assert_non_null(strstr(error_message(r), "at most 65536"));
+	cJSON_Delete(r);
+	r = harness_call(&h, huge, 400 * 1024, 1000);
+	assert_null(r);
+	cJSON_Delete(r);
+	free(huge);
+
+	/* Still serving, and nothing counted changed. */
+	cJSON *after = totals_by_class(&h);
+	char *a = cJSON_PrintUnformatted(before), *b = cJSON_PrintUnformatted(after);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	cJSON_Delete(before);
+	cJSON_Delete(after);
+	r = harness_call_text(&h, "{\"op\":\"status\"}");
+	assert_true(ok(r));
+	const cJSON *stored = cJSON_GetObjectItem(r, "stored");
+	assert_int_equal(cJSON_GetObjectItem(stored, "revisions")->valueint, 1);
+	assert_int_equal(cJSON_GetObjectItem(stored, "accepted")->valueint, 1);
+	cJSON_Delete(r);
+	assert_int_equal(harness_stop(&h), 0);
+	harness_cleanup(&h);
+}
+
+/* ---- reload ---------------------------------------------------------------------- */
+
+static void test_reload_changes_policy(void **state)
+{
+	struct harness h;
+	(void)state;
+	assert_int_equal(harness_init(&h, "reload"), 0);
+	assert_int_equal(harness_write_config(&h, "[daemon]\nlog_level = info\n"), 0);
+	assert_int_equal(harness_start(&h), 0);
+	char *sample = harness_read_data("fengquan-116001-2023.json");
+	cJSON *r = harness_send_document(&h, "validate", sample);
+	assert_false(ok(r));
+	cJSON_Delete(r);
+
+	/* The operator decides these rules only warn. */
+	assert_int_equal(harness_write_config(&h, "[daemon]\nlog_level = info\n"
+						  "[severity]\narith.stated.* = warning\n"
+						  "arith.balance.appropriation = warning\n"),
+			 0);
+	kill(h.pid, SIGHUP);
+	usleep(300000);
+	r = harness_send_document(&h, "validate", sample);
+	assert_true(ok(r));
+	const cJSON *f0 = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "findings"), 0);
+	assert_string_equal(cJSON_GetObjectItem(f0, "severity")->valuestring, "warning");
+	cJSON_Delete(r);
+
+	/* A broken config is refused and the running one stays. */
+	assert_int_equal(harness_write_config(&h, "[daemon]\nlisten_on = x\n"), 0);
+	r = harness_call_text(&h, "{\"op\":\"reload\"}");
+	assert_string_equal(error_code(r), "reload_failed");
+	assert_non_null(strstr(error_message(r), "budgetd.conf:2"));
+	cJSON_Delete(r);
+	r = harness_send_document(&h, "validate", sample);
+	assert_true(ok(r));
+	cJSON_Delete(r);
+	free(sample);
+	assert_int_equal(harness_stop(&h), 0);
+	harness_cleanup(&h);
+}
+
+static void test_broken_plugin_list_refuses_to_start(void **state)
+{
+	struct harness h;
+	(void)state;
+	assert_int_equal(harness_init(&h, "noplugin"), 0);
+	assert_int_equal(harness_write_config(&h, "[daemon]\nplugins = arith, nosuch\n"), 0);
+	assert_int_equal(harness_start(&h), -1);
+	char path[256], log[4096] = "";
+	snprintf(path, sizeof path, "%s/daemon.log", h.dir);
+	FILE *f = fopen(path, "r");
+	size_t n = fread(log, 1, sizeof log - 1, f);
+	log[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(log, "plugin nosuch: cannot load"));
+	harness_cleanup(&h);
+}
+
+/* ---- concurrent clients --------------------------------------------------------------- */
+
+struct client_arg {
+	const struct harness *h;
+	int index;
+	int accepted;
+	long long max_seq;
+};
+
+static void *client_main(void *p)
+{
+	struct client_arg *arg = p;
+	char *text = harness_read_data("fengquan-116001-2023-corrected.json");
+	for (int k = 0; k < 10; k++) {
+		char code[16], *doc = strdup(text);
+		snprintf(code, sizeof code, "9%02d%03d", arg->index, k);
+		memcpy(strstr(doc, "116001"), code, 6); /* department.code */
+		cJSON *r = harness_send_document(arg->h, "submit", doc);
+		if (r && ok(r)) {
+			arg->accepted++;
+			long long seq = (long long)cJSON_GetObjectItem(r, "seq")->valuedouble;
+			if (seq > arg->max_seq)
+				arg->max_seq = seq;
+		}
+		cJSON_Delete(r);
+		free(doc);
+	}
+	free(text);
+	return NULL;
+}
+
+static void test_concurrent_submissions(void **state)
+{
+	enum { CLIENTS = 8 };
+	struct harness h;
+	pthread_t threads[CLIENTS];
+	struct client_arg args[CLIENTS];
+	(void)state;
+	assert_int_equal(harness_init(&h, "conc"), 0);
+	assert_int_equal(harness_start(&h), 0);
+	for (int i = 0; i < CLIENTS; i++) {
+		args[i] = (struct client_arg){&h, i, 0, 0};
+		pthread_create(&threads[i], NULL, client_main, &args[i]);
+	}
+	int accepted = 0;
+	long long max_seq = 0;
+	for (int i = 0; i < CLIENTS; i++) {
+		pthread_join(threads[i], NULL);
+		accepted += args[i].accepted;
+		if (args[i].max_seq > max_seq)
+			max_seq = args[i].max_seq;
+	}
+	assert_int_equal(accepted, CLIENTS * 10);
+	assert_int_equal(max_seq, CLIENTS * 10);
+	cJSON *r = harness_call_text(&h, "{\"op\":\"totals\",\"by\":[\"year\"],\"unit\":\"元\"}");
+	const cJSON *row = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "rows"), 0);
+	char expect[32];
+	snprintf(expect, sizeof expect, "%d.00", 2323100 * CLIENTS * 10);
+	assert_string_equal(cJSON_GetObjectItem(row, "amount")->valuestring, expect);
+	assert_int_equal(cJSON_GetObjectItem(row, "departments")->valueint, CLIENTS * 10);
+	cJSON_Delete(r);
+	r = harness_call_text(&h, "{\"op\":\"status\"}");
+	fprintf(stderr, "  %d submissions in %d commits\n", CLIENTS * 10,
+		cJSON_GetObjectItem(r, "commits")->valueint);
+	assert_true(cJSON_GetObjectItem(r, "commits")->valueint <= CLIENTS * 10);
+	cJSON_Delete(r);
+	assert_int_equal(harness_stop(&h), 0);
+	harness_cleanup(&h);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_end_to_end),
+		cmocka_unit_test(test_bad_input_changes_nothing),
+		cmocka_unit_test(test_reload_changes_policy),
+		cmocka_unit_test(test_broken_plugin_list_refuses_to_start),
+		cmocka_unit_test(test_concurrent_submissions),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
