@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# budgetctl against the real daemon: exit codes, human output, --json, and
+# the same answers as a plain nng client (nngcat).
+set -uo pipefail
+bin=$1 data=$2
+dir=$(mktemp -d /tmp/budgetd-cli-XXXXXX)
+ctl=$bin/budgetctl
+export BUDGETD_ENDPOINT="ipc://$dir/req.sock"
+failures=0 passes=0
+
+check() { # description, command...
+  local what=$1; shift
+  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+exit_is() { # expected, command...
+  local want=$1; shift
+  "$@" >/dev/null 2>&1
+  [ $? -eq "$want" ]
+}
+same_json() { # two JSON texts, compared with sorted keys
+  python3 -c 'import json,sys; a,b=(json.loads(x) for x in sys.argv[1:3]); sys.exit(0 if a==b else 1)' "$1" "$2"
+}
+nng_req() { nngcat --req --dial "$BUDGETD_ENDPOINT" --data "$1" --format raw --recv-timeout 5; }
+
+cleanup() {
+  [ -n "${daemon:-}" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  [ -n "${watcher:-}" ] && kill "$watcher" 2>/dev/null
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+check "help exits 0" exit_is 0 "$ctl" --help
+check "unknown command exits 2" exit_is 2 "$ctl" frobnicate
+check "no daemon is a transport error (2)" exit_is 2 "$ctl" status
+check "bad --unit exits 2" exit_is 2 "$ctl" totals --unit 千元
+
+"$bin/budgetd" --state-dir "$dir/state" --listen "$BUDGETD_ENDPOINT" \
+  --publish "ipc://$dir/pub.sock" 2>"$dir/daemon.log" &
+daemon=$!
+for _ in $(seq 50); do "$ctl" status >/dev/null 2>&1 && break; sleep 0.1; done
+
+"$ctl" watch --json >"$dir/watch.out" 2>/dev/null &
+watcher=$!
+sleep 0.5
+
+check "published sample is rejected (1)" exit_is 1 "$ctl" submit "$data/fengquan-116001-2023.json"
+check "validate of it says 1 too" exit_is 1 "$ctl" validate "$data/fengquan-116001-2023.json"
+out=$("$ctl" validate "$data/fengquan-116001-2023.json")
+check "validate names the misfiled line" grep -q "expenditure\[3\] (2010505" <<<"$out"
+check "corrected sample is accepted (0)" exit_is 0 "$ctl" submit "$data/fengquan-116001-2023-corrected.json"
+check "second department is accepted" exit_is 0 "$ctl" submit "$data/putuo-wanli-2025.json"
+printf '{"format":' >"$dir/broken.json"
+check "a file that is not JSON is a usage error (2)" exit_is 2 "$ctl" submit "$dir/broken.json"
+
+human=$("$ctl" totals --by function:class --year 2023)
+check "human totals show 213.78" grep -q "^201 .* 213.78 " <<<"$human"
+check "human totals show the grand total" grep -q "^total .* 232.31" <<<"$human"
+
+for req in \
+  '{"op":"totals","by":["function:class"],"year":2023}' \
+  '{"op":"totals","by":["year","kind","source"],"unit":"元"}' \
+  '{"op":"departments"}' \
+  '{"op":"show","department":"116001"}' \
+  '{"op":"history","department":"116001"}'; do
+  op=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["op"])' "$req")
+  case $op in
+    totals)
+      by=$(python3 -c 'import json,sys; print(",".join(json.loads(sys.argv[1])["by"]))' "$req")
+      extra=()
+      grep -q '"year":2023' <<<"$req" && extra+=(--year 2023)
+      grep -q '"unit":"元"' <<<"$req" && extra+=(--unit 元)
+      mine=$("$ctl" --json totals --by "$by" "${extra[@]}") ;;
+    departments) mine=$("$ctl" --json departments) ;;
+    show) mine=$("$ctl" --json show 116001) ;;
+    history) mine=$("$ctl" --json history 116001) ;;
+  esac
+  theirs=$(nng_req "$req")
+  check "budgetctl and nngcat agree on $req" same_json "$mine" "$theirs"
+done
+
+check "show of an unknown department exits 1" exit_is 1 "$ctl" show 424242
+check "a revision that does not exist exits 1" exit_is 1 "$ctl" show 116001 --revision 9
+check "history exits 0" exit_is 0 "$ctl" history 116001
+
+sleep 0.5
+kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null; watcher=
+seqs=$(python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["seq"]) for l in open(sys.argv[1]) if l.strip()))' "$dir/watch.out")
+check "watch --json saw every event once, in order (got: $seqs)" test "$seqs" = "1 2 3"
+
+echo "cli: $passes passed, $failures failed"
+[ "$failures" -eq 0 ]
