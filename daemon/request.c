@@ -523,8 +523,11 @@ void request_store_done(struct daemon *d, struct store_job *job)
 		cJSON_AddNumberToObject(reply, "seq", (double)job->seq);
 		cJSON_AddItemToObject(reply, "findings", p->findings);
 		p->findings = NULL;
-		log_info("rejected %s/%d from %s: %zu errors (document %lld)",
-			 job->department, job->year, p->req->peer, p->n_errors,
+		log_info("%s %s/%d from %s: %zu error%s (document %lld)",
+			 job->outcome == STORE_INVALID ? "invalid document for"
+						       : "rejected",
+			 job->department[0] ? job->department : "?", job->year,
+			 p->req->peer, p->n_errors, p->n_errors == 1 ? "" : "s",
 			 (long long)job->document_id);
 		send_json(d, p->req, reply);
 		pending_free(p);

@@ -540,7 +540,8 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 	}
 
 	sort_by_amount = spec.sort_by_amount;
-	qsort(ct.cells, ct.n, sizeof *ct.cells, compare_cells);
+	if (ct.n > 0)
+		qsort(ct.cells, ct.n, sizeof *ct.cells, compare_cells);
 
 	cJSON *reply = t->host->query_reply(q);
 	char text[40];

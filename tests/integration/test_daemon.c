@@ -20,6 +20,17 @@
 #include "daemon_harness.h"
 #include "money.h"
 
+/* One daemon per test, stopped by the teardown even when a test fails
+ * half-way: a failed assertion must not leave a daemon behind. */
+static struct harness h;
+
+static int teardown(void **state)
+{
+	(void)state;
+	harness_cleanup(&h);
+	return 0;
+}
+
 static bool ok(const cJSON *reply)
 {
 	return cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok"));
@@ -117,9 +128,9 @@ static char *fengquan_revision_2(void)
 	return text;
 }
 
-static cJSON *totals_by_class(const struct harness *h)
+static cJSON *totals_by_class(const struct harness *daemon)
 {
-	cJSON *r = harness_call_text(h, "{\"op\":\"totals\",\"by\":[\"function:class\"],"
+	cJSON *r = harness_call_text(daemon, "{\"op\":\"totals\",\"by\":[\"function:class\"],"
 					"\"year\":2023,\"unit\":\"元\"}");
 	assert_non_null(r);
 	assert_true(ok(r));
@@ -128,7 +139,6 @@ static cJSON *totals_by_class(const struct harness *h)
 
 static void test_end_to_end(void **state)
 {
-	struct harness h;
 	bd_fen got[100], a[100], b[100], a2[100];
 	(void)state;
 	assert_int_equal(harness_init(&h, "e2e"), 0);
@@ -302,7 +312,6 @@ static void test_bad_input_changes_nothing(void **state)
 		{"{\"op\":\"totals\",\"by\":[\"colour\"]}", "bad_request", "unknown dimension"},
 		{"{\"op\":\"status\",\"x\":\"\xff\xfe\"}", "bad_encoding", "not valid UTF-8 at byte"},
 	};
-	struct harness h;
 	(void)state;
 	assert_int_equal(harness_init(&h, "bad"), 0);
 	assert_int_equal(harness_write_config(&h, "[daemon]\nmax_message_size = 64K\n"), 0);
@@ -367,7 +376,6 @@ static void test_bad_input_changes_nothing(void **state)
 
 static void test_reload_changes_policy(void **state)
 {
-	struct harness h;
 	(void)state;
 	assert_int_equal(harness_init(&h, "reload"), 0);
 	assert_int_equal(harness_write_config(&h, "[daemon]\nlog_level = info\n"), 0);
@@ -406,7 +414,6 @@ static void test_reload_changes_policy(void **state)
 
 static void test_broken_plugin_list_refuses_to_start(void **state)
 {
-	struct harness h;
 	(void)state;
 	assert_int_equal(harness_init(&h, "noplugin"), 0);
 	assert_int_equal(harness_write_config(&h, "[daemon]\nplugins = arith, nosuch\n"), 0);
@@ -455,7 +462,6 @@ static void *client_main(void *p)
 static void test_concurrent_submissions(void **state)
 {
 	enum { CLIENTS = 8 };
-	struct harness h;
 	pthread_t threads[CLIENTS];
 	struct client_arg args[CLIENTS];
 	(void)state;
@@ -495,11 +501,11 @@ int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_end_to_end),
-		cmocka_unit_test(test_bad_input_changes_nothing),
-		cmocka_unit_test(test_reload_changes_policy),
-		cmocka_unit_test(test_broken_plugin_list_refuses_to_start),
-		cmocka_unit_test(test_concurrent_submissions),
+		cmocka_unit_test_teardown(test_end_to_end, teardown),
+		cmocka_unit_test_teardown(test_bad_input_changes_nothing, teardown),
+		cmocka_unit_test_teardown(test_reload_changes_policy, teardown),
+		cmocka_unit_test_teardown(test_broken_plugin_list_refuses_to_start, teardown),
+		cmocka_unit_test_teardown(test_concurrent_submissions, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
