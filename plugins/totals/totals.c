@@ -183,42 +183,85 @@ static int collect_delta(struct tmap *delta, const struct dept *d, int sign)
 	return 0;
 }
 
-struct apply_ctx {
-	struct totals *t;
-	struct bd_apply *apply;
+/* The aggregates that moved, sorted so that events read the same way
+ * every time: by year, dimension, key. */
+struct moved {
+	char key[96];
+	bd_fen delta;
+};
+
+struct moved_list {
+	struct moved *items;
+	size_t n, cap;
 	int rc;
 };
 
-static void apply_change(void *arg, const char *key, bd_fen delta)
+static void collect_moved(void *arg, const char *key, bd_fen delta)
 {
-	struct apply_ctx *c = arg;
-	if (delta == 0 || c->rc < 0)
+	struct moved_list *list = arg;
+	if (delta == 0 || list->rc < 0)
 		return;
-	bd_fen before = tmap_get(&c->t->aggregates, key);
-	if (tmap_add(&c->t->aggregates, key, delta) < 0) {
-		c->rc = -ENOMEM;
-		return;
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 64;
+		void *grown = realloc(list->items, cap * sizeof *list->items);
+		if (grown == NULL) {
+			list->rc = -ENOMEM;
+			return;
+		}
+		list->items = grown;
+		list->cap = cap;
 	}
-	if (c->apply == NULL)
-		return;
-	/* key is "year\x1fdim\x1fvalue". */
-	char copy[96];
-	snprintf(copy, sizeof copy, "%s", key);
-	char *dim = strchr(copy, '\x1f');
-	char *value = dim ? strchr(dim + 1, '\x1f') : NULL;
-	if (value == NULL)
-		return;
-	*dim++ = '\0';
-	*value++ = '\0';
-	struct bd_total_change change = {
-		.year = atoi(copy),
-		.dimension = dim,
-		.key = value,
-		.before = before,
-		.after = before + delta,
-	};
-	if (c->t->host->report_change(c->apply, &change) < 0)
-		c->rc = -ENOMEM;
+	snprintf(list->items[list->n].key, sizeof list->items[0].key, "%s", key);
+	list->items[list->n++].delta = delta;
+}
+
+static int compare_moved(const void *a, const void *b)
+{
+	return strcmp(((const struct moved *)a)->key, ((const struct moved *)b)->key);
+}
+
+/* Applies the deltas to the aggregates and reports each change. */
+static int apply_deltas(struct totals *t, struct tmap *delta, struct bd_apply *apply)
+{
+	struct moved_list list = {0};
+	tmap_each(delta, collect_moved, &list);
+	if (list.rc < 0) {
+		free(list.items);
+		return list.rc;
+	}
+	if (list.n > 0)
+		qsort(list.items, list.n, sizeof *list.items, compare_moved);
+	int rc = 0;
+	for (size_t i = 0; i < list.n && rc == 0; i++) {
+		const char *key = list.items[i].key;
+		bd_fen before = tmap_get(&t->aggregates, key);
+		if (tmap_add(&t->aggregates, key, list.items[i].delta) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (apply == NULL)
+			continue;
+		/* key is "year\x1fdim\x1fvalue". */
+		char copy[96];
+		snprintf(copy, sizeof copy, "%s", key);
+		char *dim = strchr(copy, '\x1f');
+		char *value = dim ? strchr(dim + 1, '\x1f') : NULL;
+		if (value == NULL)
+			continue;
+		*dim++ = '\0';
+		*value++ = '\0';
+		struct bd_total_change change = {
+			.year = atoi(copy),
+			.dimension = dim,
+			.key = value,
+			.before = before,
+			.after = before + list.items[i].delta,
+		};
+		if (t->host->report_change(apply, &change) < 0)
+			rc = -ENOMEM;
+	}
+	free(list.items);
+	return rc;
 }
 
 static int totals_apply(void *state, const struct bd_revision *prev,
@@ -268,9 +311,7 @@ static int totals_apply(void *state, const struct bd_revision *prev,
 	t->dept_list[index] = fresh;
 	dept_free(old);
 
-	struct apply_ctx c = {t, apply, 0};
-	tmap_each(&delta, apply_change, &c);
-	rc = c.rc;
+	rc = apply_deltas(t, &delta, apply);
 	tmap_free(&delta);
 	return rc;
 }
