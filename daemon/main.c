@@ -104,8 +104,8 @@ static void choose_plugin_dir(const struct config *c, char *dir, size_t size)
 		char *slash = strrchr(exe, '/');
 		if (slash != NULL) {
 			*slash = '\0';
-			snprintf(dir, size, "%s/../lib/budgetd/plugins", exe);
-			if (access(dir, R_OK | X_OK) == 0)
+			int n2 = snprintf(dir, size, "%s/../lib/budgetd/plugins", exe);
+			if (n2 > 0 && (size_t)n2 < size && access(dir, R_OK | X_OK) == 0)
 				return;
 		}
 	}

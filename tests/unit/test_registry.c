@@ -16,7 +16,7 @@ static struct registry_entry *make_entry(int year, const char *code, int64_t num
 	arena_init(&e->arena);
 	struct bd_submission *s = arena_calloc(&e->arena, 1, sizeof *s);
 	s->year = year;
-	snprintf(s->department.code, sizeof s->department.code, "%s", code);
+	snprintf(s->department.code, sizeof s->department.code, "%.12s", code);
 	e->revision.submission = s;
 	e->revision.number = number;
 	return e;
