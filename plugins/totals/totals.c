@@ -22,9 +22,10 @@
 #define MAX_VALUES 32
 
 struct fact {
-	char function[8];
-	uint8_t source; /* enum bd_source */
-	uint8_t column; /* enum bd_column */
+	char function[8]; /* "" for facts of the economic table */
+	char economic[6]; /* 3-digit 类 or 5-digit 款; "" for project spending */
+	uint8_t source;   /* enum bd_source */
+	uint8_t column;   /* enum bd_column */
 	bd_fen amount;
 };
 
@@ -34,8 +35,13 @@ struct dept {
 	char parent[13];
 	char *name;
 	int64_t revision;
-	struct fact *facts;
+	struct fact *facts; /* one per non-zero cell of an expenditure line */
 	size_t n_facts;
+	/* Basic expenditure by the department's own 经济分类 table, where it
+	 * publishes one: economic cuts use these instead of the basic cells,
+	 * which only map onto economic 类. */
+	struct fact *econ_facts;
+	size_t n_econ_facts;
 };
 
 struct totals {
@@ -54,6 +60,7 @@ enum dim {
 	DIM_FUNCTION_SECTION,
 	DIM_FUNCTION_ITEM,
 	DIM_ECONOMIC_CLASS,
+	DIM_ECONOMIC_SECTION,
 	DIM_SOURCE,
 	DIM_KIND,
 	DIM_DEPARTMENT,
@@ -64,16 +71,22 @@ enum dim {
 
 static const char *const dim_names[DIM_COUNT] = {
 	"function:class", "function:section", "function:item",
-	"economic:class", "source",           "kind",
-	"department",     "parent",           "year",
+	"economic:class", "economic:section", "source",
+	"kind",           "department",       "parent",
+	"year",
 };
 
 /* Dimensions whose single-dimension totals are maintained and notified. */
 static const enum dim maintained[] = {
 	DIM_FUNCTION_CLASS, DIM_FUNCTION_SECTION, DIM_FUNCTION_ITEM,
-	DIM_ECONOMIC_CLASS, DIM_SOURCE,           DIM_KIND,
-	DIM_DEPARTMENT,     DIM_PARENT,
+	DIM_ECONOMIC_CLASS, DIM_ECONOMIC_SECTION, DIM_SOURCE,
+	DIM_KIND,           DIM_DEPARTMENT,       DIM_PARENT,
 };
+
+static bool dim_is_economic(enum dim d)
+{
+	return d == DIM_ECONOMIC_CLASS || d == DIM_ECONOMIC_SECTION;
+}
 
 static int dim_from_name(const char *name, size_t len)
 {
@@ -92,15 +105,23 @@ static int dim_from_name(const char *name, size_t len)
 static void dim_value(enum dim d, const struct dept *dep, const struct fact *f,
 		      char *buf, size_t size)
 {
+	bool no_function = f->function[0] == '\0';
 	switch (d) {
-	case DIM_FUNCTION_CLASS: snprintf(buf, size, "%.3s", f->function); break;
-	case DIM_FUNCTION_SECTION: snprintf(buf, size, "%.5s", f->function); break;
-	case DIM_FUNCTION_ITEM: snprintf(buf, size, "%s", f->function); break;
-	case DIM_ECONOMIC_CLASS: {
-		const char *e = bd_column_economic_class((enum bd_column)f->column);
-		snprintf(buf, size, "%s", *e ? e : "-");
+	case DIM_FUNCTION_CLASS:
+		snprintf(buf, size, "%.3s", no_function ? "-" : f->function);
 		break;
-	}
+	case DIM_FUNCTION_SECTION:
+		snprintf(buf, size, "%.5s", no_function ? "-" : f->function);
+		break;
+	case DIM_FUNCTION_ITEM:
+		snprintf(buf, size, "%s", no_function ? "-" : f->function);
+		break;
+	case DIM_ECONOMIC_CLASS:
+		snprintf(buf, size, "%.3s", f->economic[0] ? f->economic : "-");
+		break;
+	case DIM_ECONOMIC_SECTION:
+		snprintf(buf, size, "%s", strlen(f->economic) == 5 ? f->economic : "-");
+		break;
 	case DIM_SOURCE:
 		snprintf(buf, size, "%s", bd_source_key((enum bd_source)f->source));
 		break;
@@ -124,7 +145,53 @@ static void dept_free(struct dept *d)
 		return;
 	free(d->name);
 	free(d->facts);
+	free(d->econ_facts);
 	free(d);
+}
+
+/* Where a 类 has 款 rows, the 类 row is their subtotal and is skipped. */
+static bool class_has_sections(const struct bd_submission *s, const char *class_code)
+{
+	for (size_t i = 0; i < s->n_economic; i++)
+		if (strlen(s->economic[i].code) == 5 &&
+		    strncmp(s->economic[i].code, class_code, 3) == 0)
+			return true;
+	return false;
+}
+
+static enum bd_column column_of_economic(const char *code)
+{
+	if (strncmp(code, "301", 3) == 0)
+		return BD_COL_WAGES;
+	if (strncmp(code, "302", 3) == 0)
+		return BD_COL_GOODS;
+	if (strncmp(code, "303", 3) == 0)
+		return BD_COL_FAMILY;
+	if (strncmp(code, "310", 3) == 0)
+		return BD_COL_CAPITAL;
+	return BD_COL_BASIC_UNSPLIT;
+}
+
+static int add_economic_facts(struct dept *d, const struct bd_submission *s)
+{
+	if (s->n_economic == 0)
+		return 0;
+	d->econ_facts = calloc(s->n_economic, sizeof *d->econ_facts);
+	if (d->econ_facts == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_economic; i++) {
+		const struct bd_economic_line *e = &s->economic[i];
+		if (e->amount == 0 ||
+		    (strlen(e->code) == 3 && class_has_sections(s, e->code)))
+			continue;
+		struct fact *f = &d->econ_facts[d->n_econ_facts++];
+		snprintf(f->economic, sizeof f->economic, "%s", e->code);
+		/* 一般公共预算基本支出表: the general budget's basic spending. */
+		f->source = BD_SOURCE_GENERAL_BUDGET;
+		f->column = (uint8_t)column_of_economic(e->code);
+		f->amount = e->amount;
+	}
+	return 0;
 }
 
 static struct dept *dept_from_submission(const struct bd_submission *s,
@@ -154,29 +221,62 @@ static struct dept *dept_from_submission(const struct bd_submission *s,
 				continue;
 			struct fact *f = &d->facts[d->n_facts++];
 			memcpy(f->function, l->function, sizeof f->function);
+			snprintf(f->economic, sizeof f->economic, "%s",
+				 bd_column_economic_class((enum bd_column)c));
 			f->source = (uint8_t)l->source;
 			f->column = (uint8_t)c;
 			f->amount = l->column[c];
 		}
 	}
+	if (add_economic_facts(d, s) < 0) {
+		dept_free(d);
+		return NULL;
+	}
 	return d;
+}
+
+/*
+ * The view a query sees of a department: for economic cuts, its economic
+ * table (where given) plus its project cells; otherwise its line cells.
+ * Returns the next fact, or NULL; *i is the cursor, start at 0.
+ */
+static const struct fact *next_fact(const struct dept *d, bool economic, size_t *i)
+{
+	bool refined = economic && d->n_econ_facts > 0;
+	for (;;) {
+		size_t k = (*i)++;
+		if (refined && k < d->n_econ_facts)
+			return &d->econ_facts[k];
+		if (refined)
+			k -= d->n_econ_facts;
+		if (k >= d->n_facts)
+			return NULL;
+		const struct fact *f = &d->facts[k];
+		if (refined && bd_column_is_basic((enum bd_column)f->column))
+			continue;
+		return f;
+	}
 }
 
 /* Adds sign × the department's facts to the delta map. */
 static int collect_delta(struct tmap *delta, const struct dept *d, int sign)
 {
 	char key[96], value[32];
-	for (size_t i = 0; i < d->n_facts; i++) {
-		const struct fact *f = &d->facts[i];
-		bd_fen amount = sign * f->amount;
+	const struct fact *f;
+	size_t i = 0;
+	while ((f = next_fact(d, false, &i)) != NULL) {
 		snprintf(key, sizeof key, "%d\x1ftotal\x1f", d->year);
-		if (tmap_add(delta, key, amount) < 0)
+		if (tmap_add(delta, key, sign * f->amount) < 0)
 			return -ENOMEM;
-		for (size_t k = 0; k < sizeof maintained / sizeof maintained[0]; k++) {
-			dim_value(maintained[k], d, f, value, sizeof value);
+	}
+	for (size_t k = 0; k < sizeof maintained / sizeof maintained[0]; k++) {
+		enum dim dim = maintained[k];
+		i = 0;
+		while ((f = next_fact(d, dim_is_economic(dim), &i)) != NULL) {
+			dim_value(dim, d, f, value, sizeof value);
 			snprintf(key, sizeof key, "%d\x1f%s\x1f%s", d->year,
-				 dim_names[maintained[k]], value);
-			if (tmap_add(delta, key, amount) < 0)
+				 dim_names[dim], value);
+			if (tmap_add(delta, key, sign * f->amount) < 0)
 				return -ENOMEM;
 		}
 	}
@@ -359,7 +459,8 @@ static int parse_cut(struct totals *t, struct bd_query *q, const char *text,
 			q, "bad_request",
 			"cut \"%.60s\" must be DIM:VALUE[,VALUE…] with DIM one of "
 			"function:class, function:section, function:item, "
-			"economic:class, source, kind, department, parent, year",
+			"economic:class, economic:section, source, kind, "
+			"department, parent, year",
 			text);
 	c->dim = (enum dim)d;
 	c->n_values = 0;
@@ -411,8 +512,9 @@ static int parse_query(struct totals *t, struct bd_query *q,
 					q, "bad_request",
 					"unknown dimension \"%.40s\"; expected "
 					"function:class, function:section, "
-					"function:item, economic:class, source, "
-					"kind, department, parent or year",
+					"function:item, economic:class, "
+					"economic:section, source, kind, "
+					"department, parent or year",
 					item->valuestring);
 			if (spec->n_by == MAX_BY)
 				return t->host->query_error(q, "bad_request",
@@ -546,12 +648,19 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 	if (tmap_init(&ct.index) < 0)
 		return -ENOMEM;
 
+	bool economic = false;
+	for (size_t b = 0; b < spec.n_by; b++)
+		economic |= dim_is_economic(spec.by[b]);
+	for (size_t w = 0; w < spec.n_where; w++)
+		economic |= dim_is_economic(spec.where[w].dim);
+
 	for (size_t i = 0; i < t->n_depts; i++) {
 		const struct dept *d = t->dept_list[i];
 		if (spec.year && d->year != spec.year)
 			continue;
-		for (size_t k = 0; k < d->n_facts; k++) {
-			const struct fact *f = &d->facts[k];
+		const struct fact *f;
+		size_t cursor = 0;
+		while ((f = next_fact(d, economic, &cursor)) != NULL) {
 			bool keep = true;
 			for (size_t w = 0; w < spec.n_where && keep; w++) {
 				dim_value(spec.where[w].dim, d, f, value, sizeof value);

@@ -34,6 +34,11 @@ check "unknown command exits 2" exit_is 2 "$ctl" frobnicate
 check "no daemon is a transport error (2)" exit_is 2 "$ctl" status
 check "bad --unit exits 2" exit_is 2 "$ctl" totals --unit 千元
 
+check "the shipped conf/budgetd.conf loads" exit_is 0 "$bin/budgetd" \
+  --config "$data/../../conf/budgetd.conf" --plugin-dir "$bin/../lib/budgetd/plugins" --check-config
+check "budgetd --version" exit_is 0 "$bin/budgetd" --version
+check "budgetd with a stray argument exits 2" exit_is 2 "$bin/budgetd" extra
+
 "$bin/budgetd" --state-dir "$dir/state" --listen "$BUDGETD_ENDPOINT" \
   --publish "ipc://$dir/pub.sock" 2>"$dir/daemon.log" &
 daemon=$!

@@ -497,6 +497,59 @@ static void test_concurrent_submissions(void **state)
 	harness_cleanup(&h);
 }
 
+/* ---- systemd notification ------------------------------------------------------ */
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+static void test_sd_notify(void **state)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	char buf[512], seen[2048] = "";
+	(void)state;
+	assert_int_equal(harness_init(&h, "notify"), 0);
+	if (snprintf(addr.sun_path, sizeof addr.sun_path, "%s/notify.sock", h.dir) >=
+	    (int)sizeof addr.sun_path)
+		fail_msg("scratch path too long for a unix socket");
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setenv("NOTIFY_SOCKET", addr.sun_path, 1);
+	setenv("WATCHDOG_USEC", "200000", 1); /* a kick every 100 ms */
+	int rc = harness_start(&h);
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	assert_int_equal(rc, 0);
+	for (int i = 0; i < 20 && !strstr(seen, "WATCHDOG=1"); i++) {
+		ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			strncat(seen, buf, sizeof seen - strlen(seen) - 2);
+			strcat(seen, "\n");
+		}
+	}
+	kill(h.pid, SIGHUP);
+	usleep(200000);
+	assert_int_equal(harness_stop(&h), 0);
+	for (int i = 0; i < 10; i++) {
+		ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			strncat(seen, buf, sizeof seen - strlen(seen) - 2);
+			strcat(seen, "\n");
+		}
+	}
+	close(fd);
+	assert_non_null(strstr(seen, "READY=1"));
+	assert_non_null(strstr(seen, "WATCHDOG=1"));
+	assert_non_null(strstr(seen, "RELOADING=1"));
+	assert_non_null(strstr(seen, "STOPPING=1"));
+	/* READY only once the sockets answer: it comes before any STOPPING. */
+	assert_true(strstr(seen, "READY=1") < strstr(seen, "STOPPING=1"));
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -506,6 +559,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_reload_changes_policy, teardown),
 		cmocka_unit_test_teardown(test_broken_plugin_list_refuses_to_start, teardown),
 		cmocka_unit_test_teardown(test_concurrent_submissions, teardown),
+		cmocka_unit_test_teardown(test_sd_notify, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,6 +120,26 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 	assert_int_equal(row_amount(r, "function:class", "212"), class_sum(b.s, "212"));
 	cJSON_Delete(r);
 
+	/* Economic cuts: Wanli publishes its 经济分类 table (款 level), Fengquan
+	 * does not (its wage column maps onto 类 301). */
+	r = query("{\"by\":[\"economic:section\"],\"where\":[\"economic:class:302\","
+		  "\"department:215001\"],\"unit\":\"元\"}");
+	assert_int_equal(row_amount(r, "economic:section", "30201"), 433347800);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "rows")), 18);
+	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring, "10827702.00");
+	cJSON_Delete(r);
+	r = query("{\"by\":[\"economic:class\"],\"where\":[\"department:116001\"]}");
+	assert_int_equal(row_amount(r, "economic:class", "301"), 106600000);
+	assert_int_equal(row_amount(r, "economic:class", "-"), 122100000); /* projects */
+	cJSON_Delete(r);
+	/* Either view sums to the same district total. */
+	r = query("{\"by\":[\"economic:class\"],\"year\":2023,\"unit\":\"元\"}");
+	cJSON *r2 = query("{\"year\":2023,\"unit\":\"元\"}");
+	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring,
+			    cJSON_GetObjectItem(r2, "total")->valuestring);
+	cJSON_Delete(r);
+	cJSON_Delete(r2);
+
 	/* Revision 2 of the first drops 2089999 and raises 2010301 wages by 1 分. */
 	text = mock_read_data("fengquan-116001-2023-corrected.json");
 	cJSON *doc = cJSON_Parse(text);
