@@ -185,7 +185,7 @@ static int add_economic_facts(struct dept *d, const struct bd_submission *s)
 		    (strlen(e->code) == 3 && class_has_sections(s, e->code)))
 			continue;
 		struct fact *f = &d->econ_facts[d->n_econ_facts++];
-		snprintf(f->economic, sizeof f->economic, "%s", e->code);
+		snprintf(f->economic, sizeof f->economic, "%.5s", e->code);
 		/* 一般公共预算基本支出表: the general budget's basic spending. */
 		f->source = BD_SOURCE_GENERAL_BUDGET;
 		f->column = (uint8_t)column_of_economic(e->code);
