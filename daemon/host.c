@@ -90,6 +90,15 @@ static int host_query_error(struct bd_query *q, const char *code,
 	return -EINVAL;
 }
 
+static int host_resolve_path(const struct bd_plugin_handle *self,
+			     const char *path, char *buf, size_t size)
+{
+	int n = path[0] == '/'
+			? snprintf(buf, size, "%s", path)
+			: snprintf(buf, size, "%s/%s", self->host->conf_dir, path);
+	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
+}
+
 static const struct bd_revision *
 host_latest_revision(const struct bd_plugin_handle *self, int year,
 		     const char *department)
@@ -221,6 +230,7 @@ int host_load(struct host *h, const struct config *config,
 		.query_request = host_query_request,
 		.query_reply = host_query_reply,
 		.query_error = host_query_error,
+		.resolve_path = host_resolve_path,
 		.latest_revision = host_latest_revision,
 	};
 	h->plugins = calloc(config->n_plugins ? config->n_plugins : 1,

@@ -31,6 +31,7 @@ struct host {
 	struct bd_plugin_handle *plugins;
 	size_t n_plugins;
 	const struct config *config;
+	char conf_dir[4096]; /* where relative plugin paths start */
 	struct bd_host table;
 	/* Services of the daemon that plugins reach through the table. */
 	int (*publish)(void *ctx, const char *topic, const char *body,

@@ -112,6 +112,37 @@ static void choose_plugin_dir(const struct config *c, char *dir, size_t size)
 	snprintf(dir, size, "%s", BUDGETD_PLUGIN_INSTALL_DIR);
 }
 
+/* Relative plugin paths (catalogues, rules) start at the config file's
+ * directory; without one, at etc/budgetd beside the executable (a build
+ * tree), else at the installed config directory. */
+static void choose_conf_dir(const struct config *c, char *dir, size_t size)
+{
+	char exe[PATH_MAX];
+	if (c->path != NULL) {
+		snprintf(dir, size, "%s", c->path);
+		char *slash = strrchr(dir, '/');
+		if (slash == NULL)
+			snprintf(dir, size, ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		return;
+	}
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			int n2 = snprintf(dir, size, "%s/../etc/budgetd", exe);
+			if (n2 > 0 && (size_t)n2 < size && access(dir, R_OK | X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(dir, size, "%s", BUDGETD_CONF_INSTALL_DIR);
+}
+
 int daemon_reload(struct daemon *d, char *err, size_t err_size)
 {
 	struct config *fresh = NULL;
@@ -372,6 +403,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	choose_plugin_dir(d.config, d.plugin_dir, sizeof d.plugin_dir);
+	choose_conf_dir(d.config, d.host.conf_dir, sizeof d.host.conf_dir);
 	d.host.latest_revision = latest_revision;
 	d.host.latest_ctx = &d;
 	d.host.publish = publish;

@@ -373,6 +373,13 @@ struct bd_host {
 	int (*query_error)(struct bd_query *query, const char *code,
 			   const char *fmt, ...) BD_PRINTF(3, 4);
 
+	/* Resolves a path from this plugin's config: an absolute path stays,
+	 * a relative one is taken from the daemon's config directory (the
+	 * directory of the config file, /etc/budgetd when installed).
+	 * Returns the length written, or -ENOSPC. */
+	int (*resolve_path)(const struct bd_plugin_handle *self,
+			    const char *path, char *buf, size_t size);
+
 	/* The latest accepted revision of a department for a year, or NULL. */
 	const struct bd_revision *(*latest_revision)(
 		const struct bd_plugin_handle *self, int year,

@@ -28,6 +28,13 @@ int harness_init(struct harness *h, const char *name)
 
 int harness_write_config(struct harness *h, const char *text)
 {
+	/* Relative plugin paths start at the config's directory: give it the
+	 * shipped catalogues, as an installation has them. */
+	char link_path[256];
+	snprintf(link_path, sizeof link_path, "%s/catalog", h->dir);
+	if (access(link_path, F_OK) != 0 &&
+	    symlink(BUDGETD_TEST_CONF_DIR "/catalog", link_path) != 0)
+		return -1;
 	snprintf(h->config_path, sizeof h->config_path, "%s/budgetd.conf", h->dir);
 	FILE *f = fopen(h->config_path, "w");
 	if (f == NULL)

@@ -113,6 +113,15 @@ static int mock_query_error(struct bd_query *q, const char *code, const char *fm
 	return -EINVAL;
 }
 
+static int mock_resolve_path(const struct bd_plugin_handle *self, const char *path,
+			     char *buf, size_t size)
+{
+	(void)self;
+	int n = path[0] == '/' ? snprintf(buf, size, "%s", path)
+			       : snprintf(buf, size, "%s/%s", BUDGETD_TEST_CONF_DIR, path);
+	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
+}
+
 static const struct bd_revision *mock_latest(const struct bd_plugin_handle *self,
 					     int year, const char *department)
 {
@@ -149,6 +158,7 @@ int mock_plugin_load(struct mock_plugin *m, const char *name,
 		.query_request = mock_query_request,
 		.query_reply = mock_query_reply,
 		.query_error = mock_query_error,
+		.resolve_path = mock_resolve_path,
 		.latest_revision = mock_latest,
 	};
 	the_handle.mock = m;

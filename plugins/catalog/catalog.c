@@ -1,0 +1,530 @@
+/*
+ * catalog: every function and economic code against that year's
+ * classification catalogue (审核公式, family 3).
+ *
+ * Catalogues are data: DIR/YEAR/function.csv and DIR/YEAR/economic.csv
+ * (code,level,name,parent,trust,alt_names).  A year without one uses the
+ * nearest earlier year.  A catalogue is partial unless DIR/YEAR/COMPLETE
+ * exists; then an unknown code is only a warning, since the catalogue,
+ * not the document, may be what is missing.
+ *
+ * Names are compared after removing the damage real documents show
+ * (spaces, line-wrap truncation, half/full-width brackets and
+ * punctuation); a different name is an error, and when the printed name
+ * is that of another code, the finding names that code.
+ */
+#include <budgetd/plugin.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "names.h"
+
+struct entry {
+	char code[8];
+	char parent[8];
+	char *name;
+	struct cp_string norm;
+	struct cp_string *alts;
+	size_t n_alts;
+	char trust[8];
+};
+
+struct table {
+	struct entry *entries; /* sorted by code */
+	size_t n;
+};
+
+struct catalogue {
+	int year;
+	bool complete;
+	struct table function, economic;
+};
+
+struct catalog {
+	const struct bd_host *host;
+	struct bd_plugin_handle *self;
+	struct catalogue *years; /* sorted by year */
+	size_t n_years;
+};
+
+static const struct bd_config_key catalog_config[] = {
+	{"dir", BD_CONFIG_STRING, "catalog",
+	 "directory of YEAR/function.csv and YEAR/economic.csv (relative: "
+	 "to the config directory)"},
+	{0},
+};
+
+/* ---- loading ----------------------------------------------------------------- */
+
+static void table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct entry *e = &t->entries[i];
+		free(e->name);
+		cp_free(&e->norm);
+		for (size_t k = 0; k < e->n_alts; k++)
+			cp_free(&e->alts[k]);
+		free(e->alts);
+	}
+	free(t->entries);
+	memset(t, 0, sizeof *t);
+}
+
+/* Splits one CSV line in place (fields may be "quoted"); returns the count. */
+static size_t csv_split(char *line, char **fields, size_t max)
+{
+	size_t n = 0;
+	char *p = line;
+	while (n < max) {
+		char *start = p, *out = p;
+		if (*p == '"') {
+			start = out = ++p;
+			while (*p && !(*p == '"' && p[1] != '"')) {
+				if (*p == '"')
+					p++;
+				*out++ = *p++;
+			}
+			if (*p == '"')
+				p++;
+		} else {
+			while (*p && *p != ',' && *p != '\n' && *p != '\r')
+				out = ++p;
+		}
+		char end = *p;
+		*out = '\0';
+		fields[n++] = start;
+		if (end != ',')
+			break;
+		p++;
+	}
+	return n;
+}
+
+static int compare_entries(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->code, ((const struct entry *)b)->code);
+}
+
+static int table_load(struct catalog *c, const char *path, struct table *t)
+{
+	FILE *f = fopen(path, "r");
+	char line[2048];
+	int lineno = 0, rc = 0;
+	if (f == NULL) {
+		c->host->log(c->self, BD_LOG_ERROR, "cannot open %s: %s", path,
+			     strerror(errno));
+		return -ENOENT;
+	}
+	size_t cap = 0;
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *fields[6] = {0};
+		lineno++;
+		if (lineno == 1 || line[0] == '#' || line[0] == '\n')
+			continue; /* the header */
+		size_t n = csv_split(line, fields, 6);
+		size_t len = n >= 1 ? strlen(fields[0]) : 0;
+		if (n < 3 || len < 3 || len > 7 || strspn(fields[0], "0123456789") != len) {
+			c->host->log(c->self, BD_LOG_ERROR,
+				     "%s:%d: expected code,level,name,parent,trust,"
+				     "alt_names with a 3 to 7 digit code",
+				     path, lineno);
+			rc = -EINVAL;
+			break;
+		}
+		if (t->n == cap) {
+			cap = cap ? cap * 2 : 128;
+			void *grown = realloc(t->entries, cap * sizeof *t->entries);
+			if (grown == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			t->entries = grown;
+		}
+		struct entry *e = &t->entries[t->n];
+		memset(e, 0, sizeof *e);
+		snprintf(e->code, sizeof e->code, "%s", fields[0]);
+		snprintf(e->parent, sizeof e->parent, "%.7s", n > 3 ? fields[3] : "");
+		snprintf(e->trust, sizeof e->trust, "%.7s", n > 4 ? fields[4] : "");
+		e->name = strdup(fields[2]);
+		if (e->name == NULL || cp_normalise(fields[2], &e->norm) < 0) {
+			free(e->name);
+			rc = -ENOMEM;
+			break;
+		}
+		t->n++;
+		/* alt_names: ';'-separated printed variants seen in the wild. */
+		if (n > 5 && *fields[5]) {
+			char *save = NULL;
+			for (char *a = strtok_r(fields[5], ";", &save); a;
+			     a = strtok_r(NULL, ";", &save)) {
+				void *grown = realloc(e->alts, (e->n_alts + 1) * sizeof *e->alts);
+				if (grown == NULL) {
+					rc = -ENOMEM;
+					break;
+				}
+				e->alts = grown;
+				if (cp_normalise(a, &e->alts[e->n_alts]) == 0)
+					e->n_alts++;
+			}
+		}
+	}
+	fclose(f);
+	if (rc == 0 && t->n > 0)
+		qsort(t->entries, t->n, sizeof *t->entries, compare_entries);
+	return rc;
+}
+
+static void catalog_free_years(struct catalog *c)
+{
+	for (size_t i = 0; i < c->n_years; i++) {
+		table_free(&c->years[i].function);
+		table_free(&c->years[i].economic);
+	}
+	free(c->years);
+	c->years = NULL;
+	c->n_years = 0;
+}
+
+static int compare_years(const void *a, const void *b)
+{
+	return ((const struct catalogue *)a)->year - ((const struct catalogue *)b)->year;
+}
+
+static int catalog_load(struct catalog *c)
+{
+	char dir[4096], path[4200];
+	const char *configured = c->host->config_get(c->self, "dir");
+	if (c->host->resolve_path(c->self, configured, dir, sizeof dir) < 0)
+		return -ENAMETOOLONG;
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		c->host->log(c->self, BD_LOG_ERROR, "cannot open catalogue directory %s: %s",
+			     dir, strerror(errno));
+		return -ENOENT;
+	}
+	struct dirent *de;
+	int rc = 0;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != 4 || strspn(de->d_name, "0123456789") != 4)
+			continue;
+		void *grown = realloc(c->years, (c->n_years + 1) * sizeof *c->years);
+		if (grown == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		c->years = grown;
+		struct catalogue *cat = &c->years[c->n_years++];
+		memset(cat, 0, sizeof *cat);
+		cat->year = atoi(de->d_name);
+		snprintf(path, sizeof path, "%s/%s/COMPLETE", dir, de->d_name);
+		cat->complete = access(path, F_OK) == 0;
+		snprintf(path, sizeof path, "%s/%s/function.csv", dir, de->d_name);
+		rc = table_load(c, path, &cat->function);
+		snprintf(path, sizeof path, "%s/%s/economic.csv", dir, de->d_name);
+		if (rc == 0)
+			rc = table_load(c, path, &cat->economic);
+		if (rc == 0)
+			c->host->log(c->self, BD_LOG_INFO,
+				     "catalogue %d: %zu function and %zu economic "
+				     "codes (%s)",
+				     cat->year, cat->function.n, cat->economic.n,
+				     cat->complete ? "complete" : "partial");
+	}
+	closedir(d);
+	if (rc == 0 && c->n_years == 0) {
+		c->host->log(c->self, BD_LOG_ERROR, "no YEAR/ catalogue under %s", dir);
+		rc = -ENOENT;
+	}
+	if (rc == 0)
+		qsort(c->years, c->n_years, sizeof *c->years, compare_years);
+	return rc;
+}
+
+static int catalog_reconfigure(void *state)
+{
+	struct catalog *c = state;
+	struct catalog fresh = {.host = c->host, .self = c->self};
+	/* Load beside the old one, so a broken catalogue keeps the old. */
+	int rc = catalog_load(&fresh);
+	if (rc < 0) {
+		catalog_free_years(&fresh);
+		return rc;
+	}
+	catalog_free_years(c);
+	c->years = fresh.years;
+	c->n_years = fresh.n_years;
+	return 0;
+}
+
+static int catalog_init(const struct bd_host *host, struct bd_plugin_handle *self,
+			void **state)
+{
+	struct catalog *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return -ENOMEM;
+	c->host = host;
+	c->self = self;
+	*state = c;
+	return catalog_load(c);
+}
+
+static void catalog_fini(void *state)
+{
+	struct catalog *c = state;
+	catalog_free_years(c);
+	free(c);
+}
+
+/* ---- lookups ---------------------------------------------------------------------- */
+
+/* The catalogue for a fiscal year: that year's, else the nearest earlier,
+ * else the earliest there is. */
+static const struct catalogue *catalogue_for(const struct catalog *c, int year)
+{
+	const struct catalogue *best = NULL;
+	for (size_t i = 0; i < c->n_years; i++)
+		if (c->years[i].year <= year)
+			best = &c->years[i];
+	return best ? best : &c->years[0];
+}
+
+static const struct entry *find(const struct table *t, const char *code)
+{
+	struct entry key;
+	snprintf(key.code, sizeof key.code, "%s", code);
+	return bsearch(&key, t->entries, t->n, sizeof *t->entries, compare_entries);
+}
+
+enum match { MATCH_SAME, MATCH_VARIANT, MATCH_DIFFERENT };
+
+static enum match name_match(const struct entry *e, const struct cp_string *printed)
+{
+	if (cp_equal(&e->norm, printed) || cp_is_wrapped_prefix(printed, &e->norm))
+		return MATCH_SAME;
+	for (size_t i = 0; i < e->n_alts; i++)
+		if (cp_equal(&e->alts[i], printed))
+			return MATCH_SAME;
+	if (printed->n >= 6 && cp_distance(&e->norm, printed, 1) <= 1)
+		return MATCH_VARIANT;
+	return MATCH_DIFFERENT;
+}
+
+/*
+ * The code whose catalogue name is the printed name, at the same code
+ * length; prefers one in the same 类, then one with the same last two
+ * digits.  *count says how many codes carry that name.
+ */
+static const struct entry *owner_of_name(const struct table *t, const char *code,
+					 const struct cp_string *printed, size_t *count)
+{
+	const struct entry *best = NULL;
+	int best_score = -1;
+	*count = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct entry *e = &t->entries[i];
+		if (strlen(e->code) != strlen(code) || strcmp(e->code, code) == 0)
+			continue;
+		bool same = cp_equal(&e->norm, printed);
+		for (size_t k = 0; !same && k < e->n_alts; k++)
+			same = cp_equal(&e->alts[k], printed);
+		if (!same)
+			continue;
+		(*count)++;
+		size_t len = strlen(code);
+		int score = (strncmp(e->code, code, 3) == 0) * 2 +
+			    (len > 2 && strcmp(e->code + len - 2, code + len - 2) == 0);
+		if (score > best_score) {
+			best = e;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+/* ---- audit --------------------------------------------------------------------------- */
+
+struct run {
+	struct catalog *c;
+	const struct bd_submission *s;
+	const struct catalogue *cat;
+	struct bd_audit *audit;
+	char note[96]; /* which catalogue answered, when not the year's own */
+};
+
+BD_PRINTF(5, 6)
+static int report(struct run *r, const char *rule, enum bd_severity severity,
+		  const char *path, const char *fmt, ...)
+{
+	char message[768];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(message, sizeof message, fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n < sizeof message && r->note[0])
+		snprintf(message + n, sizeof message - (size_t)n, " %s", r->note);
+	struct bd_finding f = {.rule = rule, .severity = severity, .path = path,
+			       .message = message};
+	return r->c->host->finding(r->audit, &f);
+}
+
+/* Severity of "not in the catalogue": an error only where it is complete. */
+static enum bd_severity unknown_severity(const struct run *r)
+{
+	return r->cat->complete ? BD_SEVERITY_ERROR : BD_SEVERITY_WARNING;
+}
+
+static const char *partial_note(const struct run *r)
+{
+	return r->cat->complete ? "" : "; the shipped catalogue is partial, so it may be "
+				       "the catalogue that is incomplete";
+}
+
+/*
+ * Checks one code and its printed name against a table: the code, its
+ * parents, and the name.  `kind` names the classification in messages.
+ */
+static int check_code(struct run *r, const struct table *t, const char *rule_base,
+		      const char *kind, const char *path, const char *code,
+		      const char *printed_name)
+{
+	char rule[64], name_path[96];
+	size_t len = strlen(code);
+	const struct entry *e = find(t, code);
+	struct cp_string printed = {0};
+	int rc = 0;
+
+	if (printed_name != NULL && *printed_name &&
+	    cp_normalise(printed_name, &printed) < 0)
+		return -ENOMEM;
+	snprintf(name_path, sizeof name_path, "%.80s", path);
+	char *dot = strrchr(name_path, '.');
+	if (dot)
+		snprintf(dot + 1, sizeof name_path - (size_t)(dot + 1 - name_path), "name");
+
+	/* 类 first: an unknown 类 is never the catalogue's fault. */
+	char class_code[4];
+	snprintf(class_code, sizeof class_code, "%.3s", code);
+	if (find(t, class_code) == NULL) {
+		snprintf(rule, sizeof rule, "%s.unknown_class", rule_base);
+		rc = report(r, rule, BD_SEVERITY_ERROR, path,
+			    "%s code %s: its 类 %s does not exist", kind, code, class_code);
+		goto out;
+	}
+	if (len == 7) {
+		char section[6];
+		snprintf(section, sizeof section, "%.5s", code);
+		if (find(t, section) == NULL) {
+			snprintf(rule, sizeof rule, "%s.unknown", rule_base);
+			rc = report(r, rule, unknown_severity(r), path,
+				    "%s code %s: its 款 %s is not in the %d catalogue%s",
+				    kind, code, section, r->cat->year, partial_note(r));
+			goto out;
+		}
+	}
+	if (e == NULL) {
+		size_t count;
+		const struct entry *owner =
+			printed.n ? owner_of_name(t, code, &printed, &count) : NULL;
+		if (owner != NULL) {
+			snprintf(rule, sizeof rule, "%s.name_of_other_code", rule_base);
+			rc = report(r, rule, BD_SEVERITY_ERROR, path,
+				    "%s code %s is not in the %d catalogue, and its "
+				    "printed name \"%s\" is that of %s%s: did you mean "
+				    "%s?",
+				    kind, code, r->cat->year, printed_name, owner->code,
+				    count > 1 ? " (among others)" : "", owner->code);
+		} else {
+			snprintf(rule, sizeof rule, "%s.unknown", rule_base);
+			rc = report(r, rule, unknown_severity(r), path,
+				    "%s code %s is not in the %d catalogue%s", kind, code,
+				    r->cat->year, partial_note(r));
+		}
+		goto out;
+	}
+	if (printed.n == 0)
+		goto out;
+	switch (name_match(e, &printed)) {
+	case MATCH_SAME:
+		break;
+	case MATCH_VARIANT:
+		snprintf(rule, sizeof rule, "%s.name_variant", rule_base);
+		rc = report(r, rule, BD_SEVERITY_WARNING, name_path,
+			    "%s %s is printed \"%s\"; the catalogue says \"%s\" "
+			    "(one character apart)",
+			    kind, code, printed_name, e->name);
+		break;
+	case MATCH_DIFFERENT: {
+		size_t count;
+		const struct entry *owner = owner_of_name(t, code, &printed, &count);
+		if (owner != NULL) {
+			snprintf(rule, sizeof rule, "%s.name_of_other_code", rule_base);
+			rc = report(r, rule, BD_SEVERITY_ERROR, path,
+				    "%s code %s is %s, but the printed name \"%s\" is "
+				    "that of %s%s: did you mean %s?",
+				    kind, code, e->name, printed_name, owner->code,
+				    count > 1 ? " (among others)" : "", owner->code);
+		} else {
+			snprintf(rule, sizeof rule, "%s.name_mismatch", rule_base);
+			rc = report(r, rule, BD_SEVERITY_ERROR, name_path,
+				    "%s %s is printed \"%s\"; the catalogue says \"%s\"",
+				    kind, code, printed_name, e->name);
+		}
+		break;
+	}
+	}
+out:
+	cp_free(&printed);
+	return rc;
+}
+
+static int catalog_validate(void *state, const struct bd_submission *s,
+			    struct bd_audit *audit)
+{
+	struct catalog *c = state;
+	struct run r = {.c = c, .s = s, .audit = audit, .cat = catalogue_for(c, s->year)};
+	char path[64];
+	if (r.cat->year != s->year)
+		snprintf(r.note, sizeof r.note, "(catalogue %d used for %d)", r.cat->year,
+			 s->year);
+	for (size_t i = 0; i < s->n_lines; i++) {
+		snprintf(path, sizeof path, "expenditure[%zu].function", i);
+		if (check_code(&r, &r.cat->function, "catalog.function", "function", path,
+			       s->lines[i].function, s->lines[i].name) < 0)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->n_projects; i++) {
+		if (!s->projects[i].function[0])
+			continue;
+		snprintf(path, sizeof path, "projects[%zu].function", i);
+		if (check_code(&r, &r.cat->function, "catalog.project", "function", path,
+			       s->projects[i].function, NULL) < 0)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->n_economic; i++) {
+		snprintf(path, sizeof path, "economic[%zu].code", i);
+		if (check_code(&r, &r.cat->economic, "catalog.economic", "economic", path,
+			       s->economic[i].code, s->economic[i].name) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+BD_PLUGIN_DEFINE = {
+	.abi_major = BD_ABI_MAJOR,
+	.abi_minor = BD_ABI_MINOR,
+	.struct_size = sizeof(struct bd_plugin),
+	.name = "catalog",
+	.version = "1.0",
+	.description = "function and economic codes and names against the "
+		       "year's classification catalogue",
+	.config = catalog_config,
+	.init = catalog_init,
+	.fini = catalog_fini,
+	.reconfigure = catalog_reconfigure,
+	.validate = catalog_validate,
+};
