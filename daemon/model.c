@@ -743,13 +743,15 @@ static void parse_stated(struct parser *p, const cJSON *doc,
 static void parse_previous_year(struct parser *p, const cJSON *doc,
 				struct bd_submission *sub)
 {
-	static const char *const known[] = {"total", NULL};
+	static const char *const known[] = {"total", "three_public", NULL};
 	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(doc, "previous_year");
 	if (obj == NULL || cJSON_IsNull(obj))
 		return;
 	size_t s = path_push_key(p, "previous_year");
-	if (check_object(p, obj, known, "previous_year"))
+	if (check_object(p, obj, known, "previous_year")) {
 		read_amount(p, obj, "total", &sub->previous_year_total);
+		read_amount(p, obj, "three_public", &sub->previous_year_three_public);
+	}
 	path_pop(p, s);
 }
 

@@ -267,6 +267,7 @@ struct bd_submission {
 	size_t n_economic;
 	struct bd_stated_totals stated;
 	struct bd_stated previous_year_total;
+	struct bd_stated previous_year_three_public; /* extension, optional */
 };
 
 /* An accepted, durably stored revision of one department's budget. */

@@ -159,8 +159,9 @@ static void test_end_to_end(void **state)
 	assert_false(ok(r));
 	assert_string_equal(error_code(r), "rejected");
 	const cJSON *findings = cJSON_GetObjectItem(r, "findings");
-	/* Six arithmetic errors, the misfiled code, a name variant. */
-	assert_int_equal(cJSON_GetArraySize(findings), 8);
+	/* Six arithmetic errors, the misfiled code, a name variant, a cost
+	 * indicator that contradicts its project. */
+	assert_int_equal(cJSON_GetArraySize(findings), 9);
 	const cJSON *f0 = cJSON_GetArrayItem(findings, 0);
 	assert_string_equal(cJSON_GetObjectItem(f0, "path")->valuestring,
 			    "stated.expenditure_by_class.201");
