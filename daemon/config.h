@@ -8,7 +8,7 @@
 #define CONFIG_DEFAULT_LISTEN "ipc:///run/budgetd/budgetd.sock"
 #define CONFIG_DEFAULT_PUBLISH "ipc:///run/budgetd/events.sock"
 #define CONFIG_DEFAULT_STATE_DIR "/var/lib/budgetd"
-#define CONFIG_DEFAULT_PLUGINS "arith,catalog,plausibility,totals,publisher"
+#define CONFIG_DEFAULT_PLUGINS "arith,catalog,plausibility,rules,totals,publisher"
 #define CONFIG_MAX_LIST 32
 
 struct config_entry {

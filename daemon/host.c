@@ -21,6 +21,13 @@ static void host_log(const struct bd_plugin_handle *self, enum bd_log_level leve
 	va_start(ap, fmt);
 	log_vmsg(level, prefix, fmt, ap);
 	va_end(ap);
+	if (level == BD_LOG_ERROR && self != NULL) {
+		/* Kept so that a refused reload can tell the operator why. */
+		struct bd_plugin_handle *h = (struct bd_plugin_handle *)self;
+		va_start(ap, fmt);
+		vsnprintf(h->last_error, sizeof h->last_error, fmt, ap);
+		va_end(ap);
+	}
 }
 
 static const struct bd_config_key *find_key(const struct bd_plugin *desc,
@@ -294,27 +301,30 @@ void host_unload(struct host *h)
 	h->n_plugins = 0;
 }
 
-int host_reconfigure(struct host *h, const struct config *config)
+int host_reconfigure(struct host *h, const struct config *config, char *err,
+		     size_t err_size)
 {
-	char err[512];
+	for (size_t i = 0; i < h->n_plugins; i++)
+		if (check_plugin_config(&h->plugins[i], config, err, err_size) < 0)
+			return -EINVAL;
+	const struct config *previous = h->config;
+	h->config = config;
 	for (size_t i = 0; i < h->n_plugins; i++) {
-		if (check_plugin_config(&h->plugins[i], config, err,
-					sizeof err) < 0) {
-			log_error("reload refused: %s", err);
+		struct bd_plugin_handle *p = &h->plugins[i];
+		p->last_error[0] = '\0';
+		if (p->desc->reconfigure && p->desc->reconfigure(p->state) < 0) {
+			snprintf(err, err_size, "plugin %s refused it: %s", p->name,
+				 p->last_error[0] ? p->last_error : "see the log");
+			/* Plugins before this one took the new config: give them
+			 * the old one back, so that all agree. */
+			h->config = previous;
+			for (size_t k = 0; k < i; k++)
+				if (h->plugins[k].desc->reconfigure)
+					h->plugins[k].desc->reconfigure(h->plugins[k].state);
 			return -EINVAL;
 		}
 	}
-	h->config = config;
-	int result = 0;
-	for (size_t i = 0; i < h->n_plugins; i++) {
-		struct bd_plugin_handle *p = &h->plugins[i];
-		if (p->desc->reconfigure && p->desc->reconfigure(p->state) < 0) {
-			log_error("plugin %s rejected the reloaded config",
-				  p->name);
-			result = -EINVAL;
-		}
-	}
-	return result;
+	return 0;
 }
 
 /* ---- stages --------------------------------------------------------------------- */

@@ -17,6 +17,7 @@ struct bd_plugin_handle {
 	char *path;
 	char *section; /* "plugin.NAME" */
 	bool initialised;
+	char last_error[512]; /* the plugin's last error log line */
 };
 
 struct bd_query {
@@ -56,8 +57,10 @@ void host_unload(struct host *host);
  * the reason in err.  Exposed for the tests. */
 int host_check_abi(const struct bd_plugin *desc, char *err, size_t err_size);
 
-/* Switches to a new config (after a reload) and tells every plugin. */
-int host_reconfigure(struct host *host, const struct config *config);
+/* Switches to a new config (after a reload) and tells every plugin; on a
+ * refusal err says which plugin and why. */
+int host_reconfigure(struct host *host, const struct config *config,
+		     char *err, size_t err_size);
 
 int host_validate(struct host *host, const struct bd_submission *submission,
 		  struct bd_audit *audit);

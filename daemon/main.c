@@ -158,11 +158,9 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
 	if (!same_plugins)
 		log_warning("reload: the plugin list changed; restart budgetd "
 			    "for that to take effect");
-	rc = host_reconfigure(&d->host, fresh);
+	rc = host_reconfigure(&d->host, fresh, err, err_size);
 	if (rc < 0) {
-		snprintf(err, err_size,
-			 "a plugin refused the new configuration (see the log)");
-		host_reconfigure(&d->host, d->config);
+		log_error("reload refused: %s", err);
 		config_free(fresh);
 		free(fresh);
 		return rc;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon_harness.h"
@@ -399,6 +400,44 @@ static void test_reload_changes_policy(void **state)
 	assert_true(ok(r));
 	const cJSON *f0 = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "findings"), 0);
 	assert_string_equal(cJSON_GetObjectItem(f0, "severity")->valuestring, "warning");
+	cJSON_Delete(r);
+
+	/* An operator's own rule takes effect on reload, no restart. */
+	char rules_dir[256], rules_file[300];
+	snprintf(rules_dir, sizeof rules_dir, "%s/rules", h.dir);
+	snprintf(rules_file, sizeof rules_file, "%s/local.rules", rules_dir);
+	assert_int_equal(mkdir(rules_dir, 0755), 0);
+	FILE *f = fopen(rules_file, "w");
+	fputs("rule local.project_cap error \"project spending above 100 万元\"\n"
+	      "    expenditure.project <= 100 万元\n", f);
+	fclose(f);
+	r = harness_call_text(&h, "{\"op\":\"reload\"}");
+	assert_true(ok(r));
+	cJSON_Delete(r);
+	r = harness_send_document(&h, "validate", sample);
+	assert_false(ok(r));
+	const cJSON *fi;
+	bool seen = false;
+	cJSON_ArrayForEach(fi, cJSON_GetObjectItem(r, "findings"))
+		seen |= strcmp(cJSON_GetObjectItem(fi, "rule")->valuestring,
+			       "local.project_cap") == 0;
+	assert_true(seen);
+	cJSON_Delete(r);
+	/* A rule file with a syntax error is refused with file:line:column,
+	 * and the rules in force stay. */
+	f = fopen(rules_file, "w");
+	fputs("rule local.project_cap error \"x\"\n    expenditure.project <= \n", f);
+	fclose(f);
+	r = harness_call_text(&h, "{\"op\":\"reload\"}");
+	assert_string_equal(error_code(r), "reload_failed");
+	assert_non_null(strstr(error_message(r), "local.rules:2:28"));
+	cJSON_Delete(r);
+	r = harness_send_document(&h, "validate", sample);
+	assert_false(ok(r));
+	cJSON_Delete(r);
+	unlink(rules_file);
+	r = harness_call_text(&h, "{\"op\":\"reload\"}");
+	assert_true(ok(r));
 	cJSON_Delete(r);
 
 	/* A broken config is refused and the running one stays. */
