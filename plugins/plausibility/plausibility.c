@@ -15,11 +15,17 @@ struct plausibility {
 	struct bd_plugin_handle *self;
 	long total_change_percent;
 	long three_public_growth_percent;
+	bd_fen min_total, max_total; /* in 分 */
 };
 
 static const struct bd_config_key plausibility_config[] = {
 	{"total_change_percent", BD_CONFIG_INT, "30",
 	 "warn when the total moves more than this against previous_year.total"},
+	{"min_total_yuan", BD_CONFIG_INT, "10000",
+	 "warn when a department's whole budget is below this many 元 (万元 "
+	 "figures sent as 元?)"},
+	{"max_total_yuan", BD_CONFIG_INT, "10000000000",
+	 "warn when it is above this many 元 (元 figures sent as 万元?)"},
 	{"three_public_growth_percent", BD_CONFIG_INT, "0",
 	 "warn when 三公经费 grow more than this against "
 	 "previous_year.three_public (policy: they only shrink)"},
@@ -47,8 +53,22 @@ static int plausibility_reconfigure(void *state)
 	if (read_percent(p, "total_change_percent", &a) < 0 ||
 	    read_percent(p, "three_public_growth_percent", &b) < 0)
 		return -EINVAL;
+	const char *lo = p->host->config_get(p->self, "min_total_yuan");
+	const char *hi = p->host->config_get(p->self, "max_total_yuan");
+	char *end1, *end2;
+	long long min = strtoll(lo ? lo : "", &end1, 10);
+	long long max = strtoll(hi ? hi : "", &end2, 10);
+	if (!lo || !hi || *end1 || *end2 || min < 0 || max <= min ||
+	    max > 9000000000000000LL) {
+		p->host->log(p->self, BD_LOG_ERROR,
+			     "min_total_yuan and max_total_yuan must be whole 元 "
+			     "with min < max");
+		return -EINVAL;
+	}
 	p->total_change_percent = a;
 	p->three_public_growth_percent = b;
+	p->min_total = (bd_fen)min * 100;
+	p->max_total = (bd_fen)max * 100;
 	return 0;
 }
 
@@ -400,11 +420,32 @@ static int check_shifted_rows(struct run *r)
 	return 0;
 }
 
+/* A whole budget far outside what a department spends: the unit is wrong. */
+static int check_magnitude(struct run *r)
+{
+	char a[40], b[40];
+	bd_fen total = 0;
+	for (size_t i = 0; i < r->s->n_lines; i++)
+		total += bd_line_total(&r->s->lines[i]);
+	if (total == 0 || (total >= r->p->min_total && total <= r->p->max_total))
+		return 0;
+	bool small = total < r->p->min_total;
+	struct bd_stated act = {total, true};
+	return warn(r, "plausibility.magnitude", "unit", NULL, &act,
+		    "the whole budget is %s 元, %s than a department plausibly "
+		    "spends (%s 元): is \"unit\" (%s) the unit the figures are in?",
+		    fmt_amount(r, total, BD_UNIT_YUAN, a, sizeof a),
+		    small ? "less" : "more",
+		    fmt_amount(r, small ? r->p->min_total : r->p->max_total, BD_UNIT_YUAN,
+			       b, sizeof b),
+		    r->s->unit == BD_UNIT_WANYUAN ? "万元" : "元");
+}
+
 static int plausibility_validate(void *state, const struct bd_submission *s,
 				 struct bd_audit *audit)
 {
 	struct run r = {state, s, audit};
-	if (check_cost_indicators(&r) < 0 || check_year_on_year(&r) < 0 ||
+	if (check_magnitude(&r) < 0 || check_cost_indicators(&r) < 0 || check_year_on_year(&r) < 0 ||
 	    check_economic(&r) < 0 || check_shifted_rows(&r) < 0)
 		return -ENOMEM;
 	return 0;

@@ -539,6 +539,163 @@ static void test_concurrent_submissions(void **state)
 	harness_cleanup(&h);
 }
 
+/* ---- errors injected at random are each reported by the right rule ---- */
+
+static bool has_finding(const cJSON *reply, const char *rule_prefix, const char *path_prefix)
+{
+	const cJSON *f;
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(reply, "findings"))
+	{
+		const char *rule = cJSON_GetObjectItem(f, "rule")->valuestring;
+		const char *path = cJSON_GetObjectItem(f, "path")->valuestring;
+		if (strncmp(rule, rule_prefix, strlen(rule_prefix)) == 0 &&
+		    (path_prefix == NULL || strncmp(path, path_prefix, strlen(path_prefix)) == 0))
+			return true;
+	}
+	return false;
+}
+
+static size_t errors_in(const cJSON *reply)
+{
+	size_t n = 0;
+	const cJSON *f;
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(reply, "findings"))
+		n += strcmp(cJSON_GetObjectItem(f, "severity")->valuestring, "error") == 0;
+	return n;
+}
+
+static void set_amount(cJSON *obj, const char *key, const char *value)
+{
+	if (cJSON_GetObjectItem(obj, key))
+		cJSON_ReplaceItemInObject(obj, key, cJSON_CreateString(value));
+	else
+		cJSON_AddStringToObject(obj, key, value);
+}
+
+static void test_injected_errors(void **state)
+{
+	static const char *const kinds[] = {"amount", "code", "shift", "unit",
+					    "three_public", "indicator"};
+	int caught[6] = {0}, tried[6] = {0};
+	(void)state;
+	assert_int_equal(harness_init(&h, "inject"), 0);
+	assert_int_equal(harness_start(&h), 0);
+	char *texts[2] = {harness_read_data("fengquan-116001-2023-corrected.json"),
+			  harness_read_data("putuo-wanli-2025.json")};
+	/* Clean documents: no error. */
+	for (int d = 0; d < 2; d++) {
+		cJSON *r = harness_send_document(&h, "validate", texts[d]);
+		assert_true(ok(r));
+		assert_int_equal(errors_in(r), 0);
+		cJSON_Delete(r);
+	}
+	srand(2023);
+	for (int round = 0; round < 120; round++) {
+		int d = rand() % 2, kind = rand() % 6;
+		if (kind == 5 && d == 1)
+			d = 0; /* only the Henan sample has cost indicators */
+		cJSON *doc = cJSON_Parse(texts[d]);
+		cJSON *lines = cJSON_GetObjectItem(doc, "expenditure");
+		int n = cJSON_GetArraySize(lines), i = rand() % n;
+		cJSON *line = cJSON_GetArrayItem(lines, i);
+		char path[64], *rule = NULL;
+		snprintf(path, sizeof path, "expenditure[%d]", i);
+		switch (kind) {
+		case 0: { /* an amount changed: the row no longer adds up */
+			cJSON *part = cJSON_GetObjectItem(line, "basic");
+			if (part == NULL)
+				part = cJSON_GetObjectItem(line, "project");
+			cJSON *cell = part->child;
+			char v[32];
+			snprintf(v, sizeof v, "%s1", cell->valuestring);
+			if (strchr(cell->valuestring, '.') == NULL)
+				snprintf(v, sizeof v, "%s.5", cell->valuestring);
+			cJSON_SetValuestring(cell, v);
+			rule = "arith.line.total";
+			break;
+		}
+		case 1: { /* a code swapped to its neighbour */
+			char code[8];
+			snprintf(code, sizeof code, "%s", cJSON_GetObjectItem(line, "function")->valuestring);
+			code[6] = code[6] == '9' ? '8' : (char)(code[6] + 1);
+			cJSON_ReplaceItemInObject(line, "function", cJSON_CreateString(code));
+			rule = "catalog.function.";
+			break;
+		}
+		case 2: /* a column or a row shifted */
+			if (d == 0) {
+				/* wages printed under goods: 人员经费 no longer agrees */
+				cJSON *basic = cJSON_GetObjectItem(line, "basic");
+				if (basic == NULL || cJSON_GetObjectItem(basic, "wages") == NULL) {
+					line = cJSON_GetArrayItem(lines, 0);
+					basic = cJSON_GetObjectItem(line, "basic");
+				}
+				char *wages = strdup(cJSON_GetObjectItem(basic, "wages")->valuestring);
+				cJSON_DeleteItemFromObject(basic, "wages");
+				cJSON_DeleteItemFromObject(basic, "goods");
+				set_amount(basic, "goods", wages);
+				free(wages);
+				rule = "arith.stated.personnel_total";
+				snprintf(path, sizeof path, "stated.personnel_total");
+			} else {
+				/* two rows' figures swapped under their printed totals */
+				int j = (i + 1) % n;
+				cJSON *other = cJSON_GetArrayItem(lines, j);
+				cJSON *a = cJSON_DetachItemFromObject(line, "basic");
+				cJSON *b = cJSON_DetachItemFromObject(other, "basic");
+				cJSON *pa = cJSON_DetachItemFromObject(line, "project");
+				cJSON *pb = cJSON_DetachItemFromObject(other, "project");
+				if (b) cJSON_AddItemToObject(line, "basic", b);
+				if (a) cJSON_AddItemToObject(other, "basic", a);
+				if (pb) cJSON_AddItemToObject(line, "project", pb);
+				if (pa) cJSON_AddItemToObject(other, "project", pa);
+				rule = "arith.line.total";
+				snprintf(path, sizeof path, "expenditure[");
+			}
+			break;
+		case 3: /* units confused */
+			cJSON_ReplaceItemInObject(doc, "unit", cJSON_CreateString(d == 0 ? "元" : "万元"));
+			rule = "plausibility.magnitude";
+			snprintf(path, sizeof path, "unit");
+			break;
+		case 4: /* 三公 parts that do not add up */
+			set_amount(cJSON_GetObjectItem(doc, "three_public"), "reception", "1");
+			rule = "arith.three_public.total";
+			snprintf(path, sizeof path, "three_public.total");
+			break;
+		case 5: { /* a cost indicator that contradicts the amount */
+			cJSON *project = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "projects"), 0);
+			cJSON *ind = cJSON_GetArrayItem(cJSON_GetObjectItem(project, "indicators"), 0);
+			cJSON_ReplaceItemInObject(ind, "value", cJSON_CreateString("≤1 万元"));
+			rule = "plausibility.cost_indicator";
+			snprintf(path, sizeof path, "projects[0].indicators[0].value");
+			break;
+		}
+		}
+		char *json = cJSON_PrintUnformatted(doc);
+		cJSON_Delete(doc);
+		cJSON *r = harness_send_document(&h, "validate", json);
+		free(json);
+		assert_non_null(r);
+		tried[kind]++;
+		if (has_finding(r, rule, path)) {
+			caught[kind]++;
+		} else {
+			char *t = cJSON_Print(cJSON_GetObjectItem(r, "findings"));
+			fprintf(stderr, "  round %d: %s injected into doc %d, no %s at %s: %s\n",
+				round, kinds[kind], d, rule, path, t);
+			free(t);
+		}
+		cJSON_Delete(r);
+	}
+	for (int k = 0; k < 6; k++) {
+		fprintf(stderr, "  %-13s %d/%d caught\n", kinds[k], caught[k], tried[k]);
+		assert_int_equal(caught[k], tried[k]);
+	}
+	free(texts[0]);
+	free(texts[1]);
+}
+
 /* ---- systemd notification ------------------------------------------------------ */
 
 #include <sys/socket.h>
@@ -602,6 +759,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_broken_plugin_list_refuses_to_start, teardown),
 		cmocka_unit_test_teardown(test_concurrent_submissions, teardown),
 		cmocka_unit_test_teardown(test_sd_notify, teardown),
+		cmocka_unit_test_teardown(test_injected_errors, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
