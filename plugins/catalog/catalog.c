@@ -221,11 +221,11 @@ static int catalog_load(struct catalog *c)
 		struct catalogue *cat = &c->years[c->n_years++];
 		memset(cat, 0, sizeof *cat);
 		cat->year = atoi(de->d_name);
-		snprintf(path, sizeof path, "%s/%s/COMPLETE", dir, de->d_name);
+		snprintf(path, sizeof path, "%s/%.4s/COMPLETE", dir, de->d_name);
 		cat->complete = access(path, F_OK) == 0;
-		snprintf(path, sizeof path, "%s/%s/function.csv", dir, de->d_name);
+		snprintf(path, sizeof path, "%s/%.4s/function.csv", dir, de->d_name);
 		rc = table_load(c, path, &cat->function);
-		snprintf(path, sizeof path, "%s/%s/economic.csv", dir, de->d_name);
+		snprintf(path, sizeof path, "%s/%.4s/economic.csv", dir, de->d_name);
 		if (rc == 0)
 			rc = table_load(c, path, &cat->economic);
 		if (rc == 0)
