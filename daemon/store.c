@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -114,6 +115,12 @@ int store_open(struct store *s, const char *state_dir, int batch_max,
 		snprintf(err, err_size, "cannot create state directory %s: %s",
 			 state_dir, strerror(errno));
 		return -errno;
+	}
+	if (access(state_dir, W_OK) != 0) {
+		int e = errno;
+		snprintf(err, err_size, "state directory %s is not writable: %s",
+			 state_dir, strerror(e));
+		return -e;
 	}
 	if (asprintf(&s->path, "%s/budgetd.db", state_dir) < 0)
 		return -ENOMEM;
