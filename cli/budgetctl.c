@@ -82,7 +82,10 @@ static const char *str(const cJSON *o, const char *key)
 static long long num(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+	/* A reply is input too: never cast an out-of-range double. */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble > -9e18 && v->valuedouble < 9e18))
+		return 0;
+	return (long long)v->valuedouble;
 }
 
 static bool reply_ok(const cJSON *reply)

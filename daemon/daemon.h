@@ -33,6 +33,10 @@ struct daemon {
 	struct store store;
 	struct rpc rpc;
 	struct registry registry;
+	/* Where replies go: rpc_reply normally; the fuzzer and tests that
+	 * drive requests without sockets put their own here. */
+	void (*send_reply)(struct daemon *d, struct rpc_request *req,
+			   const char *body, size_t len);
 	bool stopping;
 	size_t in_flight; /* submissions queued to the store */
 	time_t started;
@@ -42,6 +46,9 @@ struct daemon {
 /* Reads the config file (if any) and applies the flags over it. */
 int daemon_config_load(const struct daemon_flags *flags, struct config **out,
 		       char *err, size_t err_size);
+/* Picks the plugin and config directories (flags, config, build tree,
+ * installation). */
+void daemon_choose_dirs(struct daemon *d);
 /* Re-reads the config (SIGHUP, "reload"); keeps the old one on error. */
 int daemon_reload(struct daemon *d, char *err, size_t err_size);
 /* Rebuilds the registry and every plugin's state from the store. */

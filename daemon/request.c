@@ -1,5 +1,6 @@
 /* The wire protocol: JSON request envelopes in, JSON replies out. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,15 @@ struct pending {
 
 /* ---- replies ---------------------------------------------------------------------- */
 
+static void reply_bytes(struct daemon *d, struct rpc_request *req,
+			const char *body, size_t len)
+{
+	if (d->send_reply != NULL)
+		d->send_reply(d, req, body, len);
+	else
+		rpc_reply(&d->rpc, req, body, len);
+}
+
 static void send_json(struct daemon *d, struct rpc_request *req, cJSON *reply)
 {
 	char *text = cJSON_PrintUnformatted(reply);
@@ -38,9 +48,9 @@ static void send_json(struct daemon *d, struct rpc_request *req, cJSON *reply)
 		static const char oom[] = "{\"ok\":false,\"error\":{\"code\":"
 					  "\"internal\",\"message\":\"out of "
 					  "memory building the reply\"}}";
-		rpc_reply(&d->rpc, req, oom, sizeof oom - 1);
+		reply_bytes(d, req, oom, sizeof oom - 1);
 	} else {
-		rpc_reply(&d->rpc, req, text, strlen(text));
+		reply_bytes(d, req, text, strlen(text));
 		free(text);
 	}
 	cJSON_Delete(reply);
@@ -240,8 +250,11 @@ static long long param_int(struct daemon *d, struct rpc_request *req,
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(env, key);
 	if (item == NULL || cJSON_IsNull(item))
 		return fallback;
-	if (!cJSON_IsNumber(item) || item->valuedouble != (double)(long long)item->valuedouble ||
-	    item->valuedouble < (double)min || item->valuedouble > (double)max) {
+	/* Range first: casting an out-of-range double (1e400 is inf) to an
+	 * integer is undefined behaviour. */
+	if (!cJSON_IsNumber(item) || !(item->valuedouble >= (double)min) ||
+	    !(item->valuedouble <= (double)max) ||
+	    item->valuedouble != floor(item->valuedouble)) {
 		send_error(d, req, "bad_request",
 			   "\"%s\" must be an integer from %lld to %lld", key,
 			   min, max);

@@ -547,8 +547,8 @@ static int parse_query(struct totals *t, struct bd_query *q,
 
 	const cJSON *year = cJSON_GetObjectItemCaseSensitive(req, "year");
 	if (year != NULL) {
-		if (!cJSON_IsNumber(year) || year->valuedouble < 2000 ||
-		    year->valuedouble > 2100)
+		if (!cJSON_IsNumber(year) || !(year->valuedouble >= 2000) ||
+		    !(year->valuedouble <= 2100))
 			return t->host->query_error(q, "bad_request",
 						    "\"year\" must be 2000..2100");
 		spec->year = year->valueint;
@@ -571,16 +571,19 @@ static int parse_query(struct totals *t, struct bd_query *q,
 	}
 	const cJSON *limit = cJSON_GetObjectItemCaseSensitive(req, "limit");
 	const cJSON *offset = cJSON_GetObjectItemCaseSensitive(req, "offset");
+	/* Range before the cast: 1e400 is inf, and casting it is undefined. */
 	if (limit != NULL) {
-		if (!cJSON_IsNumber(limit) || limit->valuedouble < 0)
+		if (!cJSON_IsNumber(limit) || !(limit->valuedouble >= 0) ||
+		    !(limit->valuedouble <= 1e9))
 			return t->host->query_error(q, "bad_request",
-						    "\"limit\" must be a non-negative integer");
+						    "\"limit\" must be an integer 0..1000000000");
 		spec->limit = (long)limit->valuedouble;
 	}
 	if (offset != NULL) {
-		if (!cJSON_IsNumber(offset) || offset->valuedouble < 0)
+		if (!cJSON_IsNumber(offset) || !(offset->valuedouble >= 0) ||
+		    !(offset->valuedouble <= 1e9))
 			return t->host->query_error(q, "bad_request",
-						    "\"offset\" must be a non-negative integer");
+						    "\"offset\" must be an integer 0..1000000000");
 		spec->offset = (long)offset->valuedouble;
 	}
 	return 0;

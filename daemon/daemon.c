@@ -1,0 +1,219 @@
+/* The daemon's configuration, reload and rebuild: what main.c and the
+ * request handlers share. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "model.h"
+
+int daemon_config_load(const struct daemon_flags *flags, struct config **out,
+		       char *err, size_t err_size)
+{
+	struct config *c = calloc(1, sizeof *c);
+	int rc;
+	if (c == NULL || config_defaults(c) < 0) {
+		free(c);
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	if (flags->config_path != NULL &&
+	    (rc = config_load(flags->config_path, c, err, err_size)) < 0)
+		goto fail;
+	rc = 0;
+	if (flags->state_dir)
+		rc = config_set_string(&c->state_dir, flags->state_dir);
+	if (rc == 0 && flags->plugin_dir)
+		rc = config_set_string(&c->plugin_dir, flags->plugin_dir);
+	if (rc == 0 && flags->listen)
+		rc = config_set_list(c->listen, &c->n_listen, flags->listen);
+	if (rc == 0 && flags->publish)
+		rc = config_set_string(&c->publish, flags->publish);
+	if (rc == 0 && flags->log_level)
+		rc = config_set_string(&c->log_level, flags->log_level);
+	if (rc < 0) {
+		snprintf(err, err_size, "bad command-line value (%s)",
+			 strerror(-rc));
+		goto fail;
+	}
+	if (c->n_listen == 0) {
+		snprintf(err, err_size, "no listen URL configured");
+		rc = -EINVAL;
+		goto fail;
+	}
+	if (log_set_level_name(c->log_level) < 0) {
+		snprintf(err, err_size, "unknown log level \"%s\"", c->log_level);
+		rc = -EINVAL;
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	config_free(c);
+	free(c);
+	return rc;
+}
+
+/* Plugins: the flag or config, else beside the executable, else installed. */
+static void choose_plugin_dir(const struct config *c, char *dir, size_t size)
+{
+	char exe[PATH_MAX];
+	if (c->plugin_dir != NULL) {
+		snprintf(dir, size, "%s", c->plugin_dir);
+		return;
+	}
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			int n2 = snprintf(dir, size, "%s/../lib/budgetd/plugins", exe);
+			if (n2 > 0 && (size_t)n2 < size && access(dir, R_OK | X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(dir, size, "%s", BUDGETD_PLUGIN_INSTALL_DIR);
+}
+
+/* Relative plugin paths (catalogues, rules) start at the config file's
+ * directory; without one, at etc/budgetd beside the executable (a build
+ * tree), else at the installed config directory. */
+static void choose_conf_dir(const struct config *c, char *dir, size_t size)
+{
+	char exe[PATH_MAX];
+	if (c->path != NULL) {
+		snprintf(dir, size, "%s", c->path);
+		char *slash = strrchr(dir, '/');
+		if (slash == NULL)
+			snprintf(dir, size, ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		return;
+	}
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			int n2 = snprintf(dir, size, "%s/../etc/budgetd", exe);
+			if (n2 > 0 && (size_t)n2 < size && access(dir, R_OK | X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(dir, size, "%s", BUDGETD_CONF_INSTALL_DIR);
+}
+
+void daemon_choose_dirs(struct daemon *d)
+{
+	choose_plugin_dir(d->config, d->plugin_dir, sizeof d->plugin_dir);
+	choose_conf_dir(d->config, d->host.conf_dir, sizeof d->host.conf_dir);
+}
+
+int daemon_reload(struct daemon *d, char *err, size_t err_size)
+{
+	struct config *fresh = NULL;
+	int rc = daemon_config_load(&d->flags, &fresh, err, err_size);
+	if (rc < 0) {
+		log_error("reload refused: %s", err);
+		return rc;
+	}
+	/* What needs sockets or shared objects reopened needs a restart. */
+	bool same_plugins = fresh->n_plugins == d->config->n_plugins;
+	for (size_t i = 0; same_plugins && i < fresh->n_plugins; i++)
+		same_plugins = strcmp(fresh->plugins[i], d->config->plugins[i]) == 0;
+	if (!same_plugins)
+		log_warning("reload: the plugin list changed; restart budgetd "
+			    "for that to take effect");
+	rc = host_reconfigure(&d->host, fresh, err, err_size);
+	if (rc < 0) {
+		log_error("reload refused: %s", err);
+		config_free(fresh);
+		free(fresh);
+		return rc;
+	}
+	config_free(d->config);
+	free(d->config);
+	d->config = fresh;
+	log_info("configuration reloaded from %s",
+		 fresh->path ? fresh->path : "built-in defaults");
+	return 0;
+}
+
+/* ---- rebuild from the store ------------------------------------------------------ */
+
+static int rebuild_one(void *ctx, const struct store_revision_row *row)
+{
+	struct daemon *d = ctx;
+	struct registry_entry *entry = calloc(1, sizeof *entry), *replaced;
+	struct model_problems *problems = malloc(sizeof *problems);
+	struct bd_submission *sub = NULL;
+	int rc = -ENOMEM;
+
+	if (entry == NULL || problems == NULL)
+		goto fail;
+	arena_init(&entry->arena);
+	cJSON *doc = cJSON_ParseWithLength(row->body, row->body_len);
+	if (doc == NULL) {
+		log_error("store: revision %lld of %s/%d is not valid JSON",
+			  (long long)row->revision, row->department, row->year);
+		rc = -EIO;
+		goto fail;
+	}
+	rc = model_parse(doc, &entry->arena, &sub, problems);
+	cJSON_Delete(doc);
+	if (rc < 0) {
+		log_error("store: revision %lld of %s/%d no longer parses: %s: %s",
+			  (long long)row->revision, row->department, row->year,
+			  problems->n ? problems->items[0].path : "",
+			  problems->n ? problems->items[0].message : "");
+		goto fail;
+	}
+	entry->revision = (struct bd_revision){
+		.submission = sub,
+		.number = row->revision,
+		.document_id = row->document_id,
+		.seq = row->seq,
+	};
+	if ((rc = registry_replace(&d->registry, entry, &replaced)) < 0)
+		goto fail;
+	struct bd_apply apply;
+	apply_init(&apply);
+	rc = host_apply(&d->host, replaced ? &replaced->revision : NULL,
+			&entry->revision, &apply);
+	apply_free(&apply);
+	registry_entry_free(replaced);
+	free(problems);
+	return rc;
+fail:
+	free(problems);
+	registry_entry_free(entry);
+	return rc;
+}
+
+int daemon_rebuild(struct daemon *d)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = store_each_latest(&d->store, rebuild_one, d);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc < 0) {
+		log_error("rebuild from %s failed (%s)", d->store.path,
+			  strerror(-rc));
+		return rc;
+	}
+	log_info("rebuilt %zu department budgets from %s in %.1f ms",
+		 d->registry.n_entries, d->store.path,
+		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	return 0;
+}
+
