@@ -213,11 +213,19 @@ static void describe_parse_error(const char *text, size_t n, char *buf,
 			 "request is not valid JSON: it ends early (truncated?) "
 			 "after %zu bytes",
 			 n);
-	else
+	else {
+		/* The body is not NUL-terminated: copy at most what is there,
+		 * and never half a character. */
+		char near[24];
+		size_t take = n - offset < 20 ? n - offset : 20;
+		memcpy(near, at, take);
+		near[take] = '\0';
+		utf8_trim_partial(near);
 		snprintf(buf, size,
 			 "request is not valid JSON: syntax error at byte %zu "
-			 "(line %zu, column %zu) near \"%.20s\"",
-			 offset, line, column, at);
+			 "(line %zu, column %zu) near \"%s\"",
+			 offset, line, column, near);
+	}
 }
 
 /* A string parameter, or NULL with an error sent. */

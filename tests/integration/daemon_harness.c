@@ -51,6 +51,9 @@ int harness_start(struct harness *h)
 	snprintf(state, sizeof state, "%s/state", h->dir);
 	snprintf(log, sizeof log, "%s/daemon.log", h->dir);
 
+	char listen[400];
+	snprintf(listen, sizeof listen, "%s%s%s", h->request_url,
+		 h->extra_listen[0] ? "," : "", h->extra_listen);
 	h->pid = fork();
 	if (h->pid < 0)
 		return -1;
@@ -62,10 +65,10 @@ int harness_start(struct harness *h)
 		}
 		if (h->config_path[0])
 			execl(exe, exe, "--config", h->config_path, "--state-dir", state,
-			      "--listen", h->request_url, "--publish", h->publish_url,
+			      "--listen", listen, "--publish", h->publish_url,
 			      "--log-level", "debug", (char *)NULL);
 		else
-			execl(exe, exe, "--state-dir", state, "--listen", h->request_url,
+			execl(exe, exe, "--state-dir", state, "--listen", listen,
 			      "--publish", h->publish_url, "--log-level", "debug",
 			      (char *)NULL);
 		_exit(127);

@@ -12,6 +12,7 @@ struct harness {
 	char request_url[192];
 	char publish_url[192];
 	char config_path[192];
+	char extra_listen[128]; /* another listen URL, e.g. tcp://127.0.0.1:N */
 	pid_t pid;
 };
 
