@@ -20,6 +20,9 @@
 
 struct options {
 	struct client client;
+	const char *token;
+	const char *role;
+	const char *department;
 	bool json;
 	int year;
 	long long revision;
@@ -56,13 +59,18 @@ static void usage(FILE *out)
 		"  watch [TOPIC] [--since SEQ]\n"
 		"                        follow notifications; a gap in seq is\n"
 		"                        filled from the daemon's event store\n"
-		"  status                the daemon's state\n"
-		"  reload                make the daemon re-read its config\n"
+		"  status                the daemon's state and its listeners' policies\n"
+		"  reload                make the daemon re-read its config (admin)\n"
+		"  credential add NAME --role department|parent|operator|admin\n"
+		"                        [--department CODE]   issue a token (admin)\n"
+		"  credential list       credential remove NAME      (admin)\n"
 		"\n"
 		"Options:\n"
 		"  -e, --endpoint URL    daemon request URL (default $BUDGETD_ENDPOINT\n"
 		"                        or %s)\n"
 		"  -j, --json            print JSON (one event per line for watch)\n"
+		"  -T, --token TOKEN     credential NAME.SECRET for listeners that\n"
+		"                        require one (default $BUDGETD_TOKEN)\n"
 		"  -t, --timeout MS      reply timeout (default 30000)\n"
 		"  -h, --help            this help\n"
 		"\n"
@@ -119,10 +127,14 @@ static cJSON *call(struct options *o, cJSON *request)
 	return reply;
 }
 
+static const char *request_token;
+
 static cJSON *new_request(const char *op)
 {
 	cJSON *r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "op", op);
+	if (request_token != NULL)
+		cJSON_AddStringToObject(r, "token", request_token);
 	return r;
 }
 
@@ -265,8 +277,11 @@ static int send_document(struct options *o, const char *op, const char *path)
 	cJSON_Delete(parsed);
 
 	/* The document goes out byte for byte, as the store keeps it. */
-	char head[64];
-	int hn = snprintf(head, sizeof head, "{\"op\":\"%s\",\"document\":", op);
+	char head[256];
+	int hn = request_token
+			 ? snprintf(head, sizeof head, "{\"op\":\"%s\",\"token\":\"%s\",\"document\":",
+				    op, request_token)
+			 : snprintf(head, sizeof head, "{\"op\":\"%s\",\"document\":", op);
 	char *request = malloc((size_t)hn + len + 2);
 	if (request == NULL) {
 		free(doc);
@@ -571,7 +586,9 @@ static void human_status(const cJSON *reply)
 	       num(reply, "uptime_seconds"));
 	const cJSON *l;
 	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(reply, "listen"))
-		printf("  listening  %s\n", l->valuestring);
+		printf("  listening  %s (%s)\n", str(l, "url"),
+		       strcmp(str(l, "policy"), "trust") == 0 ? "peers trusted"
+							      : "credentials required");
 	printf("  publishing %s\n", str(reply, "publish"));
 	printf("  store      %s\n", str(reply, "store"));
 	printf("  plugins   ");
@@ -600,6 +617,56 @@ static int cmd_reload(struct options *o, int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	return finish_simple(o, call(o, new_request("reload")), human_reload);
+}
+
+/* ---- credentials ---------------------------------------------------------------------------- */
+
+static void human_credential(const cJSON *reply)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(reply, "credentials");
+	if (list != NULL) {
+		static const char *const headers[] = {"name", "role", "department"};
+		struct table t;
+		table_init(&t, 3, headers, NULL);
+		const cJSON *c;
+		cJSON_ArrayForEach(c, list)
+		{
+			const char *cells[] = {str(c, "name"), str(c, "role"),
+					       str(c, "department")};
+			table_add_row(&t, cells);
+		}
+		table_print(&t, stdout);
+		table_free(&t);
+	} else if (*str(reply, "token")) {
+		printf("credential %s (%s%s%s) issued; its token, shown only now:\n%s\n",
+		       str(reply, "name"), str(reply, "role"),
+		       *str(reply, "department") ? " of " : "", str(reply, "department"),
+		       str(reply, "token"));
+	} else {
+		printf("credential %s removed\n", str(reply, "removed"));
+	}
+}
+
+static int cmd_credential(struct options *o, int argc, char **argv)
+{
+	cJSON *r;
+	if (argc == 1 && strcmp(argv[0], "list") == 0) {
+		r = new_request("credential.list");
+	} else if (argc == 2 && strcmp(argv[0], "remove") == 0) {
+		r = new_request("credential.remove");
+		cJSON_AddStringToObject(r, "name", argv[1]);
+	} else if (argc == 2 && strcmp(argv[0], "add") == 0 && o->role) {
+		r = new_request("credential.add");
+		cJSON_AddStringToObject(r, "name", argv[1]);
+		cJSON_AddStringToObject(r, "role", o->role);
+		if (o->department)
+			cJSON_AddStringToObject(r, "department", o->department);
+	} else {
+		fprintf(stderr, "budgetctl: credential add NAME --role ROLE [--department CODE] "
+				"| list | remove NAME\n");
+		return EXIT_USAGE;
+	}
+	return finish_simple(o, call(o, r), human_credential);
 }
 
 /* ---- watch ---------------------------------------------------------------------------------- */
@@ -729,12 +796,13 @@ static const struct {
 	{"show", cmd_show},       {"history", cmd_history},
 	{"events", cmd_events},   {"watch", cmd_watch},
 	{"status", cmd_status},   {"reload", cmd_reload},
+	{"credential", cmd_credential},
 };
 
 int main(int argc, char **argv)
 {
 	enum { OPT_BY = 256, OPT_WHERE, OPT_YEAR, OPT_UNIT, OPT_REVISION, OPT_SORT,
-	       OPT_LIMIT, OPT_SINCE };
+	       OPT_LIMIT, OPT_SINCE, OPT_ROLE, OPT_DEPARTMENT };
 	static const struct option options[] = {
 		{"endpoint", required_argument, NULL, 'e'},
 		{"json", no_argument, NULL, 'j'},
@@ -748,18 +816,26 @@ int main(int argc, char **argv)
 		{"sort", required_argument, NULL, OPT_SORT},
 		{"limit", required_argument, NULL, OPT_LIMIT},
 		{"since", required_argument, NULL, OPT_SINCE},
+		{"token", required_argument, NULL, 'T'},
+		{"role", required_argument, NULL, OPT_ROLE},
+		{"department", required_argument, NULL, OPT_DEPARTMENT},
 		{0},
 	};
 	struct options o = {.limit = -1};
 	const char *env = getenv("BUDGETD_ENDPOINT");
 	o.client.endpoint = env && *env ? env : DEFAULT_ENDPOINT;
 	o.client.timeout_ms = 30000;
+	const char *env_token = getenv("BUDGETD_TOKEN");
+	o.token = env_token && *env_token ? env_token : NULL;
 
 	int opt;
 	char *end;
 	/* GNU getopt permutes: options may stand before or after the command. */
-	while ((opt = getopt_long(argc, argv, "e:jt:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "e:jt:hT:", options, NULL)) != -1) {
 		switch (opt) {
+		case 'T': o.token = optarg; break;
+		case OPT_ROLE: o.role = optarg; break;
+		case OPT_DEPARTMENT: o.department = optarg; break;
 		case 'e': o.client.endpoint = optarg; break;
 		case 'j': o.json = true; break;
 		case 't':
@@ -812,6 +888,17 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
+	}
+	if (o.token != NULL) {
+		/* It goes into JSON verbatim: only the characters tokens have. */
+		if (strlen(o.token) > 150 ||
+		    strspn(o.token, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789_-.") != strlen(o.token)) {
+			fprintf(stderr, "budgetctl: a token is NAME.SECRET of letters, digits, "
+					"'_', '-' and '.'\n");
+			return EXIT_USAGE;
+		}
+		request_token = o.token;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)

@@ -112,6 +112,8 @@ static const char *apply_daemon_key(struct config *c, const char *key,
 		rc = config_set_string(&c->plugin_dir, value);
 	else if (strcmp(key, "plugins") == 0)
 		rc = config_set_list(c->plugins, &c->n_plugins, value);
+	else if (strcmp(key, "trust") == 0)
+		rc = config_set_list(c->trust, &c->n_trust, value);
 	else if (strcmp(key, "max_message_size") == 0)
 		return parse_size(value, &c->max_message_size) < 0
 			       ? "max_message_size must be a size such as 4M, "
@@ -191,7 +193,8 @@ int config_defaults(struct config *c)
 	    config_set_string(&c->publish, CONFIG_DEFAULT_PUBLISH) < 0 ||
 	    config_set_string(&c->state_dir, CONFIG_DEFAULT_STATE_DIR) < 0 ||
 	    config_set_list(c->plugins, &c->n_plugins, CONFIG_DEFAULT_PLUGINS) < 0 ||
-	    config_set_string(&c->log_level, "info") < 0) {
+	    config_set_string(&c->log_level, "info") < 0 ||
+	    config_set_list(c->trust, &c->n_trust, "ipc") < 0) {
 		config_free(c);
 		return -ENOMEM;
 	}
@@ -289,6 +292,7 @@ void config_free(struct config *c)
 	free(c->entries);
 	free_list(c->listen, &c->n_listen);
 	free_list(c->plugins, &c->n_plugins);
+	free_list(c->trust, &c->n_trust);
 	free(c->path);
 	free(c->publish);
 	free(c->state_dir);

@@ -35,6 +35,11 @@ struct config {
 	int request_contexts;
 	int commit_batch_max;
 	char *log_level;
+	/* Listeners whose peers are trusted with full rights: URLs, or
+	 * schemes ("ipc", "tcp", "tls+tcp"); every other one requires a
+	 * credential. */
+	char *trust[CONFIG_MAX_LIST];
+	size_t n_trust;
 };
 
 /* Fills in the built-in defaults (no file). */

@@ -217,3 +217,19 @@ int daemon_rebuild(struct daemon *d)
 	return 0;
 }
 
+
+bool daemon_listener_trusted(const struct daemon *d, int listener_index)
+{
+	if (listener_index < 0 || (size_t)listener_index >= d->config->n_listen)
+		return false;
+	const char *url = d->config->listen[listener_index];
+	const char *sep = strstr(url, "://");
+	size_t scheme = sep ? (size_t)(sep - url) : 0;
+	for (size_t i = 0; i < d->config->n_trust; i++) {
+		const char *t = d->config->trust[i];
+		if (strcmp(t, url) == 0 || (scheme && strlen(t) == scheme &&
+					    strncmp(t, url, scheme) == 0))
+			return true;
+	}
+	return false;
+}

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "auth.h"
 #include "config.h"
 #include "host.h"
 #include "registry.h"
@@ -33,6 +34,7 @@ struct daemon {
 	struct store store;
 	struct rpc rpc;
 	struct registry registry;
+	struct auth auth; /* credentials, as stored */
 	/* Where replies go: rpc_reply normally; the fuzzer and tests that
 	 * drive requests without sockets put their own here. */
 	void (*send_reply)(struct daemon *d, struct rpc_request *req,
@@ -53,6 +55,10 @@ void daemon_choose_dirs(struct daemon *d);
 int daemon_reload(struct daemon *d, char *err, size_t err_size);
 /* Rebuilds the registry and every plugin's state from the store. */
 int daemon_rebuild(struct daemon *d);
+
+/* Whether a listener trusts its peers (policy "trust") or requires a
+ * credential (policy "credentials"). */
+bool daemon_listener_trusted(const struct daemon *d, int listener_index);
 
 /* request.c */
 void request_handle(struct daemon *d, struct rpc_request *req);

@@ -228,6 +228,10 @@ int main(int argc, char **argv)
 	}
 	if (daemon_rebuild(&d) < 0)
 		goto out_store;
+	if (auth_init() < 0 || store_credentials_load(&d.store, &d.auth) < 0) {
+		log_error("cannot load the credentials from %s", d.store.path);
+		goto out_store;
+	}
 
 	evthread_use_pthreads();
 	d.base = event_base_new();
@@ -258,7 +262,9 @@ int main(int argc, char **argv)
 	}
 	d.started = time(NULL);
 	for (size_t i = 0; i < d.config->n_listen; i++)
-		log_info("serving requests on %s", d.config->listen[i]);
+		log_info("serving requests on %s (%s)", d.config->listen[i],
+			 daemon_listener_trusted(&d, (int)i) ? "peers trusted"
+							     : "credentials required");
 	log_info("publishing on %s; store %s; %zu departments",
 		 d.config->publish, d.store.path, d.registry.n_entries);
 	sd_notify(0, "READY=1");
@@ -285,6 +291,7 @@ out_loop:
 		event_free(d.sighup);
 	event_base_free(d.base);
 out_store:
+	auth_free(&d.auth);
 	store_close(&d.store);
 out_registry:
 	registry_free(&d.registry);

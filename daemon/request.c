@@ -15,7 +15,7 @@
 
 static const char *const core_ops =
 	"submit, validate, totals, departments, show, history, events, status, "
-	"reload";
+	"reload, credential.add, credential.remove, credential.list";
 
 /* A submission travelling through audit → store → apply → reply. */
 struct pending {
@@ -28,6 +28,7 @@ struct pending {
 	enum bd_unit unit;
 	size_t n_errors;
 	char first_error[300];
+	char sender[180]; /* principal and peer, for the trail */
 };
 
 /* ---- replies ---------------------------------------------------------------------- */
@@ -272,6 +273,109 @@ static long long param_int(struct daemon *d, struct rpc_request *req,
 	return (long long)item->valuedouble;
 }
 
+/* ---- who may do what --------------------------------------------------------------- */
+
+static int authenticate(struct daemon *d, struct rpc_request *req, const cJSON *env,
+			struct principal *who)
+{
+	memset(who, 0, sizeof *who);
+	if (daemon_listener_trusted(d, req->listener_index)) {
+		who->role = AUTH_ADMIN;
+		snprintf(who->name, sizeof who->name, "local");
+		return 0;
+	}
+	const cJSON *token = cJSON_GetObjectItemCaseSensitive(env, "token");
+	if (!cJSON_IsString(token)) {
+		log_warning("unauthenticated request from %s refused", req->peer);
+		send_error(d, req, "unauthenticated",
+			   "this listener requires a credential: send \"token\": "
+			   "\"NAME.SECRET\" (budgetctl --token or $BUDGETD_TOKEN)");
+		return -1;
+	}
+	if (strlen(token->valuestring) >= AUTH_TOKEN_MAX ||
+	    auth_verify(&d->auth, token->valuestring, who) < 0) {
+		log_warning("request from %s with an invalid credential refused",
+			    req->peer);
+		send_error(d, req, "unauthenticated",
+			   "the credential is not valid (unknown name or wrong secret)");
+		return -1;
+	}
+	return 0;
+}
+
+BD_PRINTF(4, 5)
+static void forbid(struct daemon *d, struct rpc_request *req,
+		   const struct principal *who, const char *fmt, ...)
+{
+	char why[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	log_warning("%s (%s %s) from %s refused: %s", who->name,
+		    auth_role_name(who->role), who->scope, req->peer, why);
+	send_error(d, req, "forbidden", "%s as %s (%s%s%s)", why, who->name,
+		   auth_role_name(who->role), who->scope[0] ? " of " : "", who->scope);
+}
+
+static bool require_role(struct daemon *d, struct rpc_request *req,
+			 const struct principal *who, enum auth_role least,
+			 const char *op)
+{
+	if (who->role >= least)
+		return true;
+	forbid(d, req, who, "\"%s\" needs the %s role", op, auth_role_name(least));
+	return false;
+}
+
+/* The 主管部门 of a department, from any year's latest revision. */
+static const char *parent_of(struct daemon *d, const char *code)
+{
+	for (size_t i = 0; i < d->registry.n_buckets; i++)
+		for (struct registry_entry *e = d->registry.buckets[i]; e;
+		     e = e->next_in_bucket)
+			if (strcmp(e->revision.submission->department.code, code) == 0)
+				return e->revision.submission->department.parent;
+	return NULL;
+}
+
+/* A document may be sent only for a department the principal covers. */
+static bool may_send_document(struct daemon *d, struct rpc_request *req,
+			      const struct principal *who, const cJSON *env,
+			      bool storing)
+{
+	if (who->role == AUTH_ADMIN)
+		return true;
+	if (who->role == AUTH_OPERATOR) {
+		if (!storing)
+			return true;
+		forbid(d, req, who, "operators read; they do not submit");
+		return false;
+	}
+	const cJSON *dept = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(env, "document"), "department");
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(dept, "code");
+	const cJSON *parent = cJSON_GetObjectItemCaseSensitive(dept, "parent");
+	if (!cJSON_IsString(code)) {
+		forbid(d, req, who, "the document names no department.code");
+		return false;
+	}
+	if (auth_covers(who, code->valuestring,
+			cJSON_IsString(parent) ? parent->valuestring : NULL))
+		return true;
+	forbid(d, req, who, "a budget of department %.12s may not be sent", code->valuestring);
+	return false;
+}
+
+static bool may_read_department(struct daemon *d, struct rpc_request *req,
+				const struct principal *who, const char *code)
+{
+	if (auth_covers(who, code, parent_of(d, code)))
+		return true;
+	forbid(d, req, who, "department %.12s may not be read", code);
+	return false;
+}
+
 /* ---- submit and validate ---------------------------------------------------------- */
 
 static void pending_free(struct pending *p)
@@ -447,8 +551,11 @@ static cJSON *rejection_reply(const struct pending *p)
 }
 
 static void handle_validate(struct daemon *d, struct rpc_request *req,
-			    const cJSON *env, const char *text, size_t n)
+			    const struct principal *who, const cJSON *env,
+			    const char *text, size_t n)
 {
+	if (!may_send_document(d, req, who, env, false))
+		return;
 	struct pending *p = calloc(1, sizeof *p);
 	if (p == NULL) {
 		send_error(d, req, "internal", "out of memory");
@@ -468,8 +575,11 @@ static void handle_validate(struct daemon *d, struct rpc_request *req,
 }
 
 static void handle_submit(struct daemon *d, struct rpc_request *req,
-			  const cJSON *env, const char *text, size_t n)
+			  const struct principal *who, const cJSON *env,
+			  const char *text, size_t n)
 {
+	if (!may_send_document(d, req, who, env, true))
+		return;
 	if (d->stopping) {
 		send_error(d, req, "unavailable",
 			   "the daemon is shutting down; nothing was stored, "
@@ -496,7 +606,8 @@ static void handle_submit(struct daemon *d, struct rpc_request *req,
 	p->job.body = p->body;
 	p->job.body_len = strlen(p->body);
 	p->job.findings_json = p->findings_json;
-	p->job.sender = req->peer;
+	snprintf(p->sender, sizeof p->sender, "%s %s", who->name, req->peer);
+	p->job.sender = p->sender;
 	d->in_flight++;
 	store_submit(&d->store, &p->job);
 }
@@ -604,6 +715,7 @@ void request_store_done(struct daemon *d, struct store_job *job)
 struct department_list {
 	cJSON *array;
 	int year;
+	const struct principal *who;
 };
 
 static void add_department(void *ctx, const struct registry_entry *e)
@@ -611,6 +723,8 @@ static void add_department(void *ctx, const struct registry_entry *e)
 	struct department_list *list = ctx;
 	const struct bd_submission *s = e->revision.submission;
 	if (list->year && s->year != list->year)
+		return;
+	if (!auth_covers(list->who, s->department.code, s->department.parent))
 		return;
 	bd_fen total = 0;
 	for (size_t i = 0; i < s->n_lines; i++)
@@ -643,13 +757,13 @@ static int compare_departments(const void *a, const void *b)
 }
 
 static void handle_departments(struct daemon *d, struct rpc_request *req,
-			       const cJSON *env)
+			       const struct principal *who, const cJSON *env)
 {
 	bool failed = false;
 	int year = (int)param_int(d, req, env, "year", 2000, 2100, 0, &failed);
 	if (failed)
 		return;
-	struct department_list list = {cJSON_CreateArray(), year};
+	struct department_list list = {cJSON_CreateArray(), year, who};
 	registry_each(&d->registry, add_department, &list);
 
 	/* Stable order for people and scripts: year, then code. */
@@ -686,11 +800,11 @@ static void find_latest_year(void *ctx, const struct registry_entry *e)
 }
 
 static void handle_show(struct daemon *d, struct rpc_request *req,
-			const cJSON *env)
+			const struct principal *who, const cJSON *env)
 {
 	bool failed = false;
 	const char *code = param_string(d, req, env, "department", true, &failed);
-	if (failed)
+	if (failed || !may_read_department(d, req, who, code))
 		return;
 	int year = (int)param_int(d, req, env, "year", 2000, 2100, 0, &failed);
 	long long revision = param_int(d, req, env, "revision", 1, INT64_MAX / 2,
@@ -740,11 +854,11 @@ static void handle_show(struct daemon *d, struct rpc_request *req,
 }
 
 static void handle_history(struct daemon *d, struct rpc_request *req,
-			   const cJSON *env)
+			   const struct principal *who, const cJSON *env)
 {
 	bool failed = false;
 	const char *code = param_string(d, req, env, "department", true, &failed);
-	if (failed)
+	if (failed || !may_read_department(d, req, who, code))
 		return;
 	int year = (int)param_int(d, req, env, "year", 2000, 2100, 0, &failed);
 	if (failed)
@@ -793,8 +907,15 @@ static void handle_status(struct daemon *d, struct rpc_request *req)
 	cJSON_AddNumberToObject(reply, "uptime_seconds",
 				(double)(time(NULL) - d->started));
 	cJSON *listen = cJSON_AddArrayToObject(reply, "listen");
-	for (size_t i = 0; i < d->config->n_listen; i++)
-		cJSON_AddItemToArray(listen, cJSON_CreateString(d->config->listen[i]));
+	for (size_t i = 0; i < d->config->n_listen; i++) {
+		cJSON *l = cJSON_CreateObject();
+		cJSON_AddStringToObject(l, "url", d->config->listen[i]);
+		cJSON_AddStringToObject(l, "policy", daemon_listener_trusted(d, (int)i)
+							     ? "trust"
+							     : "credentials");
+		cJSON_AddItemToArray(listen, l);
+	}
+	cJSON_AddStringToObject(reply, "you", req->peer);
 	cJSON_AddStringToObject(reply, "publish", d->config->publish);
 	cJSON_AddStringToObject(reply, "store", d->store.path);
 	cJSON_AddNumberToObject(reply, "max_message_size",
@@ -845,8 +966,29 @@ static void handle_reload(struct daemon *d, struct rpc_request *req)
 }
 
 static void handle_plugin_query(struct daemon *d, struct rpc_request *req,
-				const char *op, const cJSON *env)
+				const struct principal *who, const char *op, cJSON *env)
 {
+	/* A department sees its own figures, a 主管部门 those of its units:
+	 * their queries carry a cut they cannot remove. */
+	if (who->role == AUTH_DEPARTMENT || who->role == AUTH_PARENT) {
+		char cut[40];
+		snprintf(cut, sizeof cut, "%s:%s",
+			 who->role == AUTH_DEPARTMENT ? "department" : "parent", who->scope);
+		cJSON *where = cJSON_GetObjectItemCaseSensitive(env, "where");
+		if (cJSON_IsString(where)) {
+			cJSON *list = cJSON_CreateArray();
+			cJSON_AddItemToArray(list, cJSON_CreateString(where->valuestring));
+			cJSON_ReplaceItemInObjectCaseSensitive(env, "where", list);
+			where = list;
+		} else if (where == NULL) {
+			where = cJSON_AddArrayToObject(env, "where");
+		}
+		if (!cJSON_IsArray(where)) {
+			send_error(d, req, "bad_request", "\"where\" must be a list");
+			return;
+		}
+		cJSON_AddItemToArray(where, cJSON_CreateString(cut));
+	}
 	struct bd_query q = {.request = env, .reply = ok_reply()};
 	int rc = host_query(&d->host, op, &q);
 	if (rc == -ENOENT) {
@@ -862,6 +1004,113 @@ static void handle_plugin_query(struct daemon *d, struct rpc_request *req,
 		return;
 	}
 	send_json(d, req, q.reply);
+}
+
+/* ---- credentials (admin) --------------------------------------------------------------- */
+
+static bool valid_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 63)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
+			    name[i]))
+			return false;
+	return true;
+}
+
+static void handle_credential_add(struct daemon *d, struct rpc_request *req,
+				  const cJSON *env)
+{
+	bool failed = false;
+	const char *name = param_string(d, req, env, "name", true, &failed);
+	const char *role = failed ? NULL : param_string(d, req, env, "role", true, &failed);
+	const char *scope = failed ? NULL
+				   : param_string(d, req, env, "department", false, &failed);
+	if (failed)
+		return;
+	struct credential cred = {0};
+	if (!valid_name(name)) {
+		send_error(d, req, "bad_request",
+			   "\"name\" is 1..63 of letters, digits, '_' and '-'");
+		return;
+	}
+	if (auth_role_from_name(role, &cred.role) < 0) {
+		send_error(d, req, "bad_request",
+			   "\"role\" is department, parent, operator or admin");
+		return;
+	}
+	bool scoped = cred.role == AUTH_DEPARTMENT || cred.role == AUTH_PARENT;
+	if (scoped && (scope == NULL || strlen(scope) < 3 || strlen(scope) > 12 ||
+		       strspn(scope, "0123456789") != strlen(scope))) {
+		send_error(d, req, "bad_request",
+			   "a %s credential needs \"department\": its 3 to 12 digit code",
+			   role);
+		return;
+	}
+	snprintf(cred.name, sizeof cred.name, "%s", name);
+	snprintf(cred.scope, sizeof cred.scope, "%s", scoped ? scope : "");
+	char token[AUTH_TOKEN_MAX];
+	int rc = auth_issue(&cred, token, sizeof token);
+	if (rc == 0)
+		rc = store_credential_put(&d->store, &cred);
+	if (rc == 0)
+		rc = store_credentials_load(&d->store, &d->auth);
+	if (rc < 0) {
+		send_error(d, req, "store_failed", "the credential was not stored: %s",
+			   strerror(-rc));
+		return;
+	}
+	log_info("credential %s (%s %s) issued", cred.name, role, cred.scope);
+	cJSON *reply = ok_reply();
+	cJSON_AddStringToObject(reply, "name", cred.name);
+	cJSON_AddStringToObject(reply, "role", role);
+	if (scoped)
+		cJSON_AddStringToObject(reply, "department", cred.scope);
+	/* Shown once: only its hash is kept. */
+	cJSON_AddStringToObject(reply, "token", token);
+	send_json(d, req, reply);
+}
+
+static void handle_credential_remove(struct daemon *d, struct rpc_request *req,
+				     const cJSON *env)
+{
+	bool failed = false;
+	const char *name = param_string(d, req, env, "name", true, &failed);
+	if (failed)
+		return;
+	int rc = store_credential_remove(&d->store, name);
+	if (rc == 0)
+		rc = store_credentials_load(&d->store, &d->auth);
+	if (rc == -ENOENT) {
+		send_error(d, req, "not_found", "no credential named \"%s\"", name);
+		return;
+	}
+	if (rc < 0) {
+		send_error(d, req, "store_failed", "%s", strerror(-rc));
+		return;
+	}
+	log_info("credential %s removed", name);
+	cJSON *reply = ok_reply();
+	cJSON_AddStringToObject(reply, "removed", name);
+	send_json(d, req, reply);
+}
+
+static void handle_credential_list(struct daemon *d, struct rpc_request *req)
+{
+	cJSON *reply = ok_reply();
+	cJSON *list = cJSON_AddArrayToObject(reply, "credentials");
+	for (size_t i = 0; i < d->auth.n; i++) {
+		const struct credential *c = &d->auth.items[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", c->name);
+		cJSON_AddStringToObject(o, "role", auth_role_name(c->role));
+		if (c->scope[0])
+			cJSON_AddStringToObject(o, "department", c->scope);
+		cJSON_AddItemToArray(list, o);
+	}
+	send_json(d, req, reply);
 }
 
 /* ---- dispatch -------------------------------------------------------------------------- */
@@ -905,6 +1154,7 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 		return;
 	}
 	const cJSON *op = cJSON_GetObjectItemCaseSensitive(env, "op");
+	struct principal who;
 	if (!cJSON_IsObject(env)) {
 		send_error(d, req, "bad_request",
 			   "the request must be a JSON object with an \"op\"");
@@ -914,24 +1164,37 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 			   core_ops);
 	} else if (!cJSON_IsString(op)) {
 		send_error(d, req, "bad_request", "\"op\" must be a string");
+	} else if (authenticate(d, req, env, &who) < 0) {
+		/* refused and logged */
 	} else if (strcmp(op->valuestring, "submit") == 0) {
-		handle_submit(d, req, env, text, n);
+		handle_submit(d, req, &who, env, text, n);
 	} else if (strcmp(op->valuestring, "validate") == 0) {
-		handle_validate(d, req, env, text, n);
+		handle_validate(d, req, &who, env, text, n);
 	} else if (strcmp(op->valuestring, "departments") == 0) {
-		handle_departments(d, req, env);
+		handle_departments(d, req, &who, env);
 	} else if (strcmp(op->valuestring, "show") == 0) {
-		handle_show(d, req, env);
+		handle_show(d, req, &who, env);
 	} else if (strcmp(op->valuestring, "history") == 0) {
-		handle_history(d, req, env);
+		handle_history(d, req, &who, env);
 	} else if (strcmp(op->valuestring, "events") == 0) {
-		handle_events(d, req, env);
+		if (require_role(d, req, &who, AUTH_OPERATOR, "events"))
+			handle_events(d, req, env);
 	} else if (strcmp(op->valuestring, "status") == 0) {
 		handle_status(d, req);
 	} else if (strcmp(op->valuestring, "reload") == 0) {
-		handle_reload(d, req);
+		if (require_role(d, req, &who, AUTH_ADMIN, "reload"))
+			handle_reload(d, req);
+	} else if (strcmp(op->valuestring, "credential.add") == 0) {
+		if (require_role(d, req, &who, AUTH_ADMIN, "credential.add"))
+			handle_credential_add(d, req, env);
+	} else if (strcmp(op->valuestring, "credential.remove") == 0) {
+		if (require_role(d, req, &who, AUTH_ADMIN, "credential.remove"))
+			handle_credential_remove(d, req, env);
+	} else if (strcmp(op->valuestring, "credential.list") == 0) {
+		if (require_role(d, req, &who, AUTH_ADMIN, "credential.list"))
+			handle_credential_list(d, req);
 	} else if (strlen(op->valuestring) < 64) {
-		handle_plugin_query(d, req, op->valuestring, env);
+		handle_plugin_query(d, req, &who, op->valuestring, env);
 	} else {
 		send_error(d, req, "unknown_op", "unknown op; expected one of %s",
 			   core_ops);

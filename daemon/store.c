@@ -45,7 +45,15 @@ static const char *const schema_sql =
 	"  department TEXT,"
 	"  year INTEGER,"
 	"  revision INTEGER,"
-	"  document_id INTEGER NOT NULL REFERENCES documents (id));";
+	"  document_id INTEGER NOT NULL REFERENCES documents (id));"
+	/* Credentials: only a salted hash of each secret. */
+	"CREATE TABLE IF NOT EXISTS credentials ("
+	"  name TEXT PRIMARY KEY,"
+	"  role TEXT NOT NULL,"
+	"  scope TEXT NOT NULL,"
+	"  salt BLOB NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  created_at TEXT NOT NULL);";
 
 static void now_utc(char *buf, size_t size)
 {
@@ -179,6 +187,9 @@ int store_open(struct store *s, const char *state_dir, int batch_max,
 	}
 	rc = open_connection(s->path, SQLITE_OPEN_READONLY, &s->reader, err,
 			     err_size);
+	if (rc == 0)
+		rc = open_connection(s->path, SQLITE_OPEN_READWRITE, &s->admin, err,
+				     err_size);
 	if (rc < 0)
 		goto fail;
 	return 0;
@@ -417,6 +428,8 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->insert_event);
 	if (s->reader)
 		sqlite3_close(s->reader);
+	if (s->admin)
+		sqlite3_close(s->admin);
 	if (s->writer) {
 		/* A clean close checkpoints the WAL into the database. */
 		if (sqlite3_close(s->writer) != SQLITE_OK)
@@ -612,4 +625,78 @@ int store_events_since(struct store *s, uint64_t since, int limit,
 	rc = src == SQLITE_DONE ? 0 : sqlite_to_errno(src);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* ---- credentials (loop thread, rare writes) ---------------------------------------- */
+
+int store_credentials_load(struct store *s, struct auth *auth)
+{
+	sqlite3_stmt *st;
+	int rc = prepare_read(s, "SELECT name, role, scope, salt, hash FROM credentials", &st);
+	if (rc < 0)
+		return rc;
+	auth_free(auth);
+	int src;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		void *grown = realloc(auth->items, (auth->n + 1) * sizeof *auth->items);
+		if (grown == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		auth->items = grown;
+		struct credential *c = &auth->items[auth->n];
+		memset(c, 0, sizeof *c);
+		snprintf(c->name, sizeof c->name, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(c->scope, sizeof c->scope, "%s", (const char *)sqlite3_column_text(st, 2));
+		if (auth_role_from_name((const char *)sqlite3_column_text(st, 1), &c->role) < 0 ||
+		    sqlite3_column_bytes(st, 3) != AUTH_SALT_BYTES ||
+		    sqlite3_column_bytes(st, 4) != AUTH_HASH_BYTES) {
+			log_error("store: credential %s is malformed; ignored", c->name);
+			continue;
+		}
+		memcpy(c->salt, sqlite3_column_blob(st, 3), AUTH_SALT_BYTES);
+		memcpy(c->hash, sqlite3_column_blob(st, 4), AUTH_HASH_BYTES);
+		auth->n++;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = sqlite_to_errno(src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_credential_put(struct store *s, const struct credential *c)
+{
+	sqlite3_stmt *st;
+	char now[40];
+	now_utc(now, sizeof now);
+	int rc = sqlite3_prepare_v2(s->admin,
+				    "INSERT OR REPLACE INTO credentials (name, role, scope,"
+				    " salt, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sqlite_to_errno(rc);
+	sqlite3_bind_text(st, 1, c->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, auth_role_name(c->role), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, c->salt, AUTH_SALT_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, c->hash, AUTH_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sqlite_to_errno(rc);
+}
+
+int store_credential_remove(struct store *s, const char *name)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->admin, "DELETE FROM credentials WHERE name = ?", -1,
+				    &st, NULL);
+	if (rc != SQLITE_OK)
+		return sqlite_to_errno(rc);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlite_to_errno(rc);
+	return sqlite3_changes(s->admin) ? 0 : -ENOENT;
 }

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth.h"
+
 enum store_outcome {
 	STORE_ACCEPTED = 0,
 	STORE_REJECTED,
@@ -48,6 +50,7 @@ struct store {
 	char *path;
 	sqlite3 *writer;
 	sqlite3 *reader;
+	sqlite3 *admin; /* loop thread: rare writes (credentials) */
 	sqlite3_stmt *insert_document, *next_revision, *insert_revision,
 		*insert_event;
 	pthread_t thread;
@@ -106,5 +109,11 @@ int store_counts(struct store *store, struct store_counts *counts);
 /* Appends up to limit stored events with seq > since. */
 int store_events_since(struct store *store, uint64_t since, int limit,
 		       cJSON *array);
+
+/* ---- credentials (loop thread) ---- */
+int store_credentials_load(struct store *store, struct auth *auth);
+int store_credential_put(struct store *store, const struct credential *cred);
+/* -ENOENT when there is no such credential. */
+int store_credential_remove(struct store *store, const char *name);
 
 #endif

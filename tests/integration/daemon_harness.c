@@ -121,8 +121,20 @@ void harness_cleanup(struct harness *h)
 	}
 }
 
+static cJSON *call_url(const char *url, const char *request, size_t len, int timeout_ms);
+
 cJSON *harness_call(const struct harness *h, const char *request, size_t len,
 		    int timeout_ms)
+{
+	return call_url(h->request_url, request, len, timeout_ms);
+}
+
+cJSON *harness_call_url(const char *url, const char *request, int timeout_ms)
+{
+	return call_url(url, request, strlen(request), timeout_ms);
+}
+
+static cJSON *call_url(const char *url, const char *request, size_t len, int timeout_ms)
 {
 	nng_socket sock;
 	nng_msg *msg = NULL;
@@ -131,7 +143,7 @@ cJSON *harness_call(const struct harness *h, const char *request, size_t len,
 		return NULL;
 	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout_ms);
 	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
-	if (nng_dial(sock, h->request_url, NULL, 0) == 0 &&
+	if (nng_dial(sock, url, NULL, 0) == 0 &&
 	    nng_send(sock, (void *)request, len, 0) == 0 &&
 	    nng_recvmsg(sock, &msg, 0) == 0) {
 		reply = cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));

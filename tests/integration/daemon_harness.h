@@ -30,6 +30,8 @@ void harness_cleanup(struct harness *h);
 cJSON *harness_call(const struct harness *h, const char *request, size_t len,
 		    int timeout_ms);
 cJSON *harness_call_text(const struct harness *h, const char *request);
+/* The same against any URL (another listener). */
+cJSON *harness_call_url(const char *url, const char *request, int timeout_ms);
 /* Submits (or validates) a document text with op. */
 cJSON *harness_send_document(const struct harness *h, const char *op,
 			     const char *document);

@@ -1,0 +1,185 @@
+/*
+ * Who may do what, over a real TCP listener that requires credentials,
+ * next to the local ipc listener that trusts its peers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon_harness.h"
+
+static struct harness h;
+static char tcp[64];
+
+static const char *code_of(const cJSON *r)
+{
+	const cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "code");
+	return cJSON_IsString(c) ? c->valuestring : (cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")) ? "ok" : "?");
+}
+
+/* Issues a credential through the trusted listener; returns its token. */
+static char *issue(const char *name, const char *role, const char *department)
+{
+	char request[256];
+	snprintf(request, sizeof request,
+		 "{\"op\":\"credential.add\",\"name\":\"%s\",\"role\":\"%s\"%s%s%s}", name, role,
+		 department ? ",\"department\":\"" : "", department ? department : "",
+		 department ? "\"" : "");
+	cJSON *r = harness_call_text(&h, request);
+	assert_string_equal(code_of(r), "ok");
+	char *token = strdup(cJSON_GetObjectItem(r, "token")->valuestring);
+	cJSON_Delete(r);
+	return token;
+}
+
+/* One request over TCP as `token` (NULL: none); returns the outcome code. */
+static char outcome[64];
+static const char *as(const char *token, const char *op, const char *rest)
+{
+	size_t n = strlen(rest) + 256;
+	char *request = malloc(n);
+	snprintf(request, n, "{\"op\":\"%s\"%s%s%s%s}", op, token ? ",\"token\":\"" : "",
+		 token ? token : "", token ? "\"" : "", rest);
+	cJSON *r = harness_call_url(tcp, request, 10000);
+	free(request);
+	assert_non_null(r);
+	snprintf(outcome, sizeof outcome, "%s", code_of(r));
+	cJSON_Delete(r);
+	return outcome;
+}
+
+static char *document(const char *file)
+{
+	char *doc = harness_read_data(file);
+	size_t n = strlen(doc) + 32;
+	char *rest = malloc(n);
+	snprintf(rest, n, ",\"document\":%s", doc);
+	free(doc);
+	return rest;
+}
+
+static void test_policies(void **state)
+{
+	(void)state;
+	assert_int_equal(harness_init(&h, "auth"), 0);
+	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%d", 20000 + (getpid() + 7) % 20000);
+	snprintf(h.extra_listen, sizeof h.extra_listen, "%s", tcp);
+	assert_int_equal(harness_start(&h), 0);
+
+	cJSON *r = harness_call_text(&h, "{\"op\":\"status\"}");
+	cJSON *listen = cJSON_GetObjectItem(r, "listen");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(listen, 0), "policy")->valuestring,
+			    "trust");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(listen, 1), "policy")->valuestring,
+			    "credentials");
+	cJSON_Delete(r);
+
+	char *dept = issue("fengquan", "department", "116001");
+	char *parent = issue("district116", "parent", "116");
+	char *op = issue("analyst", "operator", NULL);
+	char *admin = issue("root", "admin", NULL);
+	char *fengquan = document("fengquan-116001-2023-corrected.json");
+	char *wanli = document("putuo-wanli-2025.json");
+
+	/* No credential, or a wrong one: refused before anything else. */
+	assert_string_equal(as(NULL, "status", ""), "unauthenticated");
+	assert_string_equal(as("fengquan.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "status", ""),
+			    "unauthenticated");
+	assert_string_equal(as("nobody.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "status", ""),
+			    "unauthenticated");
+	assert_string_equal(as(NULL, "submit", fengquan), "unauthenticated");
+
+	/* A department: its own budget only. */
+	assert_string_equal(as(dept, "submit", fengquan), "ok");
+	assert_string_equal(as(dept, "submit", wanli), "forbidden");
+	assert_string_equal(as(dept, "show", ",\"department\":\"116001\""), "ok");
+	/* Wanli arrives through the trusted socket. */
+	r = harness_send_document(&h, "submit", strstr(wanli, ":") + 1);
+	assert_string_equal(code_of(r), "ok");
+	cJSON_Delete(r);
+	assert_string_equal(as(dept, "show", ",\"department\":\"215001\""), "forbidden");
+	assert_string_equal(as(dept, "history", ",\"department\":\"215001\""), "forbidden");
+	assert_string_equal(as(dept, "events", ""), "forbidden");
+	assert_string_equal(as(dept, "reload", ""), "forbidden");
+	assert_string_equal(as(dept, "credential.list", ""), "forbidden");
+	/* Its totals are its own, whatever it asks for. */
+	char request[256];
+	snprintf(request, sizeof request, "{\"op\":\"totals\",\"token\":\"%s\",\"unit\":\"元\"}", dept);
+	r = harness_call_url(tcp, request, 5000);
+	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring, "2323100.00");
+	cJSON_Delete(r);
+	snprintf(request, sizeof request, "{\"op\":\"departments\",\"token\":\"%s\"}", dept);
+	r = harness_call_url(tcp, request, 5000);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "departments")), 1);
+	cJSON_Delete(r);
+
+	/* A 主管部门: its units. */
+	assert_string_equal(as(parent, "submit", fengquan), "ok");
+	assert_string_equal(as(parent, "submit", wanli), "forbidden");
+	assert_string_equal(as(parent, "show", ",\"department\":\"116001\""), "ok");
+
+	/* An operator reads everything and submits nothing. */
+	assert_string_equal(as(op, "submit", fengquan), "forbidden");
+	assert_string_equal(as(op, "validate", wanli), "ok");
+	assert_string_equal(as(op, "show", ",\"department\":\"215001\""), "ok");
+	assert_string_equal(as(op, "events", ""), "ok");
+	assert_string_equal(as(op, "reload", ""), "forbidden");
+
+	/* An admin does everything, credentials included. */
+	assert_string_equal(as(admin, "reload", ""), "ok");
+	snprintf(request, sizeof request, "{\"op\":\"credential.list\",\"token\":\"%s\"}", admin);
+	r = harness_call_url(tcp, request, 5000);
+	cJSON *list = cJSON_GetObjectItem(r, "credentials");
+	assert_int_equal(cJSON_GetArraySize(list), 4);
+	char *printed = cJSON_PrintUnformatted(list);
+	assert_null(strstr(printed, "token"));
+	free(printed);
+	cJSON_Delete(r);
+	assert_string_equal(as(admin, "credential.remove", ",\"name\":\"fengquan\""), "ok");
+	assert_string_equal(as(dept, "status", ""), "unauthenticated");
+
+	/* Only a salted hash is stored: the secret is nowhere in the store. */
+	char path[300];
+	snprintf(path, sizeof path, "%s/state/budgetd.db", h.dir);
+	assert_int_equal(harness_stop(&h), 0);
+	FILE *f = fopen(path, "rb");
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *db = malloc((size_t)size);
+	assert_int_equal(fread(db, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	const char *secret = strchr(admin, '.') + 1;
+	assert_null(memmem(db, (size_t)size, secret, strlen(secret)));
+	assert_non_null(memmem(db, (size_t)size, "district116", 11));
+	free(db);
+	/* After a restart the credentials still work. */
+	assert_int_equal(harness_start(&h), 0);
+	assert_string_equal(as(admin, "status", ""), "ok");
+
+	free(dept), free(parent), free(op), free(admin), free(fengquan), free(wanli);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	harness_cleanup(&h);
+	return 0;
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_policies, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
