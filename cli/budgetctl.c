@@ -69,6 +69,9 @@ static void usage(FILE *out)
 		"  -e, --endpoint URL    daemon request URL (default $BUDGETD_ENDPOINT\n"
 		"                        or %s)\n"
 		"  -j, --json            print JSON (one event per line for watch)\n"
+		"      --tls-ca FILE     for tls+tcp:// endpoints: the CA of the daemon\n"
+		"      --tls-cert FILE   our certificate and key (one PEM file)\n"
+		"      --tls-server-name NAME  the name the daemon's certificate carries\n"
 		"  -T, --token TOKEN     credential NAME.SECRET for listeners that\n"
 		"                        require one (default $BUDGETD_TOKEN)\n"
 		"  -t, --timeout MS      reply timeout (default 30000)\n"
@@ -802,7 +805,8 @@ static const struct {
 int main(int argc, char **argv)
 {
 	enum { OPT_BY = 256, OPT_WHERE, OPT_YEAR, OPT_UNIT, OPT_REVISION, OPT_SORT,
-	       OPT_LIMIT, OPT_SINCE, OPT_ROLE, OPT_DEPARTMENT };
+	       OPT_LIMIT, OPT_SINCE, OPT_ROLE, OPT_DEPARTMENT, OPT_TLS_CA, OPT_TLS_CERT,
+	       OPT_TLS_NAME };
 	static const struct option options[] = {
 		{"endpoint", required_argument, NULL, 'e'},
 		{"json", no_argument, NULL, 'j'},
@@ -819,6 +823,9 @@ int main(int argc, char **argv)
 		{"token", required_argument, NULL, 'T'},
 		{"role", required_argument, NULL, OPT_ROLE},
 		{"department", required_argument, NULL, OPT_DEPARTMENT},
+		{"tls-ca", required_argument, NULL, OPT_TLS_CA},
+		{"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+		{"tls-server-name", required_argument, NULL, OPT_TLS_NAME},
 		{0},
 	};
 	struct options o = {.limit = -1};
@@ -836,6 +843,9 @@ int main(int argc, char **argv)
 		case 'T': o.token = optarg; break;
 		case OPT_ROLE: o.role = optarg; break;
 		case OPT_DEPARTMENT: o.department = optarg; break;
+		case OPT_TLS_CA: o.client.tls_ca = optarg; break;
+		case OPT_TLS_CERT: o.client.tls_cert_key = optarg; break;
+		case OPT_TLS_NAME: o.client.tls_server_name = optarg; break;
 		case 'e': o.client.endpoint = optarg; break;
 		case 'j': o.json = true; break;
 		case 't':

@@ -2,9 +2,54 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Dials a tls+tcp:// endpoint with the daemon's CA, our certificate if we
+ * have one, and the server name the certificate must carry. */
+static int dial_tls(struct client *c, nng_socket sock)
+{
+	nng_tls_config *cfg = NULL;
+	nng_dialer dialer;
+	char host[256] = "";
+	int rv;
+	if (c->tls_ca == NULL) {
+		snprintf(c->error, sizeof c->error,
+			 "%s is a TLS endpoint: give --tls-ca, the CA that signed "
+			 "the daemon's certificate", c->endpoint);
+		return -1;
+	}
+	const char *h = c->endpoint + strlen("tls+tcp://");
+	size_t n = strcspn(h, ":/");
+	snprintf(host, sizeof host, "%.*s", (int)n, h);
+	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0 ||
+	    (rv = nng_tls_config_ca_file(cfg, c->tls_ca)) != 0 ||
+	    (rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) != 0 ||
+	    (rv = nng_tls_config_server_name(cfg, c->tls_server_name ? c->tls_server_name
+								       : host)) != 0 ||
+	    (c->tls_cert_key &&
+	     (rv = nng_tls_config_cert_key_file(cfg, c->tls_cert_key, NULL)) != 0)) {
+		snprintf(c->error, sizeof c->error, "TLS setup: %s", nng_strerror(rv));
+		goto fail;
+	}
+	if ((rv = nng_dialer_create(&dialer, sock, c->endpoint)) != 0 ||
+	    (rv = nng_dialer_set_ptr(dialer, NNG_OPT_TLS_CONFIG, cfg)) != 0 ||
+	    (rv = nng_dialer_start(dialer, 0)) != 0) {
+		snprintf(c->error, sizeof c->error,
+			 "cannot connect to %s: %s (certificate refused, or budgetd "
+			 "not running?)",
+			 c->endpoint, nng_strerror(rv));
+		goto fail;
+	}
+	nng_tls_config_free(cfg);
+	return 0;
+fail:
+	if (cfg)
+		nng_tls_config_free(cfg);
+	return -1;
+}
 
 cJSON *client_call(struct client *c, const char *request, size_t len)
 {
@@ -24,7 +69,10 @@ cJSON *client_call(struct client *c, const char *request, size_t len)
 	 * behind the daemon's back. */
 	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, 0);
-	if ((rv = nng_dial(sock, c->endpoint, NULL, 0)) != 0) {
+	if (strncmp(c->endpoint, "tls+tcp://", 10) == 0) {
+		if (dial_tls(c, sock) < 0)
+			goto out;
+	} else if ((rv = nng_dial(sock, c->endpoint, NULL, 0)) != 0) {
 		snprintf(c->error, sizeof c->error,
 			 "cannot connect to %s: %s (is budgetd running? see "
 			 "--endpoint)",

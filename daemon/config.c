@@ -114,6 +114,10 @@ static const char *apply_daemon_key(struct config *c, const char *key,
 		rc = config_set_list(c->plugins, &c->n_plugins, value);
 	else if (strcmp(key, "trust") == 0)
 		rc = config_set_list(c->trust, &c->n_trust, value);
+	else if (strcmp(key, "tls_cert_key") == 0)
+		rc = config_set_string(&c->tls_cert_key, value);
+	else if (strcmp(key, "tls_client_ca") == 0)
+		rc = config_set_string(&c->tls_client_ca, value);
 	else if (strcmp(key, "max_message_size") == 0)
 		return parse_size(value, &c->max_message_size) < 0
 			       ? "max_message_size must be a size such as 4M, "
@@ -298,6 +302,8 @@ void config_free(struct config *c)
 	free(c->state_dir);
 	free(c->plugin_dir);
 	free(c->log_level);
+	free(c->tls_cert_key);
+	free(c->tls_client_ca);
 	memset(c, 0, sizeof *c);
 }
 

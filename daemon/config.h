@@ -40,6 +40,10 @@ struct config {
 	 * credential. */
 	char *trust[CONFIG_MAX_LIST];
 	size_t n_trust;
+	/* tls+tcp:// listeners: our certificate and key in one PEM file, and
+	 * (optional) the CA whose client certificates are required. */
+	char *tls_cert_key;
+	char *tls_client_ca;
 };
 
 /* Fills in the built-in defaults (no file). */

@@ -252,9 +252,10 @@ int main(int argc, char **argv)
 		log_error("cannot start the store thread");
 		goto out_loop;
 	}
+	struct rpc_tls tls = {d.config->tls_cert_key, d.config->tls_client_ca};
 	if (rpc_open(&d.rpc, d.config->listen, d.config->n_listen,
 		     d.config->publish, d.config->max_message_size,
-		     (size_t)d.config->request_contexts, wake_rpc, &d, err,
+		     (size_t)d.config->request_contexts, &tls, wake_rpc, &d, err,
 		     sizeof err) < 0) {
 		log_error("%s", err);
 		rpc_close(&d.rpc);

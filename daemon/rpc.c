@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/tls/tls.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,10 +103,49 @@ static void ctx_callback(void *arg)
 	rpc->notify(rpc->notify_arg);
 }
 
+/* A tls+tcp:// listener: our certificate, and client certificates from
+ * the configured CA required when there is one. */
+static int listen_tls(struct rpc *rpc, const char *url, const struct rpc_tls *tls,
+		      nng_listener *l, char *err, size_t err_size)
+{
+	nng_tls_config *cfg = NULL;
+	int rv;
+	if (tls == NULL || tls->cert_key_file == NULL) {
+		snprintf(err, err_size, "%s: a tls+tcp listener needs tls_cert_key "
+			 "(certificate and key in one PEM file)", url);
+		return -EINVAL;
+	}
+	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_SERVER)) != 0 ||
+	    (rv = nng_tls_config_cert_key_file(cfg, tls->cert_key_file, NULL)) != 0) {
+		snprintf(err, err_size, "%s: cannot use %s: %s", url, tls->cert_key_file,
+			 nng_strerror(rv));
+		goto fail;
+	}
+	if (tls->client_ca_file != NULL &&
+	    ((rv = nng_tls_config_ca_file(cfg, tls->client_ca_file)) != 0 ||
+	     (rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) != 0)) {
+		snprintf(err, err_size, "%s: cannot use client CA %s: %s", url,
+			 tls->client_ca_file, nng_strerror(rv));
+		goto fail;
+	}
+	if ((rv = nng_listener_create(l, rpc->rep, url)) != 0 ||
+	    (rv = nng_listener_set_ptr(*l, NNG_OPT_TLS_CONFIG, cfg)) != 0 ||
+	    (rv = nng_listener_start(*l, 0)) != 0) {
+		snprintf(err, err_size, "cannot listen on %s: %s", url, nng_strerror(rv));
+		goto fail;
+	}
+	nng_tls_config_free(cfg); /* the listener holds its own reference */
+	return 0;
+fail:
+	if (cfg)
+		nng_tls_config_free(cfg);
+	return -EIO;
+}
+
 int rpc_open(struct rpc *rpc, char *const *urls, size_t n_urls,
 	     const char *publish_url, size_t max_message_size, size_t n_ctxs,
-	     void (*notify)(void *arg), void *notify_arg, char *err,
-	     size_t err_size)
+	     const struct rpc_tls *tls, void (*notify)(void *arg), void *notify_arg,
+	     char *err, size_t err_size)
 {
 	int rv;
 	memset(rpc, 0, sizeof *rpc);
@@ -144,6 +184,14 @@ int rpc_open(struct rpc *rpc, char *const *urls, size_t n_urls,
 	}
 	for (size_t i = 0; i < n_urls; i++) {
 		rpc->urls[i] = urls[i];
+		if (strncmp(urls[i], "tls+tcp://", 10) == 0) {
+			int rc = listen_tls(rpc, urls[i], tls, &rpc->listeners[i], err,
+					    err_size);
+			if (rc < 0)
+				return rc;
+			rpc->n_listeners = i + 1;
+			continue;
+		}
 		rv = nng_listen(rpc->rep, urls[i], &rpc->listeners[i], 0);
 		if (rv != 0) {
 			snprintf(err, err_size, "cannot listen on %s: %s",

@@ -45,10 +45,15 @@ struct rpc {
  * max_message_size get a precise error reply; larger than four times that
  * nng drops them unread (a memory bound, not an answer).
  */
+struct rpc_tls {
+	const char *cert_key_file; /* PEM: certificate and key */
+	const char *client_ca_file; /* NULL: no client certificates asked */
+};
+
 int rpc_open(struct rpc *rpc, char *const *urls, size_t n_urls,
 	     const char *publish_url, size_t max_message_size, size_t n_ctxs,
-	     void (*notify)(void *arg), void *notify_arg, char *err,
-	     size_t err_size);
+	     const struct rpc_tls *tls, void (*notify)(void *arg),
+	     void *notify_arg, char *err, size_t err_size);
 /* Requests received since the last call, oldest first (loop thread). */
 struct rpc_request *rpc_take(struct rpc *rpc);
 /* Sends the reply for a request and frees the request. */
