@@ -3,6 +3,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,9 +66,8 @@ cJSON *client_call(struct client *c, const char *request, size_t len)
 	}
 	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, c->timeout_ms);
 	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, c->timeout_ms);
-	/* A submission is answered only after it is durable: never resend it
-	 * behind the daemon's back. */
-	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	bool submit = memmem(request, len, "\"op\":\"submit\"", 13) != NULL;
+	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, submit ? NNG_DURATION_INFINITE : 2000);
 	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, 0);
 	if (strncmp(c->endpoint, "tls+tcp://", 10) == 0) {
 		if (dial_tls(c, sock) < 0)

@@ -15,7 +15,10 @@ struct client {
 	char error[512]; /* transport failure, for the user */
 };
 
-/* Sends text and parses the reply; NULL with client->error set on failure. */
+/* Sends text and parses the reply; NULL with client->error set on failure.
+ * Requests other than submissions are resent after 2 s without a reply
+ * (a request can be lost with its connection); a submission never is,
+ * since it is answered only once durable and must not be stored twice. */
 cJSON *client_call(struct client *client, const char *request, size_t len);
 /* The same for a cJSON request object. */
 cJSON *client_call_json(struct client *client, const cJSON *request);

@@ -131,6 +131,22 @@ static const char *apply_daemon_key(struct config *c, const char *key,
 		return parse_int(value, 1, 100000, &c->commit_batch_max) < 0
 			       ? "commit_batch_max must be an integer 1..100000"
 			       : NULL;
+	else if (strcmp(key, "rate_limit") == 0)
+		return parse_int(value, 0, 1000000, &c->rate_limit) < 0
+			       ? "rate_limit must be requests per second, 0..1000000 (0: off)"
+			       : NULL;
+	else if (strcmp(key, "rate_burst") == 0)
+		return parse_int(value, 0, 10000000, &c->rate_burst) < 0
+			       ? "rate_burst must be an integer 0..10000000"
+			       : NULL;
+	else if (strcmp(key, "max_in_flight") == 0)
+		return parse_int(value, 0, 1000000, &c->max_in_flight) < 0
+			       ? "max_in_flight must be an integer 0..1000000 (0: off)"
+			       : NULL;
+	else if (strcmp(key, "max_in_flight_per_connection") == 0)
+		return parse_int(value, 0, 1000000, &c->max_in_flight_per_connection) < 0
+			       ? "max_in_flight_per_connection must be an integer 0..1000000"
+			       : NULL;
 	else if (strcmp(key, "log_level") == 0) {
 		if (strcmp(value, "error") && strcmp(value, "warning") &&
 		    strcmp(value, "info") && strcmp(value, "debug"))
@@ -193,6 +209,10 @@ int config_defaults(struct config *c)
 	c->max_message_size = 4u << 20;
 	c->request_contexts = 32;
 	c->commit_batch_max = 256;
+	c->rate_limit = 0;
+	c->rate_burst = 0;
+	c->max_in_flight = 4096;
+	c->max_in_flight_per_connection = 64;
 	if (config_set_list(c->listen, &c->n_listen, CONFIG_DEFAULT_LISTEN) < 0 ||
 	    config_set_string(&c->publish, CONFIG_DEFAULT_PUBLISH) < 0 ||
 	    config_set_string(&c->state_dir, CONFIG_DEFAULT_STATE_DIR) < 0 ||

@@ -44,6 +44,11 @@ struct config {
 	 * (optional) the CA whose client certificates are required. */
 	char *tls_cert_key;
 	char *tls_client_ca;
+	/* limits; 0 switches one off */
+	int rate_limit;       /* requests per second per connection */
+	int rate_burst;
+	int max_in_flight;    /* submissions waiting for the disk, overall */
+	int max_in_flight_per_connection;
 };
 
 /* Fills in the built-in defaults (no file). */

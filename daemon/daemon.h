@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "config.h"
 #include "host.h"
+#include "throttle.h"
 #include "registry.h"
 #include "rpc.h"
 #include "store.h"
@@ -35,6 +36,7 @@ struct daemon {
 	struct rpc rpc;
 	struct registry registry;
 	struct auth auth; /* credentials, as stored */
+	struct throttle throttle;
 	/* Where replies go: rpc_reply normally; the fuzzer and tests that
 	 * drive requests without sockets put their own here. */
 	void (*send_reply)(struct daemon *d, struct rpc_request *req,

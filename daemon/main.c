@@ -219,7 +219,10 @@ int main(int argc, char **argv)
 		status = 0;
 		goto out_host;
 	}
-	if (registry_init(&d.registry) < 0)
+	if (registry_init(&d.registry) < 0 ||
+	    throttle_init(&d.throttle, (unsigned)d.config->rate_limit,
+			(unsigned)d.config->rate_burst,
+			(unsigned)d.config->max_in_flight_per_connection) < 0)
 		goto out_host;
 	if (store_open(&d.store, d.config->state_dir, d.config->commit_batch_max,
 		       err, sizeof err) < 0) {
@@ -296,6 +299,7 @@ out_store:
 	store_close(&d.store);
 out_registry:
 	registry_free(&d.registry);
+	throttle_free(&d.throttle);
 out_host:
 	host_unload(&d.host);
 out_config:

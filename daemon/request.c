@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -29,7 +30,15 @@ struct pending {
 	size_t n_errors;
 	char first_error[300];
 	char sender[180]; /* principal and peer, for the trail */
+	char connection[16]; /* limits key */
 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* ---- replies ---------------------------------------------------------------------- */
 
@@ -586,22 +595,42 @@ static void handle_submit(struct daemon *d, struct rpc_request *req,
 			   "submit again when it is back");
 		return;
 	}
+	if (d->config->max_in_flight > 0 &&
+	    d->in_flight >= (size_t)d->config->max_in_flight) {
+		send_error(d, req, "busy",
+			   "%zu submissions are waiting for the disk (max_in_flight); "
+			   "nothing was stored, submit again shortly",
+			   d->in_flight);
+		return;
+	}
+	char connection[16];
+	snprintf(connection, sizeof connection, "%u", req->pipe_id);
+	if (!throttle_submission_start(&d->throttle, connection, now_ms())) {
+		send_error(d, req, "busy",
+			   "this connection already has %d submissions waiting for the "
+			   "disk (max_in_flight_per_connection); nothing was stored",
+			   d->config->max_in_flight_per_connection);
+		return;
+	}
 	struct pending *p = calloc(1, sizeof *p);
 	if (p == NULL) {
 		send_error(d, req, "internal", "out of memory");
 		return;
 	}
 	if (audit_document(d, req, env, text, n, p) < 0) {
+		throttle_submission_done(&d->throttle, connection);
 		pending_free(p);
 		return;
 	}
 	p->findings_json = cJSON_PrintUnformatted(p->findings);
 	if (p->findings_json == NULL) {
+		throttle_submission_done(&d->throttle, connection);
 		send_error(d, req, "internal", "out of memory");
 		pending_free(p);
 		return;
 	}
 	p->req = req;
+	snprintf(p->connection, sizeof p->connection, "%s", connection);
 	p->job.owner = p;
 	p->job.body = p->body;
 	p->job.body_len = strlen(p->body);
@@ -637,6 +666,7 @@ void request_store_done(struct daemon *d, struct store_job *job)
 {
 	struct pending *p = job->owner;
 	d->in_flight--;
+	throttle_submission_done(&d->throttle, p->connection);
 	if (job->rc < 0) {
 		log_error("submission from %s for %s/%d not stored: %s",
 			  p->req->peer, job->department, job->year, job->error);
@@ -1122,6 +1152,16 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 	char why[256];
 
 	d->requests++;
+	char connection[16];
+	unsigned retry_ms;
+	snprintf(connection, sizeof connection, "%u", req->pipe_id);
+	if (!throttle_take(&d->throttle, connection, now_ms(), &retry_ms)) {
+		send_error(d, req, "rate_limited",
+			   "more than %d requests per second on this connection "
+			   "(rate_limit); retry in %u ms",
+			   d->config->rate_limit, retry_ms);
+		return;
+	}
 	if (n > d->config->max_message_size) {
 		send_error(d, req, "message_too_large",
 			   "request is %zu bytes; this server accepts at most %zu "

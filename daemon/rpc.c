@@ -27,6 +27,7 @@ static void describe_peer(struct rpc *rpc, nng_msg *msg, struct rpc_request *req
 	nng_sockaddr sa;
 
 	req->listener_index = -1;
+	req->pipe_id = (uint32_t)nng_pipe_id(pipe);
 	snprintf(req->peer, sizeof req->peer, "unknown");
 	nng_listener l = nng_pipe_listener(pipe);
 	for (size_t i = 0; i < rpc->n_listeners; i++)

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct rpc_ctx;
 
@@ -20,6 +21,7 @@ struct rpc_request {
 	nng_msg *msg;
 	char peer[96];    /* "ipc", "tcp 127.0.0.1:40522", … */
 	int listener_index; /* position in the listen list, -1 unknown */
+	uint32_t pipe_id;   /* the connection, for per-connection limits */
 	struct rpc_request *next;
 };
 

@@ -142,7 +142,11 @@ static cJSON *call_url(const char *url, const char *request, size_t len, int tim
 	if (nng_req0_open(&sock) != 0)
 		return NULL;
 	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, timeout_ms);
-	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	/* Idempotent requests are resent if a reply does not come (a request
+	 * can be lost with a connection); a submission never is. */
+	bool submit = memmem(request, len, "\"op\":\"submit\"", 13) != NULL;
+	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME,
+			  submit ? NNG_DURATION_INFINITE : 2000);
 	if (nng_dial(sock, url, NULL, 0) == 0 &&
 	    nng_send(sock, (void *)request, len, 0) == 0 &&
 	    nng_recvmsg(sock, &msg, 0) == 0) {

@@ -696,6 +696,50 @@ static void test_injected_errors(void **state)
 	free(texts[1]);
 }
 
+/* ---- limits ----------------------------------------------------------------------- */
+
+#include <nng/protocol/reqrep0/req.h>
+
+static void test_rate_limit_per_connection(void **state)
+{
+	(void)state;
+	assert_int_equal(harness_init(&h, "rate"), 0);
+	assert_int_equal(harness_write_config(&h, "[daemon]\nrate_limit = 20\nrate_burst = 5\n"), 0);
+	assert_int_equal(harness_start(&h), 0);
+	nng_socket sock;
+	assert_int_equal(nng_req0_open(&sock), 0);
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, 5000);
+	assert_int_equal(nng_dial(sock, h.request_url, NULL, 0), 0);
+	int limited = 0, served = 0;
+	char message[256] = "";
+	/* 40 requests as fast as one connection can: the burst of 5 passes,
+	 * then about 20 a second. */
+	for (int i = 0; i < 40; i++) {
+		nng_msg *msg;
+		assert_int_equal(nng_send(sock, "{\"op\":\"status\"}", 15, 0), 0);
+		assert_int_equal(nng_recvmsg(sock, &msg, 0), 0);
+		cJSON *r = cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));
+		nng_msg_free(msg);
+		if (ok(r))
+			served++;
+		else if (strcmp(error_code(r), "rate_limited") == 0) {
+			limited++;
+			snprintf(message, sizeof message, "%s", error_message(r));
+		}
+		cJSON_Delete(r);
+	}
+	nng_close(sock);
+	fprintf(stderr, "  40 requests at once: %d served, %d rate-limited (\"%s\")\n", served,
+		limited, message);
+	assert_true(served >= 5);
+	assert_true(limited >= 20);
+	assert_non_null(strstr(message, "retry in"));
+	/* Another connection has its own allowance. */
+	cJSON *r = harness_call_text(&h, "{\"op\":\"status\"}");
+	assert_true(ok(r));
+	cJSON_Delete(r);
+}
+
 /* ---- systemd notification ------------------------------------------------------ */
 
 #include <sys/socket.h>
@@ -760,6 +804,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_concurrent_submissions, teardown),
 		cmocka_unit_test_teardown(test_sd_notify, teardown),
 		cmocka_unit_test_teardown(test_injected_errors, teardown),
+		cmocka_unit_test_teardown(test_rate_limit_per_connection, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
