@@ -59,6 +59,8 @@ static void usage(FILE *out)
 		"  watch [TOPIC] [--since SEQ]\n"
 		"                        follow notifications; a gap in seq is\n"
 		"                        filled from the daemon's event store\n"
+		"  verify                recompute every total from the store; exit 1\n"
+		"                        if anything differs\n"
 		"  status                the daemon's state and its listeners' policies\n"
 		"  reload                make the daemon re-read its config (admin)\n"
 		"  credential add NAME --role department|parent|operator|admin\n"
@@ -611,6 +613,32 @@ static int cmd_status(struct options *o, int argc, char **argv)
 	return finish_simple(o, call(o, new_request("status")), human_status);
 }
 
+static int cmd_verify(struct options *o, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	cJSON *reply = call(o, new_request("verify"));
+	if (reply == NULL)
+		return EXIT_USAGE;
+	if (!reply_ok(reply)) {
+		print_error("verify", reply);
+		cJSON_Delete(reply);
+		return EXIT_USAGE;
+	}
+	bool consistent = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "consistent"));
+	if (o->json) {
+		print_json(reply);
+	} else {
+		printf("%s: %lld departments, %lld totals compared with the store\n",
+		       consistent ? "consistent" : "DIFFERENT", num(reply, "departments"),
+		       num(reply, "cells_compared"));
+		const cJSON *d;
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(reply, "differences"))
+			printf("  %s\n", d->valuestring);
+	}
+	cJSON_Delete(reply);
+	return consistent ? EXIT_OK : EXIT_REJECTED;
+}
+
 static void human_reload(const cJSON *reply)
 {
 	printf("reloaded %s\n", str(reply, "config"));
@@ -799,7 +827,7 @@ static const struct {
 	{"show", cmd_show},       {"history", cmd_history},
 	{"events", cmd_events},   {"watch", cmd_watch},
 	{"status", cmd_status},   {"reload", cmd_reload},
-	{"credential", cmd_credential},
+	{"credential", cmd_credential}, {"verify", cmd_verify},
 };
 
 int main(int argc, char **argv)

@@ -11,12 +11,13 @@
 #include "model.h"
 #include "money.h"
 #include "utf8.h"
+#include "verify.h"
 
 #define EVENTS_LIMIT_MAX 1000
 
 static const char *const core_ops =
 	"submit, validate, totals, departments, show, history, events, status, "
-	"reload, credential.add, credential.remove, credential.list";
+	"verify, reload, credential.add, credential.remove, credential.list";
 
 /* A submission travelling through audit → store → apply → reply. */
 struct pending {
@@ -1221,6 +1222,9 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 			handle_events(d, req, env);
 	} else if (strcmp(op->valuestring, "status") == 0) {
 		handle_status(d, req);
+	} else if (strcmp(op->valuestring, "verify") == 0) {
+		if (require_role(d, req, &who, AUTH_OPERATOR, "verify"))
+			send_json(d, req, verify_run(d));
 	} else if (strcmp(op->valuestring, "reload") == 0) {
 		if (require_role(d, req, &who, AUTH_ADMIN, "reload"))
 			handle_reload(d, req);

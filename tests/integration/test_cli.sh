@@ -86,6 +86,7 @@ done
 check "show of an unknown department exits 1" exit_is 1 "$ctl" show 424242
 check "a revision that does not exist exits 1" exit_is 1 "$ctl" show 116001 --revision 9
 check "history exits 0" exit_is 0 "$ctl" history 116001
+check "verify finds the totals consistent (0)" exit_is 0 "$ctl" verify
 
 sleep 0.5
 kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null; watcher=

@@ -211,6 +211,9 @@ static void test_sigkill_loses_nothing_acknowledged(void **state)
 				     &total, &why), 0);
 	cJSON_Delete(r);
 	assert_int_equal(total, sum);
+	r = harness_call_text(&h, "{\"op\":\"verify\"}");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "consistent")));
+	cJSON_Delete(r);
 	fprintf(stderr, "  %d kills, %d submissions sent, %zu acknowledged, %d stored, "
 			"%lld events: none lost\n",
 		KILLS, sent, n_acks, revisions, last);

@@ -20,6 +20,7 @@
 
 #include "daemon_harness.h"
 #include "money.h"
+#include <sqlite3.h>
 
 /* One daemon per test, stopped by the teardown even when a test fails
  * half-way: a failed assertion must not leave a daemon behind. */
@@ -267,6 +268,34 @@ static void test_end_to_end(void **state)
 	cJSON_Delete(r);
 	r = harness_call_text(&h, "{\"op\":\"events\",\"since\":2}");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "events")), 2);
+	cJSON_Delete(r);
+
+	/* verify recomputes every total from the store: consistent ... */
+	r = harness_call_text(&h, "{\"op\":\"verify\"}");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "consistent")));
+	assert_int_equal(cJSON_GetObjectItem(r, "departments")->valueint, 2);
+	assert_true(cJSON_GetObjectItem(r, "cells_compared")->valueint > 50);
+	cJSON_Delete(r);
+	/* ... and it notices a stored document changed behind its back. */
+	char db_path[300];
+	snprintf(db_path, sizeof db_path, "%s/state/budgetd.db", h.dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db,
+				      "UPDATE documents SET body = replace(body, '\"wages\":\"62.54\"',"
+				      " '\"wages\":\"62.55\"') WHERE id = (SELECT document_id FROM"
+				      " revisions WHERE department = '116001' ORDER BY number DESC"
+				      " LIMIT 1)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+	r = harness_call_text(&h, "{\"op\":\"verify\"}");
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(r, "consistent")));
+	char *differences = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "differences"));
+	assert_non_null(strstr(differences, "function:item 2023|2010301: the totals say"));
+	free(differences);
 	cJSON_Delete(r);
 
 	free(before_restart);
