@@ -20,6 +20,8 @@
 
 struct options {
 	struct client client;
+	bool csv;
+	bool explain;
 	const char *token;
 	const char *role;
 	const char *department;
@@ -51,6 +53,8 @@ static void usage(FILE *out)
 		"                        department, parent, year)\n"
 		"      --where DIM:V[,V] cut; V* is a code prefix (repeatable)\n"
 		"      --year Y  --unit 元|万元  --sort key|amount  --limit N\n"
+		"      --explain         list the revisions and line items of each row\n"
+		"      --csv             comma-separated values, with a header line\n"
 		"  departments [--year Y] the departments and their latest revisions\n"
 		"  show CODE [--year Y] [--revision N]\n"
 		"                        the stored document of a revision\n"
@@ -357,8 +361,74 @@ static int cmd_validate(struct options *o, int argc, char **argv)
 
 /* ---- totals ------------------------------------------------------------------------------ */
 
+/* One CSV field; quoted when it holds a comma, a quote or a newline. */
+static void csv_field(const char *text, bool last)
+{
+	if (strpbrk(text, ",\"\n") == NULL) {
+		fputs(text, stdout);
+	} else {
+		putchar('"');
+		for (const char *p = text; *p; p++) {
+			if (*p == '"')
+				putchar('"');
+			putchar(*p);
+		}
+		putchar('"');
+	}
+	putchar(last ? '\n' : ',');
+}
+
+static void csv_totals(const cJSON *reply)
+{
+	const cJSON *by = cJSON_GetObjectItemCaseSensitive(reply, "by");
+	const cJSON *d, *row;
+	char unit[32];
+	snprintf(unit, sizeof unit, "amount_%s", strcmp(str(reply, "unit"), "元") == 0 ? "yuan" : "wanyuan");
+	cJSON_ArrayForEach(d, by) csv_field(d->valuestring, false);
+	csv_field(unit, false);
+	csv_field("departments", true);
+	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(reply, "rows"))
+	{
+		const cJSON *key = cJSON_GetObjectItemCaseSensitive(row, "key");
+		char depts[24];
+		cJSON_ArrayForEach(d, by) csv_field(str(key, d->valuestring), false);
+		csv_field(str(row, "amount"), false);
+		snprintf(depts, sizeof depts, "%lld", num(row, "departments"));
+		csv_field(depts, true);
+	}
+}
+
+static void explain_totals(const cJSON *reply)
+{
+	const cJSON *row, *f, *d;
+	const cJSON *by = cJSON_GetObjectItemCaseSensitive(reply, "by");
+	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(reply, "rows"))
+	{
+		const cJSON *key = cJSON_GetObjectItemCaseSensitive(row, "key");
+		cJSON_ArrayForEach(d, by) printf("%s %s  ", d->valuestring, str(key, d->valuestring));
+		printf("= %s %s, from:\n", str(row, "amount"), str(reply, "unit"));
+		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(row, "from"))
+			printf("    %s/%lld revision %lld  %-7s %-16s %-16s %14s\n",
+			       str(f, "department"), num(f, "year"), num(f, "revision"),
+			       *str(f, "function") ? str(f, "function") : str(f, "economic"),
+			       str(f, "source"), str(f, "kind"), str(f, "amount"));
+	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "explain_truncated")))
+		printf("(the list stops at 10 000 line items: narrow the query with --where)\n");
+}
+
+static struct options *totals_options;
+
 static void human_totals(const cJSON *reply)
 {
+	if (totals_options->csv) {
+		csv_totals(reply);
+		return;
+	}
+	if (totals_options->explain) {
+		explain_totals(reply);
+		return;
+	}
 	const cJSON *by = cJSON_GetObjectItemCaseSensitive(reply, "by");
 	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(reply, "rows");
 	const char *headers[TABLE_MAX_COLUMNS];
@@ -437,6 +507,9 @@ static int cmd_totals(struct options *o, int argc, char **argv)
 		cJSON_AddStringToObject(r, "sort", o->sort);
 	if (o->limit >= 0)
 		cJSON_AddNumberToObject(r, "limit", (double)o->limit);
+	if (o->explain)
+		cJSON_AddTrueToObject(r, "explain");
+	totals_options = o;
 	return finish_simple(o, call(o, r), human_totals);
 }
 
@@ -834,7 +907,7 @@ int main(int argc, char **argv)
 {
 	enum { OPT_BY = 256, OPT_WHERE, OPT_YEAR, OPT_UNIT, OPT_REVISION, OPT_SORT,
 	       OPT_LIMIT, OPT_SINCE, OPT_ROLE, OPT_DEPARTMENT, OPT_TLS_CA, OPT_TLS_CERT,
-	       OPT_TLS_NAME };
+	       OPT_TLS_NAME, OPT_CSV, OPT_EXPLAIN };
 	static const struct option options[] = {
 		{"endpoint", required_argument, NULL, 'e'},
 		{"json", no_argument, NULL, 'j'},
@@ -854,6 +927,8 @@ int main(int argc, char **argv)
 		{"tls-ca", required_argument, NULL, OPT_TLS_CA},
 		{"tls-cert", required_argument, NULL, OPT_TLS_CERT},
 		{"tls-server-name", required_argument, NULL, OPT_TLS_NAME},
+		{"csv", no_argument, NULL, OPT_CSV},
+		{"explain", no_argument, NULL, OPT_EXPLAIN},
 		{0},
 	};
 	struct options o = {.limit = -1};
@@ -874,6 +949,8 @@ int main(int argc, char **argv)
 		case OPT_TLS_CA: o.client.tls_ca = optarg; break;
 		case OPT_TLS_CERT: o.client.tls_cert_key = optarg; break;
 		case OPT_TLS_NAME: o.client.tls_server_name = optarg; break;
+		case OPT_CSV: o.csv = true; break;
+		case OPT_EXPLAIN: o.explain = true; break;
 		case 'e': o.client.endpoint = optarg; break;
 		case 'j': o.json = true; break;
 		case 't':

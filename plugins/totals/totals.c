@@ -433,8 +433,11 @@ struct query_spec {
 	int year;
 	enum bd_unit unit;
 	bool sort_by_amount;
+	bool explain; /* list the revisions and line items of each row */
 	long offset, limit;
 };
+
+#define EXPLAIN_MAX 10000
 
 static bool cut_matches(const struct cut *c, const char *value)
 {
@@ -569,6 +572,7 @@ static int parse_query(struct totals *t, struct bd_query *q,
 			return t->host->query_error(q, "bad_request",
 						    "\"sort\" must be \"key\" or \"amount\"");
 	}
+	spec->explain = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "explain"));
 	const cJSON *limit = cJSON_GetObjectItemCaseSensitive(req, "limit");
 	const cJSON *offset = cJSON_GetObjectItemCaseSensitive(req, "offset");
 	/* Range before the cast: 1e400 is inf, and casting it is undefined. */
@@ -636,12 +640,65 @@ static int compare_cells(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+/* Applies the cuts to a fact; when it passes, writes its drilldown key. */
+static bool fact_key(const struct query_spec *spec, const struct dept *d,
+		     const struct fact *f, char *key, size_t size)
+{
+	char value[32];
+	for (size_t w = 0; w < spec->n_where; w++) {
+		dim_value(spec->where[w].dim, d, f, value, sizeof value);
+		if (!cut_matches(&spec->where[w], value))
+			return false;
+	}
+	size_t len = 0;
+	key[0] = '\0';
+	for (size_t b = 0; b < spec->n_by && len < size; b++) {
+		dim_value(spec->by[b], d, f, value, sizeof value);
+		len += (size_t)snprintf(key + len, size - len, "%s%s", b ? "\x1f" : "", value);
+	}
+	return true;
+}
+
+/* The revisions and line items that make a row: what a figure is traced to. */
+static void explain_row(const struct totals *t, const struct query_spec *spec,
+			bool economic, const char *row_key, cJSON *row, size_t *budget)
+{
+	char key[256], text[40];
+	cJSON *from = cJSON_AddArrayToObject(row, "from");
+	for (size_t i = 0; i < t->n_depts && *budget > 0; i++) {
+		const struct dept *d = t->dept_list[i];
+		if (spec->year && d->year != spec->year)
+			continue;
+		const struct fact *f;
+		size_t cursor = 0;
+		while ((f = next_fact(d, economic, &cursor)) != NULL && *budget > 0) {
+			if (!fact_key(spec, d, f, key, sizeof key) || strcmp(key, row_key) != 0)
+				continue;
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "department", d->code);
+			cJSON_AddNumberToObject(o, "year", d->year);
+			cJSON_AddNumberToObject(o, "revision", (double)d->revision);
+			if (f->function[0])
+				cJSON_AddStringToObject(o, "function", f->function);
+			if (f->economic[0])
+				cJSON_AddStringToObject(o, "economic", f->economic);
+			cJSON_AddStringToObject(o, "source",
+						bd_source_key((enum bd_source)f->source));
+			cJSON_AddStringToObject(o, "kind", bd_column_kind((enum bd_column)f->column));
+			t->host->format_amount(f->amount, spec->unit, text, sizeof text);
+			cJSON_AddStringToObject(o, "amount", text);
+			cJSON_AddItemToArray(from, o);
+			(*budget)--;
+		}
+	}
+}
+
 static int totals_query(void *state, const char *op, struct bd_query *q)
 {
 	struct totals *t = state;
 	struct query_spec spec;
 	struct cell_table ct = {0};
-	char value[32], key[256];
+	char key[256];
 	bd_fen grand = 0;
 	int rc;
 
@@ -664,20 +721,8 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 		const struct fact *f;
 		size_t cursor = 0;
 		while ((f = next_fact(d, economic, &cursor)) != NULL) {
-			bool keep = true;
-			for (size_t w = 0; w < spec.n_where && keep; w++) {
-				dim_value(spec.where[w].dim, d, f, value, sizeof value);
-				keep = cut_matches(&spec.where[w], value);
-			}
-			if (!keep)
+			if (!fact_key(&spec, d, f, key, sizeof key))
 				continue;
-			size_t len = 0;
-			key[0] = '\0';
-			for (size_t b = 0; b < spec.n_by; b++) {
-				dim_value(spec.by[b], d, f, value, sizeof value);
-				len += (size_t)snprintf(key + len, sizeof key - len,
-							"%s%s", b ? "\x1f" : "", value);
-			}
 			struct cell *c = cell_get(&ct, key);
 			if (c == NULL) {
 				rc = -ENOMEM;
@@ -706,11 +751,14 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 		cJSON_AddItemToArray(by, cJSON_CreateString(dim_names[spec.by[b]]));
 	cJSON *rows = cJSON_AddArrayToObject(reply, "rows");
 	long shown = 0;
+	size_t explain_budget = EXPLAIN_MAX;
 	for (size_t i = (size_t)spec.offset; i < ct.n; i++) {
 		if (spec.limit >= 0 && shown >= spec.limit)
 			break;
 		struct cell *c = &ct.cells[i];
 		cJSON *row = cJSON_CreateObject();
+		if (spec.explain)
+			explain_row(t, &spec, economic, c->key, row, &explain_budget);
 		cJSON *keyobj = cJSON_AddObjectToObject(row, "key");
 		char *save = NULL, *part = strtok_r(c->key, "\x1f", &save);
 		for (size_t b = 0; b < spec.n_by; b++) {
@@ -725,6 +773,8 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 		shown++;
 	}
 	cJSON_AddNumberToObject(reply, "row_count", (double)ct.n);
+	if (spec.explain && explain_budget == 0)
+		cJSON_AddTrueToObject(reply, "explain_truncated");
 	t->host->format_amount(grand, spec.unit, text, sizeof text);
 	cJSON_AddStringToObject(reply, "total", text);
 	rc = 0;

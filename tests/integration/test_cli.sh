@@ -87,6 +87,11 @@ check "show of an unknown department exits 1" exit_is 1 "$ctl" show 424242
 check "a revision that does not exist exits 1" exit_is 1 "$ctl" show 116001 --revision 9
 check "history exits 0" exit_is 0 "$ctl" history 116001
 check "verify finds the totals consistent (0)" exit_is 0 "$ctl" verify
+csv=$("$ctl" totals --by year,function:class --csv)
+check "totals --csv has a header" grep -q "^year,function:class,amount_wanyuan,departments$" <<<"$csv"
+check "totals --csv has the rows" grep -q "^2023,201,213.78,1$" <<<"$csv"
+explain=$("$ctl" totals --by function:class --where function:208* --year 2023 --explain)
+check "totals --explain traces 208 to its line items" grep -q "116001/2023 revision 1  2089999" <<<"$explain"
 
 sleep 0.5
 kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null; watcher=

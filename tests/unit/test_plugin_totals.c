@@ -140,6 +140,33 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 	cJSON_Delete(r);
 	cJSON_Delete(r2);
 
+	/* explain: every row is traced to line items that add up to it. */
+	r = query("{\"by\":[\"function:class\",\"department\"],\"year\":2023,"
+		  "\"unit\":\"元\",\"explain\":true}");
+	const cJSON *row;
+	int rows_checked = 0;
+	cJSON_ArrayForEach(row, cJSON_GetObjectItem(r, "rows"))
+	{
+		bd_fen sum = 0, amount, v;
+		const char *why;
+		const cJSON *f;
+		assert_int_equal(money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
+					     BD_UNIT_YUAN, &amount, &why), 0);
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(row, "from"))
+		{
+			assert_int_equal(money_parse(cJSON_GetObjectItem(f, "amount")->valuestring,
+						     BD_UNIT_YUAN, &v, &why), 0);
+			assert_string_equal(cJSON_GetObjectItem(f, "department")->valuestring,
+					    cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"),
+								"department")->valuestring);
+			sum += v;
+		}
+		assert_int_equal(sum, amount);
+		rows_checked++;
+	}
+	assert_true(rows_checked >= 10);
+	cJSON_Delete(r);
+
 	/* Revision 2 of the first drops 2089999 and raises 2010301 wages by 1 分. */
 	text = mock_read_data("fengquan-116001-2023-corrected.json");
 	cJSON *doc = cJSON_Parse(text);
