@@ -112,3 +112,18 @@ void tmap_each(const struct tmap *map,
 		if (map->slots[i].key != NULL)
 			each(ctx, map->slots[i].key, map->slots[i].value);
 }
+
+bd_fen *tmap_slot(struct tmap *map, const char *key, bd_fen fresh, bool *created)
+{
+	uint64_t hash = hash_key(key);
+	struct tmap_slot *s = find_slot(map, key, hash);
+	*created = false;
+	if (s->key != NULL)
+		return &s->value;
+	s = slot_for_write(map, key);
+	if (s == NULL)
+		return NULL;
+	s->value = fresh;
+	*created = true;
+	return &s->value;
+}

@@ -22,6 +22,9 @@ bool tmap_contains(const struct tmap *map, const char *key);
 /* 0 when absent. */
 bd_fen tmap_get(const struct tmap *map, const char *key);
 int tmap_set(struct tmap *map, const char *key, bd_fen value);
+/* The value slot of a key, created at `fresh` if absent (*created says
+ * so); NULL when out of memory.  One probe: for hot loops. */
+bd_fen *tmap_slot(struct tmap *map, const char *key, bd_fen fresh, bool *created);
 /* Adds delta to the key's value (creating it at 0); -EOVERFLOW refused. */
 int tmap_add(struct tmap *map, const char *key, bd_fen delta);
 void tmap_each(const struct tmap *map,

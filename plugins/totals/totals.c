@@ -101,40 +101,53 @@ static int dim_from_name(const char *name, size_t len)
 	return -1;
 }
 
-/* Writes the value of a fact along a dimension. */
+/* Copies n bytes of src (or "-" when empty) into buf, NUL-terminated. */
+static void put(char *buf, size_t size, const char *src, size_t n)
+{
+	if (n == 0 || src[0] == '\0') {
+		src = "-";
+		n = 1;
+	}
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, src, n);
+	buf[n] = '\0';
+}
+
+/* Writes the value of a fact along a dimension.  This runs for every fact
+ * of every query: no printf. */
 static void dim_value(enum dim d, const struct dept *dep, const struct fact *f,
 		      char *buf, size_t size)
 {
-	bool no_function = f->function[0] == '\0';
 	switch (d) {
-	case DIM_FUNCTION_CLASS:
-		snprintf(buf, size, "%.3s", no_function ? "-" : f->function);
-		break;
-	case DIM_FUNCTION_SECTION:
-		snprintf(buf, size, "%.5s", no_function ? "-" : f->function);
-		break;
-	case DIM_FUNCTION_ITEM:
-		snprintf(buf, size, "%s", no_function ? "-" : f->function);
-		break;
-	case DIM_ECONOMIC_CLASS:
-		snprintf(buf, size, "%.3s", f->economic[0] ? f->economic : "-");
-		break;
+	case DIM_FUNCTION_CLASS: put(buf, size, f->function, 3); break;
+	case DIM_FUNCTION_SECTION: put(buf, size, f->function, 5); break;
+	case DIM_FUNCTION_ITEM: put(buf, size, f->function, strlen(f->function)); break;
+	case DIM_ECONOMIC_CLASS: put(buf, size, f->economic, f->economic[0] ? 3 : 0); break;
 	case DIM_ECONOMIC_SECTION:
-		snprintf(buf, size, "%s", strlen(f->economic) == 5 ? f->economic : "-");
+		put(buf, size, f->economic, strlen(f->economic) == 5 ? 5 : 0);
 		break;
-	case DIM_SOURCE:
-		snprintf(buf, size, "%s", bd_source_key((enum bd_source)f->source));
+	case DIM_SOURCE: {
+		const char *v = bd_source_key((enum bd_source)f->source);
+		put(buf, size, v, strlen(v));
 		break;
-	case DIM_KIND:
-		snprintf(buf, size, "%s", bd_column_kind((enum bd_column)f->column));
+	}
+	case DIM_KIND: {
+		const char *v = bd_column_kind((enum bd_column)f->column);
+		put(buf, size, v, strlen(v));
 		break;
-	case DIM_DEPARTMENT: snprintf(buf, size, "%s", dep->code); break;
-	case DIM_PARENT:
-		snprintf(buf, size, "%s", dep->parent[0] ? dep->parent : "-");
-		break;
+	}
+	case DIM_DEPARTMENT: put(buf, size, dep->code, strlen(dep->code)); break;
+	case DIM_PARENT: put(buf, size, dep->parent, strlen(dep->parent)); break;
 	case DIM_YEAR: snprintf(buf, size, "%d", dep->year); break;
 	default: buf[0] = '\0';
 	}
+}
+
+/* Dimensions that are the same for every fact of a department. */
+static bool dim_is_departmental(enum dim d)
+{
+	return d == DIM_DEPARTMENT || d == DIM_PARENT || d == DIM_YEAR;
 }
 
 /* ---- departments ------------------------------------------------------------------ */
@@ -609,8 +622,12 @@ struct cell_table {
 
 static struct cell *cell_get(struct cell_table *ct, const char *key)
 {
-	if (tmap_contains(&ct->index, key))
-		return &ct->cells[tmap_get(&ct->index, key)];
+	bool created;
+	bd_fen *index = tmap_slot(&ct->index, key, (bd_fen)ct->n, &created);
+	if (index == NULL)
+		return NULL;
+	if (!created)
+		return &ct->cells[*index];
 	if (ct->n == ct->cap) {
 		size_t cap = ct->cap ? ct->cap * 2 : 64;
 		void *grown = realloc(ct->cells, cap * sizeof *ct->cells);
@@ -622,10 +639,8 @@ static struct cell *cell_get(struct cell_table *ct, const char *key)
 	struct cell *c = &ct->cells[ct->n];
 	memset(c, 0, sizeof *c);
 	c->key = strdup(key);
-	if (c->key == NULL || tmap_set(&ct->index, key, (bd_fen)ct->n) < 0) {
-		free(c->key);
+	if (c->key == NULL)
 		return NULL;
-	}
 	ct->n++;
 	return c;
 }
@@ -640,22 +655,48 @@ static int compare_cells(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-/* Applies the cuts to a fact; when it passes, writes its drilldown key. */
+/* Cuts on department, 主管部门 or year decide for all of a department's
+ * facts at once: a query about one 主管部门 skips every other department. */
+static bool dept_passes(const struct query_spec *spec, const struct dept *d)
+{
+	char value[32];
+	if (spec->year && d->year != spec->year)
+		return false;
+	for (size_t w = 0; w < spec->n_where; w++) {
+		if (!dim_is_departmental(spec->where[w].dim))
+			continue;
+		dim_value(spec->where[w].dim, d, NULL, value, sizeof value);
+		if (!cut_matches(&spec->where[w], value))
+			return false;
+	}
+	return true;
+}
+
+/* Applies the cuts to a fact of a department that passed dept_passes();
+ * when it passes, writes its drilldown key. */
 static bool fact_key(const struct query_spec *spec, const struct dept *d,
 		     const struct fact *f, char *key, size_t size)
 {
 	char value[32];
 	for (size_t w = 0; w < spec->n_where; w++) {
+		if (dim_is_departmental(spec->where[w].dim))
+			continue; /* dept_passes() decided those */
 		dim_value(spec->where[w].dim, d, f, value, sizeof value);
 		if (!cut_matches(&spec->where[w], value))
 			return false;
 	}
 	size_t len = 0;
-	key[0] = '\0';
-	for (size_t b = 0; b < spec->n_by && len < size; b++) {
+	for (size_t b = 0; b < spec->n_by; b++) {
 		dim_value(spec->by[b], d, f, value, sizeof value);
-		len += (size_t)snprintf(key + len, size - len, "%s%s", b ? "\x1f" : "", value);
+		size_t n = strlen(value);
+		if (len + n + 2 > size)
+			break;
+		if (b)
+			key[len++] = '\x1f';
+		memcpy(key + len, value, n);
+		len += n;
 	}
+	key[len] = '\0';
 	return true;
 }
 
@@ -667,7 +708,7 @@ static void explain_row(const struct totals *t, const struct query_spec *spec,
 	cJSON *from = cJSON_AddArrayToObject(row, "from");
 	for (size_t i = 0; i < t->n_depts && *budget > 0; i++) {
 		const struct dept *d = t->dept_list[i];
-		if (spec->year && d->year != spec->year)
+		if (!dept_passes(spec, d))
 			continue;
 		const struct fact *f;
 		size_t cursor = 0;
@@ -716,7 +757,7 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 
 	for (size_t i = 0; i < t->n_depts; i++) {
 		const struct dept *d = t->dept_list[i];
-		if (spec.year && d->year != spec.year)
+		if (!dept_passes(&spec, d))
 			continue;
 		const struct fact *f;
 		size_t cursor = 0;
