@@ -67,6 +67,7 @@ static void usage(FILE *out)
 		"                        if anything differs\n"
 		"  status                the daemon's state and its listeners' policies\n"
 		"  reload                make the daemon re-read its config (admin)\n"
+		"  lock YEAR | unlock YEAR  close a fiscal year to submissions (admin)\n"
 		"  credential add NAME --role department|parent|operator|admin\n"
 		"                        [--department CODE]   issue a token (admin)\n"
 		"  credential list       credential remove NAME      (admin)\n"
@@ -83,8 +84,8 @@ static void usage(FILE *out)
 		"  -t, --timeout MS      reply timeout (default 30000)\n"
 		"  -h, --help            this help\n"
 		"\n"
-		"Exit status: 0 accepted or ok, 1 rejected (or not found),\n"
-		"2 usage or transport error.\n",
+		"Exit status: 0 accepted or ok; 1 rejected or refused (audit errors,\n"
+		"forbidden, locked, busy, not found); 2 usage or transport error.\n",
 		DEFAULT_ENDPOINT);
 }
 
@@ -126,6 +127,19 @@ static void print_error(const char *context, const cJSON *reply)
 		context ? ": " : "", str(err, "code"), str(err, "message"));
 }
 
+/* 2 for a request that was malformed (the caller's fault), 1 for a refusal
+ * (rejected, forbidden, locked, busy, not found …). */
+static int exit_for_error(const cJSON *reply)
+{
+	static const char *const usage_codes[] = {"bad_request", "bad_json", "bad_encoding",
+						  "message_too_large", "unknown_op"};
+	const char *code = str(cJSON_GetObjectItemCaseSensitive(reply, "error"), "code");
+	for (size_t i = 0; i < sizeof usage_codes / sizeof usage_codes[0]; i++)
+		if (strcmp(code, usage_codes[i]) == 0)
+			return EXIT_USAGE;
+	return EXIT_REJECTED;
+}
+
 /* Sends a request; prints transport errors.  NULL on failure. */
 static cJSON *call(struct options *o, cJSON *request)
 {
@@ -159,9 +173,7 @@ static int finish_simple(struct options *o, cJSON *reply,
 		rc = reply_ok(reply) ? EXIT_OK : EXIT_REJECTED;
 	} else if (!reply_ok(reply)) {
 		print_error(NULL, reply);
-		const char *code = str(cJSON_GetObjectItemCaseSensitive(reply, "error"),
-				       "code");
-		rc = strcmp(code, "bad_request") == 0 ? EXIT_USAGE : EXIT_REJECTED;
+		rc = exit_for_error(reply);
 	} else {
 		human(reply);
 	}
@@ -312,7 +324,7 @@ static int send_document(struct options *o, const char *op, const char *path)
 		print_json(reply);
 	} else if (*outcome == '\0') {
 		print_error(path, reply);
-		rc = EXIT_USAGE;
+		rc = exit_for_error(reply);
 	} else {
 		const cJSON *findings = cJSON_GetObjectItemCaseSensitive(reply, "findings");
 		if (strcmp(op, "validate") == 0)
@@ -686,6 +698,38 @@ static int cmd_status(struct options *o, int argc, char **argv)
 	return finish_simple(o, call(o, new_request("status")), human_status);
 }
 
+static void human_lock(const cJSON *reply)
+{
+	printf("fiscal year %lld %s\n", num(reply, "year"),
+	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "locked")) ? "locked"
+									 : "unlocked");
+}
+
+static int lock_year(struct options *o, int argc, char **argv, bool lock)
+{
+	char *end;
+	long year = argc == 1 ? strtol(argv[0], &end, 10) : 0;
+	if (argc != 1 || *end || year < 2000 || year > 2100) {
+		fprintf(stderr, "budgetctl: %s takes a fiscal year 2000..2100\n",
+			lock ? "lock" : "unlock");
+		return EXIT_USAGE;
+	}
+	cJSON *r = new_request("lock");
+	cJSON_AddNumberToObject(r, "year", (double)year);
+	cJSON_AddBoolToObject(r, "locked", lock);
+	return finish_simple(o, call(o, r), human_lock);
+}
+
+static int cmd_lock(struct options *o, int argc, char **argv)
+{
+	return lock_year(o, argc, argv, true);
+}
+
+static int cmd_unlock(struct options *o, int argc, char **argv)
+{
+	return lock_year(o, argc, argv, false);
+}
+
 static int cmd_verify(struct options *o, int argc, char **argv)
 {
 	(void)argc, (void)argv;
@@ -901,6 +945,7 @@ static const struct {
 	{"events", cmd_events},   {"watch", cmd_watch},
 	{"status", cmd_status},   {"reload", cmd_reload},
 	{"credential", cmd_credential}, {"verify", cmd_verify},
+	{"lock", cmd_lock},             {"unlock", cmd_unlock},
 };
 
 int main(int argc, char **argv)

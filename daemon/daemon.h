@@ -37,6 +37,8 @@ struct daemon {
 	struct registry registry;
 	struct auth auth; /* credentials, as stored */
 	struct throttle throttle;
+	int locked_years[64]; /* fiscal years closed to submissions */
+	int n_locked_years;
 	/* Where replies go: rpc_reply normally; the fuzzer and tests that
 	 * drive requests without sockets put their own here. */
 	void (*send_reply)(struct daemon *d, struct rpc_request *req,

@@ -231,7 +231,9 @@ int main(int argc, char **argv)
 	}
 	if (daemon_rebuild(&d) < 0)
 		goto out_store;
-	if (auth_init() < 0 || store_credentials_load(&d.store, &d.auth) < 0) {
+	d.n_locked_years = store_locked_years(&d.store, d.locked_years, 64);
+	if (d.n_locked_years < 0 || auth_init() < 0 ||
+	    store_credentials_load(&d.store, &d.auth) < 0) {
 		log_error("cannot load the credentials from %s", d.store.path);
 		goto out_store;
 	}

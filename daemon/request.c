@@ -17,7 +17,7 @@
 
 static const char *const core_ops =
 	"submit, validate, totals, departments, show, history, events, status, "
-	"verify, reload, credential.add, credential.remove, credential.list";
+	"verify, reload, lock, credential.add, credential.remove, credential.list";
 
 /* A submission travelling through audit → store → apply → reply. */
 struct pending {
@@ -623,6 +623,18 @@ static void handle_submit(struct daemon *d, struct rpc_request *req,
 		pending_free(p);
 		return;
 	}
+	for (int i = 0; i < d->n_locked_years; i++) {
+		if (p->job.year == d->locked_years[i]) {
+			throttle_submission_done(&d->throttle, connection);
+			send_error(d, req, "locked",
+				   "fiscal year %d is locked: its budgets are final and no "
+				   "revision is accepted (an admin can unlock it); nothing "
+				   "was stored",
+				   p->job.year);
+			pending_free(p);
+			return;
+		}
+	}
 	p->findings_json = cJSON_PrintUnformatted(p->findings);
 	if (p->findings_json == NULL) {
 		throttle_submission_done(&d->throttle, connection);
@@ -962,6 +974,9 @@ static void handle_status(struct daemon *d, struct rpc_request *req)
 	}
 	cJSON_AddNumberToObject(reply, "departments",
 				(double)d->registry.n_entries);
+	cJSON *locked = cJSON_AddArrayToObject(reply, "locked_years");
+	for (int i = 0; i < d->n_locked_years; i++)
+		cJSON_AddItemToArray(locked, cJSON_CreateNumber(d->locked_years[i]));
 	cJSON_AddNumberToObject(reply, "model_bytes", (double)d->registry.bytes);
 	if (store_counts(&d->store, &counts) == 0) {
 		cJSON *c = cJSON_AddObjectToObject(reply, "stored");
@@ -1035,6 +1050,43 @@ static void handle_plugin_query(struct daemon *d, struct rpc_request *req,
 		return;
 	}
 	send_json(d, req, q.reply);
+}
+
+/* ---- locking a fiscal year (admin) ---- */
+
+static void handle_lock(struct daemon *d, struct rpc_request *req, const cJSON *env)
+{
+	bool failed = false;
+	int year = (int)param_int(d, req, env, "year", 2000, 2100, 0, &failed);
+	if (failed)
+		return;
+	if (year == 0) {
+		send_error(d, req, "bad_request", "\"year\" is required");
+		return;
+	}
+	const cJSON *locked = cJSON_GetObjectItemCaseSensitive(env, "locked");
+	bool lock = locked == NULL || cJSON_IsTrue(locked);
+	if (locked != NULL && !cJSON_IsBool(locked)) {
+		send_error(d, req, "bad_request", "\"locked\" must be true or false");
+		return;
+	}
+	int rc = store_set_locked(&d->store, year, lock);
+	if (rc == 0) {
+		rc = store_locked_years(&d->store, d->locked_years, 64);
+		if (rc >= 0) {
+			d->n_locked_years = rc;
+			rc = 0;
+		}
+	}
+	if (rc < 0) {
+		send_error(d, req, "store_failed", "%s", strerror(-rc));
+		return;
+	}
+	log_info("fiscal year %d %s", year, lock ? "locked" : "unlocked");
+	cJSON *reply = ok_reply();
+	cJSON_AddNumberToObject(reply, "year", year);
+	cJSON_AddBoolToObject(reply, "locked", lock);
+	send_json(d, req, reply);
 }
 
 /* ---- credentials (admin) --------------------------------------------------------------- */
@@ -1228,6 +1280,9 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 	} else if (strcmp(op->valuestring, "reload") == 0) {
 		if (require_role(d, req, &who, AUTH_ADMIN, "reload"))
 			handle_reload(d, req);
+	} else if (strcmp(op->valuestring, "lock") == 0) {
+		if (require_role(d, req, &who, AUTH_ADMIN, "lock"))
+			handle_lock(d, req, env);
 	} else if (strcmp(op->valuestring, "credential.add") == 0) {
 		if (require_role(d, req, &who, AUTH_ADMIN, "credential.add"))
 			handle_credential_add(d, req, env);

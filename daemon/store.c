@@ -700,3 +700,41 @@ int store_credential_remove(struct store *s, const char *name)
 		return sqlite_to_errno(rc);
 	return sqlite3_changes(s->admin) ? 0 : -ENOENT;
 }
+
+/* ---- locked years ------------------------------------------------------------------------- */
+
+int store_locked_years(struct store *s, int *years, int max)
+{
+	sqlite3_stmt *st;
+	int rc = prepare_read(s,
+			      "SELECT CAST(substr(key, 8) AS INTEGER) FROM meta"
+			      " WHERE key LIKE 'locked:%' ORDER BY 1",
+			      &st);
+	if (rc < 0)
+		return rc;
+	int n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW && n < max)
+		years[n++] = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int store_set_locked(struct store *s, int year, bool locked)
+{
+	sqlite3_stmt *st;
+	char key[32], now[40];
+	snprintf(key, sizeof key, "locked:%d", year);
+	now_utc(now, sizeof now);
+	int rc = sqlite3_prepare_v2(s->admin,
+				    locked ? "INSERT OR REPLACE INTO meta VALUES (?1, ?2)"
+					   : "DELETE FROM meta WHERE key = ?1",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sqlite_to_errno(rc);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (locked)
+		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sqlite_to_errno(rc);
+}

@@ -110,6 +110,11 @@ int store_counts(struct store *store, struct store_counts *counts);
 int store_events_since(struct store *store, uint64_t since, int limit,
 		       cJSON *array);
 
+/* ---- locked fiscal years (loop thread) ---- */
+/* Fills years[] (at most max) with the locked years; returns how many. */
+int store_locked_years(struct store *store, int *years, int max);
+int store_set_locked(struct store *store, int year, bool locked);
+
 /* ---- credentials (loop thread) ---- */
 int store_credentials_load(struct store *store, struct auth *auth);
 int store_credential_put(struct store *store, const struct credential *cred);

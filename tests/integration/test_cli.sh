@@ -98,5 +98,12 @@ kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null; watcher=
 seqs=$(python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["seq"]) for l in open(sys.argv[1]) if l.strip()))' "$dir/watch.out")
 check "watch --json saw every event once, in order (got: $seqs)" test "$seqs" = "1 2 3"
 
+check "lock 2023" exit_is 0 "$ctl" lock 2023
+check "a locked year refuses submissions (1)" exit_is 1 "$ctl" submit "$data/fengquan-116001-2023-corrected.json"
+check "the refusal says the year is locked" grep -q "fiscal year 2023 is locked" <<<"$("$ctl" submit "$data/fengquan-116001-2023-corrected.json" 2>&1)"
+check "other years are open" exit_is 0 "$ctl" submit "$data/putuo-wanli-2025.json"
+check "unlock 2023" exit_is 0 "$ctl" unlock 2023
+check "2023 takes submissions again" exit_is 0 "$ctl" submit "$data/fengquan-116001-2023-corrected.json"
+
 echo "cli: $passes passed, $failures failed"
 [ "$failures" -eq 0 ]
