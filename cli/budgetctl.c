@@ -22,6 +22,10 @@ struct options {
 	struct client client;
 	bool csv;
 	bool explain;
+	bool change;
+	const char *parent;
+	const char *function;
+	const char *kind;
 	const char *token;
 	const char *role;
 	const char *department;
@@ -54,8 +58,12 @@ static void usage(FILE *out)
 		"      --where DIM:V[,V] cut; V* is a code prefix (repeatable)\n"
 		"      --year Y  --unit 元|万元  --sort key|amount  --limit N\n"
 		"      --explain         list the revisions and line items of each row\n"
+		"      --change          against the year before (with --year)\n"
 		"      --csv             comma-separated values, with a header line\n"
 		"  departments [--year Y] the departments and their latest revisions\n"
+		"  projects [--year Y] [--department C] [--parent C] [--function PREFIX]\n"
+		"           [--kind operating|targeted] [--limit N]  largest projects first\n"
+		"  three-public [--by year|department|parent] [--year Y]  三公经费 totals\n"
 		"  show CODE [--year Y] [--revision N]\n"
 		"                        the stored document of a revision\n"
 		"  history CODE [--year Y] every document a department sent\n"
@@ -457,6 +465,15 @@ static void human_totals(const cJSON *reply)
 		 str(reply, "unit"));
 	headers[n] = amount_header;
 	right[n++] = true;
+	bool change = cJSON_GetObjectItemCaseSensitive(reply, "previous_total") != NULL;
+	if (change) {
+		headers[n] = "previous year";
+		right[n++] = true;
+		headers[n] = "change";
+		right[n++] = true;
+		headers[n] = "%";
+		right[n++] = true;
+	}
 	headers[n] = "departments";
 	right[n++] = true;
 
@@ -469,23 +486,30 @@ static void human_totals(const cJSON *reply)
 		char depts[24];
 		size_t k = 0;
 		const cJSON *key = cJSON_GetObjectItemCaseSensitive(row, "key");
+		size_t dims = n - 2 - (change ? 3 : 0);
 		cJSON_ArrayForEach(d, by)
 		{
-			if (k < n - 2)
+			if (k < dims)
 				cells[k++] = str(key, d->valuestring);
 		}
 		snprintf(depts, sizeof depts, "%lld", num(row, "departments"));
 		cells[k++] = str(row, "amount");
+		if (change) {
+			cells[k++] = str(row, "previous");
+			cells[k++] = str(row, "change");
+			cells[k++] = str(row, "change_percent");
+		}
 		cells[k++] = depts;
 		table_add_row(&t, cells);
 	}
 	table_start_footer(&t);
 	const char *cells[TABLE_MAX_COLUMNS] = {0};
-	cells[0] = n > 2 ? "total" : NULL;
-	cells[n - 2] = str(reply, "total");
+	size_t amount_col = n - 2 - (change ? 3 : 0);
+	cells[0] = amount_col > 0 ? "total" : NULL;
+	cells[amount_col] = str(reply, "total");
+	if (change)
+		cells[amount_col + 1] = str(reply, "previous_total");
 	cells[n - 1] = "";
-	if (n == 2)
-		cells[1] = "";
 	table_add_row(&t, cells);
 	table_print(&t, stdout);
 	table_free(&t);
@@ -521,8 +545,100 @@ static int cmd_totals(struct options *o, int argc, char **argv)
 		cJSON_AddNumberToObject(r, "limit", (double)o->limit);
 	if (o->explain)
 		cJSON_AddTrueToObject(r, "explain");
+	if (o->change)
+		cJSON_AddTrueToObject(r, "change");
 	totals_options = o;
 	return finish_simple(o, call(o, r), human_totals);
+}
+
+/* ---- projects and 三公 ---------------------------------------------------------------------- */
+
+static void human_projects(const cJSON *reply)
+{
+	static const char *const headers[] = {"year", "department", "project", "name",
+					      "function", "kind", "total"};
+	static const bool right[] = {false, false, false, false, false, false, true};
+	struct table t;
+	table_init(&t, 7, headers, right);
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(reply, "projects"))
+	{
+		char year[16];
+		snprintf(year, sizeof year, "%lld", num(p, "year"));
+		const char *cells[] = {year, str(p, "department"), str(p, "code"), str(p, "name"),
+				       str(p, "function"), str(p, "kind"), str(p, "total")};
+		table_add_row(&t, cells);
+	}
+	table_print(&t, stdout);
+	table_free(&t);
+	printf("%lld projects, %s %s in all\n", num(reply, "count"), str(reply, "total"),
+	       str(reply, "unit"));
+}
+
+static int cmd_projects(struct options *o, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 0) {
+		fprintf(stderr, "budgetctl: projects takes options only\n");
+		return EXIT_USAGE;
+	}
+	cJSON *r = new_request("projects");
+	if (o->year)
+		cJSON_AddNumberToObject(r, "year", o->year);
+	if (o->department)
+		cJSON_AddStringToObject(r, "department", o->department);
+	if (o->parent)
+		cJSON_AddStringToObject(r, "parent", o->parent);
+	if (o->function)
+		cJSON_AddStringToObject(r, "function", o->function);
+	if (o->kind)
+		cJSON_AddStringToObject(r, "kind", o->kind);
+	if (o->unit)
+		cJSON_AddStringToObject(r, "unit", o->unit);
+	cJSON_AddNumberToObject(r, "limit", (double)(o->limit >= 0 ? o->limit : 50));
+	return finish_simple(o, call(o, r), human_projects);
+}
+
+static void human_three_public(const cJSON *reply)
+{
+	const char *by = str(reply, "by");
+	bool grouped = strcmp(by, "year") != 0;
+	const char *headers[] = {"year", by, "因公出国", "公务用车购置", "公务用车运行",
+				 "公务接待", "合计", "departments"};
+	bool right[] = {false, false, true, true, true, true, true, true};
+	struct table t;
+	table_init(&t, 8, headers, right);
+	const cJSON *row;
+	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(reply, "rows"))
+	{
+		char year[16], depts[16];
+		snprintf(year, sizeof year, "%lld", num(row, "year"));
+		snprintf(depts, sizeof depts, "%lld", num(row, "departments"));
+		const char *cells[] = {year, grouped ? str(row, by) : "-", str(row, "overseas"),
+				       str(row, "vehicle_purchase"), str(row, "vehicle_operation"),
+				       str(row, "reception"), str(row, "total"), depts};
+		table_add_row(&t, cells);
+	}
+	printf("三公经费 (%s)\n", str(reply, "unit"));
+	table_print(&t, stdout);
+	table_free(&t);
+}
+
+static int cmd_three_public(struct options *o, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 0) {
+		fprintf(stderr, "budgetctl: three-public takes options only\n");
+		return EXIT_USAGE;
+	}
+	cJSON *r = new_request("three_public");
+	if (o->by)
+		cJSON_AddStringToObject(r, "by", o->by);
+	if (o->year)
+		cJSON_AddNumberToObject(r, "year", o->year);
+	if (o->unit)
+		cJSON_AddStringToObject(r, "unit", o->unit);
+	return finish_simple(o, call(o, r), human_three_public);
 }
 
 /* ---- departments, show, history, events, status ------------------------------------------------- */
@@ -910,6 +1026,12 @@ static int cmd_watch(struct options *o, int argc, char **argv)
 		nng_msg_free(msg);
 		if (ev == NULL)
 			continue;
+		/* Per-total messages repeat their event's seq: shown only when
+		 * asked for by topic. */
+		if (*topic == '\0' && cJSON_GetObjectItemCaseSensitive(ev, "kind") == NULL) {
+			cJSON_Delete(ev);
+			continue;
+		}
 		long long seq = num(ev, "seq");
 		if (seq <= last) { /* already seen while filling a gap */
 			cJSON_Delete(ev);
@@ -946,13 +1068,15 @@ static const struct {
 	{"status", cmd_status},   {"reload", cmd_reload},
 	{"credential", cmd_credential}, {"verify", cmd_verify},
 	{"lock", cmd_lock},             {"unlock", cmd_unlock},
+	{"projects", cmd_projects},     {"three-public", cmd_three_public},
 };
 
 int main(int argc, char **argv)
 {
 	enum { OPT_BY = 256, OPT_WHERE, OPT_YEAR, OPT_UNIT, OPT_REVISION, OPT_SORT,
 	       OPT_LIMIT, OPT_SINCE, OPT_ROLE, OPT_DEPARTMENT, OPT_TLS_CA, OPT_TLS_CERT,
-	       OPT_TLS_NAME, OPT_CSV, OPT_EXPLAIN };
+	       OPT_TLS_NAME, OPT_CSV, OPT_EXPLAIN, OPT_CHANGE, OPT_PARENT, OPT_FUNCTION,
+	       OPT_KIND };
 	static const struct option options[] = {
 		{"endpoint", required_argument, NULL, 'e'},
 		{"json", no_argument, NULL, 'j'},
@@ -974,6 +1098,10 @@ int main(int argc, char **argv)
 		{"tls-server-name", required_argument, NULL, OPT_TLS_NAME},
 		{"csv", no_argument, NULL, OPT_CSV},
 		{"explain", no_argument, NULL, OPT_EXPLAIN},
+		{"change", no_argument, NULL, OPT_CHANGE},
+		{"parent", required_argument, NULL, OPT_PARENT},
+		{"function", required_argument, NULL, OPT_FUNCTION},
+		{"kind", required_argument, NULL, OPT_KIND},
 		{0},
 	};
 	struct options o = {.limit = -1};
@@ -996,6 +1124,10 @@ int main(int argc, char **argv)
 		case OPT_TLS_NAME: o.client.tls_server_name = optarg; break;
 		case OPT_CSV: o.csv = true; break;
 		case OPT_EXPLAIN: o.explain = true; break;
+		case OPT_CHANGE: o.change = true; break;
+		case OPT_PARENT: o.parent = optarg; break;
+		case OPT_FUNCTION: o.function = optarg; break;
+		case OPT_KIND: o.kind = optarg; break;
 		case 'e': o.client.endpoint = optarg; break;
 		case 'j': o.json = true; break;
 		case 't':

@@ -21,6 +21,7 @@ struct publisher {
 	char prefix[64];
 	enum bd_unit unit;
 	bool include_changes;
+	bool per_total_topics;
 };
 
 static const struct bd_config_key publisher_config[] = {
@@ -29,6 +30,8 @@ static const struct bd_config_key publisher_config[] = {
 	{"unit", BD_CONFIG_STRING, "万元", "unit of the amounts in events: 元 or 万元"},
 	{"include_changes", BD_CONFIG_BOOL, "true",
 	 "list the totals that moved, with old and new values"},
+	{"per_total_topics", BD_CONFIG_BOOL, "true",
+	 "also publish each moved total on PREFIX.total.YEAR.DIMENSION.KEY"},
 	{0},
 };
 
@@ -38,6 +41,7 @@ static int publisher_reconfigure(void *state)
 	const char *prefix = p->host->config_get(p->self, "topic_prefix");
 	const char *unit = p->host->config_get(p->self, "unit");
 	const char *changes = p->host->config_get(p->self, "include_changes");
+	const char *per_total = p->host->config_get(p->self, "per_total_topics");
 
 	if (prefix == NULL || *prefix == '\0' || strlen(prefix) >= sizeof p->prefix ||
 	    strchr(prefix, ' ') != NULL) {
@@ -55,6 +59,12 @@ static int publisher_reconfigure(void *state)
 			     "include_changes must be true or false");
 		return -EINVAL;
 	}
+	if (strcmp(per_total, "true") != 0 && strcmp(per_total, "false") != 0) {
+		p->host->log(p->self, BD_LOG_ERROR,
+			     "per_total_topics must be true or false");
+		return -EINVAL;
+	}
+	p->per_total_topics = strcmp(per_total, "true") == 0;
 	snprintf(p->prefix, sizeof p->prefix, "%s", prefix);
 	p->unit = strcmp(unit, "元") == 0 ? BD_UNIT_YUAN : BD_UNIT_WANYUAN;
 	p->include_changes = strcmp(changes, "true") == 0;
@@ -126,7 +136,37 @@ static int publisher_publish(void *state, const struct bd_event *ev)
 		return -ENOMEM;
 	int rc = p->host->publish(p->self, topic, text, strlen(text));
 	free(text);
-	return rc;
+	if (rc < 0 || !p->per_total_topics)
+		return rc;
+	/* One message per moved total, for subscribers that follow a figure:
+	 * PREFIX.total.YEAR.DIMENSION.KEY (the grand total's key is "all"). */
+	for (size_t i = 0; i < ev->n_changes; i++) {
+		const struct bd_total_change *c = &ev->changes[i];
+		cJSON *o = cJSON_CreateObject();
+		if (o == NULL)
+			return -ENOMEM;
+		snprintf(topic, sizeof topic, "%s.total.%d.%s.%s", p->prefix, c->year,
+			 c->dimension, c->key[0] ? c->key : "all");
+		cJSON_AddNumberToObject(o, "seq", (double)ev->seq);
+		cJSON_AddStringToObject(o, "department", ev->department ? ev->department : "");
+		cJSON_AddNumberToObject(o, "revision", (double)ev->revision);
+		cJSON_AddNumberToObject(o, "year", c->year);
+		cJSON_AddStringToObject(o, "dimension", c->dimension);
+		cJSON_AddStringToObject(o, "key", c->key);
+		cJSON_AddStringToObject(o, "unit", p->unit == BD_UNIT_YUAN ? "元" : "万元");
+		add_amount(p, o, "before", c->before);
+		add_amount(p, o, "after", c->after);
+		add_amount(p, o, "delta", c->after - c->before);
+		text = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		if (text == NULL)
+			return -ENOMEM;
+		rc = p->host->publish(p->self, topic, text, strlen(text));
+		free(text);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 BD_PLUGIN_DEFINE = {

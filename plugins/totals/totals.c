@@ -15,43 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "district.h"
 #include "tmap.h"
 
 #define MAX_BY 6
 #define MAX_WHERE 16
 #define MAX_VALUES 32
-
-struct fact {
-	char function[8]; /* "" for facts of the economic table */
-	char economic[6]; /* 3-digit 类 or 5-digit 款; "" for project spending */
-	uint8_t source;   /* enum bd_source */
-	uint8_t column;   /* enum bd_column */
-	bd_fen amount;
-};
-
-struct dept {
-	int year;
-	char code[13];
-	char parent[13];
-	char *name;
-	int64_t revision;
-	struct fact *facts; /* one per non-zero cell of an expenditure line */
-	size_t n_facts;
-	/* Basic expenditure by the department's own 经济分类 table, where it
-	 * publishes one: economic cuts use these instead of the basic cells,
-	 * which only map onto economic 类. */
-	struct fact *econ_facts;
-	size_t n_econ_facts;
-};
-
-struct totals {
-	const struct bd_host *host;
-	struct bd_plugin_handle *self;
-	struct tmap depts;      /* "year/code" → index into dept_list */
-	struct dept **dept_list;
-	size_t n_depts, cap_depts;
-	struct tmap aggregates; /* "year\x1fdim\x1fkey" → amount */
-};
 
 /* ---- dimensions ------------------------------------------------------------------ */
 
@@ -159,6 +128,7 @@ static void dept_free(struct dept *d)
 	free(d->name);
 	free(d->facts);
 	free(d->econ_facts);
+	lists_release(d);
 	free(d);
 }
 
@@ -241,7 +211,7 @@ static struct dept *dept_from_submission(const struct bd_submission *s,
 			f->amount = l->column[c];
 		}
 	}
-	if (add_economic_facts(d, s) < 0) {
+	if (add_economic_facts(d, s) < 0 || lists_capture(d, s) < 0) {
 		dept_free(d);
 		return NULL;
 	}
@@ -447,6 +417,7 @@ struct query_spec {
 	enum bd_unit unit;
 	bool sort_by_amount;
 	bool explain; /* list the revisions and line items of each row */
+	bool change;  /* against the year before (needs "year") */
 	long offset, limit;
 };
 
@@ -586,6 +557,11 @@ static int parse_query(struct totals *t, struct bd_query *q,
 						    "\"sort\" must be \"key\" or \"amount\"");
 	}
 	spec->explain = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "explain"));
+	spec->change = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "change"));
+	if (spec->change && spec->year == 0)
+		return t->host->query_error(q, "bad_request",
+					    "\"change\" compares a year with the one before: "
+					    "give \"year\"");
 	const cJSON *limit = cJSON_GetObjectItemCaseSensitive(req, "limit");
 	const cJSON *offset = cJSON_GetObjectItemCaseSensitive(req, "offset");
 	/* Range before the cast: 1e400 is inf, and casting it is undefined. */
@@ -734,12 +710,49 @@ static void explain_row(const struct totals *t, const struct query_spec *spec,
 	}
 }
 
+static void cell_table_free(struct cell_table *ct)
+{
+	for (size_t i = 0; i < ct->n; i++)
+		free(ct->cells[i].key);
+	free(ct->cells);
+	tmap_free(&ct->index);
+	memset(ct, 0, sizeof *ct);
+}
+
+/* Sums the facts that pass the cuts into cells by their drilldown key. */
+static int aggregate(const struct totals *t, const struct query_spec *spec, bool economic,
+		     struct cell_table *cells, bd_fen *grand)
+{
+	char key[256];
+	struct cell_table *ct = cells;
+	for (size_t i = 0; i < t->n_depts; i++) {
+		const struct dept *d = t->dept_list[i];
+		if (!dept_passes(spec, d))
+			continue;
+		const struct fact *f;
+		size_t cursor = 0;
+		while ((f = next_fact(d, economic, &cursor)) != NULL) {
+			if (!fact_key(spec, d, f, key, sizeof key))
+				continue;
+			struct cell *c = cell_get(ct, key);
+			if (c == NULL)
+				return -ENOMEM;
+			c->amount += f->amount;
+			*grand += f->amount;
+			if (c->last_dept != d) {
+				c->departments++;
+				c->last_dept = d;
+			}
+		}
+	}
+	return 0;
+}
+
 static int totals_query(void *state, const char *op, struct bd_query *q)
 {
 	struct totals *t = state;
 	struct query_spec spec;
 	struct cell_table ct = {0};
-	char key[256];
 	bd_fen grand = 0;
 	int rc;
 
@@ -755,26 +768,18 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 	for (size_t w = 0; w < spec.n_where; w++)
 		economic |= dim_is_economic(spec.where[w].dim);
 
-	for (size_t i = 0; i < t->n_depts; i++) {
-		const struct dept *d = t->dept_list[i];
-		if (!dept_passes(&spec, d))
-			continue;
-		const struct fact *f;
-		size_t cursor = 0;
-		while ((f = next_fact(d, economic, &cursor)) != NULL) {
-			if (!fact_key(&spec, d, f, key, sizeof key))
-				continue;
-			struct cell *c = cell_get(&ct, key);
-			if (c == NULL) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			c->amount += f->amount;
-			grand += f->amount;
-			if (c->last_dept != d) {
-				c->departments++;
-				c->last_dept = d;
-			}
+	rc = aggregate(t, &spec, economic, &ct, &grand);
+	if (rc < 0)
+		goto out;
+	struct cell_table before = {0};
+	bd_fen grand_before = 0;
+	if (spec.change) {
+		struct query_spec previous = spec;
+		previous.year = spec.year - 1;
+		if (tmap_init(&before.index) < 0 ||
+		    (rc = aggregate(t, &previous, economic, &before, &grand_before)) < 0) {
+			cell_table_free(&before);
+			goto out;
 		}
 	}
 
@@ -800,6 +805,26 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 		cJSON *row = cJSON_CreateObject();
 		if (spec.explain)
 			explain_row(t, &spec, economic, c->key, row, &explain_budget);
+		if (spec.change) {
+			bd_fen previous = 0;
+			bool created;
+			bd_fen *index = tmap_slot(&before.index, c->key, -1, &created);
+			if (index != NULL && !created)
+				previous = before.cells[*index].amount;
+			t->host->format_amount(previous, spec.unit, text, sizeof text);
+			cJSON_AddStringToObject(row, "previous", text);
+			t->host->format_amount(c->amount - previous, spec.unit, text, sizeof text);
+			cJSON_AddStringToObject(row, "change", text);
+			if (previous > 0) {
+				/* Per mille, rounded half away from zero: exact integers. */
+				__int128 pm = ((__int128)(c->amount - previous) * 2000 / previous);
+				long long tenths = (long long)((pm + (pm >= 0 ? 1 : -1)) / 2);
+				snprintf(text, sizeof text, "%s%lld.%lld",
+					 tenths < 0 ? "-" : "", (tenths < 0 ? -tenths : tenths) / 10,
+					 (tenths < 0 ? -tenths : tenths) % 10);
+				cJSON_AddStringToObject(row, "change_percent", text);
+			}
+		}
 		cJSON *keyobj = cJSON_AddObjectToObject(row, "key");
 		char *save = NULL, *part = strtok_r(c->key, "\x1f", &save);
 		for (size_t b = 0; b < spec.n_by; b++) {
@@ -816,14 +841,16 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 	cJSON_AddNumberToObject(reply, "row_count", (double)ct.n);
 	if (spec.explain && explain_budget == 0)
 		cJSON_AddTrueToObject(reply, "explain_truncated");
+	if (spec.change) {
+		t->host->format_amount(grand_before, spec.unit, text, sizeof text);
+		cJSON_AddStringToObject(reply, "previous_total", text);
+		cell_table_free(&before);
+	}
 	t->host->format_amount(grand, spec.unit, text, sizeof text);
 	cJSON_AddStringToObject(reply, "total", text);
 	rc = 0;
 out:
-	for (size_t i = 0; i < ct.n; i++)
-		free(ct.cells[i].key);
-	free(ct.cells);
-	tmap_free(&ct.index);
+	cell_table_free(&ct);
 	return rc;
 }
 
@@ -857,7 +884,16 @@ static void totals_fini(void *state)
 	free(t);
 }
 
-static const char *const totals_ops[] = {"totals", NULL};
+static const char *const totals_ops[] = {"totals", "three_public", "projects", NULL};
+
+static int district_query(void *state, const char *op, struct bd_query *q)
+{
+	if (strcmp(op, "three_public") == 0)
+		return lists_three_public(state, q);
+	if (strcmp(op, "projects") == 0)
+		return lists_projects(state, q);
+	return totals_query(state, op, q);
+}
 
 BD_PLUGIN_DEFINE = {
 	.abi_major = BD_ABI_MAJOR,
@@ -871,5 +907,5 @@ BD_PLUGIN_DEFINE = {
 	.init = totals_init,
 	.fini = totals_fini,
 	.apply = totals_apply,
-	.query = totals_query,
+	.query = district_query,
 };

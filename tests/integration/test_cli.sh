@@ -86,6 +86,8 @@ done
 check "show of an unknown department exits 1" exit_is 1 "$ctl" show 424242
 check "a revision that does not exist exits 1" exit_is 1 "$ctl" show 116001 --revision 9
 check "history exits 0" exit_is 0 "$ctl" history 116001
+check "projects, largest first" grep -q "劳务派遣人员工资.*40.80" <<<"$("$ctl" projects --limit 1)"
+check "三公 by department" grep -q "215001 .* 37.91" <<<"$("$ctl" three-public --by department)"
 check "verify finds the totals consistent (0)" exit_is 0 "$ctl" verify
 csv=$("$ctl" totals --by year,function:class --csv)
 check "totals --csv has a header" grep -q "^year,function:class,amount_wanyuan,departments$" <<<"$csv"

@@ -22,8 +22,13 @@ static void test_event_topic_and_body(void **state)
 			      .department = "116001", .parent = "116", .revision = 3,
 			      .changes = changes, .n_changes = 2};
 	assert_int_equal(p.desc->publish(p.state, &ev), 0);
-	assert_int_equal(p.n_published, 1);
+	/* The event, then one message per moved total. */
+	assert_int_equal(p.n_published, 3);
 	assert_string_equal(p.published[0].topic, "budgetd.revision.accepted.2023.116.116001");
+	assert_string_equal(p.published[1].topic, "budgetd.total.2023.function:class.201");
+	assert_string_equal(p.published[2].topic, "budgetd.total.2023.total.all");
+	assert_non_null(strstr(p.published[1].body, "\"after\":\"213.78\""));
+	assert_non_null(strstr(p.published[1].body, "\"seq\":41"));
 	cJSON *body = cJSON_Parse(p.published[0].body);
 	assert_non_null(body);
 	assert_int_equal(cJSON_GetObjectItem(body, "seq")->valueint, 41);

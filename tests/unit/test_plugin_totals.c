@@ -215,6 +215,84 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 	free(changes);
 }
 
+/* Runs another query op of the plugin. */
+static cJSON *query_op(const char *op, const char *request_json)
+{
+	struct bd_query q = {0};
+	cJSON *request = cJSON_Parse(request_json);
+	q.request = request;
+	q.reply = cJSON_CreateObject();
+	int rc = plugin.desc->query(plugin.state, op, &q);
+	cJSON_Delete(request);
+	if (rc < 0) {
+		cJSON_Delete(q.reply);
+		return NULL;
+	}
+	return q.reply;
+}
+
+static void test_change_three_public_projects(void **state)
+{
+	struct mock_submission a, b;
+	struct bd_apply *changes = calloc(1, sizeof *changes);
+	(void)state;
+	/* Wanli 2025, and the same department in 2024 with 201 smaller by 3000 元. */
+	assert_int_equal(mock_submission_load(&a, "putuo-wanli-2025.json"), 0);
+	apply(&a, 1, changes);
+	char *text = mock_read_data("putuo-wanli-2025.json");
+	cJSON *doc = cJSON_Parse(text);
+	free(text);
+	cJSON_ReplaceItemInObject(doc, "year", cJSON_CreateNumber(2024));
+	cJSON *line = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "expenditure"), 0);
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(line, "project"), "total",
+				  cJSON_CreateString("435300"));
+	text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	assert_int_equal(mock_submission_parse(&b, text), 0);
+	free(text);
+	apply(&b, 1, changes);
+
+	cJSON *r = query("{\"by\":[\"function:class\"],\"year\":2025,\"change\":true,"
+			 "\"unit\":\"元\"}");
+	const cJSON *row = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "rows"), 0);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"),
+						"function:class")->valuestring, "201");
+	assert_string_equal(cJSON_GetObjectItem(row, "previous")->valuestring, "3293600.00");
+	assert_string_equal(cJSON_GetObjectItem(row, "change")->valuestring, "3000.00");
+	assert_string_equal(cJSON_GetObjectItem(row, "change_percent")->valuestring, "0.1");
+	cJSON_Delete(r);
+	assert_null(query("{\"change\":true}")); /* needs a year */
+
+	r = query_op("three_public", "{\"by\":\"year\",\"unit\":\"元\"}");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "rows")), 2);
+	row = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "rows"), 0);
+	assert_string_equal(cJSON_GetObjectItem(row, "total")->valuestring, "379100.00");
+	assert_string_equal(cJSON_GetObjectItem(row, "vehicle_operation")->valuestring, "215600.00");
+	cJSON_Delete(r);
+	assert_null(query_op("three_public", "{\"by\":\"colour\"}"));
+
+	mock_submission_free(&a);
+	mock_submission_free(&b);
+	assert_int_equal(mock_submission_load(&a, "fengquan-116001-2023-corrected.json"), 0);
+	apply(&a, 1, changes);
+	r = query_op("projects", "{\"limit\":3}");
+	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 7);
+	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring, "122.10");
+	const cJSON *projects = cJSON_GetObjectItem(r, "projects");
+	assert_int_equal(cJSON_GetArraySize(projects), 3);
+	/* Largest first. */
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(projects, 0), "total")->valuestring,
+			    "40.80");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(projects, 1), "total")->valuestring,
+			    "26.48");
+	cJSON_Delete(r);
+	r = query_op("projects", "{\"department\":\"215001\"}");
+	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 0);
+	cJSON_Delete(r);
+	mock_submission_free(&a);
+	free(changes);
+}
+
 static void test_bad_queries(void **state)
 {
 	(void)state;
@@ -352,6 +430,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_revisions_move_totals_by_the_difference,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_change_three_public_projects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_district, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

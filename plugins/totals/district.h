@@ -1,0 +1,60 @@
+/* The district as the totals plugin keeps it: what its files share. */
+#ifndef BUDGETD_TOTALS_DISTRICT_H
+#define BUDGETD_TOTALS_DISTRICT_H
+
+#include <budgetd/plugin.h>
+
+#include "tmap.h"
+
+struct fact {
+	char function[8]; /* "" for facts of the economic table */
+	char economic[6]; /* 3-digit 类 or 5-digit 款; "" for project spending */
+	uint8_t source;   /* enum bd_source */
+	uint8_t column;   /* enum bd_column */
+	bd_fen amount;
+};
+
+/* A 三公 figure or project kept for the list queries. */
+struct dept_project {
+	char *code, *name;
+	char function[8];
+	enum bd_project_kind kind;
+	bd_fen total;
+};
+
+struct dept {
+	int year;
+	char code[13];
+	char parent[13];
+	char *name;
+	int64_t revision;
+	struct fact *facts; /* one per non-zero cell of an expenditure line */
+	size_t n_facts;
+	/* Basic expenditure by the department's own 经济分类 table, where it
+	 * publishes one: economic cuts use these instead of the basic cells,
+	 * which only map onto economic 类. */
+	struct fact *econ_facts;
+	size_t n_econ_facts;
+	bool has_three_public;
+	bd_fen three_public[5]; /* overseas, vehicle purchase/operation, reception, total */
+	struct dept_project *projects;
+	size_t n_projects;
+};
+
+struct totals {
+	const struct bd_host *host;
+	struct bd_plugin_handle *self;
+	struct tmap depts;      /* "year/code" → index into dept_list */
+	struct dept **dept_list;
+	size_t n_depts, cap_depts;
+	struct tmap aggregates; /* "year\x1fdim\x1fkey" → amount */
+};
+
+/* lists.c: the 三公 and project queries. */
+int lists_three_public(struct totals *t, struct bd_query *q);
+int lists_projects(struct totals *t, struct bd_query *q);
+/* Copies a submission's 三公 table and projects into d. */
+int lists_capture(struct dept *d, const struct bd_submission *s);
+void lists_release(struct dept *d);
+
+#endif

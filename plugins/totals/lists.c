@@ -1,0 +1,256 @@
+/* The 三公 totals and the project lists of the district. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "district.h"
+
+int lists_capture(struct dept *d, const struct bd_submission *s)
+{
+	const struct bd_three_public *t = &s->three_public;
+	d->has_three_public = t->present;
+	if (t->present) {
+		d->three_public[0] = t->overseas.fen;
+		d->three_public[1] = t->vehicle_purchase.fen;
+		d->three_public[2] = t->vehicle_operation.fen;
+		d->three_public[3] = t->reception.fen;
+		/* A table printed without its total: the parts are the total. */
+		d->three_public[4] = t->total.present ? t->total.fen
+						      : t->overseas.fen + t->vehicle_purchase.fen +
+								t->vehicle_operation.fen + t->reception.fen;
+	}
+	if (s->n_projects == 0)
+		return 0;
+	d->projects = calloc(s->n_projects, sizeof *d->projects);
+	if (d->projects == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_projects; i++) {
+		const struct bd_project *p = &s->projects[i];
+		struct dept_project *dp = &d->projects[d->n_projects++];
+		dp->code = strdup(p->code ? p->code : "");
+		dp->name = strdup(p->name ? p->name : "");
+		if (dp->code == NULL || dp->name == NULL)
+			return -ENOMEM;
+		memcpy(dp->function, p->function, sizeof dp->function);
+		dp->kind = p->kind;
+		bd_fen total = p->total.fen;
+		if (!p->total.present)
+			for (int k = 0; k < BD_SOURCE_COUNT; k++)
+				total += p->sources[k];
+		dp->total = total;
+	}
+	return 0;
+}
+
+void lists_release(struct dept *d)
+{
+	for (size_t i = 0; i < d->n_projects; i++) {
+		free(d->projects[i].code);
+		free(d->projects[i].name);
+	}
+	free(d->projects);
+	d->projects = NULL;
+	d->n_projects = 0;
+}
+
+/* The filters the list queries share: year, department, parent. */
+struct filter {
+	int year;
+	const char *department, *parent, *function, *kind;
+	enum bd_unit unit;
+};
+
+static int read_filter(struct totals *t, struct bd_query *q, struct filter *f)
+{
+	const cJSON *req = t->host->query_request(q);
+	memset(f, 0, sizeof *f);
+	f->unit = BD_UNIT_WANYUAN;
+	const cJSON *year = cJSON_GetObjectItemCaseSensitive(req, "year");
+	if (year != NULL) {
+		if (!cJSON_IsNumber(year) || !(year->valuedouble >= 2000) ||
+		    !(year->valuedouble <= 2100))
+			return t->host->query_error(q, "bad_request", "\"year\" must be 2000..2100");
+		f->year = year->valueint;
+	}
+	const char *keys[] = {"department", "parent", "function", "kind"};
+	const char **fields[] = {&f->department, &f->parent, &f->function, &f->kind};
+	for (size_t i = 0; i < 4; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, keys[i]);
+		if (v == NULL)
+			continue;
+		if (!cJSON_IsString(v))
+			return t->host->query_error(q, "bad_request", "\"%s\" must be a string",
+						    keys[i]);
+		*fields[i] = v->valuestring;
+	}
+	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(req, "unit");
+	if (unit != NULL) {
+		if (cJSON_IsString(unit) && strcmp(unit->valuestring, "元") == 0)
+			f->unit = BD_UNIT_YUAN;
+		else if (!cJSON_IsString(unit) || strcmp(unit->valuestring, "万元") != 0)
+			return t->host->query_error(q, "bad_request",
+						    "\"unit\" must be \"元\" or \"万元\"");
+	}
+	return 0;
+}
+
+static bool dept_selected(const struct filter *f, const struct dept *d)
+{
+	return (!f->year || d->year == f->year) &&
+	       (!f->department || strcmp(f->department, d->code) == 0) &&
+	       (!f->parent || strcmp(f->parent, d->parent) == 0);
+}
+
+static void add_amount(struct totals *t, cJSON *o, const char *key, bd_fen fen,
+		       enum bd_unit unit)
+{
+	char text[40];
+	t->host->format_amount(fen, unit, text, sizeof text);
+	cJSON_AddStringToObject(o, key, text);
+}
+
+int lists_three_public(struct totals *t, struct bd_query *q)
+{
+	static const char *const parts[] = {"overseas", "vehicle_purchase",
+					    "vehicle_operation", "reception", "total"};
+	struct filter f;
+	if (read_filter(t, q, &f) < 0)
+		return -EINVAL;
+	const cJSON *by = cJSON_GetObjectItemCaseSensitive(t->host->query_request(q), "by");
+	const char *group = cJSON_IsString(by) ? by->valuestring : "year";
+	if (strcmp(group, "year") && strcmp(group, "department") && strcmp(group, "parent"))
+		return t->host->query_error(q, "bad_request",
+					    "\"by\" must be year, department or parent");
+	/* Rows by (year, group key); few enough for a linear table. */
+	struct row {
+		char key[32];
+		bd_fen sum[5];
+		size_t departments;
+	} *rows = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < t->n_depts; i++) {
+		const struct dept *d = t->dept_list[i];
+		if (!d->has_three_public || !dept_selected(&f, d))
+			continue;
+		char key[32];
+		snprintf(key, sizeof key, "%d|%s", d->year,
+			 group[0] == 'y' ? "" : group[0] == 'd' ? d->code : d->parent);
+		size_t k = 0;
+		while (k < n && strcmp(rows[k].key, key) != 0)
+			k++;
+		if (k == n) {
+			void *grown = realloc(rows, (n + 1) * sizeof *rows);
+			if (grown == NULL) {
+				free(rows);
+				return -ENOMEM;
+			}
+			rows = grown;
+			memset(&rows[n], 0, sizeof rows[n]);
+			snprintf(rows[n].key, sizeof rows[n].key, "%s", key);
+			n++;
+		}
+		for (int p = 0; p < 5; p++)
+			rows[k].sum[p] += d->three_public[p];
+		rows[k].departments++;
+	}
+	cJSON *reply = t->host->query_reply(q);
+	cJSON_AddStringToObject(reply, "unit", f.unit == BD_UNIT_YUAN ? "元" : "万元");
+	cJSON_AddStringToObject(reply, "by", group);
+	cJSON *list = cJSON_AddArrayToObject(reply, "rows");
+	for (size_t k = 0; k < n; k++) {
+		cJSON *o = cJSON_CreateObject();
+		char *bar = strchr(rows[k].key, '|');
+		*bar = '\0';
+		cJSON_AddNumberToObject(o, "year", atoi(rows[k].key));
+		if (group[0] != 'y')
+			cJSON_AddStringToObject(o, group, bar + 1);
+		for (int p = 0; p < 5; p++)
+			add_amount(t, o, parts[p], rows[k].sum[p], f.unit);
+		cJSON_AddNumberToObject(o, "departments", (double)rows[k].departments);
+		cJSON_AddItemToArray(list, o);
+	}
+	free(rows);
+	return 0;
+}
+
+struct found {
+	const struct dept *d;
+	const struct dept_project *p;
+};
+
+static int compare_found(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+	if (x->p->total != y->p->total)
+		return x->p->total < y->p->total ? 1 : -1;
+	int c = strcmp(x->d->code, y->d->code);
+	return c ? c : strcmp(x->p->code, y->p->code);
+}
+
+int lists_projects(struct totals *t, struct bd_query *q)
+{
+	static const char *const kinds[] = {"", "operating", "targeted"};
+	struct filter f;
+	if (read_filter(t, q, &f) < 0)
+		return -EINVAL;
+	const cJSON *req = t->host->query_request(q);
+	const cJSON *limit = cJSON_GetObjectItemCaseSensitive(req, "limit");
+	long max = 50;
+	if (limit != NULL) {
+		if (!cJSON_IsNumber(limit) || !(limit->valuedouble >= 0) ||
+		    !(limit->valuedouble <= 1e6))
+			return t->host->query_error(q, "bad_request",
+						    "\"limit\" must be an integer 0..1000000");
+		max = (long)limit->valuedouble;
+	}
+	size_t n = 0, cap = 0;
+	struct found *all = NULL;
+	bd_fen sum = 0;
+	for (size_t i = 0; i < t->n_depts; i++) {
+		const struct dept *d = t->dept_list[i];
+		if (!dept_selected(&f, d))
+			continue;
+		for (size_t k = 0; k < d->n_projects; k++) {
+			const struct dept_project *p = &d->projects[k];
+			if (f.function && strncmp(p->function, f.function, strlen(f.function)) != 0)
+				continue;
+			if (f.kind && strcmp(kinds[p->kind], f.kind) != 0)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				void *grown = realloc(all, cap * sizeof *all);
+				if (grown == NULL) {
+					free(all);
+					return -ENOMEM;
+				}
+				all = grown;
+			}
+			all[n++] = (struct found){d, p};
+			sum += p->total;
+		}
+	}
+	if (n > 0)
+		qsort(all, n, sizeof *all, compare_found);
+	cJSON *reply = t->host->query_reply(q);
+	cJSON_AddStringToObject(reply, "unit", f.unit == BD_UNIT_YUAN ? "元" : "万元");
+	cJSON_AddNumberToObject(reply, "count", (double)n);
+	add_amount(t, reply, "total", sum, f.unit);
+	cJSON *list = cJSON_AddArrayToObject(reply, "projects");
+	for (size_t i = 0; i < n && (long)i < max; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "department", all[i].d->code);
+		cJSON_AddNumberToObject(o, "year", all[i].d->year);
+		cJSON_AddStringToObject(o, "code", all[i].p->code);
+		cJSON_AddStringToObject(o, "name", all[i].p->name);
+		if (all[i].p->function[0])
+			cJSON_AddStringToObject(o, "function", all[i].p->function);
+		if (all[i].p->kind)
+			cJSON_AddStringToObject(o, "kind", kinds[all[i].p->kind]);
+		add_amount(t, o, "total", all[i].p->total, f.unit);
+		cJSON_AddItemToArray(list, o);
+	}
+	free(all);
+	return 0;
+}
