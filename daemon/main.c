@@ -283,6 +283,11 @@ int main(int argc, char **argv)
 	log_info("stopped cleanly");
 out_loop:
 	store_stop(&d.store);
+	/* What the writer finished last: annotations only, nothing waits. */
+	for (struct store_job *job = store_take_done(&d.store), *next; job; job = next) {
+		next = job->next;
+		request_store_done(&d, job);
+	}
 	if (d.watchdog)
 		event_free(d.watchdog);
 	if (d.rpc_wake)

@@ -675,8 +675,53 @@ static void publish_event(struct daemon *d, const struct pending *p,
 	host_publish(&d->host, &ev);
 }
 
+/* Queues the totals an event moved for its row in the store, so that a
+ * subscriber catching up with "events" sees them too. */
+static void annotate_event(struct daemon *d, uint64_t seq, const struct bd_apply *apply)
+{
+	if (apply->n == 0)
+		return;
+	cJSON *changes = cJSON_CreateArray();
+	for (size_t i = 0; changes && i < apply->n; i++) {
+		const struct bd_total_change *c = &apply->items[i];
+		char before[MONEY_TEXT_MAX], after[MONEY_TEXT_MAX];
+		money_format(c->before, BD_UNIT_YUAN, before, sizeof before);
+		money_format(c->after, BD_UNIT_YUAN, after, sizeof after);
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "year", c->year);
+		cJSON_AddStringToObject(o, "dimension", c->dimension);
+		cJSON_AddStringToObject(o, "key", c->key);
+		cJSON_AddStringToObject(o, "before", before);
+		cJSON_AddStringToObject(o, "after", after);
+		cJSON_AddItemToArray(changes, o);
+	}
+	struct store_job *job = calloc(1, sizeof *job);
+	char *json = changes ? cJSON_PrintUnformatted(changes) : NULL;
+	cJSON_Delete(changes);
+	if (job == NULL || json == NULL) {
+		/* Derived data: its loss costs a subscriber detail, not a total. */
+		log_warning("event %llu: changes not recorded (out of memory)",
+			    (unsigned long long)seq);
+		free(job);
+		free(json);
+		return;
+	}
+	job->kind = STORE_JOB_ANNOTATION;
+	job->annotate_seq = seq;
+	job->changes_json = json;
+	store_submit(&d->store, job);
+}
+
 void request_store_done(struct daemon *d, struct store_job *job)
 {
+	if (job->kind == STORE_JOB_ANNOTATION) {
+		if (job->rc < 0)
+			log_warning("event %llu: changes not recorded: %s",
+				    (unsigned long long)job->annotate_seq, job->error);
+		free(job->changes_json);
+		free(job);
+		return;
+	}
 	struct pending *p = job->owner;
 	d->in_flight--;
 	throttle_submission_done(&d->throttle, p->connection);
@@ -733,6 +778,7 @@ void request_store_done(struct daemon *d, struct store_job *job)
 	host_apply(&d->host, replaced ? &replaced->revision : NULL,
 		   &entry->revision, &apply);
 	publish_event(d, p, entry->revision.submission, &apply);
+	annotate_event(d, job->seq, &apply);
 	d->submissions_accepted++;
 
 	cJSON *reply = ok_reply();

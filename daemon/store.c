@@ -45,7 +45,8 @@ static const char *const schema_sql =
 	"  department TEXT,"
 	"  year INTEGER,"
 	"  revision INTEGER,"
-	"  document_id INTEGER NOT NULL REFERENCES documents (id));"
+	"  document_id INTEGER NOT NULL REFERENCES documents (id),"
+	"  changes TEXT);"
 	/* Credentials: only a salted hash of each secret. */
 	"CREATE TABLE IF NOT EXISTS credentials ("
 	"  name TEXT PRIMARY KEY,"
@@ -173,6 +174,8 @@ int store_open(struct store *s, const char *state_dir, int batch_max,
 		{offsetof(struct store, insert_event),
 		 "INSERT INTO events (at, kind, department, year, revision,"
 		 " document_id) VALUES (?, ?, ?, ?, ?, ?)"},
+		{offsetof(struct store, annotate_event),
+		 "UPDATE events SET changes = ? WHERE seq = ?"},
 	};
 	for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
 		sqlite3_stmt **stmt =
@@ -226,6 +229,12 @@ static void bind_year(sqlite3_stmt *stmt, int i, int year)
 /* Writes one job's rows; the caller wraps it in a savepoint. */
 static int write_job(struct store *s, struct store_job *job, const char *now)
 {
+	if (job->kind == STORE_JOB_ANNOTATION) {
+		sqlite3_stmt *st = s->annotate_event;
+		sqlite3_bind_text(st, 1, job->changes_json, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)job->annotate_seq);
+		return step_done(st);
+	}
 	static const char *const outcome_names[] = {"accepted", "rejected",
 						    "invalid"};
 	static const char *const event_kinds[] = {"revision.accepted",
@@ -426,6 +435,7 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->next_revision);
 	sqlite3_finalize(s->insert_revision);
 	sqlite3_finalize(s->insert_event);
+	sqlite3_finalize(s->annotate_event);
 	if (s->reader)
 		sqlite3_close(s->reader);
 	if (s->admin)
@@ -595,7 +605,7 @@ int store_events_since(struct store *s, uint64_t since, int limit,
 	sqlite3_stmt *st;
 	int rc = prepare_read(s,
 			      "SELECT seq, at, kind, department, year, revision,"
-			      " document_id FROM events WHERE seq > ?1"
+			      " document_id, changes FROM events WHERE seq > ?1"
 			      " ORDER BY seq LIMIT ?2",
 			      &st);
 	if (rc < 0)
@@ -620,6 +630,10 @@ int store_events_since(struct store *s, uint64_t since, int limit,
 						(double)sqlite3_column_int64(st, 5));
 		cJSON_AddNumberToObject(o, "document_id",
 					(double)sqlite3_column_int64(st, 6));
+		/* Written by budgetd itself, as a JSON array: passed through. */
+		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+			cJSON_AddItemToObject(o, "changes",
+					      cJSON_CreateRaw((const char *)sqlite3_column_text(st, 7)));
 		cJSON_AddItemToArray(array, o);
 	}
 	rc = src == SQLITE_DONE ? 0 : sqlite_to_errno(src);

@@ -26,7 +26,18 @@ enum store_outcome {
 	STORE_INVALID, /* not a valid budget-submission/1 document */
 };
 
+enum store_job_kind {
+	STORE_JOB_SUBMISSION = 0,
+	/* Attaches the totals an event moved to its row: derived data written
+	 * after the fact, never waited for by an ack. */
+	STORE_JOB_ANNOTATION,
+};
+
 struct store_job {
+	enum store_job_kind kind;
+	/* annotation: the event and its changes (JSON, owned by the job) */
+	uint64_t annotate_seq;
+	char *changes_json;
 	/* in: owned by whoever queued the job */
 	const char *body;
 	size_t body_len;
@@ -52,7 +63,7 @@ struct store {
 	sqlite3 *reader;
 	sqlite3 *admin; /* loop thread: rare writes (credentials) */
 	sqlite3_stmt *insert_document, *next_revision, *insert_revision,
-		*insert_event;
+		*insert_event, *annotate_event;
 	pthread_t thread;
 	bool thread_running;
 	pthread_mutex_t lock;

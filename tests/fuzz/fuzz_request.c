@@ -118,6 +118,13 @@ int main(int argc, char **argv)
 		free(data);
 		n++;
 	}
+	if (d.config != NULL) {
+		store_stop(&d.store);
+		for (struct store_job *job = store_take_done(&d.store), *next; job; job = next) {
+			next = job->next;
+			request_store_done(&d, job);
+		}
+	}
 	printf("%d inputs replayed, %d replies, no crash\n", n, replies);
 	return 0;
 }

@@ -270,6 +270,9 @@ static void test_end_to_end(void **state)
 	cJSON_Delete(r);
 	r = harness_call_text(&h, "{\"op\":\"events\",\"since\":2}");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "events")), 2);
+	/* The store remembers what each accepted revision moved. */
+	const cJSON *ev3 = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "events"), 0);
+	assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(ev3, "changes")) > 10);
 	cJSON_Delete(r);
 
 	/* verify recomputes every total from the store: consistent ... */
