@@ -2,6 +2,7 @@
  * request handlers share. */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,26 +60,30 @@ fail:
 	return rc;
 }
 
+/* A directory relative to the executable's (a build tree keeps plugins and
+ * config there); false when it does not exist. */
+static bool beside_executable(const char *relative, char *dir, size_t size)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (slash == NULL)
+		return false;
+	*slash = '\0';
+	int len = snprintf(dir, size, "%s/%s", exe, relative);
+	return len > 0 && (size_t)len < size && access(dir, R_OK | X_OK) == 0;
+}
+
 /* Plugins: the flag or config, else beside the executable, else installed. */
 static void choose_plugin_dir(const struct config *c, char *dir, size_t size)
 {
-	char exe[PATH_MAX];
-	if (c->plugin_dir != NULL) {
+	if (c->plugin_dir != NULL)
 		snprintf(dir, size, "%s", c->plugin_dir);
-		return;
-	}
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			int n2 = snprintf(dir, size, "%s/../lib/budgetd/plugins", exe);
-			if (n2 > 0 && (size_t)n2 < size && access(dir, R_OK | X_OK) == 0)
-				return;
-		}
-	}
-	snprintf(dir, size, "%s", BUDGETD_PLUGIN_INSTALL_DIR);
+	else if (!beside_executable("../lib/budgetd/plugins", dir, size))
+		snprintf(dir, size, "%s", BUDGETD_PLUGIN_INSTALL_DIR);
 }
 
 /* Relative plugin paths (catalogues, rules) start at the config file's
@@ -86,7 +91,6 @@ static void choose_plugin_dir(const struct config *c, char *dir, size_t size)
  * tree), else at the installed config directory. */
 static void choose_conf_dir(const struct config *c, char *dir, size_t size)
 {
-	char exe[PATH_MAX];
 	if (c->path != NULL) {
 		snprintf(dir, size, "%s", c->path);
 		char *slash = strrchr(dir, '/');
@@ -96,20 +100,9 @@ static void choose_conf_dir(const struct config *c, char *dir, size_t size)
 			dir[1] = '\0';
 		else
 			*slash = '\0';
-		return;
+	} else if (!beside_executable("../etc/budgetd", dir, size)) {
+		snprintf(dir, size, "%s", BUDGETD_CONF_INSTALL_DIR);
 	}
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			int n2 = snprintf(dir, size, "%s/../etc/budgetd", exe);
-			if (n2 > 0 && (size_t)n2 < size && access(dir, R_OK | X_OK) == 0)
-				return;
-		}
-	}
-	snprintf(dir, size, "%s", BUDGETD_CONF_INSTALL_DIR);
 }
 
 void daemon_choose_dirs(struct daemon *d)

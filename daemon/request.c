@@ -1039,6 +1039,11 @@ static void handle_status(struct daemon *d, struct rpc_request *req)
 	cJSON_AddNumberToObject(reply, "commits", (double)d->store.commits);
 	cJSON_AddNumberToObject(reply, "committed_jobs",
 				(double)d->store.jobs_committed);
+	/* Group commit at work: submissions per transaction that had any. */
+	cJSON_AddNumberToObject(reply, "submission_commits",
+				(double)d->store.submission_commits);
+	cJSON_AddNumberToObject(reply, "submissions_committed",
+				(double)d->store.submissions_committed);
 	pthread_mutex_unlock(&d->store.lock);
 	send_json(d, req, reply);
 }

@@ -76,6 +76,8 @@ struct store {
 	void *notify_ctx;
 	/* statistics, written by the writer thread under lock */
 	uint64_t commits, jobs_committed;
+	uint64_t submission_commits; /* transactions with a submission in them */
+	uint64_t submissions_committed;
 };
 
 struct store_revision_row {

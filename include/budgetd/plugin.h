@@ -437,6 +437,11 @@ struct bd_plugin {
 	void *reserved[8];
 };
 
+/* The version fields every descriptor starts with. */
+#define BD_PLUGIN_ABI                                                          \
+	.abi_major = BD_ABI_MAJOR, .abi_minor = BD_ABI_MINOR,                  \
+	.struct_size = sizeof(struct bd_plugin)
+
 /* Declares the one exported symbol of a plugin. */
 #define BD_PLUGIN_DEFINE                                                       \
 	BD_PLUGIN_EXPORT extern const struct bd_plugin budgetd_plugin;         \

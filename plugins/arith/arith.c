@@ -455,9 +455,7 @@ static int arith_validate(void *state, const struct bd_submission *s,
 }
 
 BD_PLUGIN_DEFINE = {
-	.abi_major = BD_ABI_MAJOR,
-	.abi_minor = BD_ABI_MINOR,
-	.struct_size = sizeof(struct bd_plugin),
+	BD_PLUGIN_ABI,
 	.name = "arith",
 	.version = "1.0",
 	.description = "arithmetic audit: row and column totals, stated "

@@ -515,9 +515,7 @@ static int catalog_validate(void *state, const struct bd_submission *s,
 }
 
 BD_PLUGIN_DEFINE = {
-	.abi_major = BD_ABI_MAJOR,
-	.abi_minor = BD_ABI_MINOR,
-	.struct_size = sizeof(struct bd_plugin),
+	BD_PLUGIN_ABI,
 	.name = "catalog",
 	.version = "1.0",
 	.description = "function and economic codes and names against the "

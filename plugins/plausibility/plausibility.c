@@ -452,9 +452,7 @@ static int plausibility_validate(void *state, const struct bd_submission *s,
 }
 
 BD_PLUGIN_DEFINE = {
-	.abi_major = BD_ABI_MAJOR,
-	.abi_minor = BD_ABI_MINOR,
-	.struct_size = sizeof(struct bd_plugin),
+	BD_PLUGIN_ABI,
 	.name = "plausibility",
 	.version = "1.0",
 	.description = "cost indicators against amounts, year on year, the "

@@ -170,9 +170,7 @@ static int publisher_publish(void *state, const struct bd_event *ev)
 }
 
 BD_PLUGIN_DEFINE = {
-	.abi_major = BD_ABI_MAJOR,
-	.abi_minor = BD_ABI_MINOR,
-	.struct_size = sizeof(struct bd_plugin),
+	BD_PLUGIN_ABI,
 	.name = "publisher",
 	.version = "1.0",
 	.description = "publishes every stored submission, with the totals it "

@@ -127,9 +127,7 @@ static int rules_validate(void *state, const struct bd_submission *s,
 }
 
 BD_PLUGIN_DEFINE = {
-	.abi_major = BD_ABI_MAJOR,
-	.abi_minor = BD_ABI_MINOR,
-	.struct_size = sizeof(struct bd_plugin),
+	BD_PLUGIN_ABI,
 	.name = "rules",
 	.version = "1.0",
 	.description = "audit formulas written by the operator in rule files",

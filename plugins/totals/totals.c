@@ -896,9 +896,7 @@ static int district_query(void *state, const char *op, struct bd_query *q)
 }
 
 BD_PLUGIN_DEFINE = {
-	.abi_major = BD_ABI_MAJOR,
-	.abi_minor = BD_ABI_MINOR,
-	.struct_size = sizeof(struct bd_plugin),
+	BD_PLUGIN_ABI,
 	.name = "totals",
 	.version = "1.0",
 	.description = "district totals by function, economic class, source, "

@@ -173,10 +173,8 @@ cJSON *harness_send_document(const struct harness *h, const char *op,
 	return reply;
 }
 
-char *harness_read_data(const char *file)
+char *harness_read_file(const char *path, size_t *len)
 {
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", BUDGETD_TEST_DATA_DIR, file);
 	FILE *f = fopen(path, "rb");
 	if (f == NULL)
 		return NULL;
@@ -184,12 +182,21 @@ char *harness_read_data(const char *file)
 	long n = ftell(f);
 	fseek(f, 0, SEEK_SET);
 	char *text = malloc((size_t)n + 1);
-	if (fread(text, 1, (size_t)n, f) != (size_t)n) {
+	if (text != NULL && fread(text, 1, (size_t)n, f) == (size_t)n) {
+		text[n] = '\0';
+		*len = (size_t)n;
+	} else {
 		free(text);
 		text = NULL;
-	} else {
-		text[n] = '\0';
 	}
 	fclose(f);
 	return text;
+}
+
+char *harness_read_data(const char *file)
+{
+	char path[512];
+	size_t len;
+	snprintf(path, sizeof path, "%s/%s", BUDGETD_TEST_DATA_DIR, file);
+	return harness_read_file(path, &len);
 }

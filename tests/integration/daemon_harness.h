@@ -36,7 +36,9 @@ cJSON *harness_call_url(const char *url, const char *request, int timeout_ms);
 cJSON *harness_send_document(const struct harness *h, const char *op,
 			     const char *document);
 
-/* Reads a file from the test data dir (malloc'ed). */
+/* Reads a whole file (malloc'ed, NUL-terminated; *len its size). */
+char *harness_read_file(const char *path, size_t *len);
+/* Reads a file from the test data dir. */
 char *harness_read_data(const char *file);
 
 #endif

@@ -565,9 +565,10 @@ static void test_concurrent_submissions(void **state)
 	assert_int_equal(cJSON_GetObjectItem(row, "departments")->valueint, CLIENTS * 10);
 	cJSON_Delete(r);
 	r = harness_call_text(&h, "{\"op\":\"status\"}");
-	fprintf(stderr, "  %d submissions in %d commits\n", CLIENTS * 10,
-		cJSON_GetObjectItem(r, "commits")->valueint);
-	assert_true(cJSON_GetObjectItem(r, "commits")->valueint <= CLIENTS * 10);
+	fprintf(stderr, "  %d submissions in %d transactions\n", CLIENTS * 10,
+		cJSON_GetObjectItem(r, "submission_commits")->valueint);
+	assert_true(cJSON_GetObjectItem(r, "submission_commits")->valueint <= CLIENTS * 10);
+	assert_int_equal(cJSON_GetObjectItem(r, "submissions_committed")->valueint, CLIENTS * 10);
 	cJSON_Delete(r);
 	assert_int_equal(harness_stop(&h), 0);
 	harness_cleanup(&h);

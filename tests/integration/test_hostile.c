@@ -38,20 +38,6 @@ static long rss_kib(pid_t pid)
 	return kib;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *data = malloc((size_t)n + 1);
-	*len = fread(data, 1, (size_t)n, f);
-	fclose(f);
-	return data;
-}
-
 /* Sends every corpus file; returns how many got a JSON reply. */
 static int corpus_pass(int *total, int *refused)
 {
@@ -65,7 +51,7 @@ static int corpus_pass(int *total, int *refused)
 		char path[512];
 		size_t len = 0;
 		snprintf(path, sizeof path, "%s/%s", BUDGETD_TEST_CORPUS_DIR, de->d_name);
-		char *data = read_file(path, &len);
+		char *data = harness_read_file(path, &len);
 		assert_non_null(data);
 		(*total)++;
 		cJSON *r = harness_call(&h, data, len, 10000);
