@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "daemon_harness.h"
@@ -386,9 +387,39 @@ static void test_bad_input_changes_nothing(void **state)
 	assert_non_null(strstr(error_message(r), "102400 bytes"));
 	assert_non_null(strstr(error_message(r), "at most 65536"));
 	cJSON_Delete(r);
-	r = harness_call(&h, huge, 400 * 1024, 1000);
-	assert_null(r);
-	cJSON_Delete(r);
+	/* Far over the limit, sent by nngcat in a process of its own: nng 1.5's
+	 * client can hang in nng_close() after the server dropped a message
+	 * mid-send, and nng cannot be used in a forked child.  The daemon must
+	 * answer nothing and go on serving. */
+	char big_path[300], out_path[300];
+	snprintf(big_path, sizeof big_path, "%s/big.json", h.dir);
+	snprintf(out_path, sizeof out_path, "%s/big.out", h.dir);
+	FILE *big_file = fopen(big_path, "wb");
+	assert_int_equal(fwrite(huge, 1, 400 * 1024, big_file), 400 * 1024);
+	fclose(big_file);
+	pid_t child = fork();
+	if (child == 0) {
+		if (freopen(out_path, "w", stdout) == NULL)
+			_exit(126);
+		execlp("nngcat", "nngcat", "--req", "--dial", h.request_url, "--file", big_path,
+		       "--recv-timeout", "2", "--format", "raw", (char *)NULL);
+		_exit(127);
+	}
+	int child_status = 0;
+	bool exited = false;
+	for (int i = 0; i < 50 && !exited; i++) {
+		exited = waitpid(child, &child_status, WNOHANG) == child;
+		if (!exited)
+			usleep(100000);
+	}
+	if (!exited) {
+		kill(child, SIGKILL);
+		waitpid(child, &child_status, 0);
+	}
+	assert_false(WIFEXITED(child_status) && WEXITSTATUS(child_status) == 127); /* nngcat ran */
+	struct stat out_stat;
+	assert_int_equal(stat(out_path, &out_stat), 0);
+	assert_int_equal(out_stat.st_size, 0); /* no reply */
 	free(huge);
 
 	/* Still serving, and nothing counted changed. */
