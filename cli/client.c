@@ -98,7 +98,10 @@ cJSON *client_call(struct client *c, const char *request, size_t len)
 out:
 	if (msg != NULL)
 		nng_msg_free(msg);
-	nng_close(sock);
+	/* nng 1.5 can hang in nng_close() after the peer dropped a message
+	 * mid-send; a failed exchange leaves its socket to process exit. */
+	if (reply != NULL)
+		nng_close(sock);
 	return reply;
 }
 
