@@ -124,16 +124,16 @@ int host_check_abi(const struct bd_plugin *desc, char *err, size_t err_size)
 		snprintf(err, err_size,
 			 "built for plugin ABI %u.%u; this daemon speaks %u.%u "
 			 "(major versions must match): rebuild the plugin",
-			 desc->abi_major, desc->abi_minor, BD_ABI_MAJOR,
-			 BD_ABI_MINOR);
+			 desc->abi_major, desc->abi_minor, (unsigned)BD_ABI_MAJOR,
+			 (unsigned)BD_ABI_MINOR);
 		return -EPROTO;
 	}
 	if (desc->abi_minor > BD_ABI_MINOR) {
 		snprintf(err, err_size,
 			 "built for plugin ABI %u.%u, newer than this daemon's "
 			 "%u.%u: upgrade budgetd",
-			 desc->abi_major, desc->abi_minor, BD_ABI_MAJOR,
-			 BD_ABI_MINOR);
+			 desc->abi_major, desc->abi_minor, (unsigned)BD_ABI_MAJOR,
+			 (unsigned)BD_ABI_MINOR);
 		return -EPROTO;
 	}
 	/* ABI 1.0 defines the whole struct as it is now. */

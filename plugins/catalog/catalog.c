@@ -295,7 +295,7 @@ static const struct catalogue *catalogue_for(const struct catalog *c, int year)
 
 static const struct entry *find(const struct table *t, const char *code)
 {
-	struct entry key;
+	struct entry key = {0};
 	snprintf(key.code, sizeof key.code, "%s", code);
 	return bsearch(&key, t->entries, t->n, sizeof *t->entries, compare_entries);
 }
