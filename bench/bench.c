@@ -28,12 +28,13 @@
 #include <time.h>
 #include <unistd.h>
 
-static int n_departments = 1000, n_lines = 60, n_clients = 8, query_rounds = 200;
+static int n_departments = 1000, n_lines = 60, n_clients = 8,
+	   query_rounds = 200;
 static unsigned seed = 2025;
 static char dir[128], url[256];
 static pid_t daemon_pid;
 
-/* ---- the district ---------------------------------------------------------------- */
+/* ---- the district ---- */
 
 static char **codes; /* 项 codes from the catalogue */
 static size_t n_codes;
@@ -60,7 +61,8 @@ static void load_codes(void)
 		exit(2);
 	}
 	while (fgets(line, sizeof line, f)) {
-		if (strlen(line) > 8 && line[7] == ',' && strspn(line, "0123456789") == 7) {
+		if (strlen(line) > 8 && line[7] == ',' &&
+		    strspn(line, "0123456789") == 7) {
 			codes = realloc(codes, (n_codes + 1) * sizeof *codes);
 			codes[n_codes++] = strndup(line, 7);
 		}
@@ -68,11 +70,13 @@ static void load_codes(void)
 	fclose(f);
 }
 
-static void make_department(struct department *d, int index, unsigned *rs, int lines)
+static void make_department(struct department *d, int index, unsigned *rs,
+			    int lines)
 {
 	/* 60 主管部门 of 3 digits, units numbered under them: 117005. */
 	snprintf(d->parent, sizeof d->parent, "%03d", 100 + index % 60);
-	snprintf(d->code, sizeof d->code, "%.3s%03d", d->parent, (index / 60) % 1000);
+	snprintf(d->code, sizeof d->code, "%.3s%03d", d->parent,
+		 (index / 60) % 1000);
 	d->n = lines;
 	d->lines = calloc((size_t)lines, sizeof *d->lines);
 	/* Distinct (code, source) pairs: walk the codes from one random start,
@@ -82,7 +86,9 @@ static void make_department(struct department *d, int index, unsigned *rs, int l
 		d->lines[i].code = (int)((start + (unsigned)i) % n_codes);
 		d->lines[i].source = (i / (int)n_codes) % 2;
 		d->lines[i].basic_fen = (long long)(rand_r(rs) % 5000000) * 100;
-		d->lines[i].project_fen = rand_r(rs) % 3 ? 0 : (long long)(rand_r(rs) % 8000000) * 100;
+		d->lines[i].project_fen =
+		    rand_r(rs) % 3 ? 0
+				   : (long long)(rand_r(rs) % 8000000) * 100;
 	}
 }
 
@@ -92,22 +98,29 @@ static char *render(const struct department *d)
 	char *buf = malloc(cap);
 	long long by_source[2] = {0, 0};
 	for (int i = 0; i < d->n; i++)
-		by_source[d->lines[i].source] += d->lines[i].basic_fen + d->lines[i].project_fen;
-	n += (size_t)snprintf(buf + n, cap - n,
-			      "{\"op\":\"submit\",\"document\":{\"format\":\"budget-submission/1\","
-			      "\"year\":2025,\"unit\":\"元\",\"department\":{\"code\":\"%s\","
-			      "\"name\":\"单位%s\",\"parent\":\"%s\"},\"income\":{\"general_budget\":"
-			      "\"%lld.%02lld\",\"fund_budget\":\"%lld.%02lld\"},\"expenditure\":[",
-			      d->code, d->code, d->parent, by_source[0] / 100, by_source[0] % 100,
-			      by_source[1] / 100, by_source[1] % 100);
+		by_source[d->lines[i].source] +=
+		    d->lines[i].basic_fen + d->lines[i].project_fen;
+	n += (size_t)snprintf(
+	    buf + n, cap - n,
+	    "{\"op\":\"submit\",\"document\":{\"format\":\"budget-submission/"
+	    "1\","
+	    "\"year\":2025,\"unit\":\"元\",\"department\":{\"code\":\"%s\","
+	    "\"name\":\"单位%s\",\"parent\":\"%s\"},\"income\":{\"general_"
+	    "budget\":"
+	    "\"%lld.%02lld\",\"fund_budget\":\"%lld.%02lld\"},\"expenditure\":"
+	    "[",
+	    d->code, d->code, d->parent, by_source[0] / 100, by_source[0] % 100,
+	    by_source[1] / 100, by_source[1] % 100);
 	for (int i = 0; i < d->n; i++) {
 		const struct line *l = &d->lines[i];
-		n += (size_t)snprintf(buf + n, cap - n,
-				      "%s{\"function\":\"%s\",\"source\":\"%s\",\"basic\":{\"total\":"
-				      "\"%lld\"},\"project\":{\"total\":\"%lld\"}}",
-				      i ? "," : "", codes[l->code],
-				      l->source ? "fund_budget" : "general_budget",
-				      l->basic_fen / 100, l->project_fen / 100);
+		n += (size_t)snprintf(
+		    buf + n, cap - n,
+		    "%s{\"function\":\"%s\",\"source\":\"%s\",\"basic\":{"
+		    "\"total\":"
+		    "\"%lld\"},\"project\":{\"total\":\"%lld\"}}",
+		    i ? "," : "", codes[l->code],
+		    l->source ? "fund_budget" : "general_budget",
+		    l->basic_fen / 100, l->project_fen / 100);
 	}
 	/* The project table: one project per line with project spending, so
 	 * that it adds up to 项目支出 as the audit requires. */
@@ -117,19 +130,21 @@ static char *render(const struct department *d)
 		const struct line *l = &d->lines[i];
 		if (l->project_fen == 0)
 			continue;
-		n += (size_t)snprintf(buf + n, cap - n,
-				      "%s{\"code\":\"%s%04d\",\"name\":\"项目%d\",\"function\":\"%s\","
-				      "\"sources\":{\"%s\":\"%lld\"},\"total\":\"%lld\"}",
-				      first ? "" : ",", d->code, i, i, codes[l->code],
-				      l->source ? "fund_budget" : "general_budget",
-				      l->project_fen / 100, l->project_fen / 100);
+		n += (size_t)snprintf(
+		    buf + n, cap - n,
+		    "%s{\"code\":\"%s%04d\",\"name\":\"项目%d\",\"function\":"
+		    "\"%s\","
+		    "\"sources\":{\"%s\":\"%lld\"},\"total\":\"%lld\"}",
+		    first ? "" : ",", d->code, i, i, codes[l->code],
+		    l->source ? "fund_budget" : "general_budget",
+		    l->project_fen / 100, l->project_fen / 100);
 		first = false;
 	}
 	snprintf(buf + n, cap - n, "]}}");
 	return buf;
 }
 
-/* ---- timing ----------------------------------------------------------------------- */
+/* ---- timing ---- */
 
 static double now_s(void)
 {
@@ -165,7 +180,7 @@ static long rss_kib(pid_t pid)
 	return kib;
 }
 
-/* ---- budgetd ----------------------------------------------------------------------------- */
+/* ---- budgetd ---- */
 
 static cJSON *call(nng_socket sock, const char *request)
 {
@@ -201,8 +216,9 @@ static double start_daemon(void)
 	if (daemon_pid == 0) {
 		if (freopen(log, "a", stderr) == NULL)
 			_exit(126);
-		execl(BENCH_BIN "/budgetd", "budgetd", "--state-dir", state, "--listen", url,
-		      "--publish", "", "--log-level", "warning", (char *)NULL);
+		execl(BENCH_BIN "/budgetd", "budgetd", "--state-dir", state,
+		      "--listen", url, "--publish", "", "--log-level",
+		      "warning", (char *)NULL);
 		_exit(127);
 	}
 	for (;;) {
@@ -253,13 +269,17 @@ static void *submit_main(void *arg)
 		bool ok = r && cJSON_IsTrue(cJSON_GetObjectItem(r, "ok"));
 		s->accepted += ok;
 		if (!ok && s->accepted == 0 && i == s->first) {
-			char *text = r ? cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "error")) : NULL;
-			fprintf(stderr, "first submission refused: %.400s\n", text ? text : "no reply");
+			char *text = r ? cJSON_PrintUnformatted(
+					     cJSON_GetObjectItem(r, "error"))
+				       : NULL;
+			fprintf(stderr, "first submission refused: %.400s\n",
+				text ? text : "no reply");
 			free(text);
 		}
 		cJSON_Delete(r);
 		if (s->stop && !*s->stop && i + s->step >= n_departments)
-			i = s->first - s->step; /* keep revising while queries run */
+			i = s->first -
+			    s->step; /* keep revising while queries run */
 		if (s->stop && *s->stop)
 			break;
 		(void)rs;
@@ -272,22 +292,31 @@ static void *submit_main(void *arg)
 static const struct {
 	const char *name, *budgetd, *sql;
 } queries[] = {
-	{"by 类 (year)", "{\"op\":\"totals\",\"by\":[\"function:class\"],\"year\":2025}",
-	 "SELECT substr(function,1,3), sum(amount) FROM line_items WHERE year = 2025 "
-	 "GROUP BY 1 ORDER BY 1"},
-	{"by department", "{\"op\":\"totals\",\"by\":[\"department\"],\"year\":2025}",
-	 "SELECT department, sum(amount) FROM line_items WHERE year = 2025 GROUP BY 1 ORDER BY 1"},
-	{"201* by 项, source", "{\"op\":\"totals\",\"by\":[\"function:item\",\"source\"],"
-			       "\"where\":[\"function:201*\"]}",
-	 "SELECT function, source, sum(amount) FROM line_items WHERE function LIKE '201%' "
-	 "GROUP BY 1, 2 ORDER BY 1, 2"},
-	{"类 × kind (rollup)", "{\"op\":\"totals\",\"by\":[\"function:class\",\"kind\"]}",
-	 "SELECT substr(function,1,3), kind, sum(amount) FROM line_items "
-	 "GROUP BY ROLLUP (substr(function,1,3), kind) ORDER BY 1, 2"},
-	{"one 主管部门 by 款", "{\"op\":\"totals\",\"by\":[\"function:section\"],"
-			       "\"where\":[\"parent:117\"]}",
-	 "SELECT substr(function,1,5), sum(amount) FROM line_items WHERE parent = '117' "
-	 "GROUP BY 1 ORDER BY 1"},
+    {"by 类 (year)",
+     "{\"op\":\"totals\",\"by\":[\"function:class\"],\"year\":2025}",
+     "SELECT substr(function,1,3), sum(amount) FROM line_items WHERE year = "
+     "2025 "
+     "GROUP BY 1 ORDER BY 1"},
+    {"by department",
+     "{\"op\":\"totals\",\"by\":[\"department\"],\"year\":2025}",
+     "SELECT department, sum(amount) FROM line_items WHERE year = 2025 GROUP "
+     "BY 1 ORDER BY 1"},
+    {"201* by 项, source",
+     "{\"op\":\"totals\",\"by\":[\"function:item\",\"source\"],"
+     "\"where\":[\"function:201*\"]}",
+     "SELECT function, source, sum(amount) FROM line_items WHERE function LIKE "
+     "'201%' "
+     "GROUP BY 1, 2 ORDER BY 1, 2"},
+    {"类 × kind (rollup)",
+     "{\"op\":\"totals\",\"by\":[\"function:class\",\"kind\"]}",
+     "SELECT substr(function,1,3), kind, sum(amount) FROM line_items "
+     "GROUP BY ROLLUP (substr(function,1,3), kind) ORDER BY 1, 2"},
+    {"one 主管部门 by 款",
+     "{\"op\":\"totals\",\"by\":[\"function:section\"],"
+     "\"where\":[\"parent:117\"]}",
+     "SELECT substr(function,1,5), sum(amount) FROM line_items WHERE parent = "
+     "'117' "
+     "GROUP BY 1 ORDER BY 1"},
 };
 #define N_QUERIES (sizeof queries / sizeof queries[0])
 
@@ -304,7 +333,8 @@ static void budgetd_queries(int which)
 			cJSON *r = call(sock, queries[q].budgetd);
 			t[i] = now_s() - t0;
 			if (!r || !cJSON_IsTrue(cJSON_GetObjectItem(r, "ok"))) {
-				fprintf(stderr, "query %s failed\n", queries[q].name);
+				fprintf(stderr, "query %s failed\n",
+					queries[q].name);
 				exit(1);
 			}
 			cJSON_Delete(r);
@@ -315,7 +345,7 @@ static void budgetd_queries(int which)
 	nng_close(sock);
 }
 
-/* ---- PostgreSQL ------------------------------------------------------------------------- */
+/* ---- PostgreSQL ---- */
 
 static char pg_dir[200], pg_conninfo[400];
 
@@ -332,15 +362,19 @@ static PGconn *pg_start(void)
 	char cmd[4096];
 	snprintf(pg_dir, sizeof pg_dir, "%s/pg", dir);
 	snprintf(cmd, sizeof cmd,
-		 "mkdir -p %s && chown postgres %s && runuser -u postgres -- %s/initdb -D %s/data "
-		 "-A trust -U postgres >/dev/null && runuser -u postgres -- %s/pg_ctl -D %s/data "
-		 "-l %s/log -o \"-k %s -c listen_addresses='' -p 54329 -c shared_buffers=256MB\" "
+		 "mkdir -p %s && chown postgres %s && runuser -u postgres -- "
+		 "%s/initdb -D %s/data "
+		 "-A trust -U postgres >/dev/null && runuser -u postgres -- "
+		 "%s/pg_ctl -D %s/data "
+		 "-l %s/log -o \"-k %s -c listen_addresses='' -p 54329 -c "
+		 "shared_buffers=256MB\" "
 		 "-w start >/dev/null",
-		 pg_dir, pg_dir, BENCH_PG_BIN, pg_dir, BENCH_PG_BIN, pg_dir, pg_dir, pg_dir);
+		 pg_dir, pg_dir, BENCH_PG_BIN, pg_dir, BENCH_PG_BIN, pg_dir,
+		 pg_dir, pg_dir);
 	if (run(cmd) != 0)
 		exit(2);
-	snprintf(pg_conninfo, sizeof pg_conninfo, "host=%s port=54329 user=postgres dbname=postgres",
-		 pg_dir);
+	snprintf(pg_conninfo, sizeof pg_conninfo,
+		 "host=%s port=54329 user=postgres dbname=postgres", pg_dir);
 	PGconn *c = PQconnectdb(pg_conninfo);
 	if (PQstatus(c) != CONNECTION_OK) {
 		fprintf(stderr, "postgres: %s\n", PQerrorMessage(c));
@@ -352,7 +386,9 @@ static PGconn *pg_start(void)
 static void pg_stop(void)
 {
 	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "runuser -u postgres -- %s/pg_ctl -D %s/data -m fast stop >/dev/null",
+	snprintf(cmd, sizeof cmd,
+		 "runuser -u postgres -- %s/pg_ctl -D %s/data -m fast stop "
+		 ">/dev/null",
 		 BENCH_PG_BIN, pg_dir);
 	run(cmd);
 }
@@ -360,7 +396,8 @@ static void pg_stop(void)
 static void pg_exec(PGconn *c, const char *sql)
 {
 	PGresult *r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "postgres: %s: %s\n", sql, PQerrorMessage(c));
 		exit(2);
 	}
@@ -370,8 +407,10 @@ static void pg_exec(PGconn *c, const char *sql)
 static double pg_load(PGconn *c)
 {
 	static const char *const kinds[] = {"basic.unsplit", "project.unsplit"};
-	pg_exec(c, "CREATE TABLE line_items (department text, parent text, year int, "
-		   "function text, source text, kind text, amount bigint)");
+	pg_exec(
+	    c,
+	    "CREATE TABLE line_items (department text, parent text, year int, "
+	    "function text, source text, kind text, amount bigint)");
 	double t0 = now_s();
 	PGresult *copy = PQexec(c, "COPY line_items FROM STDIN");
 	if (PQresultStatus(copy) != PGRES_COPY_IN) {
@@ -388,10 +427,13 @@ static double pg_load(PGconn *c)
 			for (int a = 0; a < 2; a++) {
 				if (amounts[a] == 0)
 					continue;
-				int n = snprintf(row, sizeof row, "%s\t%s\t2025\t%s\t%s\t%s\t%lld\n",
-						 d->code, d->parent, codes[l->code],
-						 l->source ? "fund_budget" : "general_budget",
-						 kinds[a], amounts[a]);
+				int n =
+				    snprintf(row, sizeof row,
+					     "%s\t%s\t2025\t%s\t%s\t%s\t%lld\n",
+					     d->code, d->parent, codes[l->code],
+					     l->source ? "fund_budget"
+						       : "general_budget",
+					     kinds[a], amounts[a]);
 				PQputCopyData(c, row, n);
 			}
 		}
@@ -400,7 +442,8 @@ static double pg_load(PGconn *c)
 	PGresult *done;
 	while ((done = PQgetResult(c)) != NULL) {
 		if (PQresultStatus(done) != PGRES_COMMAND_OK) {
-			fprintf(stderr, "postgres: COPY: %s\n", PQerrorMessage(c));
+			fprintf(stderr, "postgres: COPY: %s\n",
+				PQerrorMessage(c));
 			exit(2);
 		}
 		PQclear(done);
@@ -420,7 +463,8 @@ static void pg_queries(PGconn *c)
 			PGresult *r = PQexec(c, queries[q].sql);
 			t[i] = now_s() - t0;
 			if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-				fprintf(stderr, "postgres: %s\n", PQerrorMessage(c));
+				fprintf(stderr, "postgres: %s\n",
+					PQerrorMessage(c));
 				exit(2);
 			}
 			PQclear(r);
@@ -430,7 +474,7 @@ static void pg_queries(PGconn *c)
 	free(t);
 }
 
-/* ---- main ---------------------------------------------------------------------------------- */
+/* ---- main ---- */
 
 int main(int argc, char **argv)
 {
@@ -456,7 +500,8 @@ int main(int argc, char **argv)
 		line_items += n_lines;
 	}
 	snprintf(dir, sizeof dir, "/tmp/budgetd-bench-XXXXXX");
-	if (mkdtemp(dir) == NULL || chmod(dir, 0755) != 0) /* postgres works in it too */
+	if (mkdtemp(dir) == NULL ||
+	    chmod(dir, 0755) != 0) /* postgres works in it too */
 		return 2;
 	snprintf(url, sizeof url, "ipc://%s/req.sock", dir);
 
@@ -479,7 +524,8 @@ int main(int argc, char **argv)
 	long rss_loaded = rss_kib(daemon_pid);
 	nng_socket s = client();
 	cJSON *status = call(s, "{\"op\":\"status\"}");
-	int commits = cJSON_GetObjectItem(status, "submission_commits")->valueint;
+	int commits =
+	    cJSON_GetObjectItem(status, "submission_commits")->valueint;
 	cJSON_Delete(status);
 	nng_close(s);
 
@@ -509,29 +555,40 @@ int main(int argc, char **argv)
 	pg_stop();
 
 	printf("## budgetd against PostgreSQL %s\n\n", BENCH_PG_VERSION);
-	printf("%d departments × %d line items and their projects (%ld items, seed %u), "
+	printf("%d departments × %d line items and their projects (%ld items, "
+	       "seed %u), "
 	       "%d concurrent clients, "
 	       "%d rounds per query; %ld cores.\n\n",
-	       n_departments, n_lines, line_items, seed, n_clients, query_rounds,
-	       sysconf(_SC_NPROCESSORS_ONLN));
-	printf("Query latency, median / p99, round trip from a client (budgetd over ipc, "
+	       n_departments, n_lines, line_items, seed, n_clients,
+	       query_rounds, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("Query latency, median / p99, round trip from a client (budgetd "
+	       "over ipc, "
 	       "PostgreSQL over a Unix socket):\n\n");
-	printf("| query | budgetd | budgetd, revisions arriving | PostgreSQL | PostgreSQL ÷ "
+	printf("| query | budgetd | budgetd, revisions arriving | PostgreSQL | "
+	       "PostgreSQL ÷ "
 	       "budgetd |\n|---|---:|---:|---:|---:|\n");
 	for (size_t q = 0; q < N_QUERIES; q++)
-		printf("| %s | %.2f / %.2f ms | %.2f / %.2f ms | %.2f / %.2f ms | %.1f× |\n",
-		       queries[q].name, med[0][q] * 1e3, p99[0][q] * 1e3, med[1][q] * 1e3,
-		       p99[1][q] * 1e3, med[2][q] * 1e3, p99[2][q] * 1e3, med[2][q] / med[0][q]);
+		printf("| %s | %.2f / %.2f ms | %.2f / %.2f ms | %.2f / %.2f "
+		       "ms | %.1f× |\n",
+		       queries[q].name, med[0][q] * 1e3, p99[0][q] * 1e3,
+		       med[1][q] * 1e3, p99[1][q] * 1e3, med[2][q] * 1e3,
+		       p99[2][q] * 1e3, med[2][q] / med[0][q]);
 	printf("\n| load | figure |\n|---|---:|\n");
-	printf("| budgetd: submissions acknowledged after durable commit | %d in %.2f s = "
+	printf("| budgetd: submissions acknowledged after durable commit | %d "
+	       "in %.2f s = "
 	       "**%.0f/s** (%d transactions: %.1f submissions per fsync) |\n",
-	       accepted, load_s, accepted / load_s, commits, (double)accepted / commits);
-	printf("| budgetd: revisions accepted during the query rounds | %d |\n", revisions);
-	printf("| budgetd: cold start, rebuilding every total from the store | %.2f s |\n",
+	       accepted, load_s, accepted / load_s, commits,
+	       (double)accepted / commits);
+	printf("| budgetd: revisions accepted during the query rounds | %d |\n",
+	       revisions);
+	printf("| budgetd: cold start, rebuilding every total from the store | "
+	       "%.2f s |\n",
 	       rebuild_s);
-	printf("| budgetd: memory per department (RSS growth / departments) | %.1f KiB |\n",
+	printf("| budgetd: memory per department (RSS growth / departments) | "
+	       "%.1f KiB |\n",
 	       (double)(rss_loaded - rss_empty) / n_departments);
-	printf("| PostgreSQL: COPY of the same line items + indexes + ANALYZE | %.2f s |\n",
+	printf("| PostgreSQL: COPY of the same line items + indexes + ANALYZE "
+	       "| %.2f s |\n",
 	       pg_load_s);
 	char cmd[256];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

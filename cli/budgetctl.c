@@ -12,9 +12,9 @@
 #include "client.h"
 #include "table.h"
 
-#define EXIT_OK 0
+#define EXIT_OK	      0
 #define EXIT_REJECTED 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE    2
 
 #define DEFAULT_ENDPOINT "ipc:///run/budgetd/budgetd.sock"
 
@@ -44,60 +44,81 @@ struct options {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: budgetctl [OPTION]... COMMAND [ARG]...\n"
-		"Talks to budgetd over nng.\n"
-		"\n"
-		"Commands:\n"
-		"  submit FILE...        submit budget-submission/1 documents\n"
-		"  validate FILE         audit a document; nothing is stored\n"
-		"  totals                district totals\n"
-		"      --by DIM[,DIM]    drill down (function:class, function:section,\n"
-		"                        function:item, economic:class, source, kind,\n"
-		"                        department, parent, year)\n"
-		"      --where DIM:V[,V] cut; V* is a code prefix (repeatable)\n"
-		"      --year Y  --unit 元|万元  --sort key|amount  --limit N\n"
-		"      --explain         list the revisions and line items of each row\n"
-		"      --change          against the year before (with --year)\n"
-		"      --csv             comma-separated values, with a header line\n"
-		"  departments [--year Y] the departments and their latest revisions\n"
-		"  projects [--year Y] [--department C] [--parent C] [--function PREFIX]\n"
-		"           [--kind operating|targeted] [--limit N]  largest projects first\n"
-		"  three-public [--by year|department|parent] [--year Y]  三公经费 totals\n"
-		"  show CODE [--year Y] [--revision N]\n"
-		"                        the stored document of a revision\n"
-		"  history CODE [--year Y] every document a department sent\n"
-		"  events [--since SEQ]  stored events after SEQ\n"
-		"  watch [TOPIC] [--since SEQ]\n"
-		"                        follow notifications; a gap in seq is\n"
-		"                        filled from the daemon's event store\n"
-		"  verify                recompute every total from the store; exit 1\n"
-		"                        if anything differs\n"
-		"  status                the daemon's state and its listeners' policies\n"
-		"  reload                make the daemon re-read its config (admin)\n"
-		"  lock YEAR | unlock YEAR  close a fiscal year to submissions (admin)\n"
-		"  credential add NAME --role department|parent|operator|admin\n"
-		"                        [--department CODE]   issue a token (admin)\n"
-		"  credential list       credential remove NAME      (admin)\n"
-		"\n"
-		"Options:\n"
-		"  -e, --endpoint URL    daemon request URL (default $BUDGETD_ENDPOINT\n"
-		"                        or %s)\n"
-		"  -j, --json            print JSON (one event per line for watch)\n"
-		"      --tls-ca FILE     for tls+tcp:// endpoints: the CA of the daemon\n"
-		"      --tls-cert FILE   our certificate and key (one PEM file)\n"
-		"      --tls-server-name NAME  the name the daemon's certificate carries\n"
-		"  -T, --token TOKEN     credential NAME.SECRET for listeners that\n"
-		"                        require one (default $BUDGETD_TOKEN)\n"
-		"  -t, --timeout MS      reply timeout (default 30000)\n"
-		"  -h, --help            this help\n"
-		"\n"
-		"Exit status: 0 accepted or ok; 1 rejected or refused (audit errors,\n"
-		"forbidden, locked, busy, not found); 2 usage or transport error.\n",
-		DEFAULT_ENDPOINT);
+	fprintf(
+	    out,
+	    "Usage: budgetctl [OPTION]... COMMAND [ARG]...\n"
+	    "Talks to budgetd over nng.\n"
+	    "\n"
+	    "Commands:\n"
+	    "  submit FILE...        submit budget-submission/1 documents\n"
+	    "  validate FILE         audit a document; nothing is stored\n"
+	    "  totals                district totals\n"
+	    "      --by DIM[,DIM]    drill down (function:class, "
+	    "function:section,\n"
+	    "                        function:item, economic:class, source, "
+	    "kind,\n"
+	    "                        department, parent, year)\n"
+	    "      --where DIM:V[,V] cut; V* is a code prefix (repeatable)\n"
+	    "      --year Y  --unit 元|万元  --sort key|amount  --limit N\n"
+	    "      --explain         list the revisions and line items of each "
+	    "row\n"
+	    "      --change          against the year before (with --year)\n"
+	    "      --csv             comma-separated values, with a header "
+	    "line\n"
+	    "  departments [--year Y] the departments and their latest "
+	    "revisions\n"
+	    "  projects [--year Y] [--department C] [--parent C] [--function "
+	    "PREFIX]\n"
+	    "           [--kind operating|targeted] [--limit N]  largest "
+	    "projects first\n"
+	    "  three-public [--by year|department|parent] [--year Y]  三公经费 "
+	    "totals\n"
+	    "  show CODE [--year Y] [--revision N]\n"
+	    "                        the stored document of a revision\n"
+	    "  history CODE [--year Y] every document a department sent\n"
+	    "  events [--since SEQ]  stored events after SEQ\n"
+	    "  watch [TOPIC] [--since SEQ]\n"
+	    "                        follow notifications; a gap in seq is\n"
+	    "                        filled from the daemon's event store\n"
+	    "  verify                recompute every total from the store; "
+	    "exit 1\n"
+	    "                        if anything differs\n"
+	    "  status                the daemon's state and its listeners' "
+	    "policies\n"
+	    "  reload                make the daemon re-read its config "
+	    "(admin)\n"
+	    "  lock YEAR | unlock YEAR  close a fiscal year to submissions "
+	    "(admin)\n"
+	    "  credential add NAME --role department|parent|operator|admin\n"
+	    "                        [--department CODE]   issue a token "
+	    "(admin)\n"
+	    "  credential list       credential remove NAME      (admin)\n"
+	    "\n"
+	    "Options:\n"
+	    "  -e, --endpoint URL    daemon request URL (default "
+	    "$BUDGETD_ENDPOINT\n"
+	    "                        or %s)\n"
+	    "  -j, --json            print JSON (one event per line for "
+	    "watch)\n"
+	    "      --tls-ca FILE     for tls+tcp:// endpoints: the CA of the "
+	    "daemon\n"
+	    "      --tls-cert FILE   our certificate and key (one PEM file)\n"
+	    "      --tls-server-name NAME  the name the daemon's certificate "
+	    "carries\n"
+	    "  -T, --token TOKEN     credential NAME.SECRET for listeners "
+	    "that\n"
+	    "                        require one (default $BUDGETD_TOKEN)\n"
+	    "  -t, --timeout MS      reply timeout (default 30000)\n"
+	    "  -h, --help            this help\n"
+	    "\n"
+	    "Exit status: 0 accepted or ok; 1 rejected or refused (audit "
+	    "errors,\n"
+	    "forbidden, locked, busy, not found); 2 usage or transport "
+	    "error.\n",
+	    DEFAULT_ENDPOINT);
 }
 
-/* ---- helpers -------------------------------------------------------------------- */
+/* ---- helpers ---- */
 
 static const char *str(const cJSON *o, const char *key)
 {
@@ -109,7 +130,8 @@ static long long num(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	/* A reply is input too: never cast an out-of-range double. */
-	if (!cJSON_IsNumber(v) || !(v->valuedouble > -9e18 && v->valuedouble < 9e18))
+	if (!cJSON_IsNumber(v) ||
+	    !(v->valuedouble > -9e18 && v->valuedouble < 9e18))
 		return 0;
 	return (long long)v->valuedouble;
 }
@@ -139,9 +161,11 @@ static void print_error(const char *context, const cJSON *reply)
  * (rejected, forbidden, locked, busy, not found …). */
 static int exit_for_error(const cJSON *reply)
 {
-	static const char *const usage_codes[] = {"bad_request", "bad_json", "bad_encoding",
-						  "message_too_large", "unknown_op"};
-	const char *code = str(cJSON_GetObjectItemCaseSensitive(reply, "error"), "code");
+	static const char *const usage_codes[] = {
+	    "bad_request", "bad_json", "bad_encoding", "message_too_large",
+	    "unknown_op"};
+	const char *code =
+	    str(cJSON_GetObjectItemCaseSensitive(reply, "error"), "code");
 	for (size_t i = 0; i < sizeof usage_codes / sizeof usage_codes[0]; i++)
 		if (strcmp(code, usage_codes[i]) == 0)
 			return EXIT_USAGE;
@@ -219,7 +243,7 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-/* ---- findings ------------------------------------------------------------------------ */
+/* ---- findings ---- */
 
 /* The table a finding's path belongs to, for grouping. */
 static const char *table_of(const char *path)
@@ -227,20 +251,23 @@ static const char *table_of(const char *path)
 	static const struct {
 		const char *prefix, *table;
 	} tables[] = {
-		{"stated.appropriation", "财政拨款收支总体情况表 (appropriation)"},
-		{"stated.project", "一般公共预算支出预算表 (stated project totals)"},
-		{"stated.basic", "一般公共预算支出预算表 (stated basic totals)"},
-		{"stated.personnel", "一般公共预算支出预算表 (stated basic totals)"},
-		{"stated.public", "一般公共预算支出预算表 (stated basic totals)"},
-		{"stated", "部门收支预算表 (stated totals)"},
-		{"income", "部门收支预算表 (income)"},
-		{"expenditure", "一般公共预算支出预算表 (expenditure lines)"},
-		{"projects", "项目支出预算表 (projects)"},
-		{"three_public", "“三公”经费预算表 (three_public)"},
-		{"economic", "基本支出表 (economic)"},
+	    {"stated.appropriation", "财政拨款收支总体情况表 (appropriation)"},
+	    {"stated.project",
+	     "一般公共预算支出预算表 (stated project totals)"},
+	    {"stated.basic", "一般公共预算支出预算表 (stated basic totals)"},
+	    {"stated.personnel",
+	     "一般公共预算支出预算表 (stated basic totals)"},
+	    {"stated.public", "一般公共预算支出预算表 (stated basic totals)"},
+	    {"stated", "部门收支预算表 (stated totals)"},
+	    {"income", "部门收支预算表 (income)"},
+	    {"expenditure", "一般公共预算支出预算表 (expenditure lines)"},
+	    {"projects", "项目支出预算表 (projects)"},
+	    {"three_public", "“三公”经费预算表 (three_public)"},
+	    {"economic", "基本支出表 (economic)"},
 	};
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
-		if (strncmp(path, tables[i].prefix, strlen(tables[i].prefix)) == 0)
+		if (strncmp(path, tables[i].prefix, strlen(tables[i].prefix)) ==
+		    0)
 			return tables[i].table;
 	return "document";
 }
@@ -269,14 +296,16 @@ static void print_findings(const cJSON *findings, const char *unit)
 			printf("    %-7s %s  at %s\n", str(g, "severity"),
 			       str(g, "rule"), str(g, "path"));
 			if (*str(g, "expected") || *str(g, "actual"))
-				printf("            expected %s %s, printed %s %s\n",
-				       str(g, "expected"), unit, str(g, "actual"), unit);
+				printf("            expected %s %s, printed %s "
+				       "%s\n",
+				       str(g, "expected"), unit,
+				       str(g, "actual"), unit);
 			printf("            %s\n", str(g, "message"));
 		}
 	}
 }
 
-/* ---- submit / validate ---------------------------------------------------------------- */
+/* ---- submit / validate ---- */
 
 static int send_document(struct options *o, const char *op, const char *path)
 {
@@ -297,8 +326,9 @@ static int send_document(struct options *o, const char *op, const char *path)
 				line++, col = 1;
 			else
 				col++;
-		fprintf(stderr, "budgetctl: %s: not valid JSON near line %zu, "
-				"column %zu\n",
+		fprintf(stderr,
+			"budgetctl: %s: not valid JSON near line %zu, "
+			"column %zu\n",
 			path, line, col);
 		free(doc);
 		return EXIT_USAGE;
@@ -307,10 +337,13 @@ static int send_document(struct options *o, const char *op, const char *path)
 
 	/* The document goes out byte for byte, as the store keeps it. */
 	char head[256];
-	int hn = request_token
-			 ? snprintf(head, sizeof head, "{\"op\":\"%s\",\"token\":\"%s\",\"document\":",
-				    op, request_token)
-			 : snprintf(head, sizeof head, "{\"op\":\"%s\",\"document\":", op);
+	int hn =
+	    request_token
+		? snprintf(head, sizeof head,
+			   "{\"op\":\"%s\",\"token\":\"%s\",\"document\":", op,
+			   request_token)
+		: snprintf(head, sizeof head,
+			   "{\"op\":\"%s\",\"document\":", op);
 	char *request = malloc((size_t)hn + len + 2);
 	if (request == NULL) {
 		free(doc);
@@ -334,20 +367,24 @@ static int send_document(struct options *o, const char *op, const char *path)
 		print_error(path, reply);
 		rc = exit_for_error(reply);
 	} else {
-		const cJSON *findings = cJSON_GetObjectItemCaseSensitive(reply, "findings");
+		const cJSON *findings =
+		    cJSON_GetObjectItemCaseSensitive(reply, "findings");
 		if (strcmp(op, "validate") == 0)
 			printf("%s: %s %s/%lld: %s\n", path, "validated",
 			       str(reply, "department"), num(reply, "year"),
 			       rc == EXIT_OK ? "would be accepted"
 					     : "would be rejected");
 		else if (rc == EXIT_OK)
-			printf("%s: accepted %s/%lld as revision %lld (seq %lld)\n",
-			       path, str(reply, "department"), num(reply, "year"),
-			       num(reply, "revision"), num(reply, "seq"));
+			printf("%s: accepted %s/%lld as revision %lld (seq "
+			       "%lld)\n",
+			       path, str(reply, "department"),
+			       num(reply, "year"), num(reply, "revision"),
+			       num(reply, "seq"));
 		else
-			printf("%s: %s %s/%lld (seq %lld): %d finding%s\n", path,
-			       outcome, str(reply, "department"), num(reply, "year"),
-			       num(reply, "seq"), cJSON_GetArraySize(findings),
+			printf("%s: %s %s/%lld (seq %lld): %d finding%s\n",
+			       path, outcome, str(reply, "department"),
+			       num(reply, "year"), num(reply, "seq"),
+			       cJSON_GetArraySize(findings),
 			       cJSON_GetArraySize(findings) == 1 ? "" : "s");
 		print_findings(findings, str(reply, "unit"));
 	}
@@ -379,7 +416,7 @@ static int cmd_validate(struct options *o, int argc, char **argv)
 	return send_document(o, "validate", argv[0]);
 }
 
-/* ---- totals ------------------------------------------------------------------------------ */
+/* ---- totals ---- */
 
 /* One CSV field; quoted when it holds a comma, a quote or a newline. */
 static void csv_field(const char *text, bool last)
@@ -403,7 +440,8 @@ static void csv_totals(const cJSON *reply)
 	const cJSON *by = cJSON_GetObjectItemCaseSensitive(reply, "by");
 	const cJSON *d, *row;
 	char unit[32];
-	snprintf(unit, sizeof unit, "amount_%s", strcmp(str(reply, "unit"), "元") == 0 ? "yuan" : "wanyuan");
+	snprintf(unit, sizeof unit, "amount_%s",
+		 strcmp(str(reply, "unit"), "元") == 0 ? "yuan" : "wanyuan");
 	cJSON_ArrayForEach(d, by) csv_field(d->valuestring, false);
 	csv_field(unit, false);
 	csv_field("departments", true);
@@ -411,7 +449,8 @@ static void csv_totals(const cJSON *reply)
 	{
 		const cJSON *key = cJSON_GetObjectItemCaseSensitive(row, "key");
 		char depts[24];
-		cJSON_ArrayForEach(d, by) csv_field(str(key, d->valuestring), false);
+		cJSON_ArrayForEach(d, by)
+		    csv_field(str(key, d->valuestring), false);
 		csv_field(str(row, "amount"), false);
 		snprintf(depts, sizeof depts, "%lld", num(row, "departments"));
 		csv_field(depts, true);
@@ -425,16 +464,23 @@ static void explain_totals(const cJSON *reply)
 	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(reply, "rows"))
 	{
 		const cJSON *key = cJSON_GetObjectItemCaseSensitive(row, "key");
-		cJSON_ArrayForEach(d, by) printf("%s %s  ", d->valuestring, str(key, d->valuestring));
-		printf("= %s %s, from:\n", str(row, "amount"), str(reply, "unit"));
-		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(row, "from"))
-			printf("    %s/%lld revision %lld  %-7s %-16s %-16s %14s\n",
-			       str(f, "department"), num(f, "year"), num(f, "revision"),
-			       *str(f, "function") ? str(f, "function") : str(f, "economic"),
-			       str(f, "source"), str(f, "kind"), str(f, "amount"));
+		cJSON_ArrayForEach(d, by)
+		    printf("%s %s  ", d->valuestring, str(key, d->valuestring));
+		printf("= %s %s, from:\n", str(row, "amount"),
+		       str(reply, "unit"));
+		cJSON_ArrayForEach(
+		    f, cJSON_GetObjectItemCaseSensitive(row, "from"))
+		    printf("    %s/%lld revision %lld  %-7s %-16s %-16s %14s\n",
+			   str(f, "department"), num(f, "year"),
+			   num(f, "revision"),
+			   *str(f, "function") ? str(f, "function")
+					       : str(f, "economic"),
+			   str(f, "source"), str(f, "kind"), str(f, "amount"));
 	}
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "explain_truncated")))
-		printf("(the list stops at 10 000 line items: narrow the query with --where)\n");
+	if (cJSON_IsTrue(
+		cJSON_GetObjectItemCaseSensitive(reply, "explain_truncated")))
+		printf("(the list stops at 10 000 line items: narrow the query "
+		       "with --where)\n");
 }
 
 static struct options *totals_options;
@@ -465,7 +511,8 @@ static void human_totals(const cJSON *reply)
 		 str(reply, "unit"));
 	headers[n] = amount_header;
 	right[n++] = true;
-	bool change = cJSON_GetObjectItemCaseSensitive(reply, "previous_total") != NULL;
+	bool change =
+	    cJSON_GetObjectItemCaseSensitive(reply, "previous_total") != NULL;
 	if (change) {
 		headers[n] = "previous year";
 		right[n++] = true;
@@ -526,14 +573,16 @@ static int cmd_totals(struct options *o, int argc, char **argv)
 	if (o->by) {
 		cJSON *by = cJSON_AddArrayToObject(r, "by");
 		char *copy = strdup(o->by), *save = NULL;
-		for (char *d = strtok_r(copy, ",", &save); d; d = strtok_r(NULL, ",", &save))
+		for (char *d = strtok_r(copy, ",", &save); d;
+		     d = strtok_r(NULL, ",", &save))
 			cJSON_AddItemToArray(by, cJSON_CreateString(d));
 		free(copy);
 	}
 	if (o->n_where) {
 		cJSON *where = cJSON_AddArrayToObject(r, "where");
 		for (size_t i = 0; i < o->n_where; i++)
-			cJSON_AddItemToArray(where, cJSON_CreateString(o->where[i]));
+			cJSON_AddItemToArray(where,
+					     cJSON_CreateString(o->where[i]));
 	}
 	if (o->year)
 		cJSON_AddNumberToObject(r, "year", o->year);
@@ -551,28 +600,33 @@ static int cmd_totals(struct options *o, int argc, char **argv)
 	return finish_simple(o, call(o, r), human_totals);
 }
 
-/* ---- projects and 三公 ---------------------------------------------------------------------- */
+/* ---- projects and 三公 ---- */
 
 static void human_projects(const cJSON *reply)
 {
-	static const char *const headers[] = {"year", "department", "project", "name",
-					      "function", "kind", "total"};
-	static const bool right[] = {false, false, false, false, false, false, true};
+	static const char *const headers[] = {"year", "department", "project",
+					      "name", "function",   "kind",
+					      "total"};
+	static const bool right[] = {false, false, false, false,
+				     false, false, true};
 	struct table t;
 	table_init(&t, 7, headers, right);
 	const cJSON *p;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(reply, "projects"))
+	cJSON_ArrayForEach(p,
+			   cJSON_GetObjectItemCaseSensitive(reply, "projects"))
 	{
 		char year[16];
 		snprintf(year, sizeof year, "%lld", num(p, "year"));
-		const char *cells[] = {year, str(p, "department"), str(p, "code"), str(p, "name"),
-				       str(p, "function"), str(p, "kind"), str(p, "total")};
+		const char *cells[] = {
+		    year,	    str(p, "department"), str(p, "code"),
+		    str(p, "name"), str(p, "function"),	  str(p, "kind"),
+		    str(p, "total")};
 		table_add_row(&t, cells);
 	}
 	table_print(&t, stdout);
 	table_free(&t);
-	printf("%lld projects, %s %s in all\n", num(reply, "count"), str(reply, "total"),
-	       str(reply, "unit"));
+	printf("%lld projects, %s %s in all\n", num(reply, "count"),
+	       str(reply, "total"), str(reply, "unit"));
 }
 
 static int cmd_projects(struct options *o, int argc, char **argv)
@@ -595,7 +649,8 @@ static int cmd_projects(struct options *o, int argc, char **argv)
 		cJSON_AddStringToObject(r, "kind", o->kind);
 	if (o->unit)
 		cJSON_AddStringToObject(r, "unit", o->unit);
-	cJSON_AddNumberToObject(r, "limit", (double)(o->limit >= 0 ? o->limit : 50));
+	cJSON_AddNumberToObject(r, "limit",
+				(double)(o->limit >= 0 ? o->limit : 50));
 	return finish_simple(o, call(o, r), human_projects);
 }
 
@@ -603,8 +658,9 @@ static void human_three_public(const cJSON *reply)
 {
 	const char *by = str(reply, "by");
 	bool grouped = strcmp(by, "year") != 0;
-	const char *headers[] = {"year", by, "因公出国", "公务用车购置", "公务用车运行",
-				 "公务接待", "合计", "departments"};
+	const char *headers[] = {
+	    "year",	    by,		"因公出国", "公务用车购置",
+	    "公务用车运行", "公务接待", "合计",	    "departments"};
 	bool right[] = {false, false, true, true, true, true, true, true};
 	struct table t;
 	table_init(&t, 8, headers, right);
@@ -614,9 +670,14 @@ static void human_three_public(const cJSON *reply)
 		char year[16], depts[16];
 		snprintf(year, sizeof year, "%lld", num(row, "year"));
 		snprintf(depts, sizeof depts, "%lld", num(row, "departments"));
-		const char *cells[] = {year, grouped ? str(row, by) : "-", str(row, "overseas"),
-				       str(row, "vehicle_purchase"), str(row, "vehicle_operation"),
-				       str(row, "reception"), str(row, "total"), depts};
+		const char *cells[] = {year,
+				       grouped ? str(row, by) : "-",
+				       str(row, "overseas"),
+				       str(row, "vehicle_purchase"),
+				       str(row, "vehicle_operation"),
+				       str(row, "reception"),
+				       str(row, "total"),
+				       depts};
 		table_add_row(&t, cells);
 	}
 	printf("三公经费 (%s)\n", str(reply, "unit"));
@@ -641,23 +702,28 @@ static int cmd_three_public(struct options *o, int argc, char **argv)
 	return finish_simple(o, call(o, r), human_three_public);
 }
 
-/* ---- departments, show, history, events, status ------------------------------------------------- */
+/* ---- departments, show, history, events, status ---- */
 
 static void human_departments(const cJSON *reply)
 {
-	static const char *const headers[] = {"year", "code", "parent", "name",
-					      "revision", "total (元)"};
+	static const char *const headers[] = {"year", "code",	  "parent",
+					      "name", "revision", "total (元)"};
 	static const bool right[] = {false, false, false, false, true, true};
 	struct table t;
 	table_init(&t, 6, headers, right);
 	const cJSON *d;
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(reply, "departments"))
+	cJSON_ArrayForEach(
+	    d, cJSON_GetObjectItemCaseSensitive(reply, "departments"))
 	{
 		char year[16], rev[24];
 		snprintf(year, sizeof year, "%lld", num(d, "year"));
 		snprintf(rev, sizeof rev, "%lld", num(d, "revision"));
-		const char *cells[] = {year, str(d, "code"), str(d, "parent"),
-				       str(d, "name"), rev, str(d, "expenditure_total")};
+		const char *cells[] = {year,
+				       str(d, "code"),
+				       str(d, "parent"),
+				       str(d, "name"),
+				       rev,
+				       str(d, "expenditure_total")};
 		table_add_row(&t, cells);
 	}
 	table_print(&t, stdout);
@@ -680,7 +746,8 @@ static int cmd_departments(struct options *o, int argc, char **argv)
 static void human_show(const cJSON *reply)
 {
 	/* The document exactly as stored. */
-	char *text = cJSON_Print(cJSON_GetObjectItemCaseSensitive(reply, "document"));
+	char *text =
+	    cJSON_Print(cJSON_GetObjectItemCaseSensitive(reply, "document"));
 	if (text) {
 		puts(text);
 		free(text);
@@ -704,13 +771,16 @@ static int cmd_show(struct options *o, int argc, char **argv)
 
 static void human_history(const cJSON *reply)
 {
-	static const char *const headers[] = {"document", "received (UTC)", "year",
-					      "outcome", "revision", "seq", "findings"};
-	static const bool right[] = {true, false, false, false, true, true, true};
+	static const char *const headers[] = {
+	    "document", "received (UTC)", "year", "outcome", "revision",
+	    "seq",	"findings"};
+	static const bool right[] = {true, false, false, false,
+				     true, true,  true};
 	struct table t;
 	table_init(&t, 7, headers, right);
 	const cJSON *h;
-	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(reply, "history"))
+	cJSON_ArrayForEach(h,
+			   cJSON_GetObjectItemCaseSensitive(reply, "history"))
 	{
 		char doc[24], year[16], rev[24], seq[24], findings[16];
 		snprintf(doc, sizeof doc, "%lld", num(h, "document_id"));
@@ -721,8 +791,10 @@ static void human_history(const cJSON *reply)
 			snprintf(rev, sizeof rev, "-");
 		snprintf(seq, sizeof seq, "%lld", num(h, "seq"));
 		snprintf(findings, sizeof findings, "%lld", num(h, "findings"));
-		const char *cells[] = {doc, str(h, "received_at"), year,
-				       str(h, "outcome"), rev, seq, findings};
+		const char *cells[] = {doc,	str(h, "received_at"),
+				       year,	str(h, "outcome"),
+				       rev,	seq,
+				       findings};
 		table_add_row(&t, cells);
 	}
 	table_print(&t, stdout);
@@ -732,7 +804,8 @@ static void human_history(const cJSON *reply)
 static int cmd_history(struct options *o, int argc, char **argv)
 {
 	if (argc != 1) {
-		fprintf(stderr, "budgetctl: history takes one department CODE\n");
+		fprintf(stderr,
+			"budgetctl: history takes one department CODE\n");
 		return EXIT_USAGE;
 	}
 	cJSON *r = new_request("history");
@@ -757,8 +830,9 @@ static void print_event_line(const cJSON *ev, const char *note)
 	{
 		if (strcmp(str(c, "dimension"), "total") == 0 ||
 		    strcmp(str(c, "dimension"), "function:class") == 0)
-			printf("    %-16s %-8s %14s -> %14s %s\n", str(c, "dimension"),
-			       str(c, "key"), str(c, "before"), str(c, "after"),
+			printf("    %-16s %-8s %14s -> %14s %s\n",
+			       str(c, "dimension"), str(c, "key"),
+			       str(c, "before"), str(c, "after"),
 			       str(ev, "unit"));
 	}
 	fflush(stdout);
@@ -767,8 +841,9 @@ static void print_event_line(const cJSON *ev, const char *note)
 static void human_events(const cJSON *reply)
 {
 	const cJSON *ev;
-	cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(reply, "events"))
-		print_event_line(ev, NULL);
+	cJSON_ArrayForEach(ev,
+			   cJSON_GetObjectItemCaseSensitive(reply, "events"))
+	    print_event_line(ev, NULL);
 }
 
 static int cmd_events(struct options *o, int argc, char **argv)
@@ -792,15 +867,18 @@ static void human_status(const cJSON *reply)
 	       num(reply, "uptime_seconds"));
 	const cJSON *l;
 	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(reply, "listen"))
-		printf("  listening  %s (%s)\n", str(l, "url"),
-		       strcmp(str(l, "policy"), "trust") == 0 ? "peers trusted"
-							      : "credentials required");
+	    printf("  listening  %s (%s)\n", str(l, "url"),
+		   strcmp(str(l, "policy"), "trust") == 0
+		       ? "peers trusted"
+		       : "credentials required");
 	printf("  publishing %s\n", str(reply, "publish"));
 	printf("  store      %s\n", str(reply, "store"));
 	printf("  plugins   ");
-	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(reply, "plugins"))
-		printf(" %s %s", str(l, "name"), str(l, "version"));
-	printf("\n  departments %lld, last seq %lld, requests %lld, commits %lld\n",
+	cJSON_ArrayForEach(l,
+			   cJSON_GetObjectItemCaseSensitive(reply, "plugins"))
+	    printf(" %s %s", str(l, "name"), str(l, "version"));
+	printf("\n  departments %lld, last seq %lld, requests %lld, commits "
+	       "%lld\n",
 	       num(reply, "departments"), num(reply, "last_seq"),
 	       num(reply, "requests"), num(reply, "commits"));
 	printf("  documents %lld: %lld accepted, %lld rejected, %lld invalid\n",
@@ -817,8 +895,9 @@ static int cmd_status(struct options *o, int argc, char **argv)
 static void human_lock(const cJSON *reply)
 {
 	printf("fiscal year %lld %s\n", num(reply, "year"),
-	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "locked")) ? "locked"
-									 : "unlocked");
+	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "locked"))
+		   ? "locked"
+		   : "unlocked");
 }
 
 static int lock_year(struct options *o, int argc, char **argv, bool lock)
@@ -826,7 +905,8 @@ static int lock_year(struct options *o, int argc, char **argv, bool lock)
 	char *end;
 	long year = argc == 1 ? strtol(argv[0], &end, 10) : 0;
 	if (argc != 1 || *end || year < 2000 || year > 2100) {
-		fprintf(stderr, "budgetctl: %s takes a fiscal year 2000..2100\n",
+		fprintf(stderr,
+			"budgetctl: %s takes a fiscal year 2000..2100\n",
 			lock ? "lock" : "unlock");
 		return EXIT_USAGE;
 	}
@@ -857,16 +937,19 @@ static int cmd_verify(struct options *o, int argc, char **argv)
 		cJSON_Delete(reply);
 		return EXIT_USAGE;
 	}
-	bool consistent = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "consistent"));
+	bool consistent =
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "consistent"));
 	if (o->json) {
 		print_json(reply);
 	} else {
-		printf("%s: %lld departments, %lld totals compared with the store\n",
-		       consistent ? "consistent" : "DIFFERENT", num(reply, "departments"),
-		       num(reply, "cells_compared"));
+		printf("%s: %lld departments, %lld totals compared with the "
+		       "store\n",
+		       consistent ? "consistent" : "DIFFERENT",
+		       num(reply, "departments"), num(reply, "cells_compared"));
 		const cJSON *d;
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(reply, "differences"))
-			printf("  %s\n", d->valuestring);
+		cJSON_ArrayForEach(
+		    d, cJSON_GetObjectItemCaseSensitive(reply, "differences"))
+		    printf("  %s\n", d->valuestring);
 	}
 	cJSON_Delete(reply);
 	return consistent ? EXIT_OK : EXIT_REJECTED;
@@ -883,13 +966,15 @@ static int cmd_reload(struct options *o, int argc, char **argv)
 	return finish_simple(o, call(o, new_request("reload")), human_reload);
 }
 
-/* ---- credentials ---------------------------------------------------------------------------- */
+/* ---- credentials ---- */
 
 static void human_credential(const cJSON *reply)
 {
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(reply, "credentials");
+	const cJSON *list =
+	    cJSON_GetObjectItemCaseSensitive(reply, "credentials");
 	if (list != NULL) {
-		static const char *const headers[] = {"name", "role", "department"};
+		static const char *const headers[] = {"name", "role",
+						      "department"};
 		struct table t;
 		table_init(&t, 3, headers, NULL);
 		const cJSON *c;
@@ -902,10 +987,11 @@ static void human_credential(const cJSON *reply)
 		table_print(&t, stdout);
 		table_free(&t);
 	} else if (*str(reply, "token")) {
-		printf("credential %s (%s%s%s) issued; its token, shown only now:\n%s\n",
+		printf("credential %s (%s%s%s) issued; its token, shown only "
+		       "now:\n%s\n",
 		       str(reply, "name"), str(reply, "role"),
-		       *str(reply, "department") ? " of " : "", str(reply, "department"),
-		       str(reply, "token"));
+		       *str(reply, "department") ? " of " : "",
+		       str(reply, "department"), str(reply, "token"));
 	} else {
 		printf("credential %s removed\n", str(reply, "removed"));
 	}
@@ -926,14 +1012,15 @@ static int cmd_credential(struct options *o, int argc, char **argv)
 		if (o->department)
 			cJSON_AddStringToObject(r, "department", o->department);
 	} else {
-		fprintf(stderr, "budgetctl: credential add NAME --role ROLE [--department CODE] "
+		fprintf(stderr, "budgetctl: credential add NAME --role ROLE "
+				"[--department CODE] "
 				"| list | remove NAME\n");
 		return EXIT_USAGE;
 	}
 	return finish_simple(o, call(o, r), human_credential);
 }
 
-/* ---- watch ---------------------------------------------------------------------------------- */
+/* ---- watch ---- */
 
 static volatile sig_atomic_t watch_stop;
 
@@ -948,11 +1035,13 @@ static long long fill_gap(struct options *o, long long from, long long to)
 {
 	cJSON *r = new_request("events");
 	cJSON_AddNumberToObject(r, "since", (double)from);
-	cJSON_AddNumberToObject(r, "limit", (double)(to - from - 1 > 1000 ? 1000 : to - from - 1));
+	cJSON_AddNumberToObject(
+	    r, "limit", (double)(to - from - 1 > 1000 ? 1000 : to - from - 1));
 	cJSON *reply = call(o, r);
 	long long last = from;
 	const cJSON *ev;
-	cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(reply, "events"))
+	cJSON_ArrayForEach(ev,
+			   cJSON_GetObjectItemCaseSensitive(reply, "events"))
 	{
 		if (num(ev, "seq") >= to)
 			break;
@@ -992,21 +1081,24 @@ static int cmd_watch(struct options *o, int argc, char **argv)
 	nng_socket sub;
 	int rv;
 	if ((rv = nng_sub0_open(&sub)) != 0 ||
-	    (rv = nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, topic, strlen(topic))) != 0) {
-		fprintf(stderr, "budgetctl: cannot subscribe: %s\n", nng_strerror(rv));
+	    (rv = nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, topic,
+				 strlen(topic))) != 0) {
+		fprintf(stderr, "budgetctl: cannot subscribe: %s\n",
+			nng_strerror(rv));
 		return EXIT_USAGE;
 	}
 	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 500);
 	if ((rv = nng_dial(sub, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
-		fprintf(stderr, "budgetctl: cannot dial %s: %s\n", url, nng_strerror(rv));
+		fprintf(stderr, "budgetctl: cannot dial %s: %s\n", url,
+			nng_strerror(rv));
 		nng_close(sub);
 		return EXIT_USAGE;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (!o->json)
-		fprintf(stderr, "watching %s (topic \"%s\") from seq %lld\n", url,
-			topic, last);
+		fprintf(stderr, "watching %s (topic \"%s\") from seq %lld\n",
+			url, topic, last);
 	/* Catch up first when asked to start in the past. */
 	if (o->since_set)
 		last = fill_gap(o, last, INT64_MAX / 2);
@@ -1018,17 +1110,21 @@ static int cmd_watch(struct options *o, int argc, char **argv)
 			continue;
 		if (rv != 0)
 			break;
-		const char *body = memchr(nng_msg_body(msg), ' ', nng_msg_len(msg));
-		cJSON *ev = body ? cJSON_ParseWithLength(body + 1,
-							 nng_msg_len(msg) -
-								 (size_t)(body + 1 - (char *)nng_msg_body(msg)))
+		const char *body =
+		    memchr(nng_msg_body(msg), ' ', nng_msg_len(msg));
+		cJSON *ev = body ? cJSON_ParseWithLength(
+				       body + 1,
+				       nng_msg_len(msg) -
+					   (size_t)(body + 1 -
+						    (char *)nng_msg_body(msg)))
 				 : NULL;
 		nng_msg_free(msg);
 		if (ev == NULL)
 			continue;
 		/* Per-total messages repeat their event's seq: shown only when
 		 * asked for by topic. */
-		if (*topic == '\0' && cJSON_GetObjectItemCaseSensitive(ev, "kind") == NULL) {
+		if (*topic == '\0' &&
+		    cJSON_GetObjectItemCaseSensitive(ev, "kind") == NULL) {
 			cJSON_Delete(ev);
 			continue;
 		}
@@ -1055,54 +1151,79 @@ static int cmd_watch(struct options *o, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* ---- main ----------------------------------------------------------------------------------- */
+/* ---- main ---- */
 
 static const struct {
 	const char *name;
 	int (*run)(struct options *o, int argc, char **argv);
 } commands[] = {
-	{"submit", cmd_submit},   {"validate", cmd_validate},
-	{"totals", cmd_totals},   {"departments", cmd_departments},
-	{"show", cmd_show},       {"history", cmd_history},
-	{"events", cmd_events},   {"watch", cmd_watch},
-	{"status", cmd_status},   {"reload", cmd_reload},
-	{"credential", cmd_credential}, {"verify", cmd_verify},
-	{"lock", cmd_lock},             {"unlock", cmd_unlock},
-	{"projects", cmd_projects},     {"three-public", cmd_three_public},
+    {"submit", cmd_submit},
+    {"validate", cmd_validate},
+    {"totals", cmd_totals},
+    {"departments", cmd_departments},
+    {"show", cmd_show},
+    {"history", cmd_history},
+    {"events", cmd_events},
+    {"watch", cmd_watch},
+    {"status", cmd_status},
+    {"reload", cmd_reload},
+    {"credential", cmd_credential},
+    {"verify", cmd_verify},
+    {"lock", cmd_lock},
+    {"unlock", cmd_unlock},
+    {"projects", cmd_projects},
+    {"three-public", cmd_three_public},
 };
 
 int main(int argc, char **argv)
 {
-	enum { OPT_BY = 256, OPT_WHERE, OPT_YEAR, OPT_UNIT, OPT_REVISION, OPT_SORT,
-	       OPT_LIMIT, OPT_SINCE, OPT_ROLE, OPT_DEPARTMENT, OPT_TLS_CA, OPT_TLS_CERT,
-	       OPT_TLS_NAME, OPT_CSV, OPT_EXPLAIN, OPT_CHANGE, OPT_PARENT, OPT_FUNCTION,
-	       OPT_KIND };
+	enum {
+		OPT_BY = 256,
+		OPT_WHERE,
+		OPT_YEAR,
+		OPT_UNIT,
+		OPT_REVISION,
+		OPT_SORT,
+		OPT_LIMIT,
+		OPT_SINCE,
+		OPT_ROLE,
+		OPT_DEPARTMENT,
+		OPT_TLS_CA,
+		OPT_TLS_CERT,
+		OPT_TLS_NAME,
+		OPT_CSV,
+		OPT_EXPLAIN,
+		OPT_CHANGE,
+		OPT_PARENT,
+		OPT_FUNCTION,
+		OPT_KIND
+	};
 	static const struct option options[] = {
-		{"endpoint", required_argument, NULL, 'e'},
-		{"json", no_argument, NULL, 'j'},
-		{"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{"by", required_argument, NULL, OPT_BY},
-		{"where", required_argument, NULL, OPT_WHERE},
-		{"year", required_argument, NULL, OPT_YEAR},
-		{"unit", required_argument, NULL, OPT_UNIT},
-		{"revision", required_argument, NULL, OPT_REVISION},
-		{"sort", required_argument, NULL, OPT_SORT},
-		{"limit", required_argument, NULL, OPT_LIMIT},
-		{"since", required_argument, NULL, OPT_SINCE},
-		{"token", required_argument, NULL, 'T'},
-		{"role", required_argument, NULL, OPT_ROLE},
-		{"department", required_argument, NULL, OPT_DEPARTMENT},
-		{"tls-ca", required_argument, NULL, OPT_TLS_CA},
-		{"tls-cert", required_argument, NULL, OPT_TLS_CERT},
-		{"tls-server-name", required_argument, NULL, OPT_TLS_NAME},
-		{"csv", no_argument, NULL, OPT_CSV},
-		{"explain", no_argument, NULL, OPT_EXPLAIN},
-		{"change", no_argument, NULL, OPT_CHANGE},
-		{"parent", required_argument, NULL, OPT_PARENT},
-		{"function", required_argument, NULL, OPT_FUNCTION},
-		{"kind", required_argument, NULL, OPT_KIND},
-		{0},
+	    {"endpoint", required_argument, NULL, 'e'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"by", required_argument, NULL, OPT_BY},
+	    {"where", required_argument, NULL, OPT_WHERE},
+	    {"year", required_argument, NULL, OPT_YEAR},
+	    {"unit", required_argument, NULL, OPT_UNIT},
+	    {"revision", required_argument, NULL, OPT_REVISION},
+	    {"sort", required_argument, NULL, OPT_SORT},
+	    {"limit", required_argument, NULL, OPT_LIMIT},
+	    {"since", required_argument, NULL, OPT_SINCE},
+	    {"token", required_argument, NULL, 'T'},
+	    {"role", required_argument, NULL, OPT_ROLE},
+	    {"department", required_argument, NULL, OPT_DEPARTMENT},
+	    {"tls-ca", required_argument, NULL, OPT_TLS_CA},
+	    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+	    {"tls-server-name", required_argument, NULL, OPT_TLS_NAME},
+	    {"csv", no_argument, NULL, OPT_CSV},
+	    {"explain", no_argument, NULL, OPT_EXPLAIN},
+	    {"change", no_argument, NULL, OPT_CHANGE},
+	    {"parent", required_argument, NULL, OPT_PARENT},
+	    {"function", required_argument, NULL, OPT_FUNCTION},
+	    {"kind", required_argument, NULL, OPT_KIND},
+	    {0},
 	};
 	struct options o = {.limit = -1};
 	const char *env = getenv("BUDGETD_ENDPOINT");
@@ -1113,33 +1234,68 @@ int main(int argc, char **argv)
 
 	int opt;
 	char *end;
-	/* GNU getopt permutes: options may stand before or after the command. */
-	while ((opt = getopt_long(argc, argv, "e:jt:hT:", options, NULL)) != -1) {
+	/* GNU getopt permutes: options may stand before or after the command.
+	 */
+	while ((opt = getopt_long(argc, argv, "e:jt:hT:", options, NULL)) !=
+	       -1) {
 		switch (opt) {
-		case 'T': o.token = optarg; break;
-		case OPT_ROLE: o.role = optarg; break;
-		case OPT_DEPARTMENT: o.department = optarg; break;
-		case OPT_TLS_CA: o.client.tls_ca = optarg; break;
-		case OPT_TLS_CERT: o.client.tls_cert_key = optarg; break;
-		case OPT_TLS_NAME: o.client.tls_server_name = optarg; break;
-		case OPT_CSV: o.csv = true; break;
-		case OPT_EXPLAIN: o.explain = true; break;
-		case OPT_CHANGE: o.change = true; break;
-		case OPT_PARENT: o.parent = optarg; break;
-		case OPT_FUNCTION: o.function = optarg; break;
-		case OPT_KIND: o.kind = optarg; break;
-		case 'e': o.client.endpoint = optarg; break;
-		case 'j': o.json = true; break;
+		case 'T':
+			o.token = optarg;
+			break;
+		case OPT_ROLE:
+			o.role = optarg;
+			break;
+		case OPT_DEPARTMENT:
+			o.department = optarg;
+			break;
+		case OPT_TLS_CA:
+			o.client.tls_ca = optarg;
+			break;
+		case OPT_TLS_CERT:
+			o.client.tls_cert_key = optarg;
+			break;
+		case OPT_TLS_NAME:
+			o.client.tls_server_name = optarg;
+			break;
+		case OPT_CSV:
+			o.csv = true;
+			break;
+		case OPT_EXPLAIN:
+			o.explain = true;
+			break;
+		case OPT_CHANGE:
+			o.change = true;
+			break;
+		case OPT_PARENT:
+			o.parent = optarg;
+			break;
+		case OPT_FUNCTION:
+			o.function = optarg;
+			break;
+		case OPT_KIND:
+			o.kind = optarg;
+			break;
+		case 'e':
+			o.client.endpoint = optarg;
+			break;
+		case 'j':
+			o.json = true;
+			break;
 		case 't':
 			o.client.timeout_ms = (int)strtol(optarg, &end, 10);
 			if (*end || o.client.timeout_ms <= 0)
 				goto bad_value;
 			break;
-		case 'h': usage(stdout); return EXIT_OK;
-		case OPT_BY: o.by = optarg; break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case OPT_BY:
+			o.by = optarg;
+			break;
 		case OPT_WHERE:
 			if (o.n_where == sizeof o.where / sizeof o.where[0]) {
-				fprintf(stderr, "budgetctl: too many --where\n");
+				fprintf(stderr,
+					"budgetctl: too many --where\n");
 				return EXIT_USAGE;
 			}
 			o.where[o.n_where++] = optarg;
@@ -1153,7 +1309,7 @@ int main(int argc, char **argv)
 			if (strcmp(optarg, "元") && strcmp(optarg, "万元") &&
 			    strcmp(optarg, "yuan") && strcmp(optarg, "wanyuan"))
 				goto bad_value;
-			o.unit = strcmp(optarg, "yuan") == 0      ? "元"
+			o.unit = strcmp(optarg, "yuan") == 0	  ? "元"
 				 : strcmp(optarg, "wanyuan") == 0 ? "万元"
 								  : optarg;
 			break;
@@ -1162,7 +1318,9 @@ int main(int argc, char **argv)
 			if (*end || o.revision <= 0)
 				goto bad_value;
 			break;
-		case OPT_SORT: o.sort = optarg; break;
+		case OPT_SORT:
+			o.sort = optarg;
+			break;
 		case OPT_LIMIT:
 			o.limit = strtol(optarg, &end, 10);
 			if (*end || o.limit < 0)
@@ -1174,7 +1332,9 @@ int main(int argc, char **argv)
 				goto bad_value;
 			o.since_set = true;
 			break;
-		default: usage(stderr); return EXIT_USAGE;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
@@ -1182,11 +1342,15 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (o.token != NULL) {
-		/* It goes into JSON verbatim: only the characters tokens have. */
+		/* It goes into JSON verbatim: only the characters tokens have.
+		 */
 		if (strlen(o.token) > 150 ||
-		    strspn(o.token, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				    "0123456789_-.") != strlen(o.token)) {
-			fprintf(stderr, "budgetctl: a token is NAME.SECRET of letters, digits, "
+		    strspn(
+			o.token,
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789_-.") != strlen(o.token)) {
+			fprintf(stderr, "budgetctl: a token is NAME.SECRET of "
+					"letters, digits, "
 					"'_', '-' and '.'\n");
 			return EXIT_USAGE;
 		}
@@ -1194,12 +1358,14 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)
-			return commands[i].run(&o, argc - optind - 1, argv + optind + 1);
+			return commands[i].run(&o, argc - optind - 1,
+					       argv + optind + 1);
 	fprintf(stderr, "budgetctl: unknown command \"%s\"; see --help\n",
 		argv[optind]);
 	return EXIT_USAGE;
 bad_value:
-	fprintf(stderr, "budgetctl: bad value \"%s\" for an option; see --help\n",
+	fprintf(stderr,
+		"budgetctl: bad value \"%s\" for an option; see --help\n",
 		optarg);
 	return EXIT_USAGE;
 }

@@ -17,9 +17,11 @@ static int dial_tls(struct client *c, nng_socket sock)
 	char host[256] = "";
 	int rv;
 	if (c->tls_ca == NULL) {
-		snprintf(c->error, sizeof c->error,
-			 "%s is a TLS endpoint: give --tls-ca, the CA that signed "
-			 "the daemon's certificate", c->endpoint);
+		snprintf(
+		    c->error, sizeof c->error,
+		    "%s is a TLS endpoint: give --tls-ca, the CA that signed "
+		    "the daemon's certificate",
+		    c->endpoint);
 		return -1;
 	}
 	const char *h = c->endpoint + strlen("tls+tcp://");
@@ -27,21 +29,24 @@ static int dial_tls(struct client *c, nng_socket sock)
 	snprintf(host, sizeof host, "%.*s", (int)n, h);
 	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0 ||
 	    (rv = nng_tls_config_ca_file(cfg, c->tls_ca)) != 0 ||
-	    (rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) != 0 ||
-	    (rv = nng_tls_config_server_name(cfg, c->tls_server_name ? c->tls_server_name
-								       : host)) != 0 ||
-	    (c->tls_cert_key &&
-	     (rv = nng_tls_config_cert_key_file(cfg, c->tls_cert_key, NULL)) != 0)) {
-		snprintf(c->error, sizeof c->error, "TLS setup: %s", nng_strerror(rv));
+	    (rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) !=
+		0 ||
+	    (rv = nng_tls_config_server_name(
+		 cfg, c->tls_server_name ? c->tls_server_name : host)) != 0 ||
+	    (c->tls_cert_key && (rv = nng_tls_config_cert_key_file(
+				     cfg, c->tls_cert_key, NULL)) != 0)) {
+		snprintf(c->error, sizeof c->error, "TLS setup: %s",
+			 nng_strerror(rv));
 		goto fail;
 	}
 	if ((rv = nng_dialer_create(&dialer, sock, c->endpoint)) != 0 ||
 	    (rv = nng_dialer_set_ptr(dialer, NNG_OPT_TLS_CONFIG, cfg)) != 0 ||
 	    (rv = nng_dialer_start(dialer, 0)) != 0) {
-		snprintf(c->error, sizeof c->error,
-			 "cannot connect to %s: %s (certificate refused, or budgetd "
-			 "not running?)",
-			 c->endpoint, nng_strerror(rv));
+		snprintf(
+		    c->error, sizeof c->error,
+		    "cannot connect to %s: %s (certificate refused, or budgetd "
+		    "not running?)",
+		    c->endpoint, nng_strerror(rv));
 		goto fail;
 	}
 	nng_tls_config_free(cfg);
@@ -60,14 +65,15 @@ cJSON *client_call(struct client *c, const char *request, size_t len)
 	int rv;
 
 	if ((rv = nng_req0_open(&sock)) != 0) {
-		snprintf(c->error, sizeof c->error, "cannot open a REQ socket: %s",
-			 nng_strerror(rv));
+		snprintf(c->error, sizeof c->error,
+			 "cannot open a REQ socket: %s", nng_strerror(rv));
 		return NULL;
 	}
 	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, c->timeout_ms);
 	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, c->timeout_ms);
 	bool submit = memmem(request, len, "\"op\":\"submit\"", 13) != NULL;
-	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, submit ? NNG_DURATION_INFINITE : 2000);
+	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME,
+			  submit ? NNG_DURATION_INFINITE : 2000);
 	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, 0);
 	if (strncmp(c->endpoint, "tls+tcp://", 10) == 0) {
 		if (dial_tls(c, sock) < 0)
@@ -85,8 +91,8 @@ cJSON *client_call(struct client *c, const char *request, size_t len)
 		goto out;
 	}
 	if ((rv = nng_recvmsg(sock, &msg, 0)) != 0) {
-		snprintf(c->error, sizeof c->error,
-			 "no reply from %s: %s%s", c->endpoint, nng_strerror(rv),
+		snprintf(c->error, sizeof c->error, "no reply from %s: %s%s",
+			 c->endpoint, nng_strerror(rv),
 			 rv == NNG_ETIMEDOUT ? " (a submission may still be "
 					       "stored; check with history)"
 					     : "");

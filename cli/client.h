@@ -9,10 +9,10 @@ struct client {
 	const char *endpoint;
 	int timeout_ms;
 	/* tls+tcp:// endpoints */
-	const char *tls_ca;          /* CA that signed the daemon's certificate */
-	const char *tls_cert_key;    /* our certificate and key, one PEM file */
+	const char *tls_ca;	  /* CA that signed the daemon's certificate */
+	const char *tls_cert_key; /* our certificate and key, one PEM file */
 	const char *tls_server_name; /* NULL: the host of the endpoint */
-	char error[512]; /* transport failure, for the user */
+	char error[512];	     /* transport failure, for the user */
 };
 
 /* Sends text and parses the reply; NULL with client->error set on failure.

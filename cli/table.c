@@ -7,10 +7,14 @@
 
 static bool is_wide(uint32_t cp)
 {
-	return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
-	       (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
-	       (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-	       (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd);
+	return (cp >= 0x1100 && cp <= 0x115f) ||
+	       (cp >= 0x2e80 && cp <= 0xa4cf) ||
+	       (cp >= 0xac00 && cp <= 0xd7a3) ||
+	       (cp >= 0xf900 && cp <= 0xfaff) ||
+	       (cp >= 0xfe30 && cp <= 0xfe4f) ||
+	       (cp >= 0xff00 && cp <= 0xff60) ||
+	       (cp >= 0xffe0 && cp <= 0xffe6) ||
+	       (cp >= 0x20000 && cp <= 0x3fffd);
 }
 
 size_t table_text_width(const char *text)
@@ -49,7 +53,8 @@ void table_init(struct table *t, size_t n_columns, const char *const *headers,
 		const bool *right)
 {
 	memset(t, 0, sizeof *t);
-	t->n_columns = n_columns < TABLE_MAX_COLUMNS ? n_columns : TABLE_MAX_COLUMNS;
+	t->n_columns =
+	    n_columns < TABLE_MAX_COLUMNS ? n_columns : TABLE_MAX_COLUMNS;
 	t->footer_from = SIZE_MAX;
 	for (size_t i = 0; i < t->n_columns; i++) {
 		t->headers[i] = headers[i];
@@ -61,7 +66,8 @@ int table_add_row(struct table *t, const char *const *cells)
 {
 	if (t->n_rows == t->cap_rows) {
 		size_t cap = t->cap_rows ? t->cap_rows * 2 : 32;
-		void *grown = realloc(t->cells, cap * t->n_columns * sizeof *t->cells);
+		void *grown =
+		    realloc(t->cells, cap * t->n_columns * sizeof *t->cells);
 		if (grown == NULL)
 			return -ENOMEM;
 		t->cells = grown;
@@ -111,7 +117,8 @@ void table_print(const struct table *t, FILE *out)
 	for (size_t c = 0; c < t->n_columns; c++) {
 		widths[c] = table_text_width(t->headers[c]);
 		for (size_t r = 0; r < t->n_rows; r++) {
-			size_t w = table_text_width(t->cells[r * t->n_columns + c]);
+			size_t w =
+			    table_text_width(t->cells[r * t->n_columns + c]);
 			if (w > widths[c])
 				widths[c] = w;
 		}
@@ -130,8 +137,9 @@ void table_print(const struct table *t, FILE *out)
 		for (size_t c = 0; c < t->n_columns; c++) {
 			if (c)
 				fputs("  ", out);
-			print_cell(out, t->cells[r * t->n_columns + c], widths[c],
-				   t->right[c], c + 1 == t->n_columns);
+			print_cell(out, t->cells[r * t->n_columns + c],
+				   widths[c], t->right[c],
+				   c + 1 == t->n_columns);
 		}
 		fputc('\n', out);
 	}

@@ -12,9 +12,9 @@ struct table {
 	size_t n_columns;
 	const char *headers[TABLE_MAX_COLUMNS];
 	bool right[TABLE_MAX_COLUMNS]; /* right-align (amounts) */
-	char **cells;                  /* n_rows × n_columns, owned */
+	char **cells;		       /* n_rows × n_columns, owned */
 	size_t n_rows, cap_rows;
-	size_t footer_from;            /* rows from here print after a rule */
+	size_t footer_from; /* rows from here print after a rule */
 };
 
 /* Display columns a UTF-8 string takes in a terminal. */

@@ -88,18 +88,17 @@ cJSON *audit_to_json(const struct bd_audit *audit, enum bd_unit unit)
 		cJSON *o = cJSON_CreateObject();
 		if (o == NULL)
 			break;
-		cJSON_AddStringToObject(o, "severity",
-					f->severity == BD_SEVERITY_ERROR
-						? "error"
-						: "warning");
+		cJSON_AddStringToObject(
+		    o, "severity",
+		    f->severity == BD_SEVERITY_ERROR ? "error" : "warning");
 		cJSON_AddStringToObject(o, "rule", f->rule);
 		cJSON_AddStringToObject(o, "path", f->path);
 		cJSON_AddStringToObject(o, "message", f->message);
 		add_amount(o, "expected", f->expected, unit);
 		add_amount(o, "actual", f->actual, unit);
 		if (f->expected.present && f->actual.present) {
-			struct bd_stated diff = {f->actual.fen - f->expected.fen,
-						 true};
+			struct bd_stated diff = {
+			    f->actual.fen - f->expected.fen, true};
 			add_amount(o, "difference", diff, unit);
 		}
 		if (f->plugin[0])

@@ -20,7 +20,7 @@ struct audit_finding {
 
 struct bd_audit {
 	const struct config *policy; /* severity overrides */
-	const char *plugin;          /* the plugin now validating */
+	const char *plugin;	     /* the plugin now validating */
 	struct audit_finding *items;
 	size_t n, cap;
 	size_t n_errors, n_warnings;

@@ -37,12 +37,13 @@ static void hash_secret(const unsigned char *salt, const char *secret,
 			   strlen(secret), salt, AUTH_SALT_BYTES);
 }
 
-int auth_verify(const struct auth *auth, const char *token, struct principal *who)
+int auth_verify(const struct auth *auth, const char *token,
+		struct principal *who)
 {
 	const char *dot = token ? strchr(token, '.') : NULL;
 	memset(who, 0, sizeof *who);
-	if (dot == NULL || dot == token || (size_t)(dot - token) >= sizeof who->name ||
-	    strlen(dot + 1) < 16)
+	if (dot == NULL || dot == token ||
+	    (size_t)(dot - token) >= sizeof who->name || strlen(dot + 1) < 16)
 		return -EINVAL;
 	for (size_t i = 0; i < auth->n; i++) {
 		const struct credential *c = &auth->items[i];
@@ -64,7 +65,8 @@ int auth_verify(const struct auth *auth, const char *token, struct principal *wh
 int auth_issue(struct credential *cred, char *token, size_t token_size)
 {
 	unsigned char secret[32];
-	char encoded[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	char encoded[sodium_base64_ENCODED_LEN(
+	    32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	randombytes_buf(secret, sizeof secret);
 	randombytes_buf(cred->salt, sizeof cred->salt);
 	sodium_bin2base64(encoded, sizeof encoded, secret, sizeof secret,

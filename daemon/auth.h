@@ -13,9 +13,9 @@
 enum auth_role {
 	AUTH_NONE = 0,
 	AUTH_DEPARTMENT, /* its own department only */
-	AUTH_PARENT,     /* a 主管部门: itself and its units */
-	AUTH_OPERATOR,   /* reads everything */
-	AUTH_ADMIN,      /* everything: reload, credentials */
+	AUTH_PARENT,	 /* a 主管部门: itself and its units */
+	AUTH_OPERATOR,	 /* reads everything */
+	AUTH_ADMIN,	 /* everything: reload, credentials */
 };
 
 struct principal {
@@ -26,7 +26,7 @@ struct principal {
 
 #define AUTH_SALT_BYTES 16
 #define AUTH_HASH_BYTES 32
-#define AUTH_TOKEN_MAX 160
+#define AUTH_TOKEN_MAX	160
 
 struct credential {
 	char name[64];

@@ -120,37 +120,42 @@ static const char *apply_daemon_key(struct config *c, const char *key,
 		rc = config_set_string(&c->tls_client_ca, value);
 	else if (strcmp(key, "max_message_size") == 0)
 		return parse_size(value, &c->max_message_size) < 0
-			       ? "max_message_size must be a size such as 4M, "
-				 "512K or 1048576 (at most 1G)"
-			       : NULL;
+			   ? "max_message_size must be a size such as 4M, "
+			     "512K or 1048576 (at most 1G)"
+			   : NULL;
 	else if (strcmp(key, "request_contexts") == 0)
 		return parse_int(value, 1, 1024, &c->request_contexts) < 0
-			       ? "request_contexts must be an integer 1..1024"
-			       : NULL;
+			   ? "request_contexts must be an integer 1..1024"
+			   : NULL;
 	else if (strcmp(key, "commit_batch_max") == 0)
 		return parse_int(value, 1, 100000, &c->commit_batch_max) < 0
-			       ? "commit_batch_max must be an integer 1..100000"
-			       : NULL;
+			   ? "commit_batch_max must be an integer 1..100000"
+			   : NULL;
 	else if (strcmp(key, "rate_limit") == 0)
 		return parse_int(value, 0, 1000000, &c->rate_limit) < 0
-			       ? "rate_limit must be requests per second, 0..1000000 (0: off)"
-			       : NULL;
+			   ? "rate_limit must be requests per second, "
+			     "0..1000000 (0: off)"
+			   : NULL;
 	else if (strcmp(key, "rate_burst") == 0)
 		return parse_int(value, 0, 10000000, &c->rate_burst) < 0
-			       ? "rate_burst must be an integer 0..10000000"
-			       : NULL;
+			   ? "rate_burst must be an integer 0..10000000"
+			   : NULL;
 	else if (strcmp(key, "max_in_flight") == 0)
 		return parse_int(value, 0, 1000000, &c->max_in_flight) < 0
-			       ? "max_in_flight must be an integer 0..1000000 (0: off)"
-			       : NULL;
+			   ? "max_in_flight must be an integer 0..1000000 (0: "
+			     "off)"
+			   : NULL;
 	else if (strcmp(key, "max_in_flight_per_connection") == 0)
-		return parse_int(value, 0, 1000000, &c->max_in_flight_per_connection) < 0
-			       ? "max_in_flight_per_connection must be an integer 0..1000000"
-			       : NULL;
+		return parse_int(value, 0, 1000000,
+				 &c->max_in_flight_per_connection) < 0
+			   ? "max_in_flight_per_connection must be an integer "
+			     "0..1000000"
+			   : NULL;
 	else if (strcmp(key, "log_level") == 0) {
 		if (strcmp(value, "error") && strcmp(value, "warning") &&
 		    strcmp(value, "info") && strcmp(value, "debug"))
-			return "log_level must be error, warning, info or debug";
+			return "log_level must be error, warning, info or "
+			       "debug";
 		rc = config_set_string(&c->log_level, value);
 	} else
 		return "unknown key in [daemon]";
@@ -160,8 +165,8 @@ static const char *apply_daemon_key(struct config *c, const char *key,
 }
 
 /* Returns 1 to go on, 0 on failure (st->failed says whether it was ours). */
-static int on_entry(struct load_state *st, const char *section,
-		    const char *key, const char *value, int line)
+static int on_entry(struct load_state *st, const char *section, const char *key,
+		    const char *value, int line)
 {
 	struct config *c = st->config;
 	const char *complaint = NULL;
@@ -186,7 +191,7 @@ static int on_entry(struct load_state *st, const char *section,
 	}
 
 	struct config_entry *grown =
-		realloc(c->entries, (c->n_entries + 1) * sizeof *c->entries);
+	    realloc(c->entries, (c->n_entries + 1) * sizeof *c->entries);
 	if (grown == NULL)
 		return 0;
 	c->entries = grown;
@@ -213,10 +218,12 @@ int config_defaults(struct config *c)
 	c->rate_burst = 0;
 	c->max_in_flight = 4096;
 	c->max_in_flight_per_connection = 64;
-	if (config_set_list(c->listen, &c->n_listen, CONFIG_DEFAULT_LISTEN) < 0 ||
+	if (config_set_list(c->listen, &c->n_listen, CONFIG_DEFAULT_LISTEN) <
+		0 ||
 	    config_set_string(&c->publish, CONFIG_DEFAULT_PUBLISH) < 0 ||
 	    config_set_string(&c->state_dir, CONFIG_DEFAULT_STATE_DIR) < 0 ||
-	    config_set_list(c->plugins, &c->n_plugins, CONFIG_DEFAULT_PLUGINS) < 0 ||
+	    config_set_list(c->plugins, &c->n_plugins, CONFIG_DEFAULT_PLUGINS) <
+		0 ||
 	    config_set_string(&c->log_level, "info") < 0 ||
 	    config_set_list(c->trust, &c->n_trust, "ipc") < 0) {
 		config_free(c);
@@ -257,7 +264,8 @@ static int parse_ini(FILE *f, struct load_state *st)
 			continue;
 		if (*s == '[') {
 			char *close = strchr(s, ']');
-			if (close == NULL || close[1] != '\0' || close == s + 1 ||
+			if (close == NULL || close[1] != '\0' ||
+			    close == s + 1 ||
 			    (size_t)(close - s) >= sizeof section) {
 				snprintf(st->err, st->err_size,
 					 "%s:%d: malformed section header %s",

@@ -5,10 +5,11 @@
 #include <budgetd/plugin.h>
 #include <stddef.h>
 
-#define CONFIG_DEFAULT_LISTEN "ipc:///run/budgetd/budgetd.sock"
-#define CONFIG_DEFAULT_PUBLISH "ipc:///run/budgetd/events.sock"
+#define CONFIG_DEFAULT_LISTEN	 "ipc:///run/budgetd/budgetd.sock"
+#define CONFIG_DEFAULT_PUBLISH	 "ipc:///run/budgetd/events.sock"
 #define CONFIG_DEFAULT_STATE_DIR "/var/lib/budgetd"
-#define CONFIG_DEFAULT_PLUGINS "arith,catalog,plausibility,rules,totals,publisher"
+#define CONFIG_DEFAULT_PLUGINS                                                 \
+	"arith,catalog,plausibility,rules,totals,publisher"
 #define CONFIG_MAX_LIST 32
 
 struct config_entry {
@@ -28,7 +29,8 @@ struct config {
 	size_t n_listen;
 	char *publish;
 	char *state_dir;
-	char *plugin_dir; /* NULL: next to the executable, then the install dir */
+	char *
+	    plugin_dir; /* NULL: next to the executable, then the install dir */
 	char *plugins[CONFIG_MAX_LIST];
 	size_t n_plugins;
 	size_t max_message_size;
@@ -45,9 +47,9 @@ struct config {
 	char *tls_cert_key;
 	char *tls_client_ca;
 	/* limits; 0 switches one off */
-	int rate_limit;       /* requests per second per connection */
+	int rate_limit; /* requests per second per connection */
 	int rate_burst;
-	int max_in_flight;    /* submissions waiting for the disk, overall */
+	int max_in_flight; /* submissions waiting for the disk, overall */
 	int max_in_flight_per_connection;
 };
 

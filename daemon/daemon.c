@@ -48,7 +48,8 @@ int daemon_config_load(const struct daemon_flags *flags, struct config **out,
 		goto fail;
 	}
 	if (log_set_level_name(c->log_level) < 0) {
-		snprintf(err, err_size, "unknown log level \"%s\"", c->log_level);
+		snprintf(err, err_size, "unknown log level \"%s\"",
+			 c->log_level);
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -122,7 +123,8 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
 	/* What needs sockets or shared objects reopened needs a restart. */
 	bool same_plugins = fresh->n_plugins == d->config->n_plugins;
 	for (size_t i = 0; same_plugins && i < fresh->n_plugins; i++)
-		same_plugins = strcmp(fresh->plugins[i], d->config->plugins[i]) == 0;
+		same_plugins =
+		    strcmp(fresh->plugins[i], d->config->plugins[i]) == 0;
 	if (!same_plugins)
 		log_warning("reload: the plugin list changed; restart budgetd "
 			    "for that to take effect");
@@ -141,7 +143,7 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
 	return 0;
 }
 
-/* ---- rebuild from the store ------------------------------------------------------ */
+/* ---- rebuild from the store ---- */
 
 static int rebuild_one(void *ctx, const struct store_revision_row *row)
 {
@@ -164,17 +166,18 @@ static int rebuild_one(void *ctx, const struct store_revision_row *row)
 	rc = model_parse(doc, &entry->arena, &sub, problems);
 	cJSON_Delete(doc);
 	if (rc < 0) {
-		log_error("store: revision %lld of %s/%d no longer parses: %s: %s",
-			  (long long)row->revision, row->department, row->year,
-			  problems->n ? problems->items[0].path : "",
-			  problems->n ? problems->items[0].message : "");
+		log_error(
+		    "store: revision %lld of %s/%d no longer parses: %s: %s",
+		    (long long)row->revision, row->department, row->year,
+		    problems->n ? problems->items[0].path : "",
+		    problems->n ? problems->items[0].message : "");
 		goto fail;
 	}
 	entry->revision = (struct bd_revision){
-		.submission = sub,
-		.number = row->revision,
-		.document_id = row->document_id,
-		.seq = row->seq,
+	    .submission = sub,
+	    .number = row->revision,
+	    .document_id = row->document_id,
+	    .seq = row->seq,
 	};
 	if ((rc = registry_replace(&d->registry, entry, &replaced)) < 0)
 		goto fail;
@@ -206,10 +209,9 @@ int daemon_rebuild(struct daemon *d)
 	log_info("rebuilt %zu department budgets from %s in %.1f ms",
 		 d->registry.n_entries, d->store.path,
 		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+		     (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	return 0;
 }
-
 
 bool daemon_listener_trusted(const struct daemon *d, int listener_index)
 {

@@ -10,10 +10,11 @@
 #include "log.h"
 #include "money.h"
 
-/* ---- the function table handed to plugins ---------------------------------- */
+/* ---- the function table handed to plugins ----------------------------------
+ */
 
-static void host_log(const struct bd_plugin_handle *self, enum bd_log_level level,
-		     const char *fmt, ...)
+static void host_log(const struct bd_plugin_handle *self,
+		     enum bd_log_level level, const char *fmt, ...)
 {
 	char prefix[80];
 	va_list ap;
@@ -101,8 +102,8 @@ static int host_resolve_path(const struct bd_plugin_handle *self,
 			     const char *path, char *buf, size_t size)
 {
 	int n = path[0] == '/'
-			? snprintf(buf, size, "%s", path)
-			: snprintf(buf, size, "%s/%s", self->host->conf_dir, path);
+		    ? snprintf(buf, size, "%s", path)
+		    : snprintf(buf, size, "%s/%s", self->host->conf_dir, path);
 	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
 }
 
@@ -116,7 +117,7 @@ host_latest_revision(const struct bd_plugin_handle *self, int year,
 	return h->latest_revision(h->latest_ctx, year, department);
 }
 
-/* ---- loading ----------------------------------------------------------------- */
+/* ---- loading ---- */
 
 int host_check_abi(const struct bd_plugin *desc, char *err, size_t err_size)
 {
@@ -124,16 +125,16 @@ int host_check_abi(const struct bd_plugin *desc, char *err, size_t err_size)
 		snprintf(err, err_size,
 			 "built for plugin ABI %u.%u; this daemon speaks %u.%u "
 			 "(major versions must match): rebuild the plugin",
-			 desc->abi_major, desc->abi_minor, (unsigned)BD_ABI_MAJOR,
-			 (unsigned)BD_ABI_MINOR);
+			 desc->abi_major, desc->abi_minor,
+			 (unsigned)BD_ABI_MAJOR, (unsigned)BD_ABI_MINOR);
 		return -EPROTO;
 	}
 	if (desc->abi_minor > BD_ABI_MINOR) {
 		snprintf(err, err_size,
 			 "built for plugin ABI %u.%u, newer than this daemon's "
 			 "%u.%u: upgrade budgetd",
-			 desc->abi_major, desc->abi_minor, (unsigned)BD_ABI_MAJOR,
-			 (unsigned)BD_ABI_MINOR);
+			 desc->abi_major, desc->abi_minor,
+			 (unsigned)BD_ABI_MAJOR, (unsigned)BD_ABI_MINOR);
 		return -EPROTO;
 	}
 	/* ABI 1.0 defines the whole struct as it is now. */
@@ -164,8 +165,8 @@ static int check_plugin_config(const struct bd_plugin_handle *p,
 		if (find_key(p->desc, e->key) == NULL) {
 			snprintf(err, err_size,
 				 "%s:%d: plugin %s has no config key \"%s\"",
-				 config->path ? config->path : "config", e->line,
-				 p->name, e->key);
+				 config->path ? config->path : "config",
+				 e->line, p->name, e->key);
 			return -EINVAL;
 		}
 	}
@@ -191,8 +192,9 @@ static int load_one(struct host *h, struct bd_plugin_handle *p,
 	}
 	p->desc = dlsym(p->dl, BD_PLUGIN_SYMBOL);
 	if (p->desc == NULL) {
-		snprintf(err, err_size, "plugin %s: %s exports no \"%s\" symbol",
-			 name, p->path, BD_PLUGIN_SYMBOL);
+		snprintf(err, err_size,
+			 "plugin %s: %s exports no \"%s\" symbol", name,
+			 p->path, BD_PLUGIN_SYMBOL);
 		return -EPROTO;
 	}
 	if (host_check_abi(p->desc, why, sizeof why) < 0) {
@@ -225,20 +227,20 @@ int host_load(struct host *h, const struct config *config,
 {
 	h->config = config;
 	h->table = (struct bd_host){
-		.abi_major = BD_ABI_MAJOR,
-		.abi_minor = BD_ABI_MINOR,
-		.struct_size = sizeof(struct bd_host),
-		.log = host_log,
-		.config_get = host_config_get,
-		.finding = host_finding,
-		.format_amount = host_format_amount,
-		.report_change = host_report_change,
-		.publish = host_publish_cb,
-		.query_request = host_query_request,
-		.query_reply = host_query_reply,
-		.query_error = host_query_error,
-		.resolve_path = host_resolve_path,
-		.latest_revision = host_latest_revision,
+	    .abi_major = BD_ABI_MAJOR,
+	    .abi_minor = BD_ABI_MINOR,
+	    .struct_size = sizeof(struct bd_host),
+	    .log = host_log,
+	    .config_get = host_config_get,
+	    .finding = host_finding,
+	    .format_amount = host_format_amount,
+	    .report_change = host_report_change,
+	    .publish = host_publish_cb,
+	    .query_request = host_query_request,
+	    .query_reply = host_query_reply,
+	    .query_error = host_query_error,
+	    .resolve_path = host_resolve_path,
+	    .latest_revision = host_latest_revision,
 	};
 	h->plugins = calloc(config->n_plugins ? config->n_plugins : 1,
 			    sizeof *h->plugins);
@@ -246,7 +248,8 @@ int host_load(struct host *h, const struct config *config,
 		return -ENOMEM;
 	for (size_t i = 0; i < config->n_plugins; i++) {
 		for (size_t j = 0; j < i; j++) {
-			if (strcmp(config->plugins[i], config->plugins[j]) == 0) {
+			if (strcmp(config->plugins[i], config->plugins[j]) ==
+			    0) {
 				snprintf(err, err_size,
 					 "plugin %s is listed twice",
 					 config->plugins[i]);
@@ -305,29 +308,33 @@ int host_reconfigure(struct host *h, const struct config *config, char *err,
 		     size_t err_size)
 {
 	for (size_t i = 0; i < h->n_plugins; i++)
-		if (check_plugin_config(&h->plugins[i], config, err, err_size) < 0)
+		if (check_plugin_config(&h->plugins[i], config, err, err_size) <
+		    0)
 			return -EINVAL;
 	const struct config *previous = h->config;
 	h->config = config;
 	for (size_t i = 0; i < h->n_plugins; i++) {
 		struct bd_plugin_handle *p = &h->plugins[i];
 		p->last_error[0] = '\0';
-		if (p->desc->reconfigure && p->desc->reconfigure(p->state) < 0) {
-			snprintf(err, err_size, "plugin %s refused it: %s", p->name,
-				 p->last_error[0] ? p->last_error : "see the log");
-			/* Plugins before this one took the new config: give them
-			 * the old one back, so that all agree. */
+		if (p->desc->reconfigure &&
+		    p->desc->reconfigure(p->state) < 0) {
+			snprintf(
+			    err, err_size, "plugin %s refused it: %s", p->name,
+			    p->last_error[0] ? p->last_error : "see the log");
+			/* Plugins before this one took the new config: give
+			 * them the old one back, so that all agree. */
 			h->config = previous;
 			for (size_t k = 0; k < i; k++)
 				if (h->plugins[k].desc->reconfigure)
-					h->plugins[k].desc->reconfigure(h->plugins[k].state);
+					h->plugins[k].desc->reconfigure(
+					    h->plugins[k].state);
 			return -EINVAL;
 		}
 	}
 	return 0;
 }
 
-/* ---- stages --------------------------------------------------------------------- */
+/* ---- stages ---- */
 
 int host_validate(struct host *h, const struct bd_submission *submission,
 		  struct bd_audit *audit)

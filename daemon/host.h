@@ -59,8 +59,8 @@ int host_check_abi(const struct bd_plugin *desc, char *err, size_t err_size);
 
 /* Switches to a new config (after a reload) and tells every plugin; on a
  * refusal err says which plugin and why. */
-int host_reconfigure(struct host *host, const struct config *config,
-		     char *err, size_t err_size);
+int host_reconfigure(struct host *host, const struct config *config, char *err,
+		     size_t err_size);
 
 int host_validate(struct host *host, const struct bd_submission *submission,
 		  struct bd_audit *audit);

@@ -38,8 +38,8 @@ int log_set_level_name(const char *name)
 void log_vmsg(enum bd_log_level level, const char *prefix, const char *fmt,
 	      va_list ap)
 {
-	static const char *const names[8] = {"", "", "", "error", "warning",
-					     "", "info", "debug"};
+	static const char *const names[8] = {"",	"", "",	    "error",
+					     "warning", "", "info", "debug"};
 	char line[2048];
 
 	if (level > log_level)

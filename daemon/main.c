@@ -16,34 +16,35 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: budgetd [OPTION]...\n"
-		"Collects, audits and aggregates department budgets "
-		"(budget-submission/1).\n"
-		"\n"
-		"  -c, --config FILE      read FILE (INI; see conf/budgetd.conf)\n"
-		"  -s, --state-dir DIR    keep the store in DIR (default %s)\n"
-		"  -l, --listen URL[,URL] serve requests on these nng URLs\n"
-		"                         (default %s)\n"
-		"  -p, --publish URL      publish notifications on URL\n"
-		"                         (default %s)\n"
-		"  -P, --plugin-dir DIR   load plugins from DIR\n"
-		"      --log-level LEVEL  error, warning, info or debug\n"
-		"      --check-config     load config and plugins, report, exit\n"
-		"  -h, --help             show this help and exit\n"
-		"  -V, --version          show the version and exit\n"
-		"\n"
-		"Flags override the config file.  With no config file the "
-		"built-in defaults load\nthe plugins %s from beside the "
-		"executable.\n"
-		"Signals: SIGTERM/SIGINT stop cleanly, SIGHUP reloads the "
-		"config.\n"
-		"Exit status: 0 clean stop, 1 failure to start.\n",
-		CONFIG_DEFAULT_STATE_DIR, CONFIG_DEFAULT_LISTEN,
-		CONFIG_DEFAULT_PUBLISH, CONFIG_DEFAULT_PLUGINS);
+	fprintf(
+	    out,
+	    "Usage: budgetd [OPTION]...\n"
+	    "Collects, audits and aggregates department budgets "
+	    "(budget-submission/1).\n"
+	    "\n"
+	    "  -c, --config FILE      read FILE (INI; see conf/budgetd.conf)\n"
+	    "  -s, --state-dir DIR    keep the store in DIR (default %s)\n"
+	    "  -l, --listen URL[,URL] serve requests on these nng URLs\n"
+	    "                         (default %s)\n"
+	    "  -p, --publish URL      publish notifications on URL\n"
+	    "                         (default %s)\n"
+	    "  -P, --plugin-dir DIR   load plugins from DIR\n"
+	    "      --log-level LEVEL  error, warning, info or debug\n"
+	    "      --check-config     load config and plugins, report, exit\n"
+	    "  -h, --help             show this help and exit\n"
+	    "  -V, --version          show the version and exit\n"
+	    "\n"
+	    "Flags override the config file.  With no config file the "
+	    "built-in defaults load\nthe plugins %s from beside the "
+	    "executable.\n"
+	    "Signals: SIGTERM/SIGINT stop cleanly, SIGHUP reloads the "
+	    "config.\n"
+	    "Exit status: 0 clean stop, 1 failure to start.\n",
+	    CONFIG_DEFAULT_STATE_DIR, CONFIG_DEFAULT_LISTEN,
+	    CONFIG_DEFAULT_PUBLISH, CONFIG_DEFAULT_PLUGINS);
 }
 
-/* ---- the loop ---------------------------------------------------------------------- */
+/* ---- the loop ---- */
 
 static void wake_rpc(void *arg)
 {
@@ -137,36 +138,57 @@ static int parse_flags(int argc, char **argv, struct daemon_flags *flags,
 {
 	enum { OPT_LOG_LEVEL = 256, OPT_CHECK_CONFIG };
 	static const struct option options[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"state-dir", required_argument, NULL, 's'},
-		{"listen", required_argument, NULL, 'l'},
-		{"publish", required_argument, NULL, 'p'},
-		{"plugin-dir", required_argument, NULL, 'P'},
-		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-		{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"publish", required_argument, NULL, 'p'},
+	    {"plugin-dir", required_argument, NULL, 'P'},
+	    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	    {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {0},
 	};
 	int opt;
-	while ((opt = getopt_long(argc, argv, "c:s:l:p:P:hV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:l:p:P:hV", options, NULL)) !=
+	       -1) {
 		switch (opt) {
-		case 'c': flags->config_path = optarg; break;
-		case 's': flags->state_dir = optarg; break;
-		case 'l': flags->listen = optarg; break;
-		case 'p': flags->publish = optarg; break;
-		case 'P': flags->plugin_dir = optarg; break;
-		case OPT_LOG_LEVEL: flags->log_level = optarg; break;
-		case OPT_CHECK_CONFIG: *check_only = true; break;
-		case 'h': usage(stdout); exit(0);
-		case 'V': printf("budgetd %s (plugin ABI %d.%d)\n", PROJECT_VERSION,
-				 BD_ABI_MAJOR, BD_ABI_MINOR);
+		case 'c':
+			flags->config_path = optarg;
+			break;
+		case 's':
+			flags->state_dir = optarg;
+			break;
+		case 'l':
+			flags->listen = optarg;
+			break;
+		case 'p':
+			flags->publish = optarg;
+			break;
+		case 'P':
+			flags->plugin_dir = optarg;
+			break;
+		case OPT_LOG_LEVEL:
+			flags->log_level = optarg;
+			break;
+		case OPT_CHECK_CONFIG:
+			*check_only = true;
+			break;
+		case 'h':
+			usage(stdout);
 			exit(0);
-		default: usage(stderr); return -EINVAL;
+		case 'V':
+			printf("budgetd %s (plugin ABI %d.%d)\n",
+			       PROJECT_VERSION, BD_ABI_MAJOR, BD_ABI_MINOR);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "budgetd: unexpected argument \"%s\"\n", argv[optind]);
+		fprintf(stderr, "budgetd: unexpected argument \"%s\"\n",
+			argv[optind]);
 		return -EINVAL;
 	}
 	return 0;
@@ -176,7 +198,8 @@ static const struct bd_revision *latest_revision(void *ctx, int year,
 						 const char *department)
 {
 	struct daemon *d = ctx;
-	struct registry_entry *e = registry_find(&d->registry, year, department);
+	struct registry_entry *e =
+	    registry_find(&d->registry, year, department);
 	return e ? &e->revision : NULL;
 }
 
@@ -209,7 +232,8 @@ int main(int argc, char **argv)
 	if (host_load(&d.host, d.config, d.plugin_dir, err, sizeof err) < 0) {
 		log_error("%s", err);
 		log_error("not starting: fix the plugin list in %s",
-			  d.config->path ? d.config->path : "the built-in defaults");
+			  d.config->path ? d.config->path
+					 : "the built-in defaults");
 		goto out_config;
 	}
 	if (check_only) {
@@ -221,11 +245,11 @@ int main(int argc, char **argv)
 	}
 	if (registry_init(&d.registry) < 0 ||
 	    throttle_init(&d.throttle, (unsigned)d.config->rate_limit,
-			(unsigned)d.config->rate_burst,
-			(unsigned)d.config->max_in_flight_per_connection) < 0)
+			  (unsigned)d.config->rate_burst,
+			  (unsigned)d.config->max_in_flight_per_connection) < 0)
 		goto out_host;
-	if (store_open(&d.store, d.config->state_dir, d.config->commit_batch_max,
-		       err, sizeof err) < 0) {
+	if (store_open(&d.store, d.config->state_dir,
+		       d.config->commit_batch_max, err, sizeof err) < 0) {
 		log_error("%s", err);
 		goto out_registry;
 	}
@@ -247,9 +271,10 @@ int main(int argc, char **argv)
 	d.sigterm = evsignal_new(d.base, SIGTERM, on_stop_signal, &d);
 	d.sigint = evsignal_new(d.base, SIGINT, on_stop_signal, &d);
 	d.sighup = evsignal_new(d.base, SIGHUP, on_sighup, &d);
-	if (!d.rpc_wake || !d.store_wake || !d.sigterm || !d.sigint || !d.sighup ||
-	    event_add(d.sigterm, NULL) || event_add(d.sigint, NULL) ||
-	    event_add(d.sighup, NULL) || start_watchdog(&d) < 0) {
+	if (!d.rpc_wake || !d.store_wake || !d.sigterm || !d.sigint ||
+	    !d.sighup || event_add(d.sigterm, NULL) ||
+	    event_add(d.sigint, NULL) || event_add(d.sighup, NULL) ||
+	    start_watchdog(&d) < 0) {
 		log_error("cannot set up the event loop");
 		goto out_loop;
 	}
@@ -260,8 +285,8 @@ int main(int argc, char **argv)
 	struct rpc_tls tls = {d.config->tls_cert_key, d.config->tls_client_ca};
 	if (rpc_open(&d.rpc, d.config->listen, d.config->n_listen,
 		     d.config->publish, d.config->max_message_size,
-		     (size_t)d.config->request_contexts, &tls, wake_rpc, &d, err,
-		     sizeof err) < 0) {
+		     (size_t)d.config->request_contexts, &tls, wake_rpc, &d,
+		     err, sizeof err) < 0) {
 		log_error("%s", err);
 		rpc_close(&d.rpc);
 		goto out_loop;
@@ -269,8 +294,9 @@ int main(int argc, char **argv)
 	d.started = time(NULL);
 	for (size_t i = 0; i < d.config->n_listen; i++)
 		log_info("serving requests on %s (%s)", d.config->listen[i],
-			 daemon_listener_trusted(&d, (int)i) ? "peers trusted"
-							     : "credentials required");
+			 daemon_listener_trusted(&d, (int)i)
+			     ? "peers trusted"
+			     : "credentials required");
 	log_info("publishing on %s; store %s; %zu departments",
 		 d.config->publish, d.store.path, d.registry.n_entries);
 	sd_notify(0, "READY=1");
@@ -284,7 +310,8 @@ int main(int argc, char **argv)
 out_loop:
 	store_stop(&d.store);
 	/* What the writer finished last: annotations only, nothing waits. */
-	for (struct store_job *job = store_take_done(&d.store), *next; job; job = next) {
+	for (struct store_job *job = store_take_done(&d.store), *next; job;
+	     job = next) {
 		next = job->next;
 		request_store_done(&d, job);
 	}

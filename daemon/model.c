@@ -24,7 +24,8 @@ struct parser {
 	size_t path_len;
 };
 
-/* ---- paths and problems --------------------------------------------------- */
+/* ---- paths and problems ---------------------------------------------------
+ */
 
 static size_t path_push_key(struct parser *p, const char *key)
 {
@@ -71,7 +72,7 @@ static void problem(struct parser *p, bool is_error, const char *fmt, ...)
 	utf8_trim_partial(pr->message);
 }
 
-#define error(p, ...) problem((p), true, __VA_ARGS__)
+#define error(p, ...)	problem((p), true, __VA_ARGS__)
 #define warning(p, ...) problem((p), false, __VA_ARGS__)
 
 static const char *type_name(const cJSON *item)
@@ -93,7 +94,7 @@ static const char *type_name(const cJSON *item)
 	return "an invalid value";
 }
 
-/* ---- object shape ------------------------------------------------------------ */
+/* ---- object shape ---- */
 
 /*
  * Checks an object's members against the keys the format defines: unknown
@@ -139,7 +140,7 @@ static bool check_object(struct parser *p, const cJSON *object,
 	return true;
 }
 
-/* ---- scalars ------------------------------------------------------------------- */
+/* ---- scalars ---- */
 
 static bool all_digits(const char *s, size_t min, size_t max)
 {
@@ -227,8 +228,8 @@ static void read_amount_item(struct parser *p, const cJSON *item,
 	if (cJSON_IsString(item)) {
 		rc = money_parse(item->valuestring, p->unit, &fen, &why);
 		if (rc < 0) {
-			error(p, "invalid amount \"%.40s\": %s", item->valuestring,
-			      why);
+			error(p, "invalid amount \"%.40s\": %s",
+			      item->valuestring, why);
 			return;
 		}
 	} else if (cJSON_IsNumber(item)) {
@@ -247,7 +248,8 @@ static void read_amount_item(struct parser *p, const cJSON *item,
 	}
 	if (fen < 0) {
 		error(p, "budget amounts must not be negative, got %s",
-		      cJSON_IsString(item) ? item->valuestring : "a negative number");
+		      cJSON_IsString(item) ? item->valuestring
+					   : "a negative number");
 		return;
 	}
 	if (!bd_fen_add(&p->grand_sum, fen))
@@ -303,7 +305,7 @@ static const char *source_list(void)
 	       "carryover";
 }
 
-/* ---- sections ---------------------------------------------------------------------- */
+/* ---- sections ---- */
 
 static void parse_department(struct parser *p, const cJSON *doc,
 			     struct bd_submission *sub)
@@ -339,7 +341,9 @@ static void parse_income(struct parser *p, const cJSON *doc,
 			enum bd_source src;
 			size_t s2 = path_push_key(p, m->string);
 			if (model_source_from_key(m->string, &src) < 0)
-				error(p, "unknown source \"%.40s\"; expected one of %s",
+				error(p,
+				      "unknown source \"%.40s\"; expected one "
+				      "of %s",
 				      m->string, source_list());
 			else
 				read_amount_item(p, m, &sub->income[src]);
@@ -351,8 +355,9 @@ static void parse_income(struct parser *p, const cJSON *doc,
 
 /* Reads "basic" or "project": parts, or a lone subtotal, or both. */
 static void parse_split(struct parser *p, const cJSON *line, const char *key,
-			const char *const *part_keys, const enum bd_column *cols,
-			size_t n_parts, enum bd_column unsplit, bool *split,
+			const char *const *part_keys,
+			const enum bd_column *cols, size_t n_parts,
+			enum bd_column unsplit, bool *split,
 			struct bd_stated *stated_total, struct bd_line *out)
 {
 	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(line, key);
@@ -386,16 +391,15 @@ static void parse_split(struct parser *p, const cJSON *line, const char *key,
 	path_pop(p, s);
 }
 
-static void parse_line(struct parser *p, const cJSON *item, struct bd_line *line)
+static void parse_line(struct parser *p, const cJSON *item,
+		       struct bd_line *line)
 {
-	static const char *const known[] = {"function", "name",  "source",
-					    "basic",    "project", "total",
-					    NULL};
+	static const char *const known[] = {
+	    "function", "name", "source", "basic", "project", "total", NULL};
 	static const char *const basic_keys[] = {"wages", "family", "goods",
 						 "capital"};
-	static const enum bd_column basic_cols[] = {BD_COL_WAGES, BD_COL_FAMILY,
-						    BD_COL_GOODS,
-						    BD_COL_CAPITAL};
+	static const enum bd_column basic_cols[] = {
+	    BD_COL_WAGES, BD_COL_FAMILY, BD_COL_GOODS, BD_COL_CAPITAL};
 	static const char *const project_keys[] = {"operating", "targeted"};
 	static const enum bd_column project_cols[] = {BD_COL_OPERATING,
 						      BD_COL_TARGETED};
@@ -403,7 +407,8 @@ static void parse_line(struct parser *p, const cJSON *item, struct bd_line *line
 	if (!check_object(p, item, known, "an expenditure line"))
 		return;
 	read_code(p, item, "function", true, 7, 7, line->function,
-		  sizeof line->function, "function code (支出功能分类科目编码)");
+		  sizeof line->function,
+		  "function code (支出功能分类科目编码)");
 	line->name = read_string(p, item, "name", false);
 	line->source = BD_SOURCE_GENERAL_BUDGET;
 	const char *source = read_string(p, item, "source", false);
@@ -418,8 +423,8 @@ static void parse_line(struct parser *p, const cJSON *item, struct bd_line *line
 		path_pop(p, s);
 	}
 	parse_split(p, item, "basic", basic_keys, basic_cols, 4,
-		    BD_COL_BASIC_UNSPLIT, &line->basic_split, &line->basic_total,
-		    line);
+		    BD_COL_BASIC_UNSPLIT, &line->basic_split,
+		    &line->basic_total, line);
 	parse_split(p, item, "project", project_keys, project_cols, 2,
 		    BD_COL_PROJECT_UNSPLIT, &line->project_split,
 		    &line->project_total, line);
@@ -449,7 +454,8 @@ static void parse_expenditure(struct parser *p, const cJSON *doc,
 			if (strcmp(lines[j].function, lines[i].function) == 0 &&
 			    lines[j].source == lines[i].source) {
 				error(p,
-				      "function %s with source %s already appears "
+				      "function %s with source %s already "
+				      "appears "
 				      "at expenditure[%zu]; merge the two rows",
 				      lines[i].function,
 				      bd_source_key(lines[i].source), j);
@@ -483,23 +489,28 @@ static void parse_indicators(struct parser *p, const cJSON *project,
 	for (const cJSON *item = array->child; item; item = item->next, i++) {
 		size_t s2 = path_push_index(p, i);
 		if (check_object(p, item, known, "an indicator")) {
-			const char *cat = read_string(p, item, "category", true);
+			const char *cat =
+			    read_string(p, item, "category", true);
 			if (cat != NULL) {
 				bool found = false;
 				for (int c = 0; c < 4 && !found; c++) {
 					if (strcmp(cat, categories[c]) == 0) {
 						ind[i].category =
-							(enum bd_indicator_category)c;
+						    (enum bd_indicator_category)
+							c;
 						found = true;
 					}
 				}
 				if (!found) {
-					size_t s3 = path_push_key(p, "category");
-					error(p,
-					      "unknown indicator category \"%.40s\"; "
-					      "expected cost, output, benefit or "
-					      "satisfaction",
-					      cat);
+					size_t s3 =
+					    path_push_key(p, "category");
+					error(
+					    p,
+					    "unknown indicator category "
+					    "\"%.40s\"; "
+					    "expected cost, output, benefit or "
+					    "satisfaction",
+					    cat);
 					path_pop(p, s3);
 				}
 			}
@@ -516,8 +527,8 @@ static void parse_indicators(struct parser *p, const cJSON *project,
 static void parse_project(struct parser *p, const cJSON *item,
 			  struct bd_project *proj)
 {
-	static const char *const known[] = {"code",    "name",  "function",
-					    "kind",    "sources", "total",
+	static const char *const known[] = {"code",	  "name",    "function",
+					    "kind",	  "sources", "total",
 					    "indicators", NULL};
 	if (!check_object(p, item, known, "a project"))
 		return;
@@ -525,14 +536,17 @@ static void parse_project(struct parser *p, const cJSON *item,
 	if (code != NULL) {
 		size_t s = path_push_key(p, "code");
 		if (!all_digits(code, 1, 32))
-			error(p, "project code must be 1 to 32 digits, got \"%.40s\"",
+			error(p,
+			      "project code must be 1 to 32 digits, got "
+			      "\"%.40s\"",
 			      code);
 		path_pop(p, s);
 	}
 	proj->code = code;
 	proj->name = read_string(p, item, "name", true);
 	read_code(p, item, "function", false, 7, 7, proj->function,
-		  sizeof proj->function, "function code (支出功能分类科目编码)");
+		  sizeof proj->function,
+		  "function code (支出功能分类科目编码)");
 	const char *kind = read_string(p, item, "kind", false);
 	if (kind != NULL) {
 		size_t s = path_push_key(p, "kind");
@@ -541,21 +555,25 @@ static void parse_project(struct parser *p, const cJSON *item,
 		else if (strcmp(kind, "targeted") == 0)
 			proj->kind = BD_PROJECT_KIND_TARGETED;
 		else
-			error(p, "unknown project kind \"%.40s\"; expected "
-				 "operating or targeted",
+			error(p,
+			      "unknown project kind \"%.40s\"; expected "
+			      "operating or targeted",
 			      kind);
 		path_pop(p, s);
 	}
-	const cJSON *sources = cJSON_GetObjectItemCaseSensitive(item, "sources");
+	const cJSON *sources =
+	    cJSON_GetObjectItemCaseSensitive(item, "sources");
 	if (sources != NULL && !cJSON_IsNull(sources)) {
 		size_t s = path_push_key(p, "sources");
 		if (check_object(p, sources, NULL, "sources")) {
 			for (const cJSON *m = sources->child; m; m = m->next) {
 				enum bd_source src;
 				size_t s2 = path_push_key(p, m->string);
-				if (model_source_from_key(m->string, &src) < 0) {
+				if (model_source_from_key(m->string, &src) <
+				    0) {
 					error(p,
-					      "unknown source \"%.40s\"; expected "
+					      "unknown source \"%.40s\"; "
+					      "expected "
 					      "one of %s",
 					      m->string, source_list());
 				} else {
@@ -579,7 +597,8 @@ static void parse_projects(struct parser *p, const cJSON *doc,
 	if (array == NULL)
 		return;
 	size_t n = (size_t)cJSON_GetArraySize(array);
-	struct bd_project *projects = arena_calloc(p->arena, n, sizeof *projects);
+	struct bd_project *projects =
+	    arena_calloc(p->arena, n, sizeof *projects);
 	if (projects == NULL && n > 0) {
 		p->out_of_memory = true;
 		return;
@@ -599,10 +618,14 @@ static void parse_projects(struct parser *p, const cJSON *doc,
 static void parse_three_public(struct parser *p, const cJSON *doc,
 			       struct bd_submission *sub)
 {
-	static const char *const known[] = {"overseas",          "vehicle_purchase",
-					    "vehicle_operation", "reception",
-					    "total",             NULL};
-	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(doc, "three_public");
+	static const char *const known[] = {"overseas",
+					    "vehicle_purchase",
+					    "vehicle_operation",
+					    "reception",
+					    "total",
+					    NULL};
+	const cJSON *obj =
+	    cJSON_GetObjectItemCaseSensitive(doc, "three_public");
 	if (obj == NULL || cJSON_IsNull(obj))
 		return;
 	size_t s = path_push_key(p, "three_public");
@@ -641,8 +664,9 @@ static void parse_economic(struct parser *p, const cJSON *doc,
 				      "economic code (经济分类科目编码)") &&
 			    strlen(econ[i].code) == 4) {
 				size_t s3 = path_push_key(p, "code");
-				error(p, "economic code must be 3 (类) or 5 (款) "
-					 "digits, got \"%s\"",
+				error(p,
+				      "economic code must be 3 (类) or 5 (款) "
+				      "digits, got \"%s\"",
 				      econ[i].code);
 				path_pop(p, s3);
 			}
@@ -662,21 +686,23 @@ static void parse_by_class(struct parser *p, const cJSON *parent,
 			   const struct bd_class_amount **out, size_t *n_out)
 {
 	const cJSON *obj =
-		cJSON_GetObjectItemCaseSensitive(parent, "expenditure_by_class");
+	    cJSON_GetObjectItemCaseSensitive(parent, "expenditure_by_class");
 	if (obj == NULL || cJSON_IsNull(obj))
 		return;
 	size_t s = path_push_key(p, "expenditure_by_class");
 	if (check_object(p, obj, NULL, "expenditure_by_class")) {
 		size_t n = (size_t)cJSON_GetArraySize(obj);
-		struct bd_class_amount *by = arena_calloc(p->arena, n, sizeof *by);
+		struct bd_class_amount *by =
+		    arena_calloc(p->arena, n, sizeof *by);
 		size_t k = 0;
 		if (by == NULL && n > 0)
 			p->out_of_memory = true;
 		for (const cJSON *m = obj->child; m && by; m = m->next) {
 			size_t s2 = path_push_key(p, m->string);
 			if (!all_digits(m->string, 3, 3)) {
-				error(p, "expenditure_by_class keys are 3-digit "
-					 "function classes (类), got \"%.40s\"",
+				error(p,
+				      "expenditure_by_class keys are 3-digit "
+				      "function classes (类), got \"%.40s\"",
 				      m->string);
 			} else {
 				struct bd_stated v;
@@ -697,12 +723,12 @@ static void parse_stated(struct parser *p, const cJSON *doc,
 			 struct bd_submission *sub)
 {
 	static const char *const known[] = {
-		"income_total",    "expenditure_total", "expenditure_by_class",
-		"basic_total",     "personnel_total",   "public_total",
-		"project_total",   "project_operating", "project_targeted",
-		"projects_total",  "appropriation",     NULL};
+	    "income_total",   "expenditure_total", "expenditure_by_class",
+	    "basic_total",    "personnel_total",   "public_total",
+	    "project_total",  "project_operating", "project_targeted",
+	    "projects_total", "appropriation",	   NULL};
 	static const char *const known_appr[] = {
-		"income_total", "expenditure_total", "expenditure_by_class", NULL};
+	    "income_total", "expenditure_total", "expenditure_by_class", NULL};
 	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(doc, "stated");
 	if (obj == NULL || cJSON_IsNull(obj))
 		return;
@@ -710,29 +736,33 @@ static void parse_stated(struct parser *p, const cJSON *doc,
 	size_t s = path_push_key(p, "stated");
 	if (check_object(p, obj, known, "stated")) {
 		read_amount(p, obj, "income_total", &st->income_total);
-		read_amount(p, obj, "expenditure_total", &st->expenditure_total);
+		read_amount(p, obj, "expenditure_total",
+			    &st->expenditure_total);
 		parse_by_class(p, obj, &st->expenditure_by_class,
 			       &st->n_expenditure_by_class);
 		read_amount(p, obj, "basic_total", &st->basic_total);
 		read_amount(p, obj, "personnel_total", &st->personnel_total);
 		read_amount(p, obj, "public_total", &st->public_total);
 		read_amount(p, obj, "project_total", &st->project_total);
-		read_amount(p, obj, "project_operating", &st->project_operating);
+		read_amount(p, obj, "project_operating",
+			    &st->project_operating);
 		read_amount(p, obj, "project_targeted", &st->project_targeted);
 		read_amount(p, obj, "projects_total", &st->projects_total);
 		const cJSON *appr =
-			cJSON_GetObjectItemCaseSensitive(obj, "appropriation");
+		    cJSON_GetObjectItemCaseSensitive(obj, "appropriation");
 		if (appr != NULL && !cJSON_IsNull(appr)) {
 			size_t s2 = path_push_key(p, "appropriation");
-			if (check_object(p, appr, known_appr, "appropriation")) {
+			if (check_object(p, appr, known_appr,
+					 "appropriation")) {
 				read_amount(p, appr, "income_total",
 					    &st->appropriation.income_total);
-				read_amount(p, appr, "expenditure_total",
-					    &st->appropriation.expenditure_total);
+				read_amount(
+				    p, appr, "expenditure_total",
+				    &st->appropriation.expenditure_total);
 				parse_by_class(
-					p, appr,
-					&st->appropriation.expenditure_by_class,
-					&st->appropriation.n_expenditure_by_class);
+				    p, appr,
+				    &st->appropriation.expenditure_by_class,
+				    &st->appropriation.n_expenditure_by_class);
 			}
 			path_pop(p, s2);
 		}
@@ -744,13 +774,15 @@ static void parse_previous_year(struct parser *p, const cJSON *doc,
 				struct bd_submission *sub)
 {
 	static const char *const known[] = {"total", "three_public", NULL};
-	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(doc, "previous_year");
+	const cJSON *obj =
+	    cJSON_GetObjectItemCaseSensitive(doc, "previous_year");
 	if (obj == NULL || cJSON_IsNull(obj))
 		return;
 	size_t s = path_push_key(p, "previous_year");
 	if (check_object(p, obj, known, "previous_year")) {
 		read_amount(p, obj, "total", &sub->previous_year_total);
-		read_amount(p, obj, "three_public", &sub->previous_year_three_public);
+		read_amount(p, obj, "three_public",
+			    &sub->previous_year_three_public);
 	}
 	path_pop(p, s);
 }
@@ -762,7 +794,8 @@ static void parse_header(struct parser *p, const cJSON *doc,
 	size_t s = path_push_key(p, "year");
 	if (year == NULL) {
 		error(p, "required integer \"year\" is missing");
-	} else if (!cJSON_IsNumber(year) || year->valuedouble != floor(year->valuedouble)) {
+	} else if (!cJSON_IsNumber(year) ||
+		   year->valuedouble != floor(year->valuedouble)) {
 		error(p, "expected an integer fiscal year, got %s",
 		      type_name(year));
 	} else if (year->valuedouble < 2000 || year->valuedouble > 2100) {
@@ -776,12 +809,14 @@ static void parse_header(struct parser *p, const cJSON *doc,
 	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(doc, "unit");
 	s = path_push_key(p, "unit");
 	if (unit == NULL)
-		error(p, "required \"unit\" is missing; expected \"元\" or \"万元\"");
+		error(p, "required \"unit\" is missing; expected \"元\" or "
+			 "\"万元\"");
 	else if (!cJSON_IsString(unit) ||
 		 money_unit_parse(unit->valuestring, &sub->unit) < 0)
 		error(p, "unit must be \"元\" or \"万元\", got %s%.20s%s",
 		      cJSON_IsString(unit) ? "\"" : "",
-		      cJSON_IsString(unit) ? unit->valuestring : type_name(unit),
+		      cJSON_IsString(unit) ? unit->valuestring
+					   : type_name(unit),
 		      cJSON_IsString(unit) ? "\"" : "");
 	p->unit = sub->unit;
 	path_pop(p, s);
@@ -791,9 +826,9 @@ int model_parse(const cJSON *doc, struct arena *arena,
 		struct bd_submission **out, struct model_problems *problems)
 {
 	static const char *const known[] = {
-		"format",   "year",         "unit",     "department",
-		"income",   "expenditure",  "projects", "three_public",
-		"economic", "stated",       "previous_year", NULL};
+	    "format",	"year",	       "unit",		"department",
+	    "income",	"expenditure", "projects",	"three_public",
+	    "economic", "stated",      "previous_year", NULL};
 	struct parser p = {.arena = arena, .problems = problems};
 
 	*out = NULL;
@@ -801,7 +836,8 @@ int model_parse(const cJSON *doc, struct arena *arena,
 	if (!check_object(&p, doc, known, "a budget-submission/1 document"))
 		return -EINVAL;
 
-	/* The format decides what every other key means: stop at a wrong one. */
+	/* The format decides what every other key means: stop at a wrong one.
+	 */
 	const cJSON *format = cJSON_GetObjectItemCaseSensitive(doc, "format");
 	size_t s = path_push_key(&p, "format");
 	if (format == NULL) {
@@ -809,11 +845,15 @@ int model_parse(const cJSON *doc, struct arena *arena,
 		      MODEL_FORMAT);
 		return -EINVAL;
 	}
-	if (!cJSON_IsString(format) || strcmp(format->valuestring, MODEL_FORMAT) != 0) {
-		error(&p, "unsupported format %s%.40s%s; this server accepts \"%s\"",
-		      cJSON_IsString(format) ? "\"" : "",
-		      cJSON_IsString(format) ? format->valuestring : type_name(format),
-		      cJSON_IsString(format) ? "\"" : "", MODEL_FORMAT);
+	if (!cJSON_IsString(format) ||
+	    strcmp(format->valuestring, MODEL_FORMAT) != 0) {
+		error(
+		    &p,
+		    "unsupported format %s%.40s%s; this server accepts \"%s\"",
+		    cJSON_IsString(format) ? "\"" : "",
+		    cJSON_IsString(format) ? format->valuestring
+					   : type_name(format),
+		    cJSON_IsString(format) ? "\"" : "", MODEL_FORMAT);
 		return -EINVAL;
 	}
 	path_pop(&p, s);

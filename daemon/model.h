@@ -7,7 +7,7 @@
 
 #include "arena.h"
 
-#define MODEL_FORMAT "budget-submission/1"
+#define MODEL_FORMAT	   "budget-submission/1"
 #define MODEL_MAX_PROBLEMS 64
 
 struct model_problem {

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Decimal places of the unit relative to 分: 1 元 = 10^2 分, 1 万元 = 10^6 分. */
+/* Decimal places of the unit relative to 分: 1 元 = 10^2 分, 1 万元 = 10^6 分.
+ */
 static int unit_scale(enum bd_unit unit)
 {
 	return unit == BD_UNIT_WANYUAN ? 6 : 2;
@@ -78,8 +79,8 @@ static int parse_decimal(const char *s, enum bd_unit unit, bool allow_exponent,
 		for (; shift < 0; shift++) {
 			if (mantissa % 10 != 0) {
 				*why = unit == BD_UNIT_WANYUAN
-					       ? "more than 6 decimals for 万元"
-					       : "more than 2 decimals for 元";
+					   ? "more than 6 decimals for 万元"
+					   : "more than 2 decimals for 元";
 				return -EINVAL;
 			}
 			mantissa /= 10;
@@ -124,8 +125,9 @@ int money_from_double(double value, enum bd_unit unit, bd_fen *fen,
 		if (strtod(text, NULL) != value)
 			continue;
 		if (precision > 15) {
-			*why = "number has more than 15 significant digits; send "
-			       "the amount as a string to keep it exact";
+			*why =
+			    "number has more than 15 significant digits; send "
+			    "the amount as a string to keep it exact";
 			return -ERANGE;
 		}
 		return parse_decimal(text, unit, true, fen, why);
@@ -137,7 +139,8 @@ int money_from_double(double value, enum bd_unit unit, bd_fen *fen,
 int money_format(bd_fen fen, enum bd_unit unit, char *buf, size_t size)
 {
 	/* Work in unsigned so that INT64_MIN prints too. */
-	uint64_t magnitude = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
+	uint64_t magnitude =
+	    fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
 	const char *sign = fen < 0 ? "-" : "";
 	int n;
 

@@ -9,7 +9,8 @@ static uint64_t entry_hash(int year, const char *department)
 {
 	/* FNV-1a over the code, then the year. */
 	uint64_t h = 1469598103934665603ULL;
-	for (const unsigned char *p = (const unsigned char *)department; *p; p++)
+	for (const unsigned char *p = (const unsigned char *)department; *p;
+	     p++)
 		h = (h ^ *p) * 1099511628211ULL;
 	h = (h ^ (uint64_t)year) * 1099511628211ULL;
 	return h;
@@ -73,7 +74,8 @@ static int grow(struct registry *r)
 		while (e) {
 			struct registry_entry *next = e->next_in_bucket;
 			const struct bd_submission *s = e->revision.submission;
-			size_t b = entry_hash(s->year, s->department.code) & (n - 1);
+			size_t b =
+			    entry_hash(s->year, s->department.code) & (n - 1);
 			e->next_in_bucket = buckets[b];
 			buckets[b] = e;
 			e = next;

@@ -16,8 +16,8 @@
 #define EVENTS_LIMIT_MAX 1000
 
 static const char *const core_ops =
-	"submit, validate, totals, departments, show, history, events, status, "
-	"verify, reload, lock, credential.add, credential.remove, credential.list";
+    "submit, validate, totals, departments, show, history, events, status, "
+    "verify, reload, lock, credential.add, credential.remove, credential.list";
 
 /* A submission travelling through audit → store → apply → reply. */
 struct pending {
@@ -30,7 +30,7 @@ struct pending {
 	enum bd_unit unit;
 	size_t n_errors;
 	char first_error[300];
-	char sender[180]; /* principal and peer, for the trail */
+	char sender[180];    /* principal and peer, for the trail */
 	char connection[16]; /* limits key */
 };
 
@@ -41,7 +41,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* ---- replies ---------------------------------------------------------------------- */
+/* ---- replies ---- */
 
 static void reply_bytes(struct daemon *d, struct rpc_request *req,
 			const char *body, size_t len)
@@ -97,7 +97,7 @@ static cJSON *ok_reply(void)
 	return reply;
 }
 
-/* ---- decoding ------------------------------------------------------------------------- */
+/* ---- decoding ---- */
 
 static const char *skip_ws(const char *p, const char *end)
 {
@@ -142,8 +142,8 @@ static const char *skip_value(const char *p, const char *end)
 
 /*
  * Finds the raw text of a top-level member, so that a document is stored
- * byte for byte as the department sent it.  Returns 0 with the span in start and len, or
- * -ENOENT (the caller then falls back to cJSON's printing).
+ * byte for byte as the department sent it.  Returns 0 with the span in start
+ * and len, or -ENOENT (the caller then falls back to cJSON's printing).
  */
 static int member_span(const char *text, size_t n, const char *key,
 		       const char **start, size_t *len)
@@ -160,7 +160,8 @@ static int member_span(const char *text, size_t n, const char *key,
 			return -ENOENT;
 		const char *k = p + 1;
 		p = skip_string(p, end);
-		bool match = (size_t)(p - 1 - k) == klen && memcmp(k, key, klen) == 0;
+		bool match =
+		    (size_t)(p - 1 - k) == klen && memcmp(k, key, klen) == 0;
 		p = skip_ws(p, end);
 		if (p >= end || *p != ':')
 			return -ENOENT;
@@ -205,11 +206,12 @@ static void describe_parse_error(const char *text, size_t n, char *buf,
 		}
 	}
 	if (depth > 0 || in_string) {
-		snprintf(buf, size,
-			 "request is not valid JSON: it ends after %zu bytes with "
-			 "%d unclosed bracket%s%s (truncated?)",
-			 n, depth, depth == 1 ? "" : "s",
-			 in_string ? " inside a string" : "");
+		snprintf(
+		    buf, size,
+		    "request is not valid JSON: it ends after %zu bytes with "
+		    "%d unclosed bracket%s%s (truncated?)",
+		    n, depth, depth == 1 ? "" : "s",
+		    in_string ? " inside a string" : "");
 		return;
 	}
 	size_t offset = (size_t)(at - text), line = 1, column = 1;
@@ -220,10 +222,11 @@ static void describe_parse_error(const char *text, size_t n, char *buf,
 			column++;
 	}
 	if (offset >= n)
-		snprintf(buf, size,
-			 "request is not valid JSON: it ends early (truncated?) "
-			 "after %zu bytes",
-			 n);
+		snprintf(
+		    buf, size,
+		    "request is not valid JSON: it ends early (truncated?) "
+		    "after %zu bytes",
+		    n);
 	else {
 		/* The body is not NUL-terminated: copy at most what is there,
 		 * and never half a character. */
@@ -241,8 +244,8 @@ static void describe_parse_error(const char *text, size_t n, char *buf,
 
 /* A string parameter, or NULL with an error sent. */
 static const char *param_string(struct daemon *d, struct rpc_request *req,
-				const cJSON *env, const char *key, bool required,
-				bool *failed)
+				const cJSON *env, const char *key,
+				bool required, bool *failed)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(env, key);
 	if (item == NULL || cJSON_IsNull(item)) {
@@ -254,7 +257,8 @@ static const char *param_string(struct daemon *d, struct rpc_request *req,
 		return NULL;
 	}
 	if (!cJSON_IsString(item)) {
-		send_error(d, req, "bad_request", "\"%s\" must be a string", key);
+		send_error(d, req, "bad_request", "\"%s\" must be a string",
+			   key);
 		*failed = true;
 		return NULL;
 	}
@@ -283,10 +287,10 @@ static long long param_int(struct daemon *d, struct rpc_request *req,
 	return (long long)item->valuedouble;
 }
 
-/* ---- who may do what --------------------------------------------------------------- */
+/* ---- who may do what ---- */
 
-static int authenticate(struct daemon *d, struct rpc_request *req, const cJSON *env,
-			struct principal *who)
+static int authenticate(struct daemon *d, struct rpc_request *req,
+			const cJSON *env, struct principal *who)
 {
 	memset(who, 0, sizeof *who);
 	if (daemon_listener_trusted(d, req->listener_index)) {
@@ -296,18 +300,22 @@ static int authenticate(struct daemon *d, struct rpc_request *req, const cJSON *
 	}
 	const cJSON *token = cJSON_GetObjectItemCaseSensitive(env, "token");
 	if (!cJSON_IsString(token)) {
-		log_warning("unauthenticated request from %s refused", req->peer);
-		send_error(d, req, "unauthenticated",
-			   "this listener requires a credential: send \"token\": "
-			   "\"NAME.SECRET\" (budgetctl --token or $BUDGETD_TOKEN)");
+		log_warning("unauthenticated request from %s refused",
+			    req->peer);
+		send_error(
+		    d, req, "unauthenticated",
+		    "this listener requires a credential: send \"token\": "
+		    "\"NAME.SECRET\" (budgetctl --token or $BUDGETD_TOKEN)");
 		return -1;
 	}
 	if (strlen(token->valuestring) >= AUTH_TOKEN_MAX ||
 	    auth_verify(&d->auth, token->valuestring, who) < 0) {
-		log_warning("request from %s with an invalid credential refused",
-			    req->peer);
+		log_warning(
+		    "request from %s with an invalid credential refused",
+		    req->peer);
 		send_error(d, req, "unauthenticated",
-			   "the credential is not valid (unknown name or wrong secret)");
+			   "the credential is not valid (unknown name or wrong "
+			   "secret)");
 		return -1;
 	}
 	return 0;
@@ -325,7 +333,8 @@ static void forbid(struct daemon *d, struct rpc_request *req,
 	log_warning("%s (%s %s) from %s refused: %s", who->name,
 		    auth_role_name(who->role), who->scope, req->peer, why);
 	send_error(d, req, "forbidden", "%s as %s (%s%s%s)", why, who->name,
-		   auth_role_name(who->role), who->scope[0] ? " of " : "", who->scope);
+		   auth_role_name(who->role), who->scope[0] ? " of " : "",
+		   who->scope);
 }
 
 static bool require_role(struct daemon *d, struct rpc_request *req,
@@ -334,7 +343,8 @@ static bool require_role(struct daemon *d, struct rpc_request *req,
 {
 	if (who->role >= least)
 		return true;
-	forbid(d, req, who, "\"%s\" needs the %s role", op, auth_role_name(least));
+	forbid(d, req, who, "\"%s\" needs the %s role", op,
+	       auth_role_name(least));
 	return false;
 }
 
@@ -344,8 +354,10 @@ static const char *parent_of(struct daemon *d, const char *code)
 	for (size_t i = 0; i < d->registry.n_buckets; i++)
 		for (struct registry_entry *e = d->registry.buckets[i]; e;
 		     e = e->next_in_bucket)
-			if (strcmp(e->revision.submission->department.code, code) == 0)
-				return e->revision.submission->department.parent;
+			if (strcmp(e->revision.submission->department.code,
+				   code) == 0)
+				return e->revision.submission->department
+				    .parent;
 	return NULL;
 }
 
@@ -363,7 +375,7 @@ static bool may_send_document(struct daemon *d, struct rpc_request *req,
 		return false;
 	}
 	const cJSON *dept = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(env, "document"), "department");
+	    cJSON_GetObjectItemCaseSensitive(env, "document"), "department");
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(dept, "code");
 	const cJSON *parent = cJSON_GetObjectItemCaseSensitive(dept, "parent");
 	if (!cJSON_IsString(code)) {
@@ -373,7 +385,8 @@ static bool may_send_document(struct daemon *d, struct rpc_request *req,
 	if (auth_covers(who, code->valuestring,
 			cJSON_IsString(parent) ? parent->valuestring : NULL))
 		return true;
-	forbid(d, req, who, "a budget of department %.12s may not be sent", code->valuestring);
+	forbid(d, req, who, "a budget of department %.12s may not be sent",
+	       code->valuestring);
 	return false;
 }
 
@@ -386,7 +399,7 @@ static bool may_read_department(struct daemon *d, struct rpc_request *req,
 	return false;
 }
 
-/* ---- submit and validate ---------------------------------------------------------- */
+/* ---- submit and validate ---- */
 
 static void pending_free(struct pending *p)
 {
@@ -407,8 +420,9 @@ static cJSON *problems_to_json(const struct model_problems *problems)
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "severity",
 					pr->is_error ? "error" : "warning");
-		cJSON_AddStringToObject(o, "rule", pr->is_error ? "format.invalid"
-								 : "format.unknown_key");
+		cJSON_AddStringToObject(o, "rule",
+					pr->is_error ? "format.invalid"
+						     : "format.unknown_key");
 		cJSON_AddStringToObject(o, "path", pr->path);
 		cJSON_AddStringToObject(o, "message", pr->message);
 		cJSON_AddItemToArray(array, o);
@@ -436,7 +450,8 @@ static int audit_document(struct daemon *d, struct rpc_request *req,
 			  const cJSON *env, const char *text, size_t n,
 			  struct pending *p)
 {
-	const cJSON *document = cJSON_GetObjectItemCaseSensitive(env, "document");
+	const cJSON *document =
+	    cJSON_GetObjectItemCaseSensitive(env, "document");
 	if (document == NULL) {
 		send_error(d, req, "bad_request",
 			   "\"document\" is required: the budget-submission/1 "
@@ -447,7 +462,8 @@ static int audit_document(struct daemon *d, struct rpc_request *req,
 		send_error(d, req, "bad_request",
 			   "\"document\" must be a JSON object (a "
 			   "budget-submission/1 document), not a %s",
-			   cJSON_IsString(document) ? "string" : "scalar or array");
+			   cJSON_IsString(document) ? "string"
+						    : "scalar or array");
 		return -1;
 	}
 	const char *start;
@@ -472,7 +488,8 @@ static int audit_document(struct daemon *d, struct rpc_request *req,
 	int rc = model_parse(document, &p->entry->arena, &sub, problems);
 	if (rc == -ENOMEM) {
 		free(problems);
-		send_error(d, req, "internal", "out of memory parsing the document");
+		send_error(d, req, "internal",
+			   "out of memory parsing the document");
 		return -1;
 	}
 	p->findings = problems_to_json(problems);
@@ -482,16 +499,18 @@ static int audit_document(struct daemon *d, struct rpc_request *req,
 		for (size_t i = 0; i < problems->n; i++) {
 			if (problems->items[i].is_error) {
 				snprintf(p->first_error, sizeof p->first_error,
-					 "%.100s: %.190s", problems->items[i].path,
+					 "%.100s: %.190s",
+					 problems->items[i].path,
 					 problems->items[i].message);
 				utf8_trim_partial(p->first_error);
 				break;
 			}
 		}
 		/* Keep what can be told of the sender for the trail. */
-		const cJSON *dept = cJSON_GetObjectItemCaseSensitive(document,
-								     "department");
-		const cJSON *code = cJSON_GetObjectItemCaseSensitive(dept, "code");
+		const cJSON *dept =
+		    cJSON_GetObjectItemCaseSensitive(document, "department");
+		const cJSON *code =
+		    cJSON_GetObjectItemCaseSensitive(dept, "code");
 		if (cJSON_IsString(code) && strlen(code->valuestring) < 13)
 			strcpy(p->job.department, code->valuestring);
 		free(problems);
@@ -522,8 +541,9 @@ static int audit_document(struct daemon *d, struct rpc_request *req,
 	p->job.outcome = audit.n_errors ? STORE_REJECTED : STORE_ACCEPTED;
 	for (size_t i = 0; i < audit.n; i++) {
 		if (audit.items[i].severity == BD_SEVERITY_ERROR) {
-			snprintf(p->first_error, sizeof p->first_error, "%.100s: %.190s",
-				 audit.items[i].path, audit.items[i].message);
+			snprintf(p->first_error, sizeof p->first_error,
+				 "%.100s: %.190s", audit.items[i].path,
+				 audit.items[i].message);
 			utf8_trim_partial(p->first_error);
 			break;
 		}
@@ -541,7 +561,8 @@ static void add_outcome(cJSON *reply, const struct pending *p)
 	if (p->job.year)
 		cJSON_AddNumberToObject(reply, "year", p->job.year);
 	if (p->job.outcome != STORE_INVALID)
-		cJSON_AddStringToObject(reply, "unit", money_unit_name(p->unit));
+		cJSON_AddStringToObject(reply, "unit",
+					money_unit_name(p->unit));
 }
 
 static cJSON *rejection_reply(const struct pending *p)
@@ -549,13 +570,12 @@ static cJSON *rejection_reply(const struct pending *p)
 	char message[512];
 	snprintf(message, sizeof message, "%s: %zu error%s; first: %s",
 		 p->job.outcome == STORE_INVALID
-			 ? "not a valid budget-submission/1 document"
-			 : "the audit found errors",
+		     ? "not a valid budget-submission/1 document"
+		     : "the audit found errors",
 		 p->n_errors, p->n_errors == 1 ? "" : "s", p->first_error);
-	cJSON *reply = error_reply(p->job.outcome == STORE_INVALID
-					   ? "invalid_document"
-					   : "rejected",
-				   message);
+	cJSON *reply = error_reply(
+	    p->job.outcome == STORE_INVALID ? "invalid_document" : "rejected",
+	    message);
 	add_outcome(reply, p);
 	return reply;
 }
@@ -573,8 +593,8 @@ static void handle_validate(struct daemon *d, struct rpc_request *req,
 	}
 	if (audit_document(d, req, env, text, n, p) == 0) {
 		cJSON *reply = p->job.outcome == STORE_ACCEPTED
-				       ? ok_reply()
-				       : rejection_reply(p);
+				   ? ok_reply()
+				   : rejection_reply(p);
 		if (p->job.outcome == STORE_ACCEPTED)
 			add_outcome(reply, p);
 		cJSON_AddItemToObject(reply, "findings", p->findings);
@@ -598,19 +618,22 @@ static void handle_submit(struct daemon *d, struct rpc_request *req,
 	}
 	if (d->config->max_in_flight > 0 &&
 	    d->in_flight >= (size_t)d->config->max_in_flight) {
-		send_error(d, req, "busy",
-			   "%zu submissions are waiting for the disk (max_in_flight); "
-			   "nothing was stored, submit again shortly",
-			   d->in_flight);
+		send_error(
+		    d, req, "busy",
+		    "%zu submissions are waiting for the disk (max_in_flight); "
+		    "nothing was stored, submit again shortly",
+		    d->in_flight);
 		return;
 	}
 	char connection[16];
 	snprintf(connection, sizeof connection, "%u", req->pipe_id);
 	if (!throttle_submission_start(&d->throttle, connection, now_ms())) {
-		send_error(d, req, "busy",
-			   "this connection already has %d submissions waiting for the "
-			   "disk (max_in_flight_per_connection); nothing was stored",
-			   d->config->max_in_flight_per_connection);
+		send_error(
+		    d, req, "busy",
+		    "this connection already has %d submissions waiting for "
+		    "the "
+		    "disk (max_in_flight_per_connection); nothing was stored",
+		    d->config->max_in_flight_per_connection);
 		return;
 	}
 	struct pending *p = calloc(1, sizeof *p);
@@ -627,8 +650,10 @@ static void handle_submit(struct daemon *d, struct rpc_request *req,
 		if (p->job.year == d->locked_years[i]) {
 			throttle_submission_done(&d->throttle, connection);
 			send_error(d, req, "locked",
-				   "fiscal year %d is locked: its budgets are final and no "
-				   "revision is accepted (an admin can unlock it); nothing "
+				   "fiscal year %d is locked: its budgets are "
+				   "final and no "
+				   "revision is accepted (an admin can unlock "
+				   "it); nothing "
 				   "was stored",
 				   p->job.year);
 			pending_free(p);
@@ -659,25 +684,25 @@ static void publish_event(struct daemon *d, const struct pending *p,
 			  const struct bd_submission *sub,
 			  const struct bd_apply *apply)
 {
-	static const char *const kinds[] = {"revision.accepted",
-					    "submission.rejected",
-					    "submission.invalid"};
+	static const char *const kinds[] = {
+	    "revision.accepted", "submission.rejected", "submission.invalid"};
 	struct bd_event ev = {
-		.seq = p->job.seq,
-		.kind = kinds[p->job.outcome],
-		.year = p->job.year,
-		.department = p->job.department,
-		.parent = sub ? sub->department.parent : "",
-		.revision = p->job.revision,
-		.changes = apply ? apply->items : NULL,
-		.n_changes = apply ? apply->n : 0,
+	    .seq = p->job.seq,
+	    .kind = kinds[p->job.outcome],
+	    .year = p->job.year,
+	    .department = p->job.department,
+	    .parent = sub ? sub->department.parent : "",
+	    .revision = p->job.revision,
+	    .changes = apply ? apply->items : NULL,
+	    .n_changes = apply ? apply->n : 0,
 	};
 	host_publish(&d->host, &ev);
 }
 
 /* Queues the totals an event moved for its row in the store, so that a
  * subscriber catching up with "events" sees them too. */
-static void annotate_event(struct daemon *d, uint64_t seq, const struct bd_apply *apply)
+static void annotate_event(struct daemon *d, uint64_t seq,
+			   const struct bd_apply *apply)
 {
 	if (apply->n == 0)
 		return;
@@ -699,7 +724,8 @@ static void annotate_event(struct daemon *d, uint64_t seq, const struct bd_apply
 	char *json = changes ? cJSON_PrintUnformatted(changes) : NULL;
 	cJSON_Delete(changes);
 	if (job == NULL || json == NULL) {
-		/* Derived data: its loss costs a subscriber detail, not a total. */
+		/* Derived data: its loss costs a subscriber detail, not a
+		 * total. */
 		log_warning("event %llu: changes not recorded (out of memory)",
 			    (unsigned long long)seq);
 		free(job);
@@ -717,7 +743,8 @@ void request_store_done(struct daemon *d, struct store_job *job)
 	if (job->kind == STORE_JOB_ANNOTATION) {
 		if (job->rc < 0)
 			log_warning("event %llu: changes not recorded: %s",
-				    (unsigned long long)job->annotate_seq, job->error);
+				    (unsigned long long)job->annotate_seq,
+				    job->error);
 		free(job->changes_json);
 		free(job);
 		return;
@@ -737,9 +764,11 @@ void request_store_done(struct daemon *d, struct store_job *job)
 	if (job->outcome != STORE_ACCEPTED) {
 		d->submissions_rejected++;
 		publish_event(d, p,
-			      p->entry ? p->entry->revision.submission : NULL, NULL);
+			      p->entry ? p->entry->revision.submission : NULL,
+			      NULL);
 		cJSON *reply = rejection_reply(p);
-		cJSON_AddNumberToObject(reply, "document_id", (double)job->document_id);
+		cJSON_AddNumberToObject(reply, "document_id",
+					(double)job->document_id);
 		cJSON_AddNumberToObject(reply, "seq", (double)job->seq);
 		cJSON_AddItemToObject(reply, "findings", p->findings);
 		p->findings = NULL;
@@ -799,7 +828,7 @@ void request_store_done(struct daemon *d, struct store_job *job)
 	pending_free(p);
 }
 
-/* ---- queries ------------------------------------------------------------------------ */
+/* ---- queries ---- */
 
 struct department_list {
 	cJSON *array;
@@ -836,7 +865,8 @@ static void add_department(void *ctx, const struct registry_entry *e)
 
 static int compare_departments(const void *a, const void *b)
 {
-	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+	const cJSON *x = *(const cJSON *const *)a,
+		    *y = *(const cJSON *const *)b;
 	int dy = cJSON_GetObjectItem(x, "year")->valueint -
 		 cJSON_GetObjectItem(y, "year")->valueint;
 	if (dy)
@@ -892,12 +922,13 @@ static void handle_show(struct daemon *d, struct rpc_request *req,
 			const struct principal *who, const cJSON *env)
 {
 	bool failed = false;
-	const char *code = param_string(d, req, env, "department", true, &failed);
+	const char *code =
+	    param_string(d, req, env, "department", true, &failed);
 	if (failed || !may_read_department(d, req, who, code))
 		return;
 	int year = (int)param_int(d, req, env, "year", 2000, 2100, 0, &failed);
-	long long revision = param_int(d, req, env, "revision", 1, INT64_MAX / 2,
-				       0, &failed);
+	long long revision =
+	    param_int(d, req, env, "revision", 1, INT64_MAX / 2, 0, &failed);
 	if (failed)
 		return;
 	if (year == 0) {
@@ -906,27 +937,30 @@ static void handle_show(struct daemon *d, struct rpc_request *req,
 		year = ly.year;
 		if (year == 0) {
 			send_error(d, req, "not_found",
-				   "department %s has no accepted revision", code);
+				   "department %s has no accepted revision",
+				   code);
 			return;
 		}
 	}
 	char *body = NULL;
 	int64_t number = 0;
-	int rc = store_document(&d->store, code, year, revision, &body, &number);
+	int rc =
+	    store_document(&d->store, code, year, revision, &body, &number);
 	if (rc == -ENOENT) {
 		if (revision)
 			send_error(d, req, "not_found",
 				   "department %s has no revision %lld for %d",
 				   code, revision, year);
 		else
-			send_error(d, req, "not_found",
-				   "department %s has no accepted revision for %d",
-				   code, year);
+			send_error(
+			    d, req, "not_found",
+			    "department %s has no accepted revision for %d",
+			    code, year);
 		return;
 	}
 	if (rc < 0) {
-		send_error(d, req, "store_failed", "reading the store failed: %s",
-			   strerror(-rc));
+		send_error(d, req, "store_failed",
+			   "reading the store failed: %s", strerror(-rc));
 		return;
 	}
 	cJSON *reply = ok_reply();
@@ -946,7 +980,8 @@ static void handle_history(struct daemon *d, struct rpc_request *req,
 			   const struct principal *who, const cJSON *env)
 {
 	bool failed = false;
-	const char *code = param_string(d, req, env, "department", true, &failed);
+	const char *code =
+	    param_string(d, req, env, "department", true, &failed);
 	if (failed || !may_read_department(d, req, who, code))
 		return;
 	int year = (int)param_int(d, req, env, "year", 2000, 2100, 0, &failed);
@@ -958,8 +993,8 @@ static void handle_history(struct daemon *d, struct rpc_request *req,
 	int rc = store_history(&d->store, code, year, history);
 	if (rc < 0) {
 		cJSON_Delete(reply);
-		send_error(d, req, "store_failed", "reading the store failed: %s",
-			   strerror(-rc));
+		send_error(d, req, "store_failed",
+			   "reading the store failed: %s", strerror(-rc));
 		return;
 	}
 	send_json(d, req, reply);
@@ -969,8 +1004,8 @@ static void handle_events(struct daemon *d, struct rpc_request *req,
 			  const cJSON *env)
 {
 	bool failed = false;
-	long long since = param_int(d, req, env, "since", 0, INT64_MAX / 2, 0,
-				    &failed);
+	long long since =
+	    param_int(d, req, env, "since", 0, INT64_MAX / 2, 0, &failed);
 	int limit = (int)param_int(d, req, env, "limit", 1, EVENTS_LIMIT_MAX,
 				   EVENTS_LIMIT_MAX, &failed);
 	if (failed)
@@ -980,8 +1015,8 @@ static void handle_events(struct daemon *d, struct rpc_request *req,
 	int rc = store_events_since(&d->store, (uint64_t)since, limit, events);
 	if (rc < 0) {
 		cJSON_Delete(reply);
-		send_error(d, req, "store_failed", "reading the store failed: %s",
-			   strerror(-rc));
+		send_error(d, req, "store_failed",
+			   "reading the store failed: %s", strerror(-rc));
 		return;
 	}
 	send_json(d, req, reply);
@@ -999,9 +1034,10 @@ static void handle_status(struct daemon *d, struct rpc_request *req)
 	for (size_t i = 0; i < d->config->n_listen; i++) {
 		cJSON *l = cJSON_CreateObject();
 		cJSON_AddStringToObject(l, "url", d->config->listen[i]);
-		cJSON_AddStringToObject(l, "policy", daemon_listener_trusted(d, (int)i)
-							     ? "trust"
-							     : "credentials");
+		cJSON_AddStringToObject(l, "policy",
+					daemon_listener_trusted(d, (int)i)
+					    ? "trust"
+					    : "credentials");
 		cJSON_AddItemToArray(listen, l);
 	}
 	cJSON_AddStringToObject(reply, "you", req->peer);
@@ -1014,24 +1050,29 @@ static void handle_status(struct daemon *d, struct rpc_request *req)
 		const struct bd_plugin_handle *p = &d->host.plugins[i];
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", p->name);
-		cJSON_AddStringToObject(o, "version",
-					p->desc->version ? p->desc->version : "");
+		cJSON_AddStringToObject(
+		    o, "version", p->desc->version ? p->desc->version : "");
 		cJSON_AddItemToArray(plugins, o);
 	}
 	cJSON_AddNumberToObject(reply, "departments",
 				(double)d->registry.n_entries);
 	cJSON *locked = cJSON_AddArrayToObject(reply, "locked_years");
 	for (int i = 0; i < d->n_locked_years; i++)
-		cJSON_AddItemToArray(locked, cJSON_CreateNumber(d->locked_years[i]));
-	cJSON_AddNumberToObject(reply, "model_bytes", (double)d->registry.bytes);
+		cJSON_AddItemToArray(locked,
+				     cJSON_CreateNumber(d->locked_years[i]));
+	cJSON_AddNumberToObject(reply, "model_bytes",
+				(double)d->registry.bytes);
 	if (store_counts(&d->store, &counts) == 0) {
 		cJSON *c = cJSON_AddObjectToObject(reply, "stored");
-		cJSON_AddNumberToObject(c, "documents", (double)counts.documents);
+		cJSON_AddNumberToObject(c, "documents",
+					(double)counts.documents);
 		cJSON_AddNumberToObject(c, "accepted", (double)counts.accepted);
 		cJSON_AddNumberToObject(c, "rejected", (double)counts.rejected);
 		cJSON_AddNumberToObject(c, "invalid", (double)counts.invalid);
-		cJSON_AddNumberToObject(c, "revisions", (double)counts.revisions);
-		cJSON_AddNumberToObject(reply, "last_seq", (double)counts.last_seq);
+		cJSON_AddNumberToObject(c, "revisions",
+					(double)counts.revisions);
+		cJSON_AddNumberToObject(reply, "last_seq",
+					(double)counts.last_seq);
 	}
 	cJSON_AddNumberToObject(reply, "requests", (double)d->requests);
 	cJSON_AddNumberToObject(reply, "in_flight", (double)d->in_flight);
@@ -1053,35 +1094,41 @@ static void handle_reload(struct daemon *d, struct rpc_request *req)
 	char err[1024];
 	if (daemon_reload(d, err, sizeof err) < 0) {
 		send_error(d, req, "reload_failed",
-			   "%s; the previous configuration stays in force", err);
+			   "%s; the previous configuration stays in force",
+			   err);
 		return;
 	}
 	cJSON *reply = ok_reply();
-	cJSON_AddStringToObject(reply, "config",
-				d->config->path ? d->config->path : "(built-in)");
+	cJSON_AddStringToObject(
+	    reply, "config", d->config->path ? d->config->path : "(built-in)");
 	send_json(d, req, reply);
 }
 
 static void handle_plugin_query(struct daemon *d, struct rpc_request *req,
-				const struct principal *who, const char *op, cJSON *env)
+				const struct principal *who, const char *op,
+				cJSON *env)
 {
 	/* A department sees its own figures, a 主管部门 those of its units:
 	 * their queries carry a cut they cannot remove. */
 	if (who->role == AUTH_DEPARTMENT || who->role == AUTH_PARENT) {
 		char cut[40];
 		snprintf(cut, sizeof cut, "%s:%s",
-			 who->role == AUTH_DEPARTMENT ? "department" : "parent", who->scope);
+			 who->role == AUTH_DEPARTMENT ? "department" : "parent",
+			 who->scope);
 		cJSON *where = cJSON_GetObjectItemCaseSensitive(env, "where");
 		if (cJSON_IsString(where)) {
 			cJSON *list = cJSON_CreateArray();
-			cJSON_AddItemToArray(list, cJSON_CreateString(where->valuestring));
-			cJSON_ReplaceItemInObjectCaseSensitive(env, "where", list);
+			cJSON_AddItemToArray(
+			    list, cJSON_CreateString(where->valuestring));
+			cJSON_ReplaceItemInObjectCaseSensitive(env, "where",
+							       list);
 			where = list;
 		} else if (where == NULL) {
 			where = cJSON_AddArrayToObject(env, "where");
 		}
 		if (!cJSON_IsArray(where)) {
-			send_error(d, req, "bad_request", "\"where\" must be a list");
+			send_error(d, req, "bad_request",
+				   "\"where\" must be a list");
 			return;
 		}
 		cJSON_AddItemToArray(where, cJSON_CreateString(cut));
@@ -1091,7 +1138,8 @@ static void handle_plugin_query(struct daemon *d, struct rpc_request *req,
 	if (rc == -ENOENT) {
 		cJSON_Delete(q.reply);
 		send_error(d, req, "unknown_op",
-			   "unknown op \"%s\"; expected one of %s", op, core_ops);
+			   "unknown op \"%s\"; expected one of %s", op,
+			   core_ops);
 		return;
 	}
 	if (q.failed || rc < 0) {
@@ -1105,7 +1153,8 @@ static void handle_plugin_query(struct daemon *d, struct rpc_request *req,
 
 /* ---- locking a fiscal year (admin) ---- */
 
-static void handle_lock(struct daemon *d, struct rpc_request *req, const cJSON *env)
+static void handle_lock(struct daemon *d, struct rpc_request *req,
+			const cJSON *env)
 {
 	bool failed = false;
 	int year = (int)param_int(d, req, env, "year", 2000, 2100, 0, &failed);
@@ -1118,7 +1167,8 @@ static void handle_lock(struct daemon *d, struct rpc_request *req, const cJSON *
 	const cJSON *locked = cJSON_GetObjectItemCaseSensitive(env, "locked");
 	bool lock = locked == NULL || cJSON_IsTrue(locked);
 	if (locked != NULL && !cJSON_IsBool(locked)) {
-		send_error(d, req, "bad_request", "\"locked\" must be true or false");
+		send_error(d, req, "bad_request",
+			   "\"locked\" must be true or false");
 		return;
 	}
 	int rc = store_set_locked(&d->store, year, lock);
@@ -1140,7 +1190,7 @@ static void handle_lock(struct daemon *d, struct rpc_request *req, const cJSON *
 	send_json(d, req, reply);
 }
 
-/* ---- credentials (admin) --------------------------------------------------------------- */
+/* ---- credentials (admin) ---- */
 
 static bool valid_name(const char *name)
 {
@@ -1148,7 +1198,8 @@ static bool valid_name(const char *name)
 	if (n == 0 || n > 63)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX"
+			    "YZ0123456789_-",
 			    name[i]))
 			return false;
 	return true;
@@ -1159,9 +1210,11 @@ static void handle_credential_add(struct daemon *d, struct rpc_request *req,
 {
 	bool failed = false;
 	const char *name = param_string(d, req, env, "name", true, &failed);
-	const char *role = failed ? NULL : param_string(d, req, env, "role", true, &failed);
-	const char *scope = failed ? NULL
-				   : param_string(d, req, env, "department", false, &failed);
+	const char *role =
+	    failed ? NULL : param_string(d, req, env, "role", true, &failed);
+	const char *scope =
+	    failed ? NULL
+		   : param_string(d, req, env, "department", false, &failed);
 	if (failed)
 		return;
 	struct credential cred = {0};
@@ -1176,10 +1229,12 @@ static void handle_credential_add(struct daemon *d, struct rpc_request *req,
 		return;
 	}
 	bool scoped = cred.role == AUTH_DEPARTMENT || cred.role == AUTH_PARENT;
-	if (scoped && (scope == NULL || strlen(scope) < 3 || strlen(scope) > 12 ||
-		       strspn(scope, "0123456789") != strlen(scope))) {
+	if (scoped &&
+	    (scope == NULL || strlen(scope) < 3 || strlen(scope) > 12 ||
+	     strspn(scope, "0123456789") != strlen(scope))) {
 		send_error(d, req, "bad_request",
-			   "a %s credential needs \"department\": its 3 to 12 digit code",
+			   "a %s credential needs \"department\": its 3 to 12 "
+			   "digit code",
 			   role);
 		return;
 	}
@@ -1192,8 +1247,8 @@ static void handle_credential_add(struct daemon *d, struct rpc_request *req,
 	if (rc == 0)
 		rc = store_credentials_load(&d->store, &d->auth);
 	if (rc < 0) {
-		send_error(d, req, "store_failed", "the credential was not stored: %s",
-			   strerror(-rc));
+		send_error(d, req, "store_failed",
+			   "the credential was not stored: %s", strerror(-rc));
 		return;
 	}
 	log_info("credential %s (%s %s) issued", cred.name, role, cred.scope);
@@ -1218,7 +1273,8 @@ static void handle_credential_remove(struct daemon *d, struct rpc_request *req,
 	if (rc == 0)
 		rc = store_credentials_load(&d->store, &d->auth);
 	if (rc == -ENOENT) {
-		send_error(d, req, "not_found", "no credential named \"%s\"", name);
+		send_error(d, req, "not_found", "no credential named \"%s\"",
+			   name);
 		return;
 	}
 	if (rc < 0) {
@@ -1247,7 +1303,7 @@ static void handle_credential_list(struct daemon *d, struct rpc_request *req)
 	send_json(d, req, reply);
 }
 
-/* ---- dispatch -------------------------------------------------------------------------- */
+/* ---- dispatch ---- */
 
 void request_handle(struct daemon *d, struct rpc_request *req)
 {
@@ -1260,17 +1316,19 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 	unsigned retry_ms;
 	snprintf(connection, sizeof connection, "%u", req->pipe_id);
 	if (!throttle_take(&d->throttle, connection, now_ms(), &retry_ms)) {
-		send_error(d, req, "rate_limited",
-			   "more than %d requests per second on this connection "
-			   "(rate_limit); retry in %u ms",
-			   d->config->rate_limit, retry_ms);
+		send_error(
+		    d, req, "rate_limited",
+		    "more than %d requests per second on this connection "
+		    "(rate_limit); retry in %u ms",
+		    d->config->rate_limit, retry_ms);
 		return;
 	}
 	if (n > d->config->max_message_size) {
-		send_error(d, req, "message_too_large",
-			   "request is %zu bytes; this server accepts at most %zu "
-			   "(max_message_size)",
-			   n, d->config->max_message_size);
+		send_error(
+		    d, req, "message_too_large",
+		    "request is %zu bytes; this server accepts at most %zu "
+		    "(max_message_size)",
+		    n, d->config->max_message_size);
 		return;
 	}
 	if (n == 0) {
@@ -1286,9 +1344,10 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 		return;
 	}
 	if (memchr(text, '\0', n) != NULL) {
-		send_error(d, req, "bad_encoding",
-			   "request contains a NUL byte at offset %zu",
-			   (size_t)((const char *)memchr(text, '\0', n) - text));
+		send_error(
+		    d, req, "bad_encoding",
+		    "request contains a NUL byte at offset %zu",
+		    (size_t)((const char *)memchr(text, '\0', n) - text));
 		return;
 	}
 	cJSON *env = cJSON_ParseWithLength(text, n);
@@ -1346,8 +1405,8 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 	} else if (strlen(op->valuestring) < 64) {
 		handle_plugin_query(d, req, &who, op->valuestring, env);
 	} else {
-		send_error(d, req, "unknown_op", "unknown op; expected one of %s",
-			   core_ops);
+		send_error(d, req, "unknown_op",
+			   "unknown op; expected one of %s", core_ops);
 	}
 	cJSON_Delete(env);
 }

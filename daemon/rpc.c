@@ -21,7 +21,8 @@ struct rpc_ctx {
 	bool open;
 };
 
-static void describe_peer(struct rpc *rpc, nng_msg *msg, struct rpc_request *req)
+static void describe_peer(struct rpc *rpc, nng_msg *msg,
+			  struct rpc_request *req)
 {
 	nng_pipe pipe = nng_msg_get_pipe(msg);
 	nng_sockaddr sa;
@@ -48,7 +49,8 @@ static void describe_peer(struct rpc *rpc, nng_msg *msg, struct rpc_request *req
 			 ntohs(sa.s_in6.sa_port));
 		break;
 	case NNG_AF_IPC:
-		snprintf(req->peer, sizeof req->peer, "ipc %.80s", sa.s_ipc.sa_path);
+		snprintf(req->peer, sizeof req->peer, "ipc %.80s",
+			 sa.s_ipc.sa_path);
 		break;
 	default:
 		break;
@@ -70,7 +72,8 @@ static void ctx_callback(void *arg)
 
 	if (c->state == RPC_SEND) {
 		if (rv != 0) {
-			/* The requester went away; the reply is ours to free. */
+			/* The requester went away; the reply is ours to free.
+			 */
 			nng_msg_free(nng_aio_get_msg(c->aio));
 		}
 		if (rv == NNG_ECLOSED)
@@ -106,25 +109,30 @@ static void ctx_callback(void *arg)
 
 /* A tls+tcp:// listener: our certificate, and client certificates from
  * the configured CA required when there is one. */
-static int listen_tls(struct rpc *rpc, const char *url, const struct rpc_tls *tls,
-		      nng_listener *l, char *err, size_t err_size)
+static int listen_tls(struct rpc *rpc, const char *url,
+		      const struct rpc_tls *tls, nng_listener *l, char *err,
+		      size_t err_size)
 {
 	nng_tls_config *cfg = NULL;
 	int rv;
 	if (tls == NULL || tls->cert_key_file == NULL) {
-		snprintf(err, err_size, "%s: a tls+tcp listener needs tls_cert_key "
-			 "(certificate and key in one PEM file)", url);
+		snprintf(err, err_size,
+			 "%s: a tls+tcp listener needs tls_cert_key "
+			 "(certificate and key in one PEM file)",
+			 url);
 		return -EINVAL;
 	}
 	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_SERVER)) != 0 ||
-	    (rv = nng_tls_config_cert_key_file(cfg, tls->cert_key_file, NULL)) != 0) {
-		snprintf(err, err_size, "%s: cannot use %s: %s", url, tls->cert_key_file,
-			 nng_strerror(rv));
+	    (rv = nng_tls_config_cert_key_file(cfg, tls->cert_key_file,
+					       NULL)) != 0) {
+		snprintf(err, err_size, "%s: cannot use %s: %s", url,
+			 tls->cert_key_file, nng_strerror(rv));
 		goto fail;
 	}
 	if (tls->client_ca_file != NULL &&
 	    ((rv = nng_tls_config_ca_file(cfg, tls->client_ca_file)) != 0 ||
-	     (rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) != 0)) {
+	     (rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) !=
+		 0)) {
 		snprintf(err, err_size, "%s: cannot use client CA %s: %s", url,
 			 tls->client_ca_file, nng_strerror(rv));
 		goto fail;
@@ -132,7 +140,8 @@ static int listen_tls(struct rpc *rpc, const char *url, const struct rpc_tls *tl
 	if ((rv = nng_listener_create(l, rpc->rep, url)) != 0 ||
 	    (rv = nng_listener_set_ptr(*l, NNG_OPT_TLS_CONFIG, cfg)) != 0 ||
 	    (rv = nng_listener_start(*l, 0)) != 0) {
-		snprintf(err, err_size, "cannot listen on %s: %s", url, nng_strerror(rv));
+		snprintf(err, err_size, "cannot listen on %s: %s", url,
+			 nng_strerror(rv));
 		goto fail;
 	}
 	nng_tls_config_free(cfg); /* the listener holds its own reference */
@@ -145,8 +154,8 @@ fail:
 
 int rpc_open(struct rpc *rpc, char *const *urls, size_t n_urls,
 	     const char *publish_url, size_t max_message_size, size_t n_ctxs,
-	     const struct rpc_tls *tls, void (*notify)(void *arg), void *notify_arg,
-	     char *err, size_t err_size)
+	     const struct rpc_tls *tls, void (*notify)(void *arg),
+	     void *notify_arg, char *err, size_t err_size)
 {
 	int rv;
 	memset(rpc, 0, sizeof *rpc);
@@ -186,8 +195,8 @@ int rpc_open(struct rpc *rpc, char *const *urls, size_t n_urls,
 	for (size_t i = 0; i < n_urls; i++) {
 		rpc->urls[i] = urls[i];
 		if (strncmp(urls[i], "tls+tcp://", 10) == 0) {
-			int rc = listen_tls(rpc, urls[i], tls, &rpc->listeners[i], err,
-					    err_size);
+			int rc = listen_tls(rpc, urls[i], tls,
+					    &rpc->listeners[i], err, err_size);
 			if (rc < 0)
 				return rc;
 			rpc->n_listeners = i + 1;

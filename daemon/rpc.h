@@ -19,7 +19,7 @@ struct rpc_ctx;
 struct rpc_request {
 	struct rpc_ctx *ctx;
 	nng_msg *msg;
-	char peer[96];    /* "ipc", "tcp 127.0.0.1:40522", … */
+	char peer[96];	    /* "ipc", "tcp 127.0.0.1:40522", … */
 	int listener_index; /* position in the listen list, -1 unknown */
 	uint32_t pipe_id;   /* the connection, for per-connection limits */
 	struct rpc_request *next;
@@ -48,7 +48,7 @@ struct rpc {
  * nng drops them unread (a memory bound, not an answer).
  */
 struct rpc_tls {
-	const char *cert_key_file; /* PEM: certificate and key */
+	const char *cert_key_file;  /* PEM: certificate and key */
 	const char *client_ca_file; /* NULL: no client certificates asked */
 };
 

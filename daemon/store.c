@@ -13,48 +13,48 @@
 #define STORE_SCHEMA_VERSION "1"
 
 static const char *const schema_sql =
-	"CREATE TABLE IF NOT EXISTS meta ("
-	"  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	/* Every document received, verbatim, whatever became of it. */
-	"CREATE TABLE IF NOT EXISTS documents ("
-	"  id INTEGER PRIMARY KEY,"
-	"  received_at TEXT NOT NULL,"
-	"  sender TEXT,"
-	"  department TEXT,"
-	"  year INTEGER,"
-	"  outcome TEXT NOT NULL"
-	"    CHECK (outcome IN ('accepted', 'rejected', 'invalid')),"
-	"  findings TEXT NOT NULL,"
-	"  body TEXT NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS documents_by_department"
-	"  ON documents (department, year);"
-	/* Accepted revisions; the latest per (department, year) counts. */
-	"CREATE TABLE IF NOT EXISTS revisions ("
-	"  department TEXT NOT NULL,"
-	"  year INTEGER NOT NULL,"
-	"  number INTEGER NOT NULL,"
-	"  document_id INTEGER NOT NULL UNIQUE REFERENCES documents (id),"
-	"  seq INTEGER NOT NULL UNIQUE,"
-	"  PRIMARY KEY (department, year, number));"
-	/* AUTOINCREMENT: a sequence number is never handed out twice, and
-	 * with one writer committing in order there are no gaps. */
-	"CREATE TABLE IF NOT EXISTS events ("
-	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  at TEXT NOT NULL,"
-	"  kind TEXT NOT NULL,"
-	"  department TEXT,"
-	"  year INTEGER,"
-	"  revision INTEGER,"
-	"  document_id INTEGER NOT NULL REFERENCES documents (id),"
-	"  changes TEXT);"
-	/* Credentials: only a salted hash of each secret. */
-	"CREATE TABLE IF NOT EXISTS credentials ("
-	"  name TEXT PRIMARY KEY,"
-	"  role TEXT NOT NULL,"
-	"  scope TEXT NOT NULL,"
-	"  salt BLOB NOT NULL,"
-	"  hash BLOB NOT NULL,"
-	"  created_at TEXT NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS meta ("
+    "  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    /* Every document received, verbatim, whatever became of it. */
+    "CREATE TABLE IF NOT EXISTS documents ("
+    "  id INTEGER PRIMARY KEY,"
+    "  received_at TEXT NOT NULL,"
+    "  sender TEXT,"
+    "  department TEXT,"
+    "  year INTEGER,"
+    "  outcome TEXT NOT NULL"
+    "    CHECK (outcome IN ('accepted', 'rejected', 'invalid')),"
+    "  findings TEXT NOT NULL,"
+    "  body TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS documents_by_department"
+    "  ON documents (department, year);"
+    /* Accepted revisions; the latest per (department, year) counts. */
+    "CREATE TABLE IF NOT EXISTS revisions ("
+    "  department TEXT NOT NULL,"
+    "  year INTEGER NOT NULL,"
+    "  number INTEGER NOT NULL,"
+    "  document_id INTEGER NOT NULL UNIQUE REFERENCES documents (id),"
+    "  seq INTEGER NOT NULL UNIQUE,"
+    "  PRIMARY KEY (department, year, number));"
+    /* AUTOINCREMENT: a sequence number is never handed out twice, and
+     * with one writer committing in order there are no gaps. */
+    "CREATE TABLE IF NOT EXISTS events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  department TEXT,"
+    "  year INTEGER,"
+    "  revision INTEGER,"
+    "  document_id INTEGER NOT NULL REFERENCES documents (id),"
+    "  changes TEXT);"
+    /* Credentials: only a salted hash of each secret. */
+    "CREATE TABLE IF NOT EXISTS credentials ("
+    "  name TEXT PRIMARY KEY,"
+    "  role TEXT NOT NULL,"
+    "  scope TEXT NOT NULL,"
+    "  salt BLOB NOT NULL,"
+    "  hash BLOB NOT NULL,"
+    "  created_at TEXT NOT NULL);";
 
 static void now_utc(char *buf, size_t size)
 {
@@ -95,8 +95,8 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t err_size)
 	return 0;
 }
 
-static int open_connection(const char *path, int flags, sqlite3 **db,
-			   char *err, size_t err_size)
+static int open_connection(const char *path, int flags, sqlite3 **db, char *err,
+			   size_t err_size)
 {
 	int rc = sqlite3_open_v2(path, db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -111,8 +111,8 @@ static int open_connection(const char *path, int flags, sqlite3 **db,
 	return 0;
 }
 
-int store_open(struct store *s, const char *state_dir, int batch_max,
-	       char *err, size_t err_size)
+int store_open(struct store *s, const char *state_dir, int batch_max, char *err,
+	       size_t err_size)
 {
 	char what[256];
 	memset(s, 0, sizeof *s);
@@ -127,15 +127,16 @@ int store_open(struct store *s, const char *state_dir, int batch_max,
 	}
 	if (access(state_dir, W_OK) != 0) {
 		int e = errno;
-		snprintf(err, err_size, "state directory %s is not writable: %s",
-			 state_dir, strerror(e));
+		snprintf(err, err_size,
+			 "state directory %s is not writable: %s", state_dir,
+			 strerror(e));
 		return -e;
 	}
 	if (asprintf(&s->path, "%s/budgetd.db", state_dir) < 0)
 		return -ENOMEM;
-	int rc = open_connection(s->path,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-				 &s->writer, err, err_size);
+	int rc =
+	    open_connection(s->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    &s->writer, err, err_size);
 	if (rc < 0)
 		goto fail;
 	/* WAL + FULL: COMMIT returns only after the WAL is fsync'ed. */
@@ -149,7 +150,8 @@ int store_open(struct store *s, const char *state_dir, int batch_max,
 		rc = exec(s->writer, schema_sql, what, sizeof what);
 	if (rc == 0)
 		rc = exec(s->writer,
-			  "INSERT OR IGNORE INTO meta VALUES ('schema', '" STORE_SCHEMA_VERSION "')",
+			  "INSERT OR IGNORE INTO meta VALUES ('schema', "
+			  "'" STORE_SCHEMA_VERSION "')",
 			  what, sizeof what);
 	if (rc == 0)
 		rc = exec(s->writer, "COMMIT", what, sizeof what);
@@ -162,24 +164,24 @@ int store_open(struct store *s, const char *state_dir, int batch_max,
 		size_t offset;
 		const char *sql;
 	} statements[] = {
-		{offsetof(struct store, insert_document),
-		 "INSERT INTO documents (received_at, sender, department, year,"
-		 " outcome, findings, body) VALUES (?, ?, ?, ?, ?, ?, ?)"},
-		{offsetof(struct store, next_revision),
-		 "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions"
-		 " WHERE department = ? AND year = ?"},
-		{offsetof(struct store, insert_revision),
-		 "INSERT INTO revisions (department, year, number, document_id,"
-		 " seq) VALUES (?, ?, ?, ?, ?)"},
-		{offsetof(struct store, insert_event),
-		 "INSERT INTO events (at, kind, department, year, revision,"
-		 " document_id) VALUES (?, ?, ?, ?, ?, ?)"},
-		{offsetof(struct store, annotate_event),
-		 "UPDATE events SET changes = ? WHERE seq = ?"},
+	    {offsetof(struct store, insert_document),
+	     "INSERT INTO documents (received_at, sender, department, year,"
+	     " outcome, findings, body) VALUES (?, ?, ?, ?, ?, ?, ?)"},
+	    {offsetof(struct store, next_revision),
+	     "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions"
+	     " WHERE department = ? AND year = ?"},
+	    {offsetof(struct store, insert_revision),
+	     "INSERT INTO revisions (department, year, number, document_id,"
+	     " seq) VALUES (?, ?, ?, ?, ?)"},
+	    {offsetof(struct store, insert_event),
+	     "INSERT INTO events (at, kind, department, year, revision,"
+	     " document_id) VALUES (?, ?, ?, ?, ?, ?)"},
+	    {offsetof(struct store, annotate_event),
+	     "UPDATE events SET changes = ? WHERE seq = ?"},
 	};
 	for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
 		sqlite3_stmt **stmt =
-			(sqlite3_stmt **)((char *)s + statements[i].offset);
+		    (sqlite3_stmt **)((char *)s + statements[i].offset);
 		if (sqlite3_prepare_v2(s->writer, statements[i].sql, -1, stmt,
 				       NULL) != SQLITE_OK) {
 			snprintf(err, err_size, "%s: %s", s->path,
@@ -191,8 +193,8 @@ int store_open(struct store *s, const char *state_dir, int batch_max,
 	rc = open_connection(s->path, SQLITE_OPEN_READONLY, &s->reader, err,
 			     err_size);
 	if (rc == 0)
-		rc = open_connection(s->path, SQLITE_OPEN_READWRITE, &s->admin, err,
-				     err_size);
+		rc = open_connection(s->path, SQLITE_OPEN_READWRITE, &s->admin,
+				     err, err_size);
 	if (rc < 0)
 		goto fail;
 	return 0;
@@ -201,7 +203,7 @@ fail:
 	return rc;
 }
 
-/* ---- the writer thread ---------------------------------------------------------- */
+/* ---- the writer thread ---- */
 
 static int step_done(sqlite3_stmt *stmt)
 {
@@ -237,9 +239,8 @@ static int write_job(struct store *s, struct store_job *job, const char *now)
 	}
 	static const char *const outcome_names[] = {"accepted", "rejected",
 						    "invalid"};
-	static const char *const event_kinds[] = {"revision.accepted",
-						  "submission.rejected",
-						  "submission.invalid"};
+	static const char *const event_kinds[] = {
+	    "revision.accepted", "submission.rejected", "submission.invalid"};
 	sqlite3_stmt *st = s->insert_document;
 	int rc;
 
@@ -247,7 +248,8 @@ static int write_job(struct store *s, struct store_job *job, const char *now)
 	bind_text_or_null(st, 2, job->sender);
 	bind_text_or_null(st, 3, job->department);
 	bind_year(st, 4, job->year);
-	sqlite3_bind_text(st, 5, outcome_names[job->outcome], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, outcome_names[job->outcome], -1,
+			  SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, job->findings_json ? job->findings_json : "[]",
 			  -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, job->body, (int)job->body_len, SQLITE_STATIC);
@@ -303,7 +305,8 @@ static void fail_job(struct store_job *job, int rc, const char *what)
 	job->seq = 0;
 	snprintf(job->error, sizeof job->error, "store %s failed: %s%s", what,
 		 sqlite3_errstr(rc),
-		 job->rc == -ENOSPC ? " (the disk holding the state directory is full)"
+		 job->rc == -ENOSPC
+		     ? " (the disk holding the state directory is full)"
 		 : job->rc == -EROFS ? " (the state directory is read-only)"
 				     : "");
 }
@@ -359,8 +362,9 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&s->wake, &s->lock);
 		if (s->queue_head == NULL)
 			break;
-		/* Annotations wait for no one: let them ride along with the next
-		 * submission's transaction rather than cost an fsync alone. */
+		/* Annotations wait for no one: let them ride along with the
+		 * next submission's transaction rather than cost an fsync
+		 * alone. */
 		if (!s->stopping && only_annotations(s->queue_head)) {
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
@@ -477,7 +481,7 @@ void store_close(struct store *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* ---- reads ------------------------------------------------------------------------ */
+/* ---- reads ---- */
 
 static int prepare_read(struct store *s, const char *sql, sqlite3_stmt **st)
 {
@@ -490,30 +494,31 @@ static int prepare_read(struct store *s, const char *sql, sqlite3_stmt **st)
 }
 
 int store_each_latest(struct store *s,
-		      int (*each)(void *ctx, const struct store_revision_row *row),
+		      int (*each)(void *ctx,
+				  const struct store_revision_row *row),
 		      void *ctx)
 {
 	sqlite3_stmt *st;
 	int rc = prepare_read(
-		s,
-		"SELECT r.department, r.year, r.number, r.document_id, r.seq,"
-		" d.body FROM revisions r JOIN documents d ON d.id = r.document_id"
-		" WHERE r.number = (SELECT MAX(number) FROM revisions r2"
-		"  WHERE r2.department = r.department AND r2.year = r.year)"
-		" ORDER BY r.seq",
-		&st);
+	    s,
+	    "SELECT r.department, r.year, r.number, r.document_id, r.seq,"
+	    " d.body FROM revisions r JOIN documents d ON d.id = r.document_id"
+	    " WHERE r.number = (SELECT MAX(number) FROM revisions r2"
+	    "  WHERE r2.department = r.department AND r2.year = r.year)"
+	    " ORDER BY r.seq",
+	    &st);
 	if (rc < 0)
 		return rc;
 	int src;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_revision_row row = {
-			.department = (const char *)sqlite3_column_text(st, 0),
-			.year = sqlite3_column_int(st, 1),
-			.revision = sqlite3_column_int64(st, 2),
-			.document_id = sqlite3_column_int64(st, 3),
-			.seq = (uint64_t)sqlite3_column_int64(st, 4),
-			.body = (const char *)sqlite3_column_text(st, 5),
-			.body_len = (size_t)sqlite3_column_bytes(st, 5),
+		    .department = (const char *)sqlite3_column_text(st, 0),
+		    .year = sqlite3_column_int(st, 1),
+		    .revision = sqlite3_column_int64(st, 2),
+		    .document_id = sqlite3_column_int64(st, 3),
+		    .seq = (uint64_t)sqlite3_column_int64(st, 4),
+		    .body = (const char *)sqlite3_column_text(st, 5),
+		    .body_len = (size_t)sqlite3_column_bytes(st, 5),
 		};
 		if ((rc = each(ctx, &row)) < 0)
 			break;
@@ -529,12 +534,12 @@ int store_document(struct store *s, const char *department, int year,
 {
 	sqlite3_stmt *st;
 	int rc = prepare_read(
-		s,
-		"SELECT r.number, d.body FROM revisions r"
-		" JOIN documents d ON d.id = r.document_id"
-		" WHERE r.department = ?1 AND r.year = ?2"
-		" AND (?3 = 0 OR r.number = ?3) ORDER BY r.number DESC LIMIT 1",
-		&st);
+	    s,
+	    "SELECT r.number, d.body FROM revisions r"
+	    " JOIN documents d ON d.id = r.document_id"
+	    " WHERE r.department = ?1 AND r.year = ?2"
+	    " AND (?3 = 0 OR r.number = ?3) ORDER BY r.number DESC LIMIT 1",
+	    &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
@@ -557,14 +562,14 @@ int store_history(struct store *s, const char *department, int year,
 {
 	sqlite3_stmt *st;
 	int rc = prepare_read(
-		s,
-		"SELECT d.id, d.received_at, d.year, d.outcome, e.seq, r.number,"
-		" json_array_length(d.findings), length(d.body)"
-		" FROM documents d JOIN events e ON e.document_id = d.id"
-		" LEFT JOIN revisions r ON r.document_id = d.id"
-		" WHERE d.department = ?1 AND (?2 = 0 OR d.year = ?2)"
-		" ORDER BY d.id",
-		&st);
+	    s,
+	    "SELECT d.id, d.received_at, d.year, d.outcome, e.seq, r.number,"
+	    " json_array_length(d.findings), length(d.body)"
+	    " FROM documents d JOIN events e ON e.document_id = d.id"
+	    " LEFT JOIN revisions r ON r.document_id = d.id"
+	    " WHERE d.department = ?1 AND (?2 = 0 OR d.year = ?2)"
+	    " ORDER BY d.id",
+	    &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
@@ -576,17 +581,18 @@ int store_history(struct store *s, const char *department, int year,
 			break;
 		cJSON_AddNumberToObject(o, "document_id",
 					(double)sqlite3_column_int64(st, 0));
-		cJSON_AddStringToObject(o, "received_at",
-					(const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(
+		    o, "received_at", (const char *)sqlite3_column_text(st, 1));
 		cJSON_AddNumberToObject(o, "year", sqlite3_column_int(st, 2));
-		cJSON_AddStringToObject(o, "outcome",
-					(const char *)sqlite3_column_text(st, 3));
+		cJSON_AddStringToObject(
+		    o, "outcome", (const char *)sqlite3_column_text(st, 3));
 		cJSON_AddNumberToObject(o, "seq",
 					(double)sqlite3_column_int64(st, 4));
 		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			cJSON_AddNumberToObject(o, "revision",
-						(double)sqlite3_column_int64(st, 5));
-		cJSON_AddNumberToObject(o, "findings", sqlite3_column_int(st, 6));
+			cJSON_AddNumberToObject(
+			    o, "revision", (double)sqlite3_column_int64(st, 5));
+		cJSON_AddNumberToObject(o, "findings",
+					sqlite3_column_int(st, 6));
 		cJSON_AddNumberToObject(o, "bytes", sqlite3_column_int(st, 7));
 		cJSON_AddItemToArray(array, o);
 	}
@@ -600,14 +606,14 @@ int store_counts(struct store *s, struct store_counts *c)
 	sqlite3_stmt *st;
 	memset(c, 0, sizeof *c);
 	int rc = prepare_read(
-		s,
-		"SELECT (SELECT COUNT(*) FROM documents),"
-		" (SELECT COUNT(*) FROM documents WHERE outcome = 'accepted'),"
-		" (SELECT COUNT(*) FROM documents WHERE outcome = 'rejected'),"
-		" (SELECT COUNT(*) FROM documents WHERE outcome = 'invalid'),"
-		" (SELECT COUNT(*) FROM revisions),"
-		" (SELECT COALESCE(MAX(seq), 0) FROM events)",
-		&st);
+	    s,
+	    "SELECT (SELECT COUNT(*) FROM documents),"
+	    " (SELECT COUNT(*) FROM documents WHERE outcome = 'accepted'),"
+	    " (SELECT COUNT(*) FROM documents WHERE outcome = 'rejected'),"
+	    " (SELECT COUNT(*) FROM documents WHERE outcome = 'invalid'),"
+	    " (SELECT COUNT(*) FROM revisions),"
+	    " (SELECT COALESCE(MAX(seq), 0) FROM events)",
+	    &st);
 	if (rc < 0)
 		return rc;
 	int src = sqlite3_step(st);
@@ -624,15 +630,15 @@ int store_counts(struct store *s, struct store_counts *c)
 	return rc;
 }
 
-int store_events_since(struct store *s, uint64_t since, int limit,
-		       cJSON *array)
+int store_events_since(struct store *s, uint64_t since, int limit, cJSON *array)
 {
 	sqlite3_stmt *st;
-	int rc = prepare_read(s,
-			      "SELECT seq, at, kind, department, year, revision,"
-			      " document_id, changes FROM events WHERE seq > ?1"
-			      " ORDER BY seq LIMIT ?2",
-			      &st);
+	int rc =
+	    prepare_read(s,
+			 "SELECT seq, at, kind, department, year, revision,"
+			 " document_id, changes FROM events WHERE seq > ?1"
+			 " ORDER BY seq LIMIT ?2",
+			 &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
@@ -642,23 +648,31 @@ int store_events_since(struct store *s, uint64_t since, int limit,
 		cJSON *o = cJSON_CreateObject();
 		if (o == NULL)
 			break;
-		cJSON_AddNumberToObject(o, "seq", (double)sqlite3_column_int64(st, 0));
-		cJSON_AddStringToObject(o, "at", (const char *)sqlite3_column_text(st, 1));
-		cJSON_AddStringToObject(o, "kind", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddNumberToObject(o, "seq",
+					(double)sqlite3_column_int64(st, 0));
+		cJSON_AddStringToObject(
+		    o, "at", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(
+		    o, "kind", (const char *)sqlite3_column_text(st, 2));
 		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-			cJSON_AddStringToObject(o, "department",
-						(const char *)sqlite3_column_text(st, 3));
+			cJSON_AddStringToObject(
+			    o, "department",
+			    (const char *)sqlite3_column_text(st, 3));
 		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			cJSON_AddNumberToObject(o, "year", sqlite3_column_int(st, 4));
+			cJSON_AddNumberToObject(o, "year",
+						sqlite3_column_int(st, 4));
 		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			cJSON_AddNumberToObject(o, "revision",
-						(double)sqlite3_column_int64(st, 5));
+			cJSON_AddNumberToObject(
+			    o, "revision", (double)sqlite3_column_int64(st, 5));
 		cJSON_AddNumberToObject(o, "document_id",
 					(double)sqlite3_column_int64(st, 6));
-		/* Written by budgetd itself, as a JSON array: passed through. */
+		/* Written by budgetd itself, as a JSON array: passed through.
+		 */
 		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-			cJSON_AddItemToObject(o, "changes",
-					      cJSON_CreateRaw((const char *)sqlite3_column_text(st, 7)));
+			cJSON_AddItemToObject(
+			    o, "changes",
+			    cJSON_CreateRaw(
+				(const char *)sqlite3_column_text(st, 7)));
 		cJSON_AddItemToArray(array, o);
 	}
 	rc = src == SQLITE_DONE ? 0 : sqlite_to_errno(src);
@@ -666,18 +680,20 @@ int store_events_since(struct store *s, uint64_t since, int limit,
 	return rc;
 }
 
-/* ---- credentials (loop thread, rare writes) ---------------------------------------- */
+/* ---- credentials (loop thread, rare writes) ---- */
 
 int store_credentials_load(struct store *s, struct auth *auth)
 {
 	sqlite3_stmt *st;
-	int rc = prepare_read(s, "SELECT name, role, scope, salt, hash FROM credentials", &st);
+	int rc = prepare_read(
+	    s, "SELECT name, role, scope, salt, hash FROM credentials", &st);
 	if (rc < 0)
 		return rc;
 	auth_free(auth);
 	int src;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		void *grown = realloc(auth->items, (auth->n + 1) * sizeof *auth->items);
+		void *grown =
+		    realloc(auth->items, (auth->n + 1) * sizeof *auth->items);
 		if (grown == NULL) {
 			rc = -ENOMEM;
 			break;
@@ -685,12 +701,17 @@ int store_credentials_load(struct store *s, struct auth *auth)
 		auth->items = grown;
 		struct credential *c = &auth->items[auth->n];
 		memset(c, 0, sizeof *c);
-		snprintf(c->name, sizeof c->name, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(c->scope, sizeof c->scope, "%s", (const char *)sqlite3_column_text(st, 2));
-		if (auth_role_from_name((const char *)sqlite3_column_text(st, 1), &c->role) < 0 ||
+		snprintf(c->name, sizeof c->name, "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+		snprintf(c->scope, sizeof c->scope, "%s",
+			 (const char *)sqlite3_column_text(st, 2));
+		if (auth_role_from_name(
+			(const char *)sqlite3_column_text(st, 1), &c->role) <
+			0 ||
 		    sqlite3_column_bytes(st, 3) != AUTH_SALT_BYTES ||
 		    sqlite3_column_bytes(st, 4) != AUTH_HASH_BYTES) {
-			log_error("store: credential %s is malformed; ignored", c->name);
+			log_error("store: credential %s is malformed; ignored",
+				  c->name);
 			continue;
 		}
 		memcpy(c->salt, sqlite3_column_blob(st, 3), AUTH_SALT_BYTES);
@@ -708,10 +729,11 @@ int store_credential_put(struct store *s, const struct credential *c)
 	sqlite3_stmt *st;
 	char now[40];
 	now_utc(now, sizeof now);
-	int rc = sqlite3_prepare_v2(s->admin,
-				    "INSERT OR REPLACE INTO credentials (name, role, scope,"
-				    " salt, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(
+	    s->admin,
+	    "INSERT OR REPLACE INTO credentials (name, role, scope,"
+	    " salt, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+	    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return sqlite_to_errno(rc);
 	sqlite3_bind_text(st, 1, c->name, -1, SQLITE_STATIC);
@@ -728,8 +750,8 @@ int store_credential_put(struct store *s, const struct credential *c)
 int store_credential_remove(struct store *s, const char *name)
 {
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(s->admin, "DELETE FROM credentials WHERE name = ?", -1,
-				    &st, NULL);
+	int rc = sqlite3_prepare_v2(
+	    s->admin, "DELETE FROM credentials WHERE name = ?", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return sqlite_to_errno(rc);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -740,7 +762,7 @@ int store_credential_remove(struct store *s, const char *name)
 	return sqlite3_changes(s->admin) ? 0 : -ENOENT;
 }
 
-/* ---- locked years ------------------------------------------------------------------------- */
+/* ---- locked years ---- */
 
 int store_locked_years(struct store *s, int *years, int max)
 {
@@ -764,10 +786,11 @@ int store_set_locked(struct store *s, int year, bool locked)
 	char key[32], now[40];
 	snprintf(key, sizeof key, "locked:%d", year);
 	now_utc(now, sizeof now);
-	int rc = sqlite3_prepare_v2(s->admin,
-				    locked ? "INSERT OR REPLACE INTO meta VALUES (?1, ?2)"
-					   : "DELETE FROM meta WHERE key = ?1",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(
+	    s->admin,
+	    locked ? "INSERT OR REPLACE INTO meta VALUES (?1, ?2)"
+		   : "DELETE FROM meta WHERE key = ?1",
+	    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return sqlite_to_errno(rc);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);

@@ -42,7 +42,7 @@ struct store_job {
 	const char *body;
 	size_t body_len;
 	char department[13]; /* may be empty for invalid documents */
-	int year;            /* 0 when unknown */
+	int year;	     /* 0 when unknown */
 	enum store_outcome outcome;
 	const char *findings_json;
 	const char *sender;
@@ -63,7 +63,7 @@ struct store {
 	sqlite3 *reader;
 	sqlite3 *admin; /* loop thread: rare writes (credentials) */
 	sqlite3_stmt *insert_document, *next_revision, *insert_revision,
-		*insert_event, *annotate_event;
+	    *insert_event, *annotate_event;
 	pthread_t thread;
 	bool thread_running;
 	pthread_mutex_t lock;
@@ -76,7 +76,8 @@ struct store {
 	void *notify_ctx;
 	/* statistics, written by the writer thread under lock */
 	uint64_t commits, jobs_committed;
-	uint64_t submission_commits; /* transactions with a submission in them */
+	uint64_t
+	    submission_commits; /* transactions with a submission in them */
 	uint64_t submissions_committed;
 };
 
@@ -109,7 +110,8 @@ void store_close(struct store *store);
 
 /* ---- reads (loop thread) ---- */
 int store_each_latest(struct store *store,
-		      int (*each)(void *ctx, const struct store_revision_row *row),
+		      int (*each)(void *ctx,
+				  const struct store_revision_row *row),
 		      void *ctx);
 /* The body of a revision (revision 0: the latest).  *body is malloc'ed.
  * -ENOENT when there is none. */

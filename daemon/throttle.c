@@ -9,7 +9,7 @@
 #define THROTTLE_IDLE_MS 60000
 
 int throttle_init(struct throttle *l, unsigned rate, unsigned burst,
-		unsigned max_in_flight_per_peer)
+		  unsigned max_in_flight_per_peer)
 {
 	memset(l, 0, sizeof *l);
 	l->n_slots = 1024;
@@ -34,8 +34,8 @@ static uint64_t hash(const char *s)
 	return h;
 }
 
-static struct throttle_peer *slot_for(struct throttle_peer *table, size_t n_slots,
-				    const char *peer)
+static struct throttle_peer *slot_for(struct throttle_peer *table,
+				      size_t n_slots, const char *peer)
 {
 	size_t mask = n_slots - 1;
 	for (size_t i = hash(peer) & mask;; i = (i + 1) & mask)
@@ -53,7 +53,8 @@ static int sweep(struct throttle *l, uint64_t now_ms)
 	size_t live = 0;
 	for (size_t i = 0; i < l->n_slots; i++) {
 		const struct throttle_peer *p = &l->peers[i];
-		live += p->used && (p->in_flight || now_ms - p->last_ms < THROTTLE_IDLE_MS);
+		live += p->used && (p->in_flight ||
+				    now_ms - p->last_ms < THROTTLE_IDLE_MS);
 	}
 	size_t n = l->n_slots;
 	while (live * 2 >= n)
@@ -63,7 +64,8 @@ static int sweep(struct throttle *l, uint64_t now_ms)
 		return -ENOMEM;
 	for (size_t i = 0; i < l->n_slots; i++) {
 		const struct throttle_peer *p = &l->peers[i];
-		if (p->used && (p->in_flight || now_ms - p->last_ms < THROTTLE_IDLE_MS))
+		if (p->used &&
+		    (p->in_flight || now_ms - p->last_ms < THROTTLE_IDLE_MS))
 			*slot_for(fresh, n, p->peer) = *p;
 	}
 	free(l->peers);
@@ -74,7 +76,8 @@ static int sweep(struct throttle *l, uint64_t now_ms)
 	return 0;
 }
 
-static struct throttle_peer *find(struct throttle *l, const char *peer, uint64_t now_ms)
+static struct throttle_peer *find(struct throttle *l, const char *peer,
+				  uint64_t now_ms)
 {
 	if ((l->n_used + 1) * 4 > l->n_slots * 3 && sweep(l, now_ms) < 0)
 		return NULL;
@@ -91,7 +94,7 @@ static struct throttle_peer *find(struct throttle *l, const char *peer, uint64_t
 }
 
 bool throttle_take(struct throttle *l, const char *peer, uint64_t now_ms,
-		 unsigned *retry_ms)
+		   unsigned *retry_ms)
 {
 	if (l->rate == 0)
 		return true;
@@ -110,7 +113,8 @@ bool throttle_take(struct throttle *l, const char *peer, uint64_t now_ms,
 	return false;
 }
 
-bool throttle_submission_start(struct throttle *l, const char *peer, uint64_t now_ms)
+bool throttle_submission_start(struct throttle *l, const char *peer,
+			       uint64_t now_ms)
 {
 	if (l->max_in_flight_per_peer == 0)
 		return true;

@@ -21,21 +21,22 @@ struct throttle_peer {
 struct throttle {
 	struct throttle_peer *peers;
 	size_t n_slots, n_used;
-	unsigned rate;  /* requests per second per peer; 0: unlimited */
+	unsigned rate;	/* requests per second per peer; 0: unlimited */
 	unsigned burst; /* bucket size */
 	unsigned max_in_flight_per_peer; /* 0: unlimited */
 	uint64_t sweeps;
 };
 
 int throttle_init(struct throttle *l, unsigned rate, unsigned burst,
-		unsigned max_in_flight_per_peer);
+		  unsigned max_in_flight_per_peer);
 void throttle_free(struct throttle *l);
 /* Takes one request's token; false (and *retry_ms) when over the rate. */
 bool throttle_take(struct throttle *l, const char *peer, uint64_t now_ms,
-		 unsigned *retry_ms);
+		   unsigned *retry_ms);
 /* Counts a submission waiting for the disk; false when the peer has
  * max_in_flight_per_peer already. */
-bool throttle_submission_start(struct throttle *l, const char *peer, uint64_t now_ms);
+bool throttle_submission_start(struct throttle *l, const char *peer,
+			       uint64_t now_ms);
 void throttle_submission_done(struct throttle *l, const char *peer);
 
 #endif

@@ -17,14 +17,14 @@
 #include "money.h"
 #include "verify.h"
 
-#define VERIFY_MAX_CELLS 200000
+#define VERIFY_MAX_CELLS    200000
 #define VERIFY_MAX_REPORTED 50
 
 /* The dimensions recomputed here; economic cuts use the departments' own
  * economic tables and are checked by the plugin's tests instead. */
 static const char *const dimensions[] = {
-	"year", "function:class", "function:section", "function:item",
-	"source", "kind", "department", "parent",
+    "year",   "function:class", "function:section", "function:item",
+    "source", "kind",		"department",	    "parent",
 };
 #define N_DIMENSIONS (sizeof dimensions / sizeof dimensions[0])
 
@@ -43,19 +43,35 @@ struct recount {
 	int rc;
 };
 
-static void value_of(size_t dim, const struct bd_submission *s, const struct bd_line *l,
-		     enum bd_column c, char *buf, size_t size)
+static void value_of(size_t dim, const struct bd_submission *s,
+		     const struct bd_line *l, enum bd_column c, char *buf,
+		     size_t size)
 {
 	switch (dim) {
-	case 0: snprintf(buf, size, "%d", s->year); break;
-	case 1: snprintf(buf, size, "%.3s", l->function); break;
-	case 2: snprintf(buf, size, "%.5s", l->function); break;
-	case 3: snprintf(buf, size, "%s", l->function); break;
-	case 4: snprintf(buf, size, "%s", bd_source_key(l->source)); break;
-	case 5: snprintf(buf, size, "%s", bd_column_kind(c)); break;
-	case 6: snprintf(buf, size, "%s", s->department.code); break;
+	case 0:
+		snprintf(buf, size, "%d", s->year);
+		break;
+	case 1:
+		snprintf(buf, size, "%.3s", l->function);
+		break;
+	case 2:
+		snprintf(buf, size, "%.5s", l->function);
+		break;
+	case 3:
+		snprintf(buf, size, "%s", l->function);
+		break;
+	case 4:
+		snprintf(buf, size, "%s", bd_source_key(l->source));
+		break;
+	case 5:
+		snprintf(buf, size, "%s", bd_column_kind(c));
+		break;
+	case 6:
+		snprintf(buf, size, "%s", s->department.code);
+		break;
 	default:
-		snprintf(buf, size, "%s", s->department.parent[0] ? s->department.parent : "-");
+		snprintf(buf, size, "%s",
+			 s->department.parent[0] ? s->department.parent : "-");
 	}
 }
 
@@ -71,7 +87,8 @@ static int add(struct recount *r, size_t dim, const char *key, bd_fen amount)
 	if (r->n[dim] % 256 == 0) {
 		if (r->n[dim] >= VERIFY_MAX_CELLS)
 			return -E2BIG;
-		void *grown = realloc(r->cells[dim], (r->n[dim] + 256) * sizeof *r->cells[dim]);
+		void *grown = realloc(r->cells[dim], (r->n[dim] + 256) *
+							 sizeof *r->cells[dim]);
 		if (grown == NULL)
 			return -ENOMEM;
 		r->cells[dim] = grown;
@@ -93,7 +110,8 @@ static void difference(struct recount *r, const char *fmt, ...)
 	if (cJSON_GetArraySize(r->differences) < VERIFY_MAX_REPORTED)
 		cJSON_AddItemToArray(r->differences, cJSON_CreateString(text));
 	else if (cJSON_GetArraySize(r->differences) == VERIFY_MAX_REPORTED)
-		cJSON_AddItemToArray(r->differences, cJSON_CreateString("… and more"));
+		cJSON_AddItemToArray(r->differences,
+				     cJSON_CreateString("… and more"));
 }
 
 static int recount_one(void *ctx, const struct store_revision_row *row)
@@ -110,15 +128,19 @@ static int recount_one(void *ctx, const struct store_revision_row *row)
 	if (problems == NULL || doc == NULL ||
 	    model_parse(doc, &arena, &s, problems) < 0) {
 		difference(r, "stored revision %lld of %s/%d does not parse",
-			   (long long)row->revision, row->department, row->year);
+			   (long long)row->revision, row->department,
+			   row->year);
 		rc = 0;
 		goto out;
 	}
 	r->departments++;
-	struct registry_entry *e = registry_find(&r->d->registry, row->year, row->department);
+	struct registry_entry *e =
+	    registry_find(&r->d->registry, row->year, row->department);
 	if (e == NULL || e->revision.number != row->revision) {
 		r->revisions_mismatched++;
-		difference(r, "%s/%d: the store's latest revision is %lld, memory has %lld",
+		difference(r,
+			   "%s/%d: the store's latest revision is %lld, memory "
+			   "has %lld",
 			   row->department, row->year, (long long)row->revision,
 			   e ? (long long)e->revision.number : 0LL);
 	}
@@ -128,9 +150,11 @@ static int recount_one(void *ctx, const struct store_revision_row *row)
 			if (amount == 0)
 				continue;
 			for (size_t dim = 0; dim < N_DIMENSIONS; dim++) {
-				value_of(dim, s, &s->lines[i], (enum bd_column)c, value,
+				value_of(dim, s, &s->lines[i],
+					 (enum bd_column)c, value,
 					 sizeof value);
-				snprintf(key, sizeof key, "%d|%s", s->year, value);
+				snprintf(key, sizeof key, "%d|%s", s->year,
+					 value);
 				if ((rc = add(r, dim, key, amount)) < 0)
 					goto out;
 			}
@@ -171,8 +195,8 @@ static int compare_dimension(struct recount *r, size_t dim, size_t *cells)
 			 cJSON_GetObjectItem(k, dimensions[dim])->valuestring);
 		bd_fen amount;
 		const char *why;
-		if (money_parse(cJSON_GetObjectItem(row, "amount")->valuestring, BD_UNIT_YUAN,
-				&amount, &why) < 0)
+		if (money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
+				BD_UNIT_YUAN, &amount, &why) < 0)
 			amount = -1;
 		bd_fen expected = 0;
 		for (size_t i = 0; i < r->n[dim]; i++) {
@@ -187,15 +211,19 @@ static int compare_dimension(struct recount *r, size_t dim, size_t *cells)
 			char a[40], b[40];
 			money_format(amount, BD_UNIT_YUAN, a, sizeof a);
 			money_format(expected, BD_UNIT_YUAN, b, sizeof b);
-			difference(r, "%s %s: the totals say %s 元, the store %s 元",
-				   dimensions[dim], key, a, b);
+			difference(
+			    r, "%s %s: the totals say %s 元, the store %s 元",
+			    dimensions[dim], key, a, b);
 		}
 	}
 	for (size_t i = 0; i < r->n[dim]; i++) {
 		if (!seen[i] && r->cells[dim][i].amount != 0) {
 			char b[40];
-			money_format(r->cells[dim][i].amount, BD_UNIT_YUAN, b, sizeof b);
-			difference(r, "%s %s: missing from the totals; the store has %s 元",
+			money_format(r->cells[dim][i].amount, BD_UNIT_YUAN, b,
+				     sizeof b);
+			difference(r,
+				   "%s %s: missing from the totals; the store "
+				   "has %s 元",
 				   dimensions[dim], r->cells[dim][i].key, b);
 			(*cells)++;
 		}
@@ -211,28 +239,32 @@ cJSON *verify_run(struct daemon *d)
 	size_t cells = 0;
 	int rc = store_each_latest(&d->store, recount_one, &r);
 	if (rc == 0 && r.departments != d->registry.n_entries)
-		difference(&r, "the store has %zu latest revisions, memory %zu", r.departments,
-			   d->registry.n_entries);
+		difference(&r, "the store has %zu latest revisions, memory %zu",
+			   r.departments, d->registry.n_entries);
 	for (size_t dim = 0; rc == 0 && dim < N_DIMENSIONS; dim++)
 		rc = compare_dimension(&r, dim, &cells);
 	cJSON *reply = cJSON_CreateObject();
 	if (rc < 0) {
 		cJSON_AddFalseToObject(reply, "ok");
 		cJSON *err = cJSON_AddObjectToObject(reply, "error");
-		cJSON_AddStringToObject(err, "code", rc == -ENOENT ? "unknown_op" : "internal");
-		cJSON_AddStringToObject(err, "message",
-					rc == -ENOENT ? "no loaded plugin answers \"totals\""
-						      : "verify could not finish; see the log");
+		cJSON_AddStringToObject(
+		    err, "code", rc == -ENOENT ? "unknown_op" : "internal");
+		cJSON_AddStringToObject(
+		    err, "message",
+		    rc == -ENOENT ? "no loaded plugin answers \"totals\""
+				  : "verify could not finish; see the log");
 		cJSON_Delete(r.differences);
 	} else {
 		bool consistent = cJSON_GetArraySize(r.differences) == 0;
 		cJSON_AddTrueToObject(reply, "ok");
 		cJSON_AddBoolToObject(reply, "consistent", consistent);
-		cJSON_AddNumberToObject(reply, "departments", (double)r.departments);
+		cJSON_AddNumberToObject(reply, "departments",
+					(double)r.departments);
 		cJSON_AddNumberToObject(reply, "cells_compared", (double)cells);
 		cJSON_AddItemToObject(reply, "differences", r.differences);
 		if (!consistent)
-			log_error("verify: %d differences between the totals and the store",
+			log_error("verify: %d differences between the totals "
+				  "and the store",
 				  cJSON_GetArraySize(r.differences));
 	}
 	for (size_t dim = 0; dim < N_DIMENSIONS; dim++)

@@ -28,19 +28,19 @@
 extern "C" {
 #endif
 
-#define BD_ABI_MAJOR 1
-#define BD_ABI_MINOR 0
+#define BD_ABI_MAJOR	 1
+#define BD_ABI_MINOR	 0
 #define BD_PLUGIN_SYMBOL "budgetd_plugin"
 
 #if defined(__GNUC__)
 #define BD_PLUGIN_EXPORT __attribute__((visibility("default")))
-#define BD_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define BD_PRINTF(f, a)	 __attribute__((format(printf, f, a)))
 #else
 #define BD_PLUGIN_EXPORT
 #define BD_PRINTF(f, a)
 #endif
 
-/* ---- money ------------------------------------------------------------ */
+/* ---- money ---- */
 
 /* An amount of money in 分 (0.01 元).  Never floating point. */
 typedef int64_t bd_fen;
@@ -69,19 +69,19 @@ enum bd_unit {
 	BD_UNIT_WANYUAN,  /* 万元, at most 6 decimals */
 };
 
-/* ---- the budget-submission/1 model ------------------------------------ */
+/* ---- the budget-submission/1 model ---- */
 
 enum bd_source {
 	BD_SOURCE_GENERAL_BUDGET = 0, /* 一般公共预算拨款 */
-	BD_SOURCE_FUND_BUDGET,        /* 政府性基金预算拨款 */
+	BD_SOURCE_FUND_BUDGET,	      /* 政府性基金预算拨款 */
 	BD_SOURCE_STATE_CAPITAL,      /* 国有资本经营预算拨款 */
 	BD_SOURCE_SPECIAL_ACCOUNT,    /* 财政专户管理资金 */
-	BD_SOURCE_BUSINESS,           /* 事业收入 */
-	BD_SOURCE_OPERATING,          /* 事业单位经营收入 */
+	BD_SOURCE_BUSINESS,	      /* 事业收入 */
+	BD_SOURCE_OPERATING,	      /* 事业单位经营收入 */
 	BD_SOURCE_SUPERIOR_SUBSIDY,   /* 上级补助收入 */
-	BD_SOURCE_AFFILIATED,         /* 附属单位上缴收入 */
-	BD_SOURCE_OTHER,              /* 其他收入 */
-	BD_SOURCE_CARRYOVER,          /* 上年结转结余, income only */
+	BD_SOURCE_AFFILIATED,	      /* 附属单位上缴收入 */
+	BD_SOURCE_OTHER,	      /* 其他收入 */
+	BD_SOURCE_CARRYOVER,	      /* 上年结转结余, income only */
 	BD_SOURCE_COUNT
 };
 
@@ -98,13 +98,13 @@ static inline bool bd_source_is_fiscal(enum bd_source s)
  * *_UNSPLIT column; the parts are then zero.
  */
 enum bd_column {
-	BD_COL_WAGES = 0,       /* 工资福利支出      → economic 301 */
-	BD_COL_FAMILY,          /* 对个人和家庭的补助 → economic 303 */
-	BD_COL_GOODS,           /* 商品和服务支出    → economic 302 */
-	BD_COL_CAPITAL,         /* 资本性支出        → economic 310 */
-	BD_COL_BASIC_UNSPLIT,   /* 基本支出, parts not published */
-	BD_COL_OPERATING,       /* 项目支出 其他运转类 */
-	BD_COL_TARGETED,        /* 项目支出 特定目标类 */
+	BD_COL_WAGES = 0,     /* 工资福利支出      → economic 301 */
+	BD_COL_FAMILY,	      /* 对个人和家庭的补助 → economic 303 */
+	BD_COL_GOODS,	      /* 商品和服务支出    → economic 302 */
+	BD_COL_CAPITAL,	      /* 资本性支出        → economic 310 */
+	BD_COL_BASIC_UNSPLIT, /* 基本支出, parts not published */
+	BD_COL_OPERATING,     /* 项目支出 其他运转类 */
+	BD_COL_TARGETED,      /* 项目支出 特定目标类 */
 	BD_COL_PROJECT_UNSPLIT, /* 项目支出, parts not published */
 	BD_COL_COUNT
 };
@@ -113,10 +113,10 @@ enum bd_column {
 static inline const char *bd_source_key(enum bd_source source)
 {
 	static const char *const keys[BD_SOURCE_COUNT] = {
-		"general_budget",   "fund_budget", "state_capital",
-		"special_account",  "business",    "operating",
-		"superior_subsidy", "affiliated",  "other",
-		"carryover",
+	    "general_budget",	"fund_budget", "state_capital",
+	    "special_account",	"business",    "operating",
+	    "superior_subsidy", "affiliated",  "other",
+	    "carryover",
 	};
 	return (unsigned)source < BD_SOURCE_COUNT ? keys[source] : "?";
 }
@@ -126,9 +126,9 @@ static inline const char *bd_source_key(enum bd_source source)
 static inline const char *bd_column_kind(enum bd_column column)
 {
 	static const char *const kinds[BD_COL_COUNT] = {
-		"basic.personnel",   "basic.personnel",  "basic.public",
-		"basic.public",      "basic.unsplit",    "project.operating",
-		"project.targeted",  "project.unsplit",
+	    "basic.personnel",	"basic.personnel", "basic.public",
+	    "basic.public",	"basic.unsplit",   "project.operating",
+	    "project.targeted", "project.unsplit",
 	};
 	return (unsigned)column < BD_COL_COUNT ? kinds[column] : "?";
 }
@@ -137,11 +137,16 @@ static inline const char *bd_column_kind(enum bd_column column)
 static inline const char *bd_column_economic_class(enum bd_column column)
 {
 	switch (column) {
-	case BD_COL_WAGES: return "301";
-	case BD_COL_GOODS: return "302";
-	case BD_COL_FAMILY: return "303";
-	case BD_COL_CAPITAL: return "310";
-	default: return "";
+	case BD_COL_WAGES:
+		return "301";
+	case BD_COL_GOODS:
+		return "302";
+	case BD_COL_FAMILY:
+		return "303";
+	case BD_COL_CAPITAL:
+		return "310";
+	default:
+		return "";
 	}
 }
 
@@ -156,11 +161,11 @@ struct bd_line {
 	const char *name; /* as printed */
 	enum bd_source source;
 	bd_fen column[BD_COL_COUNT];
-	bool basic_split;   /* basic given as parts */
-	bool project_split; /* project given as parts */
-	struct bd_stated basic_total;   /* stated subtotal next to its parts */
+	bool basic_split;		/* basic given as parts */
+	bool project_split;		/* project given as parts */
+	struct bd_stated basic_total;	/* stated subtotal next to its parts */
 	struct bd_stated project_total; /* stated subtotal next to its parts */
-	struct bd_stated total;         /* 合计 as printed */
+	struct bd_stated total;		/* 合计 as printed */
 };
 
 /* Basic (基本支出), project (项目支出) and whole-line sums.  The model
@@ -190,9 +195,9 @@ enum bd_project_kind {
 };
 
 enum bd_indicator_category {
-	BD_INDICATOR_COST = 0,     /* 成本指标 */
-	BD_INDICATOR_OUTPUT,       /* 产出指标 */
-	BD_INDICATOR_BENEFIT,      /* 效益指标 */
+	BD_INDICATOR_COST = 0,	   /* 成本指标 */
+	BD_INDICATOR_OUTPUT,	   /* 产出指标 */
+	BD_INDICATOR_BENEFIT,	   /* 效益指标 */
 	BD_INDICATOR_SATISFACTION, /* 满意度指标 */
 };
 
@@ -215,10 +220,10 @@ struct bd_project {
 
 struct bd_three_public {
 	bool present;
-	struct bd_stated overseas;          /* 因公出国（境）费 */
+	struct bd_stated overseas;	    /* 因公出国（境）费 */
 	struct bd_stated vehicle_purchase;  /* 公务用车购置费 */
 	struct bd_stated vehicle_operation; /* 公务用车运行维护费 */
-	struct bd_stated reception;         /* 公务接待费 */
+	struct bd_stated reception;	    /* 公务接待费 */
 	struct bd_stated total;
 };
 
@@ -253,7 +258,7 @@ struct bd_submission {
 	int year;
 	enum bd_unit unit;
 	struct {
-		char code[13];   /* 3–12 digits */
+		char code[13]; /* 3–12 digits */
 		const char *name;
 		char parent[13]; /* empty when not given */
 	} department;
@@ -273,12 +278,12 @@ struct bd_submission {
 /* An accepted, durably stored revision of one department's budget. */
 struct bd_revision {
 	const struct bd_submission *submission;
-	int64_t number;      /* 1, 2, … per (department, year) */
+	int64_t number;	     /* 1, 2, … per (department, year) */
 	int64_t document_id; /* store id of the verbatim document */
-	uint64_t seq;        /* event sequence number of its acceptance */
+	uint64_t seq;	     /* event sequence number of its acceptance */
 };
 
-/* ---- findings ----------------------------------------------------------- */
+/* ---- findings ---- */
 
 enum bd_severity {
 	BD_SEVERITY_OFF = 0,
@@ -300,7 +305,7 @@ struct bd_finding {
 	struct bd_stated actual;
 };
 
-/* ---- change notifications ------------------------------------------------ */
+/* ---- change notifications ---- */
 
 /* One district total that moved, e.g. dimension "function:class", key "201". */
 struct bd_total_change {
@@ -322,13 +327,13 @@ struct bd_event {
 	size_t n_changes;
 };
 
-/* ---- the host ------------------------------------------------------------ */
+/* ---- the host ---- */
 
 struct cJSON;
 struct bd_plugin_handle; /* the host's record of one loaded plugin */
-struct bd_audit;         /* findings being collected for one submission */
-struct bd_apply;         /* changes being collected for one revision */
-struct bd_query;         /* one query request being answered */
+struct bd_audit;	 /* findings being collected for one submission */
+struct bd_apply;	 /* changes being collected for one revision */
+struct bd_query;	 /* one query request being answered */
 
 enum bd_log_level {
 	BD_LOG_ERROR = 3,
@@ -342,8 +347,9 @@ struct bd_host {
 	uint32_t abi_minor;
 	uint32_t struct_size;
 
-	void (*log)(const struct bd_plugin_handle *self, enum bd_log_level level,
-		    const char *fmt, ...) BD_PRINTF(3, 4);
+	void (*log)(const struct bd_plugin_handle *self,
+		    enum bd_log_level level, const char *fmt, ...)
+	    BD_PRINTF(3, 4);
 
 	/* The value of a key of this plugin's config section, or its declared
 	 * default; NULL when neither exists. */
@@ -352,7 +358,8 @@ struct bd_host {
 
 	/* Records a finding; the host applies the operator's severity policy
 	 * and copies every string.  Returns 0 or -ENOMEM. */
-	int (*finding)(struct bd_audit *audit, const struct bd_finding *finding);
+	int (*finding)(struct bd_audit *audit,
+		       const struct bd_finding *finding);
 
 	/* Prints an amount in a unit ("232.31", "2323100.00").  Returns the
 	 * length written, or -ENOSPC. */
@@ -383,13 +390,13 @@ struct bd_host {
 
 	/* The latest accepted revision of a department for a year, or NULL. */
 	const struct bd_revision *(*latest_revision)(
-		const struct bd_plugin_handle *self, int year,
-		const char *department);
+	    const struct bd_plugin_handle *self, int year,
+	    const char *department);
 
 	void *reserved[8];
 };
 
-/* ---- the plugin descriptor --------------------------------------------- */
+/* ---- the plugin descriptor ---- */
 
 enum bd_config_type {
 	BD_CONFIG_STRING = 0,
@@ -425,8 +432,9 @@ struct bd_plugin {
 	/* Read-only audit of a parsed submission; adds findings. */
 	int (*validate)(void *state, const struct bd_submission *submission,
 			struct bd_audit *audit);
-	/* After commit: `prev` (or NULL) is replaced by `next`.  During start-up
-	 * rebuild the host calls it with prev NULL for every stored revision. */
+	/* After commit: `prev` (or NULL) is replaced by `next`.  During
+	 * start-up rebuild the host calls it with prev NULL for every stored
+	 * revision. */
 	int (*apply)(void *state, const struct bd_revision *prev,
 		     const struct bd_revision *next, struct bd_apply *apply);
 	/* After apply: notify the world. */

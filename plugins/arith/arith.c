@@ -25,9 +25,9 @@ struct run {
 };
 
 static const struct bd_config_key arith_config[] = {
-	{"tolerance_fen", BD_CONFIG_INT, "0",
-	 "largest difference, in 分, that still counts as equal"},
-	{0},
+    {"tolerance_fen", BD_CONFIG_INT, "0",
+     "largest difference, in 分, that still counts as equal"},
+    {0},
 };
 
 static int arith_reconfigure(void *state)
@@ -37,10 +37,11 @@ static int arith_reconfigure(void *state)
 	char *end;
 	long long t = strtoll(v ? v : "0", &end, 10);
 	if (end == v || *end != '\0' || t < 0 || t > 100000000) {
-		a->host->log(a->self, BD_LOG_ERROR,
-			     "tolerance_fen must be an integer 0..100000000, got "
-			     "\"%s\"",
-			     v);
+		a->host->log(
+		    a->self, BD_LOG_ERROR,
+		    "tolerance_fen must be an integer 0..100000000, got "
+		    "\"%s\"",
+		    v);
 		return -EINVAL;
 	}
 	a->tolerance = t;
@@ -64,7 +65,7 @@ static void arith_fini(void *state)
 	free(state);
 }
 
-/* ---- reporting --------------------------------------------------------------- */
+/* ---- reporting ---- */
 
 static bool differs(const struct run *r, bd_fen expected, bd_fen actual)
 {
@@ -92,12 +93,12 @@ static int mismatch(struct run *r, const char *rule, const char *path,
 		 what, act, unit, exp, unit, actual > expected ? "+" : "", diff,
 		 hint ? "; " : "", hint ? hint : "");
 	struct bd_finding f = {
-		.rule = rule,
-		.severity = BD_SEVERITY_ERROR,
-		.path = path,
-		.message = message,
-		.expected = {expected, true},
-		.actual = {actual, true},
+	    .rule = rule,
+	    .severity = BD_SEVERITY_ERROR,
+	    .path = path,
+	    .message = message,
+	    .expected = {expected, true},
+	    .actual = {actual, true},
 	};
 	return r->a->host->finding(r->audit, &f);
 }
@@ -110,7 +111,7 @@ static int check(struct run *r, const char *rule, const char *path,
 	return mismatch(r, rule, path, what, expected, actual.fen, NULL);
 }
 
-/* ---- within a table (表内) ------------------------------------------------------ */
+/* ---- within a table (表内) ---- */
 
 static int check_lines(struct run *r)
 {
@@ -122,13 +123,13 @@ static int check_lines(struct run *r)
 
 		snprintf(path, sizeof path, "expenditure[%zu].basic.total", i);
 		snprintf(what, sizeof what,
-			 "the basic subtotal (基本支出小计) of %s %s", l->function,
-			 name);
-		if (l->basic_split &&
-		    check(r, "arith.line.basic_total", path, what, basic,
-			  l->basic_total) < 0)
+			 "the basic subtotal (基本支出小计) of %s %s",
+			 l->function, name);
+		if (l->basic_split && check(r, "arith.line.basic_total", path,
+					    what, basic, l->basic_total) < 0)
 			return -ENOMEM;
-		snprintf(path, sizeof path, "expenditure[%zu].project.total", i);
+		snprintf(path, sizeof path, "expenditure[%zu].project.total",
+			 i);
 		snprintf(what, sizeof what,
 			 "the project subtotal (项目支出小计) of %s %s",
 			 l->function, name);
@@ -164,7 +165,8 @@ static int check_projects(struct run *r)
 		snprintf(what, sizeof what,
 			 "the total of project %s (%s), its sources summed",
 			 p->code ? p->code : "", p->name ? p->name : "");
-		if (check(r, "arith.project.total", path, what, sum, p->total) < 0)
+		if (check(r, "arith.project.total", path, what, sum, p->total) <
+		    0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -177,18 +179,19 @@ static int check_three_public(struct run *r)
 		return 0;
 	bd_fen sum = t->overseas.fen + t->vehicle_purchase.fen +
 		     t->vehicle_operation.fen + t->reception.fen;
-	return check(r, "arith.three_public.total", "three_public.total",
-		     "the 三公经费 total (因公出国 + 公务用车购置 + 公务用车运行 + "
-		     "公务接待)",
-		     sum, t->total);
+	return check(
+	    r, "arith.three_public.total", "three_public.total",
+	    "the 三公经费 total (因公出国 + 公务用车购置 + 公务用车运行 + "
+	    "公务接待)",
+	    sum, t->total);
 }
 
-/* ---- across tables (表间) --------------------------------------------------------- */
+/* ---- across tables (表间) ---- */
 
 struct sums {
-	bd_fen income;           /* without carry-over */
-	bd_fen income_all;       /* with carry-over */
-	bd_fen income_fiscal;    /* fiscal sources plus carry-over */
+	bd_fen income;	      /* without carry-over */
+	bd_fen income_all;    /* with carry-over */
+	bd_fen income_fiscal; /* fiscal sources plus carry-over */
 	bd_fen expenditure, expenditure_fiscal;
 	bd_fen basic, personnel, public_, basic_unsplit;
 	bd_fen project, operating, targeted, project_unsplit;
@@ -204,9 +207,9 @@ static void add_sums(const struct bd_submission *s, struct sums *m)
 		m->income_all += v;
 		if (k != BD_SOURCE_CARRYOVER)
 			m->income += v;
-		/* The model has one carry-over figure; the 财政拨款 table counts
-		 * it in full (its non-fiscal part is rare and then shown in
-		 * 单位资金). */
+		/* The model has one carry-over figure; the 财政拨款 table
+		 * counts it in full (its non-fiscal part is rare and then shown
+		 * in 单位资金). */
 		if (bd_source_is_fiscal((enum bd_source)k) ||
 		    k == BD_SOURCE_CARRYOVER)
 			m->income_fiscal += v;
@@ -218,8 +221,10 @@ static void add_sums(const struct bd_submission *s, struct sums *m)
 		if (bd_source_is_fiscal(l->source))
 			m->expenditure_fiscal += total;
 		m->basic += bd_line_basic(l);
-		m->personnel += l->column[BD_COL_WAGES] + l->column[BD_COL_FAMILY];
-		m->public_ += l->column[BD_COL_GOODS] + l->column[BD_COL_CAPITAL];
+		m->personnel +=
+		    l->column[BD_COL_WAGES] + l->column[BD_COL_FAMILY];
+		m->public_ +=
+		    l->column[BD_COL_GOODS] + l->column[BD_COL_CAPITAL];
 		m->basic_unsplit += l->column[BD_COL_BASIC_UNSPLIT];
 		m->project += bd_line_project(l);
 		m->operating += l->column[BD_COL_OPERATING];
@@ -275,7 +280,8 @@ static void shifted_line_hint(const struct run *r, const char *class_code,
 		    (fiscal_only && !bd_source_is_fiscal(l->source)))
 			continue;
 		for (size_t k = 0; k < n; k++) {
-			bd_fen other = class_sum(r->s, by[k].class_code, fiscal_only);
+			bd_fen other =
+			    class_sum(r->s, by[k].class_code, fiscal_only);
 			if (by[k].fen - other == over) {
 				snprintf(hint, size,
 					 "类 %.3s is short by the same amount: "
@@ -304,8 +310,8 @@ static int check_by_class(struct run *r, const char *rule, const char *base,
 		snprintf(what, sizeof what, "the %s total of 类 %s",
 			 fiscal_only ? "财政拨款" : "expenditure",
 			 by[i].class_code);
-		shifted_line_hint(r, by[i].class_code, detail - by[i].fen, by, n,
-				  fiscal_only, hint, sizeof hint);
+		shifted_line_hint(r, by[i].class_code, detail - by[i].fen, by,
+				  n, fiscal_only, hint, sizeof hint);
 		if (mismatch(r, rule, path, what, detail, by[i].fen,
 			     hint[0] ? hint : NULL) < 0)
 			return -ENOMEM;
@@ -319,8 +325,10 @@ static int check_by_class(struct run *r, const char *rule, const char *base,
 			continue;
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = strncmp(r->s->lines[j].function, l->function, 3) == 0 &&
-			       (!fiscal_only || bd_source_is_fiscal(r->s->lines[j].source));
+			seen = strncmp(r->s->lines[j].function, l->function,
+				       3) == 0 &&
+			       (!fiscal_only ||
+				bd_source_is_fiscal(r->s->lines[j].source));
 		if (seen)
 			continue;
 		bd_fen detail = class_sum(r->s, l->function, fiscal_only);
@@ -341,15 +349,16 @@ static int check_stated(struct run *r, const struct sums *m)
 	const struct bd_stated_totals *st = &r->s->stated;
 	int rc = 0;
 	rc |= check(r, "arith.stated.income_total", "stated.income_total",
-		    "the income total (本年收入合计)", m->income, st->income_total);
+		    "the income total (本年收入合计)", m->income,
+		    st->income_total);
 	rc |= check(r, "arith.stated.expenditure_total",
 		    "stated.expenditure_total",
 		    "the expenditure total (本年支出合计)", m->expenditure,
 		    st->expenditure_total);
 	rc |= check_by_class(r, "arith.stated.expenditure_by_class",
 			     "stated.expenditure_by_class",
-			     st->expenditure_by_class, st->n_expenditure_by_class,
-			     false);
+			     st->expenditure_by_class,
+			     st->n_expenditure_by_class, false);
 	rc |= check(r, "arith.stated.basic_total", "stated.basic_total",
 		    "the basic expenditure total (基本支出)", m->basic,
 		    st->basic_total);
@@ -357,11 +366,13 @@ static int check_stated(struct run *r, const struct sums *m)
 	if (m->basic_unsplit == 0) {
 		rc |= check(r, "arith.stated.personnel_total",
 			    "stated.personnel_total",
-			    "the personnel total (人员经费 = 工资福利 + 对个人和家庭的补助)",
+			    "the personnel total (人员经费 = 工资福利 + "
+			    "对个人和家庭的补助)",
 			    m->personnel, st->personnel_total);
-		rc |= check(r, "arith.stated.public_total", "stated.public_total",
-			    "the public total (公用经费 = 商品和服务 + 资本性支出)",
-			    m->public_, st->public_total);
+		rc |= check(
+		    r, "arith.stated.public_total", "stated.public_total",
+		    "the public total (公用经费 = 商品和服务 + 资本性支出)",
+		    m->public_, st->public_total);
 	}
 	rc |= check(r, "arith.stated.project_total", "stated.project_total",
 		    "the project expenditure total (项目支出)", m->project,
@@ -382,8 +393,9 @@ static int check_stated(struct run *r, const struct sums *m)
 			    "the project table total (项目支出预算表合计)",
 			    m->projects, st->projects_total);
 	if (st->projects_total.present) {
-		bd_fen project = st->project_total.present ? st->project_total.fen
-							   : m->project;
+		bd_fen project = st->project_total.present
+				     ? st->project_total.fen
+				     : m->project;
 		rc |= check(r, "arith.projects.project_total",
 			    "stated.projects_total",
 			    "the project table total against 项目支出 of the "
@@ -392,8 +404,7 @@ static int check_stated(struct run *r, const struct sums *m)
 	} else if (r->s->n_projects > 0 && m->any_project_total) {
 		struct bd_stated sum = {m->projects, true};
 		rc |= check(r, "arith.projects.lines", "projects",
-			    "the sum of the project table",
-			    m->project, sum);
+			    "the sum of the project table", m->project, sum);
 	}
 	rc |= check(r, "arith.stated.appropriation.income_total",
 		    "stated.appropriation.income_total",
@@ -405,14 +416,15 @@ static int check_stated(struct run *r, const struct sums *m)
 		    "the 财政拨款 expenditure total (lines funded by fiscal "
 		    "sources)",
 		    m->expenditure_fiscal, st->appropriation.expenditure_total);
-	rc |= check_by_class(r, "arith.stated.appropriation.expenditure_by_class",
-			     "stated.appropriation.expenditure_by_class",
-			     st->appropriation.expenditure_by_class,
-			     st->appropriation.n_expenditure_by_class, true);
+	rc |=
+	    check_by_class(r, "arith.stated.appropriation.expenditure_by_class",
+			   "stated.appropriation.expenditure_by_class",
+			   st->appropriation.expenditure_by_class,
+			   st->appropriation.n_expenditure_by_class, true);
 	return rc < 0 ? -ENOMEM : 0;
 }
 
-/* ---- balance (收支平衡) ----------------------------------------------------------- */
+/* ---- balance (收支平衡) ---- */
 
 static int check_balance(struct run *r, const struct sums *m)
 {
@@ -429,14 +441,16 @@ static int check_balance(struct run *r, const struct sums *m)
 			    "expenditure total of 部门收支预算表",
 			    st->expenditure_total.fen, st->income_total);
 	if (st->appropriation.income_total.present) {
-		bd_fen expenditure = st->appropriation.expenditure_total.present
-					     ? st->appropriation.expenditure_total.fen
-					     : m->expenditure_fiscal;
-		rc |= check(r, "arith.balance.appropriation",
-			    "stated.appropriation.income_total",
-			    "the 财政拨款收支总体情况表 income total against its "
-			    "expenditure total",
-			    expenditure, st->appropriation.income_total);
+		bd_fen expenditure =
+		    st->appropriation.expenditure_total.present
+			? st->appropriation.expenditure_total.fen
+			: m->expenditure_fiscal;
+		rc |=
+		    check(r, "arith.balance.appropriation",
+			  "stated.appropriation.income_total",
+			  "the 财政拨款收支总体情况表 income total against its "
+			  "expenditure total",
+			  expenditure, st->appropriation.income_total);
 	}
 	return rc < 0 ? -ENOMEM : 0;
 }
@@ -455,14 +469,14 @@ static int arith_validate(void *state, const struct bd_submission *s,
 }
 
 BD_PLUGIN_DEFINE = {
-	BD_PLUGIN_ABI,
-	.name = "arith",
-	.version = "1.0",
-	.description = "arithmetic audit: row and column totals, stated "
-		       "totals against the detail, income = expenditure",
-	.config = arith_config,
-	.init = arith_init,
-	.fini = arith_fini,
-	.reconfigure = arith_reconfigure,
-	.validate = arith_validate,
+    BD_PLUGIN_ABI,
+    .name = "arith",
+    .version = "1.0",
+    .description = "arithmetic audit: row and column totals, stated "
+		   "totals against the detail, income = expenditure",
+    .config = arith_config,
+    .init = arith_init,
+    .fini = arith_fini,
+    .reconfigure = arith_reconfigure,
+    .validate = arith_validate,
 };

@@ -53,13 +53,13 @@ struct catalog {
 };
 
 static const struct bd_config_key catalog_config[] = {
-	{"dir", BD_CONFIG_STRING, "catalog",
-	 "directory of YEAR/function.csv and YEAR/economic.csv (relative: "
-	 "to the config directory)"},
-	{0},
+    {"dir", BD_CONFIG_STRING, "catalog",
+     "directory of YEAR/function.csv and YEAR/economic.csv (relative: "
+     "to the config directory)"},
+    {0},
 };
 
-/* ---- loading ----------------------------------------------------------------- */
+/* ---- loading ---- */
 
 static void table_free(struct table *t)
 {
@@ -107,7 +107,8 @@ static size_t csv_split(char *line, char **fields, size_t max)
 
 static int compare_entries(const void *a, const void *b)
 {
-	return strcmp(((const struct entry *)a)->code, ((const struct entry *)b)->code);
+	return strcmp(((const struct entry *)a)->code,
+		      ((const struct entry *)b)->code);
 }
 
 static int table_load(struct catalog *c, const char *path, struct table *t)
@@ -128,17 +129,20 @@ static int table_load(struct catalog *c, const char *path, struct table *t)
 			continue; /* the header */
 		size_t n = csv_split(line, fields, 6);
 		size_t len = n >= 1 ? strlen(fields[0]) : 0;
-		if (n < 3 || len < 3 || len > 7 || strspn(fields[0], "0123456789") != len) {
-			c->host->log(c->self, BD_LOG_ERROR,
-				     "%s:%d: expected code,level,name,parent,trust,"
-				     "alt_names with a 3 to 7 digit code",
-				     path, lineno);
+		if (n < 3 || len < 3 || len > 7 ||
+		    strspn(fields[0], "0123456789") != len) {
+			c->host->log(
+			    c->self, BD_LOG_ERROR,
+			    "%s:%d: expected code,level,name,parent,trust,"
+			    "alt_names with a 3 to 7 digit code",
+			    path, lineno);
 			rc = -EINVAL;
 			break;
 		}
 		if (t->n == cap) {
 			cap = cap ? cap * 2 : 128;
-			void *grown = realloc(t->entries, cap * sizeof *t->entries);
+			void *grown =
+			    realloc(t->entries, cap * sizeof *t->entries);
 			if (grown == NULL) {
 				rc = -ENOMEM;
 				break;
@@ -148,8 +152,10 @@ static int table_load(struct catalog *c, const char *path, struct table *t)
 		struct entry *e = &t->entries[t->n];
 		memset(e, 0, sizeof *e);
 		snprintf(e->code, sizeof e->code, "%s", fields[0]);
-		snprintf(e->parent, sizeof e->parent, "%.7s", n > 3 ? fields[3] : "");
-		snprintf(e->trust, sizeof e->trust, "%.7s", n > 4 ? fields[4] : "");
+		snprintf(e->parent, sizeof e->parent, "%.7s",
+			 n > 3 ? fields[3] : "");
+		snprintf(e->trust, sizeof e->trust, "%.7s",
+			 n > 4 ? fields[4] : "");
 		e->name = strdup(fields[2]);
 		if (e->name == NULL || cp_normalise(fields[2], &e->norm) < 0) {
 			free(e->name);
@@ -157,12 +163,14 @@ static int table_load(struct catalog *c, const char *path, struct table *t)
 			break;
 		}
 		t->n++;
-		/* alt_names: ';'-separated printed variants seen in the wild. */
+		/* alt_names: ';'-separated printed variants seen in the wild.
+		 */
 		if (n > 5 && *fields[5]) {
 			char *save = NULL;
 			for (char *a = strtok_r(fields[5], ";", &save); a;
 			     a = strtok_r(NULL, ";", &save)) {
-				void *grown = realloc(e->alts, (e->n_alts + 1) * sizeof *e->alts);
+				void *grown = realloc(
+				    e->alts, (e->n_alts + 1) * sizeof *e->alts);
 				if (grown == NULL) {
 					rc = -ENOMEM;
 					break;
@@ -192,7 +200,8 @@ static void catalog_free_years(struct catalog *c)
 
 static int compare_years(const void *a, const void *b)
 {
-	return ((const struct catalogue *)a)->year - ((const struct catalogue *)b)->year;
+	return ((const struct catalogue *)a)->year -
+	       ((const struct catalogue *)b)->year;
 }
 
 static int catalog_load(struct catalog *c)
@@ -203,16 +212,19 @@ static int catalog_load(struct catalog *c)
 		return -ENAMETOOLONG;
 	DIR *d = opendir(dir);
 	if (d == NULL) {
-		c->host->log(c->self, BD_LOG_ERROR, "cannot open catalogue directory %s: %s",
-			     dir, strerror(errno));
+		c->host->log(c->self, BD_LOG_ERROR,
+			     "cannot open catalogue directory %s: %s", dir,
+			     strerror(errno));
 		return -ENOENT;
 	}
 	struct dirent *de;
 	int rc = 0;
 	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (strlen(de->d_name) != 4 || strspn(de->d_name, "0123456789") != 4)
+		if (strlen(de->d_name) != 4 ||
+		    strspn(de->d_name, "0123456789") != 4)
 			continue;
-		void *grown = realloc(c->years, (c->n_years + 1) * sizeof *c->years);
+		void *grown =
+		    realloc(c->years, (c->n_years + 1) * sizeof *c->years);
 		if (grown == NULL) {
 			rc = -ENOMEM;
 			break;
@@ -221,23 +233,28 @@ static int catalog_load(struct catalog *c)
 		struct catalogue *cat = &c->years[c->n_years++];
 		memset(cat, 0, sizeof *cat);
 		cat->year = atoi(de->d_name);
-		snprintf(path, sizeof path, "%s/%.4s/COMPLETE", dir, de->d_name);
+		snprintf(path, sizeof path, "%s/%.4s/COMPLETE", dir,
+			 de->d_name);
 		cat->complete = access(path, F_OK) == 0;
-		snprintf(path, sizeof path, "%s/%.4s/function.csv", dir, de->d_name);
+		snprintf(path, sizeof path, "%s/%.4s/function.csv", dir,
+			 de->d_name);
 		rc = table_load(c, path, &cat->function);
-		snprintf(path, sizeof path, "%s/%.4s/economic.csv", dir, de->d_name);
+		snprintf(path, sizeof path, "%s/%.4s/economic.csv", dir,
+			 de->d_name);
 		if (rc == 0)
 			rc = table_load(c, path, &cat->economic);
 		if (rc == 0)
-			c->host->log(c->self, BD_LOG_INFO,
-				     "catalogue %d: %zu function and %zu economic "
-				     "codes (%s)",
-				     cat->year, cat->function.n, cat->economic.n,
-				     cat->complete ? "complete" : "partial");
+			c->host->log(
+			    c->self, BD_LOG_INFO,
+			    "catalogue %d: %zu function and %zu economic "
+			    "codes (%s)",
+			    cat->year, cat->function.n, cat->economic.n,
+			    cat->complete ? "complete" : "partial");
 	}
 	closedir(d);
 	if (rc == 0 && c->n_years == 0) {
-		c->host->log(c->self, BD_LOG_ERROR, "no YEAR/ catalogue under %s", dir);
+		c->host->log(c->self, BD_LOG_ERROR,
+			     "no YEAR/ catalogue under %s", dir);
 		rc = -ENOENT;
 	}
 	if (rc == 0)
@@ -261,8 +278,8 @@ static int catalog_reconfigure(void *state)
 	return 0;
 }
 
-static int catalog_init(const struct bd_host *host, struct bd_plugin_handle *self,
-			void **state)
+static int catalog_init(const struct bd_host *host,
+			struct bd_plugin_handle *self, void **state)
 {
 	struct catalog *c = calloc(1, sizeof *c);
 	if (c == NULL)
@@ -280,7 +297,7 @@ static void catalog_fini(void *state)
 	free(c);
 }
 
-/* ---- lookups ---------------------------------------------------------------------- */
+/* ---- lookups ---- */
 
 /* The catalogue for a fiscal year: that year's, else the nearest earlier,
  * else the earliest there is. */
@@ -297,14 +314,17 @@ static const struct entry *find(const struct table *t, const char *code)
 {
 	struct entry key = {0};
 	snprintf(key.code, sizeof key.code, "%s", code);
-	return bsearch(&key, t->entries, t->n, sizeof *t->entries, compare_entries);
+	return bsearch(&key, t->entries, t->n, sizeof *t->entries,
+		       compare_entries);
 }
 
 enum match { MATCH_SAME, MATCH_VARIANT, MATCH_DIFFERENT };
 
-static enum match name_match(const struct entry *e, const struct cp_string *printed)
+static enum match name_match(const struct entry *e,
+			     const struct cp_string *printed)
 {
-	if (cp_equal(&e->norm, printed) || cp_is_wrapped_prefix(printed, &e->norm))
+	if (cp_equal(&e->norm, printed) ||
+	    cp_is_wrapped_prefix(printed, &e->norm))
 		return MATCH_SAME;
 	for (size_t i = 0; i < e->n_alts; i++)
 		if (cp_equal(&e->alts[i], printed))
@@ -319,15 +339,18 @@ static enum match name_match(const struct entry *e, const struct cp_string *prin
  * length; prefers one in the same 类, then one with the same last two
  * digits.  *count says how many codes carry that name.
  */
-static const struct entry *owner_of_name(const struct table *t, const char *code,
-					 const struct cp_string *printed, size_t *count)
+static const struct entry *owner_of_name(const struct table *t,
+					 const char *code,
+					 const struct cp_string *printed,
+					 size_t *count)
 {
 	const struct entry *best = NULL;
 	int best_score = -1;
 	*count = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct entry *e = &t->entries[i];
-		if (strlen(e->code) != strlen(code) || strcmp(e->code, code) == 0)
+		if (strlen(e->code) != strlen(code) ||
+		    strcmp(e->code, code) == 0)
 			continue;
 		bool same = cp_equal(&e->norm, printed);
 		for (size_t k = 0; !same && k < e->n_alts; k++)
@@ -336,8 +359,9 @@ static const struct entry *owner_of_name(const struct table *t, const char *code
 			continue;
 		(*count)++;
 		size_t len = strlen(code);
-		int score = (strncmp(e->code, code, 3) == 0) * 2 +
-			    (len > 2 && strcmp(e->code + len - 2, code + len - 2) == 0);
+		int score =
+		    (strncmp(e->code, code, 3) == 0) * 2 +
+		    (len > 2 && strcmp(e->code + len - 2, code + len - 2) == 0);
 		if (score > best_score) {
 			best = e;
 			best_score = score;
@@ -346,7 +370,7 @@ static const struct entry *owner_of_name(const struct table *t, const char *code
 	return best;
 }
 
-/* ---- audit --------------------------------------------------------------------------- */
+/* ---- audit ---- */
 
 struct run {
 	struct catalog *c;
@@ -366,8 +390,11 @@ static int report(struct run *r, const char *rule, enum bd_severity severity,
 	int n = vsnprintf(message, sizeof message, fmt, ap);
 	va_end(ap);
 	if (n > 0 && (size_t)n < sizeof message && r->note[0])
-		snprintf(message + n, sizeof message - (size_t)n, " %s", r->note);
-	struct bd_finding f = {.rule = rule, .severity = severity, .path = path,
+		snprintf(message + n, sizeof message - (size_t)n, " %s",
+			 r->note);
+	struct bd_finding f = {.rule = rule,
+			       .severity = severity,
+			       .path = path,
 			       .message = message};
 	return r->c->host->finding(r->audit, &f);
 }
@@ -380,17 +407,19 @@ static enum bd_severity unknown_severity(const struct run *r)
 
 static const char *partial_note(const struct run *r)
 {
-	return r->cat->complete ? "" : "; the shipped catalogue is partial, so it may be "
-				       "the catalogue that is incomplete";
+	return r->cat->complete
+		   ? ""
+		   : "; the shipped catalogue is partial, so it may be "
+		     "the catalogue that is incomplete";
 }
 
 /*
  * Checks one code and its printed name against a table: the code, its
  * parents, and the name.  `kind` names the classification in messages.
  */
-static int check_code(struct run *r, const struct table *t, const char *rule_base,
-		      const char *kind, const char *path, const char *code,
-		      const char *printed_name)
+static int check_code(struct run *r, const struct table *t,
+		      const char *rule_base, const char *kind, const char *path,
+		      const char *code, const char *printed_name)
 {
 	char rule[64], name_path[96];
 	size_t len = strlen(code);
@@ -404,7 +433,9 @@ static int check_code(struct run *r, const struct table *t, const char *rule_bas
 	snprintf(name_path, sizeof name_path, "%.80s", path);
 	char *dot = strrchr(name_path, '.');
 	if (dot)
-		snprintf(dot + 1, sizeof name_path - (size_t)(dot + 1 - name_path), "name");
+		snprintf(dot + 1,
+			 sizeof name_path - (size_t)(dot + 1 - name_path),
+			 "name");
 
 	/* 类 first: an unknown 类 is never the catalogue's fault. */
 	char class_code[4];
@@ -412,7 +443,8 @@ static int check_code(struct run *r, const struct table *t, const char *rule_bas
 	if (find(t, class_code) == NULL) {
 		snprintf(rule, sizeof rule, "%s.unknown_class", rule_base);
 		rc = report(r, rule, BD_SEVERITY_ERROR, path,
-			    "%s code %s: its 类 %s does not exist", kind, code, class_code);
+			    "%s code %s: its 类 %s does not exist", kind, code,
+			    class_code);
 		goto out;
 	}
 	if (len == 7) {
@@ -421,28 +453,32 @@ static int check_code(struct run *r, const struct table *t, const char *rule_bas
 		if (find(t, section) == NULL) {
 			snprintf(rule, sizeof rule, "%s.unknown", rule_base);
 			rc = report(r, rule, unknown_severity(r), path,
-				    "%s code %s: its 款 %s is not in the %d catalogue%s",
-				    kind, code, section, r->cat->year, partial_note(r));
+				    "%s code %s: its 款 %s is not in the %d "
+				    "catalogue%s",
+				    kind, code, section, r->cat->year,
+				    partial_note(r));
 			goto out;
 		}
 	}
 	if (e == NULL) {
 		size_t count;
 		const struct entry *owner =
-			printed.n ? owner_of_name(t, code, &printed, &count) : NULL;
+		    printed.n ? owner_of_name(t, code, &printed, &count) : NULL;
 		if (owner != NULL) {
-			snprintf(rule, sizeof rule, "%s.name_of_other_code", rule_base);
-			rc = report(r, rule, BD_SEVERITY_ERROR, path,
-				    "%s code %s is not in the %d catalogue, and its "
-				    "printed name \"%s\" is that of %s%s: did you mean "
-				    "%s?",
-				    kind, code, r->cat->year, printed_name, owner->code,
-				    count > 1 ? " (among others)" : "", owner->code);
+			snprintf(rule, sizeof rule, "%s.name_of_other_code",
+				 rule_base);
+			rc = report(
+			    r, rule, BD_SEVERITY_ERROR, path,
+			    "%s code %s is not in the %d catalogue, and its "
+			    "printed name \"%s\" is that of %s%s: did you mean "
+			    "%s?",
+			    kind, code, r->cat->year, printed_name, owner->code,
+			    count > 1 ? " (among others)" : "", owner->code);
 		} else {
 			snprintf(rule, sizeof rule, "%s.unknown", rule_base);
 			rc = report(r, rule, unknown_severity(r), path,
-				    "%s code %s is not in the %d catalogue%s", kind, code,
-				    r->cat->year, partial_note(r));
+				    "%s code %s is not in the %d catalogue%s",
+				    kind, code, r->cat->year, partial_note(r));
 		}
 		goto out;
 	}
@@ -453,25 +489,31 @@ static int check_code(struct run *r, const struct table *t, const char *rule_bas
 		break;
 	case MATCH_VARIANT:
 		snprintf(rule, sizeof rule, "%s.name_variant", rule_base);
-		rc = report(r, rule, BD_SEVERITY_WARNING, name_path,
-			    "%s %s is printed \"%s\"; the catalogue says \"%s\" "
-			    "(one character apart)",
-			    kind, code, printed_name, e->name);
+		rc =
+		    report(r, rule, BD_SEVERITY_WARNING, name_path,
+			   "%s %s is printed \"%s\"; the catalogue says \"%s\" "
+			   "(one character apart)",
+			   kind, code, printed_name, e->name);
 		break;
 	case MATCH_DIFFERENT: {
 		size_t count;
-		const struct entry *owner = owner_of_name(t, code, &printed, &count);
+		const struct entry *owner =
+		    owner_of_name(t, code, &printed, &count);
 		if (owner != NULL) {
-			snprintf(rule, sizeof rule, "%s.name_of_other_code", rule_base);
-			rc = report(r, rule, BD_SEVERITY_ERROR, path,
-				    "%s code %s is %s, but the printed name \"%s\" is "
-				    "that of %s%s: did you mean %s?",
-				    kind, code, e->name, printed_name, owner->code,
-				    count > 1 ? " (among others)" : "", owner->code);
+			snprintf(rule, sizeof rule, "%s.name_of_other_code",
+				 rule_base);
+			rc = report(
+			    r, rule, BD_SEVERITY_ERROR, path,
+			    "%s code %s is %s, but the printed name \"%s\" is "
+			    "that of %s%s: did you mean %s?",
+			    kind, code, e->name, printed_name, owner->code,
+			    count > 1 ? " (among others)" : "", owner->code);
 		} else {
-			snprintf(rule, sizeof rule, "%s.name_mismatch", rule_base);
+			snprintf(rule, sizeof rule, "%s.name_mismatch",
+				 rule_base);
 			rc = report(r, rule, BD_SEVERITY_ERROR, name_path,
-				    "%s %s is printed \"%s\"; the catalogue says \"%s\"",
+				    "%s %s is printed \"%s\"; the catalogue "
+				    "says \"%s\"",
 				    kind, code, printed_name, e->name);
 		}
 		break;
@@ -486,43 +528,47 @@ static int catalog_validate(void *state, const struct bd_submission *s,
 			    struct bd_audit *audit)
 {
 	struct catalog *c = state;
-	struct run r = {.c = c, .s = s, .audit = audit, .cat = catalogue_for(c, s->year)};
+	struct run r = {
+	    .c = c, .s = s, .audit = audit, .cat = catalogue_for(c, s->year)};
 	char path[64];
 	if (r.cat->year != s->year)
-		snprintf(r.note, sizeof r.note, "(catalogue %d used for %d)", r.cat->year,
-			 s->year);
+		snprintf(r.note, sizeof r.note, "(catalogue %d used for %d)",
+			 r.cat->year, s->year);
 	for (size_t i = 0; i < s->n_lines; i++) {
 		snprintf(path, sizeof path, "expenditure[%zu].function", i);
-		if (check_code(&r, &r.cat->function, "catalog.function", "function", path,
-			       s->lines[i].function, s->lines[i].name) < 0)
+		if (check_code(&r, &r.cat->function, "catalog.function",
+			       "function", path, s->lines[i].function,
+			       s->lines[i].name) < 0)
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < s->n_projects; i++) {
 		if (!s->projects[i].function[0])
 			continue;
 		snprintf(path, sizeof path, "projects[%zu].function", i);
-		if (check_code(&r, &r.cat->function, "catalog.project", "function", path,
-			       s->projects[i].function, NULL) < 0)
+		if (check_code(&r, &r.cat->function, "catalog.project",
+			       "function", path, s->projects[i].function,
+			       NULL) < 0)
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < s->n_economic; i++) {
 		snprintf(path, sizeof path, "economic[%zu].code", i);
-		if (check_code(&r, &r.cat->economic, "catalog.economic", "economic", path,
-			       s->economic[i].code, s->economic[i].name) < 0)
+		if (check_code(&r, &r.cat->economic, "catalog.economic",
+			       "economic", path, s->economic[i].code,
+			       s->economic[i].name) < 0)
 			return -ENOMEM;
 	}
 	return 0;
 }
 
 BD_PLUGIN_DEFINE = {
-	BD_PLUGIN_ABI,
-	.name = "catalog",
-	.version = "1.0",
-	.description = "function and economic codes and names against the "
-		       "year's classification catalogue",
-	.config = catalog_config,
-	.init = catalog_init,
-	.fini = catalog_fini,
-	.reconfigure = catalog_reconfigure,
-	.validate = catalog_validate,
+    BD_PLUGIN_ABI,
+    .name = "catalog",
+    .version = "1.0",
+    .description = "function and economic codes and names against the "
+		   "year's classification catalogue",
+    .config = catalog_config,
+    .init = catalog_init,
+    .fini = catalog_fini,
+    .reconfigure = catalog_reconfigure,
+    .validate = catalog_validate,
 };

@@ -7,10 +7,10 @@
 static bool is_noise(uint32_t c)
 {
 	static const uint32_t noise[] = {
-		' ',    '\t',   '\n',   '\r',   0x3000, '(',    ')',    0xff08,
-		0xff09, '[',    ']',    0x3010, 0x3011, ',',    0xff0c, 0x3001,
-		'.',    0x3002, 0x00b7, '-',    0x2014, 0x2013, ':',    0xff1a,
-		';',    0xff1b, '"',    '\'',   0x201c, 0x201d, 0x2018, 0x2019,
+	    ' ',    '\t',   '\n',   '\r',   0x3000, '(',    ')',    0xff08,
+	    0xff09, '[',    ']',    0x3010, 0x3011, ',',    0xff0c, 0x3001,
+	    '.',    0x3002, 0x00b7, '-',    0x2014, 0x2013, ':',    0xff1a,
+	    ';',    0xff1b, '"',    '\'',   0x201c, 0x201d, 0x2018, 0x2019,
 	};
 	for (size_t i = 0; i < sizeof noise / sizeof noise[0]; i++)
 		if (noise[i] == c)
@@ -70,7 +70,8 @@ bool cp_is_wrapped_prefix(const struct cp_string *printed,
 			  const struct cp_string *full)
 {
 	return printed->n >= 4 && printed->n < full->n &&
-	       memcmp(printed->cp, full->cp, printed->n * sizeof *printed->cp) == 0;
+	       memcmp(printed->cp, full->cp,
+		      printed->n * sizeof *printed->cp) == 0;
 }
 
 size_t cp_distance(const struct cp_string *a, const struct cp_string *b,

@@ -25,14 +25,15 @@ struct publisher {
 };
 
 static const struct bd_config_key publisher_config[] = {
-	{"topic_prefix", BD_CONFIG_STRING, "budgetd",
-	 "first element of every topic"},
-	{"unit", BD_CONFIG_STRING, "万元", "unit of the amounts in events: 元 or 万元"},
-	{"include_changes", BD_CONFIG_BOOL, "true",
-	 "list the totals that moved, with old and new values"},
-	{"per_total_topics", BD_CONFIG_BOOL, "true",
-	 "also publish each moved total on PREFIX.total.YEAR.DIMENSION.KEY"},
-	{0},
+    {"topic_prefix", BD_CONFIG_STRING, "budgetd",
+     "first element of every topic"},
+    {"unit", BD_CONFIG_STRING, "万元",
+     "unit of the amounts in events: 元 or 万元"},
+    {"include_changes", BD_CONFIG_BOOL, "true",
+     "list the totals that moved, with old and new values"},
+    {"per_total_topics", BD_CONFIG_BOOL, "true",
+     "also publish each moved total on PREFIX.total.YEAR.DIMENSION.KEY"},
+    {0},
 };
 
 static int publisher_reconfigure(void *state)
@@ -41,17 +42,19 @@ static int publisher_reconfigure(void *state)
 	const char *prefix = p->host->config_get(p->self, "topic_prefix");
 	const char *unit = p->host->config_get(p->self, "unit");
 	const char *changes = p->host->config_get(p->self, "include_changes");
-	const char *per_total = p->host->config_get(p->self, "per_total_topics");
+	const char *per_total =
+	    p->host->config_get(p->self, "per_total_topics");
 
-	if (prefix == NULL || *prefix == '\0' || strlen(prefix) >= sizeof p->prefix ||
-	    strchr(prefix, ' ') != NULL) {
-		p->host->log(p->self, BD_LOG_ERROR,
-			     "topic_prefix must be 1..63 characters without spaces");
+	if (prefix == NULL || *prefix == '\0' ||
+	    strlen(prefix) >= sizeof p->prefix || strchr(prefix, ' ') != NULL) {
+		p->host->log(
+		    p->self, BD_LOG_ERROR,
+		    "topic_prefix must be 1..63 characters without spaces");
 		return -EINVAL;
 	}
 	if (strcmp(unit, "元") != 0 && strcmp(unit, "万元") != 0) {
-		p->host->log(p->self, BD_LOG_ERROR, "unit must be 元 or 万元, got %s",
-			     unit);
+		p->host->log(p->self, BD_LOG_ERROR,
+			     "unit must be 元 or 万元, got %s", unit);
 		return -EINVAL;
 	}
 	if (strcmp(changes, "true") != 0 && strcmp(changes, "false") != 0) {
@@ -88,7 +91,8 @@ static void publisher_fini(void *state)
 	free(state);
 }
 
-static void add_amount(struct publisher *p, cJSON *o, const char *key, bd_fen fen)
+static void add_amount(struct publisher *p, cJSON *o, const char *key,
+		       bd_fen fen)
 {
 	char text[40];
 	p->host->format_amount(fen, p->unit, text, sizeof text);
@@ -109,12 +113,14 @@ static int publisher_publish(void *state, const struct bd_event *ev)
 	cJSON_AddNumberToObject(body, "seq", (double)ev->seq);
 	cJSON_AddStringToObject(body, "kind", ev->kind);
 	cJSON_AddNumberToObject(body, "year", ev->year);
-	cJSON_AddStringToObject(body, "department", ev->department ? ev->department : "");
+	cJSON_AddStringToObject(body, "department",
+				ev->department ? ev->department : "");
 	if (ev->parent && *ev->parent)
 		cJSON_AddStringToObject(body, "parent", ev->parent);
 	if (ev->revision)
 		cJSON_AddNumberToObject(body, "revision", (double)ev->revision);
-	cJSON_AddStringToObject(body, "unit", p->unit == BD_UNIT_YUAN ? "元" : "万元");
+	cJSON_AddStringToObject(body, "unit",
+				p->unit == BD_UNIT_YUAN ? "元" : "万元");
 	cJSON_AddNumberToObject(body, "changed", (double)ev->n_changes);
 	if (p->include_changes) {
 		cJSON *changes = cJSON_AddArrayToObject(body, "changes");
@@ -145,15 +151,17 @@ static int publisher_publish(void *state, const struct bd_event *ev)
 		cJSON *o = cJSON_CreateObject();
 		if (o == NULL)
 			return -ENOMEM;
-		snprintf(topic, sizeof topic, "%s.total.%d.%s.%s", p->prefix, c->year,
-			 c->dimension, c->key[0] ? c->key : "all");
+		snprintf(topic, sizeof topic, "%s.total.%d.%s.%s", p->prefix,
+			 c->year, c->dimension, c->key[0] ? c->key : "all");
 		cJSON_AddNumberToObject(o, "seq", (double)ev->seq);
-		cJSON_AddStringToObject(o, "department", ev->department ? ev->department : "");
+		cJSON_AddStringToObject(o, "department",
+					ev->department ? ev->department : "");
 		cJSON_AddNumberToObject(o, "revision", (double)ev->revision);
 		cJSON_AddNumberToObject(o, "year", c->year);
 		cJSON_AddStringToObject(o, "dimension", c->dimension);
 		cJSON_AddStringToObject(o, "key", c->key);
-		cJSON_AddStringToObject(o, "unit", p->unit == BD_UNIT_YUAN ? "元" : "万元");
+		cJSON_AddStringToObject(
+		    o, "unit", p->unit == BD_UNIT_YUAN ? "元" : "万元");
 		add_amount(p, o, "before", c->before);
 		add_amount(p, o, "after", c->after);
 		add_amount(p, o, "delta", c->after - c->before);
@@ -170,14 +178,14 @@ static int publisher_publish(void *state, const struct bd_event *ev)
 }
 
 BD_PLUGIN_DEFINE = {
-	BD_PLUGIN_ABI,
-	.name = "publisher",
-	.version = "1.0",
-	.description = "publishes every stored submission, with the totals it "
-		       "moved, on the PUB socket",
-	.config = publisher_config,
-	.init = publisher_init,
-	.fini = publisher_fini,
-	.reconfigure = publisher_reconfigure,
-	.publish = publisher_publish,
+    BD_PLUGIN_ABI,
+    .name = "publisher",
+    .version = "1.0",
+    .description = "publishes every stored submission, with the totals it "
+		   "moved, on the PUB socket",
+    .config = publisher_config,
+    .init = publisher_init,
+    .fini = publisher_fini,
+    .reconfigure = publisher_reconfigure,
+    .publish = publisher_publish,
 };

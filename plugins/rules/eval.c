@@ -7,34 +7,44 @@
 #include "rules.h"
 
 enum quantity {
-	Q_INCOME,           /* income without carry-over; .SOURCE, .all, .fiscal */
-	Q_EXPENDITURE,      /* lines; [CODE] prefix; .PART */
-	Q_STATED,           /* stated.KEY */
-	Q_STATED_BY_CLASS,  /* stated.expenditure_by_class[CODE] */
+	Q_INCOME,      /* income without carry-over; .SOURCE, .all, .fiscal */
+	Q_EXPENDITURE, /* lines; [CODE] prefix; .PART */
+	Q_STATED,      /* stated.KEY */
+	Q_STATED_BY_CLASS, /* stated.expenditure_by_class[CODE] */
 	Q_STATED_APPR_BY_CLASS,
-	Q_PROJECTS_TOTAL,   /* sum of projects[].total */
-	Q_THREE_PUBLIC,     /* three_public.PART */
-	Q_ECONOMIC,         /* economic table; [CODE] prefix */
+	Q_PROJECTS_TOTAL, /* sum of projects[].total */
+	Q_THREE_PUBLIC,	  /* three_public.PART */
+	Q_ECONOMIC,	  /* economic table; [CODE] prefix */
 	Q_PREVIOUS_TOTAL,
 	Q_PREVIOUS_THREE_PUBLIC,
-	Q_LINE,             /* line.PART (per line) */
-	Q_LINE_STATED,      /* line.total, line.basic_total, line.project_total */
-	Q_PROJECT_TOTAL,    /* project.total (per project) */
-	Q_PROJECT_SOURCES,  /* project.sources */
-	Q_CLASS,            /* class.expenditure, class.fiscal_expenditure */
-	Q_CLASS_STATED,     /* class.stated, class.stated_appropriation */
+	Q_LINE,		 /* line.PART (per line) */
+	Q_LINE_STATED,	 /* line.total, line.basic_total, line.project_total */
+	Q_PROJECT_TOTAL, /* project.total (per project) */
+	Q_PROJECT_SOURCES, /* project.sources */
+	Q_CLASS,	   /* class.expenditure, class.fiscal_expenditure */
+	Q_CLASS_STATED,	   /* class.stated, class.stated_appropriation */
 };
 
 /* Parts of an expenditure sum. */
 enum part {
-	PART_ALL, PART_BASIC, PART_PROJECT, PART_PERSONNEL, PART_PUBLIC,
-	PART_WAGES, PART_FAMILY, PART_GOODS, PART_CAPITAL, PART_OPERATING,
-	PART_TARGETED, PART_FISCAL, PART_COUNT
+	PART_ALL,
+	PART_BASIC,
+	PART_PROJECT,
+	PART_PERSONNEL,
+	PART_PUBLIC,
+	PART_WAGES,
+	PART_FAMILY,
+	PART_GOODS,
+	PART_CAPITAL,
+	PART_OPERATING,
+	PART_TARGETED,
+	PART_FISCAL,
+	PART_COUNT
 };
 
 static const char *const part_names[PART_COUNT] = {
-	"", "basic", "project", "personnel", "public", "wages", "family",
-	"goods", "capital", "operating", "targeted", "fiscal",
+    "",	      "basic", "project", "personnel", "public",   "wages",
+    "family", "goods", "capital", "operating", "targeted", "fiscal",
 };
 
 static int part_from(const char *name)
@@ -50,23 +60,33 @@ static const struct {
 	const char *name;
 	size_t offset;
 } stated_keys[] = {
-#define K(field) {#field, offsetof(struct bd_stated_totals, field)}
-	K(income_total),   K(expenditure_total), K(basic_total),
-	K(personnel_total), K(public_total),     K(project_total),
-	K(project_operating), K(project_targeted), K(projects_total),
+#define K(field)                                                               \
+	{                                                                      \
+#field, offsetof(struct bd_stated_totals, field)               \
+	}
+    K(income_total),
+    K(expenditure_total),
+    K(basic_total),
+    K(personnel_total),
+    K(public_total),
+    K(project_total),
+    K(project_operating),
+    K(project_targeted),
+    K(projects_total),
 #undef K
-	{"appropriation.income_total",
-	 offsetof(struct bd_stated_totals, appropriation.income_total)},
-	{"appropriation.expenditure_total",
-	 offsetof(struct bd_stated_totals, appropriation.expenditure_total)},
+    {"appropriation.income_total",
+     offsetof(struct bd_stated_totals, appropriation.income_total)},
+    {"appropriation.expenditure_total",
+     offsetof(struct bd_stated_totals, appropriation.expenditure_total)},
 };
 
 static const char *const three_public_parts[] = {
-	"overseas", "vehicle_purchase", "vehicle_operation", "reception", "total"};
+    "overseas", "vehicle_purchase", "vehicle_operation", "reception", "total"};
 
 /* Splits "base[key].suffix"; false when malformed. */
-static bool split_path(const char *text, char *base, size_t base_size, char *key,
-		       size_t key_size, char *suffix, size_t suffix_size)
+static bool split_path(const char *text, char *base, size_t base_size,
+		       char *key, size_t key_size, char *suffix,
+		       size_t suffix_size)
 {
 	const char *open = strchr(text, '[');
 	key[0] = suffix[0] = '\0';
@@ -90,24 +110,30 @@ static bool split_path(const char *text, char *base, size_t base_size, char *key
 	return strchr(suffix, '[') == NULL;
 }
 
-int rules_resolve_quantity(struct node *n, enum rule_scope scope, const char **why)
+int rules_resolve_quantity(struct node *n, enum rule_scope scope,
+			   const char **why)
 {
 	char base[64], key[16], suffix[64];
 	static char reason[200];
 	const char *name = n->text;
 
 	*why = reason;
-	if (!split_path(name, base, sizeof base, key, sizeof key, suffix, sizeof suffix)) {
+	if (!split_path(name, base, sizeof base, key, sizeof key, suffix,
+			sizeof suffix)) {
 		snprintf(reason, sizeof reason,
-			 "\"%.60s\": a code in [] must be digits, as in expenditure[201]", name);
+			 "\"%.60s\": a code in [] must be digits, as in "
+			 "expenditure[201]",
+			 name);
 		return -EINVAL;
 	}
 	snprintf(n->key, sizeof n->key, "%.7s", key);
 	n->part = PART_ALL;
 
 	/* expenditure[CODE].PART, expenditure.PART, expenditure */
-	if (strcmp(base, "expenditure") == 0 || strncmp(base, "expenditure.", 12) == 0) {
-		const char *part = key[0] ? suffix : (base[11] ? base + 12 : "");
+	if (strcmp(base, "expenditure") == 0 ||
+	    strncmp(base, "expenditure.", 12) == 0) {
+		const char *part =
+		    key[0] ? suffix : (base[11] ? base + 12 : "");
 		n->quantity = Q_EXPENDITURE;
 		if (*part && (n->part = part_from(part)) < 0)
 			goto unknown_part;
@@ -126,11 +152,14 @@ int rules_resolve_quantity(struct node *n, enum rule_scope scope, const char **w
 			n->part = -3;
 		else {
 			for (int i = 0; i < BD_SOURCE_COUNT; i++)
-				if (strcmp(bd_source_key((enum bd_source)i), source) == 0)
+				if (strcmp(bd_source_key((enum bd_source)i),
+					   source) == 0)
 					n->part = i;
-			if (n->part == PART_ALL && strcmp(source, "general_budget") != 0) {
+			if (n->part == PART_ALL &&
+			    strcmp(source, "general_budget") != 0) {
 				snprintf(reason, sizeof reason,
-					 "unknown income source \"%.40s\"", source);
+					 "unknown income source \"%.40s\"",
+					 source);
 				return -EINVAL;
 			}
 		}
@@ -143,20 +172,23 @@ int rules_resolve_quantity(struct node *n, enum rule_scope scope, const char **w
 				 "\"%.60s\" needs a 3-digit 类 in []", name);
 			return -EINVAL;
 		}
-		n->quantity = base[7] == 'e' ? Q_STATED_BY_CLASS : Q_STATED_APPR_BY_CLASS;
+		n->quantity =
+		    base[7] == 'e' ? Q_STATED_BY_CLASS : Q_STATED_APPR_BY_CLASS;
 		return 0;
 	}
 	if (strncmp(base, "stated.", 7) == 0) {
 		if (key[0])
 			goto no_key;
-		for (size_t i = 0; i < sizeof stated_keys / sizeof stated_keys[0]; i++) {
+		for (size_t i = 0;
+		     i < sizeof stated_keys / sizeof stated_keys[0]; i++) {
 			if (strcmp(stated_keys[i].name, base + 7) == 0) {
 				n->quantity = Q_STATED;
 				n->part = (int)i;
 				return 0;
 			}
 		}
-		snprintf(reason, sizeof reason, "unknown stated figure \"%.60s\"", name);
+		snprintf(reason, sizeof reason,
+			 "unknown stated figure \"%.60s\"", name);
 		return -EINVAL;
 	}
 	if (strcmp(base, "projects.total") == 0) {
@@ -172,7 +204,8 @@ int rules_resolve_quantity(struct node *n, enum rule_scope scope, const char **w
 			}
 		}
 		snprintf(reason, sizeof reason,
-			 "three_public has overseas, vehicle_purchase, vehicle_operation, "
+			 "three_public has overseas, vehicle_purchase, "
+			 "vehicle_operation, "
 			 "reception and total");
 		return -EINVAL;
 	}
@@ -190,11 +223,13 @@ int rules_resolve_quantity(struct node *n, enum rule_scope scope, const char **w
 	}
 	if (strncmp(base, "line.", 5) == 0) {
 		if (scope != SCOPE_LINE) {
-			snprintf(reason, sizeof reason, "\"%.40s\" needs \"per line\"", name);
+			snprintf(reason, sizeof reason,
+				 "\"%.40s\" needs \"per line\"", name);
 			return -EINVAL;
 		}
 		const char *what = base + 5;
-		if (strcmp(what, "total") == 0 || strcmp(what, "basic_total") == 0 ||
+		if (strcmp(what, "total") == 0 ||
+		    strcmp(what, "basic_total") == 0 ||
 		    strcmp(what, "project_total") == 0) {
 			n->quantity = Q_LINE_STATED;
 			n->part = what[0] == 't' ? 0 : what[0] == 'b' ? 1 : 2;
@@ -203,41 +238,50 @@ int rules_resolve_quantity(struct node *n, enum rule_scope scope, const char **w
 		n->quantity = Q_LINE;
 		if (strcmp(what, "sum") == 0)
 			n->part = PART_ALL;
-		else if ((n->part = part_from(what)) < 0 || n->part == PART_FISCAL)
+		else if ((n->part = part_from(what)) < 0 ||
+			 n->part == PART_FISCAL)
 			goto unknown_part;
 		return 0;
 	}
-	if (strcmp(base, "project.total") == 0 || strcmp(base, "project.sources") == 0) {
+	if (strcmp(base, "project.total") == 0 ||
+	    strcmp(base, "project.sources") == 0) {
 		if (scope != SCOPE_PROJECT) {
-			snprintf(reason, sizeof reason, "\"%.40s\" needs \"per project\"", name);
+			snprintf(reason, sizeof reason,
+				 "\"%.40s\" needs \"per project\"", name);
 			return -EINVAL;
 		}
-		n->quantity = base[8] == 't' ? Q_PROJECT_TOTAL : Q_PROJECT_SOURCES;
+		n->quantity =
+		    base[8] == 't' ? Q_PROJECT_TOTAL : Q_PROJECT_SOURCES;
 		return 0;
 	}
 	if (strncmp(base, "class.", 6) == 0) {
 		if (scope != SCOPE_CLASS) {
-			snprintf(reason, sizeof reason, "\"%.40s\" needs \"per class\"", name);
+			snprintf(reason, sizeof reason,
+				 "\"%.40s\" needs \"per class\"", name);
 			return -EINVAL;
 		}
 		const char *what = base + 6;
-		if (strcmp(what, "expenditure") == 0 || strcmp(what, "fiscal_expenditure") == 0) {
+		if (strcmp(what, "expenditure") == 0 ||
+		    strcmp(what, "fiscal_expenditure") == 0) {
 			n->quantity = Q_CLASS;
 			n->part = what[0] == 'f' ? PART_FISCAL : PART_ALL;
 			return 0;
 		}
-		if (strcmp(what, "stated") == 0 || strcmp(what, "stated_appropriation") == 0) {
+		if (strcmp(what, "stated") == 0 ||
+		    strcmp(what, "stated_appropriation") == 0) {
 			n->quantity = Q_CLASS_STATED;
 			n->part = what[6] == '_';
 			return 0;
 		}
 	}
 	snprintf(reason, sizeof reason,
-		 "unknown quantity \"%.60s\" (see docs/rules.md for the names)", name);
+		 "unknown quantity \"%.60s\" (see docs/rules.md for the names)",
+		 name);
 	return -EINVAL;
 unknown_part:
 	snprintf(reason, sizeof reason,
-		 "\"%.60s\": expected a part such as basic, project, personnel, public, "
+		 "\"%.60s\": expected a part such as basic, project, "
+		 "personnel, public, "
 		 "wages, family, goods, capital, operating, targeted, fiscal",
 		 name);
 	return -EINVAL;
@@ -246,7 +290,7 @@ no_key:
 	return -EINVAL;
 }
 
-/* ---- evaluation ------------------------------------------------------------------ */
+/* ---- evaluation ---- */
 
 /* Values are in 分 × 10^4, so that percentages to 0.01% stay exact. */
 #define SCALE 10000
@@ -263,18 +307,30 @@ static bd_fen part_of_line(const struct bd_line *l, int part)
 {
 	const bd_fen *c = l->column;
 	switch (part) {
-	case PART_BASIC: return bd_line_basic(l);
-	case PART_PROJECT: return bd_line_project(l);
-	case PART_PERSONNEL: return c[BD_COL_WAGES] + c[BD_COL_FAMILY];
-	case PART_PUBLIC: return c[BD_COL_GOODS] + c[BD_COL_CAPITAL];
-	case PART_WAGES: return c[BD_COL_WAGES];
-	case PART_FAMILY: return c[BD_COL_FAMILY];
-	case PART_GOODS: return c[BD_COL_GOODS];
-	case PART_CAPITAL: return c[BD_COL_CAPITAL];
-	case PART_OPERATING: return c[BD_COL_OPERATING];
-	case PART_TARGETED: return c[BD_COL_TARGETED];
-	case PART_FISCAL: return bd_source_is_fiscal(l->source) ? bd_line_total(l) : 0;
-	default: return bd_line_total(l);
+	case PART_BASIC:
+		return bd_line_basic(l);
+	case PART_PROJECT:
+		return bd_line_project(l);
+	case PART_PERSONNEL:
+		return c[BD_COL_WAGES] + c[BD_COL_FAMILY];
+	case PART_PUBLIC:
+		return c[BD_COL_GOODS] + c[BD_COL_CAPITAL];
+	case PART_WAGES:
+		return c[BD_COL_WAGES];
+	case PART_FAMILY:
+		return c[BD_COL_FAMILY];
+	case PART_GOODS:
+		return c[BD_COL_GOODS];
+	case PART_CAPITAL:
+		return c[BD_COL_CAPITAL];
+	case PART_OPERATING:
+		return c[BD_COL_OPERATING];
+	case PART_TARGETED:
+		return c[BD_COL_TARGETED];
+	case PART_FISCAL:
+		return bd_source_is_fiscal(l->source) ? bd_line_total(l) : 0;
+	default:
+		return bd_line_total(l);
 	}
 }
 
@@ -285,8 +341,8 @@ static bd_fen stated(struct context *c, struct bd_stated v)
 	return v.fen;
 }
 
-static bd_fen by_class(struct context *c, const struct bd_class_amount *by, size_t n,
-		       const char *class_code, bool zero_if_unlisted)
+static bd_fen by_class(struct context *c, const struct bd_class_amount *by,
+		       size_t n, const char *class_code, bool zero_if_unlisted)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(by[i].class_code, class_code, 3) == 0)
@@ -306,8 +362,9 @@ static bd_fen quantity(struct context *c, const struct node *n)
 		for (int k = 0; k < BD_SOURCE_COUNT; k++) {
 			bool in = n->part == -2 ||
 				  (n->part == -1 && k != BD_SOURCE_CARRYOVER) ||
-				  (n->part == -3 && (bd_source_is_fiscal((enum bd_source)k) ||
-						     k == BD_SOURCE_CARRYOVER)) ||
+				  (n->part == -3 &&
+				   (bd_source_is_fiscal((enum bd_source)k) ||
+				    k == BD_SOURCE_CARRYOVER)) ||
 				  n->part == k;
 			if (in)
 				sum += s->income[k].fen;
@@ -315,18 +372,23 @@ static bd_fen quantity(struct context *c, const struct node *n)
 		return sum;
 	case Q_EXPENDITURE:
 		for (size_t i = 0; i < s->n_lines; i++)
-			if (strncmp(s->lines[i].function, n->key, strlen(n->key)) == 0)
+			if (strncmp(s->lines[i].function, n->key,
+				    strlen(n->key)) == 0)
 				sum += part_of_line(&s->lines[i], n->part);
 		return sum;
 	case Q_STATED:
-		return stated(c, *(const struct bd_stated *)((const char *)&s->stated +
-							     stated_keys[n->part].offset));
+		return stated(
+		    c,
+		    *(const struct bd_stated *)((const char *)&s->stated +
+						stated_keys[n->part].offset));
 	case Q_STATED_BY_CLASS:
 		return by_class(c, s->stated.expenditure_by_class,
-				s->stated.n_expenditure_by_class, n->key, false);
+				s->stated.n_expenditure_by_class, n->key,
+				false);
 	case Q_STATED_APPR_BY_CLASS:
 		return by_class(c, s->stated.appropriation.expenditure_by_class,
-				s->stated.appropriation.n_expenditure_by_class, n->key, false);
+				s->stated.appropriation.n_expenditure_by_class,
+				n->key, false);
 	case Q_PROJECTS_TOTAL:
 		for (size_t i = 0; i < s->n_projects; i++)
 			sum += s->projects[i].total.fen;
@@ -335,11 +397,14 @@ static bd_fen quantity(struct context *c, const struct node *n)
 		if (!s->three_public.present)
 			c->absent = true;
 		const struct bd_stated *parts[] = {
-			&s->three_public.overseas, &s->three_public.vehicle_purchase,
-			&s->three_public.vehicle_operation, &s->three_public.reception,
-			&s->three_public.total};
-		/* Blank parts of a present table are zero; a blank total is absent. */
-		return n->part == 4 ? stated(c, *parts[4]) : parts[n->part]->fen;
+		    &s->three_public.overseas,
+		    &s->three_public.vehicle_purchase,
+		    &s->three_public.vehicle_operation,
+		    &s->three_public.reception, &s->three_public.total};
+		/* Blank parts of a present table are zero; a blank total is
+		 * absent. */
+		return n->part == 4 ? stated(c, *parts[4])
+				    : parts[n->part]->fen;
 	}
 	case Q_ECONOMIC:
 		if (s->n_economic == 0)
@@ -347,12 +412,17 @@ static bd_fen quantity(struct context *c, const struct node *n)
 		for (size_t i = 0; i < s->n_economic; i++) {
 			const char *code = s->economic[i].code;
 			bool section = strlen(code) == 5;
-			/* Count 款 rows, and 类 rows only where no 款 of theirs is there. */
-			bool counted = strncmp(code, n->key, strlen(n->key)) == 0;
+			/* Count 款 rows, and 类 rows only where no 款 of theirs
+			 * is there. */
+			bool counted =
+			    strncmp(code, n->key, strlen(n->key)) == 0;
 			if (counted && !section) {
-				for (size_t k = 0; k < s->n_economic && counted; k++)
-					counted = !(strlen(s->economic[k].code) == 5 &&
-						    strncmp(s->economic[k].code, code, 3) == 0);
+				for (size_t k = 0; k < s->n_economic && counted;
+				     k++)
+					counted = !(
+					    strlen(s->economic[k].code) == 5 &&
+					    strncmp(s->economic[k].code, code,
+						    3) == 0);
 			}
 			if (counted)
 				sum += s->economic[i].amount;
@@ -370,8 +440,9 @@ static bd_fen quantity(struct context *c, const struct node *n)
 			c->absent = true;
 		if (n->part == 2 && !l->project_split)
 			c->absent = true;
-		return stated(c, n->part == 0 ? l->total
-					      : n->part == 1 ? l->basic_total : l->project_total);
+		return stated(c, n->part == 0	? l->total
+				 : n->part == 1 ? l->basic_total
+						: l->project_total);
 	}
 	case Q_PROJECT_TOTAL:
 		return stated(c, c->project->total);
@@ -379,20 +450,25 @@ static bd_fen quantity(struct context *c, const struct node *n)
 		for (int k = 0; k < BD_SOURCE_COUNT; k++)
 			sum += c->project->sources[k];
 		if (sum == 0)
-			c->absent = true; /* no sources printed: nothing to check */
+			c->absent =
+			    true; /* no sources printed: nothing to check */
 		return sum;
 	case Q_CLASS:
 		for (size_t i = 0; i < s->n_lines; i++)
-			if (strncmp(s->lines[i].function, c->class_code, 3) == 0)
+			if (strncmp(s->lines[i].function, c->class_code, 3) ==
+			    0)
 				sum += part_of_line(&s->lines[i], n->part);
 		return sum;
 	case Q_CLASS_STATED:
-		return n->part ? by_class(c, s->stated.appropriation.expenditure_by_class,
-					  s->stated.appropriation.n_expenditure_by_class,
-					  c->class_code, true)
-			       : by_class(c, s->stated.expenditure_by_class,
-					  s->stated.n_expenditure_by_class, c->class_code,
-					  true);
+		return n->part
+			   ? by_class(
+				 c,
+				 s->stated.appropriation.expenditure_by_class,
+				 s->stated.appropriation.n_expenditure_by_class,
+				 c->class_code, true)
+			   : by_class(c, s->stated.expenditure_by_class,
+				      s->stated.n_expenditure_by_class,
+				      c->class_code, true);
 	}
 	return 0;
 }
@@ -400,7 +476,7 @@ static bd_fen quantity(struct context *c, const struct node *n)
 static __int128 amount_value(const struct node *n, enum bd_unit doc_unit)
 {
 	int scale = n->unit == UNIT_YUAN	  ? 2
-		    : n->unit == UNIT_WANYUAN ? 6
+		    : n->unit == UNIT_WANYUAN	  ? 6
 		    : doc_unit == BD_UNIT_WANYUAN ? 6
 						  : 2;
 	__int128 v = (__int128)n->mantissa * SCALE;
@@ -436,20 +512,27 @@ static bool holds(enum compare cmp, __int128 l, __int128 r, __int128 tolerance)
 {
 	__int128 d = l - r;
 	switch (cmp) {
-	case CMP_EQ: return d <= tolerance && -d <= tolerance;
-	case CMP_NE: return d > tolerance || -d > tolerance;
-	case CMP_LE: return d <= tolerance;
-	case CMP_GE: return -d <= tolerance;
-	case CMP_LT: return d < tolerance;
-	case CMP_GT: return -d < tolerance;
+	case CMP_EQ:
+		return d <= tolerance && -d <= tolerance;
+	case CMP_NE:
+		return d > tolerance || -d > tolerance;
+	case CMP_LE:
+		return d <= tolerance;
+	case CMP_GE:
+		return -d <= tolerance;
+	case CMP_LT:
+		return d < tolerance;
+	case CMP_GT:
+		return -d < tolerance;
 	}
 	return true;
 }
 
 static const char *const compare_names[] = {"==", "!=", "<=", ">=", "<", ">"};
 
-static int check(const struct rule *r, const struct bd_host *host, struct context *c,
-		 const char *path, const char *where, struct bd_audit *audit)
+static int check(const struct rule *r, const struct bd_host *host,
+		 struct context *c, const char *path, const char *where,
+		 struct bd_audit *audit)
 {
 	c->absent = false;
 	__int128 l = eval(c, r->left), rv = eval(c, r->right);
@@ -472,36 +555,42 @@ static int check(const struct rule *r, const struct bd_host *host, struct contex
 	}
 	if (holds(r->cmp, l, rv, tolerance))
 		return 0;
-	/* Values are whole 分 unless a percentage cut one; round toward zero. */
+	/* Values are whole 分 unless a percentage cut one; round toward zero.
+	 */
 	bd_fen left = (bd_fen)(l / SCALE), right = (bd_fen)(rv / SCALE);
 	char a[40], b[40], message[768];
 	const char *unit = c->s->unit == BD_UNIT_WANYUAN ? "万元" : "元";
 	host->format_amount(left, c->s->unit, a, sizeof a);
 	host->format_amount(right, c->s->unit, b, sizeof b);
-	snprintf(message, sizeof message, "%s%s: %s %s %s %s does not hold (%s %s, %s %s)",
-		 r->message, where, r->left_text ? r->left_text : "left",
+	snprintf(message, sizeof message,
+		 "%s%s: %s %s %s %s does not hold (%s %s, %s %s)", r->message,
+		 where, r->left_text ? r->left_text : "left",
 		 compare_names[r->cmp], r->right_text ? r->right_text : "right",
-		 r->has_tolerance ? "within the tolerance" : "", a, unit, b, unit);
+		 r->has_tolerance ? "within the tolerance" : "", a, unit, b,
+		 unit);
 	struct bd_finding f = {
-		.rule = r->id,
-		.severity = r->severity,
-		.path = path,
-		.message = message,
-		.expected = {right, true},
-		.actual = {left, true},
+	    .rule = r->id,
+	    .severity = r->severity,
+	    .path = path,
+	    .message = message,
+	    .expected = {right, true},
+	    .actual = {left, true},
 	};
 	return host->finding(audit, &f);
 }
 
 /* The 类 a per-class rule visits: those with lines or a summary row. */
-static size_t classes_of(const struct bd_submission *s, char (*out)[4], size_t max)
+static size_t classes_of(const struct bd_submission *s, char (*out)[4],
+			 size_t max)
 {
 	size_t n = 0;
-	const struct bd_class_amount *lists[] = {s->stated.expenditure_by_class,
-						 s->stated.appropriation.expenditure_by_class};
+	const struct bd_class_amount *lists[] = {
+	    s->stated.expenditure_by_class,
+	    s->stated.appropriation.expenditure_by_class};
 	size_t counts[] = {s->stated.n_expenditure_by_class,
 			   s->stated.appropriation.n_expenditure_by_class};
-	for (size_t i = 0; i < s->n_lines + counts[0] + counts[1] && n < max; i++) {
+	for (size_t i = 0; i < s->n_lines + counts[0] + counts[1] && n < max;
+	     i++) {
 		const char *code;
 		if (i < s->n_lines)
 			code = s->lines[i].function;
@@ -540,8 +629,10 @@ int rules_evaluate(const struct rule_set *set, const struct bd_host *host,
 		case SCOPE_LINE:
 			for (size_t k = 0; k < s->n_lines && rc == 0; k++) {
 				c.line = &s->lines[k];
-				snprintf(path, sizeof path, "expenditure[%zu]", k);
-				snprintf(where, sizeof where, " (%s)", s->lines[k].function);
+				snprintf(path, sizeof path, "expenditure[%zu]",
+					 k);
+				snprintf(where, sizeof where, " (%s)",
+					 s->lines[k].function);
 				rc = check(r, host, &c, path, where, audit);
 			}
 			break;
@@ -558,9 +649,11 @@ int rules_evaluate(const struct rule_set *set, const struct bd_host *host,
 			qsort(classes, n, sizeof classes[0], compare_class);
 			for (size_t k = 0; k < n && rc == 0; k++) {
 				memcpy(c.class_code, classes[k], 4);
-				snprintf(path, sizeof path, "stated.expenditure_by_class.%.3s",
+				snprintf(path, sizeof path,
+					 "stated.expenditure_by_class.%.3s",
 					 classes[k]);
-				snprintf(where, sizeof where, " (类 %.3s)", classes[k]);
+				snprintf(where, sizeof where, " (类 %.3s)",
+					 classes[k]);
 				rc = check(r, host, &c, path, where, audit);
 			}
 			break;

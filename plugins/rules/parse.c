@@ -14,7 +14,7 @@ enum token_kind {
 	TOK_NUMBER, /* 12, 3.50 */
 	TOK_STRING, /* "…" */
 	TOK_UNIT,   /* 元, 万元 */
-	TOK_OP,     /* + - ( ) % == != <= >= < > */
+	TOK_OP,	    /* + - ( ) % == != <= >= < > */
 };
 
 struct token {
@@ -52,7 +52,8 @@ static void fail(struct parser *ps, const char *fmt, ...)
 static bool is_word_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '[' || c == ']';
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '[' ||
+	       c == ']';
 }
 
 static void advance(struct parser *ps, size_t n)
@@ -111,7 +112,8 @@ static void next(struct parser *ps)
 		}
 		n = (size_t)(end - p - 1);
 		if (n >= sizeof t->text) {
-			fail(ps, "message longer than %zu bytes", sizeof t->text - 1);
+			fail(ps, "message longer than %zu bytes",
+			     sizeof t->text - 1);
 			n = sizeof t->text - 1;
 		}
 		memcpy(t->text, p + 1, n);
@@ -132,7 +134,8 @@ static void next(struct parser *ps)
 		while ((p[n] >= '0' && p[n] <= '9') || p[n] == '.')
 			n++;
 		t->kind = TOK_NUMBER;
-	} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_') {
+	} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		   *p == '_') {
 		while (is_word_char(p[n]))
 			n++;
 		t->kind = TOK_WORD;
@@ -167,7 +170,7 @@ static bool is_word(const struct parser *ps, const char *word)
 	return ps->tok.kind == TOK_WORD && strcmp(ps->tok.text, word) == 0;
 }
 
-/* ---- nodes ------------------------------------------------------------------- */
+/* ---- nodes ---- */
 
 static void node_free(struct node *n)
 {
@@ -190,8 +193,8 @@ static struct node *node_new(struct parser *ps, enum node_kind kind)
 }
 
 /* "12.50" → mantissa 1250, decimals 2; at most 6 decimals. */
-static bool parse_number(struct parser *ps, const char *text, uint64_t *mantissa,
-			 int *decimals)
+static bool parse_number(struct parser *ps, const char *text,
+			 uint64_t *mantissa, int *decimals)
 {
 	*mantissa = 0;
 	*decimals = -1;
@@ -241,7 +244,9 @@ static struct node *parse_atom(struct parser *ps, enum rule_scope scope)
 		parse_number(ps, ps->tok.text, &n->mantissa, &n->decimals);
 		next(ps);
 		if (ps->tok.kind == TOK_UNIT) {
-			n->unit = strcmp(ps->tok.text, "元") == 0 ? UNIT_YUAN : UNIT_WANYUAN;
+			n->unit = strcmp(ps->tok.text, "元") == 0
+				      ? UNIT_YUAN
+				      : UNIT_WANYUAN;
 			next(ps);
 		}
 		return n;
@@ -252,12 +257,14 @@ static struct node *parse_atom(struct parser *ps, enum rule_scope scope)
 			return NULL;
 		n->text = strdup(ps->tok.text);
 		const char *why = NULL;
-		if (n->text == NULL || rules_resolve_quantity(n, scope, &why) < 0)
+		if (n->text == NULL ||
+		    rules_resolve_quantity(n, scope, &why) < 0)
 			fail(ps, "%s", why ? why : "out of memory");
 		next(ps);
 		return n;
 	}
-	fail(ps, "expected a quantity, an amount or '(', got \"%s\"", ps->tok.text);
+	fail(ps, "expected a quantity, an amount or '(', got \"%s\"",
+	     ps->tok.text);
 	return NULL;
 }
 
@@ -291,7 +298,8 @@ static struct node *parse_sum(struct parser *ps, enum rule_scope scope)
 {
 	struct node *n = parse_term(ps, scope);
 	while (!ps->failed && (is_op(ps, "+") || is_op(ps, "-"))) {
-		struct node *op = node_new(ps, is_op(ps, "+") ? NODE_ADD : NODE_SUB);
+		struct node *op =
+		    node_new(ps, is_op(ps, "+") ? NODE_ADD : NODE_SUB);
 		next(ps);
 		if (op == NULL)
 			break;
@@ -368,7 +376,8 @@ static int parse_rule(struct parser *ps, struct rule *r)
 	else if (is_word(ps, "off"))
 		r->severity = BD_SEVERITY_OFF;
 	else
-		fail(ps, "expected a severity (error, warning, off), got \"%s\"",
+		fail(ps,
+		     "expected a severity (error, warning, off), got \"%s\"",
 		     ps->tok.text);
 	next(ps);
 	r->scope = SCOPE_DOCUMENT;
@@ -381,7 +390,8 @@ static int parse_rule(struct parser *ps, struct rule *r)
 		else if (is_word(ps, "class"))
 			r->scope = SCOPE_CLASS;
 		else
-			fail(ps, "expected line, project or class after \"per\"");
+			fail(ps,
+			     "expected line, project or class after \"per\"");
 		next(ps);
 	}
 	if (ps->tok.kind != TOK_STRING)
@@ -400,8 +410,9 @@ static int parse_rule(struct parser *ps, struct rule *r)
 		r->right = parse_sum(ps, r->scope);
 		r->right_text = source_text(start, ps->tok.start);
 		if (is_op(ps, "%"))
-			fail(ps, "a percentage only multiplies or tolerates: write "
-				 "QUANTITY * N%% or within N%%");
+			fail(ps,
+			     "a percentage only multiplies or tolerates: write "
+			     "QUANTITY * N%% or within N%%");
 	}
 	if (!ps->failed && is_word(ps, "within")) {
 		next(ps);
@@ -414,8 +425,10 @@ static int parse_rule(struct parser *ps, struct rule *r)
 			next(ps);
 		}
 	}
-	if (!ps->failed && ps->tok.kind != TOK_NEWLINE && ps->tok.kind != TOK_END)
-		fail(ps, "unexpected \"%s\" after the comparison", ps->tok.text);
+	if (!ps->failed && ps->tok.kind != TOK_NEWLINE &&
+	    ps->tok.kind != TOK_END)
+		fail(ps, "unexpected \"%s\" after the comparison",
+		     ps->tok.text);
 	return ps->failed ? -EINVAL : 0;
 }
 
@@ -443,8 +456,12 @@ void rules_free(struct rule_set *set)
 int rules_parse(const char *file, const char *text, struct rule_set *set,
 		char *err, size_t err_size)
 {
-	struct parser ps = {.file = file, .p = text, .line = 1, .column = 1,
-			    .err = err, .err_size = err_size};
+	struct parser ps = {.file = file,
+			    .p = text,
+			    .line = 1,
+			    .column = 1,
+			    .err = err,
+			    .err_size = err_size};
 	next(&ps);
 	for (;;) {
 		skip_newlines(&ps);
@@ -454,7 +471,8 @@ int rules_parse(const char *file, const char *text, struct rule_set *set,
 			fail(&ps, "expected \"rule\", got \"%s\"", ps.tok.text);
 			break;
 		}
-		void *grown = realloc(set->rules, (set->n + 1) * sizeof *set->rules);
+		void *grown =
+		    realloc(set->rules, (set->n + 1) * sizeof *set->rules);
 		if (grown == NULL) {
 			fail(&ps, "out of memory");
 			break;
@@ -469,8 +487,9 @@ int rules_parse(const char *file, const char *text, struct rule_set *set,
 			if (strcmp(set->rules[i].id, r->id) == 0) {
 				ps.tok.line = r->line;
 				ps.tok.column = 1;
-				fail(&ps, "rule %s is already defined at %s:%d", r->id,
-				     set->rules[i].file, set->rules[i].line);
+				fail(&ps, "rule %s is already defined at %s:%d",
+				     r->id, set->rules[i].file,
+				     set->rules[i].line);
 				break;
 			}
 		}

@@ -1,7 +1,8 @@
 /*
  * rules: the operator's own audit formulas, read from rule files
- * (every .rules file under conf/rules by default).  A file with a syntax error is refused
- * with file:line:column; on a reload the previous rules stay in force.
+ * (every .rules file under conf/rules by default).  A file with a syntax error
+ * is refused with file:line:column; on a reload the previous rules stay in
+ * force.
  */
 #include <budgetd/plugin.h>
 #include <errno.h>
@@ -19,9 +20,9 @@ struct rules_state {
 };
 
 static const struct bd_config_key rules_config[] = {
-	{"files", BD_CONFIG_STRING, "rules/*.rules",
-	 "glob of rule files (relative: to the config directory)"},
-	{0},
+    {"files", BD_CONFIG_STRING, "rules/*.rules",
+     "glob of rule files (relative: to the config directory)"},
+    {0},
 };
 
 static char *read_text(const char *path)
@@ -57,11 +58,13 @@ static int load(struct rules_state *st, struct rule_set *set)
 	char pattern[4096], err[512];
 	glob_t g;
 	const char *files = st->host->config_get(st->self, "files");
-	if (st->host->resolve_path(st->self, files, pattern, sizeof pattern) < 0)
+	if (st->host->resolve_path(st->self, files, pattern, sizeof pattern) <
+	    0)
 		return -ENAMETOOLONG;
 	int grc = glob(pattern, 0, NULL, &g);
 	if (grc == GLOB_NOMATCH) {
-		st->host->log(st->self, BD_LOG_WARNING, "no rule files match %s", pattern);
+		st->host->log(st->self, BD_LOG_WARNING,
+			      "no rule files match %s", pattern);
 		return 0;
 	}
 	if (grc != 0)
@@ -70,7 +73,8 @@ static int load(struct rules_state *st, struct rule_set *set)
 	for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) {
 		char *text = read_text(g.gl_pathv[i]);
 		if (text == NULL) {
-			st->host->log(st->self, BD_LOG_ERROR, "cannot read %s", g.gl_pathv[i]);
+			st->host->log(st->self, BD_LOG_ERROR, "cannot read %s",
+				      g.gl_pathv[i]);
 			rc = -EIO;
 			break;
 		}
@@ -80,7 +84,8 @@ static int load(struct rules_state *st, struct rule_set *set)
 			st->host->log(st->self, BD_LOG_ERROR, "%s", err);
 	}
 	if (rc == 0)
-		st->host->log(st->self, BD_LOG_INFO, "%zu rules from %zu files (%s)", set->n,
+		st->host->log(st->self, BD_LOG_INFO,
+			      "%zu rules from %zu files (%s)", set->n,
 			      g.gl_pathc, pattern);
 	globfree(&g);
 	return rc;
@@ -127,13 +132,13 @@ static int rules_validate(void *state, const struct bd_submission *s,
 }
 
 BD_PLUGIN_DEFINE = {
-	BD_PLUGIN_ABI,
-	.name = "rules",
-	.version = "1.0",
-	.description = "audit formulas written by the operator in rule files",
-	.config = rules_config,
-	.init = rules_init,
-	.fini = rules_fini,
-	.reconfigure = rules_reconfigure,
-	.validate = rules_validate,
+    BD_PLUGIN_ABI,
+    .name = "rules",
+    .version = "1.0",
+    .description = "audit formulas written by the operator in rule files",
+    .config = rules_config,
+    .init = rules_init,
+    .fini = rules_fini,
+    .reconfigure = rules_reconfigure,
+    .validate = rules_validate,
 };

@@ -8,9 +8,10 @@
 
 struct fact {
 	char function[8]; /* "" for facts of the economic table */
-	char economic[6]; /* 3-digit 类 or 5-digit 款; "" for project spending */
-	uint8_t source;   /* enum bd_source */
-	uint8_t column;   /* enum bd_column */
+	char
+	    economic[6]; /* 3-digit 类 or 5-digit 款; "" for project spending */
+	uint8_t source; /* enum bd_source */
+	uint8_t column; /* enum bd_column */
 	bd_fen amount;
 };
 
@@ -36,7 +37,8 @@ struct dept {
 	struct fact *econ_facts;
 	size_t n_econ_facts;
 	bool has_three_public;
-	bd_fen three_public[5]; /* overseas, vehicle purchase/operation, reception, total */
+	bd_fen three_public[5]; /* overseas, vehicle purchase/operation,
+				   reception, total */
 	struct dept_project *projects;
 	size_t n_projects;
 };
@@ -44,7 +46,7 @@ struct dept {
 struct totals {
 	const struct bd_host *host;
 	struct bd_plugin_handle *self;
-	struct tmap depts;      /* "year/code" → index into dept_list */
+	struct tmap depts; /* "year/code" → index into dept_list */
 	struct dept **dept_list;
 	size_t n_depts, cap_depts;
 	struct tmap aggregates; /* "year\x1fdim\x1fkey" → amount */

@@ -16,10 +16,13 @@ int lists_capture(struct dept *d, const struct bd_submission *s)
 		d->three_public[1] = t->vehicle_purchase.fen;
 		d->three_public[2] = t->vehicle_operation.fen;
 		d->three_public[3] = t->reception.fen;
-		/* A table printed without its total: the parts are the total. */
-		d->three_public[4] = t->total.present ? t->total.fen
-						      : t->overseas.fen + t->vehicle_purchase.fen +
-								t->vehicle_operation.fen + t->reception.fen;
+		/* A table printed without its total: the parts are the total.
+		 */
+		d->three_public[4] =
+		    t->total.present
+			? t->total.fen
+			: t->overseas.fen + t->vehicle_purchase.fen +
+			      t->vehicle_operation.fen + t->reception.fen;
 	}
 	if (s->n_projects == 0)
 		return 0;
@@ -71,27 +74,33 @@ static int read_filter(struct totals *t, struct bd_query *q, struct filter *f)
 	if (year != NULL) {
 		if (!cJSON_IsNumber(year) || !(year->valuedouble >= 2000) ||
 		    !(year->valuedouble <= 2100))
-			return t->host->query_error(q, "bad_request", "\"year\" must be 2000..2100");
+			return t->host->query_error(
+			    q, "bad_request", "\"year\" must be 2000..2100");
 		f->year = year->valueint;
 	}
 	const char *keys[] = {"department", "parent", "function", "kind"};
-	const char **fields[] = {&f->department, &f->parent, &f->function, &f->kind};
+	const char **fields[] = {&f->department, &f->parent, &f->function,
+				 &f->kind};
 	for (size_t i = 0; i < 4; i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, keys[i]);
 		if (v == NULL)
 			continue;
 		if (!cJSON_IsString(v))
-			return t->host->query_error(q, "bad_request", "\"%s\" must be a string",
+			return t->host->query_error(q, "bad_request",
+						    "\"%s\" must be a string",
 						    keys[i]);
 		*fields[i] = v->valuestring;
 	}
 	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(req, "unit");
 	if (unit != NULL) {
-		if (cJSON_IsString(unit) && strcmp(unit->valuestring, "元") == 0)
+		if (cJSON_IsString(unit) &&
+		    strcmp(unit->valuestring, "元") == 0)
 			f->unit = BD_UNIT_YUAN;
-		else if (!cJSON_IsString(unit) || strcmp(unit->valuestring, "万元") != 0)
-			return t->host->query_error(q, "bad_request",
-						    "\"unit\" must be \"元\" or \"万元\"");
+		else if (!cJSON_IsString(unit) ||
+			 strcmp(unit->valuestring, "万元") != 0)
+			return t->host->query_error(
+			    q, "bad_request",
+			    "\"unit\" must be \"元\" or \"万元\"");
 	}
 	return 0;
 }
@@ -114,15 +123,19 @@ static void add_amount(struct totals *t, cJSON *o, const char *key, bd_fen fen,
 int lists_three_public(struct totals *t, struct bd_query *q)
 {
 	static const char *const parts[] = {"overseas", "vehicle_purchase",
-					    "vehicle_operation", "reception", "total"};
+					    "vehicle_operation", "reception",
+					    "total"};
 	struct filter f;
 	if (read_filter(t, q, &f) < 0)
 		return -EINVAL;
-	const cJSON *by = cJSON_GetObjectItemCaseSensitive(t->host->query_request(q), "by");
+	const cJSON *by =
+	    cJSON_GetObjectItemCaseSensitive(t->host->query_request(q), "by");
 	const char *group = cJSON_IsString(by) ? by->valuestring : "year";
-	if (strcmp(group, "year") && strcmp(group, "department") && strcmp(group, "parent"))
-		return t->host->query_error(q, "bad_request",
-					    "\"by\" must be year, department or parent");
+	if (strcmp(group, "year") && strcmp(group, "department") &&
+	    strcmp(group, "parent"))
+		return t->host->query_error(
+		    q, "bad_request",
+		    "\"by\" must be year, department or parent");
 	/* Rows by (year, group key); few enough for a linear table. */
 	struct row {
 		char key[32];
@@ -136,7 +149,9 @@ int lists_three_public(struct totals *t, struct bd_query *q)
 			continue;
 		char key[32];
 		snprintf(key, sizeof key, "%d|%s", d->year,
-			 group[0] == 'y' ? "" : group[0] == 'd' ? d->code : d->parent);
+			 group[0] == 'y'   ? ""
+			 : group[0] == 'd' ? d->code
+					   : d->parent);
 		size_t k = 0;
 		while (k < n && strcmp(rows[k].key, key) != 0)
 			k++;
@@ -156,7 +171,8 @@ int lists_three_public(struct totals *t, struct bd_query *q)
 		rows[k].departments++;
 	}
 	cJSON *reply = t->host->query_reply(q);
-	cJSON_AddStringToObject(reply, "unit", f.unit == BD_UNIT_YUAN ? "元" : "万元");
+	cJSON_AddStringToObject(reply, "unit",
+				f.unit == BD_UNIT_YUAN ? "元" : "万元");
 	cJSON_AddStringToObject(reply, "by", group);
 	cJSON *list = cJSON_AddArrayToObject(reply, "rows");
 	for (size_t k = 0; k < n; k++) {
@@ -168,7 +184,8 @@ int lists_three_public(struct totals *t, struct bd_query *q)
 			cJSON_AddStringToObject(o, group, bar + 1);
 		for (int p = 0; p < 5; p++)
 			add_amount(t, o, parts[p], rows[k].sum[p], f.unit);
-		cJSON_AddNumberToObject(o, "departments", (double)rows[k].departments);
+		cJSON_AddNumberToObject(o, "departments",
+					(double)rows[k].departments);
 		cJSON_AddItemToArray(list, o);
 	}
 	free(rows);
@@ -201,8 +218,9 @@ int lists_projects(struct totals *t, struct bd_query *q)
 	if (limit != NULL) {
 		if (!cJSON_IsNumber(limit) || !(limit->valuedouble >= 0) ||
 		    !(limit->valuedouble <= 1e6))
-			return t->host->query_error(q, "bad_request",
-						    "\"limit\" must be an integer 0..1000000");
+			return t->host->query_error(
+			    q, "bad_request",
+			    "\"limit\" must be an integer 0..1000000");
 		max = (long)limit->valuedouble;
 	}
 	size_t n = 0, cap = 0;
@@ -214,7 +232,8 @@ int lists_projects(struct totals *t, struct bd_query *q)
 			continue;
 		for (size_t k = 0; k < d->n_projects; k++) {
 			const struct dept_project *p = &d->projects[k];
-			if (f.function && strncmp(p->function, f.function, strlen(f.function)) != 0)
+			if (f.function && strncmp(p->function, f.function,
+						  strlen(f.function)) != 0)
 				continue;
 			if (f.kind && strcmp(kinds[p->kind], f.kind) != 0)
 				continue;
@@ -234,7 +253,8 @@ int lists_projects(struct totals *t, struct bd_query *q)
 	if (n > 0)
 		qsort(all, n, sizeof *all, compare_found);
 	cJSON *reply = t->host->query_reply(q);
-	cJSON_AddStringToObject(reply, "unit", f.unit == BD_UNIT_YUAN ? "元" : "万元");
+	cJSON_AddStringToObject(reply, "unit",
+				f.unit == BD_UNIT_YUAN ? "元" : "万元");
 	cJSON_AddNumberToObject(reply, "count", (double)n);
 	add_amount(t, reply, "total", sum, f.unit);
 	cJSON *list = cJSON_AddArrayToObject(reply, "projects");
@@ -245,9 +265,11 @@ int lists_projects(struct totals *t, struct bd_query *q)
 		cJSON_AddStringToObject(o, "code", all[i].p->code);
 		cJSON_AddStringToObject(o, "name", all[i].p->name);
 		if (all[i].p->function[0])
-			cJSON_AddStringToObject(o, "function", all[i].p->function);
+			cJSON_AddStringToObject(o, "function",
+						all[i].p->function);
 		if (all[i].p->kind)
-			cJSON_AddStringToObject(o, "kind", kinds[all[i].p->kind]);
+			cJSON_AddStringToObject(o, "kind",
+						kinds[all[i].p->kind]);
 		add_amount(t, o, "total", all[i].p->total, f.unit);
 		cJSON_AddItemToArray(list, o);
 	}

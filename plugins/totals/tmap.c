@@ -34,7 +34,8 @@ static struct tmap_slot *find_slot(const struct tmap *map, const char *key,
 	size_t mask = map->n_slots - 1;
 	for (size_t i = hash & mask;; i = (i + 1) & mask) {
 		struct tmap_slot *s = &map->slots[i];
-		if (s->key == NULL || (s->hash == hash && strcmp(s->key, key) == 0))
+		if (s->key == NULL ||
+		    (s->hash == hash && strcmp(s->key, key) == 0))
 			return s;
 	}
 }
@@ -106,14 +107,16 @@ int tmap_add(struct tmap *map, const char *key, bd_fen delta)
 }
 
 void tmap_each(const struct tmap *map,
-	       void (*each)(void *ctx, const char *key, bd_fen value), void *ctx)
+	       void (*each)(void *ctx, const char *key, bd_fen value),
+	       void *ctx)
 {
 	for (size_t i = 0; i < map->n_slots; i++)
 		if (map->slots[i].key != NULL)
 			each(ctx, map->slots[i].key, map->slots[i].value);
 }
 
-bd_fen *tmap_slot(struct tmap *map, const char *key, bd_fen fresh, bool *created)
+bd_fen *tmap_slot(struct tmap *map, const char *key, bd_fen fresh,
+		  bool *created)
 {
 	uint64_t hash = hash_key(key);
 	struct tmap_slot *s = find_slot(map, key, hash);

@@ -24,10 +24,12 @@ bd_fen tmap_get(const struct tmap *map, const char *key);
 int tmap_set(struct tmap *map, const char *key, bd_fen value);
 /* The value slot of a key, created at `fresh` if absent (*created says
  * so); NULL when out of memory.  One probe: for hot loops. */
-bd_fen *tmap_slot(struct tmap *map, const char *key, bd_fen fresh, bool *created);
+bd_fen *tmap_slot(struct tmap *map, const char *key, bd_fen fresh,
+		  bool *created);
 /* Adds delta to the key's value (creating it at 0); -EOVERFLOW refused. */
 int tmap_add(struct tmap *map, const char *key, bd_fen delta);
 void tmap_each(const struct tmap *map,
-	       void (*each)(void *ctx, const char *key, bd_fen value), void *ctx);
+	       void (*each)(void *ctx, const char *key, bd_fen value),
+	       void *ctx);
 
 #endif

@@ -18,11 +18,11 @@
 #include "district.h"
 #include "tmap.h"
 
-#define MAX_BY 6
-#define MAX_WHERE 16
+#define MAX_BY	   6
+#define MAX_WHERE  16
 #define MAX_VALUES 32
 
-/* ---- dimensions ------------------------------------------------------------------ */
+/* ---- dimensions ---- */
 
 enum dim {
 	DIM_FUNCTION_CLASS,
@@ -39,17 +39,17 @@ enum dim {
 };
 
 static const char *const dim_names[DIM_COUNT] = {
-	"function:class", "function:section", "function:item",
-	"economic:class", "economic:section", "source",
-	"kind",           "department",       "parent",
-	"year",
+    "function:class", "function:section", "function:item",
+    "economic:class", "economic:section", "source",
+    "kind",	      "department",	  "parent",
+    "year",
 };
 
 /* Dimensions whose single-dimension totals are maintained and notified. */
 static const enum dim maintained[] = {
-	DIM_FUNCTION_CLASS, DIM_FUNCTION_SECTION, DIM_FUNCTION_ITEM,
-	DIM_ECONOMIC_CLASS, DIM_ECONOMIC_SECTION, DIM_SOURCE,
-	DIM_KIND,           DIM_DEPARTMENT,       DIM_PARENT,
+    DIM_FUNCTION_CLASS, DIM_FUNCTION_SECTION, DIM_FUNCTION_ITEM,
+    DIM_ECONOMIC_CLASS, DIM_ECONOMIC_SECTION, DIM_SOURCE,
+    DIM_KIND,		DIM_DEPARTMENT,	      DIM_PARENT,
 };
 
 static bool dim_is_economic(enum dim d)
@@ -60,7 +60,8 @@ static bool dim_is_economic(enum dim d)
 static int dim_from_name(const char *name, size_t len)
 {
 	for (int i = 0; i < DIM_COUNT; i++)
-		if (strlen(dim_names[i]) == len && strncmp(dim_names[i], name, len) == 0)
+		if (strlen(dim_names[i]) == len &&
+		    strncmp(dim_names[i], name, len) == 0)
 			return i;
 	/* Shorthands: "function" is the 项 code, "economic" its 类. */
 	if (len == 8 && strncmp(name, "function", 8) == 0)
@@ -89,10 +90,18 @@ static void dim_value(enum dim d, const struct dept *dep, const struct fact *f,
 		      char *buf, size_t size)
 {
 	switch (d) {
-	case DIM_FUNCTION_CLASS: put(buf, size, f->function, 3); break;
-	case DIM_FUNCTION_SECTION: put(buf, size, f->function, 5); break;
-	case DIM_FUNCTION_ITEM: put(buf, size, f->function, strlen(f->function)); break;
-	case DIM_ECONOMIC_CLASS: put(buf, size, f->economic, f->economic[0] ? 3 : 0); break;
+	case DIM_FUNCTION_CLASS:
+		put(buf, size, f->function, 3);
+		break;
+	case DIM_FUNCTION_SECTION:
+		put(buf, size, f->function, 5);
+		break;
+	case DIM_FUNCTION_ITEM:
+		put(buf, size, f->function, strlen(f->function));
+		break;
+	case DIM_ECONOMIC_CLASS:
+		put(buf, size, f->economic, f->economic[0] ? 3 : 0);
+		break;
 	case DIM_ECONOMIC_SECTION:
 		put(buf, size, f->economic, strlen(f->economic) == 5 ? 5 : 0);
 		break;
@@ -106,10 +115,17 @@ static void dim_value(enum dim d, const struct dept *dep, const struct fact *f,
 		put(buf, size, v, strlen(v));
 		break;
 	}
-	case DIM_DEPARTMENT: put(buf, size, dep->code, strlen(dep->code)); break;
-	case DIM_PARENT: put(buf, size, dep->parent, strlen(dep->parent)); break;
-	case DIM_YEAR: snprintf(buf, size, "%d", dep->year); break;
-	default: buf[0] = '\0';
+	case DIM_DEPARTMENT:
+		put(buf, size, dep->code, strlen(dep->code));
+		break;
+	case DIM_PARENT:
+		put(buf, size, dep->parent, strlen(dep->parent));
+		break;
+	case DIM_YEAR:
+		snprintf(buf, size, "%d", dep->year);
+		break;
+	default:
+		buf[0] = '\0';
 	}
 }
 
@@ -119,7 +135,7 @@ static bool dim_is_departmental(enum dim d)
 	return d == DIM_DEPARTMENT || d == DIM_PARENT || d == DIM_YEAR;
 }
 
-/* ---- departments ------------------------------------------------------------------ */
+/* ---- departments ---- */
 
 static void dept_free(struct dept *d)
 {
@@ -133,7 +149,8 @@ static void dept_free(struct dept *d)
 }
 
 /* Where a 类 has 款 rows, the 类 row is their subtotal and is skipped. */
-static bool class_has_sections(const struct bd_submission *s, const char *class_code)
+static bool class_has_sections(const struct bd_submission *s,
+			       const char *class_code)
 {
 	for (size_t i = 0; i < s->n_economic; i++)
 		if (strlen(s->economic[i].code) == 5 &&
@@ -169,7 +186,8 @@ static int add_economic_facts(struct dept *d, const struct bd_submission *s)
 			continue;
 		struct fact *f = &d->econ_facts[d->n_econ_facts++];
 		snprintf(f->economic, sizeof f->economic, "%.5s", e->code);
-		/* 一般公共预算基本支出表: the general budget's basic spending. */
+		/* 一般公共预算基本支出表: the general budget's basic spending.
+		 */
 		f->source = BD_SOURCE_GENERAL_BUDGET;
 		f->column = (uint8_t)column_of_economic(e->code);
 		f->amount = e->amount;
@@ -223,7 +241,8 @@ static struct dept *dept_from_submission(const struct bd_submission *s,
  * table (where given) plus its project cells; otherwise its line cells.
  * Returns the next fact, or NULL; *i is the cursor, start at 0.
  */
-static const struct fact *next_fact(const struct dept *d, bool economic, size_t *i)
+static const struct fact *next_fact(const struct dept *d, bool economic,
+				    size_t *i)
 {
 	bool refined = economic && d->n_econ_facts > 0;
 	for (;;) {
@@ -294,17 +313,20 @@ static void collect_moved(void *arg, const char *key, bd_fen delta)
 		list->items = grown;
 		list->cap = cap;
 	}
-	snprintf(list->items[list->n].key, sizeof list->items[0].key, "%s", key);
+	snprintf(list->items[list->n].key, sizeof list->items[0].key, "%s",
+		 key);
 	list->items[list->n++].delta = delta;
 }
 
 static int compare_moved(const void *a, const void *b)
 {
-	return strcmp(((const struct moved *)a)->key, ((const struct moved *)b)->key);
+	return strcmp(((const struct moved *)a)->key,
+		      ((const struct moved *)b)->key);
 }
 
 /* Applies the deltas to the aggregates and reports each change. */
-static int apply_deltas(struct totals *t, struct tmap *delta, struct bd_apply *apply)
+static int apply_deltas(struct totals *t, struct tmap *delta,
+			struct bd_apply *apply)
 {
 	struct moved_list list = {0};
 	tmap_each(delta, collect_moved, &list);
@@ -334,11 +356,11 @@ static int apply_deltas(struct totals *t, struct tmap *delta, struct bd_apply *a
 		*dim++ = '\0';
 		*value++ = '\0';
 		struct bd_total_change change = {
-			.year = atoi(copy),
-			.dimension = dim,
-			.key = value,
-			.before = before,
-			.after = before + list.items[i].delta,
+		    .year = atoi(copy),
+		    .dimension = dim,
+		    .key = value,
+		    .before = before,
+		    .after = before + list.items[i].delta,
 		};
 		if (t->host->report_change(apply, &change) < 0)
 			rc = -ENOMEM;
@@ -375,7 +397,8 @@ static int totals_apply(void *state, const struct bd_revision *prev,
 	if (!found) {
 		if (t->n_depts == t->cap_depts) {
 			size_t cap = t->cap_depts ? t->cap_depts * 2 : 64;
-			void *grown = realloc(t->dept_list, cap * sizeof *t->dept_list);
+			void *grown =
+			    realloc(t->dept_list, cap * sizeof *t->dept_list);
 			if (grown == NULL) {
 				tmap_free(&delta);
 				dept_free(fresh);
@@ -399,7 +422,7 @@ static int totals_apply(void *state, const struct bd_revision *prev,
 	return rc;
 }
 
-/* ---- queries ---------------------------------------------------------------------------- */
+/* ---- queries ---- */
 
 struct cut {
 	enum dim dim;
@@ -439,26 +462,28 @@ static int parse_cut(struct totals *t, struct bd_query *q, const char *text,
 		     struct cut *c)
 {
 	const char *colon = strrchr(text, ':');
-	/* "function:class:201" → dim "function:class"; "source:x" → "source". */
+	/* "function:class:201" → dim "function:class"; "source:x" → "source".
+	 */
 	int d = colon ? dim_from_name(text, (size_t)(colon - text)) : -1;
 	if (d < 0)
 		return t->host->query_error(
-			q, "bad_request",
-			"cut \"%.60s\" must be DIM:VALUE[,VALUE…] with DIM one of "
-			"function:class, function:section, function:item, "
-			"economic:class, economic:section, source, kind, "
-			"department, parent, year",
-			text);
+		    q, "bad_request",
+		    "cut \"%.60s\" must be DIM:VALUE[,VALUE…] with DIM one of "
+		    "function:class, function:section, function:item, "
+		    "economic:class, economic:section, source, kind, "
+		    "department, parent, year",
+		    text);
 	c->dim = (enum dim)d;
 	c->n_values = 0;
 	char values[512];
 	snprintf(values, sizeof values, "%s", colon + 1);
 	char *save = NULL;
-	for (char *v = strtok_r(values, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
+	for (char *v = strtok_r(values, ",", &save); v;
+	     v = strtok_r(NULL, ",", &save)) {
 		if (c->n_values == MAX_VALUES)
-			return t->host->query_error(q, "bad_request",
-						    "at most %d values in one cut",
-						    MAX_VALUES);
+			return t->host->query_error(
+			    q, "bad_request", "at most %d values in one cut",
+			    MAX_VALUES);
 		size_t n = strlen(v);
 		bool prefix = n > 0 && v[n - 1] == '*';
 		if (prefix)
@@ -466,8 +491,9 @@ static int parse_cut(struct totals *t, struct bd_query *q, const char *text,
 		if (n == 0 && !prefix)
 			continue;
 		if (n >= sizeof c->values[0])
-			return t->host->query_error(q, "bad_request",
-						    "cut value \"%.40s\" is too long", v);
+			return t->host->query_error(
+			    q, "bad_request", "cut value \"%.40s\" is too long",
+			    v);
 		memcpy(c->values[c->n_values], v, n + 1);
 		c->prefix[c->n_values++] = prefix;
 	}
@@ -490,93 +516,109 @@ static int parse_query(struct totals *t, struct bd_query *q,
 		const cJSON *item = cJSON_IsString(by) ? by : by->child;
 		for (; item; item = cJSON_IsString(by) ? NULL : item->next) {
 			if (!cJSON_IsString(item))
-				return t->host->query_error(q, "bad_request",
-							    "\"by\" lists dimension names");
+				return t->host->query_error(
+				    q, "bad_request",
+				    "\"by\" lists dimension names");
 			int d = dim_from_name(item->valuestring,
 					      strlen(item->valuestring));
 			if (d < 0)
 				return t->host->query_error(
-					q, "bad_request",
-					"unknown dimension \"%.40s\"; expected "
-					"function:class, function:section, "
-					"function:item, economic:class, "
-					"economic:section, source, kind, "
-					"department, parent or year",
-					item->valuestring);
+				    q, "bad_request",
+				    "unknown dimension \"%.40s\"; expected "
+				    "function:class, function:section, "
+				    "function:item, economic:class, "
+				    "economic:section, source, kind, "
+				    "department, parent or year",
+				    item->valuestring);
 			if (spec->n_by == MAX_BY)
-				return t->host->query_error(q, "bad_request",
-							    "at most %d dimensions", MAX_BY);
+				return t->host->query_error(
+				    q, "bad_request", "at most %d dimensions",
+				    MAX_BY);
 			spec->by[spec->n_by++] = (enum dim)d;
 		}
 	} else if (by != NULL) {
-		return t->host->query_error(q, "bad_request",
-					    "\"by\" must be a string or an array");
+		return t->host->query_error(
+		    q, "bad_request", "\"by\" must be a string or an array");
 	}
 
 	const cJSON *where = cJSON_GetObjectItemCaseSensitive(req, "where");
 	if (cJSON_IsString(where) || cJSON_IsArray(where)) {
-		const cJSON *item = cJSON_IsString(where) ? where : where->child;
+		const cJSON *item =
+		    cJSON_IsString(where) ? where : where->child;
 		for (; item; item = cJSON_IsString(where) ? NULL : item->next) {
 			if (!cJSON_IsString(item))
-				return t->host->query_error(q, "bad_request",
-							    "\"where\" lists DIM:VALUE strings");
+				return t->host->query_error(
+				    q, "bad_request",
+				    "\"where\" lists DIM:VALUE strings");
 			if (spec->n_where == MAX_WHERE)
 				return t->host->query_error(q, "bad_request",
-							    "at most %d cuts", MAX_WHERE);
+							    "at most %d cuts",
+							    MAX_WHERE);
 			if (parse_cut(t, q, item->valuestring,
 				      &spec->where[spec->n_where++]) < 0)
 				return -EINVAL;
 		}
 	} else if (where != NULL) {
-		return t->host->query_error(q, "bad_request",
-					    "\"where\" must be a string or an array");
+		return t->host->query_error(
+		    q, "bad_request", "\"where\" must be a string or an array");
 	}
 
 	const cJSON *year = cJSON_GetObjectItemCaseSensitive(req, "year");
 	if (year != NULL) {
 		if (!cJSON_IsNumber(year) || !(year->valuedouble >= 2000) ||
 		    !(year->valuedouble <= 2100))
-			return t->host->query_error(q, "bad_request",
-						    "\"year\" must be 2000..2100");
+			return t->host->query_error(
+			    q, "bad_request", "\"year\" must be 2000..2100");
 		spec->year = year->valueint;
 	}
 	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(req, "unit");
 	if (unit != NULL) {
-		if (cJSON_IsString(unit) && strcmp(unit->valuestring, "元") == 0)
+		if (cJSON_IsString(unit) &&
+		    strcmp(unit->valuestring, "元") == 0)
 			spec->unit = BD_UNIT_YUAN;
-		else if (!cJSON_IsString(unit) || strcmp(unit->valuestring, "万元") != 0)
-			return t->host->query_error(q, "bad_request",
-						    "\"unit\" must be \"元\" or \"万元\"");
+		else if (!cJSON_IsString(unit) ||
+			 strcmp(unit->valuestring, "万元") != 0)
+			return t->host->query_error(
+			    q, "bad_request",
+			    "\"unit\" must be \"元\" or \"万元\"");
 	}
 	const cJSON *sort = cJSON_GetObjectItemCaseSensitive(req, "sort");
 	if (sort != NULL) {
-		if (cJSON_IsString(sort) && strcmp(sort->valuestring, "amount") == 0)
+		if (cJSON_IsString(sort) &&
+		    strcmp(sort->valuestring, "amount") == 0)
 			spec->sort_by_amount = true;
-		else if (!cJSON_IsString(sort) || strcmp(sort->valuestring, "key") != 0)
-			return t->host->query_error(q, "bad_request",
-						    "\"sort\" must be \"key\" or \"amount\"");
+		else if (!cJSON_IsString(sort) ||
+			 strcmp(sort->valuestring, "key") != 0)
+			return t->host->query_error(
+			    q, "bad_request",
+			    "\"sort\" must be \"key\" or \"amount\"");
 	}
-	spec->explain = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "explain"));
-	spec->change = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "change"));
+	spec->explain =
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "explain"));
+	spec->change =
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "change"));
 	if (spec->change && spec->year == 0)
-		return t->host->query_error(q, "bad_request",
-					    "\"change\" compares a year with the one before: "
-					    "give \"year\"");
+		return t->host->query_error(
+		    q, "bad_request",
+		    "\"change\" compares a year with the one before: "
+		    "give \"year\"");
 	const cJSON *limit = cJSON_GetObjectItemCaseSensitive(req, "limit");
 	const cJSON *offset = cJSON_GetObjectItemCaseSensitive(req, "offset");
 	/* Range before the cast: 1e400 is inf, and casting it is undefined. */
 	if (limit != NULL) {
 		if (!cJSON_IsNumber(limit) || !(limit->valuedouble >= 0) ||
 		    !(limit->valuedouble <= 1e9))
-			return t->host->query_error(q, "bad_request",
-						    "\"limit\" must be an integer 0..1000000000");
+			return t->host->query_error(
+			    q, "bad_request",
+			    "\"limit\" must be an integer 0..1000000000");
 		spec->limit = (long)limit->valuedouble;
 	}
 	if (offset != NULL) {
 		if (!cJSON_IsNumber(offset) || !(offset->valuedouble >= 0) ||
 		    !(offset->valuedouble <= 1e9))
-			return t->host->query_error(q, "bad_request",
-						    "\"offset\" must be an integer 0..1000000000");
+			return t->host->query_error(
+			    q, "bad_request",
+			    "\"offset\" must be an integer 0..1000000000");
 		spec->offset = (long)offset->valuedouble;
 	}
 	return 0;
@@ -678,31 +720,41 @@ static bool fact_key(const struct query_spec *spec, const struct dept *d,
 
 /* The revisions and line items that make a row: what a figure is traced to. */
 static void explain_row(const struct totals *t, const struct query_spec *spec,
-			bool economic, const char *row_key, cJSON *row, size_t *budget)
+			bool economic, const char *row_key, cJSON *row,
+			size_t *budget)
 {
 	char key[256], text[40];
 	cJSON *from = cJSON_AddArrayToObject(row, "from");
-	for (size_t i = 0; i < t->n_depts && *budget > 0; i++) {
+	for (size_t i = 0; i<t->n_depts && * budget> 0; i++) {
 		const struct dept *d = t->dept_list[i];
 		if (!dept_passes(spec, d))
 			continue;
 		const struct fact *f;
 		size_t cursor = 0;
-		while ((f = next_fact(d, economic, &cursor)) != NULL && *budget > 0) {
-			if (!fact_key(spec, d, f, key, sizeof key) || strcmp(key, row_key) != 0)
+		while ((f = next_fact(d, economic, &cursor)) != NULL &&
+		       *budget > 0) {
+			if (!fact_key(spec, d, f, key, sizeof key) ||
+			    strcmp(key, row_key) != 0)
 				continue;
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "department", d->code);
 			cJSON_AddNumberToObject(o, "year", d->year);
-			cJSON_AddNumberToObject(o, "revision", (double)d->revision);
+			cJSON_AddNumberToObject(o, "revision",
+						(double)d->revision);
 			if (f->function[0])
-				cJSON_AddStringToObject(o, "function", f->function);
+				cJSON_AddStringToObject(o, "function",
+							f->function);
 			if (f->economic[0])
-				cJSON_AddStringToObject(o, "economic", f->economic);
-			cJSON_AddStringToObject(o, "source",
-						bd_source_key((enum bd_source)f->source));
-			cJSON_AddStringToObject(o, "kind", bd_column_kind((enum bd_column)f->column));
-			t->host->format_amount(f->amount, spec->unit, text, sizeof text);
+				cJSON_AddStringToObject(o, "economic",
+							f->economic);
+			cJSON_AddStringToObject(
+			    o, "source",
+			    bd_source_key((enum bd_source)f->source));
+			cJSON_AddStringToObject(
+			    o, "kind",
+			    bd_column_kind((enum bd_column)f->column));
+			t->host->format_amount(f->amount, spec->unit, text,
+					       sizeof text);
 			cJSON_AddStringToObject(o, "amount", text);
 			cJSON_AddItemToArray(from, o);
 			(*budget)--;
@@ -720,8 +772,8 @@ static void cell_table_free(struct cell_table *ct)
 }
 
 /* Sums the facts that pass the cuts into cells by their drilldown key. */
-static int aggregate(const struct totals *t, const struct query_spec *spec, bool economic,
-		     struct cell_table *cells, bd_fen *grand)
+static int aggregate(const struct totals *t, const struct query_spec *spec,
+		     bool economic, struct cell_table *cells, bd_fen *grand)
 {
 	char key[256];
 	struct cell_table *ct = cells;
@@ -777,7 +829,8 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 		struct query_spec previous = spec;
 		previous.year = spec.year - 1;
 		if (tmap_init(&before.index) < 0 ||
-		    (rc = aggregate(t, &previous, economic, &before, &grand_before)) < 0) {
+		    (rc = aggregate(t, &previous, economic, &before,
+				    &grand_before)) < 0) {
 			cell_table_free(&before);
 			goto out;
 		}
@@ -789,12 +842,14 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 
 	cJSON *reply = t->host->query_reply(q);
 	char text[40];
-	cJSON_AddStringToObject(reply, "unit", spec.unit == BD_UNIT_YUAN ? "元" : "万元");
+	cJSON_AddStringToObject(reply, "unit",
+				spec.unit == BD_UNIT_YUAN ? "元" : "万元");
 	if (spec.year)
 		cJSON_AddNumberToObject(reply, "year", spec.year);
 	cJSON *by = cJSON_AddArrayToObject(reply, "by");
 	for (size_t b = 0; b < spec.n_by; b++)
-		cJSON_AddItemToArray(by, cJSON_CreateString(dim_names[spec.by[b]]));
+		cJSON_AddItemToArray(by,
+				     cJSON_CreateString(dim_names[spec.by[b]]));
 	cJSON *rows = cJSON_AddArrayToObject(reply, "rows");
 	long shown = 0;
 	size_t explain_budget = EXPLAIN_MAX;
@@ -804,25 +859,35 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 		struct cell *c = &ct.cells[i];
 		cJSON *row = cJSON_CreateObject();
 		if (spec.explain)
-			explain_row(t, &spec, economic, c->key, row, &explain_budget);
+			explain_row(t, &spec, economic, c->key, row,
+				    &explain_budget);
 		if (spec.change) {
 			bd_fen previous = 0;
 			bool created;
-			bd_fen *index = tmap_slot(&before.index, c->key, -1, &created);
+			bd_fen *index =
+			    tmap_slot(&before.index, c->key, -1, &created);
 			if (index != NULL && !created)
 				previous = before.cells[*index].amount;
-			t->host->format_amount(previous, spec.unit, text, sizeof text);
+			t->host->format_amount(previous, spec.unit, text,
+					       sizeof text);
 			cJSON_AddStringToObject(row, "previous", text);
-			t->host->format_amount(c->amount - previous, spec.unit, text, sizeof text);
+			t->host->format_amount(c->amount - previous, spec.unit,
+					       text, sizeof text);
 			cJSON_AddStringToObject(row, "change", text);
 			if (previous > 0) {
-				/* Per mille, rounded half away from zero: exact integers. */
-				__int128 pm = ((__int128)(c->amount - previous) * 2000 / previous);
-				long long tenths = (long long)((pm + (pm >= 0 ? 1 : -1)) / 2);
+				/* Per mille, rounded half away from zero: exact
+				 * integers. */
+				__int128 pm =
+				    ((__int128)(c->amount - previous) * 2000 /
+				     previous);
+				long long tenths =
+				    (long long)((pm + (pm >= 0 ? 1 : -1)) / 2);
 				snprintf(text, sizeof text, "%s%lld.%lld",
-					 tenths < 0 ? "-" : "", (tenths < 0 ? -tenths : tenths) / 10,
+					 tenths < 0 ? "-" : "",
+					 (tenths < 0 ? -tenths : tenths) / 10,
 					 (tenths < 0 ? -tenths : tenths) % 10);
-				cJSON_AddStringToObject(row, "change_percent", text);
+				cJSON_AddStringToObject(row, "change_percent",
+							text);
 			}
 		}
 		cJSON *keyobj = cJSON_AddObjectToObject(row, "key");
@@ -834,7 +899,8 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 		}
 		t->host->format_amount(c->amount, spec.unit, text, sizeof text);
 		cJSON_AddStringToObject(row, "amount", text);
-		cJSON_AddNumberToObject(row, "departments", (double)c->departments);
+		cJSON_AddNumberToObject(row, "departments",
+					(double)c->departments);
 		cJSON_AddItemToArray(rows, row);
 		shown++;
 	}
@@ -842,7 +908,8 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 	if (spec.explain && explain_budget == 0)
 		cJSON_AddTrueToObject(reply, "explain_truncated");
 	if (spec.change) {
-		t->host->format_amount(grand_before, spec.unit, text, sizeof text);
+		t->host->format_amount(grand_before, spec.unit, text,
+				       sizeof text);
 		cJSON_AddStringToObject(reply, "previous_total", text);
 		cell_table_free(&before);
 	}
@@ -854,10 +921,10 @@ out:
 	return rc;
 }
 
-/* ---- lifecycle ------------------------------------------------------------------------------ */
+/* ---- lifecycle ---- */
 
-static int totals_init(const struct bd_host *host, struct bd_plugin_handle *self,
-		       void **state)
+static int totals_init(const struct bd_host *host,
+		       struct bd_plugin_handle *self, void **state)
 {
 	struct totals *t = calloc(1, sizeof *t);
 	if (t == NULL)
@@ -884,7 +951,8 @@ static void totals_fini(void *state)
 	free(t);
 }
 
-static const char *const totals_ops[] = {"totals", "three_public", "projects", NULL};
+static const char *const totals_ops[] = {"totals", "three_public", "projects",
+					 NULL};
 
 static int district_query(void *state, const char *op, struct bd_query *q)
 {
@@ -896,14 +964,14 @@ static int district_query(void *state, const char *op, struct bd_query *q)
 }
 
 BD_PLUGIN_DEFINE = {
-	BD_PLUGIN_ABI,
-	.name = "totals",
-	.version = "1.0",
-	.description = "district totals by function, economic class, source, "
-		       "kind, department, parent and year",
-	.query_ops = totals_ops,
-	.init = totals_init,
-	.fini = totals_fini,
-	.apply = totals_apply,
-	.query = district_query,
+    BD_PLUGIN_ABI,
+    .name = "totals",
+    .version = "1.0",
+    .description = "district totals by function, economic class, source, "
+		   "kind, department, parent and year",
+    .query_ops = totals_ops,
+    .init = totals_init,
+    .fini = totals_fini,
+    .apply = totals_apply,
+    .query = district_query,
 };

@@ -29,7 +29,8 @@ static void capture_reply(struct daemon *dd, struct rpc_request *req,
 	(void)dd;
 	cJSON *reply = cJSON_ParseWithLength(body, len);
 	if (reply == NULL || !cJSON_IsBool(cJSON_GetObjectItem(reply, "ok"))) {
-		fprintf(stderr, "reply is not {\"ok\": …}: %.*s\n", (int)len, body);
+		fprintf(stderr, "reply is not {\"ok\": …}: %.*s\n", (int)len,
+			body);
 		abort();
 	}
 	cJSON_Delete(reply);
@@ -53,7 +54,8 @@ static void setup(void)
 	}
 	d.flags = flags;
 	daemon_choose_dirs(&d);
-	snprintf(d.host.conf_dir, sizeof d.host.conf_dir, "%s", BUDGETD_FUZZ_CONF_DIR);
+	snprintf(d.host.conf_dir, sizeof d.host.conf_dir, "%s",
+		 BUDGETD_FUZZ_CONF_DIR);
 	d.send_reply = capture_reply;
 	if (host_load(&d.host, d.config, d.plugin_dir, err, sizeof err) < 0 ||
 	    registry_init(&d.registry) < 0 ||
@@ -89,7 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	if (replies != before + 1) {
-		fprintf(stderr, "%d replies to one request\n", replies - before);
+		fprintf(stderr, "%d replies to one request\n",
+			replies - before);
 		abort();
 	}
 	return 0;
@@ -120,7 +123,8 @@ int main(int argc, char **argv)
 	}
 	if (d.config != NULL) {
 		store_stop(&d.store);
-		for (struct store_job *job = store_take_done(&d.store), *next; job; job = next) {
+		for (struct store_job *job = store_take_done(&d.store), *next;
+		     job; job = next) {
 			next = job->next;
 			request_store_done(&d, job);
 		}

@@ -17,12 +17,15 @@ int harness_init(struct harness *h, const char *name)
 {
 	char cmd[512];
 	memset(h, 0, sizeof *h);
-	snprintf(h->dir, sizeof h->dir, "/tmp/budgetd-it-%s-%d", name, getpid());
+	snprintf(h->dir, sizeof h->dir, "/tmp/budgetd-it-%s-%d", name,
+		 getpid());
 	snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", h->dir, h->dir);
 	if (system(cmd) != 0)
 		return -1;
-	snprintf(h->request_url, sizeof h->request_url, "ipc://%s/req.sock", h->dir);
-	snprintf(h->publish_url, sizeof h->publish_url, "ipc://%s/pub.sock", h->dir);
+	snprintf(h->request_url, sizeof h->request_url, "ipc://%s/req.sock",
+		 h->dir);
+	snprintf(h->publish_url, sizeof h->publish_url, "ipc://%s/pub.sock",
+		 h->dir);
 	return 0;
 }
 
@@ -35,7 +38,8 @@ int harness_write_config(struct harness *h, const char *text)
 	if (access(link_path, F_OK) != 0 &&
 	    symlink(BUDGETD_TEST_CONF_DIR "/catalog", link_path) != 0)
 		return -1;
-	snprintf(h->config_path, sizeof h->config_path, "%s/budgetd.conf", h->dir);
+	snprintf(h->config_path, sizeof h->config_path, "%s/budgetd.conf",
+		 h->dir);
 	FILE *f = fopen(h->config_path, "w");
 	if (f == NULL)
 		return -1;
@@ -64,13 +68,14 @@ int harness_start(struct harness *h)
 			dup2(fd, 2);
 		}
 		if (h->config_path[0])
-			execl(exe, exe, "--config", h->config_path, "--state-dir", state,
-			      "--listen", listen, "--publish", h->publish_url,
-			      "--log-level", "debug", (char *)NULL);
+			execl(exe, exe, "--config", h->config_path,
+			      "--state-dir", state, "--listen", listen,
+			      "--publish", h->publish_url, "--log-level",
+			      "debug", (char *)NULL);
 		else
-			execl(exe, exe, "--state-dir", state, "--listen", listen,
-			      "--publish", h->publish_url, "--log-level", "debug",
-			      (char *)NULL);
+			execl(exe, exe, "--state-dir", state, "--listen",
+			      listen, "--publish", h->publish_url,
+			      "--log-level", "debug", (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 100; i++) {
@@ -121,7 +126,8 @@ void harness_cleanup(struct harness *h)
 	}
 }
 
-static cJSON *call_url(const char *url, const char *request, size_t len, int timeout_ms);
+static cJSON *call_url(const char *url, const char *request, size_t len,
+		       int timeout_ms);
 
 cJSON *harness_call(const struct harness *h, const char *request, size_t len,
 		    int timeout_ms)
@@ -134,7 +140,8 @@ cJSON *harness_call_url(const char *url, const char *request, int timeout_ms)
 	return call_url(url, request, strlen(request), timeout_ms);
 }
 
-static cJSON *call_url(const char *url, const char *request, size_t len, int timeout_ms)
+static cJSON *call_url(const char *url, const char *request, size_t len,
+		       int timeout_ms)
 {
 	nng_socket sock;
 	nng_msg *msg = NULL;
@@ -150,7 +157,8 @@ static cJSON *call_url(const char *url, const char *request, size_t len, int tim
 	if (nng_dial(sock, url, NULL, 0) == 0 &&
 	    nng_send(sock, (void *)request, len, 0) == 0 &&
 	    nng_recvmsg(sock, &msg, 0) == 0) {
-		reply = cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));
+		reply =
+		    cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));
 		nng_msg_free(msg);
 	}
 	nng_close(sock);

@@ -21,18 +21,22 @@ static char tcp[64];
 
 static const char *code_of(const cJSON *r)
 {
-	const cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "code");
-	return cJSON_IsString(c) ? c->valuestring : (cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")) ? "ok" : "?");
+	const cJSON *c =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "code");
+	return cJSON_IsString(c)
+		   ? c->valuestring
+		   : (cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")) ? "ok" : "?");
 }
 
 /* Issues a credential through the trusted listener; returns its token. */
 static char *issue(const char *name, const char *role, const char *department)
 {
 	char request[256];
-	snprintf(request, sizeof request,
-		 "{\"op\":\"credential.add\",\"name\":\"%s\",\"role\":\"%s\"%s%s%s}", name, role,
-		 department ? ",\"department\":\"" : "", department ? department : "",
-		 department ? "\"" : "");
+	snprintf(
+	    request, sizeof request,
+	    "{\"op\":\"credential.add\",\"name\":\"%s\",\"role\":\"%s\"%s%s%s}",
+	    name, role, department ? ",\"department\":\"" : "",
+	    department ? department : "", department ? "\"" : "");
 	cJSON *r = harness_call_text(&h, request);
 	assert_string_equal(code_of(r), "ok");
 	char *token = strdup(cJSON_GetObjectItem(r, "token")->valuestring);
@@ -46,8 +50,9 @@ static const char *as(const char *token, const char *op, const char *rest)
 {
 	size_t n = strlen(rest) + 256;
 	char *request = malloc(n);
-	snprintf(request, n, "{\"op\":\"%s\"%s%s%s%s}", op, token ? ",\"token\":\"" : "",
-		 token ? token : "", token ? "\"" : "", rest);
+	snprintf(request, n, "{\"op\":\"%s\"%s%s%s%s}", op,
+		 token ? ",\"token\":\"" : "", token ? token : "",
+		 token ? "\"" : "", rest);
 	cJSON *r = harness_call_url(tcp, request, 10000);
 	free(request);
 	assert_non_null(r);
@@ -70,16 +75,21 @@ static void test_policies(void **state)
 {
 	(void)state;
 	assert_int_equal(harness_init(&h, "auth"), 0);
-	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%d", 20000 + (getpid() + 7) % 20000);
+	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%d",
+		 20000 + (getpid() + 7) % 20000);
 	snprintf(h.extra_listen, sizeof h.extra_listen, "%s", tcp);
 	assert_int_equal(harness_start(&h), 0);
 
 	cJSON *r = harness_call_text(&h, "{\"op\":\"status\"}");
 	cJSON *listen = cJSON_GetObjectItem(r, "listen");
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(listen, 0), "policy")->valuestring,
-			    "trust");
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(listen, 1), "policy")->valuestring,
-			    "credentials");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(listen, 0), "policy")
+		->valuestring,
+	    "trust");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(listen, 1), "policy")
+		->valuestring,
+	    "credentials");
 	cJSON_Delete(r);
 
 	char *dept = issue("fengquan", "department", "116001");
@@ -91,40 +101,52 @@ static void test_policies(void **state)
 
 	/* No credential, or a wrong one: refused before anything else. */
 	assert_string_equal(as(NULL, "status", ""), "unauthenticated");
-	assert_string_equal(as("fengquan.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "status", ""),
-			    "unauthenticated");
-	assert_string_equal(as("nobody.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "status", ""),
-			    "unauthenticated");
+	assert_string_equal(
+	    as("fengquan.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "status",
+	       ""),
+	    "unauthenticated");
+	assert_string_equal(
+	    as("nobody.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "status",
+	       ""),
+	    "unauthenticated");
 	assert_string_equal(as(NULL, "submit", fengquan), "unauthenticated");
 
 	/* A department: its own budget only. */
 	assert_string_equal(as(dept, "submit", fengquan), "ok");
 	assert_string_equal(as(dept, "submit", wanli), "forbidden");
-	assert_string_equal(as(dept, "show", ",\"department\":\"116001\""), "ok");
+	assert_string_equal(as(dept, "show", ",\"department\":\"116001\""),
+			    "ok");
 	/* Wanli arrives through the trusted socket. */
 	r = harness_send_document(&h, "submit", strstr(wanli, ":") + 1);
 	assert_string_equal(code_of(r), "ok");
 	cJSON_Delete(r);
-	assert_string_equal(as(dept, "show", ",\"department\":\"215001\""), "forbidden");
-	assert_string_equal(as(dept, "history", ",\"department\":\"215001\""), "forbidden");
+	assert_string_equal(as(dept, "show", ",\"department\":\"215001\""),
+			    "forbidden");
+	assert_string_equal(as(dept, "history", ",\"department\":\"215001\""),
+			    "forbidden");
 	assert_string_equal(as(dept, "events", ""), "forbidden");
 	assert_string_equal(as(dept, "reload", ""), "forbidden");
 	assert_string_equal(as(dept, "credential.list", ""), "forbidden");
 	/* Its totals are its own, whatever it asks for. */
 	char request[256];
-	snprintf(request, sizeof request, "{\"op\":\"totals\",\"token\":\"%s\",\"unit\":\"元\"}", dept);
+	snprintf(request, sizeof request,
+		 "{\"op\":\"totals\",\"token\":\"%s\",\"unit\":\"元\"}", dept);
 	r = harness_call_url(tcp, request, 5000);
-	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring, "2323100.00");
+	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring,
+			    "2323100.00");
 	cJSON_Delete(r);
-	snprintf(request, sizeof request, "{\"op\":\"departments\",\"token\":\"%s\"}", dept);
+	snprintf(request, sizeof request,
+		 "{\"op\":\"departments\",\"token\":\"%s\"}", dept);
 	r = harness_call_url(tcp, request, 5000);
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "departments")), 1);
+	assert_int_equal(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r, "departments")), 1);
 	cJSON_Delete(r);
 
 	/* A 主管部门: its units. */
 	assert_string_equal(as(parent, "submit", fengquan), "ok");
 	assert_string_equal(as(parent, "submit", wanli), "forbidden");
-	assert_string_equal(as(parent, "show", ",\"department\":\"116001\""), "ok");
+	assert_string_equal(as(parent, "show", ",\"department\":\"116001\""),
+			    "ok");
 
 	/* An operator reads everything and submits nothing. */
 	assert_string_equal(as(op, "submit", fengquan), "forbidden");
@@ -135,7 +157,8 @@ static void test_policies(void **state)
 
 	/* An admin does everything, credentials included. */
 	assert_string_equal(as(admin, "reload", ""), "ok");
-	snprintf(request, sizeof request, "{\"op\":\"credential.list\",\"token\":\"%s\"}", admin);
+	snprintf(request, sizeof request,
+		 "{\"op\":\"credential.list\",\"token\":\"%s\"}", admin);
 	r = harness_call_url(tcp, request, 5000);
 	cJSON *list = cJSON_GetObjectItem(r, "credentials");
 	assert_int_equal(cJSON_GetArraySize(list), 4);
@@ -143,7 +166,8 @@ static void test_policies(void **state)
 	assert_null(strstr(printed, "token"));
 	free(printed);
 	cJSON_Delete(r);
-	assert_string_equal(as(admin, "credential.remove", ",\"name\":\"fengquan\""), "ok");
+	assert_string_equal(
+	    as(admin, "credential.remove", ",\"name\":\"fengquan\""), "ok");
 	assert_string_equal(as(dept, "status", ""), "unauthenticated");
 
 	/* Only a salted hash is stored: the secret is nowhere in the store. */
@@ -165,7 +189,8 @@ static void test_policies(void **state)
 	assert_int_equal(harness_start(&h), 0);
 	assert_string_equal(as(admin, "status", ""), "ok");
 
-	free(dept), free(parent), free(op), free(admin), free(fengquan), free(wanli);
+	free(dept), free(parent), free(op), free(admin), free(fengquan),
+	    free(wanli);
 }
 
 static int teardown(void **state)
@@ -179,7 +204,7 @@ int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_policies, teardown),
+	    cmocka_unit_test_teardown(test_policies, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

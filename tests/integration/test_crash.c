@@ -22,8 +22,8 @@
 #include "daemon_harness.h"
 #include "money.h"
 
-#define CLIENTS 6
-#define KILLS 12
+#define CLIENTS	 6
+#define KILLS	 12
 #define MAX_ACKS 20000
 
 static struct harness h;
@@ -53,13 +53,14 @@ static char *document_for(const char *department, long long marker_fen)
 	char *doc = strdup(template);
 	memcpy(strstr(doc, "116001"), department, 6);
 	char marker_text[48];
-	snprintf(marker_text, sizeof marker_text, "\"total\": \"%lld.%06lld\"", marker_fen / 1000000,
-		 marker_fen % 1000000);
+	snprintf(marker_text, sizeof marker_text, "\"total\": \"%lld.%06lld\"",
+		 marker_fen / 1000000, marker_fen % 1000000);
 	const char *old = "\"total\": \"252.97\"";
 	char *at = strstr(doc, old);
 	size_t n = strlen(doc) + strlen(marker_text) + 1;
 	char *out = malloc(n);
-	snprintf(out, n, "%.*s%s%s", (int)(at - doc), doc, marker_text, at + strlen(old));
+	snprintf(out, n, "%.*s%s%s", (int)(at - doc), doc, marker_text,
+		 at + strlen(old));
 	free(doc);
 	return out;
 }
@@ -76,7 +77,8 @@ static void *client_main(void *p)
 		char *doc = document_for(department, marker);
 		size_t n = strlen(doc) + 64;
 		char *request = malloc(n);
-		snprintf(request, n, "{\"op\":\"submit\",\"document\":%s}", doc);
+		snprintf(request, n, "{\"op\":\"submit\",\"document\":%s}",
+			 doc);
 		free(doc);
 		cJSON *r = harness_call(&h, request, strlen(request), 2000);
 		free(request);
@@ -85,16 +87,21 @@ static void *client_main(void *p)
 			pthread_mutex_lock(&acks_lock);
 			if (n_acks < MAX_ACKS) {
 				struct ack *a = &acks[n_acks++];
-				snprintf(a->department, sizeof a->department, "%s", department);
-				a->revision = cJSON_GetObjectItem(r, "revision")->valueint;
-				a->seq = (long long)cJSON_GetObjectItem(r, "seq")->valuedouble;
+				snprintf(a->department, sizeof a->department,
+					 "%s", department);
+				a->revision = cJSON_GetObjectItem(r, "revision")
+						  ->valueint;
+				a->seq =
+				    (long long)cJSON_GetObjectItem(r, "seq")
+					->valuedouble;
 				a->marker_fen = marker;
 			}
 			pthread_mutex_unlock(&acks_lock);
 		}
 		cJSON_Delete(r);
 		if (r == NULL)
-			usleep(20000); /* the daemon is down: wait for the restart */
+			usleep(20000); /* the daemon is down: wait for the
+					  restart */
 	}
 	return NULL;
 }
@@ -112,16 +119,18 @@ static long long stored_marker(const char *department, int revision)
 {
 	char request[160];
 	snprintf(request, sizeof request,
-		 "{\"op\":\"show\",\"department\":\"%s\",\"year\":2023,\"revision\":%d}",
+		 "{\"op\":\"show\",\"department\":\"%s\",\"year\":2023,"
+		 "\"revision\":%d}",
 		 department, revision);
 	cJSON *r = harness_call_text(&h, request);
 	long long fen = -1;
 	const cJSON *doc = cJSON_GetObjectItem(r, "document");
-	const cJSON *marker = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "previous_year"),
-						 "total");
+	const cJSON *marker = cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(doc, "previous_year"), "total");
 	const char *why;
 	bd_fen v;
-	if (cJSON_IsString(marker) && money_parse(marker->valuestring, BD_UNIT_WANYUAN, &v, &why) == 0)
+	if (cJSON_IsString(marker) &&
+	    money_parse(marker->valuestring, BD_UNIT_WANYUAN, &v, &why) == 0)
 		fen = v;
 	cJSON_Delete(r);
 	return fen;
@@ -157,27 +166,37 @@ static void test_sigkill_loses_nothing_acknowledged(void **state)
 	for (int i = 0; i < CLIENTS; i++)
 		sent += clients[i].sent;
 	for (size_t i = 0; i < n_acks; i++) {
-		long long fen = stored_marker(acks[i].department, acks[i].revision);
+		long long fen =
+		    stored_marker(acks[i].department, acks[i].revision);
 		if (fen != acks[i].marker_fen)
-			fail_msg("ack %zu (%s rev %d) lost or changed: %lld != %lld", i,
-				 acks[i].department, acks[i].revision, fen, acks[i].marker_fen);
+			fail_msg(
+			    "ack %zu (%s rev %d) lost or changed: %lld != %lld",
+			    i, acks[i].department, acks[i].revision, fen,
+			    acks[i].marker_fen);
 	}
 
 	/* The event sequence is 1..N without gaps or duplicates, and each
 	 * acknowledged seq is in it with its department. */
 	cJSON *r = harness_call_text(&h, "{\"op\":\"status\"}");
-	long long last = (long long)cJSON_GetObjectItem(r, "last_seq")->valuedouble;
-	int revisions = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "stored"), "revisions")->valueint;
+	long long last =
+	    (long long)cJSON_GetObjectItem(r, "last_seq")->valuedouble;
+	int revisions =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(r, "stored"), "revisions")
+		->valueint;
 	cJSON_Delete(r);
 	long long expect = 1;
 	while (expect <= last) {
 		char request[96];
-		snprintf(request, sizeof request, "{\"op\":\"events\",\"since\":%lld}", expect - 1);
+		snprintf(request, sizeof request,
+			 "{\"op\":\"events\",\"since\":%lld}", expect - 1);
 		r = harness_call_text(&h, request);
 		const cJSON *ev;
 		cJSON_ArrayForEach(ev, cJSON_GetObjectItem(r, "events"))
 		{
-			assert_int_equal((long long)cJSON_GetObjectItem(ev, "seq")->valuedouble, expect);
+			assert_int_equal(
+			    (long long)cJSON_GetObjectItem(ev, "seq")
+				->valuedouble,
+			    expect);
 			expect++;
 		}
 		cJSON_Delete(r);
@@ -196,26 +215,33 @@ static void test_sigkill_loses_nothing_acknowledged(void **state)
 	{
 		bd_fen v;
 		const char *why;
-		assert_int_equal(money_parse(cJSON_GetObjectItem(d, "expenditure_total")->valuestring,
-					     BD_UNIT_YUAN, &v, &why), 0);
+		assert_int_equal(
+		    money_parse(cJSON_GetObjectItem(d, "expenditure_total")
+				    ->valuestring,
+				BD_UNIT_YUAN, &v, &why),
+		    0);
 		sum += v;
-		long long marker = stored_marker(cJSON_GetObjectItem(d, "code")->valuestring,
-					       cJSON_GetObjectItem(d, "revision")->valueint);
+		long long marker =
+		    stored_marker(cJSON_GetObjectItem(d, "code")->valuestring,
+				  cJSON_GetObjectItem(d, "revision")->valueint);
 		assert_true(marker > 0);
 	}
 	cJSON_Delete(r);
 	r = harness_call_text(&h, "{\"op\":\"totals\",\"unit\":\"元\"}");
 	bd_fen total;
 	const char *why;
-	assert_int_equal(money_parse(cJSON_GetObjectItem(r, "total")->valuestring, BD_UNIT_YUAN,
-				     &total, &why), 0);
+	assert_int_equal(
+	    money_parse(cJSON_GetObjectItem(r, "total")->valuestring,
+			BD_UNIT_YUAN, &total, &why),
+	    0);
 	cJSON_Delete(r);
 	assert_int_equal(total, sum);
 	r = harness_call_text(&h, "{\"op\":\"verify\"}");
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "consistent")));
 	cJSON_Delete(r);
-	fprintf(stderr, "  %d kills, %d submissions sent, %zu acknowledged, %d stored, "
-			"%lld events: none lost\n",
+	fprintf(stderr,
+		"  %d kills, %d submissions sent, %zu acknowledged, %d stored, "
+		"%lld events: none lost\n",
 		KILLS, sent, n_acks, revisions, last);
 	assert_true(n_acks > 50);
 	free(template);
@@ -232,7 +258,8 @@ int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_sigkill_loses_nothing_acknowledged, teardown),
+	    cmocka_unit_test_teardown(test_sigkill_loses_nothing_acknowledged,
+				      teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,15 +60,21 @@ static void class_totals(const cJSON *reply, bd_fen out[100])
 	const char *why;
 	enum bd_unit unit;
 	memset(out, 0, 100 * sizeof *out);
-	assert_int_equal(money_unit_parse(cJSON_GetObjectItem(reply, "unit")->valuestring,
-					  &unit), 0);
+	assert_int_equal(
+	    money_unit_parse(cJSON_GetObjectItem(reply, "unit")->valuestring,
+			     &unit),
+	    0);
 	cJSON_ArrayForEach(row, cJSON_GetObjectItem(reply, "rows"))
 	{
-		const char *k = cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"),
-						    "function:class")->valuestring;
+		const char *k =
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"),
+					"function:class")
+			->valuestring;
 		bd_fen fen;
-		assert_int_equal(money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
-					     unit, &fen, &why), 0);
+		assert_int_equal(
+		    money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
+				unit, &fen, &why),
+		    0);
 		out[atoi(k) - 200] = fen;
 	}
 }
@@ -92,15 +98,19 @@ static void document_class_sums(const char *json, bd_fen out[100])
 			const cJSON *obj = cJSON_GetObjectItem(line, parts[p]);
 			const cJSON *cell;
 			bool split = false;
-			cJSON_ArrayForEach(cell, obj) split |= strcmp(cell->string, "total") != 0;
+			cJSON_ArrayForEach(cell, obj) split |=
+			    strcmp(cell->string, "total") != 0;
 			cJSON_ArrayForEach(cell, obj)
 			{
-				if (split == (strcmp(cell->string, "total") == 0))
+				if (split ==
+				    (strcmp(cell->string, "total") == 0))
 					continue;
 				bd_fen fen = 0;
 				if (cJSON_IsString(cell) && *cell->valuestring)
-					assert_int_equal(money_parse(cell->valuestring, unit,
-								     &fen, &why), 0);
+					assert_int_equal(
+					    money_parse(cell->valuestring, unit,
+							&fen, &why),
+					    0);
 				out[atoi(cls) - 200] += fen;
 			}
 		}
@@ -124,7 +134,8 @@ static char *fengquan_revision_2(void)
 	free(text);
 	cJSON_DeleteItemFromArray(cJSON_GetObjectItem(doc, "expenditure"), 4);
 	cJSON_DeleteItemFromObject(doc, "stated");
-	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(doc, "income"), "general_budget",
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(doc, "income"),
+				  "general_budget",
 				  cJSON_CreateString("231.95"));
 	text = cJSON_PrintUnformatted(doc);
 	cJSON_Delete(doc);
@@ -133,8 +144,9 @@ static char *fengquan_revision_2(void)
 
 static cJSON *totals_by_class(const struct harness *daemon)
 {
-	cJSON *r = harness_call_text(daemon, "{\"op\":\"totals\",\"by\":[\"function:class\"],"
-					"\"year\":2023,\"unit\":\"元\"}");
+	cJSON *r = harness_call_text(
+	    daemon, "{\"op\":\"totals\",\"by\":[\"function:class\"],"
+		    "\"year\":2023,\"unit\":\"元\"}");
 	assert_non_null(r);
 	assert_true(ok(r));
 	return r;
@@ -151,8 +163,12 @@ static void test_end_to_end(void **state)
 	nng_socket sub;
 	assert_int_equal(nng_sub0_open(&sub), 0);
 	/* Events only: per-total messages have their own topics. */
-	assert_int_equal(nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "budgetd.revision.", 17), 0);
-	assert_int_equal(nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "budgetd.submission.", 19), 0);
+	assert_int_equal(
+	    nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "budgetd.revision.", 17),
+	    0);
+	assert_int_equal(nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE,
+					"budgetd.submission.", 19),
+			 0);
 	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 3000);
 	assert_int_equal(nng_dial(sub, h.publish_url, NULL, 0), 0);
 	usleep(200000); /* let the subscription reach the publisher */
@@ -170,8 +186,10 @@ static void test_end_to_end(void **state)
 	const cJSON *f0 = cJSON_GetArrayItem(findings, 0);
 	assert_string_equal(cJSON_GetObjectItem(f0, "path")->valuestring,
 			    "stated.expenditure_by_class.201");
-	assert_string_equal(cJSON_GetObjectItem(f0, "expected")->valuestring, "223.38");
-	assert_string_equal(cJSON_GetObjectItem(f0, "actual")->valuestring, "213.78");
+	assert_string_equal(cJSON_GetObjectItem(f0, "expected")->valuestring,
+			    "223.38");
+	assert_string_equal(cJSON_GetObjectItem(f0, "actual")->valuestring,
+			    "213.78");
 	cJSON_Delete(r);
 	free(sample);
 
@@ -181,7 +199,8 @@ static void test_end_to_end(void **state)
 	cJSON_Delete(r);
 
 	/* Corrected, it is accepted and the 类 totals are exact. */
-	char *corrected = harness_read_data("fengquan-116001-2023-corrected.json");
+	char *corrected =
+	    harness_read_data("fengquan-116001-2023-corrected.json");
 	r = harness_send_document(&h, "submit", corrected);
 	assert_true(ok(r));
 	assert_int_equal(cJSON_GetObjectItem(r, "revision")->valueint, 1);
@@ -226,7 +245,8 @@ static void test_end_to_end(void **state)
 	r = harness_call_text(&h, "{\"op\":\"show\",\"department\":\"116001\","
 				  "\"year\":2023,\"revision\":1}");
 	assert_true(ok(r));
-	char *shown = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "document"));
+	char *shown =
+	    cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "document"));
 	cJSON *orig = cJSON_Parse(corrected);
 	char *orig_text = cJSON_PrintUnformatted(orig);
 	assert_string_equal(shown, orig_text);
@@ -235,24 +255,33 @@ static void test_end_to_end(void **state)
 	cJSON_Delete(orig);
 	cJSON_Delete(r);
 
-	/* Every event once, in order, gap-free: rejected, then three revisions. */
-	static const char *const kinds[] = {"submission.rejected", "revision.accepted",
-					    "revision.accepted", "revision.accepted"};
+	/* Every event once, in order, gap-free: rejected, then three revisions.
+	 */
+	static const char *const kinds[] = {
+	    "submission.rejected", "revision.accepted", "revision.accepted",
+	    "revision.accepted"};
 	for (int i = 0; i < 4; i++) {
 		nng_msg *msg;
 		assert_int_equal(nng_recvmsg(sub, &msg, 0), 0);
-		const char *body = memchr(nng_msg_body(msg), ' ', nng_msg_len(msg));
+		const char *body =
+		    memchr(nng_msg_body(msg), ' ', nng_msg_len(msg));
 		assert_non_null(body);
-		cJSON *ev = cJSON_ParseWithLength(body + 1, nng_msg_len(msg) -
-						  (size_t)(body + 1 - (char *)nng_msg_body(msg)));
+		cJSON *ev = cJSON_ParseWithLength(
+		    body + 1,
+		    nng_msg_len(msg) -
+			(size_t)(body + 1 - (char *)nng_msg_body(msg)));
 		assert_non_null(ev);
-		assert_int_equal(cJSON_GetObjectItem(ev, "seq")->valueint, i + 1);
-		assert_string_equal(cJSON_GetObjectItem(ev, "kind")->valuestring, kinds[i]);
+		assert_int_equal(cJSON_GetObjectItem(ev, "seq")->valueint,
+				 i + 1);
+		assert_string_equal(
+		    cJSON_GetObjectItem(ev, "kind")->valuestring, kinds[i]);
 		if (i == 1) {
 			static const char topic[] =
-				"budgetd.revision.accepted.2023.116.116001 ";
-			if (strncmp(nng_msg_body(msg), topic, sizeof topic - 1) != 0)
-				fail_msg("topic: %.60s", (char *)nng_msg_body(msg));
+			    "budgetd.revision.accepted.2023.116.116001 ";
+			if (strncmp(nng_msg_body(msg), topic,
+				    sizeof topic - 1) != 0)
+				fail_msg("topic: %.60s",
+					 (char *)nng_msg_body(msg));
 		}
 		cJSON_Delete(ev);
 		nng_msg_free(msg);
@@ -267,13 +296,17 @@ static void test_end_to_end(void **state)
 	cJSON_Delete(r);
 	assert_string_equal(before_restart, after_restart);
 	r = harness_call_text(&h, "{\"op\":\"departments\"}");
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "departments")), 2);
+	assert_int_equal(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r, "departments")), 2);
 	cJSON_Delete(r);
 	r = harness_call_text(&h, "{\"op\":\"events\",\"since\":2}");
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "events")), 2);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "events")),
+			 2);
 	/* The store remembers what each accepted revision moved. */
-	const cJSON *ev3 = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "events"), 0);
-	assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(ev3, "changes")) > 10);
+	const cJSON *ev3 =
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(r, "events"), 0);
+	assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(ev3, "changes")) >
+		    10);
 	cJSON_Delete(r);
 
 	/* verify recomputes every total from the store: consistent ... */
@@ -288,19 +321,24 @@ static void test_end_to_end(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_exec(db,
-				      "UPDATE documents SET body = replace(body, '\"wages\":\"62.54\"',"
-				      " '\"wages\":\"62.55\"') WHERE id = (SELECT document_id FROM"
-				      " revisions WHERE department = '116001' ORDER BY number DESC"
-				      " LIMIT 1)",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(
+		db,
+		"UPDATE documents SET body = replace(body, "
+		"'\"wages\":\"62.54\"',"
+		" '\"wages\":\"62.55\"') WHERE id = (SELECT document_id FROM"
+		" revisions WHERE department = '116001' ORDER BY number DESC"
+		" LIMIT 1)",
+		NULL, NULL, NULL),
+	    SQLITE_OK);
 	assert_int_equal(sqlite3_changes(db), 1);
 	sqlite3_close(db);
 	r = harness_call_text(&h, "{\"op\":\"verify\"}");
 	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(r, "consistent")));
-	char *differences = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "differences"));
-	assert_non_null(strstr(differences, "function:item 2023|2010301: the totals say"));
+	char *differences =
+	    cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "differences"));
+	assert_non_null(
+	    strstr(differences, "function:item 2023|2010301: the totals say"));
 	free(differences);
 	cJSON_Delete(r);
 
@@ -313,7 +351,8 @@ static void test_end_to_end(void **state)
 	harness_cleanup(&h);
 }
 
-/* ---- bad input -------------------------------------------------------------- */
+/* ---- bad input --------------------------------------------------------------
+ */
 
 struct bad_case {
 	const char *request;
@@ -324,37 +363,51 @@ struct bad_case {
 static void test_bad_input_changes_nothing(void **state)
 {
 	static const struct bad_case cases[] = {
-		{"garbage", "bad_json", "syntax error"},
-		{"{\"op\":\"submit\",\"document\":{\"format\":", "bad_json", "truncated"},
-		{"", "bad_request", "empty request"},
-		{"[1,2,3]", "bad_request", "JSON object"},
-		{"{}", "bad_request", "has no \"op\""},
-		{"{\"op\":42}", "bad_request", "\"op\" must be a string"},
-		{"{\"op\":\"launch\"}", "unknown_op", "expected one of"},
-		{"{\"op\":\"submit\"}", "bad_request", "\"document\" is required"},
-		{"{\"op\":\"submit\",\"document\":\"{}\"}", "bad_request", "must be a JSON object"},
-		{"{\"op\":\"submit\",\"document\":{\"format\":\"budget-submission/9\"}}",
-		 "invalid_document", "unsupported format"},
-		{"{\"op\":\"submit\",\"document\":{\"format\":\"budget-submission/1\",\"year\":"
-		 "\"2023\",\"unit\":\"元\",\"department\":{\"code\":\"1\",\"name\":2},"
-		 "\"income\":[],\"expenditure\":{}}}",
-		 "invalid_document", "year"},
-		{"{\"op\":\"submit\",\"document\":{\"format\":\"budget-submission/1\",\"year\":2023,"
-		 "\"unit\":\"元\",\"department\":{\"code\":\"116001\",\"name\":\"x\"},"
-		 "\"income\":{\"general_budget\":\"1.001\"},\"expenditure\":[]}}",
-		 "invalid_document", "income.general_budget"},
-		{"{\"op\":\"show\"}", "bad_request", "\"department\" is required"},
-		{"{\"op\":\"show\",\"department\":\"999\"}", "not_found", "no accepted revision"},
-		{"{\"op\":\"history\",\"department\":7}", "bad_request", "must be a string"},
-		{"{\"op\":\"events\",\"since\":-1}", "bad_request", "integer from 0"},
-		{"{\"op\":\"totals\",\"by\":[\"colour\"]}", "bad_request", "unknown dimension"},
-		{"{\"op\":\"status\",\"x\":\"\xff\xfe\"}", "bad_encoding", "not valid UTF-8 at byte"},
+	    {"garbage", "bad_json", "syntax error"},
+	    {"{\"op\":\"submit\",\"document\":{\"format\":", "bad_json",
+	     "truncated"},
+	    {"", "bad_request", "empty request"},
+	    {"[1,2,3]", "bad_request", "JSON object"},
+	    {"{}", "bad_request", "has no \"op\""},
+	    {"{\"op\":42}", "bad_request", "\"op\" must be a string"},
+	    {"{\"op\":\"launch\"}", "unknown_op", "expected one of"},
+	    {"{\"op\":\"submit\"}", "bad_request", "\"document\" is required"},
+	    {"{\"op\":\"submit\",\"document\":\"{}\"}", "bad_request",
+	     "must be a JSON object"},
+	    {"{\"op\":\"submit\",\"document\":{\"format\":\"budget-submission/"
+	     "9\"}}",
+	     "invalid_document", "unsupported format"},
+	    {"{\"op\":\"submit\",\"document\":{\"format\":\"budget-submission/"
+	     "1\",\"year\":"
+	     "\"2023\",\"unit\":\"元\",\"department\":{\"code\":\"1\",\"name\":"
+	     "2},"
+	     "\"income\":[],\"expenditure\":{}}}",
+	     "invalid_document", "year"},
+	    {"{\"op\":\"submit\",\"document\":{\"format\":\"budget-submission/"
+	     "1\",\"year\":2023,"
+	     "\"unit\":\"元\",\"department\":{\"code\":\"116001\",\"name\":"
+	     "\"x\"},"
+	     "\"income\":{\"general_budget\":\"1.001\"},\"expenditure\":[]}}",
+	     "invalid_document", "income.general_budget"},
+	    {"{\"op\":\"show\"}", "bad_request", "\"department\" is required"},
+	    {"{\"op\":\"show\",\"department\":\"999\"}", "not_found",
+	     "no accepted revision"},
+	    {"{\"op\":\"history\",\"department\":7}", "bad_request",
+	     "must be a string"},
+	    {"{\"op\":\"events\",\"since\":-1}", "bad_request",
+	     "integer from 0"},
+	    {"{\"op\":\"totals\",\"by\":[\"colour\"]}", "bad_request",
+	     "unknown dimension"},
+	    {"{\"op\":\"status\",\"x\":\"\xff\xfe\"}", "bad_encoding",
+	     "not valid UTF-8 at byte"},
 	};
 	(void)state;
 	assert_int_equal(harness_init(&h, "bad"), 0);
-	assert_int_equal(harness_write_config(&h, "[daemon]\nmax_message_size = 64K\n"), 0);
+	assert_int_equal(
+	    harness_write_config(&h, "[daemon]\nmax_message_size = 64K\n"), 0);
 	assert_int_equal(harness_start(&h), 0);
-	char *corrected = harness_read_data("fengquan-116001-2023-corrected.json");
+	char *corrected =
+	    harness_read_data("fengquan-116001-2023-corrected.json");
 	cJSON *r = harness_send_document(&h, "submit", corrected);
 	assert_true(ok(r));
 	cJSON_Delete(r);
@@ -368,7 +421,8 @@ static void test_bad_input_changes_nothing(void **state)
 		assert_false(ok(r));
 		if (strcmp(error_code(r), cases[i].code) != 0 ||
 		    strstr(error_message(r), cases[i].words) == NULL)
-			fail_msg("case %zu: got %s: %s", i, error_code(r), error_message(r));
+			fail_msg("case %zu: got %s: %s", i, error_code(r),
+				 error_message(r));
 		cJSON_Delete(r);
 	}
 	/* A NUL byte inside the request. */
@@ -401,8 +455,9 @@ static void test_bad_input_changes_nothing(void **state)
 	if (child == 0) {
 		if (freopen(out_path, "w", stdout) == NULL)
 			_exit(126);
-		execlp("nngcat", "nngcat", "--req", "--dial", h.request_url, "--file", big_path,
-		       "--recv-timeout", "2", "--format", "raw", (char *)NULL);
+		execlp("nngcat", "nngcat", "--req", "--dial", h.request_url,
+		       "--file", big_path, "--recv-timeout", "2", "--format",
+		       "raw", (char *)NULL);
 		_exit(127);
 	}
 	int child_status = 0;
@@ -416,7 +471,8 @@ static void test_bad_input_changes_nothing(void **state)
 		kill(child, SIGKILL);
 		waitpid(child, &child_status, 0);
 	}
-	assert_false(WIFEXITED(child_status) && WEXITSTATUS(child_status) == 127); /* nngcat ran */
+	assert_false(WIFEXITED(child_status) &&
+		     WEXITSTATUS(child_status) == 127); /* nngcat ran */
 	struct stat out_stat;
 	assert_int_equal(stat(out_path, &out_stat), 0);
 	assert_int_equal(out_stat.st_size, 0); /* no reply */
@@ -424,7 +480,8 @@ static void test_bad_input_changes_nothing(void **state)
 
 	/* Still serving, and nothing counted changed. */
 	cJSON *after = totals_by_class(&h);
-	char *a = cJSON_PrintUnformatted(before), *b = cJSON_PrintUnformatted(after);
+	char *a = cJSON_PrintUnformatted(before),
+	     *b = cJSON_PrintUnformatted(after);
 	assert_string_equal(a, b);
 	free(a);
 	free(b);
@@ -440,13 +497,14 @@ static void test_bad_input_changes_nothing(void **state)
 	harness_cleanup(&h);
 }
 
-/* ---- reload ---------------------------------------------------------------------- */
+/* ---- reload ---- */
 
 static void test_reload_changes_policy(void **state)
 {
 	(void)state;
 	assert_int_equal(harness_init(&h, "reload"), 0);
-	assert_int_equal(harness_write_config(&h, "[daemon]\nlog_level = info\n"), 0);
+	assert_int_equal(
+	    harness_write_config(&h, "[daemon]\nlog_level = info\n"), 0);
 	assert_int_equal(harness_start(&h), 0);
 	char *sample = harness_read_data("fengquan-116001-2023.json");
 	cJSON *r = harness_send_document(&h, "validate", sample);
@@ -454,17 +512,21 @@ static void test_reload_changes_policy(void **state)
 	cJSON_Delete(r);
 
 	/* The operator decides these rules only warn. */
-	assert_int_equal(harness_write_config(&h, "[daemon]\nlog_level = info\n"
-						  "[severity]\narith.stated.* = warning\n"
-						  "arith.balance.appropriation = warning\n"
-						  "catalog.function.name_of_other_code = warning\n"),
+	assert_int_equal(harness_write_config(
+			     &h,
+			     "[daemon]\nlog_level = info\n"
+			     "[severity]\narith.stated.* = warning\n"
+			     "arith.balance.appropriation = warning\n"
+			     "catalog.function.name_of_other_code = warning\n"),
 			 0);
 	kill(h.pid, SIGHUP);
 	usleep(300000);
 	r = harness_send_document(&h, "validate", sample);
 	assert_true(ok(r));
-	const cJSON *f0 = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "findings"), 0);
-	assert_string_equal(cJSON_GetObjectItem(f0, "severity")->valuestring, "warning");
+	const cJSON *f0 =
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(r, "findings"), 0);
+	assert_string_equal(cJSON_GetObjectItem(f0, "severity")->valuestring,
+			    "warning");
 	cJSON_Delete(r);
 
 	/* An operator's own rule takes effect on reload, no restart. */
@@ -473,8 +535,10 @@ static void test_reload_changes_policy(void **state)
 	snprintf(rules_file, sizeof rules_file, "%s/local.rules", rules_dir);
 	assert_int_equal(mkdir(rules_dir, 0755), 0);
 	FILE *f = fopen(rules_file, "w");
-	fputs("rule local.project_cap error \"project spending above 100 万元\"\n"
-	      "    expenditure.project <= 100 万元\n", f);
+	fputs(
+	    "rule local.project_cap error \"project spending above 100 万元\"\n"
+	    "    expenditure.project <= 100 万元\n",
+	    f);
 	fclose(f);
 	r = harness_call_text(&h, "{\"op\":\"reload\"}");
 	assert_true(ok(r));
@@ -483,15 +547,17 @@ static void test_reload_changes_policy(void **state)
 	assert_false(ok(r));
 	const cJSON *fi;
 	bool seen = false;
-	cJSON_ArrayForEach(fi, cJSON_GetObjectItem(r, "findings"))
-		seen |= strcmp(cJSON_GetObjectItem(fi, "rule")->valuestring,
-			       "local.project_cap") == 0;
+	cJSON_ArrayForEach(fi, cJSON_GetObjectItem(r, "findings")) seen |=
+	    strcmp(cJSON_GetObjectItem(fi, "rule")->valuestring,
+		   "local.project_cap") == 0;
 	assert_true(seen);
 	cJSON_Delete(r);
 	/* A rule file with a syntax error is refused with file:line:column,
 	 * and the rules in force stay. */
 	f = fopen(rules_file, "w");
-	fputs("rule local.project_cap error \"x\"\n    expenditure.project <= \n", f);
+	fputs(
+	    "rule local.project_cap error \"x\"\n    expenditure.project <= \n",
+	    f);
 	fclose(f);
 	r = harness_call_text(&h, "{\"op\":\"reload\"}");
 	assert_string_equal(error_code(r), "reload_failed");
@@ -506,7 +572,8 @@ static void test_reload_changes_policy(void **state)
 	cJSON_Delete(r);
 
 	/* A broken config is refused and the running one stays. */
-	assert_int_equal(harness_write_config(&h, "[daemon]\nlisten_on = x\n"), 0);
+	assert_int_equal(harness_write_config(&h, "[daemon]\nlisten_on = x\n"),
+			 0);
 	r = harness_call_text(&h, "{\"op\":\"reload\"}");
 	assert_string_equal(error_code(r), "reload_failed");
 	assert_non_null(strstr(error_message(r), "budgetd.conf:2"));
@@ -523,7 +590,8 @@ static void test_broken_plugin_list_refuses_to_start(void **state)
 {
 	(void)state;
 	assert_int_equal(harness_init(&h, "noplugin"), 0);
-	assert_int_equal(harness_write_config(&h, "[daemon]\nplugins = arith, nosuch\n"), 0);
+	assert_int_equal(
+	    harness_write_config(&h, "[daemon]\nplugins = arith, nosuch\n"), 0);
 	assert_int_equal(harness_start(&h), -1);
 	char path[256], log[4096] = "";
 	snprintf(path, sizeof path, "%s/daemon.log", h.dir);
@@ -535,7 +603,7 @@ static void test_broken_plugin_list_refuses_to_start(void **state)
 	harness_cleanup(&h);
 }
 
-/* ---- concurrent clients --------------------------------------------------------------- */
+/* ---- concurrent clients ---- */
 
 struct client_arg {
 	const struct harness *h;
@@ -555,7 +623,8 @@ static void *client_main(void *p)
 		cJSON *r = harness_send_document(arg->h, "submit", doc);
 		if (r && ok(r)) {
 			arg->accepted++;
-			long long seq = (long long)cJSON_GetObjectItem(r, "seq")->valuedouble;
+			long long seq = (long long)cJSON_GetObjectItem(r, "seq")
+					    ->valuedouble;
 			if (seq > arg->max_seq)
 				arg->max_seq = seq;
 		}
@@ -588,18 +657,25 @@ static void test_concurrent_submissions(void **state)
 	}
 	assert_int_equal(accepted, CLIENTS * 10);
 	assert_int_equal(max_seq, CLIENTS * 10);
-	cJSON *r = harness_call_text(&h, "{\"op\":\"totals\",\"by\":[\"year\"],\"unit\":\"元\"}");
-	const cJSON *row = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "rows"), 0);
+	cJSON *r = harness_call_text(
+	    &h, "{\"op\":\"totals\",\"by\":[\"year\"],\"unit\":\"元\"}");
+	const cJSON *row =
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(r, "rows"), 0);
 	char expect[32];
 	snprintf(expect, sizeof expect, "%d.00", 2323100 * CLIENTS * 10);
-	assert_string_equal(cJSON_GetObjectItem(row, "amount")->valuestring, expect);
-	assert_int_equal(cJSON_GetObjectItem(row, "departments")->valueint, CLIENTS * 10);
+	assert_string_equal(cJSON_GetObjectItem(row, "amount")->valuestring,
+			    expect);
+	assert_int_equal(cJSON_GetObjectItem(row, "departments")->valueint,
+			 CLIENTS * 10);
 	cJSON_Delete(r);
 	r = harness_call_text(&h, "{\"op\":\"status\"}");
 	fprintf(stderr, "  %d submissions in %d transactions\n", CLIENTS * 10,
 		cJSON_GetObjectItem(r, "submission_commits")->valueint);
-	assert_true(cJSON_GetObjectItem(r, "submission_commits")->valueint <= CLIENTS * 10);
-	assert_int_equal(cJSON_GetObjectItem(r, "submissions_committed")->valueint, CLIENTS * 10);
+	assert_true(cJSON_GetObjectItem(r, "submission_commits")->valueint <=
+		    CLIENTS * 10);
+	assert_int_equal(
+	    cJSON_GetObjectItem(r, "submissions_committed")->valueint,
+	    CLIENTS * 10);
 	cJSON_Delete(r);
 	assert_int_equal(harness_stop(&h), 0);
 	harness_cleanup(&h);
@@ -607,7 +683,8 @@ static void test_concurrent_submissions(void **state)
 
 /* ---- errors injected at random are each reported by the right rule ---- */
 
-static bool has_finding(const cJSON *reply, const char *rule_prefix, const char *path_prefix)
+static bool has_finding(const cJSON *reply, const char *rule_prefix,
+			const char *path_prefix)
 {
 	const cJSON *f;
 	cJSON_ArrayForEach(f, cJSON_GetObjectItem(reply, "findings"))
@@ -615,7 +692,8 @@ static bool has_finding(const cJSON *reply, const char *rule_prefix, const char 
 		const char *rule = cJSON_GetObjectItem(f, "rule")->valuestring;
 		const char *path = cJSON_GetObjectItem(f, "path")->valuestring;
 		if (strncmp(rule, rule_prefix, strlen(rule_prefix)) == 0 &&
-		    (path_prefix == NULL || strncmp(path, path_prefix, strlen(path_prefix)) == 0))
+		    (path_prefix == NULL ||
+		     strncmp(path, path_prefix, strlen(path_prefix)) == 0))
 			return true;
 	}
 	return false;
@@ -625,8 +703,9 @@ static size_t errors_in(const cJSON *reply)
 {
 	size_t n = 0;
 	const cJSON *f;
-	cJSON_ArrayForEach(f, cJSON_GetObjectItem(reply, "findings"))
-		n += strcmp(cJSON_GetObjectItem(f, "severity")->valuestring, "error") == 0;
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(reply, "findings")) n +=
+	    strcmp(cJSON_GetObjectItem(f, "severity")->valuestring, "error") ==
+	    0;
 	return n;
 }
 
@@ -640,14 +719,15 @@ static void set_amount(cJSON *obj, const char *key, const char *value)
 
 static void test_injected_errors(void **state)
 {
-	static const char *const kinds[] = {"amount", "code", "shift", "unit",
-					    "three_public", "indicator"};
+	static const char *const kinds[] = {
+	    "amount", "code", "shift", "unit", "three_public", "indicator"};
 	int caught[6] = {0}, tried[6] = {0};
 	(void)state;
 	assert_int_equal(harness_init(&h, "inject"), 0);
 	assert_int_equal(harness_start(&h), 0);
-	char *texts[2] = {harness_read_data("fengquan-116001-2023-corrected.json"),
-			  harness_read_data("putuo-wanli-2025.json")};
+	char *texts[2] = {
+	    harness_read_data("fengquan-116001-2023-corrected.json"),
+	    harness_read_data("putuo-wanli-2025.json")};
 	/* Clean documents: no error. */
 	for (int d = 0; d < 2; d++) {
 		cJSON *r = harness_send_document(&h, "validate", texts[d]);
@@ -675,66 +755,97 @@ static void test_injected_errors(void **state)
 			char v[32];
 			snprintf(v, sizeof v, "%s1", cell->valuestring);
 			if (strchr(cell->valuestring, '.') == NULL)
-				snprintf(v, sizeof v, "%s.5", cell->valuestring);
+				snprintf(v, sizeof v, "%s.5",
+					 cell->valuestring);
 			cJSON_SetValuestring(cell, v);
 			rule = "arith.line.total";
 			break;
 		}
 		case 1: { /* a code swapped to its neighbour */
 			char code[8];
-			snprintf(code, sizeof code, "%s", cJSON_GetObjectItem(line, "function")->valuestring);
+			snprintf(
+			    code, sizeof code, "%s",
+			    cJSON_GetObjectItem(line, "function")->valuestring);
 			code[6] = code[6] == '9' ? '8' : (char)(code[6] + 1);
-			cJSON_ReplaceItemInObject(line, "function", cJSON_CreateString(code));
+			cJSON_ReplaceItemInObject(line, "function",
+						  cJSON_CreateString(code));
 			rule = "catalog.function.";
 			break;
 		}
 		case 2: /* a column or a row shifted */
 			if (d == 0) {
-				/* wages printed under goods: 人员经费 no longer agrees */
-				cJSON *basic = cJSON_GetObjectItem(line, "basic");
-				if (basic == NULL || cJSON_GetObjectItem(basic, "wages") == NULL) {
+				/* wages printed under goods: 人员经费 no longer
+				 * agrees */
+				cJSON *basic =
+				    cJSON_GetObjectItem(line, "basic");
+				if (basic == NULL ||
+				    cJSON_GetObjectItem(basic, "wages") ==
+					NULL) {
 					line = cJSON_GetArrayItem(lines, 0);
-					basic = cJSON_GetObjectItem(line, "basic");
+					basic =
+					    cJSON_GetObjectItem(line, "basic");
 				}
-				char *wages = strdup(cJSON_GetObjectItem(basic, "wages")->valuestring);
+				char *wages =
+				    strdup(cJSON_GetObjectItem(basic, "wages")
+					       ->valuestring);
 				cJSON_DeleteItemFromObject(basic, "wages");
 				cJSON_DeleteItemFromObject(basic, "goods");
 				set_amount(basic, "goods", wages);
 				free(wages);
 				rule = "arith.stated.personnel_total";
-				snprintf(path, sizeof path, "stated.personnel_total");
+				snprintf(path, sizeof path,
+					 "stated.personnel_total");
 			} else {
-				/* two rows' figures swapped under their printed totals */
+				/* two rows' figures swapped under their printed
+				 * totals */
 				int j = (i + 1) % n;
 				cJSON *other = cJSON_GetArrayItem(lines, j);
-				cJSON *a = cJSON_DetachItemFromObject(line, "basic");
-				cJSON *b = cJSON_DetachItemFromObject(other, "basic");
-				cJSON *pa = cJSON_DetachItemFromObject(line, "project");
-				cJSON *pb = cJSON_DetachItemFromObject(other, "project");
-				if (b) cJSON_AddItemToObject(line, "basic", b);
-				if (a) cJSON_AddItemToObject(other, "basic", a);
-				if (pb) cJSON_AddItemToObject(line, "project", pb);
-				if (pa) cJSON_AddItemToObject(other, "project", pa);
+				cJSON *a =
+				    cJSON_DetachItemFromObject(line, "basic");
+				cJSON *b =
+				    cJSON_DetachItemFromObject(other, "basic");
+				cJSON *pa =
+				    cJSON_DetachItemFromObject(line, "project");
+				cJSON *pb = cJSON_DetachItemFromObject(
+				    other, "project");
+				if (b)
+					cJSON_AddItemToObject(line, "basic", b);
+				if (a)
+					cJSON_AddItemToObject(other, "basic",
+							      a);
+				if (pb)
+					cJSON_AddItemToObject(line, "project",
+							      pb);
+				if (pa)
+					cJSON_AddItemToObject(other, "project",
+							      pa);
 				rule = "arith.line.total";
 				snprintf(path, sizeof path, "expenditure[");
 			}
 			break;
 		case 3: /* units confused */
-			cJSON_ReplaceItemInObject(doc, "unit", cJSON_CreateString(d == 0 ? "元" : "万元"));
+			cJSON_ReplaceItemInObject(
+			    doc, "unit",
+			    cJSON_CreateString(d == 0 ? "元" : "万元"));
 			rule = "plausibility.magnitude";
 			snprintf(path, sizeof path, "unit");
 			break;
 		case 4: /* 三公 parts that do not add up */
-			set_amount(cJSON_GetObjectItem(doc, "three_public"), "reception", "1");
+			set_amount(cJSON_GetObjectItem(doc, "three_public"),
+				   "reception", "1");
 			rule = "arith.three_public.total";
 			snprintf(path, sizeof path, "three_public.total");
 			break;
 		case 5: { /* a cost indicator that contradicts the amount */
-			cJSON *project = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "projects"), 0);
-			cJSON *ind = cJSON_GetArrayItem(cJSON_GetObjectItem(project, "indicators"), 0);
-			cJSON_ReplaceItemInObject(ind, "value", cJSON_CreateString("≤1 万元"));
+			cJSON *project = cJSON_GetArrayItem(
+			    cJSON_GetObjectItem(doc, "projects"), 0);
+			cJSON *ind = cJSON_GetArrayItem(
+			    cJSON_GetObjectItem(project, "indicators"), 0);
+			cJSON_ReplaceItemInObject(
+			    ind, "value", cJSON_CreateString("≤1 万元"));
 			rule = "plausibility.cost_indicator";
-			snprintf(path, sizeof path, "projects[0].indicators[0].value");
+			snprintf(path, sizeof path,
+				 "projects[0].indicators[0].value");
 			break;
 		}
 		}
@@ -747,22 +858,26 @@ static void test_injected_errors(void **state)
 		if (has_finding(r, rule, path)) {
 			caught[kind]++;
 		} else {
-			char *t = cJSON_Print(cJSON_GetObjectItem(r, "findings"));
-			fprintf(stderr, "  round %d: %s injected into doc %d, no %s at %s: %s\n",
+			char *t =
+			    cJSON_Print(cJSON_GetObjectItem(r, "findings"));
+			fprintf(stderr,
+				"  round %d: %s injected into doc %d, no %s at "
+				"%s: %s\n",
 				round, kinds[kind], d, rule, path, t);
 			free(t);
 		}
 		cJSON_Delete(r);
 	}
 	for (int k = 0; k < 6; k++) {
-		fprintf(stderr, "  %-13s %d/%d caught\n", kinds[k], caught[k], tried[k]);
+		fprintf(stderr, "  %-13s %d/%d caught\n", kinds[k], caught[k],
+			tried[k]);
 		assert_int_equal(caught[k], tried[k]);
 	}
 	free(texts[0]);
 	free(texts[1]);
 }
 
-/* ---- limits ----------------------------------------------------------------------- */
+/* ---- limits ---- */
 
 #include <nng/protocol/reqrep0/req.h>
 
@@ -770,7 +885,9 @@ static void test_rate_limit_per_connection(void **state)
 {
 	(void)state;
 	assert_int_equal(harness_init(&h, "rate"), 0);
-	assert_int_equal(harness_write_config(&h, "[daemon]\nrate_limit = 20\nrate_burst = 5\n"), 0);
+	assert_int_equal(harness_write_config(
+			     &h, "[daemon]\nrate_limit = 20\nrate_burst = 5\n"),
+			 0);
 	assert_int_equal(harness_start(&h), 0);
 	nng_socket sock;
 	assert_int_equal(nng_req0_open(&sock), 0);
@@ -782,21 +899,25 @@ static void test_rate_limit_per_connection(void **state)
 	 * then about 20 a second. */
 	for (int i = 0; i < 40; i++) {
 		nng_msg *msg;
-		assert_int_equal(nng_send(sock, "{\"op\":\"status\"}", 15, 0), 0);
+		assert_int_equal(nng_send(sock, "{\"op\":\"status\"}", 15, 0),
+				 0);
 		assert_int_equal(nng_recvmsg(sock, &msg, 0), 0);
-		cJSON *r = cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));
+		cJSON *r =
+		    cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));
 		nng_msg_free(msg);
 		if (ok(r))
 			served++;
 		else if (strcmp(error_code(r), "rate_limited") == 0) {
 			limited++;
-			snprintf(message, sizeof message, "%s", error_message(r));
+			snprintf(message, sizeof message, "%s",
+				 error_message(r));
 		}
 		cJSON_Delete(r);
 	}
 	nng_close(sock);
-	fprintf(stderr, "  40 requests at once: %d served, %d rate-limited (\"%s\")\n", served,
-		limited, message);
+	fprintf(stderr,
+		"  40 requests at once: %d served, %d rate-limited (\"%s\")\n",
+		served, limited, message);
 	assert_true(served >= 5);
 	assert_true(limited >= 20);
 	assert_non_null(strstr(message, "retry in"));
@@ -806,7 +927,7 @@ static void test_rate_limit_per_connection(void **state)
 	cJSON_Delete(r);
 }
 
-/* ---- systemd notification ------------------------------------------------------ */
+/* ---- systemd notification ---- */
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -817,8 +938,8 @@ static void test_sd_notify(void **state)
 	char buf[512], seen[2048] = "";
 	(void)state;
 	assert_int_equal(harness_init(&h, "notify"), 0);
-	if (snprintf(addr.sun_path, sizeof addr.sun_path, "%s/notify.sock", h.dir) >=
-	    (int)sizeof addr.sun_path)
+	if (snprintf(addr.sun_path, sizeof addr.sun_path, "%s/notify.sock",
+		     h.dir) >= (int)sizeof addr.sun_path)
 		fail_msg("scratch path too long for a unix socket");
 	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 	assert_true(fd >= 0);
@@ -863,14 +984,15 @@ int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_end_to_end, teardown),
-		cmocka_unit_test_teardown(test_bad_input_changes_nothing, teardown),
-		cmocka_unit_test_teardown(test_reload_changes_policy, teardown),
-		cmocka_unit_test_teardown(test_broken_plugin_list_refuses_to_start, teardown),
-		cmocka_unit_test_teardown(test_concurrent_submissions, teardown),
-		cmocka_unit_test_teardown(test_sd_notify, teardown),
-		cmocka_unit_test_teardown(test_injected_errors, teardown),
-		cmocka_unit_test_teardown(test_rate_limit_per_connection, teardown),
+	    cmocka_unit_test_teardown(test_end_to_end, teardown),
+	    cmocka_unit_test_teardown(test_bad_input_changes_nothing, teardown),
+	    cmocka_unit_test_teardown(test_reload_changes_policy, teardown),
+	    cmocka_unit_test_teardown(test_broken_plugin_list_refuses_to_start,
+				      teardown),
+	    cmocka_unit_test_teardown(test_concurrent_submissions, teardown),
+	    cmocka_unit_test_teardown(test_sd_notify, teardown),
+	    cmocka_unit_test_teardown(test_injected_errors, teardown),
+	    cmocka_unit_test_teardown(test_rate_limit_per_connection, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,13 +30,15 @@ static bool mounted;
 
 static const char *code_of(const cJSON *r)
 {
-	const cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "code");
+	const cJSON *c =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "code");
 	return cJSON_IsString(c) ? c->valuestring : "";
 }
 
 static const char *message_of(const cJSON *r)
 {
-	const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "message");
+	const cJSON *m =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "message");
 	return cJSON_IsString(m) ? m->valuestring : "";
 }
 
@@ -58,13 +60,15 @@ static void test_full_then_recovered(void **state)
 	snprintf(mountpoint, sizeof mountpoint, "%s/state", h.dir);
 	assert_int_equal(mkdir(mountpoint, 0755), 0);
 	if (mount("tmpfs", mountpoint, "tmpfs", 0, "size=1m") != 0) {
-		fprintf(stderr, "  cannot mount a tmpfs (%s): not root? skipped\n",
+		fprintf(stderr,
+			"  cannot mount a tmpfs (%s): not root? skipped\n",
 			strerror(errno));
 		skip();
 	}
 	mounted = true;
 	assert_int_equal(harness_start(&h), 0);
-	char *template = harness_read_data("fengquan-116001-2023-corrected.json");
+	char *template =
+	    harness_read_data("fengquan-116001-2023-corrected.json");
 
 	/* Fill the disk: some submissions are acknowledged, then a refusal. */
 	int accepted = 0, n = 0;
@@ -84,11 +88,14 @@ static void test_full_then_recovered(void **state)
 	cJSON_Delete(r);
 	/* Still answering queries, with exactly the acknowledged budgets. */
 	r = harness_call_text(&h, "{\"op\":\"departments\"}");
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "departments")), accepted);
+	assert_int_equal(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r, "departments")),
+	    accepted);
 	cJSON_Delete(r);
 
 	/* Space returns: submissions are accepted again. */
-	assert_int_equal(mount("tmpfs", mountpoint, "tmpfs", MS_REMOUNT, "size=64m"), 0);
+	assert_int_equal(
+	    mount("tmpfs", mountpoint, "tmpfs", MS_REMOUNT, "size=64m"), 0);
 	r = submit_as(template, n);
 	if (!cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")))
 		fail_msg("after space returned: %s", message_of(r));
@@ -99,9 +106,12 @@ static void test_full_then_recovered(void **state)
 	assert_int_equal(harness_stop(&h), 0);
 	assert_int_equal(harness_start(&h), 0);
 	r = harness_call_text(&h, "{\"op\":\"departments\"}");
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "departments")), accepted);
+	assert_int_equal(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r, "departments")),
+	    accepted);
 	cJSON_Delete(r);
-	fprintf(stderr, "  1 MiB store: %d accepted before full; refused, recovered\n",
+	fprintf(stderr,
+		"  1 MiB store: %d accepted before full; refused, recovered\n",
 		accepted - 1);
 	free(template);
 }
@@ -113,7 +123,8 @@ static void test_readonly_state_refuses_to_start(void **state)
 	snprintf(mountpoint, sizeof mountpoint, "%s/state", h.dir);
 	assert_int_equal(mkdir(mountpoint, 0755), 0);
 	if (mount("tmpfs", mountpoint, "tmpfs", MS_RDONLY, "size=1m") != 0) {
-		fprintf(stderr, "  cannot mount a tmpfs (%s): not root? skipped\n",
+		fprintf(stderr,
+			"  cannot mount a tmpfs (%s): not root? skipped\n",
 			strerror(errno));
 		skip();
 	}
@@ -125,7 +136,8 @@ static void test_readonly_state_refuses_to_start(void **state)
 	size_t n = fread(log, 1, sizeof log - 1, f);
 	log[n] = '\0';
 	fclose(f);
-	fprintf(stderr, "  %s", strstr(log, "error") ? strstr(log, "error") : log);
+	fprintf(stderr, "  %s",
+		strstr(log, "error") ? strstr(log, "error") : log);
 	assert_non_null(strstr(log, "is not writable: Read-only file system"));
 }
 
@@ -145,8 +157,9 @@ int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_full_then_recovered, teardown),
-		cmocka_unit_test_teardown(test_readonly_state_refuses_to_start, teardown),
+	    cmocka_unit_test_teardown(test_full_then_recovered, teardown),
+	    cmocka_unit_test_teardown(test_readonly_state_refuses_to_start,
+				      teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

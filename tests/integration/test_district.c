@@ -20,19 +20,21 @@
 #include "money.h"
 
 #define DEPARTMENTS 60
-#define MAX_LINES 40
-#define CLIENTS 4
+#define MAX_LINES   40
+#define CLIENTS	    4
 
 static struct harness h;
 
 static const char *const codes[] = {
-	"2010301", "2010350", "2010399", "2010601", "2013202", "2040607", "2050205",
-	"2060702", "2070308", "2080501", "2080505", "2080506", "2080705", "2089999",
-	"2101101", "2101102", "2120101", "2120104", "2129999", "2210201", "2210203"};
+    "2010301", "2010350", "2010399", "2010601", "2013202", "2040607",
+    "2050205", "2060702", "2070308", "2080501", "2080505", "2080506",
+    "2080705", "2089999", "2101101", "2101102", "2120101", "2120104",
+    "2129999", "2210201", "2210203"};
 #define N_CODES (sizeof codes / sizeof codes[0])
-static const char *const sources[] = {"general_budget", "fund_budget", "business"};
-static const char *const kinds[] = {"basic.personnel", "basic.public", "project.operating",
-				    "project.targeted"};
+static const char *const sources[] = {"general_budget", "fund_budget",
+				      "business"};
+static const char *const kinds[] = {"basic.personnel", "basic.public",
+				    "project.operating", "project.targeted"};
 
 struct line {
 	int code, source;
@@ -58,11 +60,14 @@ static void make(struct department *d, int i, unsigned *rs)
 	for (int k = 0; k < d->n; k++) {
 		struct line *l = &d->lines[k];
 		l->code = (int)((start + (unsigned)k) % N_CODES);
-		l->source = (k / (int)N_CODES) % 3; /* distinct (code, source) */
+		l->source =
+		    (k / (int)N_CODES) % 3; /* distinct (code, source) */
 		l->wages = (long long)(rand_r(rs) % 1000000) * (rand_r(rs) % 2);
 		l->goods = (long long)(rand_r(rs) % 300000);
-		l->operating = (long long)(rand_r(rs) % 2000000) * (rand_r(rs) % 3 == 0);
-		l->targeted = (long long)(rand_r(rs) % 900000) * (rand_r(rs) % 4 == 0);
+		l->operating =
+		    (long long)(rand_r(rs) % 2000000) * (rand_r(rs) % 3 == 0);
+		l->targeted =
+		    (long long)(rand_r(rs) % 900000) * (rand_r(rs) % 4 == 0);
 	}
 }
 
@@ -73,26 +78,34 @@ static char *render(const struct department *d)
 	long long income[3] = {0, 0, 0};
 	for (int k = 0; k < d->n; k++) {
 		const struct line *l = &d->lines[k];
-		income[l->source] += l->wages + l->goods + l->operating + l->targeted;
+		income[l->source] +=
+		    l->wages + l->goods + l->operating + l->targeted;
 	}
-	n += (size_t)snprintf(buf + n, cap - n,
-			      "{\"op\":\"submit\",\"document\":{\"format\":\"budget-submission/1\","
-			      "\"year\":%d,\"unit\":\"元\",\"department\":{\"code\":\"%s\",\"name\":"
-			      "\"d\",\"parent\":\"%s\"},\"income\":{\"general_budget\":\"%lld.%02lld\","
-			      "\"fund_budget\":\"%lld.%02lld\",\"business\":\"%lld.%02lld\"},"
-			      "\"expenditure\":[",
-			      d->year, d->code, d->parent, income[0] / 100, income[0] % 100,
-			      income[1] / 100, income[1] % 100, income[2] / 100, income[2] % 100);
+	n += (size_t)snprintf(
+	    buf + n, cap - n,
+	    "{\"op\":\"submit\",\"document\":{\"format\":\"budget-submission/"
+	    "1\","
+	    "\"year\":%d,\"unit\":\"元\",\"department\":{\"code\":\"%s\","
+	    "\"name\":"
+	    "\"d\",\"parent\":\"%s\"},\"income\":{\"general_budget\":\"%lld.%"
+	    "02lld\","
+	    "\"fund_budget\":\"%lld.%02lld\",\"business\":\"%lld.%02lld\"},"
+	    "\"expenditure\":[",
+	    d->year, d->code, d->parent, income[0] / 100, income[0] % 100,
+	    income[1] / 100, income[1] % 100, income[2] / 100, income[2] % 100);
 	for (int k = 0; k < d->n; k++) {
 		const struct line *l = &d->lines[k];
 		n += (size_t)snprintf(
-			buf + n, cap - n,
-			"%s{\"function\":\"%s\",\"source\":\"%s\",\"basic\":{\"wages\":\"%lld.%02lld\","
-			"\"goods\":\"%lld.%02lld\"},\"project\":{\"operating\":\"%lld.%02lld\","
-			"\"targeted\":\"%lld.%02lld\"}}",
-			k ? "," : "", codes[l->code], sources[l->source], l->wages / 100,
-			l->wages % 100, l->goods / 100, l->goods % 100, l->operating / 100,
-			l->operating % 100, l->targeted / 100, l->targeted % 100);
+		    buf + n, cap - n,
+		    "%s{\"function\":\"%s\",\"source\":\"%s\",\"basic\":{"
+		    "\"wages\":\"%lld.%02lld\","
+		    "\"goods\":\"%lld.%02lld\"},\"project\":{\"operating\":\"%"
+		    "lld.%02lld\","
+		    "\"targeted\":\"%lld.%02lld\"}}",
+		    k ? "," : "", codes[l->code], sources[l->source],
+		    l->wages / 100, l->wages % 100, l->goods / 100,
+		    l->goods % 100, l->operating / 100, l->operating % 100,
+		    l->targeted / 100, l->targeted % 100);
 	}
 	snprintf(buf + n, cap - n, "]}}");
 	return buf;
@@ -106,7 +119,8 @@ static void submit(const struct department *d)
 	cJSON *r = harness_call(&h, request, strlen(request), 20000);
 	if (r == NULL || !cJSON_IsTrue(cJSON_GetObjectItem(r, "ok"))) {
 		char *t = r ? cJSON_PrintUnformatted(r) : NULL;
-		fprintf(stderr, "  %s not accepted: %.300s\n", d->code, t ? t : "no reply");
+		fprintf(stderr, "  %s not accepted: %.300s\n", d->code,
+			t ? t : "no reply");
 		free(t);
 		__atomic_add_fetch(&failures, 1, __ATOMIC_SEQ_CST);
 	}
@@ -123,8 +137,8 @@ static void *client_main(void *arg)
 }
 
 /* The value of a fact of this test along a dimension. */
-static void value(const char *dim, const struct department *d, const struct line *l,
-		  int kind, char *buf, size_t size)
+static void value(const char *dim, const struct department *d,
+		  const struct line *l, int kind, char *buf, size_t size)
 {
 	if (strcmp(dim, "function:class") == 0)
 		snprintf(buf, size, "%.3s", codes[l->code]);
@@ -146,11 +160,15 @@ static void value(const char *dim, const struct department *d, const struct line
 
 static long long kind_amount(const struct line *l, int kind)
 {
-	return kind == 0 ? l->wages : kind == 1 ? l->goods : kind == 2 ? l->operating : l->targeted;
+	return kind == 0   ? l->wages
+	       : kind == 1 ? l->goods
+	       : kind == 2 ? l->operating
+			   : l->targeted;
 }
 
-static const char *const dims[] = {"function:class", "function:section", "function:item",
-				   "source", "kind", "department", "parent", "year"};
+static const char *const dims[] = {
+    "function:class", "function:section", "function:item", "source",
+    "kind",	      "department",	  "parent",	   "year"};
 
 /* One random drilldown with a random cut, checked row by row. */
 static int check_query(unsigned *rs)
@@ -161,23 +179,29 @@ static int check_query(unsigned *rs)
 	int cut = rand_r(rs) % 3;
 	if (cut == 1) {
 		cut_dim = "function";
-		snprintf(cut_value, sizeof cut_value, "%.3s", codes[rand_r(rs) % N_CODES]);
+		snprintf(cut_value, sizeof cut_value, "%.3s",
+			 codes[rand_r(rs) % N_CODES]);
 	} else if (cut == 2) {
 		cut_dim = "parent";
-		snprintf(cut_value, sizeof cut_value, "%03d", 300 + (int)(rand_r(rs) % 7));
+		snprintf(cut_value, sizeof cut_value, "%03d",
+			 300 + (int)(rand_r(rs) % 7));
 	}
 	char request[256];
-	snprintf(request, sizeof request,
-		 "{\"op\":\"totals\",\"by\":[\"%s\"],\"unit\":\"元\"%s%s%s%s%s}", by,
-		 cut_dim ? ",\"where\":[\"" : "", cut_dim ? cut_dim : "", cut_dim ? ":" : "",
-		 cut_dim ? cut_value : "", cut_dim ? (cut == 1 ? "*\"]" : "\"]") : "");
+	snprintf(
+	    request, sizeof request,
+	    "{\"op\":\"totals\",\"by\":[\"%s\"],\"unit\":\"元\"%s%s%s%s%s}", by,
+	    cut_dim ? ",\"where\":[\"" : "", cut_dim ? cut_dim : "",
+	    cut_dim ? ":" : "", cut_dim ? cut_value : "",
+	    cut_dim ? (cut == 1 ? "*\"]" : "\"]") : "");
 	cJSON *r = harness_call_text(&h, request);
 	assert_non_null(r);
 	int rows = 0;
 	const cJSON *row;
 	cJSON_ArrayForEach(row, cJSON_GetObjectItem(r, "rows"))
 	{
-		const char *key = cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"), by)->valuestring;
+		const char *key =
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"), by)
+			->valuestring;
 		long long expect = 0;
 		char v[32];
 		for (int i = 0; i < DEPARTMENTS; i++) {
@@ -186,7 +210,8 @@ static int check_query(unsigned *rs)
 				continue;
 			for (int k = 0; k < d->n; k++) {
 				const struct line *l = &d->lines[k];
-				if (cut == 1 && strncmp(codes[l->code], cut_value, 3) != 0)
+				if (cut == 1 &&
+				    strncmp(codes[l->code], cut_value, 3) != 0)
 					continue;
 				for (int kind = 0; kind < 4; kind++) {
 					value(by, d, l, kind, v, sizeof v);
@@ -197,11 +222,13 @@ static int check_query(unsigned *rs)
 		}
 		bd_fen got;
 		const char *why;
-		assert_int_equal(money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
-					     BD_UNIT_YUAN, &got, &why), 0);
+		assert_int_equal(
+		    money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
+				BD_UNIT_YUAN, &got, &why),
+		    0);
 		if (got != expect)
-			fail_msg("%s: row %s = %lld, expected %lld", request, key, (long long)got,
-				 expect);
+			fail_msg("%s: row %s = %lld, expected %lld", request,
+				 key, (long long)got, expect);
 		rows++;
 	}
 	cJSON_Delete(r);
@@ -218,12 +245,14 @@ static void test_random_district(void **state)
 	for (int i = 0; i < DEPARTMENTS; i++)
 		make(&district[i], i, &rs);
 	for (int c = 0; c < CLIENTS; c++)
-		pthread_create(&threads[c], NULL, client_main, (void *)(intptr_t)c);
+		pthread_create(&threads[c], NULL, client_main,
+			       (void *)(intptr_t)c);
 	for (int c = 0; c < CLIENTS; c++)
 		pthread_join(threads[c], NULL);
 	assert_int_equal(failures, 0);
 
-	/* Revisions: a third of the departments drop lines and change amounts. */
+	/* Revisions: a third of the departments drop lines and change amounts.
+	 */
 	for (int i = 0; i < DEPARTMENTS; i += 3) {
 		struct department *d = &district[i];
 		int drop = 1 + (int)(rand_r(&rs) % 4);
@@ -242,8 +271,10 @@ static void test_random_district(void **state)
 		rows += check_query(&rs);
 	cJSON *r = harness_call_text(&h, "{\"op\":\"verify\"}");
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "consistent")));
-	fprintf(stderr, "  %d departments, %d revisions, 100 random drilldowns (%d rows) exact, "
-			"before and after a restart; verify: %d cells consistent\n",
+	fprintf(stderr,
+		"  %d departments, %d revisions, 100 random drilldowns (%d "
+		"rows) exact, "
+		"before and after a restart; verify: %d cells consistent\n",
 		DEPARTMENTS, DEPARTMENTS / 3, rows,
 		cJSON_GetObjectItem(r, "cells_compared")->valueint);
 	cJSON_Delete(r);
@@ -261,7 +292,7 @@ int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_random_district, teardown),
+	    cmocka_unit_test_teardown(test_random_district, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

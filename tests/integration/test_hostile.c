@@ -50,7 +50,8 @@ static int corpus_pass(int *total, int *refused)
 			continue;
 		char path[512];
 		size_t len = 0;
-		snprintf(path, sizeof path, "%s/%s", BUDGETD_TEST_CORPUS_DIR, de->d_name);
+		snprintf(path, sizeof path, "%s/%s", BUDGETD_TEST_CORPUS_DIR,
+			 de->d_name);
 		char *data = harness_read_file(path, &len);
 		assert_non_null(data);
 		(*total)++;
@@ -65,8 +66,10 @@ static int corpus_pass(int *total, int *refused)
 			(*refused)++;
 			const cJSON *e = cJSON_GetObjectItem(r, "error");
 			/* A refusal always says what and why. */
-			assert_true(cJSON_IsString(cJSON_GetObjectItem(e, "code")));
-			assert_true(strlen(cJSON_GetObjectItem(e, "message")->valuestring) > 10);
+			assert_true(
+			    cJSON_IsString(cJSON_GetObjectItem(e, "code")));
+			assert_true(strlen(cJSON_GetObjectItem(e, "message")
+					       ->valuestring) > 10);
 		}
 		cJSON_Delete(r);
 	}
@@ -80,7 +83,8 @@ static void test_corpus_and_slow_connections(void **state)
 	(void)state;
 	assert_int_equal(harness_init(&h, "hostile"), 0);
 	int port = 20000 + getpid() % 20000;
-	snprintf(h.extra_listen, sizeof h.extra_listen, "tcp://127.0.0.1:%d", port);
+	snprintf(h.extra_listen, sizeof h.extra_listen, "tcp://127.0.0.1:%d",
+		 port);
 	assert_int_equal(harness_start(&h), 0);
 
 	long rss[4];
@@ -88,7 +92,9 @@ static void test_corpus_and_slow_connections(void **state)
 		int replied = corpus_pass(&total, &refused);
 		assert_int_equal(replied, total);
 		rss[pass] = rss_kib(h.pid);
-		fprintf(stderr, "  pass %d: %d requests, %d refused with a reason, RSS %ld KiB\n",
+		fprintf(stderr,
+			"  pass %d: %d requests, %d refused with a reason, RSS "
+			"%ld KiB\n",
 			pass + 1, total, refused, rss[pass]);
 	}
 #ifndef BUDGETD_SANITIZED
@@ -98,11 +104,13 @@ static void test_corpus_and_slow_connections(void **state)
 
 	/* Half-open and slow connections do not block anyone else. */
 	int fds[50];
-	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+				   .sin_port = htons((uint16_t)port)};
 	inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
 	for (int i = 0; i < 50; i++) {
 		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
-		assert_int_equal(connect(fds[i], (struct sockaddr *)&addr, sizeof addr), 0);
+		assert_int_equal(
+		    connect(fds[i], (struct sockaddr *)&addr, sizeof addr), 0);
 		/* Some say nothing; some start the SP handshake and stall. */
 		if (i % 2)
 			assert_int_equal(write(fds[i], "\0SP\0", 4), 4);
@@ -130,7 +138,8 @@ int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_corpus_and_slow_connections, teardown),
+	    cmocka_unit_test_teardown(test_corpus_and_slow_connections,
+				      teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,8 +18,8 @@ struct bd_plugin_handle {
 /* One mock at a time is enough for a unit test. */
 static struct bd_plugin_handle the_handle;
 
-static void mock_log(const struct bd_plugin_handle *self, enum bd_log_level level,
-		     const char *fmt, ...)
+static void mock_log(const struct bd_plugin_handle *self,
+		     enum bd_log_level level, const char *fmt, ...)
 {
 	va_list ap;
 	(void)self;
@@ -38,7 +38,8 @@ static const char *mock_config_get(const struct bd_plugin_handle *self,
 	const struct mock_plugin *m = self->mock;
 	size_t n = strlen(key);
 	for (size_t i = 0; i < 16 && m->config[i]; i++)
-		if (strncmp(m->config[i], key, n) == 0 && m->config[i][n] == '=')
+		if (strncmp(m->config[i], key, n) == 0 &&
+		    m->config[i][n] == '=')
 			return m->config[i] + n + 1;
 	for (const struct bd_config_key *k = m->desc->config; k && k->name; k++)
 		if (strcmp(k->name, key) == 0)
@@ -53,19 +54,22 @@ static int mock_finding_cb(struct bd_audit *audit, const struct bd_finding *f)
 	struct mock_finding *m = &audit->items[audit->n++];
 	snprintf(m->rule, sizeof m->rule, "%s", f->rule);
 	snprintf(m->path, sizeof m->path, "%s", f->path ? f->path : "");
-	snprintf(m->message, sizeof m->message, "%s", f->message ? f->message : "");
+	snprintf(m->message, sizeof m->message, "%s",
+		 f->message ? f->message : "");
 	m->severity = f->severity;
 	m->expected = f->expected;
 	m->actual = f->actual;
 	return 0;
 }
 
-static int mock_format_amount(bd_fen fen, enum bd_unit unit, char *buf, size_t size)
+static int mock_format_amount(bd_fen fen, enum bd_unit unit, char *buf,
+			      size_t size)
 {
 	return money_format(fen, unit, buf, size);
 }
 
-static int mock_report_change(struct bd_apply *apply, const struct bd_total_change *c)
+static int mock_report_change(struct bd_apply *apply,
+			      const struct bd_total_change *c)
 {
 	if (apply == NULL)
 		return 0;
@@ -102,7 +106,8 @@ static cJSON *mock_query_reply(struct bd_query *q)
 	return q->reply;
 }
 
-static int mock_query_error(struct bd_query *q, const char *code, const char *fmt, ...)
+static int mock_query_error(struct bd_query *q, const char *code,
+			    const char *fmt, ...)
 {
 	va_list ap;
 	q->failed = true;
@@ -113,17 +118,19 @@ static int mock_query_error(struct bd_query *q, const char *code, const char *fm
 	return -EINVAL;
 }
 
-static int mock_resolve_path(const struct bd_plugin_handle *self, const char *path,
-			     char *buf, size_t size)
+static int mock_resolve_path(const struct bd_plugin_handle *self,
+			     const char *path, char *buf, size_t size)
 {
 	(void)self;
-	int n = path[0] == '/' ? snprintf(buf, size, "%s", path)
-			       : snprintf(buf, size, "%s/%s", BUDGETD_TEST_CONF_DIR, path);
+	int n = path[0] == '/'
+		    ? snprintf(buf, size, "%s", path)
+		    : snprintf(buf, size, "%s/%s", BUDGETD_TEST_CONF_DIR, path);
 	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
 }
 
-static const struct bd_revision *mock_latest(const struct bd_plugin_handle *self,
-					     int year, const char *department)
+static const struct bd_revision *
+mock_latest(const struct bd_plugin_handle *self, int year,
+	    const char *department)
 {
 	(void)self, (void)year, (void)department;
 	return NULL;
@@ -146,20 +153,20 @@ int mock_plugin_load(struct mock_plugin *m, const char *name,
 	if (m->desc == NULL)
 		return -EPROTO;
 	m->host = (struct bd_host){
-		.abi_major = BD_ABI_MAJOR,
-		.abi_minor = BD_ABI_MINOR,
-		.struct_size = sizeof(struct bd_host),
-		.log = mock_log,
-		.config_get = mock_config_get,
-		.finding = mock_finding_cb,
-		.format_amount = mock_format_amount,
-		.report_change = mock_report_change,
-		.publish = mock_publish,
-		.query_request = mock_query_request,
-		.query_reply = mock_query_reply,
-		.query_error = mock_query_error,
-		.resolve_path = mock_resolve_path,
-		.latest_revision = mock_latest,
+	    .abi_major = BD_ABI_MAJOR,
+	    .abi_minor = BD_ABI_MINOR,
+	    .struct_size = sizeof(struct bd_host),
+	    .log = mock_log,
+	    .config_get = mock_config_get,
+	    .finding = mock_finding_cb,
+	    .format_amount = mock_format_amount,
+	    .report_change = mock_report_change,
+	    .publish = mock_publish,
+	    .query_request = mock_query_request,
+	    .query_reply = mock_query_reply,
+	    .query_error = mock_query_error,
+	    .resolve_path = mock_resolve_path,
+	    .latest_revision = mock_latest,
 	};
 	the_handle.mock = m;
 	return m->desc->init(&m->host, &the_handle, &m->state);
@@ -185,7 +192,8 @@ int mock_submission_parse(struct mock_submission *ms, const char *json)
 	if (problems != NULL && doc != NULL) {
 		rc = model_parse(doc, &ms->arena, &ms->s, problems);
 		for (size_t i = 0; rc < 0 && i < problems->n; i++)
-			fprintf(stderr, "model: %s: %s\n", problems->items[i].path,
+			fprintf(stderr, "model: %s: %s\n",
+				problems->items[i].path,
 				problems->items[i].message);
 	}
 	free(problems);

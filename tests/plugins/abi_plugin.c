@@ -27,8 +27,8 @@ static int abi_init(const struct bd_host *host, struct bd_plugin_handle *self,
 }
 
 static const struct bd_config_key abi_config[] = {
-	{"colour", BD_CONFIG_STRING, "blue", "a key the host must accept"},
-	{0},
+    {"colour", BD_CONFIG_STRING, "blue", "a key the host must accept"},
+    {0},
 };
 
 #ifdef TEST_WRONG_SYMBOL
@@ -36,11 +36,11 @@ BD_PLUGIN_EXPORT const struct bd_plugin not_the_plugin = {
 #else
 BD_PLUGIN_DEFINE = {
 #endif
-	.abi_major = TEST_MAJOR,
-	.abi_minor = TEST_MINOR,
-	.struct_size = TEST_SIZE,
-	.name = TEST_NAME,
-	.version = "test",
-	.config = abi_config,
-	.init = abi_init,
+    .abi_major = TEST_MAJOR,
+    .abi_minor = TEST_MINOR,
+    .struct_size = TEST_SIZE,
+    .name = TEST_NAME,
+    .version = "test",
+    .config = abi_config,
+    .init = abi_init,
 };

@@ -16,8 +16,8 @@ static void test_policy_and_json(void **state)
 	assert_int_equal(config_defaults(&c), 0);
 	/* A [severity] entry as the file loader would record it. */
 	struct config_entry entries[] = {
-		{"severity", "arith.balance", "warning", 1},
-		{"severity", "noise.*", "off", 2},
+	    {"severity", "arith.balance", "warning", 1},
+	    {"severity", "noise.*", "off", 2},
 	};
 	c.entries = entries;
 	c.n_entries = 2;
@@ -41,11 +41,16 @@ static void test_policy_and_json(void **state)
 	cJSON *json = audit_to_json(&audit, BD_UNIT_YUAN);
 	assert_int_equal(cJSON_GetArraySize(json), 2);
 	cJSON *first = cJSON_GetArrayItem(json, 0);
-	assert_string_equal(cJSON_GetObjectItem(first, "severity")->valuestring, "warning");
-	assert_string_equal(cJSON_GetObjectItem(first, "expected")->valuestring, "1.00");
-	assert_string_equal(cJSON_GetObjectItem(first, "actual")->valuestring, "1.50");
-	assert_string_equal(cJSON_GetObjectItem(first, "difference")->valuestring, "0.50");
-	assert_string_equal(cJSON_GetObjectItem(first, "plugin")->valuestring, "arith");
+	assert_string_equal(cJSON_GetObjectItem(first, "severity")->valuestring,
+			    "warning");
+	assert_string_equal(cJSON_GetObjectItem(first, "expected")->valuestring,
+			    "1.00");
+	assert_string_equal(cJSON_GetObjectItem(first, "actual")->valuestring,
+			    "1.50");
+	assert_string_equal(
+	    cJSON_GetObjectItem(first, "difference")->valuestring, "0.50");
+	assert_string_equal(cJSON_GetObjectItem(first, "plugin")->valuestring,
+			    "arith");
 	cJSON_Delete(json);
 	audit_free(&audit);
 	c.entries = NULL;
@@ -61,8 +66,10 @@ static void test_message_cut_mid_character(void **state)
 	/* "类" is 3 bytes; keep only 2 of them. */
 	char message[] = "总计 类";
 	message[strlen(message) - 1] = '\0';
-	struct bd_finding f = {.rule = "r", .severity = BD_SEVERITY_ERROR,
-			       .path = "$", .message = message};
+	struct bd_finding f = {.rule = "r",
+			       .severity = BD_SEVERITY_ERROR,
+			       .path = "$",
+			       .message = message};
 	assert_int_equal(audit_add(&audit, &f), 0);
 	assert_string_equal(audit.items[0].message, "总计 ");
 	audit_free(&audit);
@@ -74,7 +81,8 @@ static void test_changes(void **state)
 	(void)state;
 	apply_init(&apply);
 	for (int i = 0; i < 100; i++) {
-		struct bd_total_change c = {2023, "function:class", "201", i, i + 1};
+		struct bd_total_change c = {2023, "function:class", "201", i,
+					    i + 1};
 		assert_int_equal(apply_add(&apply, &c), 0);
 	}
 	assert_int_equal(apply.n, 100);
@@ -86,9 +94,9 @@ static void test_changes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_policy_and_json),
-		cmocka_unit_test(test_message_cut_mid_character),
-		cmocka_unit_test(test_changes),
+	    cmocka_unit_test(test_policy_and_json),
+	    cmocka_unit_test(test_message_cut_mid_character),
+	    cmocka_unit_test(test_changes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

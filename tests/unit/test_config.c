@@ -16,7 +16,8 @@ static char path[64];
 
 static int load_text(const char *text, struct config *c, char *err, size_t n)
 {
-	snprintf(path, sizeof path, "/tmp/budgetd-test-config-%d.conf", getpid());
+	snprintf(path, sizeof path, "/tmp/budgetd-test-config-%d.conf",
+		 getpid());
 	FILE *f = fopen(path, "w");
 	fputs(text, f);
 	fclose(f);
@@ -44,30 +45,34 @@ static void test_file(void **state)
 	struct config c;
 	char err[256];
 	(void)state;
-	assert_int_equal(load_text("# comment\n"
-				   "[daemon]\n"
-				   "listen = tcp://127.0.0.1:7450, ipc:///tmp/x.sock\n"
-				   "max_message_size = 512K\n"
-				   "plugins = arith totals\n"
-				   "; another comment\n"
-				   "[plugin.arith]\n"
-				   "tolerance_fen = 1\n"
-				   "[severity]\n"
-				   "arith.* = warning\n"
-				   "arith.balance = off\n",
-				   &c, err, sizeof err),
-			 0);
+	assert_int_equal(
+	    load_text("# comment\n"
+		      "[daemon]\n"
+		      "listen = tcp://127.0.0.1:7450, ipc:///tmp/x.sock\n"
+		      "max_message_size = 512K\n"
+		      "plugins = arith totals\n"
+		      "; another comment\n"
+		      "[plugin.arith]\n"
+		      "tolerance_fen = 1\n"
+		      "[severity]\n"
+		      "arith.* = warning\n"
+		      "arith.balance = off\n",
+		      &c, err, sizeof err),
+	    0);
 	assert_int_equal(c.n_listen, 2);
 	assert_string_equal(c.listen[1], "ipc:///tmp/x.sock");
 	assert_int_equal(c.max_message_size, 512 * 1024);
 	assert_int_equal(c.n_plugins, 2);
-	assert_string_equal(config_get(&c, "plugin.arith", "tolerance_fen"), "1");
+	assert_string_equal(config_get(&c, "plugin.arith", "tolerance_fen"),
+			    "1");
 	assert_null(config_get(&c, "plugin.arith", "nope"));
 	/* Exact ids beat prefixes; unmatched rules keep their default. */
-	assert_int_equal(config_severity(&c, "arith.balance", BD_SEVERITY_ERROR),
-			 BD_SEVERITY_OFF);
-	assert_int_equal(config_severity(&c, "arith.line.total", BD_SEVERITY_ERROR),
-			 BD_SEVERITY_WARNING);
+	assert_int_equal(
+	    config_severity(&c, "arith.balance", BD_SEVERITY_ERROR),
+	    BD_SEVERITY_OFF);
+	assert_int_equal(
+	    config_severity(&c, "arith.line.total", BD_SEVERITY_ERROR),
+	    BD_SEVERITY_WARNING);
 	assert_int_equal(config_severity(&c, "catalog.x", BD_SEVERITY_ERROR),
 			 BD_SEVERITY_ERROR);
 	config_free(&c);
@@ -86,14 +91,16 @@ static void expect_refusal(const char *text, const char *words)
 static void test_errors_name_the_line(void **state)
 {
 	(void)state;
-	expect_refusal("[daemon]\nlisten = x\nbogus = 1\n", ":3: [daemon] bogus = 1: unknown key");
+	expect_refusal("[daemon]\nlisten = x\nbogus = 1\n",
+		       ":3: [daemon] bogus = 1: unknown key");
 	expect_refusal("[daemon]\nmax_message_size = lots\n", ":2:");
 	expect_refusal("[daemon]\nrequest_contexts = 0\n", "1..1024");
 	expect_refusal("[severity]\narith.x = fatal\n", ":2:");
 	expect_refusal("[nonsense]\na = b\n", "unknown section");
 	expect_refusal("listen = x\n", ":1: key outside of any [section]");
 	expect_refusal("[daemon\n", "malformed section header");
-	expect_refusal("[daemon]\njust words\n", ":2: expected \"key = value\"");
+	expect_refusal("[daemon]\njust words\n",
+		       ":2: expected \"key = value\"");
 	expect_refusal("[daemon]\nlog_level = loud\n", "log_level");
 }
 
@@ -103,8 +110,9 @@ static void test_missing_file(void **state)
 	char err[256];
 	(void)state;
 	assert_int_equal(config_defaults(&c), 0);
-	assert_int_equal(config_load("/nonexistent/budgetd.conf", &c, err, sizeof err),
-			 -ENOENT);
+	assert_int_equal(
+	    config_load("/nonexistent/budgetd.conf", &c, err, sizeof err),
+	    -ENOENT);
 	assert_non_null(strstr(err, "cannot open"));
 	config_free(&c);
 }
@@ -125,11 +133,11 @@ static void test_list_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_file),
-		cmocka_unit_test(test_errors_name_the_line),
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_list_limit),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_file),
+	    cmocka_unit_test(test_errors_name_the_line),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_list_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

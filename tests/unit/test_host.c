@@ -66,20 +66,28 @@ static void test_config_keys_checked(void **state)
 	struct config_entry unknown = {"plugin.abi_good", "flavour", "x", 7};
 	struct config_entry orphan = {"plugin.nobody", "x", "y", 9};
 	(void)state;
-	assert_int_equal(load("abi_good", &unknown, 1, err, sizeof err), -EINVAL);
-	assert_non_null(strstr(err, ":7: plugin abi_good has no config key \"flavour\""));
-	assert_int_equal(load("abi_good", &orphan, 1, err, sizeof err), -EINVAL);
-	assert_non_null(strstr(err, "[plugin.nobody] names a plugin that is not"));
+	assert_int_equal(load("abi_good", &unknown, 1, err, sizeof err),
+			 -EINVAL);
+	assert_non_null(
+	    strstr(err, ":7: plugin abi_good has no config key \"flavour\""));
+	assert_int_equal(load("abi_good", &orphan, 1, err, sizeof err),
+			 -EINVAL);
+	assert_non_null(
+	    strstr(err, "[plugin.nobody] names a plugin that is not"));
 }
 
 static void test_check_abi_directly(void **state)
 {
 	char err[256];
-	struct bd_plugin d = {.abi_major = BD_ABI_MAJOR, .abi_minor = BD_ABI_MINOR,
-			      .struct_size = sizeof d, .name = "x"};
+	struct bd_plugin d = {.abi_major = BD_ABI_MAJOR,
+			      .abi_minor = BD_ABI_MINOR,
+			      .struct_size = sizeof d,
+			      .name = "x"};
 	(void)state;
-	assert_int_equal(host_check_abi(&d, err, sizeof err), -EPROTO); /* no init */
-	d.init = (int (*)(const struct bd_host *, struct bd_plugin_handle *, void **))1;
+	assert_int_equal(host_check_abi(&d, err, sizeof err),
+			 -EPROTO); /* no init */
+	d.init = (int (*)(const struct bd_host *, struct bd_plugin_handle *,
+			  void **))1;
 	assert_int_equal(host_check_abi(&d, err, sizeof err), 0);
 	d.struct_size = sizeof d - sizeof(void *);
 	assert_int_equal(host_check_abi(&d, err, sizeof err), -EPROTO);
@@ -88,10 +96,10 @@ static void test_check_abi_directly(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_plugin_loads),
-		cmocka_unit_test(test_abi_refusals),
-		cmocka_unit_test(test_config_keys_checked),
-		cmocka_unit_test(test_check_abi_directly),
+	    cmocka_unit_test(test_good_plugin_loads),
+	    cmocka_unit_test(test_abi_refusals),
+	    cmocka_unit_test(test_config_keys_checked),
+	    cmocka_unit_test(test_check_abi_directly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,10 +13,15 @@
 #include "model.h"
 
 /* A minimal valid document; tests splice one key into it. */
-#define HEAD "{\"format\":\"budget-submission/1\",\"year\":2024,\"unit\":\"元\","
-#define DEPT "\"department\":{\"code\":\"116001\",\"name\":\"测试局\",\"parent\":\"116\"},"
+#define HEAD                                                                   \
+	"{\"format\":\"budget-submission/1\",\"year\":2024,\"unit\":\"元\","
+#define DEPT                                                                     \
+	"\"department\":{\"code\":\"116001\",\"name\":\"测试局\",\"parent\":" \
+	"\"116\"},"
 #define INCOME "\"income\":{\"general_budget\":\"100\"},"
-#define LINE "{\"function\":\"2010301\",\"name\":\"行政运行\",\"basic\":{\"wages\":\"60\",\"goods\":\"40\"},\"total\":\"100\"}"
+#define LINE                                                                   \
+	"{\"function\":\"2010301\",\"name\":\"行政运行\",\"basic\":{"      \
+	"\"wages\":\"60\",\"goods\":\"40\"},\"total\":\"100\"}"
 #define EXPENDITURE "\"expenditure\":[" LINE "]"
 
 struct parsed {
@@ -67,7 +72,8 @@ static void test_sample_parses(void **state)
 {
 	struct mock_submission ms;
 	(void)state;
-	assert_int_equal(mock_submission_load(&ms, "fengquan-116001-2023.json"), 0);
+	assert_int_equal(mock_submission_load(&ms, "fengquan-116001-2023.json"),
+			 0);
 	const struct bd_submission *s = ms.s;
 	assert_int_equal(s->year, 2023);
 	assert_int_equal(s->unit, BD_UNIT_WANYUAN);
@@ -84,7 +90,8 @@ static void test_sample_parses(void **state)
 	assert_int_equal(s->n_projects, 7);
 	assert_int_equal(s->projects[5].total.fen, 40800000LL);
 	assert_int_equal(s->projects[5].n_indicators, 4);
-	assert_int_equal(s->projects[5].indicators[0].category, BD_INDICATOR_COST);
+	assert_int_equal(s->projects[5].indicators[0].category,
+			 BD_INDICATOR_COST);
 	assert_true(s->three_public.present);
 	assert_int_equal(s->stated.n_expenditure_by_class, 3);
 	assert_int_equal(s->stated.appropriation.income_total.fen, 235930000LL);
@@ -103,7 +110,8 @@ static void test_unsplit_subtotals(void **state)
 	assert_int_equal(mock_submission_load(&ms, "putuo-wanli-2025.json"), 0);
 	const struct bd_line *l = &ms.s->lines[0];
 	assert_false(l->basic_split);
-	assert_int_equal(l->column[BD_COL_BASIC_UNSPLIT] + l->column[BD_COL_PROJECT_UNSPLIT],
+	assert_int_equal(l->column[BD_COL_BASIC_UNSPLIT] +
+			     l->column[BD_COL_PROJECT_UNSPLIT],
 			 bd_line_total(l));
 	assert_int_equal(ms.s->n_lines, 33);
 	assert_int_equal(ms.s->three_public.total.fen, 37910000LL);
@@ -115,7 +123,8 @@ static void test_blank_cells(void **state)
 	struct parsed p;
 	(void)state;
 	parse(&p, HEAD DEPT INCOME "\"expenditure\":[{\"function\":\"2010301\","
-	      "\"basic\":{\"wages\":\"\",\"goods\":null,\"family\":5},\"total\":\"5\"}]}");
+				   "\"basic\":{\"wages\":\"\",\"goods\":null,"
+				   "\"family\":5},\"total\":\"5\"}]}");
 	assert_int_equal(p.rc, 0);
 	assert_int_equal(p.s->lines[0].column[BD_COL_WAGES], 0);
 	assert_int_equal(p.s->lines[0].column[BD_COL_FAMILY], 500);
@@ -126,7 +135,8 @@ static void test_blank_cells(void **state)
 static void test_format_errors(void **state)
 {
 	(void)state;
-	expect_error("{\"year\":2024}", "format", "required \"format\" is missing");
+	expect_error("{\"year\":2024}", "format",
+		     "required \"format\" is missing");
 	expect_error("{\"format\":\"budget-submission/2\"}", "format",
 		     "unsupported format \"budget-submission/2\"");
 	expect_error("{\"format\":1}", "format", "unsupported format a number");
@@ -136,30 +146,40 @@ static void test_format_errors(void **state)
 static void test_header_errors(void **state)
 {
 	(void)state;
-	expect_error("{\"format\":\"budget-submission/1\",\"unit\":\"元\"," DEPT INCOME
-		     EXPENDITURE "}",
-		     "year", "required integer \"year\" is missing");
-	expect_error("{\"format\":\"budget-submission/1\",\"year\":1999,\"unit\":\"元\","
-		     DEPT INCOME EXPENDITURE "}",
-		     "year", "between 2000 and 2100, got 1999");
-	expect_error("{\"format\":\"budget-submission/1\",\"year\":\"2024\",\"unit\":\"元\","
-		     DEPT INCOME EXPENDITURE "}",
-		     "year", "expected an integer fiscal year, got a string");
-	expect_error("{\"format\":\"budget-submission/1\",\"year\":2024.5,\"unit\":\"元\","
-		     DEPT INCOME EXPENDITURE "}",
-		     "year", "integer");
-	expect_error("{\"format\":\"budget-submission/1\",\"year\":2024,\"unit\":\"千元\","
-		     DEPT INCOME EXPENDITURE "}",
-		     "unit", "unit must be \"元\" or \"万元\", got \"千元\"");
-	expect_error(HEAD "\"department\":{\"code\":\"12\",\"name\":\"x\"}," INCOME
-		     EXPENDITURE "}",
+	expect_error(
+	    "{\"format\":\"budget-submission/1\",\"unit\":\"元\"," DEPT INCOME
+		EXPENDITURE "}",
+	    "year", "required integer \"year\" is missing");
+	expect_error(
+	    "{\"format\":\"budget-submission/"
+	    "1\",\"year\":1999,\"unit\":\"元\"," DEPT INCOME EXPENDITURE "}",
+	    "year", "between 2000 and 2100, got 1999");
+	expect_error(
+	    "{\"format\":\"budget-submission/"
+	    "1\",\"year\":\"2024\",\"unit\":\"元\"," DEPT INCOME EXPENDITURE
+	    "}",
+	    "year", "expected an integer fiscal year, got a string");
+	expect_error(
+	    "{\"format\":\"budget-submission/"
+	    "1\",\"year\":2024.5,\"unit\":\"元\"," DEPT INCOME EXPENDITURE "}",
+	    "year", "integer");
+	expect_error(
+	    "{\"format\":\"budget-submission/"
+	    "1\",\"year\":2024,\"unit\":\"千元\"," DEPT INCOME EXPENDITURE "}",
+	    "unit", "unit must be \"元\" or \"万元\", got \"千元\"");
+	expect_error(HEAD
+		     "\"department\":{\"code\":\"12\",\"name\":\"x\"}," INCOME
+			 EXPENDITURE "}",
 		     "department.code", "3 to 12 digits, got \"12\"");
-	expect_error(HEAD "\"department\":{\"code\":116001,\"name\":\"x\"}," INCOME
-		     EXPENDITURE "}",
-		     "department.code", "must be a string of digits, got a number");
-	expect_error(HEAD "\"department\":{\"code\":\"116001\"}," INCOME EXPENDITURE "}",
-		     "department.name", "required string \"name\" is missing");
-	expect_error(HEAD DEPT EXPENDITURE "}", "income", "required object \"income\"");
+	expect_error(
+	    HEAD "\"department\":{\"code\":116001,\"name\":\"x\"}," INCOME
+		EXPENDITURE "}",
+	    "department.code", "must be a string of digits, got a number");
+	expect_error(
+	    HEAD "\"department\":{\"code\":\"116001\"}," INCOME EXPENDITURE "}",
+	    "department.name", "required string \"name\" is missing");
+	expect_error(HEAD DEPT EXPENDITURE "}", "income",
+		     "required object \"income\"");
 	expect_error(HEAD DEPT "\"income\":{}}", "expenditure",
 		     "required array \"expenditure\" is missing");
 	expect_error(HEAD DEPT INCOME "\"expenditure\":{}}", "expenditure",
@@ -169,38 +189,52 @@ static void test_header_errors(void **state)
 static void test_amount_errors(void **state)
 {
 	(void)state;
-	expect_error(HEAD DEPT "\"income\":{\"general_budget\":\"1.234\"}," EXPENDITURE "}",
+	expect_error(HEAD DEPT
+		     "\"income\":{\"general_budget\":\"1.234\"}," EXPENDITURE
+		     "}",
 		     "income.general_budget", "more than 2 decimals for 元");
-	expect_error(HEAD DEPT "\"income\":{\"general_budget\":\"-1\"}," EXPENDITURE "}",
+	expect_error(HEAD DEPT
+		     "\"income\":{\"general_budget\":\"-1\"}," EXPENDITURE "}",
 		     "income.general_budget", "must not be negative");
-	expect_error(HEAD DEPT "\"income\":{\"general_budget\":true}," EXPENDITURE "}",
+	expect_error(HEAD DEPT
+		     "\"income\":{\"general_budget\":true}," EXPENDITURE "}",
 		     "income.general_budget", "got a boolean");
-	expect_error(HEAD DEPT "\"income\":{\"general_budget\":\"1 234.50\"}," EXPENDITURE "}",
+	expect_error(HEAD DEPT
+		     "\"income\":{\"general_budget\":\"1 234.50\"}," EXPENDITURE
+		     "}",
 		     "income.general_budget", "not a plain decimal");
 	expect_error(HEAD DEPT "\"income\":{\"salary\":\"1\"}," EXPENDITURE "}",
 		     "income.salary", "unknown source \"salary\"");
-	expect_error(HEAD DEPT INCOME "\"expenditure\":[" LINE ",{\"function\":\"2010302\","
-		     "\"basic\":{\"wages\":\"1.001\"}}]}",
+	expect_error(HEAD DEPT INCOME "\"expenditure\":[" LINE
+				      ",{\"function\":\"2010302\","
+				      "\"basic\":{\"wages\":\"1.001\"}}]}",
 		     "expenditure[1].basic.wages", "more than 2 decimals");
-	expect_error(HEAD DEPT INCOME "\"expenditure\":[{\"function\":\"201030\"}]}",
-		     "expenditure[0].function", "must be 7 digits, got \"201030\"");
-	expect_error(HEAD DEPT INCOME "\"expenditure\":[{\"function\":\"2010301\","
+	expect_error(
+	    HEAD DEPT INCOME "\"expenditure\":[{\"function\":\"201030\"}]}",
+	    "expenditure[0].function", "must be 7 digits, got \"201030\"");
+	expect_error(HEAD DEPT INCOME
+		     "\"expenditure\":[{\"function\":\"2010301\","
 		     "\"source\":\"carryover\"}]}",
 		     "expenditure[0].source", "income source only");
 	expect_error(HEAD DEPT INCOME "\"expenditure\":[" LINE "," LINE "]}",
 		     "expenditure[1]", "already appears at expenditure[0]");
 	expect_error(HEAD DEPT INCOME "\"expenditure\":[7]}", "expenditure[0]",
 		     "expected an expenditure line (an object), got a number");
-	expect_error(HEAD DEPT INCOME EXPENDITURE ",\"projects\":[{\"name\":\"p\","
+	expect_error(HEAD DEPT INCOME EXPENDITURE
+		     ",\"projects\":[{\"name\":\"p\","
 		     "\"kind\":\"capital\"}]}",
 		     "projects[0].kind", "unknown project kind \"capital\"");
-	expect_error(HEAD DEPT INCOME EXPENDITURE ",\"projects\":[{\"name\":\"p\","
+	expect_error(HEAD DEPT INCOME EXPENDITURE
+		     ",\"projects\":[{\"name\":\"p\","
 		     "\"indicators\":[{\"category\":\"quality\"}]}]}",
-		     "projects[0].indicators[0].category", "unknown indicator category");
-	expect_error(HEAD DEPT INCOME EXPENDITURE ",\"economic\":[{\"code\":\"3010\","
+		     "projects[0].indicators[0].category",
+		     "unknown indicator category");
+	expect_error(HEAD DEPT INCOME EXPENDITURE
+		     ",\"economic\":[{\"code\":\"3010\","
 		     "\"amount\":\"1\"}]}",
 		     "economic[0].code", "3 (类) or 5 (款) digits");
-	expect_error(HEAD DEPT INCOME EXPENDITURE ",\"stated\":{\"expenditure_by_class\":"
+	expect_error(HEAD DEPT INCOME EXPENDITURE
+		     ",\"stated\":{\"expenditure_by_class\":"
 		     "{\"2010\":\"1\"}}}",
 		     "stated.expenditure_by_class.2010", "3-digit");
 }
@@ -208,8 +242,8 @@ static void test_amount_errors(void **state)
 static void test_duplicate_keys(void **state)
 {
 	(void)state;
-	expect_error(HEAD DEPT "\"income\":{\"general_budget\":\"1\",\"general_budget\":\"2\"},"
-		     EXPENDITURE "}",
+	expect_error(HEAD DEPT "\"income\":{\"general_budget\":\"1\",\"general_"
+			       "budget\":\"2\"}," EXPENDITURE "}",
 		     "income.general_budget", "duplicate key");
 }
 
@@ -230,12 +264,14 @@ static void test_sum_overflow(void **state)
 {
 	/* Each amount is legal; together they would overflow bd_fen. */
 	char json[8192];
-	size_t n = (size_t)snprintf(json, sizeof json, HEAD DEPT INCOME "\"expenditure\":[");
+	size_t n = (size_t)snprintf(json, sizeof json,
+				    HEAD DEPT INCOME "\"expenditure\":[");
 	for (int i = 0; i < 12; i++)
-		n += (size_t)snprintf(json + n, sizeof json - n,
-				      "%s{\"function\":\"20103%02d\",\"basic\":{\"wages\":"
-				      "\"9000000000000000\"}}",
-				      i ? "," : "", i + 1);
+		n += (size_t)snprintf(
+		    json + n, sizeof json - n,
+		    "%s{\"function\":\"20103%02d\",\"basic\":{\"wages\":"
+		    "\"9000000000000000\"}}",
+		    i ? "," : "", i + 1);
 	snprintf(json + n, sizeof json - n, "]}");
 	(void)state;
 	expect_error(json, "$", "add up to more than can be represented");
@@ -247,7 +283,8 @@ static void test_problem_cap(void **state)
 	size_t n = (size_t)sprintf(json, HEAD DEPT INCOME "\"expenditure\":[");
 	(void)state;
 	for (int i = 0; i < 500; i++)
-		n += (size_t)sprintf(json + n, "%s{\"function\":\"x\"}", i ? "," : "");
+		n += (size_t)sprintf(json + n, "%s{\"function\":\"x\"}",
+				     i ? "," : "");
 	sprintf(json + n, "]}");
 	struct parsed p;
 	parse(&p, json);
@@ -262,16 +299,16 @@ static void test_problem_cap(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sample_parses),
-		cmocka_unit_test(test_unsplit_subtotals),
-		cmocka_unit_test(test_blank_cells),
-		cmocka_unit_test(test_format_errors),
-		cmocka_unit_test(test_header_errors),
-		cmocka_unit_test(test_amount_errors),
-		cmocka_unit_test(test_duplicate_keys),
-		cmocka_unit_test(test_unknown_key_is_warning),
-		cmocka_unit_test(test_sum_overflow),
-		cmocka_unit_test(test_problem_cap),
+	    cmocka_unit_test(test_sample_parses),
+	    cmocka_unit_test(test_unsplit_subtotals),
+	    cmocka_unit_test(test_blank_cells),
+	    cmocka_unit_test(test_format_errors),
+	    cmocka_unit_test(test_header_errors),
+	    cmocka_unit_test(test_amount_errors),
+	    cmocka_unit_test(test_duplicate_keys),
+	    cmocka_unit_test(test_unknown_key_is_warning),
+	    cmocka_unit_test(test_sum_overflow),
+	    cmocka_unit_test(test_problem_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,14 +60,23 @@ static void test_parse_limits(void **state)
 {
 	(void)state;
 	/* ±9e15 元 is the largest amount a document may carry. */
-	assert_int_equal(parse_ok("9000000000000000", BD_UNIT_YUAN), BD_FEN_LIMIT);
-	assert_int_equal(parse_ok("9000000000000000.00", BD_UNIT_YUAN), BD_FEN_LIMIT);
-	assert_int_equal(parse_ok("900000000000", BD_UNIT_WANYUAN), BD_FEN_LIMIT);
-	assert_int_equal(parse_ok("-9000000000000000", BD_UNIT_YUAN), -BD_FEN_LIMIT);
-	assert_int_equal(parse_rc("9000000000000000.01", BD_UNIT_YUAN), -ERANGE);
-	assert_int_equal(parse_rc("900000000000.000001", BD_UNIT_WANYUAN), -ERANGE);
-	assert_int_equal(parse_rc("99999999999999999999999", BD_UNIT_YUAN), -ERANGE);
-	assert_int_equal(parse_rc("1" "000000000000000000000000000000", BD_UNIT_YUAN),
+	assert_int_equal(parse_ok("9000000000000000", BD_UNIT_YUAN),
+			 BD_FEN_LIMIT);
+	assert_int_equal(parse_ok("9000000000000000.00", BD_UNIT_YUAN),
+			 BD_FEN_LIMIT);
+	assert_int_equal(parse_ok("900000000000", BD_UNIT_WANYUAN),
+			 BD_FEN_LIMIT);
+	assert_int_equal(parse_ok("-9000000000000000", BD_UNIT_YUAN),
+			 -BD_FEN_LIMIT);
+	assert_int_equal(parse_rc("9000000000000000.01", BD_UNIT_YUAN),
+			 -ERANGE);
+	assert_int_equal(parse_rc("900000000000.000001", BD_UNIT_WANYUAN),
+			 -ERANGE);
+	assert_int_equal(parse_rc("99999999999999999999999", BD_UNIT_YUAN),
+			 -ERANGE);
+	assert_int_equal(parse_rc("1"
+				  "000000000000000000000000000000",
+				  BD_UNIT_YUAN),
 			 -ERANGE);
 }
 
@@ -75,9 +84,9 @@ static void test_parse_refusals(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"",   " 1",    "1 ",   "1 234.50", "1,234", "+1",  ".5",  "5.",
-		"1e3", "0x10", "NaN",  "Infinity", "--1",   "1.2.3", "¥5", "5元",
-		"１２", "-",    "1.",   "12a",
+	    "",	  " 1",	 "1 ",	 "1 234.50", "1,234",	 "+1",	".5",
+	    "5.", "1e3", "0x10", "NaN",	     "Infinity", "--1", "1.2.3",
+	    "¥5", "5元", "１２", "-",	     "1.",	 "12a",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int rc = parse_rc(bad[i], BD_UNIT_YUAN);
@@ -94,17 +103,22 @@ static void test_from_double(void **state)
 	bd_fen fen;
 	const char *why;
 	(void)state;
-	assert_int_equal(money_from_double(232.31, BD_UNIT_WANYUAN, &fen, &why), 0);
+	assert_int_equal(money_from_double(232.31, BD_UNIT_WANYUAN, &fen, &why),
+			 0);
 	assert_int_equal(fen, 232310000LL);
 	assert_int_equal(money_from_double(0.1, BD_UNIT_YUAN, &fen, &why), 0);
 	assert_int_equal(fen, 10);
-	assert_int_equal(money_from_double(408000, BD_UNIT_YUAN, &fen, &why), 0);
+	assert_int_equal(money_from_double(408000, BD_UNIT_YUAN, &fen, &why),
+			 0);
 	assert_int_equal(fen, 40800000);
 	assert_int_equal(money_from_double(1e12, BD_UNIT_YUAN, &fen, &why), 0);
 	assert_int_equal(fen, 100000000000000LL);
-	assert_int_equal(money_from_double(0.005, BD_UNIT_YUAN, &fen, &why), -EINVAL);
-	assert_int_equal(money_from_double(1.0 / 3.0, BD_UNIT_YUAN, &fen, &why), -ERANGE);
-	assert_int_equal(money_from_double(1e300, BD_UNIT_YUAN, &fen, &why), -ERANGE);
+	assert_int_equal(money_from_double(0.005, BD_UNIT_YUAN, &fen, &why),
+			 -EINVAL);
+	assert_int_equal(money_from_double(1.0 / 3.0, BD_UNIT_YUAN, &fen, &why),
+			 -ERANGE);
+	assert_int_equal(money_from_double(1e300, BD_UNIT_YUAN, &fen, &why),
+			 -ERANGE);
 	assert_true(money_from_double(0.0 / 0.0, BD_UNIT_YUAN, &fen, &why) < 0);
 }
 
@@ -137,7 +151,8 @@ static void test_format_small_buffer(void **state)
 {
 	char buf[4];
 	(void)state;
-	assert_int_equal(money_format(23231, BD_UNIT_YUAN, buf, sizeof buf), -ENOSPC);
+	assert_int_equal(money_format(23231, BD_UNIT_YUAN, buf, sizeof buf),
+			 -ENOSPC);
 }
 
 /* Whatever is printed parses back to the same 分, in both units. */
@@ -153,8 +168,10 @@ static void test_round_trip(void **state)
 			fen = -fen;
 		for (int u = 0; u < 2; u++) {
 			bd_fen back;
-			assert_true(money_format(fen, (enum bd_unit)u, buf, sizeof buf) > 0);
-			assert_int_equal(money_parse(buf, (enum bd_unit)u, &back, &why), 0);
+			assert_true(money_format(fen, (enum bd_unit)u, buf,
+						 sizeof buf) > 0);
+			assert_int_equal(
+			    money_parse(buf, (enum bd_unit)u, &back, &why), 0);
 			assert_int_equal(back, fen);
 		}
 	}
@@ -184,16 +201,16 @@ static void test_checked_add(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_yuan),
-		cmocka_unit_test(test_parse_wanyuan),
-		cmocka_unit_test(test_parse_limits),
-		cmocka_unit_test(test_parse_refusals),
-		cmocka_unit_test(test_from_double),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_format_small_buffer),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_units),
-		cmocka_unit_test(test_checked_add),
+	    cmocka_unit_test(test_parse_yuan),
+	    cmocka_unit_test(test_parse_wanyuan),
+	    cmocka_unit_test(test_parse_limits),
+	    cmocka_unit_test(test_parse_refusals),
+	    cmocka_unit_test(test_from_double),
+	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_format_small_buffer),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_units),
+	    cmocka_unit_test(test_checked_add),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,26 +62,29 @@ static void test_sample_inconsistencies(void **state)
 	(void)state;
 	audit_file("fengquan-116001-2023.json", a);
 	for (size_t i = 0; i < a->n; i++)
-		fprintf(stderr, "  %s %s: %s\n", a->items[i].rule, a->items[i].path,
-			a->items[i].message);
+		fprintf(stderr, "  %s %s: %s\n", a->items[i].rule,
+			a->items[i].path, a->items[i].message);
 	assert_int_equal(a->n, 6);
 	/* The pension line 2010505 belongs to 208 05 05: 9.60 万元 in the
 	 * wrong 类, in both summary tables. */
-	expect(a, "arith.stated.expenditure_by_class", "stated.expenditure_by_class.201",
-	       223380000, 213780000);
-	expect(a, "arith.stated.expenditure_by_class", "stated.expenditure_by_class.208",
-	       360000, 9960000);
+	expect(a, "arith.stated.expenditure_by_class",
+	       "stated.expenditure_by_class.201", 223380000, 213780000);
+	expect(a, "arith.stated.expenditure_by_class",
+	       "stated.expenditure_by_class.208", 360000, 9960000);
 	expect(a, "arith.stated.appropriation.expenditure_by_class",
-	       "stated.appropriation.expenditure_by_class.201", 223380000, 213780000);
+	       "stated.appropriation.expenditure_by_class.201", 223380000,
+	       213780000);
 	expect(a, "arith.stated.appropriation.expenditure_by_class",
-	       "stated.appropriation.expenditure_by_class.208", 360000, 9960000);
+	       "stated.appropriation.expenditure_by_class.208", 360000,
+	       9960000);
 	/* 财政拨款 income printed as 235.93 against 232.31 of income. */
 	expect(a, "arith.stated.appropriation.income_total",
 	       "stated.appropriation.income_total", 232310000, 235930000);
-	expect(a, "arith.balance.appropriation", "stated.appropriation.income_total",
-	       232310000, 235930000);
-	const struct mock_finding *f = mock_find(a, "arith.stated.expenditure_by_class",
-						 "stated.expenditure_by_class.201");
+	expect(a, "arith.balance.appropriation",
+	       "stated.appropriation.income_total", 232310000, 235930000);
+	const struct mock_finding *f =
+	    mock_find(a, "arith.stated.expenditure_by_class",
+		      "stated.expenditure_by_class.201");
 	assert_non_null(strstr(f->message, "expenditure[3] (2010505"));
 	assert_non_null(strstr(f->message, "213.78 万元"));
 	free(a);
@@ -95,18 +98,23 @@ static void test_corrected_sample_is_clean(void **state)
 	assert_int_equal(a->n, 0);
 	audit_file("putuo-wanli-2025.json", a);
 	for (size_t i = 0; i < a->n; i++)
-		fprintf(stderr, "  %s %s: %s\n", a->items[i].rule, a->items[i].path,
-			a->items[i].message);
+		fprintf(stderr, "  %s %s: %s\n", a->items[i].rule,
+			a->items[i].path, a->items[i].message);
 	assert_int_equal(a->n, 0);
 	free(a);
 }
 
-#define DOC(LINES, EXTRA)                                                          \
-	"{\"format\":\"budget-submission/1\",\"year\":2024,\"unit\":\"元\","       \
-	"\"department\":{\"code\":\"900001\",\"name\":\"测试\"},"                  \
-	"\"income\":{\"general_budget\":\"300\"},\"expenditure\":[" LINES "]" EXTRA "}"
-#define L1 "{\"function\":\"2010301\",\"basic\":{\"wages\":\"100\",\"goods\":\"50\",\"total\":\"150\"},\"total\":\"150\"}"
-#define L2 "{\"function\":\"2080505\",\"project\":{\"operating\":\"100\",\"targeted\":\"50\"},\"total\":\"150\"}"
+#define DOC(LINES, EXTRA)                                                      \
+	"{\"format\":\"budget-submission/1\",\"year\":2024,\"unit\":\"元\","  \
+	"\"department\":{\"code\":\"900001\",\"name\":\"测试\"},"            \
+	"\"income\":{\"general_budget\":\"300\"},\"expenditure\":[" LINES      \
+	"]" EXTRA "}"
+#define L1                                                                     \
+	"{\"function\":\"2010301\",\"basic\":{\"wages\":\"100\",\"goods\":"    \
+	"\"50\",\"total\":\"150\"},\"total\":\"150\"}"
+#define L2                                                                     \
+	"{\"function\":\"2080505\",\"project\":{\"operating\":\"100\","        \
+	"\"targeted\":\"50\"},\"total\":\"150\"}"
 
 static void test_within_table(void **state)
 {
@@ -115,23 +123,32 @@ static void test_within_table(void **state)
 	audit_text(DOC(L1 "," L2, ""), a);
 	assert_int_equal(a->n, 0);
 	/* Row total off by one 分. */
-	audit_text(DOC("{\"function\":\"2010301\",\"basic\":{\"wages\":\"100\",\"goods\":\"50\"},"
-		       "\"total\":\"150.01\"}," L2, ""),
+	audit_text(DOC("{\"function\":\"2010301\",\"basic\":{\"wages\":\"100\","
+		       "\"goods\":\"50\"},"
+		       "\"total\":\"150.01\"}," L2,
+		       ""),
 		   a);
 	expect(a, "arith.line.total", "expenditure[0].total", 15000, 15001);
 	/* Basic subtotal disagrees with its parts. */
-	audit_text(DOC("{\"function\":\"2010301\",\"basic\":{\"wages\":\"100\",\"goods\":\"50\","
-		       "\"total\":\"140\"}}," L2, ""),
+	audit_text(DOC("{\"function\":\"2010301\",\"basic\":{\"wages\":\"100\","
+		       "\"goods\":\"50\","
+		       "\"total\":\"140\"}}," L2,
+		       ""),
 		   a);
-	expect(a, "arith.line.basic_total", "expenditure[0].basic.total", 15000, 14000);
+	expect(a, "arith.line.basic_total", "expenditure[0].basic.total", 15000,
+	       14000);
 	/* 三公 parts against their total. */
-	audit_text(DOC(L1 "," L2, ",\"three_public\":{\"overseas\":\"1\",\"reception\":\"2\","
-				  "\"total\":\"4\"}"),
-		   a);
+	audit_text(
+	    DOC(L1 "," L2,
+		",\"three_public\":{\"overseas\":\"1\",\"reception\":\"2\","
+		"\"total\":\"4\"}"),
+	    a);
 	expect(a, "arith.three_public.total", "three_public.total", 300, 400);
 	/* A project whose sources do not add up to its total. */
-	audit_text(DOC(L1 "," L2, ",\"projects\":[{\"name\":\"p\",\"sources\":{\"general_budget\":"
-				  "\"100\",\"other\":\"20\"},\"total\":\"110\"}]"),
+	audit_text(DOC(L1 "," L2,
+		       ",\"projects\":[{\"name\":\"p\",\"sources\":{\"general_"
+		       "budget\":"
+		       "\"100\",\"other\":\"20\"},\"total\":\"110\"}]"),
 		   a);
 	expect(a, "arith.project.total", "projects[0].total", 12000, 11000);
 	free(a);
@@ -141,26 +158,31 @@ static void test_across_tables(void **state)
 {
 	struct bd_audit *a = calloc(1, sizeof *a);
 	(void)state;
-	audit_text(DOC(L1 "," L2, ",\"stated\":{\"income_total\":\"300\",\"expenditure_total\":"
-				  "\"301\",\"basic_total\":\"150\",\"personnel_total\":\"90\","
-				  "\"public_total\":\"50\",\"project_total\":\"150\","
-				  "\"project_operating\":\"100\",\"project_targeted\":\"50\","
-				  "\"expenditure_by_class\":{\"201\":\"150\"}}"),
-		   a);
-	expect(a, "arith.stated.expenditure_total", "stated.expenditure_total", 30000, 30100);
-	expect(a, "arith.stated.personnel_total", "stated.personnel_total", 10000, 9000);
+	audit_text(
+	    DOC(L1 "," L2,
+		",\"stated\":{\"income_total\":\"300\",\"expenditure_total\":"
+		"\"301\",\"basic_total\":\"150\",\"personnel_total\":\"90\","
+		"\"public_total\":\"50\",\"project_total\":\"150\","
+		"\"project_operating\":\"100\",\"project_targeted\":\"50\","
+		"\"expenditure_by_class\":{\"201\":\"150\"}}"),
+	    a);
+	expect(a, "arith.stated.expenditure_total", "stated.expenditure_total",
+	       30000, 30100);
+	expect(a, "arith.stated.personnel_total", "stated.personnel_total",
+	       10000, 9000);
 	/* 类 208 has expenditure but no line in the summary table. */
-	expect(a, "arith.stated.expenditure_by_class", "stated.expenditure_by_class.208",
-	       15000, 0);
+	expect(a, "arith.stated.expenditure_by_class",
+	       "stated.expenditure_by_class.208", 15000, 0);
 	expect(a, "arith.balance.stated", "stated.income_total", 30100, 30000);
 	assert_null(mock_find(a, "arith.stated.basic_total", NULL));
 	assert_null(mock_find(a, "arith.stated.project_operating", NULL));
 	/* Income that does not cover expenditure. */
-	audit_text("{\"format\":\"budget-submission/1\",\"year\":2024,\"unit\":\"元\","
-		   "\"department\":{\"code\":\"900001\",\"name\":\"x\"},"
-		   "\"income\":{\"general_budget\":\"200\",\"carryover\":\"50\"},"
-		   "\"expenditure\":[" L1 "," L2 "]}",
-		   a);
+	audit_text(
+	    "{\"format\":\"budget-submission/1\",\"year\":2024,\"unit\":\"元\","
+	    "\"department\":{\"code\":\"900001\",\"name\":\"x\"},"
+	    "\"income\":{\"general_budget\":\"200\",\"carryover\":\"50\"},"
+	    "\"expenditure\":[" L1 "," L2 "]}",
+	    a);
 	expect(a, "arith.balance", "income", 30000, 25000);
 	free(a);
 }
@@ -172,8 +194,10 @@ static void test_tolerance(void **state)
 	(void)state;
 	mock_plugin_unload(&plugin);
 	assert_int_equal(mock_plugin_load(&plugin, "arith", config), 0);
-	audit_text(DOC("{\"function\":\"2010301\",\"basic\":{\"wages\":\"100\",\"goods\":\"50\"},"
-		       "\"total\":\"150.01\"}," L2, ""),
+	audit_text(DOC("{\"function\":\"2010301\",\"basic\":{\"wages\":\"100\","
+		       "\"goods\":\"50\"},"
+		       "\"total\":\"150.01\"}," L2,
+		       ""),
 		   a);
 	assert_null(mock_find(a, "arith.line.total", NULL));
 	mock_plugin_unload(&plugin);
@@ -187,11 +211,11 @@ static void test_tolerance(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sample_inconsistencies),
-		cmocka_unit_test(test_corrected_sample_is_clean),
-		cmocka_unit_test(test_within_table),
-		cmocka_unit_test(test_across_tables),
-		cmocka_unit_test(test_tolerance),
+	    cmocka_unit_test(test_sample_inconsistencies),
+	    cmocka_unit_test(test_corrected_sample_is_clean),
+	    cmocka_unit_test(test_within_table),
+	    cmocka_unit_test(test_across_tables),
+	    cmocka_unit_test(test_tolerance),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

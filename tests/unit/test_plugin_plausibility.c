@@ -31,23 +31,30 @@ static struct bd_audit *audit_doc(const char *body)
 	char json[4096];
 	struct mock_submission ms;
 	snprintf(json, sizeof json,
-		 "{\"format\":\"budget-submission/1\",\"year\":2024,\"unit\":\"万元\","
-		 "\"department\":{\"code\":\"900001\",\"name\":\"t\"},\"income\":{},%s}",
+		 "{\"format\":\"budget-submission/"
+		 "1\",\"year\":2024,\"unit\":\"万元\","
+		 "\"department\":{\"code\":\"900001\",\"name\":\"t\"},"
+		 "\"income\":{},%s}",
 		 body);
 	assert_int_equal(mock_submission_parse(&ms, json), 0);
 	memset(&audit, 0, sizeof audit);
 	assert_int_equal(plugin.desc->validate(plugin.state, ms.s, &audit), 0);
 	mock_submission_free(&ms);
 	for (size_t i = 0; i < audit.n; i++)
-		fprintf(stderr, "  %s %s: %s\n", audit.items[i].rule, audit.items[i].path,
-			audit.items[i].message);
+		fprintf(stderr, "  %s %s: %s\n", audit.items[i].rule,
+			audit.items[i].path, audit.items[i].message);
 	return &audit;
 }
 
-#define LINES "\"expenditure\":[{\"function\":\"2010301\",\"basic\":{\"wages\":\"90\",\"goods\":\"10\"}}]"
-#define PROJECT(total, value)                                                   \
-	LINES ",\"projects\":[{\"name\":\"p\",\"total\":\"" total "\",\"indicators\":[" \
-	"{\"category\":\"cost\",\"name\":\"项目支出\",\"value\":\"" value "\"}]}]"
+#define LINES                                                                  \
+	"\"expenditure\":[{\"function\":\"2010301\",\"basic\":{\"wages\":"     \
+	"\"90\",\"goods\":\"10\"}}]"
+#define PROJECT(total, value)                                                  \
+	LINES                                                                  \
+	",\"projects\":[{\"name\":\"p\",\"total\":\"" total                    \
+	"\",\"indicators\":["                                                  \
+	"{\"category\":\"cost\",\"name\":\"项目支出\",\"value\":\"" value      \
+	"\"}]}]"
 
 static void test_cost_indicators(void **state)
 {
@@ -73,35 +80,46 @@ static void test_cost_indicators(void **state)
 static void test_year_on_year(void **state)
 {
 	(void)state;
-	assert_int_equal(audit_doc(LINES ",\"previous_year\":{\"total\":\"80\"}")->n, 0);
-	struct bd_audit *a = audit_doc(LINES ",\"previous_year\":{\"total\":\"70\"}");
+	assert_int_equal(
+	    audit_doc(LINES ",\"previous_year\":{\"total\":\"80\"}")->n, 0);
+	struct bd_audit *a =
+	    audit_doc(LINES ",\"previous_year\":{\"total\":\"70\"}");
 	assert_int_equal(a->n, 1);
 	assert_string_equal(a->items[0].rule, "plausibility.total_change");
 	assert_non_null(strstr(a->items[0].message, "+42.8%"));
-	a = audit_doc(LINES ",\"three_public\":{\"reception\":\"1.1\",\"total\":\"1.1\"},"
-			    "\"previous_year\":{\"three_public\":\"1\"}");
+	a = audit_doc(
+	    LINES ",\"three_public\":{\"reception\":\"1.1\",\"total\":\"1.1\"},"
+		  "\"previous_year\":{\"three_public\":\"1\"}");
 	assert_int_equal(a->n, 1);
-	assert_string_equal(a->items[0].rule, "plausibility.three_public_growth");
-	assert_int_equal(audit_doc(LINES ",\"three_public\":{\"reception\":\"0.9\"},"
-					 "\"previous_year\":{\"three_public\":\"1\"}")->n,
+	assert_string_equal(a->items[0].rule,
+			    "plausibility.three_public_growth");
+	assert_int_equal(audit_doc(LINES
+				   ",\"three_public\":{\"reception\":\"0.9\"},"
+				   "\"previous_year\":{\"three_public\":\"1\"}")
+			     ->n,
 			 0);
 }
 
 static void test_economic_table(void **state)
 {
 	(void)state;
-	assert_int_equal(audit_doc(LINES ",\"economic\":[{\"code\":\"30101\",\"amount\":\"50\"},"
-					 "{\"code\":\"30102\",\"amount\":\"40\"},"
-					 "{\"code\":\"302\",\"amount\":\"10\"}]")->n,
-			 0);
-	struct bd_audit *a = audit_doc(LINES ",\"economic\":[{\"code\":\"301\",\"amount\":\"80\"},"
-					     "{\"code\":\"302\",\"amount\":\"10\"}]");
+	assert_int_equal(
+	    audit_doc(LINES
+		      ",\"economic\":[{\"code\":\"30101\",\"amount\":\"50\"},"
+		      "{\"code\":\"30102\",\"amount\":\"40\"},"
+		      "{\"code\":\"302\",\"amount\":\"10\"}]")
+		->n,
+	    0);
+	struct bd_audit *a = audit_doc(
+	    LINES ",\"economic\":[{\"code\":\"301\",\"amount\":\"80\"},"
+		  "{\"code\":\"302\",\"amount\":\"10\"}]");
 	assert_int_equal(a->n, 1);
 	assert_string_equal(a->items[0].rule, "plausibility.economic_columns");
 	assert_int_equal(a->items[0].expected.fen, 90000000);
 	assert_int_equal(a->items[0].actual.fen, 80000000);
 	/* Unsplit lines: the table against the basic total. */
-	a = audit_doc("\"expenditure\":[{\"function\":\"2010301\",\"basic\":{\"total\":\"100\"}}],"
+	a = audit_doc("\"expenditure\":[{\"function\":\"2010301\",\"basic\":{"
+		      "\"total\":\"100\"}}],"
 		      "\"economic\":[{\"code\":\"30101\",\"amount\":\"99\"}]");
 	assert_int_equal(a->n, 1);
 }
@@ -109,14 +127,18 @@ static void test_economic_table(void **state)
 static void test_shifted_rows(void **state)
 {
 	(void)state;
-	struct bd_audit *a = audit_doc(
-		"\"expenditure\":[{\"function\":\"2010301\",\"basic\":{\"wages\":\"90\"}},"
-		"{\"function\":\"2210201\",\"name\":\"住房公积金\",\"basic\":{\"goods\":\"8\"}}]");
+	struct bd_audit *a =
+	    audit_doc("\"expenditure\":[{\"function\":\"2010301\",\"basic\":{"
+		      "\"wages\":\"90\"}},"
+		      "{\"function\":\"2210201\",\"name\":\"住房公积金\","
+		      "\"basic\":{\"goods\":\"8\"}}]");
 	assert_int_equal(a->n, 1);
 	assert_string_equal(a->items[0].rule, "plausibility.shifted_row");
 	assert_string_equal(a->items[0].path, "expenditure[1]");
-	a = audit_doc("\"expenditure\":[{\"function\":\"2010301\",\"basic\":{\"goods\":\"90\"}},"
-		      "{\"function\":\"2080505\",\"basic\":{\"wages\":\"0\",\"goods\":\"8\"}}]");
+	a = audit_doc("\"expenditure\":[{\"function\":\"2010301\",\"basic\":{"
+		      "\"goods\":\"90\"}},"
+		      "{\"function\":\"2080505\",\"basic\":{\"wages\":\"0\","
+		      "\"goods\":\"8\"}}]");
 	assert_non_null(mock_find(a, "plausibility.no_personnel", NULL));
 }
 
@@ -125,12 +147,14 @@ static void test_samples(void **state)
 	struct mock_submission ms;
 	struct bd_audit *a = calloc(1, sizeof *a);
 	(void)state;
-	assert_int_equal(mock_submission_load(&ms, "fengquan-116001-2023.json"), 0);
+	assert_int_equal(mock_submission_load(&ms, "fengquan-116001-2023.json"),
+			 0);
 	assert_int_equal(plugin.desc->validate(plugin.state, ms.s, a), 0);
 	mock_submission_free(&ms);
 	/* The sample: one project whose indicator contradicts its amount. */
 	assert_int_equal(a->n, 1);
-	assert_string_equal(a->items[0].path, "projects[3].indicators[0].value");
+	assert_string_equal(a->items[0].path,
+			    "projects[3].indicators[0].value");
 	memset(a, 0, sizeof *a);
 	assert_int_equal(mock_submission_load(&ms, "putuo-wanli-2025.json"), 0);
 	assert_int_equal(plugin.desc->validate(plugin.state, ms.s, a), 0);
@@ -148,18 +172,21 @@ static void test_config(void **state)
 	assert_true(mock_plugin_load(&plugin, "plausibility", bad) < 0);
 	mock_plugin_unload(&plugin);
 	assert_int_equal(mock_plugin_load(&plugin, "plausibility", tight), 0);
-	assert_int_equal(audit_doc(LINES ",\"previous_year\":{\"total\":\"90\"}")->n, 1);
+	assert_int_equal(
+	    audit_doc(LINES ",\"previous_year\":{\"total\":\"90\"}")->n, 1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_cost_indicators, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_year_on_year, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_economic_table, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_shifted_rows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_samples, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_config, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cost_indicators, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_year_on_year, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_economic_table, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_shifted_rows, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_samples, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,18 +15,26 @@ static void test_event_topic_and_body(void **state)
 	(void)state;
 	assert_int_equal(mock_plugin_load(&p, "publisher", NULL), 0);
 	struct bd_total_change changes[] = {
-		{2023, "function:class", "201", 0, 213780000},
-		{2023, "total", "", 100, 50},
+	    {2023, "function:class", "201", 0, 213780000},
+	    {2023, "total", "", 100, 50},
 	};
-	struct bd_event ev = {.seq = 41, .kind = "revision.accepted", .year = 2023,
-			      .department = "116001", .parent = "116", .revision = 3,
-			      .changes = changes, .n_changes = 2};
+	struct bd_event ev = {.seq = 41,
+			      .kind = "revision.accepted",
+			      .year = 2023,
+			      .department = "116001",
+			      .parent = "116",
+			      .revision = 3,
+			      .changes = changes,
+			      .n_changes = 2};
 	assert_int_equal(p.desc->publish(p.state, &ev), 0);
 	/* The event, then one message per moved total. */
 	assert_int_equal(p.n_published, 3);
-	assert_string_equal(p.published[0].topic, "budgetd.revision.accepted.2023.116.116001");
-	assert_string_equal(p.published[1].topic, "budgetd.total.2023.function:class.201");
-	assert_string_equal(p.published[2].topic, "budgetd.total.2023.total.all");
+	assert_string_equal(p.published[0].topic,
+			    "budgetd.revision.accepted.2023.116.116001");
+	assert_string_equal(p.published[1].topic,
+			    "budgetd.total.2023.function:class.201");
+	assert_string_equal(p.published[2].topic,
+			    "budgetd.total.2023.total.all");
 	assert_non_null(strstr(p.published[1].body, "\"after\":\"213.78\""));
 	assert_non_null(strstr(p.published[1].body, "\"seq\":41"));
 	cJSON *body = cJSON_Parse(p.published[0].body);
@@ -34,10 +42,13 @@ static void test_event_topic_and_body(void **state)
 	assert_int_equal(cJSON_GetObjectItem(body, "seq")->valueint, 41);
 	assert_int_equal(cJSON_GetObjectItem(body, "revision")->valueint, 3);
 	cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(body, "changes"), 0);
-	assert_string_equal(cJSON_GetObjectItem(c0, "after")->valuestring, "213.78");
-	assert_string_equal(cJSON_GetObjectItem(c0, "delta")->valuestring, "213.78");
+	assert_string_equal(cJSON_GetObjectItem(c0, "after")->valuestring,
+			    "213.78");
+	assert_string_equal(cJSON_GetObjectItem(c0, "delta")->valuestring,
+			    "213.78");
 	cJSON *c1 = cJSON_GetArrayItem(cJSON_GetObjectItem(body, "changes"), 1);
-	assert_string_equal(cJSON_GetObjectItem(c1, "delta")->valuestring, "-0.00005");
+	assert_string_equal(cJSON_GetObjectItem(c1, "delta")->valuestring,
+			    "-0.00005");
 	cJSON_Delete(body);
 	mock_plugin_unload(&p);
 }
@@ -51,10 +62,14 @@ static void test_config(void **state)
 	static const char *const bad_prefix[] = {"topic_prefix=a b", NULL};
 	(void)state;
 	assert_int_equal(mock_plugin_load(&p, "publisher", yuan), 0);
-	struct bd_event ev = {.seq = 1, .kind = "submission.rejected", .year = 2024,
-			      .department = "9", .parent = ""};
+	struct bd_event ev = {.seq = 1,
+			      .kind = "submission.rejected",
+			      .year = 2024,
+			      .department = "9",
+			      .parent = ""};
 	assert_int_equal(p.desc->publish(p.state, &ev), 0);
-	assert_string_equal(p.published[0].topic, "district.submission.rejected.2024.-.9");
+	assert_string_equal(p.published[0].topic,
+			    "district.submission.rejected.2024.-.9");
 	assert_null(strstr(p.published[0].body, "changes\""));
 	mock_plugin_unload(&p);
 	assert_true(mock_plugin_load(&p, "publisher", bad_unit) < 0);
@@ -66,8 +81,8 @@ static void test_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_event_topic_and_body),
-		cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_event_topic_and_body),
+	    cmocka_unit_test(test_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

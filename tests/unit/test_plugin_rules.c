@@ -52,22 +52,27 @@ static struct bd_audit *audit_json(struct mock_plugin *p, const char *json)
 	return &audit;
 }
 
-#define DOC(extra)                                                                  \
-	"{\"format\":\"budget-submission/1\",\"year\":2024,\"unit\":\"万元\","      \
-	"\"department\":{\"code\":\"900001\",\"name\":\"t\"},"                      \
-	"\"income\":{\"general_budget\":\"100\"},\"expenditure\":[{\"function\":\"2010301\"," \
-	"\"basic\":{\"wages\":\"60\",\"goods\":\"40\"},\"total\":\"100\"}]" extra "}"
+#define DOC(extra)                                                               \
+	"{\"format\":\"budget-submission/1\",\"year\":2024,\"unit\":\"万元\"," \
+	"\"department\":{\"code\":\"900001\",\"name\":\"t\"},"                   \
+	"\"income\":{\"general_budget\":\"100\"},\"expenditure\":[{"             \
+	"\"function\":\"2010301\","                                              \
+	"\"basic\":{\"wages\":\"60\",\"goods\":\"40\"},\"total\":\"100\"}"       \
+	"]" extra "}"
 
 static void test_operator_rule(void **state)
 {
 	(void)state;
-	assert_int_equal(load_rules("# the bureau's cap\n"
-				    "rule local.cap warning \"三公经费 over 5 万元\"\n"
-				    "    three_public.total <= 5 万元\n"
-				    "rule local.share error \"wages above 55% of spending\"\n"
-				    "    expenditure.wages <= expenditure * 55%\n"),
-			 0);
-	struct bd_audit *a = audit_json(&plugin, DOC(",\"three_public\":{\"total\":\"6\"}"));
+	assert_int_equal(
+	    load_rules(
+		"# the bureau's cap\n"
+		"rule local.cap warning \"三公经费 over 5 万元\"\n"
+		"    three_public.total <= 5 万元\n"
+		"rule local.share error \"wages above 55% of spending\"\n"
+		"    expenditure.wages <= expenditure * 55%\n"),
+	    0);
+	struct bd_audit *a =
+	    audit_json(&plugin, DOC(",\"three_public\":{\"total\":\"6\"}"));
 	assert_int_equal(a->n, 2);
 	const struct mock_finding *f = mock_find(a, "local.cap", NULL);
 	assert_non_null(f);
@@ -85,21 +90,23 @@ static void test_operator_rule(void **state)
 static void test_tolerance_and_units(void **state)
 {
 	(void)state;
-	assert_int_equal(load_rules("rule t.abs error \"x\"\n"
-				    "  income == expenditure + 0.005 within 0.01\n"
-				    "rule t.pct error \"y\"\n"
-				    "  income == 101 within 1%\n"
-				    "rule t.pct2 error \"z\"\n"
-				    "  income == 102 within 1%\n"
-				    "rule t.yuan error \"w\"\n"
-				    "  income == 1000000 元\n"),
-			 0);
+	assert_int_equal(
+	    load_rules("rule t.abs error \"x\"\n"
+		       "  income == expenditure + 0.005 within 0.01\n"
+		       "rule t.pct error \"y\"\n"
+		       "  income == 101 within 1%\n"
+		       "rule t.pct2 error \"z\"\n"
+		       "  income == 102 within 1%\n"
+		       "rule t.yuan error \"w\"\n"
+		       "  income == 1000000 元\n"),
+	    0);
 	struct bd_audit *a = audit_json(&plugin, DOC(""));
 	assert_int_equal(a->n, 1);
 	assert_non_null(mock_find(a, "t.pct2", NULL));
 }
 
-static void expect_syntax_error(const char *text, const char *where, const char *words)
+static void expect_syntax_error(const char *text, const char *where,
+				const char *words)
 {
 	/* The plugin logs through the mock, which writes to stderr. */
 	int saved = dup(2);
@@ -123,27 +130,29 @@ static void expect_syntax_error(const char *text, const char *where, const char 
 static void test_syntax_errors(void **state)
 {
 	(void)state;
-	expect_syntax_error("rule a error \"m\"\n  income === 1\n", "test.rules:2:12",
-			    "unexpected character '='");
-	expect_syntax_error("rule a error \"m\"\n  income == 5%\n", "test.rules:2:14",
-			    "a percentage only multiplies");
-	expect_syntax_error("rule a fatal \"m\"\n  income == 1\n", "test.rules:1:8",
-			    "expected a severity");
-	expect_syntax_error("rule a error \"m\"\n  incom == 1\n", "test.rules:2:3",
-			    "unknown quantity \"incom\"");
-	expect_syntax_error("rule a error \"m\n  income == 1\n", "test.rules:1:14",
-			    "unterminated string");
-	expect_syntax_error("rule a error \"m\"\n  line.total == 1\n", "test.rules:2:3",
-			    "needs \"per line\"");
-	expect_syntax_error("rule a error \"m\"\n  income == 1\nrule a error \"n\"\n  income == 2\n",
+	expect_syntax_error("rule a error \"m\"\n  income === 1\n",
+			    "test.rules:2:12", "unexpected character '='");
+	expect_syntax_error("rule a error \"m\"\n  income == 5%\n",
+			    "test.rules:2:14", "a percentage only multiplies");
+	expect_syntax_error("rule a fatal \"m\"\n  income == 1\n",
+			    "test.rules:1:8", "expected a severity");
+	expect_syntax_error("rule a error \"m\"\n  incom == 1\n",
+			    "test.rules:2:3", "unknown quantity \"incom\"");
+	expect_syntax_error("rule a error \"m\n  income == 1\n",
+			    "test.rules:1:14", "unterminated string");
+	expect_syntax_error("rule a error \"m\"\n  line.total == 1\n",
+			    "test.rules:2:3", "needs \"per line\"");
+	expect_syntax_error("rule a error \"m\"\n  income == 1\nrule a error "
+			    "\"n\"\n  income == 2\n",
 			    "test.rules:3:1", "already defined at");
-	expect_syntax_error("rule a error \"m\"\n  income == 1 within\n", "test.rules:2:21",
-			    "expected a quantity");
-	expect_syntax_error("rule a error \"m\"\n  income 1\n", "test.rules:2:10",
-			    "expected a comparison");
-	expect_syntax_error("income == 1\n", "test.rules:1:1", "expected \"rule\"");
-	expect_syntax_error("rule a error \"m\"\n  expenditure[2a] == 1\n", "test.rules:2:3",
-			    "must be digits");
+	expect_syntax_error("rule a error \"m\"\n  income == 1 within\n",
+			    "test.rules:2:21", "expected a quantity");
+	expect_syntax_error("rule a error \"m\"\n  income 1\n",
+			    "test.rules:2:10", "expected a comparison");
+	expect_syntax_error("income == 1\n", "test.rules:1:1",
+			    "expected \"rule\"");
+	expect_syntax_error("rule a error \"m\"\n  expenditure[2a] == 1\n",
+			    "test.rules:2:3", "must be digits");
 }
 
 /* ---- examples/arith.rules says what the arith plugin says ---- */
@@ -153,13 +162,15 @@ struct key {
 	bd_fen expected, actual;
 };
 
-static size_t keys_of(const struct bd_audit *a, const char *prefix, struct key *out)
+static size_t keys_of(const struct bd_audit *a, const char *prefix,
+		      struct key *out)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < a->n; i++) {
 		const char *suffix = a->items[i].rule + strlen(prefix);
 		if (strcmp(suffix, "projects.lines") == 0)
-			continue; /* conditional in C; not part of the comparison */
+			continue; /* conditional in C; not part of the
+				     comparison */
 		snprintf(out[n].suffix, sizeof out[n].suffix, "%s", suffix);
 		out[n].expected = a->items[i].expected.fen;
 		out[n].actual = a->items[i].actual.fen;
@@ -182,14 +193,16 @@ static int compare_keys(const void *x, const void *y)
 static void test_arith_is_expressible(void **state)
 {
 	struct mock_plugin arith;
-	struct key *k1 = calloc(MOCK_MAX, sizeof *k1), *k2 = calloc(MOCK_MAX, sizeof *k2);
+	struct key *k1 = calloc(MOCK_MAX, sizeof *k1),
+		   *k2 = calloc(MOCK_MAX, sizeof *k2);
 	(void)state;
 	char setting[256];
 	snprintf(setting, sizeof setting, "files=%s/rules/examples/arith.rules",
 		 BUDGETD_TEST_CONF_DIR);
 	const char *config[] = {setting, NULL};
 	mock_plugin_unload(&plugin);
-	/* The mock keeps one handle: load, audit, unload, one plugin at a time. */
+	/* The mock keeps one handle: load, audit, unload, one plugin at a time.
+	 */
 	char *sample = mock_read_data("fengquan-116001-2023.json");
 	cJSON *doc = cJSON_Parse(sample);
 	free(sample);
@@ -197,26 +210,34 @@ static void test_arith_is_expressible(void **state)
 	int disagreements = 0, findings = 0;
 	for (int round = 0; round < 200; round++) {
 		cJSON *copy = cJSON_Duplicate(doc, 1);
-		/* Change a few amounts anywhere among the lines and stated totals. */
+		/* Change a few amounts anywhere among the lines and stated
+		 * totals. */
 		for (int m = 0; round > 0 && m < 1 + rand() % 3; m++) {
 			cJSON *target;
 			if (rand() % 2) {
-				cJSON *lines = cJSON_GetObjectItem(copy, "expenditure");
-				cJSON *line = cJSON_GetArrayItem(lines, rand() % cJSON_GetArraySize(lines));
-				target = cJSON_GetObjectItem(line, rand() % 2 ? "basic" : "project");
+				cJSON *lines =
+				    cJSON_GetObjectItem(copy, "expenditure");
+				cJSON *line = cJSON_GetArrayItem(
+				    lines, rand() % cJSON_GetArraySize(lines));
+				target = cJSON_GetObjectItem(
+				    line, rand() % 2 ? "basic" : "project");
 				if (target == NULL)
 					target = line;
 			} else {
 				target = cJSON_GetObjectItem(copy, "stated");
 				if (rand() % 3 == 0)
-					target = cJSON_GetObjectItem(target, "appropriation");
+					target = cJSON_GetObjectItem(
+					    target, "appropriation");
 			}
-			cJSON *item = cJSON_GetArrayItem(target, rand() % cJSON_GetArraySize(target));
-			if (cJSON_IsString(item) && strcmp(item->string, "function") != 0 &&
+			cJSON *item = cJSON_GetArrayItem(
+			    target, rand() % cJSON_GetArraySize(target));
+			if (cJSON_IsString(item) &&
+			    strcmp(item->string, "function") != 0 &&
 			    strcmp(item->string, "name") != 0 &&
 			    strcmp(item->string, "source") != 0) {
 				char amount[32];
-				snprintf(amount, sizeof amount, "%d.%02d", rand() % 300, rand() % 100);
+				snprintf(amount, sizeof amount, "%d.%02d",
+					 rand() % 300, rand() % 100);
 				cJSON_SetValuestring(item, amount);
 			}
 		}
@@ -240,19 +261,21 @@ static void test_arith_is_expressible(void **state)
 		if (!same) {
 			disagreements++;
 			for (size_t i = 0; i < n1; i++)
-				fprintf(stderr, "  arith %s %lld %lld\n", k1[i].suffix,
-					(long long)k1[i].expected, (long long)k1[i].actual);
+				fprintf(stderr, "  arith %s %lld %lld\n",
+					k1[i].suffix, (long long)k1[i].expected,
+					(long long)k1[i].actual);
 			for (size_t i = 0; i < n2; i++)
-				fprintf(stderr, "  rules %s %lld %lld\n", k2[i].suffix,
-					(long long)k2[i].expected, (long long)k2[i].actual);
+				fprintf(stderr, "  rules %s %lld %lld\n",
+					k2[i].suffix, (long long)k2[i].expected,
+					(long long)k2[i].actual);
 			break;
 		}
 	}
 	cJSON_Delete(doc);
 	free(k1);
 	free(k2);
-	fprintf(stderr, "  200 documents, %d findings, %d disagreements\n", findings,
-		disagreements);
+	fprintf(stderr, "  200 documents, %d findings, %d disagreements\n",
+		findings, disagreements);
 	assert_int_equal(disagreements, 0);
 	assert_true(findings > 200);
 }
@@ -260,10 +283,10 @@ static void test_arith_is_expressible(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_operator_rule, teardown),
-		cmocka_unit_test_teardown(test_tolerance_and_units, teardown),
-		cmocka_unit_test_teardown(test_syntax_errors, teardown),
-		cmocka_unit_test_teardown(test_arith_is_expressible, teardown),
+	    cmocka_unit_test_teardown(test_operator_rule, teardown),
+	    cmocka_unit_test_teardown(test_tolerance_and_units, teardown),
+	    cmocka_unit_test_teardown(test_syntax_errors, teardown),
+	    cmocka_unit_test_teardown(test_arith_is_expressible, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,13 +50,19 @@ static bd_fen row_amount(const cJSON *reply, const char *dim, const char *key)
 	const char *why;
 	cJSON_ArrayForEach(row, cJSON_GetObjectItem(reply, "rows"))
 	{
-		const cJSON *k = cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"), dim);
+		const cJSON *k =
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"), dim);
 		if (k && strcmp(k->valuestring, key) == 0) {
 			bd_fen fen;
 			enum bd_unit unit;
-			money_unit_parse(cJSON_GetObjectItem(reply, "unit")->valuestring, &unit);
-			assert_int_equal(money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
-						     unit, &fen, &why), 0);
+			money_unit_parse(
+			    cJSON_GetObjectItem(reply, "unit")->valuestring,
+			    &unit);
+			assert_int_equal(
+			    money_parse(
+				cJSON_GetObjectItem(row, "amount")->valuestring,
+				unit, &fen, &why),
+			    0);
 			return fen;
 		}
 	}
@@ -72,20 +78,23 @@ static bd_fen class_sum(const struct bd_submission *s, const char *class_code)
 	return sum;
 }
 
-static const struct mock_change *find_change(const struct bd_apply *a, const char *dim,
-					     const char *key)
+static const struct mock_change *find_change(const struct bd_apply *a,
+					     const char *dim, const char *key)
 {
 	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->items[i].dimension, dim) == 0 && strcmp(a->items[i].key, key) == 0)
+		if (strcmp(a->items[i].dimension, dim) == 0 &&
+		    strcmp(a->items[i].key, key) == 0)
 			return &a->items[i];
 	return NULL;
 }
 
-static void apply(struct mock_submission *ms, int64_t number, struct bd_apply *changes)
+static void apply(struct mock_submission *ms, int64_t number,
+		  struct bd_apply *changes)
 {
 	struct bd_revision rev = {.submission = ms->s, .number = number};
 	memset(changes, 0, sizeof *changes);
-	assert_int_equal(plugin.desc->apply(plugin.state, NULL, &rev, changes), 0);
+	assert_int_equal(plugin.desc->apply(plugin.state, NULL, &rev, changes),
+			 0);
 }
 
 static void test_revisions_move_totals_by_the_difference(void **state)
@@ -93,7 +102,9 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 	struct mock_submission a1, a2, b;
 	struct bd_apply *changes = calloc(1, sizeof *changes);
 	(void)state;
-	assert_int_equal(mock_submission_load(&a1, "fengquan-116001-2023-corrected.json"), 0);
+	assert_int_equal(
+	    mock_submission_load(&a1, "fengquan-116001-2023-corrected.json"),
+	    0);
 	apply(&a1, 1, changes);
 	const struct mock_change *c = find_change(changes, "total", "");
 	assert_non_null(c);
@@ -101,10 +112,12 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 	assert_int_equal(c->after, 232310000);
 
 	cJSON *r = query("{\"by\":[\"function:class\"],\"year\":2023}");
-	assert_int_equal(row_amount(r, "function:class", "201"), class_sum(a1.s, "201"));
+	assert_int_equal(row_amount(r, "function:class", "201"),
+			 class_sum(a1.s, "201"));
 	assert_int_equal(row_amount(r, "function:class", "208"), 9960000);
 	assert_int_equal(row_amount(r, "function:class", "221"), 8570000);
-	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring, "232.31");
+	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring,
+			    "232.31");
 	cJSON_Delete(r);
 
 	/* A second department, same year: totals add up. */
@@ -117,23 +130,30 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 	r = query("{\"by\":\"function:class\",\"year\":2023,\"unit\":\"元\"}");
 	assert_int_equal(row_amount(r, "function:class", "201"),
 			 class_sum(a1.s, "201") + class_sum(b.s, "201"));
-	assert_int_equal(row_amount(r, "function:class", "212"), class_sum(b.s, "212"));
+	assert_int_equal(row_amount(r, "function:class", "212"),
+			 class_sum(b.s, "212"));
 	cJSON_Delete(r);
 
-	/* Economic cuts: Wanli publishes its 经济分类 table (款 level), Fengquan
-	 * does not (its wage column maps onto 类 301). */
-	r = query("{\"by\":[\"economic:section\"],\"where\":[\"economic:class:302\","
-		  "\"department:215001\"],\"unit\":\"元\"}");
+	/* Economic cuts: Wanli publishes its 经济分类 table (款 level),
+	 * Fengquan does not (its wage column maps onto 类 301). */
+	r = query(
+	    "{\"by\":[\"economic:section\"],\"where\":[\"economic:class:302\","
+	    "\"department:215001\"],\"unit\":\"元\"}");
 	assert_int_equal(row_amount(r, "economic:section", "30201"), 433347800);
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "rows")), 18);
-	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring, "10827702.00");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "rows")),
+			 18);
+	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring,
+			    "10827702.00");
 	cJSON_Delete(r);
-	r = query("{\"by\":[\"economic:class\"],\"where\":[\"department:116001\"]}");
+	r = query(
+	    "{\"by\":[\"economic:class\"],\"where\":[\"department:116001\"]}");
 	assert_int_equal(row_amount(r, "economic:class", "301"), 106600000);
-	assert_int_equal(row_amount(r, "economic:class", "-"), 122100000); /* projects */
+	assert_int_equal(row_amount(r, "economic:class", "-"),
+			 122100000); /* projects */
 	cJSON_Delete(r);
 	/* Either view sums to the same district total. */
-	r = query("{\"by\":[\"economic:class\"],\"year\":2023,\"unit\":\"元\"}");
+	r = query(
+	    "{\"by\":[\"economic:class\"],\"year\":2023,\"unit\":\"元\"}");
 	cJSON *r2 = query("{\"year\":2023,\"unit\":\"元\"}");
 	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring,
 			    cJSON_GetObjectItem(r2, "total")->valuestring);
@@ -150,15 +170,22 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 		bd_fen sum = 0, amount, v;
 		const char *why;
 		const cJSON *f;
-		assert_int_equal(money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
-					     BD_UNIT_YUAN, &amount, &why), 0);
+		assert_int_equal(
+		    money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
+				BD_UNIT_YUAN, &amount, &why),
+		    0);
 		cJSON_ArrayForEach(f, cJSON_GetObjectItem(row, "from"))
 		{
-			assert_int_equal(money_parse(cJSON_GetObjectItem(f, "amount")->valuestring,
-						     BD_UNIT_YUAN, &v, &why), 0);
-			assert_string_equal(cJSON_GetObjectItem(f, "department")->valuestring,
-					    cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"),
-								"department")->valuestring);
+			assert_int_equal(
+			    money_parse(
+				cJSON_GetObjectItem(f, "amount")->valuestring,
+				BD_UNIT_YUAN, &v, &why),
+			    0);
+			assert_string_equal(
+			    cJSON_GetObjectItem(f, "department")->valuestring,
+			    cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"),
+						"department")
+				->valuestring);
 			sum += v;
 		}
 		assert_int_equal(sum, amount);
@@ -167,14 +194,16 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 	assert_true(rows_checked >= 10);
 	cJSON_Delete(r);
 
-	/* Revision 2 of the first drops 2089999 and raises 2010301 wages by 1 分. */
+	/* Revision 2 of the first drops 2089999 and raises 2010301 wages by 1
+	 * 分. */
 	text = mock_read_data("fengquan-116001-2023-corrected.json");
 	cJSON *doc = cJSON_Parse(text);
 	free(text);
 	cJSON *exp = cJSON_GetObjectItem(doc, "expenditure");
 	cJSON_DeleteItemFromArray(exp, 4);
 	cJSON *basic = cJSON_GetObjectItem(cJSON_GetArrayItem(exp, 0), "basic");
-	cJSON_ReplaceItemInObject(basic, "wages", cJSON_CreateString("62.540001"));
+	cJSON_ReplaceItemInObject(basic, "wages",
+				  cJSON_CreateString("62.540001"));
 	text = cJSON_PrintUnformatted(doc);
 	cJSON_Delete(doc);
 	assert_int_equal(mock_submission_parse(&a2, text), 0);
@@ -194,18 +223,23 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 	assert_int_equal(c->after - c->before, 1);
 	c = find_change(changes, "department", "116001");
 	assert_int_equal(c->after - c->before, -360000 + 1);
-	assert_null(find_change(changes, "function:class", "221")); /* did not move */
+	assert_null(
+	    find_change(changes, "function:class", "221")); /* did not move */
 
 	r = query("{\"by\":[\"department\"],\"year\":2023}");
-	assert_int_equal(row_amount(r, "department", "116001"), 232310000 - 360000 + 1);
+	assert_int_equal(row_amount(r, "department", "116001"),
+			 232310000 - 360000 + 1);
 	cJSON_Delete(r);
 	/* Cuts: prefix and set. */
-	r = query("{\"by\":[\"function:item\"],\"where\":[\"function:208*\"],\"year\":2023}");
+	r = query("{\"by\":[\"function:item\"],\"where\":[\"function:208*\"],"
+		  "\"year\":2023}");
 	assert_int_equal(row_amount(r, "function:item", "2089999"), other);
-	assert_int_equal(row_amount(r, "function:item", "2080505"), 9600000 + 482715600);
+	assert_int_equal(row_amount(r, "function:item", "2080505"),
+			 9600000 + 482715600);
 	cJSON_Delete(r);
-	r = query("{\"by\":[\"source\"],\"where\":[\"department:116001,215001\","
-		  "\"kind:basic.personnel\"]}");
+	r = query(
+	    "{\"by\":[\"source\"],\"where\":[\"department:116001,215001\","
+	    "\"kind:basic.personnel\"]}");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "rows")), 1);
 	cJSON_Delete(r);
 
@@ -236,14 +270,16 @@ static void test_change_three_public_projects(void **state)
 	struct mock_submission a, b;
 	struct bd_apply *changes = calloc(1, sizeof *changes);
 	(void)state;
-	/* Wanli 2025, and the same department in 2024 with 201 smaller by 3000 元. */
+	/* Wanli 2025, and the same department in 2024 with 201 smaller by 3000
+	 * 元. */
 	assert_int_equal(mock_submission_load(&a, "putuo-wanli-2025.json"), 0);
 	apply(&a, 1, changes);
 	char *text = mock_read_data("putuo-wanli-2025.json");
 	cJSON *doc = cJSON_Parse(text);
 	free(text);
 	cJSON_ReplaceItemInObject(doc, "year", cJSON_CreateNumber(2024));
-	cJSON *line = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "expenditure"), 0);
+	cJSON *line =
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "expenditure"), 0);
 	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(line, "project"), "total",
 				  cJSON_CreateString("435300"));
 	text = cJSON_PrintUnformatted(doc);
@@ -252,39 +288,55 @@ static void test_change_three_public_projects(void **state)
 	free(text);
 	apply(&b, 1, changes);
 
-	cJSON *r = query("{\"by\":[\"function:class\"],\"year\":2025,\"change\":true,"
-			 "\"unit\":\"元\"}");
-	const cJSON *row = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "rows"), 0);
+	cJSON *r =
+	    query("{\"by\":[\"function:class\"],\"year\":2025,\"change\":true,"
+		  "\"unit\":\"元\"}");
+	const cJSON *row =
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(r, "rows"), 0);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"),
-						"function:class")->valuestring, "201");
-	assert_string_equal(cJSON_GetObjectItem(row, "previous")->valuestring, "3293600.00");
-	assert_string_equal(cJSON_GetObjectItem(row, "change")->valuestring, "3000.00");
-	assert_string_equal(cJSON_GetObjectItem(row, "change_percent")->valuestring, "0.1");
+						"function:class")
+				->valuestring,
+			    "201");
+	assert_string_equal(cJSON_GetObjectItem(row, "previous")->valuestring,
+			    "3293600.00");
+	assert_string_equal(cJSON_GetObjectItem(row, "change")->valuestring,
+			    "3000.00");
+	assert_string_equal(
+	    cJSON_GetObjectItem(row, "change_percent")->valuestring, "0.1");
 	cJSON_Delete(r);
 	assert_null(query("{\"change\":true}")); /* needs a year */
 
 	r = query_op("three_public", "{\"by\":\"year\",\"unit\":\"元\"}");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "rows")), 2);
 	row = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "rows"), 0);
-	assert_string_equal(cJSON_GetObjectItem(row, "total")->valuestring, "379100.00");
-	assert_string_equal(cJSON_GetObjectItem(row, "vehicle_operation")->valuestring, "215600.00");
+	assert_string_equal(cJSON_GetObjectItem(row, "total")->valuestring,
+			    "379100.00");
+	assert_string_equal(
+	    cJSON_GetObjectItem(row, "vehicle_operation")->valuestring,
+	    "215600.00");
 	cJSON_Delete(r);
 	assert_null(query_op("three_public", "{\"by\":\"colour\"}"));
 
 	mock_submission_free(&a);
 	mock_submission_free(&b);
-	assert_int_equal(mock_submission_load(&a, "fengquan-116001-2023-corrected.json"), 0);
+	assert_int_equal(
+	    mock_submission_load(&a, "fengquan-116001-2023-corrected.json"), 0);
 	apply(&a, 1, changes);
 	r = query_op("projects", "{\"limit\":3}");
 	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 7);
-	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring, "122.10");
+	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring,
+			    "122.10");
 	const cJSON *projects = cJSON_GetObjectItem(r, "projects");
 	assert_int_equal(cJSON_GetArraySize(projects), 3);
 	/* Largest first. */
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(projects, 0), "total")->valuestring,
-			    "40.80");
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(projects, 1), "total")->valuestring,
-			    "26.48");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(projects, 0), "total")
+		->valuestring,
+	    "40.80");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(projects, 1), "total")
+		->valuestring,
+	    "26.48");
 	cJSON_Delete(r);
 	r = query_op("projects", "{\"department\":\"215001\"}");
 	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 0);
@@ -324,21 +376,25 @@ struct mini_dept {
 
 static char *render(const struct mini_dept *d)
 {
-	static const char *const sources[] = {"general_budget", "fund_budget", "business"};
+	static const char *const sources[] = {"general_budget", "fund_budget",
+					      "business"};
 	char *buf = malloc(16384);
-	size_t n = (size_t)sprintf(buf,
-				   "{\"format\":\"budget-submission/1\",\"year\":%d,\"unit\":\"元\","
-				   "\"department\":{\"code\":\"%s\",\"name\":\"d\",\"parent\":\"%.3s\"},"
-				   "\"income\":{},\"expenditure\":[",
-				   d->year, d->code, d->code);
+	size_t n = (size_t)sprintf(
+	    buf,
+	    "{\"format\":\"budget-submission/1\",\"year\":%d,\"unit\":\"元\","
+	    "\"department\":{\"code\":\"%s\",\"name\":\"d\",\"parent\":\"%."
+	    "3s\"},"
+	    "\"income\":{},\"expenditure\":[",
+	    d->year, d->code, d->code);
 	for (int i = 0; i < d->n; i++) {
 		const struct mini_line *l = &d->lines[i];
-		n += (size_t)sprintf(buf + n,
-				     "%s{\"function\":\"%s\",\"source\":\"%s\",\"basic\":{"
-				     "\"wages\":\"%lld.%02lld\",\"goods\":\"%lld\"},"
-				     "\"project\":{\"operating\":\"%lld\"}}",
-				     i ? "," : "", codes[l->code], sources[l->source],
-				     l->wages / 100, l->wages % 100, l->goods, l->operating);
+		n += (size_t)sprintf(
+		    buf + n,
+		    "%s{\"function\":\"%s\",\"source\":\"%s\",\"basic\":{"
+		    "\"wages\":\"%lld.%02lld\",\"goods\":\"%lld\"},"
+		    "\"project\":{\"operating\":\"%lld\"}}",
+		    i ? "," : "", codes[l->code], sources[l->source],
+		    l->wages / 100, l->wages % 100, l->goods, l->operating);
 	}
 	sprintf(buf + n, "]}");
 	return buf;
@@ -384,41 +440,57 @@ static void test_random_district(void **state)
 
 		if (r % 50 != 49)
 			continue;
-		/* Independent sums: by function:class for 2023, cut to source. */
+		/* Independent sums: by function:class for 2023, cut to source.
+		 */
 		for (int c = 0; c < 10; c++) {
 			char class_code[4];
-			snprintf(class_code, sizeof class_code, "%.3s", codes[c]);
+			snprintf(class_code, sizeof class_code, "%.3s",
+				 codes[c]);
 			long long expect = 0;
 			for (int k = 0; k < DEPTS; k++) {
 				if (!present[0][k])
 					continue;
 				for (int j = 0; j < current[0][k].n; j++) {
-					const struct mini_line *l = &current[0][k].lines[j];
-					if (strncmp(codes[l->code], class_code, 3) == 0 &&
+					const struct mini_line *l =
+					    &current[0][k].lines[j];
+					if (strncmp(codes[l->code], class_code,
+						    3) == 0 &&
 					    l->source == 0)
-						expect += l->wages + l->goods * 100 +
+						expect += l->wages +
+							  l->goods * 100 +
 							  l->operating * 100;
 				}
 			}
-			cJSON *reply = query("{\"by\":[\"function:class\"],\"year\":2023,"
-					     "\"unit\":\"元\",\"where\":[\"source:general_budget\"]}");
-			assert_int_equal(row_amount(reply, "function:class", class_code), expect);
+			cJSON *reply =
+			    query("{\"by\":[\"function:class\"],\"year\":2023,"
+				  "\"unit\":\"元\",\"where\":[\"source:general_"
+				  "budget\"]}");
+			assert_int_equal(
+			    row_amount(reply, "function:class", class_code),
+			    expect);
 			cJSON_Delete(reply);
 		}
-		/* And by kind across both years, cut by a function prefix set. */
+		/* And by kind across both years, cut by a function prefix set.
+		 */
 		long long personnel = 0;
 		for (int y2 = 0; y2 < 2; y2++)
 			for (int k = 0; k < DEPTS; k++)
-				for (int j = 0; present[y2][k] && j < current[y2][k].n; j++) {
-					const struct mini_line *l = &current[y2][k].lines[j];
+				for (int j = 0;
+				     present[y2][k] && j < current[y2][k].n;
+				     j++) {
+					const struct mini_line *l =
+					    &current[y2][k].lines[j];
 					if (codes[l->code][0] == '2' &&
-					    (strncmp(codes[l->code], "201", 3) == 0 ||
-					     strncmp(codes[l->code], "221", 3) == 0))
+					    (strncmp(codes[l->code], "201",
+						     3) == 0 ||
+					     strncmp(codes[l->code], "221",
+						     3) == 0))
 						personnel += l->wages;
 				}
 		cJSON *reply = query("{\"by\":[\"kind\"],\"unit\":\"元\","
 				     "\"where\":[\"function:201*,221*\"]}");
-		assert_int_equal(row_amount(reply, "kind", "basic.personnel"), personnel);
+		assert_int_equal(row_amount(reply, "kind", "basic.personnel"),
+				 personnel);
 		cJSON_Delete(reply);
 	}
 	free(changes);
@@ -427,11 +499,13 @@ static void test_random_district(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_revisions_move_totals_by_the_difference,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_queries, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_change_three_public_projects, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_random_district, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_revisions_move_totals_by_the_difference, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_queries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_change_three_public_projects,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_random_district, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

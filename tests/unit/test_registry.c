@@ -10,7 +10,8 @@
 
 #include "registry.h"
 
-static struct registry_entry *make_entry(int year, const char *code, int64_t number)
+static struct registry_entry *make_entry(int year, const char *code,
+					 int64_t number)
 {
 	struct registry_entry *e = calloc(1, sizeof *e);
 	arena_init(&e->arena);
@@ -38,12 +39,15 @@ static void test_replace_and_find(void **state)
 	/* Enough entries to make the table grow a few times. */
 	for (int i = 0; i < 3000; i++) {
 		snprintf(code, sizeof code, "%06d", i);
-		assert_int_equal(registry_replace(&r, make_entry(2023 + i % 2, code, 1),
-						  &replaced), 0);
+		assert_int_equal(
+		    registry_replace(&r, make_entry(2023 + i % 2, code, 1),
+				     &replaced),
+		    0);
 		assert_null(replaced);
 	}
 	assert_int_equal(r.n_entries, 3000);
-	assert_int_equal(registry_replace(&r, make_entry(2023, "000010", 2), &replaced), 0);
+	assert_int_equal(
+	    registry_replace(&r, make_entry(2023, "000010", 2), &replaced), 0);
 	assert_non_null(replaced);
 	assert_int_equal(replaced->revision.number, 1);
 	registry_entry_free(replaced);
@@ -60,7 +64,7 @@ static void test_replace_and_find(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_replace_and_find),
+	    cmocka_unit_test(test_replace_and_find),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,8 @@ static void notify(void *ctx)
 }
 
 /* Waits until n jobs came back; returns them in commit order. */
-static struct store_job *wait_done(struct store *s, size_t n, struct store_job **out)
+static struct store_job *wait_done(struct store *s, size_t n,
+				   struct store_job **out)
 {
 	size_t got = 0;
 	while (got < n) {
@@ -125,7 +126,8 @@ static void test_group_commit_and_reads(void **state)
 	assert_int_equal(store_document(&s, "A", 2023, 0, &body, &rev), 0);
 	assert_int_equal(rev, 3);
 	free(body);
-	assert_int_equal(store_document(&s, "A", 2024, 0, &body, &rev), -ENOENT);
+	assert_int_equal(store_document(&s, "A", 2024, 0, &body, &rev),
+			 -ENOENT);
 
 	cJSON *history = cJSON_CreateArray();
 	assert_int_equal(store_history(&s, "A", 0, history), 0);
@@ -134,9 +136,13 @@ static void test_group_commit_and_reads(void **state)
 	cJSON *events = cJSON_CreateArray();
 	assert_int_equal(store_events_since(&s, 4, 100, events), 0);
 	assert_int_equal(cJSON_GetArraySize(events), 2);
-	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(events, 0), "seq")->valueint, 5);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(events, 1), "kind")->valuestring,
-			    "submission.invalid");
+	assert_int_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(events, 0), "seq")->valueint,
+	    5);
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(events, 1), "kind")
+		->valuestring,
+	    "submission.invalid");
 	cJSON_Delete(events);
 	store_close(&s);
 
@@ -164,15 +170,17 @@ static void test_open_failure_is_explained(void **state)
 	struct store s;
 	char err[256] = "";
 	(void)state;
-	assert_true(store_open(&s, "/proc/budgetd-cannot-exist", 8, err, sizeof err) < 0);
+	assert_true(store_open(&s, "/proc/budgetd-cannot-exist", 8, err,
+			       sizeof err) < 0);
 	assert_non_null(strstr(err, "/proc/budgetd-cannot-exist"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_group_commit_and_reads, setup, teardown),
-		cmocka_unit_test(test_open_failure_is_explained),
+	    cmocka_unit_test_setup_teardown(test_group_commit_and_reads, setup,
+					    teardown),
+	    cmocka_unit_test(test_open_failure_is_explained),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

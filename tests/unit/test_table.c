@@ -39,7 +39,8 @@ static void test_columns_line_up(void **state)
 	/* Every line ends its amount column at the same display column. */
 	char *save = NULL;
 	size_t widths[4], n = 0;
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	for (char *line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
 		if (n < 4)
 			widths[n++] = table_text_width(line);
 	assert_int_equal(n, 4);
@@ -52,8 +53,8 @@ static void test_columns_line_up(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_width),
-		cmocka_unit_test(test_columns_line_up),
+	    cmocka_unit_test(test_width),
+	    cmocka_unit_test(test_columns_line_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,11 +25,11 @@ static void test_invalid(void **state)
 {
 	(void)state;
 	assert_int_equal(at("ab\xff", 3), 2);
-	assert_int_equal(at("\xc0\xaf", 2), 0);         /* overlong '/' */
-	assert_int_equal(at("\xed\xa0\x80", 3), 0);     /* surrogate */
+	assert_int_equal(at("\xc0\xaf", 2), 0);		/* overlong '/' */
+	assert_int_equal(at("\xed\xa0\x80", 3), 0);	/* surrogate */
 	assert_int_equal(at("\xf4\x90\x80\x80", 4), 0); /* past U+10FFFF */
-	assert_int_equal(at("x\xe9\x83", 3), 1);        /* truncated */
-	assert_int_equal(at("\x80", 1), 0);             /* lone continuation */
+	assert_int_equal(at("x\xe9\x83", 3), 1);	/* truncated */
+	assert_int_equal(at("\x80", 1), 0);		/* lone continuation */
 }
 
 static void test_trim(void **state)
@@ -50,9 +50,9 @@ static void test_trim(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid),
-		cmocka_unit_test(test_invalid),
-		cmocka_unit_test(test_trim),
+	    cmocka_unit_test(test_valid),
+	    cmocka_unit_test(test_invalid),
+	    cmocka_unit_test(test_trim),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
