@@ -52,6 +52,42 @@ struct totals {
 	struct tmap aggregates; /* "year\x1fdim\x1fkey" → amount */
 };
 
+#define DISTRICT_MAX_WHERE 16
+#define DISTRICT_MAX_VALUES 32
+
+enum dim {
+	DIM_FUNCTION_CLASS,
+	DIM_FUNCTION_SECTION,
+	DIM_FUNCTION_ITEM,
+	DIM_ECONOMIC_CLASS,
+	DIM_ECONOMIC_SECTION,
+	DIM_SOURCE,
+	DIM_KIND,
+	DIM_DEPARTMENT,
+	DIM_PARENT,
+	DIM_YEAR,
+	DIM_COUNT
+};
+
+struct cut {
+	enum dim dim;
+	char values[DISTRICT_MAX_VALUES][16];
+	bool prefix[DISTRICT_MAX_VALUES];
+	size_t n_values;
+};
+
+/* totals.c: what every query of the district shares.  The cuts ("where"),
+ * "year" and "unit" of a request; a department's cuts are how the daemon
+ * keeps a department's credential to its own figures, so every query
+ * must read them here. */
+int district_read_common(struct totals *t, struct bd_query *q,
+			 struct cut *where, size_t *n_where, int *year,
+			 enum bd_unit *unit);
+bool district_dim_is_departmental(enum dim d);
+/* Year and the departmental cuts (department, parent, year) of a query. */
+bool district_dept_passes(const struct cut *where, size_t n_where, int year,
+			  const struct dept *d);
+
 /* lists.c: the 三公 and project queries. */
 int lists_three_public(struct totals *t, struct bd_query *q);
 int lists_projects(struct totals *t, struct bd_query *q);

@@ -58,26 +58,30 @@ void lists_release(struct dept *d)
 	d->n_projects = 0;
 }
 
-/* The filters the list queries share: year, department, parent. */
+/* The filters of the list queries: the district's common parameters
+ * (cuts, year, unit) and the lists' own department/parent/function/kind. */
 struct filter {
+	struct cut where[DISTRICT_MAX_WHERE];
+	size_t n_where;
 	int year;
-	const char *department, *parent, *function, *kind;
 	enum bd_unit unit;
+	const char *department, *parent, *function, *kind;
 };
 
 static int read_filter(struct totals *t, struct bd_query *q, struct filter *f)
 {
 	const cJSON *req = t->host->query_request(q);
 	memset(f, 0, sizeof *f);
-	f->unit = BD_UNIT_WANYUAN;
-	const cJSON *year = cJSON_GetObjectItemCaseSensitive(req, "year");
-	if (year != NULL) {
-		if (!cJSON_IsNumber(year) || !(year->valuedouble >= 2000) ||
-		    !(year->valuedouble <= 2100))
+	if (district_read_common(t, q, f->where, &f->n_where, &f->year,
+				 &f->unit) < 0)
+		return -EINVAL;
+	/* Lists are of departments' tables: only departmental cuts apply. */
+	for (size_t i = 0; i < f->n_where; i++)
+		if (!district_dim_is_departmental(f->where[i].dim))
 			return t->host->query_error(
-			    q, "bad_request", "\"year\" must be 2000..2100");
-		f->year = year->valueint;
-	}
+			    q, "bad_request",
+			    "this list takes cuts on department, parent and "
+			    "year only");
 	const char *keys[] = {"department", "parent", "function", "kind"};
 	const char **fields[] = {&f->department, &f->parent, &f->function,
 				 &f->kind};
@@ -91,23 +95,12 @@ static int read_filter(struct totals *t, struct bd_query *q, struct filter *f)
 						    keys[i]);
 		*fields[i] = v->valuestring;
 	}
-	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(req, "unit");
-	if (unit != NULL) {
-		if (cJSON_IsString(unit) &&
-		    strcmp(unit->valuestring, "元") == 0)
-			f->unit = BD_UNIT_YUAN;
-		else if (!cJSON_IsString(unit) ||
-			 strcmp(unit->valuestring, "万元") != 0)
-			return t->host->query_error(
-			    q, "bad_request",
-			    "\"unit\" must be \"元\" or \"万元\"");
-	}
 	return 0;
 }
 
 static bool dept_selected(const struct filter *f, const struct dept *d)
 {
-	return (!f->year || d->year == f->year) &&
+	return district_dept_passes(f->where, f->n_where, f->year, d) &&
 	       (!f->department || strcmp(f->department, d->code) == 0) &&
 	       (!f->parent || strcmp(f->parent, d->parent) == 0);
 }

@@ -19,24 +19,9 @@
 #include "tmap.h"
 
 #define MAX_BY	   6
-#define MAX_WHERE  16
-#define MAX_VALUES 32
 
 /* ---- dimensions ---- */
 
-enum dim {
-	DIM_FUNCTION_CLASS,
-	DIM_FUNCTION_SECTION,
-	DIM_FUNCTION_ITEM,
-	DIM_ECONOMIC_CLASS,
-	DIM_ECONOMIC_SECTION,
-	DIM_SOURCE,
-	DIM_KIND,
-	DIM_DEPARTMENT,
-	DIM_PARENT,
-	DIM_YEAR,
-	DIM_COUNT
-};
 
 static const char *const dim_names[DIM_COUNT] = {
     "function:class", "function:section", "function:item",
@@ -130,7 +115,7 @@ static void dim_value(enum dim d, const struct dept *dep, const struct fact *f,
 }
 
 /* Dimensions that are the same for every fact of a department. */
-static bool dim_is_departmental(enum dim d)
+bool district_dim_is_departmental(enum dim d)
 {
 	return d == DIM_DEPARTMENT || d == DIM_PARENT || d == DIM_YEAR;
 }
@@ -424,17 +409,11 @@ static int totals_apply(void *state, const struct bd_revision *prev,
 
 /* ---- queries ---- */
 
-struct cut {
-	enum dim dim;
-	char values[MAX_VALUES][16];
-	bool prefix[MAX_VALUES];
-	size_t n_values;
-};
 
 struct query_spec {
 	enum dim by[MAX_BY];
 	size_t n_by;
-	struct cut where[MAX_WHERE];
+	struct cut where[DISTRICT_MAX_WHERE];
 	size_t n_where;
 	int year;
 	enum bd_unit unit;
@@ -480,10 +459,10 @@ static int parse_cut(struct totals *t, struct bd_query *q, const char *text,
 	char *save = NULL;
 	for (char *v = strtok_r(values, ",", &save); v;
 	     v = strtok_r(NULL, ",", &save)) {
-		if (c->n_values == MAX_VALUES)
+		if (c->n_values == DISTRICT_MAX_VALUES)
 			return t->host->query_error(
 			    q, "bad_request", "at most %d values in one cut",
-			    MAX_VALUES);
+			    DISTRICT_MAX_VALUES);
 		size_t n = strlen(v);
 		bool prefix = n > 0 && v[n - 1] == '*';
 		if (prefix)
@@ -501,6 +480,71 @@ static int parse_cut(struct totals *t, struct bd_query *q, const char *text,
 		return t->host->query_error(q, "bad_request",
 					    "cut \"%.60s\" has no value", text);
 	return 0;
+}
+
+int district_read_common(struct totals *t, struct bd_query *q, struct cut *where,
+			 size_t *n_where, int *year, enum bd_unit *unit)
+{
+	const cJSON *req = t->host->query_request(q);
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(req, "where");
+	*n_where = 0;
+	*year = 0;
+	*unit = BD_UNIT_WANYUAN;
+	if (cJSON_IsString(w) || cJSON_IsArray(w)) {
+		const cJSON *item = cJSON_IsString(w) ? w : w->child;
+		for (; item; item = cJSON_IsString(w) ? NULL : item->next) {
+			if (!cJSON_IsString(item))
+				return t->host->query_error(
+				    q, "bad_request",
+				    "\"where\" lists DIM:VALUE strings");
+			if (*n_where == DISTRICT_MAX_WHERE)
+				return t->host->query_error(
+				    q, "bad_request", "at most %d cuts",
+				    DISTRICT_MAX_WHERE);
+			if (parse_cut(t, q, item->valuestring,
+				      &where[(*n_where)++]) < 0)
+				return -EINVAL;
+		}
+	} else if (w != NULL) {
+		return t->host->query_error(
+		    q, "bad_request", "\"where\" must be a string or an array");
+	}
+	const cJSON *y = cJSON_GetObjectItemCaseSensitive(req, "year");
+	if (y != NULL) {
+		/* Range before the cast: 1e400 is inf. */
+		if (!cJSON_IsNumber(y) || !(y->valuedouble >= 2000) ||
+		    !(y->valuedouble <= 2100))
+			return t->host->query_error(
+			    q, "bad_request", "\"year\" must be 2000..2100");
+		*year = y->valueint;
+	}
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(req, "unit");
+	if (u != NULL) {
+		if (cJSON_IsString(u) && strcmp(u->valuestring, "元") == 0)
+			*unit = BD_UNIT_YUAN;
+		else if (!cJSON_IsString(u) ||
+			 strcmp(u->valuestring, "万元") != 0)
+			return t->host->query_error(
+			    q, "bad_request",
+			    "\"unit\" must be \"元\" or \"万元\"");
+	}
+	return 0;
+}
+
+bool district_dept_passes(const struct cut *where, size_t n_where, int year,
+			  const struct dept *d)
+{
+	char value[32];
+	if (year && d->year != year)
+		return false;
+	for (size_t w = 0; w < n_where; w++) {
+		if (!district_dim_is_departmental(where[w].dim))
+			continue;
+		dim_value(where[w].dim, d, NULL, value, sizeof value);
+		if (!cut_matches(&where[w], value))
+			return false;
+	}
+	return true;
 }
 
 static int parse_query(struct totals *t, struct bd_query *q,
@@ -541,47 +585,9 @@ static int parse_query(struct totals *t, struct bd_query *q,
 		    q, "bad_request", "\"by\" must be a string or an array");
 	}
 
-	const cJSON *where = cJSON_GetObjectItemCaseSensitive(req, "where");
-	if (cJSON_IsString(where) || cJSON_IsArray(where)) {
-		const cJSON *item =
-		    cJSON_IsString(where) ? where : where->child;
-		for (; item; item = cJSON_IsString(where) ? NULL : item->next) {
-			if (!cJSON_IsString(item))
-				return t->host->query_error(
-				    q, "bad_request",
-				    "\"where\" lists DIM:VALUE strings");
-			if (spec->n_where == MAX_WHERE)
-				return t->host->query_error(q, "bad_request",
-							    "at most %d cuts",
-							    MAX_WHERE);
-			if (parse_cut(t, q, item->valuestring,
-				      &spec->where[spec->n_where++]) < 0)
-				return -EINVAL;
-		}
-	} else if (where != NULL) {
-		return t->host->query_error(
-		    q, "bad_request", "\"where\" must be a string or an array");
-	}
-
-	const cJSON *year = cJSON_GetObjectItemCaseSensitive(req, "year");
-	if (year != NULL) {
-		if (!cJSON_IsNumber(year) || !(year->valuedouble >= 2000) ||
-		    !(year->valuedouble <= 2100))
-			return t->host->query_error(
-			    q, "bad_request", "\"year\" must be 2000..2100");
-		spec->year = year->valueint;
-	}
-	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(req, "unit");
-	if (unit != NULL) {
-		if (cJSON_IsString(unit) &&
-		    strcmp(unit->valuestring, "元") == 0)
-			spec->unit = BD_UNIT_YUAN;
-		else if (!cJSON_IsString(unit) ||
-			 strcmp(unit->valuestring, "万元") != 0)
-			return t->host->query_error(
-			    q, "bad_request",
-			    "\"unit\" must be \"元\" or \"万元\"");
-	}
+	if (district_read_common(t, q, spec->where, &spec->n_where, &spec->year,
+				 &spec->unit) < 0)
+		return -EINVAL;
 	const cJSON *sort = cJSON_GetObjectItemCaseSensitive(req, "sort");
 	if (sort != NULL) {
 		if (cJSON_IsString(sort) &&
@@ -677,17 +683,7 @@ static int compare_cells(const void *a, const void *b)
  * facts at once: a query about one 主管部门 skips every other department. */
 static bool dept_passes(const struct query_spec *spec, const struct dept *d)
 {
-	char value[32];
-	if (spec->year && d->year != spec->year)
-		return false;
-	for (size_t w = 0; w < spec->n_where; w++) {
-		if (!dim_is_departmental(spec->where[w].dim))
-			continue;
-		dim_value(spec->where[w].dim, d, NULL, value, sizeof value);
-		if (!cut_matches(&spec->where[w], value))
-			return false;
-	}
-	return true;
+	return district_dept_passes(spec->where, spec->n_where, spec->year, d);
 }
 
 /* Applies the cuts to a fact of a department that passed dept_passes();
@@ -697,7 +693,7 @@ static bool fact_key(const struct query_spec *spec, const struct dept *d,
 {
 	char value[32];
 	for (size_t w = 0; w < spec->n_where; w++) {
-		if (dim_is_departmental(spec->where[w].dim))
+		if (district_dim_is_departmental(spec->where[w].dim))
 			continue; /* dept_passes() decided those */
 		dim_value(spec->where[w].dim, d, f, value, sizeof value);
 		if (!cut_matches(&spec->where[w], value))

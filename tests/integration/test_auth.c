@@ -96,6 +96,7 @@ static void test_policies(void **state)
 	char *parent = issue("district116", "parent", "116");
 	char *op = issue("analyst", "operator", NULL);
 	char *admin = issue("root", "admin", NULL);
+	char *wanli_token = issue("wanli", "department", "215001");
 	char *fengquan = document("fengquan-116001-2023-corrected.json");
 	char *wanli = document("putuo-wanli-2025.json");
 
@@ -142,6 +143,26 @@ static void test_policies(void **state)
 	    cJSON_GetArraySize(cJSON_GetObjectItem(r, "departments")), 1);
 	cJSON_Delete(r);
 
+	/* Every district query is cut to the department, lists included. */
+	snprintf(request, sizeof request, "{\"op\":\"projects\",\"token\":\"%s\"}",
+		 wanli_token);
+	r = harness_call_url(tcp, request, 5000);
+	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 0);
+	cJSON_Delete(r);
+	snprintf(request, sizeof request, "{\"op\":\"projects\",\"token\":\"%s\"}", dept);
+	r = harness_call_url(tcp, request, 5000);
+	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 7);
+	cJSON_Delete(r);
+	snprintf(request, sizeof request,
+		 "{\"op\":\"three_public\",\"by\":\"department\",\"token\":\"%s\"}",
+		 wanli_token);
+	r = harness_call_url(tcp, request, 5000);
+	cJSON *rows = cJSON_GetObjectItem(r, "rows");
+	assert_int_equal(cJSON_GetArraySize(rows), 1);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "department")->valuestring,
+			    "215001");
+	cJSON_Delete(r);
+
 	/* A 主管部门: its units. */
 	assert_string_equal(as(parent, "submit", fengquan), "ok");
 	assert_string_equal(as(parent, "submit", wanli), "forbidden");
@@ -161,7 +182,7 @@ static void test_policies(void **state)
 		 "{\"op\":\"credential.list\",\"token\":\"%s\"}", admin);
 	r = harness_call_url(tcp, request, 5000);
 	cJSON *list = cJSON_GetObjectItem(r, "credentials");
-	assert_int_equal(cJSON_GetArraySize(list), 4);
+	assert_int_equal(cJSON_GetArraySize(list), 5);
 	char *printed = cJSON_PrintUnformatted(list);
 	assert_null(strstr(printed, "token"));
 	free(printed);

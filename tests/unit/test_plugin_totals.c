@@ -341,6 +341,14 @@ static void test_change_three_public_projects(void **state)
 	r = query_op("projects", "{\"department\":\"215001\"}");
 	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 0);
 	cJSON_Delete(r);
+	/* The cuts the daemon forces on a department's queries bind lists too. */
+	r = query_op("projects", "{\"where\":[\"department:215001\"]}");
+	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 0);
+	cJSON_Delete(r);
+	r = query_op("projects", "{\"where\":[\"parent:116\"]}");
+	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 7);
+	cJSON_Delete(r);
+	assert_null(query_op("projects", "{\"where\":[\"function:201*\"]}"));
 	mock_submission_free(&a);
 	free(changes);
 }
