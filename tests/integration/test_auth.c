@@ -212,6 +212,7 @@ static void test_policies(void **state)
 
 	free(dept), free(parent), free(op), free(admin), free(fengquan),
 	    free(wanli);
+	free(wanli_token);
 }
 
 static int teardown(void **state)
