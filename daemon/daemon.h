@@ -46,7 +46,7 @@ struct daemon {
 	bool stopping;
 	size_t in_flight; /* submissions queued to the store */
 	time_t started;
-	uint64_t requests, submissions_accepted, submissions_rejected;
+	uint64_t requests;
 };
 
 /* Reads the config file (if any) and applies the flags over it. */

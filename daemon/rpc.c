@@ -193,7 +193,6 @@ int rpc_open(struct rpc *rpc, char *const *urls, size_t n_urls,
 		c->open = true;
 	}
 	for (size_t i = 0; i < n_urls; i++) {
-		rpc->urls[i] = urls[i];
 		if (strncmp(urls[i], "tls+tcp://", 10) == 0) {
 			int rc = listen_tls(rpc, urls[i], tls,
 					    &rpc->listeners[i], err, err_size);
@@ -286,7 +285,6 @@ int rpc_publish(struct rpc *rpc, const char *topic, const char *body,
 
 void rpc_close(struct rpc *rpc)
 {
-	rpc->closing = true;
 	for (size_t i = 0; i < rpc->n_ctxs; i++)
 		if (rpc->ctxs[i].aio)
 			nng_aio_stop(rpc->ctxs[i].aio);

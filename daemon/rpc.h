@@ -30,14 +30,12 @@ struct rpc {
 	nng_socket pub;
 	bool rep_open, pub_open;
 	nng_listener listeners[32];
-	char *urls[32];
 	size_t n_listeners;
 	struct rpc_ctx *ctxs;
 	size_t n_ctxs;
 	size_t max_message_size;
 	pthread_mutex_t lock;
 	struct rpc_request *head, *tail;
-	bool closing;
 	void (*notify)(void *arg); /* wakes the loop; called from nng threads */
 	void *notify_arg;
 };

@@ -72,7 +72,6 @@ static int sweep(struct throttle *l, uint64_t now_ms)
 	l->peers = fresh;
 	l->n_slots = n;
 	l->n_used = live;
-	l->sweeps++;
 	return 0;
 }
 

@@ -24,7 +24,6 @@ struct throttle {
 	unsigned rate;	/* requests per second per peer; 0: unlimited */
 	unsigned burst; /* bucket size */
 	unsigned max_in_flight_per_peer; /* 0: unlimited */
-	uint64_t sweeps;
 };
 
 int throttle_init(struct throttle *l, unsigned rate, unsigned burst,
