@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,19 @@ struct cell {
 	bd_fen amount;
 };
 
+/* Cells of one dimension, and an open-addressing index over their keys:
+ * a district has thousands of departments, each line touches every
+ * dimension, so a linear search here was quadratic. */
+struct cell_index {
+	int32_t *slots; /* cell number + 1; 0: empty */
+	size_t n_slots;
+};
+
 struct recount {
 	struct daemon *d;
 	struct cell *cells[N_DIMENSIONS];
 	size_t n[N_DIMENSIONS];
+	struct cell_index index[N_DIMENSIONS];
 	size_t departments;
 	size_t revisions_mismatched;
 	cJSON *differences;
@@ -75,27 +85,72 @@ static void value_of(size_t dim, const struct bd_submission *s,
 	}
 }
 
-/* Linear search is enough: verify is an operator's command, not a hot path. */
+static uint64_t key_hash(const char *key)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of key in a dimension's index: its cell, or the empty slot
+ * where it goes. */
+static int32_t *slot_of(const struct recount *r, size_t dim, const char *key)
+{
+	const struct cell_index *x = &r->index[dim];
+	size_t mask = x->n_slots - 1;
+	for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask)
+		if (x->slots[i] == 0 ||
+		    strcmp(r->cells[dim][x->slots[i] - 1].key, key) == 0)
+			return &x->slots[i];
+}
+
+static int reindex(struct recount *r, size_t dim)
+{
+	struct cell_index *x = &r->index[dim];
+	size_t n = x->n_slots ? x->n_slots * 2 : 1024;
+	free(x->slots);
+	x->slots = calloc(n, sizeof *x->slots);
+	x->n_slots = n;
+	if (x->slots == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n[dim]; i++)
+		*slot_of(r, dim, r->cells[dim][i].key) = (int32_t)i + 1;
+	return 0;
+}
+
+/* The cell of a key, or NULL. */
+static struct cell *find(const struct recount *r, size_t dim, const char *key)
+{
+	if (r->index[dim].n_slots == 0)
+		return NULL;
+	int32_t s = *slot_of(r, dim, key);
+	return s ? &r->cells[dim][s - 1] : NULL;
+}
+
 static int add(struct recount *r, size_t dim, const char *key, bd_fen amount)
 {
-	for (size_t i = 0; i < r->n[dim]; i++) {
-		if (strcmp(r->cells[dim][i].key, key) == 0) {
-			r->cells[dim][i].amount += amount;
-			return 0;
-		}
+	struct cell *c = find(r, dim, key);
+	if (c != NULL) {
+		c->amount += amount;
+		return 0;
 	}
+	if (r->n[dim] >= VERIFY_MAX_CELLS)
+		return -E2BIG;
 	if (r->n[dim] % 256 == 0) {
-		if (r->n[dim] >= VERIFY_MAX_CELLS)
-			return -E2BIG;
 		void *grown = realloc(r->cells[dim], (r->n[dim] + 256) *
 							 sizeof *r->cells[dim]);
 		if (grown == NULL)
 			return -ENOMEM;
 		r->cells[dim] = grown;
 	}
-	struct cell *c = &r->cells[dim][r->n[dim]++];
+	/* Keep the index at most half full. */
+	if ((r->n[dim] + 1) * 2 > r->index[dim].n_slots && reindex(r, dim) < 0)
+		return -ENOMEM;
+	c = &r->cells[dim][r->n[dim]];
 	snprintf(c->key, sizeof c->key, "%s", key);
 	c->amount = amount;
+	*slot_of(r, dim, key) = (int32_t)++r->n[dim];
 	return 0;
 }
 
@@ -199,12 +254,10 @@ static int compare_dimension(struct recount *r, size_t dim, size_t *cells)
 				BD_UNIT_YUAN, &amount, &why) < 0)
 			amount = -1;
 		bd_fen expected = 0;
-		for (size_t i = 0; i < r->n[dim]; i++) {
-			if (strcmp(r->cells[dim][i].key, key) == 0) {
-				expected = r->cells[dim][i].amount;
-				seen[i] = true;
-				break;
-			}
+		struct cell *c = find(r, dim, key);
+		if (c != NULL) {
+			expected = c->amount;
+			seen[c - r->cells[dim]] = true;
 		}
 		(*cells)++;
 		if (amount != expected) {
@@ -267,7 +320,9 @@ cJSON *verify_run(struct daemon *d)
 				  "and the store",
 				  cJSON_GetArraySize(r.differences));
 	}
-	for (size_t dim = 0; dim < N_DIMENSIONS; dim++)
+	for (size_t dim = 0; dim < N_DIMENSIONS; dim++) {
 		free(r.cells[dim]);
+		free(r.index[dim].slots);
+	}
 	return reply;
 }
