@@ -1,4 +1,5 @@
 #include "daemon_harness.h"
+#include "test_files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -183,22 +184,7 @@ cJSON *harness_send_document(const struct harness *h, const char *op,
 
 char *harness_read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *text = malloc((size_t)n + 1);
-	if (text != NULL && fread(text, 1, (size_t)n, f) == (size_t)n) {
-		text[n] = '\0';
-		*len = (size_t)n;
-	} else {
-		free(text);
-		text = NULL;
-	}
-	fclose(f);
-	return text;
+	return test_read_file(path, len);
 }
 
 char *harness_read_data(const char *file)

@@ -1,4 +1,5 @@
 #include "host_mock.h"
+#include "test_files.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -204,22 +205,9 @@ int mock_submission_parse(struct mock_submission *ms, const char *json)
 char *mock_read_data(const char *file)
 {
 	char path[1024];
+	size_t len;
 	snprintf(path, sizeof path, "%s/%s", BUDGETD_TEST_DATA_DIR, file);
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *text = malloc((size_t)n + 1);
-	if (text != NULL && fread(text, 1, (size_t)n, f) == (size_t)n) {
-		text[n] = '\0';
-	} else {
-		free(text);
-		text = NULL;
-	}
-	fclose(f);
-	return text;
+	return test_read_file(path, &len);
 }
 
 int mock_submission_load(struct mock_submission *ms, const char *file)
