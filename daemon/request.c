@@ -395,7 +395,8 @@ static bool may_read_department(struct daemon *d, struct rpc_request *req,
 {
 	/* Only a 主管部门's rights depend on the parent: the others need not
 	 * scan the registry for it. */
-	const char *parent = who->role == AUTH_PARENT ? parent_of(d, code) : NULL;
+	const char *parent =
+	    who->role == AUTH_PARENT ? parent_of(d, code) : NULL;
 	if (auth_covers(who, code, parent))
 		return true;
 	forbid(d, req, who, "department %.12s may not be read", code);
@@ -806,8 +807,9 @@ void request_store_done(struct daemon *d, struct store_job *job)
 	}
 	struct bd_apply apply;
 	apply_init(&apply);
-	host_apply(&d->host, replaced ? &replaced->revision : NULL,
-		   &entry->revision, &apply);
+	int applied =
+	    host_apply(&d->host, replaced ? &replaced->revision : NULL,
+		       &entry->revision, &apply);
 	publish_event(d, p, entry->revision.submission, &apply);
 	annotate_event(d, job->seq, &apply);
 
@@ -817,6 +819,14 @@ void request_store_done(struct daemon *d, struct store_job *job)
 	cJSON_AddNumberToObject(reply, "document_id", (double)job->document_id);
 	cJSON_AddNumberToObject(reply, "seq", (double)job->seq);
 	cJSON_AddNumberToObject(reply, "totals_changed", (double)apply.n);
+	if (applied < 0)
+		/* Stored and durable, but a plugin's state may now lag: say so
+		 * rather than let the sender believe the totals moved. */
+		cJSON_AddStringToObject(
+		    reply, "warning",
+		    "stored, but a plugin failed to apply this "
+		    "revision (see the daemon log); run "
+		    "budgetctl verify, restart budgetd to rebuild");
 	cJSON_AddItemToObject(reply, "findings", p->findings);
 	p->findings = NULL;
 	log_info("accepted %s/%d revision %lld from %s (seq %llu, %zu totals "
