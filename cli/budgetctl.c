@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "import.h"
 #include "table.h"
 
 #define EXIT_OK	      0
@@ -40,6 +41,10 @@ struct options {
 	long limit;
 	long long since;
 	bool since_set;
+	const char *output;
+	bool submit;
+	bool keep_going;
+	const char *report;
 };
 
 static void usage(FILE *out)
@@ -52,6 +57,15 @@ static void usage(FILE *out)
 	    "Commands:\n"
 	    "  submit FILE...        submit budget-submission/1 documents\n"
 	    "  validate FILE         audit a document; nothing is stored\n"
+	    "  import FILE... [-o OUT] [--submit] [--department CODE] "
+	    "[--parent CODE]\n"
+	    "         [--year Y] [--keep-going] [--report FILE]\n"
+	    "                        a published budget (text, PDF or CSV "
+	    "sheets) as a\n"
+	    "                        budget-submission/1 document; the report "
+	    "goes to\n"
+	    "                        stderr; no daemon needed unless "
+	    "--submit\n"
 	    "  totals                district totals\n"
 	    "      --by DIM[,DIM]    drill down (function:class, "
 	    "function:section,\n"
@@ -307,6 +321,9 @@ static void print_findings(const cJSON *findings, const char *unit)
 
 /* ---- submit / validate ---- */
 
+static int send_text(struct options *o, const char *op, const char *path,
+		     char *doc, size_t len);
+
 static int send_document(struct options *o, const char *op, const char *path)
 {
 	size_t len;
@@ -316,6 +333,13 @@ static int send_document(struct options *o, const char *op, const char *path)
 			strerror(errno));
 		return EXIT_USAGE;
 	}
+	return send_text(o, op, path, doc, len);
+}
+
+/* Sends a document (taking doc) and prints the daemon's verdict. */
+static int send_text(struct options *o, const char *op, const char *path,
+		     char *doc, size_t len)
+{
 	/* Check locally so that a syntax error names the file's own line. */
 	cJSON *parsed = cJSON_ParseWithLength(doc, len);
 	if (parsed == NULL) {
@@ -414,6 +438,71 @@ static int cmd_validate(struct options *o, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	return send_document(o, "validate", argv[0]);
+}
+
+/* ---- import ---- */
+
+static int cmd_import(struct options *o, int argc, char **argv)
+{
+	if (argc < 1) {
+		fprintf(stderr, "budgetctl: import needs a FILE (text, PDF or "
+				"CSV)\n");
+		return EXIT_USAGE;
+	}
+	struct import_options io = {
+	    .department = o->department,
+	    .parent = o->parent,
+	    .year = o->year,
+	    .keep_going = o->keep_going,
+	    .pdftotext = getenv("BUDGETCTL_PDFTOTEXT"),
+	};
+	struct import_report report = {0};
+	cJSON *doc = NULL;
+	int rc = import_files((const char *const *)argv, (size_t)argc, &io,
+			      &doc, &report);
+	FILE *rf = stderr;
+	if (o->report && (rf = fopen(o->report, "w")) == NULL) {
+		fprintf(stderr, "budgetctl: %s: %s\n", o->report,
+			strerror(errno));
+		rf = stderr;
+	}
+	if (report.text)
+		fputs(report.text, rf);
+	if (rf != stderr)
+		fclose(rf);
+	if (rc != 0) {
+		fprintf(stderr, "budgetctl: %s: %s\n", argv[0],
+			report.final_accounts
+			    ? "refused: a final account (决算), not a budget"
+			: rc == -EINVAL
+			    ? "refused: see the problems above (--keep-going "
+			      "writes the document anyway)"
+			    : "could not be read");
+		import_report_free(&report);
+		return rc == -EINVAL ? EXIT_REJECTED : EXIT_USAGE;
+	}
+	import_report_free(&report);
+	char *text = cJSON_Print(doc);
+	cJSON_Delete(doc);
+	if (text == NULL)
+		return EXIT_USAGE;
+	if (o->output) {
+		FILE *f = fopen(o->output, "w");
+		if (f == NULL || fputs(text, f) < 0 || fputc('\n', f) < 0 ||
+		    fclose(f) != 0) {
+			fprintf(stderr, "budgetctl: %s: %s\n", o->output,
+				strerror(errno));
+			free(text);
+			return EXIT_USAGE;
+		}
+	} else if (!o->submit) {
+		puts(text);
+	}
+	if (!o->submit) {
+		free(text);
+		return EXIT_OK;
+	}
+	return send_text(o, "submit", argv[0], text, strlen(text));
 }
 
 /* ---- totals ---- */
@@ -1159,6 +1248,7 @@ static const struct {
 } commands[] = {
     {"submit", cmd_submit},
     {"validate", cmd_validate},
+    {"import", cmd_import},
     {"totals", cmd_totals},
     {"departments", cmd_departments},
     {"show", cmd_show},
@@ -1196,7 +1286,10 @@ int main(int argc, char **argv)
 		OPT_CHANGE,
 		OPT_PARENT,
 		OPT_FUNCTION,
-		OPT_KIND
+		OPT_KIND,
+		OPT_SUBMIT,
+		OPT_KEEP_GOING,
+		OPT_REPORT
 	};
 	static const struct option options[] = {
 	    {"endpoint", required_argument, NULL, 'e'},
@@ -1223,6 +1316,10 @@ int main(int argc, char **argv)
 	    {"parent", required_argument, NULL, OPT_PARENT},
 	    {"function", required_argument, NULL, OPT_FUNCTION},
 	    {"kind", required_argument, NULL, OPT_KIND},
+	    {"output", required_argument, NULL, 'o'},
+	    {"submit", no_argument, NULL, OPT_SUBMIT},
+	    {"keep-going", no_argument, NULL, OPT_KEEP_GOING},
+	    {"report", required_argument, NULL, OPT_REPORT},
 	    {0},
 	};
 	struct options o = {.limit = -1};
@@ -1236,11 +1333,23 @@ int main(int argc, char **argv)
 	char *end;
 	/* GNU getopt permutes: options may stand before or after the command.
 	 */
-	while ((opt = getopt_long(argc, argv, "e:jt:hT:", options, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "e:jt:hT:o:", options, NULL)) !=
 	       -1) {
 		switch (opt) {
 		case 'T':
 			o.token = optarg;
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case OPT_SUBMIT:
+			o.submit = true;
+			break;
+		case OPT_KEEP_GOING:
+			o.keep_going = true;
+			break;
+		case OPT_REPORT:
+			o.report = optarg;
 			break;
 		case OPT_ROLE:
 			o.role = optarg;

@@ -1,0 +1,66 @@
+/* The import report: what was found, used, skipped and why. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import_int.h"
+
+static void vappend(struct import_report *r, const char *prefix,
+		    const struct imp_line *at, const char *format, va_list ap)
+{
+	char body[1024], where[48] = "";
+	vsnprintf(body, sizeof body, format, ap);
+	if (at && at->page > 0)
+		snprintf(where, sizeof where, "page %d, line %d: ", at->page,
+			 at->lineno);
+	else if (at)
+		snprintf(where, sizeof where, "line %d: ", at->lineno);
+	size_t need = strlen(prefix) + strlen(where) + strlen(body) + 2;
+	if (r->len + need + 1 > r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 4096;
+		while (cap < r->len + need + 1)
+			cap *= 2;
+		char *t = realloc(r->text, cap);
+		if (t == NULL)
+			return; /* the report is best effort; the counts stay */
+		r->text = t;
+		r->cap = cap;
+	}
+	r->len += (size_t)snprintf(r->text + r->len, r->cap - r->len,
+				   "%s%s%s\n", prefix, where, body);
+}
+
+void imp_say(struct import_report *r, const char *format, ...)
+{
+	va_list ap;
+	va_start(ap, format);
+	vappend(r, "", NULL, format, ap);
+	va_end(ap);
+}
+
+void imp_problem(struct import_report *r, const struct imp_line *at,
+		 const char *format, ...)
+{
+	va_list ap;
+	r->problems++;
+	va_start(ap, format);
+	vappend(r, "  problem: ", at, format, ap);
+	va_end(ap);
+}
+
+void imp_warning(struct import_report *r, const struct imp_line *at,
+		 const char *format, ...)
+{
+	va_list ap;
+	r->warnings++;
+	va_start(ap, format);
+	vappend(r, "  warning: ", at, format, ap);
+	va_end(ap);
+}
+
+void import_report_free(struct import_report *r)
+{
+	free(r->text);
+	memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,551 @@
+/*
+ * Finding the standard tables of a published budget by their titles, and
+ * reading the rows of the tables coded by classification.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import_int.h"
+
+const char *imp_table_name(enum imp_table_kind kind)
+{
+	static const char *const names[IMP_T_COUNT] = {
+	    [IMP_T_SUMMARY] = "收支预算总表",
+	    [IMP_T_INCOME] = "收入预算总表",
+	    [IMP_T_EXPENDITURE] = "支出预算总表",
+	    [IMP_T_APPROPRIATION] = "财政拨款收支预算总表",
+	    [IMP_T_GENERAL] = "一般公共预算支出预算表",
+	    [IMP_T_FUND] = "政府性基金预算支出预算表",
+	    [IMP_T_CAPITAL] = "国有资本经营预算支出预算表",
+	    [IMP_T_ECONOMIC] = "一般公共预算基本支出经济分类表",
+	    [IMP_T_THREE_PUBLIC] = "“三公”经费预算表",
+	    [IMP_T_PROJECTS] = "项目支出预算表",
+	    [IMP_T_PERFORMANCE] = "项目绩效目标表",
+	    [IMP_T_OTHER] = "(not imported)",
+	    [IMP_T_FINAL] = "决算表",
+	};
+	return kind < IMP_T_COUNT ? names[kind] : "?";
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* The order matters: the more specific title first. */
+static int title_kind(const char *sq)
+{
+	if (!imp_has(sq, "表"))
+		return -1;
+	if (imp_has(sq, "决算"))
+		return IMP_T_FINAL;
+	if (imp_has(sq, "三公"))
+		return IMP_T_THREE_PUBLIC;
+	if (imp_has(sq, "绩效目标表"))
+		return imp_has(sq, "项目") && !imp_has(sq, "整体")
+			   ? IMP_T_PERFORMANCE
+			   : IMP_T_OTHER;
+	if (imp_has(sq, "财政拨款收支"))
+		return IMP_T_APPROPRIATION;
+	if (imp_has(sq, "收支预算"))
+		return IMP_T_SUMMARY;
+	if (imp_has(sq, "收入预算"))
+		return IMP_T_INCOME;
+	if (imp_has(sq, "基本支出"))
+		return IMP_T_ECONOMIC;
+	if (imp_has(sq, "一般公共预算支出"))
+		return IMP_T_GENERAL;
+	if (imp_has(sq, "政府性基金") && imp_has(sq, "支出"))
+		return IMP_T_FUND;
+	if (imp_has(sq, "国有资本经营预算支出"))
+		return IMP_T_CAPITAL;
+	if (imp_has(sq, "项目支出预算表"))
+		return IMP_T_PROJECTS;
+	if (imp_has(sq, "支出预算"))
+		return IMP_T_EXPENDITURE;
+	if (imp_has(sq, "经济分类"))
+		return IMP_T_OTHER;
+	return -1;
+}
+
+/* A table of contents entry starts with an ordinal: "1.", "5．", "- ". */
+static bool toc_like(const char *sq)
+{
+	if (*sq == '-' || strstr(sq, "…") || strstr(sq, "...."))
+		return true;
+	const char *p = sq;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p > sq &&
+	    (*p == '.' || strncmp(p, "．", 3) == 0 || strncmp(p, "、", 3) == 0))
+		return true;
+	return false;
+}
+
+static bool unit_line(const char *sq, bool *wanyuan)
+{
+	if (imp_has(sq, "单位：万元") || imp_has(sq, "单位:万元") ||
+	    imp_has(sq, "（万元）") || imp_has(sq, "(万元)")) {
+		*wanyuan = true;
+		return true;
+	}
+	if (imp_has(sq, "单位：元") || imp_has(sq, "单位:元") ||
+	    imp_has(sq, "（元）")) {
+		*wanyuan = false;
+		return true;
+	}
+	return false;
+}
+
+static bool heading_line(const char *sq)
+{
+	return imp_has(sq, "编制部门") || imp_has(sq, "编制单位") ||
+	       imp_has(sq, "部门名称") || imp_has(sq, "单位名称");
+}
+
+static int title_year(const char *sq)
+{
+	for (const char *p = sq; *p; p++)
+		if (p[0] >= '1' && p[0] <= '2' &&
+		    strncmp(p + 4, "年", 3) == 0 &&
+		    strspn(p, "0123456789") == 4)
+			return atoi(p);
+	return 0;
+}
+
+static bool line_has_amount(const struct imp_line *l)
+{
+	for (int c = 0; c < l->n_cells; c++)
+		if (l->cells[c].kind == IMP_AMOUNT)
+			return true;
+	return false;
+}
+
+size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
+		       size_t max, struct import_report *r)
+{
+	size_t n = 0;
+	char sq[512];
+	for (size_t i = 0; i < in->n_lines; i++) {
+		imp_squeeze(in->lines[i].raw, sq, sizeof sq);
+		int kind = title_kind(sq);
+		if (kind < 0 || utf8_chars(sq) > 48 || toc_like(sq))
+			continue;
+		/* A title has a unit or a 编制部门 line under it; a mention in
+		 * the narrative does not. */
+		bool confirmed = false, wanyuan = false, unit = false;
+		for (size_t j = i + 1; j < in->n_lines && j <= i + 8; j++) {
+			char s2[512];
+			imp_squeeze(in->lines[j].raw, s2, sizeof s2);
+			if (!unit && unit_line(s2, &wanyuan))
+				unit = confirmed = true;
+			if (heading_line(s2))
+				confirmed = true;
+			if (title_kind(s2) >= 0 && !toc_like(s2) &&
+			    utf8_chars(s2) <= 48)
+				break;
+		}
+		if (!confirmed)
+			continue;
+		if (n == max) {
+			imp_problem(r, &in->lines[i],
+				    "more than %zu tables; the rest are not "
+				    "read",
+				    max);
+			break;
+		}
+		struct imp_table *t = &tables[n++];
+		memset(t, 0, sizeof *t);
+		t->kind = (enum imp_table_kind)kind;
+		t->title = i;
+		t->begin = i + 1;
+		t->wanyuan = wanyuan;
+		t->unit_known = unit;
+		t->year = title_year(sq);
+		if (n > 1)
+			tables[n - 2].end = i;
+	}
+	if (n > 0)
+		tables[n - 1].end = in->n_lines;
+
+	char text[4096];
+	for (size_t k = 0; k < n; k++) {
+		struct imp_table *t = &tables[k];
+		size_t header = 0;
+		for (size_t i = t->begin; i < t->end; i++) {
+			imp_squeeze(in->lines[i].raw, sq, sizeof sq);
+			if (imp_has(sq, "空表") || imp_has(sq, "无数据") ||
+			    imp_has(sq, "此表为空"))
+				t->empty = true;
+			/* The narrative after the last table is not a table. */
+			if (imp_has(sq, "其他相关情况说明") ||
+			    imp_has(sq, "项目经费情况说明") ||
+			    strcmp(sq, "第三部分") == 0) {
+				t->end = i;
+				break;
+			}
+			if (!line_has_amount(&in->lines[i]) &&
+			    header + strlen(sq) + 1 < sizeof text) {
+				memcpy(text + header, sq, strlen(sq));
+				header += strlen(sq);
+				text[header] = '\0';
+			}
+		}
+		if (header > 0)
+			text[header] = '\0';
+		else
+			text[0] = '\0';
+		t->detailed =
+		    imp_has(text, "工资福利") && imp_has(text, "特定目标");
+	}
+	return n;
+}
+
+size_t imp_contents(const struct imp_input *in, int *kinds, size_t max)
+{
+	size_t n = 0;
+	char sq[512];
+	for (size_t i = 0; i < in->n_lines && n < max; i++) {
+		imp_squeeze(in->lines[i].raw, sq, sizeof sq);
+		int kind = title_kind(sq);
+		if (kind >= 0 && toc_like(sq))
+			kinds[n++] = kind;
+	}
+	return n;
+}
+
+/* ---- coded rows ---- */
+
+static bool digits_cell(const struct imp_cell *c, int lo, int hi)
+{
+	return c->kind == IMP_AMOUNT && c->digits >= lo && c->digits <= hi;
+}
+
+/* "201 03 01" in one cell (single spaces in the PDF). */
+static int spaced_code(const char *text, char *code)
+{
+	int parts = 0;
+	size_t n = 0;
+	const char *p = text;
+	while (*p) {
+		size_t d = strspn(p, "0123456789");
+		if ((parts == 0 && d != 3) || (parts > 0 && d != 2) ||
+		    parts == 3)
+			return 0;
+		memcpy(code + n, p, d);
+		n += d;
+		parts++;
+		p += d;
+		if (*p == ' ')
+			p++;
+		else if (*p)
+			return 0;
+	}
+	code[n] = '\0';
+	return parts >= 2 ? parts : 0;
+}
+
+/* Is cell c a short code part: 1–2 digits, no separators? */
+static bool short_part(const struct imp_line *l, int c)
+{
+	return c < l->n_cells && digits_cell(&l->cells[c], 1, 2);
+}
+
+static bool amounts_after(const struct imp_line *l, int c)
+{
+	for (; c < l->n_cells; c++)
+		if (l->cells[c].kind == IMP_AMOUNT)
+			return true;
+	return false;
+}
+
+/*
+ * Reads 类 / 款 / 项 printed in cells of their own.  A part the PDF
+ * shortened ("2" for 款 02, "7" for 类 210) counts only where a name
+ * follows the parts, so that small amounts are not taken for codes; the
+ * parts taken must leave at least one amount behind them.
+ */
+static bool code_parts(const struct imp_line *l, int c, int *n_parts,
+		       char parts[3][4], struct import_report *r)
+{
+	int k = c;
+	bool damaged_class = false;
+	if (digits_cell(&l->cells[k], 3, 3))
+		k++;
+	else if (short_part(l, k) && short_part(l, k + 1) &&
+		 (short_part(l, k + 2) ||
+		  (k + 2 < l->n_cells && l->cells[k + 2].kind == IMP_TEXT))) {
+		damaged_class = true;
+		k++;
+	} else {
+		return false;
+	}
+	while (k - c < 3 && short_part(l, k)) {
+		bool named =
+		    k + 1 < l->n_cells && l->cells[k + 1].kind == IMP_TEXT;
+		bool more = short_part(l, k + 1) && k + 1 - c < 3;
+		bool plain = strlen(l->cells[k].text) == 2;
+		if (!(plain || named || more))
+			break;
+		k++;
+	}
+	while (k > c + 1 && !amounts_after(l, k))
+		k--;
+	if (!amounts_after(l, k))
+		return false;
+	bool shortened = damaged_class;
+	for (int i = c + 1; i < k; i++)
+		shortened |= strlen(l->cells[i].text) == 1;
+	if (shortened && !(k < l->n_cells && l->cells[k].kind == IMP_TEXT))
+		return false;
+	*n_parts = k - c;
+	for (int i = 0; i < *n_parts; i++) {
+		const char *text = l->cells[c + i].text;
+		if (i > 0 && strlen(text) == 1) {
+			snprintf(parts[i], 4, "0%s", text);
+			imp_warning(r, l, "%s printed \"%s\", read as %s",
+				    i == 1 ? "款" : "项", text, parts[i]);
+		} else {
+			snprintf(parts[i], 4, "%s", text);
+		}
+	}
+	return true;
+}
+
+static bool is_total_label(const char *sq)
+{
+	return imp_has(sq, "合计") || imp_has(sq, "总计");
+}
+
+/* A line that says only 合计 (printed above its amounts). */
+static bool total_line(const struct imp_line *l)
+{
+	char sq[64];
+	imp_squeeze(l->raw, sq, sizeof sq);
+	return strcmp(sq, "合计") == 0 || strcmp(sq, "总计") == 0;
+}
+
+/* The next line when it is only words: a name the PDF wrapped. */
+static const char *wrapped_name(struct imp_input *in, struct imp_table *t,
+				size_t i)
+{
+	if (i + 1 >= t->end)
+		return NULL;
+	struct imp_line *next = &in->lines[i + 1];
+	int texts = 0;
+	for (int c = 0; c < next->n_cells; c++) {
+		if (next->cells[c].kind == IMP_AMOUNT)
+			return NULL;
+		if (next->cells[c].kind == IMP_TEXT)
+			texts++;
+	}
+	if (texts != 1)
+		return NULL;
+	for (int c = 0; c < next->n_cells; c++)
+		if (next->cells[c].kind == IMP_TEXT) {
+			next->used = true;
+			return next->cells[c].text;
+		}
+	return NULL;
+}
+
+static bool all_zero(const struct imp_coded_row *row)
+{
+	for (int i = 0; i < row->n_values; i++)
+		if (row->value[i] != 0)
+			return false;
+	return true;
+}
+
+static void append_name(char *name, size_t size, const char *text)
+{
+	char sq[256];
+	imp_squeeze(text, sq, sizeof sq);
+	size_t n = strlen(name);
+	if (n + strlen(sq) + 1 < size)
+		memcpy(name + n, sq, strlen(sq) + 1);
+}
+
+int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
+		   struct imp_coded_row **out, struct import_report *r)
+{
+	size_t cap = 64;
+	int n = 0;
+	struct imp_coded_row *rows = calloc(cap, sizeof *rows);
+	if (rows == NULL)
+		return -ENOMEM;
+	char last_class[4] = "";
+	char last_section[6] = "";
+
+	for (size_t i = t->begin; i < t->end; i++) {
+		struct imp_line *l = &in->lines[i];
+		if (l->used || !line_has_amount(l))
+			continue;
+		if ((size_t)n == cap) {
+			struct imp_coded_row *g =
+			    realloc(rows, cap * 2 * sizeof *rows);
+			if (g == NULL) {
+				free(rows);
+				return -ENOMEM;
+			}
+			rows = g;
+			cap *= 2;
+		}
+		struct imp_coded_row *row = &rows[n];
+		memset(row, 0, sizeof *row);
+		row->line = i;
+		row->parent = -1;
+		int c = 0;
+		while (c < l->n_cells && l->cells[c].kind == IMP_EMPTY)
+			c++;
+		char parts[3][4] = {"", "", ""};
+		int n_parts = 0;
+		char full[16] = "";
+		if (c < l->n_cells && digits_cell(&l->cells[c], 7, 7)) {
+			snprintf(full, sizeof full, "%s", l->cells[c].text);
+			c++;
+		} else if (c < l->n_cells && digits_cell(&l->cells[c], 5, 5)) {
+			snprintf(full, sizeof full, "%s", l->cells[c].text);
+			c++;
+		} else if (c < l->n_cells && l->cells[c].kind == IMP_TEXT &&
+			   spaced_code(l->cells[c].text, full)) {
+			c++;
+		} else if (c + 1 < l->n_cells &&
+			   code_parts(l, c, &n_parts, parts, r)) {
+			c += n_parts;
+		}
+		if (n_parts > 0) {
+			if (strlen(parts[0]) != 3) {
+				/* A 类 the PDF damaged ("7" for 210): the
+				 * rows around it say which it is. */
+				if (n_parts >= 2 && last_class[0] &&
+				    strcmp(parts[1], last_section + 3) == 0) {
+					imp_warning(r, l,
+						    "类 printed \"%s\"; taken "
+						    "as %s from the rows "
+						    "above (款 %s)",
+						    parts[0], last_class,
+						    parts[1]);
+					snprintf(parts[0], 4, "%s", last_class);
+				} else {
+					imp_problem(
+					    r, l,
+					    "类 code \"%s\" is not 3 digits "
+					    "and the rows above do not say "
+					    "which it is",
+					    parts[0]);
+					t->skipped++;
+					continue;
+				}
+			}
+			snprintf(full, sizeof full, "%.3s%.2s%.2s", parts[0],
+				 parts[1], parts[2]);
+		}
+		size_t len = strlen(full);
+		row->level = len == 3 ? 1 : len == 5 ? 2 : len == 7 ? 3 : 0;
+		snprintf(row->code, sizeof row->code, "%s", full);
+		if (row->level >= 1)
+			snprintf(last_class, sizeof last_class, "%.3s", full);
+		if (row->level >= 2)
+			snprintf(last_section, sizeof last_section, "%.5s",
+				 full);
+
+		/* 单位代码 (Henan layout): six or more digits before the
+		 * name. */
+		while (c < l->n_cells && l->cells[c].kind == IMP_EMPTY)
+			c++;
+		if (c + 1 < l->n_cells && digits_cell(&l->cells[c], 6, 12) &&
+		    l->cells[c + 1].kind == IMP_TEXT) {
+			snprintf(row->unit_code, sizeof row->unit_code, "%s",
+				 l->cells[c].text);
+			c++;
+		}
+		while (c < l->n_cells && l->cells[c].kind != IMP_AMOUNT) {
+			if (l->cells[c].kind == IMP_TEXT)
+				append_name(row->name, sizeof row->name,
+					    l->cells[c].text);
+			c++;
+		}
+		/* The amounts, each in its column where the layout kept
+		 * empty cells. */
+		bool bad = false;
+		int slots = 0, empties = 0;
+		for (; c < l->n_cells && !bad; c++) {
+			struct imp_cell *cell = &l->cells[c];
+			if (cell->kind == IMP_TEXT) {
+				imp_problem(r, l,
+					    "\"%s\" stands among the amounts "
+					    "of this row; the row is not used",
+					    cell->text);
+				bad = true;
+				break;
+			}
+			if (cell->kind == IMP_EMPTY) {
+				if (l->keeps_empty && slots < IMP_MAX_VALUES) {
+					slots++;
+					empties++;
+				}
+				continue;
+			}
+			if (slots == IMP_MAX_VALUES) {
+				imp_problem(r, l,
+					    "more than %d amounts in one row",
+					    IMP_MAX_VALUES);
+				bad = true;
+				break;
+			}
+			if (imp_amount_fen(&cell->amount, t->wanyuan,
+					   &row->value[slots]) != 0) {
+				imp_problem(r, l,
+					    "amount \"%s\" has decimals finer "
+					    "than 1 分 or is out of range",
+					    cell->text);
+				bad = true;
+				break;
+			}
+			row->present[slots++] = true;
+		}
+		if (bad) {
+			t->skipped++;
+			continue;
+		}
+		row->n_values = slots;
+		row->positional =
+		    l->keeps_empty &&
+		    (t->detailed || slots == columns || empties > 0);
+		if (row->name[0] == '\0') {
+			const char *w = wrapped_name(in, t, i);
+			if (w)
+				append_name(row->name, sizeof row->name, w);
+			else if (row->code[0] == '\0' && i > t->begin &&
+				 total_line(&in->lines[i - 1]))
+				append_name(row->name, sizeof row->name,
+					    in->lines[i - 1].raw);
+		}
+		if (row->level == 0) {
+			if (row->unit_code[0]) {
+				row->level = -1; /* a unit's subtotal */
+			} else if (row->name[0] == '\0' && all_zero(row)) {
+				/* A blank template row printed as zeros. */
+				l->used = true;
+				continue;
+			} else if (!is_total_label(row->name)) {
+				imp_problem(r, l,
+					    "row \"%s\" has amounts but no "
+					    "classification code; not used",
+					    row->name[0] ? row->name : l->raw);
+				t->skipped++;
+				continue;
+			}
+		}
+		l->used = true;
+		n++;
+	}
+	*out = rows;
+	return n;
+}

@@ -1,0 +1,513 @@
+/*
+ * Lines and cells.  Published text comes in three layouts: cells separated
+ * by tabs (empty cells kept), by " | " (empty cells dropped), or by runs of
+ * spaces (pdftotext -layout).  CSV keeps every cell.  Everything downstream
+ * sees only lines of typed cells.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "import_int.h"
+
+extern char **environ;
+
+/* U+3000 IDEOGRAPHIC SPACE and U+00A0 NO-BREAK SPACE appear in PDF text. */
+static size_t space_at(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	if (*u == ' ' || *u == '\t' || *u == '\r' || *u == '\f')
+		return 1;
+	if (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80)
+		return 3;
+	if (u[0] == 0xc2 && u[1] == 0xa0)
+		return 2;
+	return 0;
+}
+
+void imp_squeeze(const char *text, char *out, size_t size)
+{
+	size_t o = 0;
+	for (const char *p = text; *p && o + 1 < size;) {
+		size_t sp = space_at(p);
+		if (sp) {
+			p += sp;
+			continue;
+		}
+		out[o++] = *p++;
+	}
+	/* Never leave half a character behind a cut. */
+	while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80 &&
+	       o + 1 >= size)
+		o--;
+	if (size)
+		out[o] = '\0';
+}
+
+bool imp_has(const char *squeezed, const char *needle)
+{
+	return strstr(squeezed, needle) != NULL;
+}
+
+int imp_amount_parse(const char *text, struct imp_amount *amount)
+{
+	const char *p = text;
+	uint64_t m = 0;
+	int int_digits = 0, group = 0, scale = 0;
+	bool commas = false;
+
+	for (; *p; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (m > UINT64_MAX / 10 - 9)
+				return -EINVAL;
+			m = m * 10 + (uint64_t)(*p - '0');
+			int_digits++;
+			group++;
+		} else if (*p == ',' && int_digits > 0 &&
+			   (commas ? group == 3 : group <= 3)) {
+			commas = true;
+			group = 0;
+		} else {
+			break;
+		}
+	}
+	if (int_digits == 0 || (commas && group != 3))
+		return -EINVAL;
+	if (*p == '.') {
+		p++;
+		/* "232. 31": the PDF broke the amount at the point. */
+		if (*p == ' ' && p[1] >= '0' && p[1] <= '9')
+			p++;
+		if (!(*p >= '0' && *p <= '9'))
+			return -EINVAL;
+		for (; *p >= '0' && *p <= '9'; p++, scale++) {
+			if (m > UINT64_MAX / 10 - 9 || scale >= 6)
+				return -EINVAL;
+			m = m * 10 + (uint64_t)(*p - '0');
+		}
+	}
+	if (*p != '\0')
+		return -EINVAL;
+	amount->mantissa = m;
+	amount->scale = scale;
+	return 0;
+}
+
+int imp_amount_fen(const struct imp_amount *amount, bool wanyuan, int64_t *fen)
+{
+	int shift = (wanyuan ? 6 : 2) - amount->scale;
+	uint64_t m = amount->mantissa;
+	for (; shift < 0; shift++) {
+		if (m % 10 != 0)
+			return -ERANGE;
+		m /= 10;
+	}
+	for (; shift > 0; shift--) {
+		if (m > (uint64_t)INT64_MAX / 10)
+			return -ERANGE;
+		m *= 10;
+	}
+	/* The model's own limit, ±9e15 元. */
+	if (m > 900000000000000000ULL)
+		return -ERANGE;
+	*fen = (int64_t)m;
+	return 0;
+}
+
+/* ---- cells ---- */
+
+static char *trimmed_copy(const char *s, size_t n)
+{
+	while (n > 0 && space_at(s)) {
+		size_t k = space_at(s);
+		s += k;
+		n = n > k ? n - k : 0;
+	}
+	while (n > 0) {
+		if (s[n - 1] == ' ' || s[n - 1] == '\r' || s[n - 1] == '\t')
+			n--;
+		else if (n >= 3 && (unsigned char)s[n - 3] == 0xe3 &&
+			 (unsigned char)s[n - 2] == 0x80 &&
+			 (unsigned char)s[n - 1] == 0x80)
+			n -= 3;
+		else
+			break;
+	}
+	char *c = malloc(n + 1);
+	if (c) {
+		memcpy(c, s, n);
+		c[n] = '\0';
+	}
+	return c;
+}
+
+static void classify(struct imp_cell *c)
+{
+	const char *t = c->text;
+	c->digits = 0;
+	if (*t == '\0' || strcmp(t, "-") == 0 || strcmp(t, "—") == 0 ||
+	    strcmp(t, "－") == 0) {
+		c->kind = IMP_EMPTY;
+		return;
+	}
+	if (imp_amount_parse(t, &c->amount) == 0) {
+		c->kind = IMP_AMOUNT;
+		if (strspn(t, "0123456789") == strlen(t))
+			c->digits = (int)strlen(t);
+		return;
+	}
+	c->kind = IMP_TEXT;
+}
+
+struct cell_list {
+	struct imp_cell *cells;
+	int n, cap;
+};
+
+static int push_cell(struct cell_list *l, const char *s, size_t n, bool keep)
+{
+	char *text = trimmed_copy(s, n);
+	if (text == NULL)
+		return -ENOMEM;
+	if (*text == '\0' && !keep) {
+		free(text);
+		return 0;
+	}
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 8;
+		struct imp_cell *c = realloc(l->cells, (size_t)cap * sizeof *c);
+		if (c == NULL) {
+			free(text);
+			return -ENOMEM;
+		}
+		l->cells = c;
+		l->cap = cap;
+	}
+	struct imp_cell *c = &l->cells[l->n++];
+	c->text = text;
+	classify(c);
+	return 0;
+}
+
+/*
+ * Length of an amount at the start of s that is glued to words after it
+ * ("31,214,205.80一、一般公共服务支出", pdfjs; "31,214,205.80 一、…",
+ * pdftotext), or 0.  Only amounts with a comma or a point count: a bare
+ * number before words is an ordinal or a code.
+ */
+static size_t glued_amount(const char *s)
+{
+	size_t i = 0;
+	bool mark = false;
+	while (isdigit((unsigned char)s[i]) ||
+	       (s[i] == ',' && isdigit((unsigned char)s[i + 1])) ||
+	       (s[i] == '.' && isdigit((unsigned char)s[i + 1]))) {
+		mark |= s[i] == ',' || s[i] == '.';
+		i++;
+	}
+	if (i == 0 || !mark || s[i] == '\0')
+		return 0;
+	size_t after = i;
+	while (s[after] == ' ')
+		after++;
+	/* Words start with a non-ASCII character (Chinese) here. */
+	if (!((unsigned char)s[after] & 0x80))
+		return 0;
+	char buf[40];
+	if (i >= sizeof buf)
+		return 0;
+	memcpy(buf, s, i);
+	buf[i] = '\0';
+	struct imp_amount a;
+	return imp_amount_parse(buf, &a) == 0 ? i : 0;
+}
+
+static int push_split(struct cell_list *l, const char *s, size_t n, bool keep)
+{
+	while (n > 0 && space_at(s) == 1 && *s != '\t')
+		s++, n--;
+	char *tmp = trimmed_copy(s, n);
+	if (tmp == NULL)
+		return -ENOMEM;
+	size_t g = glued_amount(tmp);
+	int rc;
+	if (g > 0) {
+		rc = push_cell(l, tmp, g, keep);
+		if (rc == 0)
+			rc = push_cell(l, tmp + g, strlen(tmp + g), keep);
+	} else {
+		rc = push_cell(l, tmp, strlen(tmp), keep);
+	}
+	free(tmp);
+	return rc;
+}
+
+static int split_line(struct imp_line *line, const char *s, size_t n)
+{
+	struct cell_list l = {0};
+	int rc = 0;
+	if (memchr(s, '\t', n)) {
+		line->keeps_empty = true;
+		size_t start = 0;
+		for (size_t i = 0; i <= n && rc == 0; i++)
+			if (i == n || s[i] == '\t') {
+				rc = push_split(&l, s + start, i - start, true);
+				start = i + 1;
+			}
+		/* Trailing empties say nothing: a row ends where it ends. */
+		while (l.n > 0 && l.cells[l.n - 1].kind == IMP_EMPTY &&
+		       l.cells[l.n - 1].text[0] == '\0')
+			free(l.cells[--l.n].text);
+	} else if (memchr(s, '|', n)) {
+		size_t start = 0;
+		for (size_t i = 0; i <= n && rc == 0; i++)
+			if (i == n || s[i] == '|') {
+				rc =
+				    push_split(&l, s + start, i - start, false);
+				start = i + 1;
+			}
+	} else {
+		/* Two or more spaces (or one ideographic space) part cells. */
+		size_t start = 0, i = 0;
+		while (i < n && rc == 0) {
+			size_t sp = 0, j = i;
+			int count = 0;
+			while (j < n && (sp = space_at(s + j)) != 0) {
+				count += sp == 3 ? 2 : 1;
+				j += sp;
+			}
+			if (j > i && (count >= 2 || j == n)) {
+				rc =
+				    push_split(&l, s + start, i - start, false);
+				start = j;
+				i = j;
+			} else {
+				i = j > i ? j : i + 1;
+			}
+		}
+		if (rc == 0 && start < n)
+			rc = push_split(&l, s + start, n - start, false);
+	}
+	line->cells = l.cells;
+	line->n_cells = l.n;
+	return rc;
+}
+
+/* ---- CSV (RFC 4180, as Excel writes it) ---- */
+
+static int csv_record(struct imp_line *line, const char **pp, const char *end)
+{
+	struct cell_list l = {0};
+	const char *p = *pp;
+	char *field = malloc(end - p + 1);
+	int rc = field ? 0 : -ENOMEM;
+	line->keeps_empty = true;
+	while (rc == 0) {
+		size_t f = 0;
+		if (p < end && *p == '"') {
+			for (p++; p < end; p++) {
+				if (*p == '"' && p + 1 < end && p[1] == '"')
+					field[f++] = *p++;
+				else if (*p == '"')
+					break;
+				else
+					field[f++] = *p;
+			}
+			if (p < end)
+				p++;
+		}
+		while (p < end && *p != ',' && *p != '\n')
+			field[f++] = *p++;
+		rc = push_cell(&l, field, f, true);
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < end)
+			p++;
+		break;
+	}
+	free(field);
+	while (l.n > 0 && l.cells[l.n - 1].text[0] == '\0')
+		free(l.cells[--l.n].text);
+	line->cells = l.cells;
+	line->n_cells = l.n;
+	*pp = p;
+	return rc;
+}
+
+/* ---- the whole input ---- */
+
+static int page_mark(const char *s, size_t n)
+{
+	int page, of;
+	char buf[64];
+	if (n >= sizeof buf)
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (sscanf(buf, "===== page %d =====", &page) == 1)
+		return page;
+	if (sscanf(buf, "-- %d of %d --", &page, &of) == 2)
+		return page + 1; /* the mark closes its page */
+	return 0;
+}
+
+static int add_line(struct imp_input *in, size_t *cap)
+{
+	if (in->n_lines == *cap) {
+		size_t c = *cap ? *cap * 2 : 256;
+		struct imp_line *l = realloc(in->lines, c * sizeof *l);
+		if (l == NULL)
+			return -ENOMEM;
+		in->lines = l;
+		*cap = c;
+	}
+	memset(&in->lines[in->n_lines], 0, sizeof in->lines[0]);
+	return 0;
+}
+
+int imp_input_parse(struct imp_input *in, const char *text, size_t len,
+		    bool csv, int first_page)
+{
+	size_t cap = in->n_lines, lineno = 0;
+	int page = first_page;
+	const char *p = text, *end = text + len;
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end) {
+		lineno++;
+		int rc = add_line(in, &cap);
+		if (rc)
+			return rc;
+		struct imp_line *line = &in->lines[in->n_lines];
+		line->page = page;
+		line->lineno = (int)lineno;
+		const char *start = p;
+		if (csv) {
+			rc = csv_record(line, &p, end);
+			line->raw = trimmed_copy(start, (size_t)(p - start));
+		} else {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			p += n + (nl != NULL);
+			/* pdftotext ends each page with a form feed. */
+			const char *ff;
+			while ((ff = memchr(start, '\f', n)) != NULL) {
+				page++;
+				line->page = page;
+				n -= (size_t)(ff + 1 - start);
+				start = ff + 1;
+			}
+			int mark = page_mark(start, n);
+			if (mark > 0 ||
+			    (lineno <= 3 && n > 0 && *start == '#')) {
+				if (mark > 0)
+					page = mark;
+				continue;
+			}
+			line->raw = trimmed_copy(start, n);
+			rc = line->raw ? split_line(line, start, n) : -ENOMEM;
+		}
+		if (line->raw == NULL)
+			rc = -ENOMEM;
+		in->n_lines++;
+		if (rc)
+			return rc;
+	}
+	in->pages = page > in->pages ? page : in->pages;
+	return 0;
+}
+
+void imp_input_free(struct imp_input *in)
+{
+	for (size_t i = 0; i < in->n_lines; i++) {
+		for (int c = 0; c < in->lines[i].n_cells; c++)
+			free(in->lines[i].cells[c].text);
+		free(in->lines[i].cells);
+		free(in->lines[i].raw);
+	}
+	free(in->lines);
+	memset(in, 0, sizeof *in);
+}
+
+/* ---- PDF ---- */
+
+int imp_pdf_text(const char *path, const char *program, char **text,
+		 size_t *len, char *error, size_t error_size)
+{
+	int fds[2];
+	if (pipe(fds) != 0) {
+		snprintf(error, error_size, "pipe: %s", strerror(errno));
+		return -EIO;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	posix_spawn_file_actions_addclose(&fa, fds[1]);
+	const char *prog = program ? program : "pdftotext";
+	/* -layout keeps the columns apart; "-" writes to stdout. */
+	char *argv[] = {(char *)prog, "-layout", "-enc", "UTF-8",
+			"-eol",	      "unix",	 "-q",	 (char *)path,
+			(char *)"-",  NULL};
+	pid_t pid;
+	int rc = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (rc != 0) {
+		close(fds[0]);
+		snprintf(error, error_size,
+			 "cannot run %s (%s): install poppler-utils "
+			 "(apt-get install poppler-utils)",
+			 prog, strerror(rc));
+		return -EIO;
+	}
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	ssize_t got = 0;
+	while (buf) {
+		if (n + 1 >= cap) {
+			char *b = realloc(buf, cap * 2);
+			if (b == NULL) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = b;
+			cap *= 2;
+		}
+		got = read(fds[0], buf + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fds[0]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (buf == NULL) {
+		snprintf(error, error_size, "out of memory reading %s", prog);
+		return -EIO;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		free(buf);
+		snprintf(error, error_size,
+			 "%s could not read the PDF (exit status %d): damaged, "
+			 "encrypted or not a PDF",
+			 prog, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -EIO;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}

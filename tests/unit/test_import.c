@@ -1,0 +1,609 @@
+/* The importer: cells and amounts, and every published sample against the
+ * figures printed in it, from text, from PDF and re-laid-out. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "import.h"
+#include "import_int.h"
+#include "import_labels.h"
+#include "money.h"
+#include "test_files.h"
+
+#define DATA BUDGETD_TEST_DATA_DIR
+
+/* ---- amounts, cells, labels ---- */
+
+static int64_t fen_of(const char *text, bool wanyuan)
+{
+	struct imp_amount a;
+	int64_t fen = -1;
+	if (imp_amount_parse(text, &a) != 0 ||
+	    imp_amount_fen(&a, wanyuan, &fen) != 0)
+		return -1;
+	return fen;
+}
+
+static void test_amounts(void **state)
+{
+	(void)state;
+	assert_int_equal(fen_of("4,188,000.00", false), 418800000);
+	assert_int_equal(fen_of("232. 31", true), 232310000);
+	assert_int_equal(fen_of("0", false), 0);
+	assert_int_equal(fen_of("6.4", true), 6400000);
+	assert_int_equal(fen_of("0.000001", true), 1);
+	assert_int_equal(fen_of("9000000000000000", false), 900000000000000000);
+	/* Not amounts, or finer than 1 分, or too large. */
+	assert_int_equal(fen_of("0.001", false), -1);
+	assert_int_equal(fen_of("0.0000001", true), -1);
+	assert_int_equal(fen_of("9000000000000001", false), -1);
+	assert_int_equal(fen_of("99999999999999999999", false), -1);
+	assert_int_equal(fen_of("1,0000", false), -1);
+	assert_int_equal(fen_of("12,34", false), -1);
+	assert_int_equal(fen_of(",123", false), -1);
+	assert_int_equal(fen_of("1.", false), -1);
+	assert_int_equal(fen_of("1. 一般", false), -1);
+	assert_int_equal(fen_of("-5", false), -1);
+	assert_int_equal(fen_of("1e5", false), -1);
+	assert_int_equal(fen_of("", false), -1);
+}
+
+static struct imp_input parse(const char *text, bool csv)
+{
+	struct imp_input in = {0};
+	assert_int_equal(imp_input_parse(&in, text, strlen(text), csv, 0), 0);
+	return in;
+}
+
+static void test_cells(void **state)
+{
+	(void)state;
+	struct imp_input in =
+	    parse("201\t03\t01\t行政运行\t65. 14\t\t2. 60\t\t\n"
+		  "一、财政拨款收入 | 31,214,205.80一、一般公共服务支出 | "
+		  "22,186,440.80\n"
+		  "201   06   01   行政运行      16,231,840.80    138,514.80\n"
+		  "===== page 7 =====\n"
+		  "1. 一般公共预算资金 31,214,205.80\n",
+		  false);
+	assert_int_equal(in.n_lines, 4);
+	const struct imp_line *l = &in.lines[0];
+	assert_true(l->keeps_empty);
+	assert_int_equal(l->n_cells, 7); /* trailing empties dropped */
+	assert_int_equal(l->cells[3].kind, IMP_TEXT);
+	assert_int_equal(l->cells[5].kind, IMP_EMPTY);
+	assert_int_equal(l->cells[0].digits, 3);
+
+	l = &in.lines[1];
+	assert_false(l->keeps_empty);
+	assert_int_equal(l->n_cells, 4); /* the glued amount is split */
+	assert_string_equal(l->cells[1].text, "31,214,205.80");
+	assert_string_equal(l->cells[2].text, "一、一般公共服务支出");
+
+	l = &in.lines[2];
+	assert_int_equal(l->n_cells, 6);
+	assert_string_equal(l->cells[4].text, "16,231,840.80");
+
+	l = &in.lines[3];
+	assert_int_equal(l->page, 7);
+	/* One space parts no cells: an ordinal stays with its words. */
+	assert_int_equal(l->cells[0].kind, IMP_TEXT);
+	imp_input_free(&in);
+
+	in = parse("\xef\xbb\xbf"
+		   "a,\"4,188,000.00\",,\"say \"\"hi\"\"\"\r\nb\n",
+		   true);
+	assert_int_equal(in.n_lines, 2);
+	l = &in.lines[0];
+	assert_int_equal(l->n_cells, 4);
+	assert_string_equal(l->cells[0].text, "a");
+	assert_int_equal(l->cells[1].kind, IMP_AMOUNT);
+	assert_int_equal(l->cells[2].kind, IMP_EMPTY);
+	assert_string_equal(l->cells[3].text, "say \"hi\"");
+	imp_input_free(&in);
+}
+
+static void test_labels(void **state)
+{
+	(void)state;
+	bool sub;
+	assert_string_equal(imp_strip_ordinal("一、一般公共服务", &sub),
+			    "一般公共服务");
+	assert_string_equal(imp_strip_ordinal("（二十一）住房保障支出", &sub),
+			    "住房保障支出");
+	assert_string_equal(imp_strip_ordinal("(三十)转移性支出", &sub),
+			    "转移性支出");
+	assert_string_equal(imp_strip_ordinal("1.一般公共预算资金", &sub),
+			    "一般公共预算资金");
+	assert_string_equal(imp_strip_ordinal("其中：财政拨款", &sub),
+			    "财政拨款");
+	assert_true(sub);
+	assert_string_equal(imp_strip_ordinal("十分", &sub), "十分");
+
+	assert_string_equal(imp_class_code("一般公共服务"), "201");
+	assert_string_equal(imp_class_code("医疗卫生与计划生育支出"), "210");
+	assert_string_equal(imp_class_code("国防支出（"), "203");
+	assert_string_equal(imp_class_code("城乡社区支出"), "212");
+	assert_null(imp_class_code("其他收入"));
+
+	assert_int_equal(imp_income_label("一般公共预算资金"), IMP_SRC_GENERAL);
+	assert_int_equal(imp_income_label("事业单位经营收入"),
+			 IMP_SRC_OPERATING);
+	assert_int_equal(imp_income_label("事业收入"), IMP_SRC_BUSINESS);
+	assert_int_equal(imp_income_label("本年收入合计"),
+			 IMP_LABEL_YEAR_TOTAL);
+	assert_int_equal(imp_income_label("财政拨款收入"), IMP_LABEL_SUBTOTAL);
+	assert_int_equal(imp_income_label("城乡社区支出"), IMP_LABEL_NONE);
+}
+
+/* ---- documents ---- */
+
+static int import_path(const char *path, const struct import_options *o,
+		       cJSON **doc, struct import_report *r)
+{
+	const char *paths[] = {path};
+	memset(r, 0, sizeof *r);
+	return import_files(paths, 1, o, doc, r);
+}
+
+static int64_t amount(const cJSON *o, const char *key, bool wanyuan)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (v == NULL)
+		return 0;
+	bd_fen fen;
+	const char *why;
+	assert_true(cJSON_IsString(v));
+	assert_int_equal(money_parse(v->valuestring,
+				     wanyuan ? BD_UNIT_WANYUAN : BD_UNIT_YUAN,
+				     &fen, &why),
+			 0);
+	return fen;
+}
+
+/* Compares two documents amount by amount (as 分), names and codes as
+ * text; performance targets are left out ("may differ in wording"). */
+static void same_document(const cJSON *a, const cJSON *b, bool wanyuan,
+			  const char *path)
+{
+	if (cJSON_IsObject(a)) {
+		assert_true(cJSON_IsObject(b));
+		assert_int_equal(cJSON_GetArraySize(a), cJSON_GetArraySize(b));
+		const cJSON *e;
+		cJSON_ArrayForEach(e, a)
+		{
+			const cJSON *f =
+			    cJSON_GetObjectItemCaseSensitive(b, e->string);
+			if (f == NULL)
+				fail_msg("%s.%s is missing", path, e->string);
+			if (strcmp(e->string, "indicators") == 0)
+				continue;
+			char sub[256];
+			snprintf(sub, sizeof sub, "%s.%s", path, e->string);
+			same_document(e, f, wanyuan, sub);
+		}
+	} else if (cJSON_IsArray(a)) {
+		assert_true(cJSON_IsArray(b));
+		if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+			fail_msg("%s: %d items against %d", path,
+				 cJSON_GetArraySize(a), cJSON_GetArraySize(b));
+		for (int i = 0; i < cJSON_GetArraySize(a); i++) {
+			char sub[256];
+			snprintf(sub, sizeof sub, "%s[%d]", path, i);
+			same_document(cJSON_GetArrayItem(a, i),
+				      cJSON_GetArrayItem(b, i), wanyuan, sub);
+		}
+	} else if (cJSON_IsString(a)) {
+		assert_true(cJSON_IsString(b));
+		bd_fen x, y;
+		const char *why;
+		enum bd_unit u = wanyuan ? BD_UNIT_WANYUAN : BD_UNIT_YUAN;
+		if (money_parse(a->valuestring, u, &x, &why) == 0 &&
+		    money_parse(b->valuestring, u, &y, &why) == 0 &&
+		    strchr(path, '.') && !strstr(path, ".code") &&
+		    !strstr(path, ".function")) {
+			if (x != y)
+				fail_msg("%s: %s against %s", path,
+					 a->valuestring, b->valuestring);
+		} else if (strcmp(a->valuestring, b->valuestring) != 0) {
+			fail_msg("%s: \"%s\" against \"%s\"", path,
+				 a->valuestring, b->valuestring);
+		}
+	} else {
+		assert_true(cJSON_Compare(a, b, true));
+	}
+}
+
+static void test_fengquan_equals_transcription(void **state)
+{
+	(void)state;
+	cJSON *doc;
+	struct import_report r;
+	assert_int_equal(
+	    import_path(DATA "/fengquan-116001-2023.txt", NULL, &doc, &r), 0);
+	assert_int_equal(r.problems, 0);
+	size_t len;
+	char *text = test_read_file(DATA "/fengquan-116001-2023.json", &len);
+	assert_non_null(text);
+	cJSON *want = cJSON_Parse(text);
+	free(text);
+	assert_non_null(want);
+	same_document(want, doc, true, "$");
+	same_document(doc, want, true, "$");
+	/* The targets are there, cost indicators included, for the audit's
+	 * plausibility check. */
+	const cJSON *p =
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "projects"), 3);
+	assert_string_equal(cJSON_GetObjectItem(p, "name")->valuestring,
+			    "综合业务费");
+	const cJSON *cost =
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(p, "indicators"), 0);
+	assert_string_equal(cJSON_GetObjectItem(cost, "category")->valuestring,
+			    "cost");
+	assert_string_equal(cJSON_GetObjectItem(cost, "value")->valuestring,
+			    ">10 万元");
+	cJSON_Delete(want);
+	cJSON_Delete(doc);
+	import_report_free(&r);
+}
+
+/* The figures each document prints (元, or 万元 for the 三公 table), read
+ * off its own pages; the number of 项 lines its 支出预算总表 lists. */
+static const struct printed_budget {
+	const char *name;
+	int64_t income, expenditure, basic, project; /* 分 */
+	int64_t three_public;			     /* 分 */
+	int lines;
+} printed[] = {
+    /* p.9 收入总计, p.13 合计 row, p.21 三公 0.95 万元 */
+    {"putuo-finance-2025-budget", 3121420580, 3121420580, 2512109100, 609311480,
+     950000, 11},
+    {"putuo-wanli-2023-budget", 16497864000, 16497864000, 9940629700,
+     6557234300, 22910000, 34},
+    {"putuo-wanli-2024-budget", 15621112300, 15621112300, 9970602000,
+     5650510300, 47910000, 33},
+    {"putuo-wanli-2025-budget", 18976755100, 18976755100, 10134174600,
+     8842580500, 37910000, 33},
+    /* 2081005 is paid from the general budget and from 事业收入. */
+    {"putuo-welfare-home-2024-unit-budget", 1212116400, 1212116400, 950116400,
+     262000000, 6400000, 8},
+    {"shanghai-finance-2025-unit-budget", 17191516900, 17191516900, 12764203900,
+     4427313000, 346300000, 13},
+};
+
+static void check_printed(const cJSON *doc, const struct printed_budget *p)
+{
+	bool wanyuan =
+	    strcmp(cJSON_GetObjectItem(doc, "unit")->valuestring, "万元") == 0;
+	int64_t income = 0, total = 0, basic = 0, project = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "income"))
+	{
+		income += amount(cJSON_GetObjectItem(doc, "income"), e->string,
+				 wanyuan);
+	}
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "expenditure"))
+	{
+		total += amount(e, "total", wanyuan);
+		basic +=
+		    amount(cJSON_GetObjectItem(e, "basic"), "total", wanyuan);
+		project +=
+		    amount(cJSON_GetObjectItem(e, "project"), "total", wanyuan);
+	}
+	const cJSON *tp = cJSON_GetObjectItem(doc, "three_public");
+	int64_t three = amount(tp, "overseas", wanyuan) +
+			amount(tp, "vehicle_purchase", wanyuan) +
+			amount(tp, "vehicle_operation", wanyuan) +
+			amount(tp, "reception", wanyuan);
+	if (income != p->income || total != p->expenditure ||
+	    basic != p->basic || project != p->project ||
+	    three != p->three_public ||
+	    cJSON_GetArraySize(cJSON_GetObjectItem(doc, "expenditure")) !=
+		p->lines)
+		fail_msg(
+		    "%s: income %lld/%lld expenditure %lld/%lld basic "
+		    "%lld/%lld project %lld/%lld 三公 %lld/%lld lines "
+		    "%d/%d",
+		    p->name, (long long)income, (long long)p->income,
+		    (long long)total, (long long)p->expenditure,
+		    (long long)basic, (long long)p->basic, (long long)project,
+		    (long long)p->project, (long long)three,
+		    (long long)p->three_public,
+		    cJSON_GetArraySize(cJSON_GetObjectItem(doc, "expenditure")),
+		    p->lines);
+}
+
+static const struct import_options with_code = {.department = "215001",
+						.parent = "215"};
+
+static void test_shanghai_text_and_pdf(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof printed / sizeof printed[0]; i++) {
+		char path[512];
+		cJSON *text_doc, *pdf_doc;
+		struct import_report r;
+		snprintf(path, sizeof path, "%s/published/%s.txt", DATA,
+			 printed[i].name);
+		if (import_path(path, &with_code, &text_doc, &r) != 0)
+			fail_msg("%s:\n%s", path, r.text);
+		assert_int_equal(r.problems, 0);
+		check_printed(text_doc, &printed[i]);
+		import_report_free(&r);
+
+		snprintf(path, sizeof path, "%s/pdf/%s.pdf", DATA,
+			 printed[i].name);
+		if (import_path(path, &with_code, &pdf_doc, &r) != 0)
+			fail_msg("%s:\n%s", path, r.text);
+		check_printed(pdf_doc, &printed[i]);
+		/* The PDF and its text make the same document. */
+		assert_true(cJSON_Compare(text_doc, pdf_doc, true));
+		import_report_free(&r);
+		cJSON_Delete(text_doc);
+		cJSON_Delete(pdf_doc);
+	}
+}
+
+static void test_final_accounts_refused(void **state)
+{
+	(void)state;
+	static const char *const finals[] = {
+	    "putuo-finance-2024-final-accounts",
+	    "putuo-planning-2024-final-accounts",
+	    "putuo-social-work-2024-final-accounts",
+	    "mof-final-accounts-template-2024"};
+	for (size_t i = 0; i < 4; i++) {
+		char path[512];
+		cJSON *doc = NULL;
+		struct import_report r;
+		snprintf(path, sizeof path, "%s/published/%s.txt", DATA,
+			 finals[i]);
+		assert_int_equal(import_path(path, &with_code, &doc, &r),
+				 -EINVAL);
+		assert_null(doc);
+		assert_true(r.final_accounts);
+		assert_non_null(strstr(r.text, "决算"));
+		import_report_free(&r);
+	}
+	/* Performance-target excerpts hold no budget tables. */
+	cJSON *doc = NULL;
+	struct import_report r;
+	assert_int_equal(
+	    import_path(DATA
+			"/published/"
+			"jingyan-mata-2023-project-performance-excerpt.txt",
+			&with_code, &doc, &r),
+	    -EINVAL);
+	assert_false(r.final_accounts);
+	assert_non_null(strstr(r.text, "no budget table"));
+	import_report_free(&r);
+}
+
+/* ---- the same budget in other layouts ---- */
+
+static char *read_sample(const char *name, size_t *len)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/published/%s.txt", DATA, name);
+	char *text = test_read_file(path, len);
+	assert_non_null(text);
+	return text;
+}
+
+/* Re-lays a tab-separated text out with `sep`, dropping cells that are
+ * empty or (drop_zeros) "0", as other extractors print them. */
+static char *relayout(const char *text, const char *sep, bool drop_zeros)
+{
+	size_t cap = strlen(text) * 3 + 1, n = 0;
+	char *out = malloc(cap);
+	assert_non_null(out);
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		bool first = true;
+		const char *c = p;
+		while (c <= p + len) {
+			const char *tab =
+			    memchr(c, '\t', (size_t)(p + len - c));
+			size_t clen =
+			    tab ? (size_t)(tab - c) : (size_t)(p + len - c);
+			size_t s = 0, e = clen;
+			while (s < e && c[s] == ' ')
+				s++;
+			while (e > s && c[e - 1] == ' ')
+				e--;
+			bool keep =
+			    e > s && !(drop_zeros && e - s == 1 && c[s] == '0');
+			if (keep) {
+				if (!first) {
+					memcpy(out + n, sep, strlen(sep));
+					n += strlen(sep);
+				}
+				memcpy(out + n, c + s, e - s);
+				n += e - s;
+				first = false;
+			}
+			if (!tab)
+				break;
+			c = tab + 1;
+		}
+		out[n++] = '\n';
+		p += len + (nl != NULL);
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static cJSON *import_string(const char *text, struct import_report *r)
+{
+	cJSON *doc = NULL;
+	memset(r, 0, sizeof *r);
+	int rc = import_text(text, strlen(text), "test", &with_code, &doc, r);
+	if (rc != 0)
+		fail_msg("import failed:\n%s", r->text);
+	return doc;
+}
+
+static void test_other_layouts(void **state)
+{
+	(void)state;
+	static const char *const tabbed[] = {"putuo-wanli-2024-budget",
+					     "putuo-wanli-2025-budget"};
+	for (int i = 0; i < 2; i++) {
+		size_t len;
+		char *text = read_sample(tabbed[i], &len);
+		struct import_report r;
+		cJSON *want = import_string(text, &r);
+		import_report_free(&r);
+		/* " | " with the zeros gone: every basic/project column is
+		 * ambiguous and the rows around must decide. */
+		char *piped = relayout(text, " | ", true);
+		cJSON *got = import_string(piped, &r);
+		assert_true(cJSON_Compare(want, got, true));
+		import_report_free(&r);
+		cJSON_Delete(got);
+		char *spaced = relayout(text, "    ", true);
+		got = import_string(spaced, &r);
+		assert_true(cJSON_Compare(want, got, true));
+		import_report_free(&r);
+		cJSON_Delete(got);
+		free(piped);
+		free(spaced);
+		free(text);
+		cJSON_Delete(want);
+	}
+}
+
+/* ---- what the importer must not hide ---- */
+
+static char *replace_once(const char *text, const char *from, const char *to,
+			  int occurrence)
+{
+	const char *at = text;
+	for (int i = 0; i <= occurrence; i++) {
+		at = strstr(i ? at + 1 : at, from);
+		assert_non_null(at);
+	}
+	size_t n = strlen(text) - strlen(from) + strlen(to);
+	char *out = malloc(n + 1);
+	size_t head = (size_t)(at - text);
+	memcpy(out, text, head);
+	memcpy(out + head, to, strlen(to));
+	strcpy(out + head + strlen(to), at + strlen(from));
+	return out;
+}
+
+static void test_document_errors_reported(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = read_sample("putuo-wanli-2025-budget", &len);
+	/* 2120101 行政运行 in the 一般公共预算支出功能分类预算表 (its second
+	 * printing with these columns, after the 支出预算总表). */
+	char *altered = replace_once(text, "17,887,739 \t17,737,739",
+				     "17,887,793 \t17,737,793", 1);
+	struct import_report r;
+	cJSON *doc = import_string(altered, &r);
+	/* Imported as printed, and the difference is said, with numbers. */
+	assert_non_null(strstr(r.text, "printed 101341746.00, the imported "
+				       "items sum to 101341800.00"));
+	bool found = false;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "expenditure"))
+	{
+		if (strcmp(cJSON_GetObjectItem(e, "function")->valuestring,
+			   "2120101") == 0) {
+			assert_int_equal(amount(e, "total", false), 1788779300);
+			found = true;
+		}
+	}
+	assert_true(found);
+	import_report_free(&r);
+	cJSON_Delete(doc);
+	free(altered);
+
+	/* An amount that cannot be read is a problem at its page and line,
+	 * never a zero. */
+	altered = replace_once(text, "17,887,739 \t17,737,739",
+			       "17,88?,739 \t17,737,739", 1);
+	cJSON *none = NULL;
+	memset(&r, 0, sizeof r);
+	assert_int_equal(
+	    import_text(altered, strlen(altered), "t", &with_code, &none, &r),
+	    -EINVAL);
+	assert_null(none);
+	assert_non_null(strstr(r.text, "page 23, line 446"));
+	assert_non_null(strstr(r.text, "17,88?,739"));
+	import_report_free(&r);
+	free(altered);
+
+	/* Without a code the department cannot be named. */
+	memset(&r, 0, sizeof r);
+	assert_int_equal(import_text(text, len, "t", NULL, &none, &r), -EINVAL);
+	assert_non_null(strstr(r.text, "--department"));
+	import_report_free(&r);
+	free(text);
+}
+
+/* Cut anywhere: never a crash, and never a document that lost amounts
+ * without a problem being reported. */
+static void test_truncated(void **state)
+{
+	(void)state;
+	static const char *const names[] = {
+	    "putuo-wanli-2025-budget", "putuo-finance-2025-budget",
+	    "putuo-welfare-home-2024-unit-budget"};
+	int refused = 0, imported = 0;
+	for (int s = 0; s < 3; s++) {
+		size_t len;
+		char *text = read_sample(names[s], &len);
+		for (int k = 1; k < 60; k++) {
+			size_t cut = len * (size_t)k / 60;
+			struct import_report r = {0};
+			cJSON *doc = NULL;
+			int rc =
+			    import_text(text, cut, "cut", &with_code, &doc, &r);
+			if (rc == 0) {
+				imported++;
+				/* Whole: the cut fell after the tables. */
+				assert_int_equal(r.problems, 0);
+				check_printed(doc, &printed[s == 0   ? 3
+							    : s == 1 ? 0
+								     : 4]);
+			} else {
+				refused++;
+				assert_true(r.problems > 0);
+			}
+			cJSON_Delete(doc);
+			import_report_free(&r);
+		}
+		free(text);
+	}
+	print_message("truncated inputs: %d refused, %d whole\n", refused,
+		      imported);
+	assert_true(refused > 100);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_amounts),
+	    cmocka_unit_test(test_cells),
+	    cmocka_unit_test(test_labels),
+	    cmocka_unit_test(test_fengquan_equals_transcription),
+	    cmocka_unit_test(test_shanghai_text_and_pdf),
+	    cmocka_unit_test(test_final_accounts_refused),
+	    cmocka_unit_test(test_other_layouts),
+	    cmocka_unit_test(test_document_errors_reported),
+	    cmocka_unit_test(test_truncated),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
