@@ -19,6 +19,7 @@ struct import_options {
 	int year;		/* 0: the year the document prints */
 	bool keep_going;	/* write a document despite problems */
 	const char *pdftotext;	/* program; NULL: "pdftotext" on PATH */
+	bool csv;		/* import_text(): the text is CSV */
 };
 
 /* What the importer did, in lines a person reads. */

@@ -30,8 +30,9 @@ struct imp_cell {
 };
 
 struct imp_line {
-	int page;   /* 1-based; 0 before the first page mark */
-	int lineno; /* 1-based line of the input */
+	const char *file; /* set when a budget comes in several files */
+	int page;	  /* 1-based; 0 before the first page mark */
+	int lineno;	  /* 1-based line of the input */
 	char *raw;
 	struct imp_cell *cells;
 	int n_cells;
@@ -50,7 +51,7 @@ struct imp_input {
 /* Splits text into lines and cells.  CSV when csv is set.  Returns 0 or
  * -ENOMEM. */
 int imp_input_parse(struct imp_input *in, const char *text, size_t len,
-		    bool csv, int first_page);
+		    bool csv, int first_page, const char *file);
 void imp_input_free(struct imp_input *in);
 
 /* Parses a printed amount ("4,188,000.00", "232. 31", "0").  Returns 0, or
@@ -139,6 +140,8 @@ int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 
 /* ---- the report (import_report.c) ---- */
 
+/* "page 9, line 115" or "a.csv, line 3": where a line stands. */
+void imp_where(const struct imp_line *at, char *out, size_t size);
 void imp_say(struct import_report *r, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 void imp_problem(struct import_report *r, const struct imp_line *at,

@@ -136,6 +136,15 @@ static const struct {
 
 const char *imp_class_code(const char *label)
 {
+	/* "201一般公共服务支出": the code printed with the name. */
+	char code[4];
+	if (strspn(label, "0123456789") == 3 && label[3] && (label[3] & 0x80)) {
+		memcpy(code, label, 3);
+		code[3] = '\0';
+		for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+			if (strcmp(classes[i].code, code) == 0)
+				return classes[i].code;
+	}
 	char name[128];
 	size_t n = strlen(label);
 	if (n >= sizeof name)

@@ -9,13 +9,12 @@
 static void vappend(struct import_report *r, const char *prefix,
 		    const struct imp_line *at, const char *format, va_list ap)
 {
-	char body[1024], where[48] = "";
+	char body[1024], where[320] = "";
 	vsnprintf(body, sizeof body, format, ap);
-	if (at && at->page > 0)
-		snprintf(where, sizeof where, "page %d, line %d: ", at->page,
-			 at->lineno);
-	else if (at)
-		snprintf(where, sizeof where, "line %d: ", at->lineno);
+	if (at)
+		imp_where(at, where, sizeof where);
+	if (where[0])
+		strcat(where, ": ");
 	size_t need = strlen(prefix) + strlen(where) + strlen(body) + 2;
 	if (r->len + need + 1 > r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 4096;
@@ -29,6 +28,17 @@ static void vappend(struct import_report *r, const char *prefix,
 	}
 	r->len += (size_t)snprintf(r->text + r->len, r->cap - r->len,
 				   "%s%s%s\n", prefix, where, body);
+}
+
+void imp_where(const struct imp_line *at, char *out, size_t size)
+{
+	const char *file = at->file ? at->file : "";
+	const char *sep = at->file ? ", " : "";
+	if (at->page > 0)
+		snprintf(out, size, "%s%spage %d, line %d", file, sep, at->page,
+			 at->lineno);
+	else
+		snprintf(out, size, "%s%sline %d", file, sep, at->lineno);
 }
 
 void imp_say(struct import_report *r, const char *format, ...)

@@ -52,20 +52,21 @@ static int title_kind(const char *sq)
 			   : IMP_T_OTHER;
 	if (imp_has(sq, "财政拨款收支"))
 		return IMP_T_APPROPRIATION;
-	if (imp_has(sq, "收支预算"))
+	if (imp_has(sq, "收支预算") || imp_has(sq, "收支总表"))
 		return IMP_T_SUMMARY;
 	if (imp_has(sq, "收入预算"))
 		return IMP_T_INCOME;
 	if (imp_has(sq, "基本支出"))
 		return IMP_T_ECONOMIC;
-	if (imp_has(sq, "一般公共预算支出"))
+	if (imp_has(sq, "项目支出预算表"))
+		return IMP_T_PROJECTS;
+	/* "一般公共预算支出预算表", "一般公共预算财政拨款支出预算表" … */
+	if (imp_has(sq, "一般公共预算") && imp_has(sq, "支出"))
 		return IMP_T_GENERAL;
 	if (imp_has(sq, "政府性基金") && imp_has(sq, "支出"))
 		return IMP_T_FUND;
-	if (imp_has(sq, "国有资本经营预算支出"))
+	if (imp_has(sq, "国有资本经营预算") && imp_has(sq, "支出"))
 		return IMP_T_CAPITAL;
-	if (imp_has(sq, "项目支出预算表"))
-		return IMP_T_PROJECTS;
 	if (imp_has(sq, "支出预算"))
 		return IMP_T_EXPENDITURE;
 	if (imp_has(sq, "经济分类"))
@@ -151,6 +152,9 @@ size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 				break;
 		}
 		if (!confirmed)
+			continue;
+		/* Some PDFs print a table's title again on every page. */
+		if (n > 0 && tables[n - 1].kind == (enum imp_table_kind)kind)
 			continue;
 		if (n == max) {
 			imp_problem(r, &in->lines[i],

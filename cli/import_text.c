@@ -130,7 +130,8 @@ static char *trimmed_copy(const char *s, size_t n)
 		n = n > k ? n - k : 0;
 	}
 	while (n > 0) {
-		if (s[n - 1] == ' ' || s[n - 1] == '\r' || s[n - 1] == '\t')
+		if (s[n - 1] == ' ' || s[n - 1] == '\r' || s[n - 1] == '\t' ||
+		    s[n - 1] == '\n')
 			n--;
 		else if (n >= 3 && (unsigned char)s[n - 3] == 0xe3 &&
 			 (unsigned char)s[n - 2] == 0x80 &&
@@ -374,11 +375,14 @@ static int add_line(struct imp_input *in, size_t *cap)
 }
 
 int imp_input_parse(struct imp_input *in, const char *text, size_t len,
-		    bool csv, int first_page)
+		    bool csv, int first_page, const char *file)
 {
 	size_t cap = in->n_lines, lineno = 0;
 	int page = first_page;
 	const char *p = text, *end = text + len;
+	/* "-- 1 of 31 --" closes page 1: the lines before it are on it. */
+	if (page == 0 && !csv && memmem(text, len, "\n-- 1 of ", 9))
+		page = 1;
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
 	while (p < end) {
@@ -389,6 +393,7 @@ int imp_input_parse(struct imp_input *in, const char *text, size_t len,
 		struct imp_line *line = &in->lines[in->n_lines];
 		line->page = page;
 		line->lineno = (int)lineno;
+		line->file = file;
 		const char *start = p;
 		if (csv) {
 			rc = csv_record(line, &p, end);
@@ -421,7 +426,10 @@ int imp_input_parse(struct imp_input *in, const char *text, size_t len,
 		if (rc)
 			return rc;
 	}
-	in->pages = page > in->pages ? page : in->pages;
+	/* A closing mark or form feed after the last page starts none. */
+	for (size_t i = 0; i < in->n_lines; i++)
+		if (in->lines[i].raw[0] && in->lines[i].page > in->pages)
+			in->pages = in->lines[i].page;
 	return 0;
 }
 

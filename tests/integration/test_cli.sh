@@ -107,5 +107,30 @@ check "other years are open" exit_is 0 "$ctl" submit "$data/putuo-wanli-2025.jso
 check "unlock 2023" exit_is 0 "$ctl" unlock 2023
 check "2023 takes submissions again" exit_is 0 "$ctl" submit "$data/fengquan-116001-2023-corrected.json"
 
+# import: published budgets as documents, straight to the daemon.
+check "import of a file that does not exist exits 2" exit_is 2 "$ctl" import "$dir/none.txt"
+check "a final account is refused (1)" exit_is 1 "$ctl" import "$data/published/putuo-finance-2024-final-accounts.txt"
+check "the refusal names 决算" grep -q "决算" <<<"$("$ctl" import "$data/published/putuo-finance-2024-final-accounts.txt" 2>&1)"
+check "a Shanghai budget without --department is refused (1)" exit_is 1 "$ctl" import "$data/published/putuo-wanli-2025-budget.txt"
+check "the refusal asks for --department" grep -q -- "--department CODE" <<<"$("$ctl" import "$data/published/putuo-wanli-2025-budget.txt" 2>&1)"
+check "import -o writes the document" exit_is 0 "$ctl" import "$data/fengquan-116001-2023.txt" -o "$dir/fq.json"
+check "the imported seed sample equals its transcription" python3 -c '
+import json, sys
+from decimal import Decimal
+def norm(x):
+    if isinstance(x, dict): return {k: norm(v) for k, v in x.items() if k != "indicators"}
+    if isinstance(x, list): return [norm(v) for v in x]
+    if isinstance(x, str):
+        try: return Decimal(x)
+        except Exception: return x
+    return x
+a, b = (norm(json.load(open(p))) for p in sys.argv[1:3])
+sys.exit(0 if a == b else 1)' "$dir/fq.json" "$data/fengquan-116001-2023.json"
+out=$("$ctl" import "$data/fengquan-116001-2023.txt" --submit 2>/dev/null)
+check "the imported seed sample is rejected by the audit for its own errors" grep -q "2010505" <<<"$out"
+check "import --submit of a PDF is accepted (0)" exit_is 0 "$ctl" import "$data/pdf/putuo-finance-2025-budget.pdf" --department 215002 --parent 215 --submit
+check "the PDF's department is stored" grep -q "215002" <<<"$("$ctl" departments --year 2025)"
+check "CSV sheets import and are accepted (0)" exit_is 0 "$ctl" import "$data/../../examples/csv/"*.csv --submit
+
 echo "cli: $passes passed, $failures failed"
 [ "$failures" -eq 0 ]

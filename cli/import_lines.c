@@ -1,0 +1,176 @@
+/* The document's line items, from the tables by 功能分类. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import_doc.h"
+#include "money.h"
+
+/* ---- line items ---- */
+
+static cJSON *find_line(cJSON *lines, const char *function, const char *source)
+{
+	cJSON *e;
+	cJSON_ArrayForEach(e, lines)
+	{
+		if (strcmp(cJSON_GetObjectItem(e, "function")->valuestring,
+			   function) == 0 &&
+		    strcmp(cJSON_GetObjectItem(e, "source")->valuestring,
+			   source) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static void emit_line(struct importer *im, const struct imp_coded_row *row,
+		      bool detailed, enum imp_source source,
+		      const struct imp_line *at)
+{
+	const char *key = imp_source_key(source);
+	if (find_line(im->lines, row->code, key)) {
+		imp_warning(im->r, at,
+			    "%s (%s) appears twice; the repeat is not counted",
+			    row->code, key);
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "function", row->code);
+	cJSON_AddStringToObject(o, "name", row->name);
+	cJSON_AddStringToObject(o, "source", key);
+	if (detailed) {
+		static const char *const basic[] = {"wages", "family", "goods",
+						    "capital"};
+		cJSON *b = NULL, *p = NULL;
+		for (int k = 0; k < 4; k++)
+			if (row->value[2 + k]) {
+				if (!b)
+					b = cJSON_AddObjectToObject(o, "basic");
+				imp_add_amount(im, b, basic[k],
+					       row->value[2 + k]);
+			}
+		if (row->value[7] || row->value[8])
+			p = cJSON_AddObjectToObject(o, "project");
+		if (row->value[7])
+			imp_add_amount(im, p, "operating", row->value[7]);
+		if (row->value[8])
+			imp_add_amount(im, p, "targeted", row->value[8]);
+	} else {
+		if (row->basic)
+			imp_add_amount(im, cJSON_AddObjectToObject(o, "basic"),
+				       "total", row->basic);
+		if (row->project)
+			imp_add_amount(im,
+				       cJSON_AddObjectToObject(o, "project"),
+				       "total", row->project);
+	}
+	imp_add_amount(im, o, "total", row->total);
+	cJSON_AddItemToArray(im->lines, o);
+}
+
+void imp_emit_fiscal_lines(struct importer *im, enum imp_table_kind kind,
+			   enum imp_source source)
+{
+	struct imp_coded_row *rows = im->rows[kind];
+	bool detailed = false;
+	for (size_t k = 0; k < im->n_tables; k++)
+		if (im->tables[k].kind == kind)
+			detailed |= im->tables[k].detailed;
+	for (int i = 0; i < im->n_rows[kind]; i++) {
+		const struct imp_coded_row *row = &rows[i];
+		const struct imp_line *l = &im->in.lines[row->line];
+		if (row->level != 3)
+			continue;
+		if (!row->known) {
+			char a[MONEY_TEXT_MAX];
+			imp_fmt(im, row->total, a, sizeof a);
+			imp_problem(im->r, l,
+				    "%s %s %s %s: the row drops an empty cell "
+				    "and neither its 款/类 rows nor the other "
+				    "tables tell whether it is 基本支出 or "
+				    "项目支出",
+				    row->code, row->name, a, imp_unit_name(im));
+			continue;
+		}
+		emit_line(im, row, detailed, source, l);
+	}
+}
+
+/* Expenditure that no fiscal table holds: the all-source table minus the
+ * fiscal ones, funded by the one other source the income side names. */
+void imp_emit_other_lines(struct importer *im)
+{
+	const struct imp_coded_row *all = im->rows[IMP_T_EXPENDITURE];
+	int n_all = im->n_rows[IMP_T_EXPENDITURE];
+	if (all == NULL)
+		return;
+	bool covered[IMP_SRC_COUNT] = {0};
+	covered[IMP_SRC_GENERAL] = im->seen[IMP_T_GENERAL];
+	covered[IMP_SRC_FUND] = im->seen[IMP_T_FUND];
+	covered[IMP_SRC_CAPITAL] = im->seen[IMP_T_CAPITAL];
+	covered[IMP_SRC_CARRYOVER] = true;
+	int candidates = 0;
+	enum imp_source source = IMP_SRC_OTHER;
+	for (int s = 0; s < IMP_SRC_COUNT; s++)
+		if (!covered[s] && im->income[s].have && im->income[s].fen) {
+			candidates++;
+			source = (enum imp_source)s;
+		}
+	static const enum imp_table_kind fiscal[] = {IMP_T_GENERAL, IMP_T_FUND,
+						     IMP_T_CAPITAL};
+	for (int i = 0; i < n_all; i++) {
+		const struct imp_coded_row *row = &all[i];
+		const struct imp_line *l = &im->in.lines[row->line];
+		if (row->level != 3)
+			continue;
+		int64_t t = row->total, b = row->basic, p = row->project;
+		for (int f = 0; f < 3; f++) {
+			int k =
+			    imp_find_row(im->rows[fiscal[f]],
+					 im->n_rows[fiscal[f]], row->code, 3);
+			if (k < 0)
+				continue;
+			const struct imp_coded_row *fr =
+			    &im->rows[fiscal[f]][k];
+			t -= fr->total;
+			b -= fr->basic;
+			p -= fr->project;
+		}
+		if (t == 0)
+			continue;
+		if (!row->known) {
+			imp_problem(im->r, l,
+				    "%s %s: the all-source row drops an empty "
+				    "cell; its 基本/项目 split cannot be told",
+				    row->code, row->name);
+			continue;
+		}
+		if (t < 0 || b < 0 || p < 0) {
+			/* The document disagrees with itself; the fiscal
+			 * table's line stands and the audit compares it with
+			 * the printed totals. */
+			char a[MONEY_TEXT_MAX];
+			imp_fmt(im, -t, a, sizeof a);
+			imp_warning(im->r, l,
+				    "%s %s: the fiscal tables hold %s %s more "
+				    "than this 支出预算总表 row (or split it "
+				    "otherwise); the fiscal lines are imported",
+				    row->code, row->name, a, imp_unit_name(im));
+			continue;
+		}
+		if (candidates != 1) {
+			imp_problem(im->r, l,
+				    "%s %s: part of it is paid from a source "
+				    "other than the fiscal ones, and the "
+				    "income side names %d such sources; which "
+				    "pays it cannot be told",
+				    row->code, row->name, candidates);
+			continue;
+		}
+		struct imp_coded_row rest = *row;
+		rest.total = t;
+		rest.basic = b;
+		rest.project = p;
+		emit_line(im, &rest, false, source, l);
+	}
+}

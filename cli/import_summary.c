@@ -1,0 +1,247 @@
+/* The summary tables: labels with amounts, in two halves (收入 | 支出). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import_doc.h"
+#include "money.h"
+
+/* ---- the summary tables: labels and amounts ---- */
+
+struct labelled {
+	const struct imp_line *line;
+	int cell;  /* index of the label cell */
+	bool left; /* stands in the income half */
+	char label[160];
+	bool sub_item;
+	int64_t fen;
+	bool have;
+};
+
+/* Calls `take` for every label with the first amount after it. */
+static void read_label(struct labelled *f, struct imp_line *l, int c)
+{
+	memset(f, 0, sizeof *f);
+	f->line = l;
+	f->cell = c;
+	char sq[256];
+	imp_squeeze(l->cells[c].text, sq, sizeof sq);
+	const char *s = imp_strip_ordinal(sq, &f->sub_item);
+	snprintf(f->label, sizeof f->label, "%s", s);
+	size_t len = strlen(f->label);
+	while (len > 0 && f->label[len - 1] == ':')
+		f->label[--len] = '\0';
+	if (len >= 3 && strcmp(f->label + len - 3, "：") == 0)
+		f->label[len - 3] = '\0';
+}
+
+/*
+ * Calls `take` for every label with the first amount after it.  A label
+ * the PDF wrapped around its amounts ("四、文化旅游体育与传媒" / "200,000 |
+ * 200,000" / "支出") keeps its amounts: the last label of a line without
+ * an amount waits for the next line.
+ */
+static void walk_labels(struct importer *im, struct imp_table *t,
+			void (*take)(struct importer *, struct imp_table *,
+				     struct labelled *))
+{
+	struct labelled pending;
+	bool waiting = false;
+	for (size_t i = t->begin; i < t->end; i++) {
+		struct imp_line *l = &im->in.lines[i];
+		struct labelled found[8];
+		int n = 0;
+		for (int c = 0; c < l->n_cells; c++) {
+			struct imp_cell *cell = &l->cells[c];
+			if (cell->kind == IMP_TEXT && n < 8) {
+				read_label(&found[n++], l, c);
+				continue;
+			}
+			if (cell->kind != IMP_AMOUNT)
+				continue;
+			struct labelled *owner = n > 0	   ? &found[n - 1]
+						 : waiting ? &pending
+							   : NULL;
+			if (owner == NULL) {
+				t->skipped++;
+				imp_problem(im->r, l,
+					    "amount \"%s\" has no label before "
+					    "it; not used",
+					    cell->text);
+				continue;
+			}
+			if (owner->have)
+				continue; /* further columns of the same row */
+			if (imp_cell_fen(im, t, l, cell, &owner->fen))
+				t->skipped++;
+			else
+				owner->have = true;
+		}
+		if (waiting) {
+			take(im, t, &pending);
+			waiting = false;
+		}
+		for (int k = 0; k < n; k++) {
+			if (l->keeps_empty)
+				found[k].left = found[k].cell < 2;
+			else
+				found[k].left = k == 0 && n >= 2;
+			if (k == n - 1 && !found[k].have &&
+			    found[k].cell == l->n_cells - 1) {
+				pending = found[k];
+				waiting = true;
+				continue;
+			}
+			take(im, t, &found[k]);
+		}
+	}
+	if (waiting)
+		take(im, t, &pending);
+}
+
+static bool header_word(const char *label)
+{
+	static const char *const words[] = {"项目",
+					    "预算数",
+					    "金额",
+					    "收入",
+					    "支出",
+					    "本年收入",
+					    "本年支出",
+					    "合计",
+					    "小计",
+					    "基本支出",
+					    "项目支出",
+					    "人员经费",
+					    "公用经费",
+					    "财政拨款收入",
+					    "财政拨款支出",
+					    "一般公共预算",
+					    "政府性基金预算",
+					    "国有资本经营预算",
+					    "功能分类科目名称",
+					    NULL};
+	for (int i = 0; words[i]; i++)
+		if (strcmp(label, words[i]) == 0)
+			return true;
+	return false;
+}
+
+static void take_summary(struct importer *im, struct imp_table *t,
+			 struct labelled *f)
+{
+	if (!f->have)
+		return;
+	const char *label = f->label;
+	int income = imp_income_label(label);
+	const char *cls = imp_class_code(label);
+	/* The words say which half a label stands in; only 国有资本经营预算
+	 * names both a source and a 类, and there the position decides. */
+	bool income_side = income != IMP_LABEL_NONE && (!cls || f->left);
+	if (f->sub_item) {
+		t->used++; /* "其中：财政拨款" repeats the line above */
+		return;
+	}
+	if (income_side && income != IMP_LABEL_NONE) {
+		t->used++;
+		switch (income) {
+		case IMP_LABEL_SUBTOTAL:
+			imp_set_printed(im, &im->fiscal_subtotal, f->fen,
+					f->line, "财政拨款收入");
+			return;
+		case IMP_LABEL_YEAR_TOTAL:
+			imp_set_printed(im, &im->income_year, f->fen, f->line,
+					"本年收入合计");
+			return;
+		case IMP_LABEL_TOTAL:
+			imp_set_printed(im, &im->income_grand, f->fen, f->line,
+					"收入总计");
+			return;
+		default:
+			imp_set_printed(im, &im->income[income], f->fen,
+					f->line, label);
+			return;
+		}
+	}
+	if (cls) {
+		t->used++;
+		imp_put_class(im, im->classes, &im->n_classes, cls, f->fen,
+			      f->line);
+		return;
+	}
+	if (strstr(label, "本年支出合计")) {
+		t->used++;
+		imp_set_printed(im, &im->expenditure_year, f->fen, f->line,
+				"本年支出合计");
+		return;
+	}
+	if (strstr(label, "支出总计") || strstr(label, "支出合计")) {
+		t->used++;
+		imp_set_printed(im, &im->expenditure_grand, f->fen, f->line,
+				"支出总计");
+		return;
+	}
+	if (strstr(label, "结转结余") || strstr(label, "结余")) {
+		t->used++;
+		if (f->fen != 0)
+			imp_warning(im->r, f->line,
+				    "\"%s\" is not zero; the model keeps the "
+				    "year-end balance only inside the totals",
+				    label);
+		return;
+	}
+	if (header_word(label))
+		return;
+	t->skipped++;
+	if (f->fen != 0)
+		imp_problem(im->r, f->line,
+			    "cannot place \"%s\" (an amount in the summary "
+			    "table that is neither a source of income nor a "
+			    "类 of expenditure)",
+			    label);
+}
+
+static void take_appropriation(struct importer *im, struct imp_table *t,
+			       struct labelled *f)
+{
+	if (!f->have)
+		return;
+	const char *label = f->label;
+	if (strstr(label, "收入合计") || strstr(label, "收入总计")) {
+		t->used++;
+		imp_set_printed(im, &im->appr_income, f->fen, f->line,
+				"财政拨款收入合计");
+		return;
+	}
+	if (strstr(label, "支出合计") || strstr(label, "支出总计")) {
+		t->used++;
+		imp_set_printed(im, &im->appr_expenditure, f->fen, f->line,
+				"财政拨款支出合计");
+		return;
+	}
+	if (strcmp(label, "本年支出") == 0) {
+		t->used++;
+		imp_set_printed(im, &im->appr_expenditure_year, f->fen, f->line,
+				"财政拨款本年支出");
+		return;
+	}
+	const char *cls = imp_class_code(label);
+	if (cls && !(f->left && imp_income_label(label) != IMP_LABEL_NONE)) {
+		t->used++;
+		imp_put_class(im, im->appr_classes, &im->n_appr_classes, cls,
+			      f->fen, f->line);
+		return;
+	}
+	/* Income lines by source repeat the summary; they are not kept. */
+}
+
+void imp_read_summary(struct importer *im, struct imp_table *t)
+{
+	walk_labels(im, t, take_summary);
+}
+
+void imp_read_appropriation(struct importer *im, struct imp_table *t)
+{
+	walk_labels(im, t, take_appropriation);
+}

@@ -1,0 +1,65 @@
+/*
+ * Fuzz target: the importer over arbitrary text.  The first byte chooses
+ * the reading (text or CSV); the rest is the published budget.  Without
+ * libFuzzer, main() replays files (ctest runs it over the samples).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "import.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int imported, refused;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct import_options options = {.department = "215001"};
+	if (size > 0 && data[0] == ',') {
+		options.csv = true;
+		data++;
+		size--;
+	}
+	struct import_report report = {0};
+	cJSON *doc = NULL;
+	int rc = import_text((const char *)data, size, "fuzz", &options, &doc,
+			     &report);
+	/* A document comes only with no problem, or with none at all. */
+	if ((rc == 0) != (doc != NULL) || (rc == 0 && report.problems != 0))
+		abort();
+	rc == 0 ? imported++ : refused++;
+	cJSON_Delete(doc);
+	import_report_free(&report);
+	return 0;
+}
+
+#ifndef BUDGETD_LIBFUZZER
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		FILE *f = fopen(argv[i], "rb");
+		if (f == NULL) {
+			perror(argv[i]);
+			return 2;
+		}
+		fseek(f, 0, SEEK_END);
+		long size = ftell(f);
+		fseek(f, 0, SEEK_SET);
+		uint8_t *data = malloc((size_t)size + 1);
+		if (data == NULL ||
+		    fread(data, 1, (size_t)size, f) != (size_t)size) {
+			fclose(f);
+			return 2;
+		}
+		fclose(f);
+		LLVMFuzzerTestOneInput(data, (size_t)size);
+		/* Every prefix too: a truncated budget must never crash. */
+		for (long cut = 1; cut < size; cut += size / 16 + 1)
+			LLVMFuzzerTestOneInput(data, (size_t)cut);
+		free(data);
+	}
+	printf("%d inputs imported, %d refused, no crash\n", imported, refused);
+	return 0;
+}
+#endif
