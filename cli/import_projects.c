@@ -22,13 +22,28 @@ int imp_read_economic(struct importer *im, struct imp_table *t)
 		if (row->level != 1 && row->level != 2)
 			continue;
 		bool has_children = false;
+		int64_t children = 0;
 		for (int j = 0; j < n; j++)
 			if (rows[j].level == 2 &&
 			    strncmp(rows[j].code, row->code, 3) == 0 &&
-			    row->level == 1)
+			    row->level == 1) {
 				has_children = true;
-		if (has_children)
+				children += rows[j].value[0];
+			}
+		if (has_children) {
+			/* The 款 are imported; a 类 they do not add up to is
+			 * the document's own difference. */
+			if (children != row->value[0]) {
+				char a[MONEY_TEXT_MAX], b[MONEY_TEXT_MAX];
+				imp_fmt(im, row->value[0], a, sizeof a);
+				imp_fmt(im, children, b, sizeof b);
+				imp_warning(im->r, &im->in.lines[row->line],
+					    "economic 类 %s %s is printed as "
+					    "%s; its 款 rows add up to %s",
+					    row->code, row->name, a, b);
+			}
 			continue;
+		}
 		/* Economic codes are 类 3 + 款 2 digits; the reader saw 款 as
 		 * level 2. */
 		cJSON *e = cJSON_CreateObject();

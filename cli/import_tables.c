@@ -74,10 +74,15 @@ static int title_kind(const char *sq)
 	return -1;
 }
 
+static bool toc_dots(const char *sq)
+{
+	return *sq == '-' || strstr(sq, "…") || strstr(sq, "....");
+}
+
 /* A table of contents entry starts with an ordinal: "1.", "5．", "- ". */
 static bool toc_like(const char *sq)
 {
-	if (*sq == '-' || strstr(sq, "…") || strstr(sq, "...."))
+	if (toc_dots(sq))
 		return true;
 	const char *p = sq;
 	while (*p >= '0' && *p <= '9')
@@ -135,7 +140,10 @@ size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 	for (size_t i = 0; i < in->n_lines; i++) {
 		imp_squeeze(in->lines[i].raw, sq, sizeof sq);
 		int kind = title_kind(sq);
-		if (kind < 0 || utf8_chars(sq) > 48 || toc_like(sq))
+		/* "1.3部门财务收支总表" is a title some budgets print; a contents
+		 * entry differs by its dots, or by having no unit line under
+		 * it (checked next). */
+		if (kind < 0 || utf8_chars(sq) > 48 || toc_dots(sq))
 			continue;
 		/* A title has a unit or a 编制部门 line under it; a mention in
 		 * the narrative does not. */
