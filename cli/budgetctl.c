@@ -44,6 +44,7 @@ struct options {
 	const char *output;
 	bool submit;
 	bool keep_going;
+	bool verbose;
 	const char *report;
 };
 
@@ -59,13 +60,14 @@ static void usage(FILE *out)
 	    "  validate FILE         audit a document; nothing is stored\n"
 	    "  import FILE... [-o OUT] [--submit] [--department CODE] "
 	    "[--parent CODE]\n"
-	    "         [--year Y] [--keep-going] [--report FILE]\n"
+	    "         [--year Y] [--keep-going] [-v] [--report FILE]\n"
 	    "                        a published budget (text, PDF or CSV "
 	    "sheets) as a\n"
 	    "                        budget-submission/1 document; the report "
 	    "goes to\n"
-	    "                        stderr; no daemon needed unless "
-	    "--submit\n"
+	    "                        stderr (-v: every row, where it went and "
+	    "why);\n"
+	    "                        no daemon needed unless --submit\n"
 	    "  totals                district totals\n"
 	    "      --by DIM[,DIM]    drill down (function:class, "
 	    "function:section,\n"
@@ -454,6 +456,8 @@ static int cmd_import(struct options *o, int argc, char **argv)
 	    .parent = o->parent,
 	    .year = o->year,
 	    .keep_going = o->keep_going,
+	    /* A report kept in a file is the whole trail. */
+	    .verbose = o->verbose || o->report != NULL,
 	    .pdftotext = getenv("BUDGETCTL_PDFTOTEXT"),
 	};
 	struct import_report report = {0};
@@ -1320,6 +1324,7 @@ int main(int argc, char **argv)
 	    {"submit", no_argument, NULL, OPT_SUBMIT},
 	    {"keep-going", no_argument, NULL, OPT_KEEP_GOING},
 	    {"report", required_argument, NULL, OPT_REPORT},
+	    {"verbose", no_argument, NULL, 'v'},
 	    {0},
 	};
 	struct options o = {.limit = -1};
@@ -1333,7 +1338,7 @@ int main(int argc, char **argv)
 	char *end;
 	/* GNU getopt permutes: options may stand before or after the command.
 	 */
-	while ((opt = getopt_long(argc, argv, "e:jt:hT:o:", options, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "e:jt:hT:o:v", options, NULL)) !=
 	       -1) {
 		switch (opt) {
 		case 'T':
@@ -1341,6 +1346,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			o.output = optarg;
+			break;
+		case 'v':
+			o.verbose = true;
 			break;
 		case OPT_SUBMIT:
 			o.submit = true;

@@ -666,6 +666,21 @@ int import_files(const char *const *paths, size_t n_paths,
 					    error);
 				break;
 			}
+			size_t ink = 0;
+			for (size_t k = 0; k < len; k++)
+				ink += (unsigned char)text[k] > ' ';
+			if (ink < 100) {
+				imp_problem(
+				    report, NULL,
+				    "%s: the PDF has no text to read "
+				    "(%zu characters): a scanned image? "
+				    "OCR it first, or import the CSV "
+				    "sheets",
+				    paths[i], ink);
+				free(text);
+				rc = -EINVAL;
+				break;
+			}
 			im->in.format = "PDF via pdftotext";
 			first_page = im->in.pages + 1; /* pages end in \f */
 		} else if (csv) {

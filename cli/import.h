@@ -20,6 +20,7 @@ struct import_options {
 	bool keep_going;	/* write a document despite problems */
 	const char *pdftotext;	/* program; NULL: "pdftotext" on PATH */
 	bool csv;		/* import_text(): the text is CSV */
+	bool verbose;		/* report every row: where it went, and why */
 };
 
 /* What the importer did, in lines a person reads. */

@@ -158,6 +158,7 @@ static void resolve_rows(struct imp_coded_row *rows, int n,
 				rows[i].basic = b;
 				rows[i].project = p;
 				rows[i].known = changed = true;
+				rows[i].how = IMP_HOW_CHILDREN;
 			}
 		}
 		/* Down: the children of a known row share its 基本支出. */
@@ -188,6 +189,7 @@ static void resolve_rows(struct imp_coded_row *rows, int n,
 				c->basic = is_basic ? c->total : 0;
 				c->project = is_basic ? 0 : c->total;
 				c->known = changed = true;
+				c->how = IMP_HOW_SIBLINGS;
 			}
 		}
 		/* Across: the all-source table bounds each part. */
@@ -205,6 +207,7 @@ static void resolve_rows(struct imp_coded_row *rows, int n,
 				rows[i].project =
 				    can_project ? rows[i].total : 0;
 				rows[i].known = changed = true;
+				rows[i].how = IMP_HOW_ALL_SOURCE;
 			}
 		}
 	}

@@ -127,6 +127,13 @@ struct imp_coded_row {
 	int64_t total, basic, project;
 	bool known;
 	int parent; /* index of the enclosing row, -1 for the root */
+	/* How 基本/项目 were told apart where the layout dropped a cell. */
+	enum {
+		IMP_HOW_PRINTED,
+		IMP_HOW_CHILDREN, /* the sum of its rows below */
+		IMP_HOW_SIBLINGS, /* the one split of its 款/类 that adds up */
+		IMP_HOW_ALL_SOURCE, /* bounded by the all-source table */
+	} how;
 };
 
 /*

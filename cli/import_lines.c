@@ -66,6 +66,23 @@ static void emit_line(struct importer *im, const struct imp_coded_row *row,
 	}
 	imp_add_amount(im, o, "total", row->total);
 	cJSON_AddItemToArray(im->lines, o);
+	if (im->opt->verbose) {
+		static const char *const how[] = {
+		    "", " (基本/项目 from its rows below)",
+		    " (基本/项目: the one split of its 款/类 that adds up)",
+		    " (基本/项目 bounded by the 支出预算总表)"};
+		char where[320], t[MONEY_TEXT_MAX], b[MONEY_TEXT_MAX],
+		    p[MONEY_TEXT_MAX];
+		imp_where(at, where, sizeof where);
+		imp_fmt(im, row->total, t, sizeof t);
+		imp_fmt(im, row->basic, b, sizeof b);
+		imp_fmt(im, row->project, p, sizeof p);
+		imp_say(im->r,
+			"  %s: expenditure %s %s %s: total %s, basic %s, "
+			"project %s%s",
+			where, row->code, row->name, key, t, b, p,
+			how[row->how]);
+	}
 }
 
 void imp_emit_fiscal_lines(struct importer *im, enum imp_table_kind kind,

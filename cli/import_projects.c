@@ -52,6 +52,14 @@ int imp_read_economic(struct importer *im, struct imp_table *t)
 		int64_t fen = row->present[0] ? row->value[0] : 0;
 		imp_add_amount(im, e, "amount", fen);
 		cJSON_AddItemToArray(im->economic, e);
+		if (im->opt->verbose) {
+			char where[320], a[MONEY_TEXT_MAX];
+			imp_where(&im->in.lines[row->line], where,
+				  sizeof where);
+			imp_fmt(im, fen, a, sizeof a);
+			imp_say(im->r, "  %s: economic %s %s %s", where,
+				row->code, row->name, a);
+		}
 		t->used++;
 	}
 	free(rows);
@@ -137,6 +145,13 @@ void imp_read_projects(struct importer *im, struct imp_table *t)
 			p->source[IMP_SRC_GENERAL] = slots == 2 ? v[1] : 0;
 		l->used = true;
 		t->used++;
+		if (im->opt->verbose) {
+			char where[320], a[MONEY_TEXT_MAX];
+			imp_where(l, where, sizeof where);
+			imp_fmt(im, p->total, a, sizeof a);
+			imp_say(im->r, "  %s: project %s (%s) %s", where,
+				p->name, p->function, a);
+		}
 	}
 }
 

@@ -128,6 +128,17 @@ static bool header_word(const char *label)
 	return false;
 }
 
+static void trail(struct importer *im, const struct labelled *f,
+		  const char *into)
+{
+	if (!im->opt->verbose)
+		return;
+	char where[320], a[MONEY_TEXT_MAX];
+	imp_where(f->line, where, sizeof where);
+	imp_fmt(im, f->fen, a, sizeof a);
+	imp_say(im->r, "  %s: %s %s → %s", where, f->label, a, into);
+}
+
 static void take_summary(struct importer *im, struct imp_table *t,
 			 struct labelled *f)
 {
@@ -141,43 +152,55 @@ static void take_summary(struct importer *im, struct imp_table *t,
 	bool income_side = income != IMP_LABEL_NONE && (!cls || f->left);
 	if (f->sub_item) {
 		t->used++; /* "其中：财政拨款" repeats the line above */
+		trail(im, f, "(a part of the line above)");
 		return;
 	}
 	if (income_side && income != IMP_LABEL_NONE) {
 		t->used++;
 		switch (income) {
 		case IMP_LABEL_SUBTOTAL:
+			trail(im, f, "a check: the sum of the fiscal sources");
 			imp_set_printed(im, &im->fiscal_subtotal, f->fen,
 					f->line, "财政拨款收入");
 			return;
 		case IMP_LABEL_YEAR_TOTAL:
+			trail(im, f, "stated.income_total");
 			imp_set_printed(im, &im->income_year, f->fen, f->line,
 					"本年收入合计");
 			return;
 		case IMP_LABEL_TOTAL:
+			trail(im, f, "stated.income_total (less carry-over)");
 			imp_set_printed(im, &im->income_grand, f->fen, f->line,
 					"收入总计");
 			return;
-		default:
+		default: {
+			char into[64];
+			snprintf(into, sizeof into, "income.%s",
+				 imp_source_key((enum imp_source)income));
+			trail(im, f, into);
 			imp_set_printed(im, &im->income[income], f->fen,
 					f->line, label);
 			return;
 		}
+		}
 	}
 	if (cls) {
 		t->used++;
+		trail(im, f, "stated.expenditure_by_class");
 		imp_put_class(im, im->classes, &im->n_classes, cls, f->fen,
 			      f->line);
 		return;
 	}
 	if (strstr(label, "本年支出合计")) {
 		t->used++;
+		trail(im, f, "stated.expenditure_total");
 		imp_set_printed(im, &im->expenditure_year, f->fen, f->line,
 				"本年支出合计");
 		return;
 	}
 	if (strstr(label, "支出总计") || strstr(label, "支出合计")) {
 		t->used++;
+		trail(im, f, "stated.expenditure_total");
 		imp_set_printed(im, &im->expenditure_grand, f->fen, f->line,
 				"支出总计");
 		return;
@@ -210,18 +233,21 @@ static void take_appropriation(struct importer *im, struct imp_table *t,
 	const char *label = f->label;
 	if (strstr(label, "收入合计") || strstr(label, "收入总计")) {
 		t->used++;
+		trail(im, f, "stated.appropriation.income_total");
 		imp_set_printed(im, &im->appr_income, f->fen, f->line,
 				"财政拨款收入合计");
 		return;
 	}
 	if (strstr(label, "支出合计") || strstr(label, "支出总计")) {
 		t->used++;
+		trail(im, f, "stated.appropriation.expenditure_total");
 		imp_set_printed(im, &im->appr_expenditure, f->fen, f->line,
 				"财政拨款支出合计");
 		return;
 	}
 	if (strcmp(label, "本年支出") == 0) {
 		t->used++;
+		trail(im, f, "stated.appropriation.expenditure_total");
 		imp_set_printed(im, &im->appr_expenditure_year, f->fen, f->line,
 				"财政拨款本年支出");
 		return;
@@ -229,6 +255,7 @@ static void take_appropriation(struct importer *im, struct imp_table *t,
 	const char *cls = imp_class_code(label);
 	if (cls && !(f->left && imp_income_label(label) != IMP_LABEL_NONE)) {
 		t->used++;
+		trail(im, f, "stated.appropriation.expenditure_by_class");
 		imp_put_class(im, im->appr_classes, &im->n_appr_classes, cls,
 			      f->fen, f->line);
 		return;

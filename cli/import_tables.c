@@ -140,9 +140,9 @@ size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 	for (size_t i = 0; i < in->n_lines; i++) {
 		imp_squeeze(in->lines[i].raw, sq, sizeof sq);
 		int kind = title_kind(sq);
-		/* "1.3部门财务收支总表" is a title some budgets print; a contents
-		 * entry differs by its dots, or by having no unit line under
-		 * it (checked next). */
+		/* "1.3部门财务收支总表" is a title some budgets print; a
+		 * contents entry differs by its dots, or by having no unit line
+		 * under it (checked next). */
 		if (kind < 0 || utf8_chars(sq) > 48 || toc_dots(sq))
 			continue;
 		/* A title has a unit or a 编制部门 line under it; a mention in

@@ -224,6 +224,16 @@ void imp_read_three_public(struct importer *im, struct imp_table *t)
 				    "narrative %s 万元; the table is imported",
 				    names[s], a, b);
 		}
+	if (im->opt->verbose) {
+		char where[320];
+		imp_where(values, where, sizeof where);
+		imp_say(im->r, "  %s: 三公 (万元):", where);
+		for (int s = 0; s < TP_SLOTS; s++) {
+			char a[MONEY_TEXT_MAX];
+			money_format(best[s], BD_UNIT_WANYUAN, a, sizeof a);
+			imp_say(im->r, "    %s %s", names[s], a);
+		}
+	}
 	im->tp_total = (struct printed){best[TP_TOTAL], true};
 	im->overseas = (struct printed){best[TP_OVERSEAS], true};
 	im->reception = (struct printed){best[TP_RECEPTION], true};

@@ -374,6 +374,32 @@ static void test_final_accounts_refused(void **state)
 		assert_non_null(strstr(r.text, "决算"));
 		import_report_free(&r);
 	}
+	/* A PDF without a text layer (a scan) is refused as such, and a
+	 * damaged one as unreadable. */
+	static const char empty_pdf[] =
+	    "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+	    "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+	    "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] "
+	    ">>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+	char pdf[] = "/tmp/budgetctl-scan-XXXXXX.pdf";
+	int fd = mkstemps(pdf, 4);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, empty_pdf, sizeof empty_pdf - 1),
+			 (ssize_t)sizeof empty_pdf - 1);
+	close(fd);
+	cJSON *scan = NULL;
+	struct import_report rs;
+	assert_int_equal(import_path(pdf, &with_code, &scan, &rs), -EINVAL);
+	assert_non_null(strstr(rs.text, "no text to read"));
+	import_report_free(&rs);
+	fd = open(pdf, O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, "%PDF-1.4\ngarbage", 16), 16);
+	close(fd);
+	assert_int_equal(import_path(pdf, &with_code, &scan, &rs), -EIO);
+	assert_non_null(strstr(rs.text, "could not read the PDF"));
+	import_report_free(&rs);
+	unlink(pdf);
+
 	/* Performance-target excerpts hold no budget tables. */
 	cJSON *doc = NULL;
 	struct import_report r;
@@ -784,6 +810,31 @@ static void test_csv_template(void **state)
 	cJSON_Delete(doc);
 }
 
+/* -v: every row says where it came from and how a dropped cell was
+ * decided. */
+static void test_verbose_trail(void **state)
+{
+	(void)state;
+	struct import_options o = with_code;
+	o.verbose = true;
+	cJSON *doc;
+	struct import_report r;
+	assert_int_equal(import_path(DATA "/published/"
+					  "putuo-finance-2025-budget.txt",
+				     &o, &doc, &r),
+			 0);
+	assert_non_null(
+	    strstr(r.text, "page 15, line 225: expenditure 2010602 "
+			   "一般行政管理事务 general_budget: total 100000.00, "
+			   "basic 0.00, project 100000.00 (基本/项目: the "
+			   "one split of its 款/类 that adds up)"));
+	assert_non_null(strstr(r.text, "page 9, line 120: 一般公共预算资金 "
+				       "31214205.80 → income.general_budget"));
+	assert_non_null(strstr(r.text, "the narrative's amounts decide"));
+	import_report_free(&r);
+	cJSON_Delete(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -797,6 +848,7 @@ int main(void)
 	    cmocka_unit_test(test_document_errors_reported),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_csv_template),
+	    cmocka_unit_test(test_verbose_trail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
