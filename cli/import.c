@@ -369,8 +369,7 @@ static void report_tables(struct importer *im)
 	for (size_t k = 0; k < im->n_tables; k++) {
 		const struct imp_table *t = &im->tables[k];
 		const struct imp_line *l = &im->in.lines[t->title];
-		char sq[256];
-		imp_squeeze(l->raw, sq, sizeof sq);
+		const char *sq = l->squeezed;
 		bool repeat =
 		    first_table(im, t->kind) != t && t->kind != IMP_T_OTHER;
 		char where[320];

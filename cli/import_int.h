@@ -34,6 +34,7 @@ struct imp_line {
 	int page;	  /* 1-based; 0 before the first page mark */
 	int lineno;	  /* 1-based line of the input */
 	char *raw;
+	char *squeezed; /* raw without any space, for matching words */
 	struct imp_cell *cells;
 	int n_cells;
 	bool keeps_empty; /* the layout keeps empty cells (tabs, CSV) */

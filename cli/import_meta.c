@@ -12,8 +12,7 @@ void imp_find_department_code(struct importer *im)
 	static const char *const keys[] = {"部门编码", "单位编码",
 					   "预算单位编码", "单位代码", NULL};
 	for (size_t i = 0; i < im->in.n_lines && !im->code[0]; i++) {
-		char sq[256];
-		imp_squeeze(im->in.lines[i].raw, sq, sizeof sq);
+		const char *sq = im->in.lines[i].squeezed;
 		for (int k = 0; keys[k]; k++) {
 			const char *p = strstr(sq, keys[k]);
 			if (!p)
@@ -83,8 +82,7 @@ int imp_find_year(struct importer *im)
 		return 2000 + best;
 	/* The cover: "2023 年度部门预算", "2025年区级部门预算". */
 	for (size_t i = 0; i < im->in.n_lines && i < 40; i++) {
-		char sq[256];
-		imp_squeeze(im->in.lines[i].raw, sq, sizeof sq);
+		const char *sq = im->in.lines[i].squeezed;
 		const char *p = strstr(sq, "预算");
 		for (const char *q = sq; p && q + 7 <= p; q++)
 			if (strspn(q, "0123456789") == 4 &&
@@ -113,8 +111,11 @@ void imp_find_previous_year(struct importer *im, int64_t income_total)
 				in_table = true;
 		if (in_table)
 			continue;
-		imp_squeeze(im->in.lines[i].raw, blob + len, 1024);
-		len += strlen(blob + len);
+		size_t n = strlen(im->in.lines[i].squeezed);
+		if (len + n + 1 >= cap)
+			break;
+		memcpy(blob + len, im->in.lines[i].squeezed, n + 1);
+		len += n;
 	}
 	const char *income = strstr(blob, "收入");
 	const char *p = income ? strstr(income, before) : NULL;

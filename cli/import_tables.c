@@ -136,9 +136,8 @@ size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 		       size_t max, struct import_report *r)
 {
 	size_t n = 0;
-	char sq[512];
 	for (size_t i = 0; i < in->n_lines; i++) {
-		imp_squeeze(in->lines[i].raw, sq, sizeof sq);
+		const char *sq = in->lines[i].squeezed;
 		int kind = title_kind(sq);
 		/* "1.3部门财务收支总表" is a title some budgets print; a
 		 * contents entry differs by its dots, or by having no unit line
@@ -149,8 +148,7 @@ size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 		 * the narrative does not. */
 		bool confirmed = false, wanyuan = false, unit = false;
 		for (size_t j = i + 1; j < in->n_lines && j <= i + 8; j++) {
-			char s2[512];
-			imp_squeeze(in->lines[j].raw, s2, sizeof s2);
+			const char *s2 = in->lines[j].squeezed;
 			if (!unit && unit_line(s2, &wanyuan))
 				unit = confirmed = true;
 			if (heading_line(s2))
@@ -190,7 +188,7 @@ size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 		struct imp_table *t = &tables[k];
 		size_t header = 0;
 		for (size_t i = t->begin; i < t->end; i++) {
-			imp_squeeze(in->lines[i].raw, sq, sizeof sq);
+			const char *sq = in->lines[i].squeezed;
 			if (imp_has(sq, "空表") || imp_has(sq, "无数据") ||
 			    imp_has(sq, "此表为空"))
 				t->empty = true;
@@ -221,9 +219,8 @@ size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 size_t imp_contents(const struct imp_input *in, int *kinds, size_t max)
 {
 	size_t n = 0;
-	char sq[512];
 	for (size_t i = 0; i < in->n_lines && n < max; i++) {
-		imp_squeeze(in->lines[i].raw, sq, sizeof sq);
+		const char *sq = in->lines[i].squeezed;
 		int kind = title_kind(sq);
 		if (kind >= 0 && toc_like(sq))
 			kinds[n++] = kind;
@@ -337,8 +334,7 @@ static bool is_total_label(const char *sq)
 /* A line that says only 合计 (printed above its amounts). */
 static bool total_line(const struct imp_line *l)
 {
-	char sq[64];
-	imp_squeeze(l->raw, sq, sizeof sq);
+	const char *sq = l->squeezed;
 	return strcmp(sq, "合计") == 0 || strcmp(sq, "总计") == 0;
 }
 

@@ -34,20 +34,24 @@ static size_t space_at(const char *s)
 void imp_squeeze(const char *text, char *out, size_t size)
 {
 	size_t o = 0;
-	for (const char *p = text; *p && o + 1 < size;) {
+	if (size == 0)
+		return;
+	for (const char *p = text; *p;) {
 		size_t sp = space_at(p);
 		if (sp) {
 			p += sp;
 			continue;
 		}
-		out[o++] = *p++;
+		/* Whole characters only: a cut never leaves half of one. */
+		unsigned char c = (unsigned char)*p;
+		size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		if (strnlen(p, len) < len || o + len + 1 > size)
+			break;
+		memcpy(out + o, p, len);
+		o += len;
+		p += len;
 	}
-	/* Never leave half a character behind a cut. */
-	while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80 &&
-	       o + 1 >= size)
-		o--;
-	if (size)
-		out[o] = '\0';
+	out[o] = '\0';
 }
 
 bool imp_has(const char *squeezed, const char *needle)
@@ -422,6 +426,14 @@ int imp_input_parse(struct imp_input *in, const char *text, size_t len,
 		}
 		if (line->raw == NULL)
 			rc = -ENOMEM;
+		if (rc == 0) {
+			size_t n = strlen(line->raw) + 1;
+			line->squeezed = malloc(n);
+			if (line->squeezed)
+				imp_squeeze(line->raw, line->squeezed, n);
+			else
+				rc = -ENOMEM;
+		}
 		in->n_lines++;
 		if (rc)
 			return rc;
@@ -440,6 +452,7 @@ void imp_input_free(struct imp_input *in)
 			free(in->lines[i].cells[c].text);
 		free(in->lines[i].cells);
 		free(in->lines[i].raw);
+		free(in->lines[i].squeezed);
 	}
 	free(in->lines);
 	memset(in, 0, sizeof *in);

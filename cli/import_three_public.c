@@ -45,8 +45,7 @@ static void narrative_three_public(struct importer *im, int64_t hint[TP_SLOTS],
 				in_table = true;
 		if (in_table)
 			continue;
-		char sq[1024];
-		imp_squeeze(l->raw, sq, sizeof sq);
+		const char *sq = l->squeezed;
 		for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
 			const char *p = strstr(sq, words[w].word);
 			if (!p || have[words[w].slot])
@@ -92,8 +91,7 @@ void imp_read_three_public(struct importer *im, struct imp_table *t)
 	const struct imp_line *values = NULL;
 	for (size_t i = t->begin; i < t->end; i++) {
 		const struct imp_line *l = &im->in.lines[i];
-		char sq[1024];
-		imp_squeeze(l->raw, sq, sizeof sq);
+		const char *sq = l->squeezed;
 		const char *o = strstr(sq, "因公出国");
 		const char *v = strstr(sq, "公务用车购置及运行");
 		const char *rc = strstr(sq, "公务接待");
