@@ -156,9 +156,16 @@ static void classify(struct imp_cell *c)
 {
 	const char *t = c->text;
 	c->digits = 0;
-	if (*t == '\0' || strcmp(t, "-") == 0 || strcmp(t, "—") == 0 ||
-	    strcmp(t, "－") == 0) {
+	if (*t == '\0') {
 		c->kind = IMP_EMPTY;
+		return;
+	}
+	/* A dash is a printed nil: a zero that holds its column, where an
+	 * empty cell may have been dropped by the layout. */
+	if (strcmp(t, "-") == 0 || strcmp(t, "—") == 0 ||
+	    strcmp(t, "－") == 0 || strcmp(t, "--") == 0) {
+		c->kind = IMP_AMOUNT;
+		c->amount = (struct imp_amount){0, 0};
 		return;
 	}
 	if (imp_amount_parse(t, &c->amount) == 0) {

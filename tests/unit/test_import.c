@@ -95,6 +95,17 @@ static void test_cells(void **state)
 
 	l = &in.lines[3];
 	assert_int_equal(l->page, 7);
+	/* A dash holds its column as a zero. */
+	imp_input_free(&in);
+	in = parse("201 | 06 | 02 | 一般行政管理事务 | 100.00 | - | 100.00\n",
+		   false);
+	assert_int_equal(in.lines[0].n_cells, 7);
+	assert_int_equal(in.lines[0].cells[5].kind, IMP_AMOUNT);
+	assert_int_equal(in.lines[0].cells[5].amount.mantissa, 0);
+	imp_input_free(&in);
+	in = parse("x\n===== page 7 =====\n1. 一般公共预算资金 31,214,205.80\n",
+		   false);
+	l = &in.lines[1];
 	/* One space parts no cells: an ordinal stays with its words. */
 	assert_int_equal(l->cells[0].kind, IMP_TEXT);
 	imp_input_free(&in);
