@@ -6,9 +6,11 @@
  * cannot, the row is reported, not guessed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "import_doc.h"
 #include "money.h"
@@ -565,19 +567,29 @@ static int check_utf8(struct import_report *r, const char *name,
 	return -EINVAL;
 }
 
-int import_text(const char *text, size_t len, const char *name,
-		const struct import_options *options, cJSON **doc,
-		struct import_report *report)
+static struct importer *importer_new(const struct import_options *options,
+				     struct import_report *report,
+				     const char *name)
 {
 	static const struct import_options none = {0};
 	struct importer *im = calloc(1, sizeof *im);
 	if (im == NULL)
-		return -ENOMEM;
+		return NULL;
 	im->r = report;
 	im->opt = options ? options : &none;
 	im->in.name = name;
 	im->in.format = "text";
+	return im;
+}
+
+int import_text(const char *text, size_t len, const char *name,
+		const struct import_options *options, cJSON **doc,
+		struct import_report *report)
+{
 	*doc = NULL;
+	struct importer *im = importer_new(options, report, name);
+	if (im == NULL)
+		return -ENOMEM;
 	int rc = check_utf8(report, name, text, len);
 	if (rc == 0)
 		rc = imp_input_parse(&im->in, text, len, im->opt->csv, 0, NULL);
@@ -590,38 +602,14 @@ int import_text(const char *text, size_t len, const char *name,
 
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return NULL;
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		size_t got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-		if (n + 1 >= cap) {
-			char *b = realloc(buf, cap * 2);
-			if (b == NULL) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = b;
-			cap *= 2;
-		}
-	}
-	int err = ferror(f);
-	fclose(f);
-	if (buf && err) {
-		free(buf);
-		return NULL;
-	}
-	if (buf) {
-		buf[n] = '\0';
-		*len = n;
-	}
-	return buf;
+	char *text = imp_read_all(fd, len);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return text;
 }
 
 static bool ends_with(const char *s, const char *tail)
@@ -634,15 +622,11 @@ int import_files(const char *const *paths, size_t n_paths,
 		 const struct import_options *options, cJSON **doc,
 		 struct import_report *report)
 {
-	static const struct import_options none = {0};
-	struct importer *im = calloc(1, sizeof *im);
+	*doc = NULL;
+	struct importer *im = importer_new(
+	    options, report, n_paths == 1 ? paths[0] : "(several files)");
 	if (im == NULL)
 		return -ENOMEM;
-	im->r = report;
-	im->opt = options ? options : &none;
-	im->in.name = n_paths == 1 ? paths[0] : "(several files)";
-	im->in.format = "text";
-	*doc = NULL;
 	int rc = 0;
 	for (size_t i = 0; i < n_paths && rc == 0; i++) {
 		size_t len = 0;

@@ -63,6 +63,9 @@ int imp_amount_parse(const char *text, struct imp_amount *amount);
  * -ERANGE when it does not fit or has decimals finer than 1 分. */
 int imp_amount_fen(const struct imp_amount *amount, bool wanyuan, int64_t *fen);
 
+/* Everything fd has to give, NUL-terminated (malloc'd); NULL on error. */
+char *imp_read_all(int fd, size_t *len);
+
 /* Runs pdftotext over a PDF and returns its text (malloc'd). */
 int imp_pdf_text(const char *path, const char *program, char **text,
 		 size_t *len, char *error, size_t error_size);

@@ -465,6 +465,40 @@ void imp_input_free(struct imp_input *in)
 	memset(in, 0, sizeof *in);
 }
 
+/* ---- reading ---- */
+
+char *imp_read_all(int fd, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		if (n + 1 >= cap) {
+			char *b = realloc(buf, cap * 2);
+			if (b == NULL) {
+				free(buf);
+				return NULL;
+			}
+			buf = b;
+			cap *= 2;
+		}
+		ssize_t got = read(fd, buf + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			free(buf);
+			return NULL;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	return buf;
+}
+
 /* ---- PDF ---- */
 
 int imp_pdf_text(const char *path, const char *program, char **text,
@@ -497,27 +531,8 @@ int imp_pdf_text(const char *path, const char *program, char **text,
 			 prog, strerror(rc));
 		return -EIO;
 	}
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	ssize_t got = 0;
-	while (buf) {
-		if (n + 1 >= cap) {
-			char *b = realloc(buf, cap * 2);
-			if (b == NULL) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = b;
-			cap *= 2;
-		}
-		got = read(fds[0], buf + n, cap - n - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
+	size_t n = 0;
+	char *buf = imp_read_all(fds[0], &n);
 	close(fds[0]);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

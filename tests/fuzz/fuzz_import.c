@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "import.h"
+#include "test_files.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,25 +39,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		if (f == NULL) {
+		size_t size;
+		uint8_t *data = (uint8_t *)test_read_file(argv[i], &size);
+		if (data == NULL) {
 			perror(argv[i]);
 			return 2;
 		}
-		fseek(f, 0, SEEK_END);
-		long size = ftell(f);
-		fseek(f, 0, SEEK_SET);
-		uint8_t *data = malloc((size_t)size + 1);
-		if (data == NULL ||
-		    fread(data, 1, (size_t)size, f) != (size_t)size) {
-			fclose(f);
-			return 2;
-		}
-		fclose(f);
-		LLVMFuzzerTestOneInput(data, (size_t)size);
+		LLVMFuzzerTestOneInput(data, size);
 		/* Every prefix too: a truncated budget must never crash. */
-		for (long cut = 1; cut < size; cut += size / 16 + 1)
-			LLVMFuzzerTestOneInput(data, (size_t)cut);
+		for (size_t cut = 1; cut < size; cut += size / 16 + 1)
+			LLVMFuzzerTestOneInput(data, cut);
 		free(data);
 	}
 	printf("%d inputs imported, %d refused, no crash\n", imported, refused);
