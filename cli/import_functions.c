@@ -28,11 +28,14 @@ static void classify_row(struct importer *im, struct imp_table *t,
 		if (!row->present[6])
 			v[6] = row->project;
 		row->known = row->positional;
+		if (row->by_position == 2)
+			row->how = IMP_HOW_POSITION;
 		if (!row->known)
 			imp_problem(im->r, l,
 				    "the row drops empty cells and the table "
-				    "has 9 columns; which is which cannot be "
-				    "told");
+				    "has 9 columns; neither the layout's "
+				    "column positions nor the sums tell which "
+				    "is which");
 		return;
 	}
 	if (row->positional) {
@@ -213,6 +216,36 @@ static void resolve_rows(struct imp_coded_row *rows, int n,
 	}
 }
 
+/*
+ * Where pdftotext kept the columns' positions, they say on which side a
+ * lone amount stands.  The sums decide first; positions then place what
+ * the sums left open, and a disagreement between the two is reported.
+ */
+static void check_positions(struct importer *im, struct imp_coded_row *rows,
+			    int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct imp_coded_row *row = &rows[i];
+		if (row->by_position != 0 && row->by_position != 1)
+			continue;
+		bool basic = row->by_position == 0;
+		if (!row->known) {
+			row->basic = basic ? row->total : 0;
+			row->project = basic ? 0 : row->total;
+			row->known = true;
+			row->how = IMP_HOW_POSITION;
+		} else if ((row->basic != 0) != basic &&
+			   row->how != IMP_HOW_PRINTED) {
+			imp_warning(im->r, &im->in.lines[row->line],
+				    "%s %s: the sums make it %s, but it "
+				    "stands under %s",
+				    row->code, row->name,
+				    basic ? "项目支出" : "基本支出",
+				    basic ? "基本支出" : "项目支出");
+		}
+	}
+}
+
 int imp_read_function_table(struct importer *im, struct imp_table *t,
 			    const struct imp_coded_row *all, int n_all)
 {
@@ -224,6 +257,7 @@ int imp_read_function_table(struct importer *im, struct imp_table *t,
 		classify_row(im, t, &rows[i]);
 	link_rows(rows, n);
 	resolve_rows(rows, n, all, n_all);
+	check_positions(im, rows, n);
 	if (n > 0 && imp_find_row(rows, n, "", 0) < 0 && !t->empty)
 		imp_problem(im->r, &im->in.lines[t->title],
 			    "the %s ends without its 合计 row (last row read "

@@ -27,6 +27,9 @@ struct imp_cell {
 	enum imp_cell_kind kind;
 	struct imp_amount amount; /* IMP_AMOUNT */
 	int digits; /* >0: the cell is only this many digits (a code?) */
+	/* Where the cell stands on its line, in characters, for layouts that
+	 * place text by position (pdftotext -layout); -1 elsewhere. */
+	int col, end_col;
 };
 
 struct imp_line {
@@ -35,9 +38,11 @@ struct imp_line {
 	int lineno;	  /* 1-based line of the input */
 	char *raw;
 	char *squeezed; /* raw without any space, for matching words */
+	int indent;	/* characters of space trimmed before raw */
 	struct imp_cell *cells;
 	int n_cells;
 	bool keeps_empty; /* the layout keeps empty cells (tabs, CSV) */
+	bool positioned;  /* cells carry their columns (runs of spaces) */
 	bool used;	  /* taken into the document */
 };
 
@@ -69,6 +74,9 @@ char *imp_read_all(int fd, size_t *len);
 /* Runs pdftotext over a PDF and returns its text (malloc'd). */
 int imp_pdf_text(const char *path, const char *program, char **text,
 		 size_t *len, char *error, size_t error_size);
+
+/* Characters (not bytes) in the first n bytes of s. */
+int imp_chars(const char *s, size_t n);
 
 /* Text with every ASCII/ideographic space removed, for matching labels. */
 void imp_squeeze(const char *text, char *out, size_t size);
@@ -125,6 +133,11 @@ struct imp_coded_row {
 	char name[192];
 	int n_values;
 	int64_t value[IMP_MAX_VALUES]; /* in 分 */
+	int centre[IMP_MAX_VALUES];    /* twice the value's column; -1 unknown */
+	/* What the column positions say where cells were dropped: -1
+	 * nothing, 0 the amount is 基本支出, 1 项目支出, 2 the whole row was
+	 * placed (nine columns). */
+	int by_position;
 	bool present[IMP_MAX_VALUES];  /* printed (else an empty cell) */
 	bool positional;	       /* value[i] is column i */
 	/* Resolved 合计 / 基本 / 项目 for three-column tables. */
@@ -137,6 +150,7 @@ struct imp_coded_row {
 		IMP_HOW_CHILDREN, /* the sum of its rows below */
 		IMP_HOW_SIBLINGS, /* the one split of its 款/类 that adds up */
 		IMP_HOW_ALL_SOURCE, /* bounded by the all-source table */
+		IMP_HOW_POSITION,   /* the column its amount stands under */
 	} how;
 };
 

@@ -70,7 +70,8 @@ static void emit_line(struct importer *im, const struct imp_coded_row *row,
 		static const char *const how[] = {
 		    "", " (基本/项目 from its rows below)",
 		    " (基本/项目: the one split of its 款/类 that adds up)",
-		    " (基本/项目 bounded by the 支出预算总表)"};
+		    " (基本/项目 bounded by the 支出预算总表)",
+		    " (基本/项目: the column it stands under)"};
 		char where[320], t[MONEY_TEXT_MAX], b[MONEY_TEXT_MAX],
 		    p[MONEY_TEXT_MAX];
 		imp_where(at, where, sizeof where);

@@ -379,6 +379,84 @@ static void append_name(char *name, size_t size, const char *text)
 		memcpy(name + n, sq, strlen(sq) + 1);
 }
 
+/* ---- columns by position (pdftotext -layout) ---- */
+
+/* The words heading each amount column, in order; 小计 stands twice. */
+static const char *const heads3[] = {"合计", "基本支出", "项目支出"};
+static const char *const heads9[] = {"合计",	   "小计",	 "工资福利",
+				     "对个人和家", "商品和服务", "资本性",
+				     "小计",	   "其他运",	 "特定目"};
+
+/* Where a header line puts each column's heading: twice its centre, in
+ * characters.  Headings are spread over several lines; each line updates
+ * what it shows. */
+static void find_anchors(const struct imp_line *l, int columns, int *anchors)
+{
+	const char *const *heads = columns == 9 ? heads9 : heads3;
+	int n = columns == 9 ? 9 : 3;
+	const char *after[9] = {0};
+	for (int k = 0; k < n; k++) {
+		const char *from = l->raw;
+		for (int j = 0; j < k; j++)
+			if (strcmp(heads[j], heads[k]) == 0 && after[j])
+				from = after[j];
+		const char *at = strstr(from, heads[k]);
+		if (at == NULL)
+			continue;
+		after[k] = at + strlen(heads[k]);
+		int col = l->indent + imp_chars(l->raw, (size_t)(at - l->raw));
+		anchors[k] = 2 * col + imp_chars(heads[k], strlen(heads[k]));
+	}
+}
+
+/*
+ * Places each amount under the heading nearest to it.  The result counts
+ * only if every amount finds a column of its own and the row adds up
+ * (合计 = 基本 + 项目; each 小计 = its parts).  For three columns it says
+ * which side the amount stands on; for nine it makes the row positional.
+ */
+static void by_position(struct imp_coded_row *row, const int *anchors,
+			int columns)
+{
+	int64_t v[IMP_MAX_VALUES] = {0};
+	bool taken[IMP_MAX_VALUES] = {0};
+	for (int i = 0; i < row->n_values; i++) {
+		if (row->centre[i] < 0)
+			return;
+		int best = -1, dist = 0;
+		for (int k = 0; k < columns; k++) {
+			if (anchors[k] < 0)
+				continue;
+			int d = abs(anchors[k] - row->centre[i]);
+			if (best < 0 || d < dist) {
+				best = k;
+				dist = d;
+			}
+		}
+		if (best < 0 || taken[best])
+			return;
+		taken[best] = true;
+		v[best] = row->value[i];
+	}
+	if (!taken[0])
+		return;
+	if (columns == 3) {
+		if (v[0] != v[1] + v[2])
+			return;
+		row->by_position = v[1] != 0 ? 0 : 1;
+		return;
+	}
+	if (v[0] != v[1] + v[6] || v[1] != v[2] + v[3] + v[4] + v[5] ||
+	    v[6] != v[7] + v[8])
+		return;
+	memcpy(row->value, v, sizeof v);
+	for (int k = 0; k < columns; k++)
+		row->present[k] = taken[k];
+	row->n_values = columns;
+	row->positional = true;
+	row->by_position = 2;
+}
+
 int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 		   struct imp_coded_row **out, struct import_report *r)
 {
@@ -390,8 +468,13 @@ int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 	char last_class[4] = "";
 	char last_section[6] = "";
 
+	int anchors[IMP_MAX_VALUES];
+	for (int k = 0; k < IMP_MAX_VALUES; k++)
+		anchors[k] = -1;
 	for (size_t i = t->begin; i < t->end; i++) {
 		struct imp_line *l = &in->lines[i];
+		if (l->positioned && !line_has_amount(l))
+			find_anchors(l, columns, anchors);
 		if (l->used || !line_has_amount(l))
 			continue;
 		if ((size_t)n == cap) {
@@ -516,6 +599,8 @@ int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 				bad = true;
 				break;
 			}
+			row->centre[slots] =
+			    cell->col >= 0 ? cell->col + cell->end_col : -1;
 			row->present[slots++] = true;
 		}
 		if (bad) {
@@ -526,6 +611,9 @@ int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 		row->positional =
 		    l->keeps_empty &&
 		    (t->detailed || slots == columns || empties > 0);
+		row->by_position = -1;
+		if (!row->positional && l->positioned && slots < columns)
+			by_position(row, anchors, columns);
 		if (row->name[0] == '\0') {
 			const char *w = wrapped_name(in, t, i);
 			if (w)

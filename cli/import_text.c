@@ -203,6 +203,7 @@ static int push_cell(struct cell_list *l, const char *s, size_t n, bool keep)
 	}
 	struct imp_cell *c = &l->cells[l->n++];
 	c->text = text;
+	c->col = c->end_col = -1;
 	classify(c);
 	return 0;
 }
@@ -260,6 +261,29 @@ static int push_split(struct cell_list *l, const char *s, size_t n, bool keep)
 	return rc;
 }
 
+int imp_chars(const char *s, size_t n)
+{
+	int chars = 0;
+	for (size_t i = 0; i < n && s[i]; i++)
+		chars += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return chars;
+}
+
+/* Gives the cells pushed since `first` their columns: the segment starts
+ * at byte `start` of the line. */
+static void place(struct cell_list *l, int first, const char *s, size_t start)
+{
+	while (space_at(s + start))
+		start += space_at(s + start);
+	int col = imp_chars(s, start);
+	for (int k = first; k < l->n; k++) {
+		int w = imp_chars(l->cells[k].text, strlen(l->cells[k].text));
+		l->cells[k].col = col;
+		l->cells[k].end_col = col + w;
+		col += w + 1;
+	}
+}
+
 static int split_line(struct imp_line *line, const char *s, size_t n)
 {
 	struct cell_list l = {0};
@@ -295,16 +319,22 @@ static int split_line(struct imp_line *line, const char *s, size_t n)
 				j += sp;
 			}
 			if (j > i && (count >= 2 || j == n)) {
+				int first = l.n;
 				rc =
 				    push_split(&l, s + start, i - start, false);
+				place(&l, first, s, start);
 				start = j;
 				i = j;
 			} else {
 				i = j > i ? j : i + 1;
 			}
 		}
-		if (rc == 0 && start < n)
+		if (rc == 0 && start < n) {
+			int first = l.n;
 			rc = push_split(&l, s + start, n - start, false);
+			place(&l, first, s, start);
+		}
+		line->positioned = true;
 	}
 	line->cells = l.cells;
 	line->n_cells = l.n;
@@ -429,6 +459,11 @@ int imp_input_parse(struct imp_input *in, const char *text, size_t len,
 				continue;
 			}
 			line->raw = trimmed_copy(start, n);
+			line->indent = 0;
+			for (const char *q = start;
+			     q < start + n && space_at(q) && *q != '\t';
+			     q += space_at(q))
+				line->indent++;
 			rc = line->raw ? split_line(line, start, n) : -ENOMEM;
 		}
 		if (line->raw == NULL)

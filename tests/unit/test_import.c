@@ -846,6 +846,187 @@ static void test_verbose_trail(void **state)
 	cJSON_Delete(doc);
 }
 
+/* ---- columns by position (pdftotext -layout) ---- */
+
+/* Appends a line whose cells start at the given character columns, as
+ * pdftotext -layout places them. */
+static void lay(char **out, size_t *n, const char *const *cells,
+		const int *starts, int count)
+{
+	int col = 0;
+	for (int i = 0; i < count; i++) {
+		if (cells[i] == NULL)
+			continue;
+		int pad = starts[i] - col;
+		if (pad < 2 && col > 0)
+			pad = 2;
+		*out = realloc(*out, *n + (size_t)pad + strlen(cells[i]) + 2);
+		memset(*out + *n, ' ', (size_t)pad);
+		*n += (size_t)pad;
+		col += pad;
+		memcpy(*out + *n, cells[i], strlen(cells[i]));
+		*n += strlen(cells[i]);
+		col += imp_chars(cells[i], strlen(cells[i]));
+	}
+	(*out)[(*n)++] = '\n';
+	(*out)[*n] = '\0';
+}
+
+static const cJSON *line_of(const cJSON *doc, const char *function)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "expenditure"))
+	{
+		if (strcmp(cJSON_GetObjectItem(e, "function")->valuestring,
+			   function) == 0)
+			return e;
+	}
+	fail_msg("no line %s", function);
+	return NULL;
+}
+
+static void test_columns_by_position(void **state)
+{
+	(void)state;
+	/* Two lines of 100,000 under one 款 of 100,000 basic and 100,000
+	 * project: the sums fit either way; only the columns tell. */
+	static const int at[] = {0, 6, 12, 18, 40, 58, 76};
+	for (int swap = 0; swap < 2; swap++) {
+		char *text = strdup("2026年部门一般公共预算支出功能分类预算表\n"
+				    "编制部门：示例局        单位：元\n");
+		size_t n = strlen(text);
+		const char *head[] = {"类",   "款",	  "项",	     "科目名称",
+				      "合计", "基本支出", "项目支出"};
+		lay(&text, &n, head, at, 7);
+		const char *r1[] = {
+		    "201",	  NULL,		NULL,	     "一般公共服务支出",
+		    "200,000.00", "100,000.00", "100,000.00"};
+		lay(&text, &n, r1, at, 7);
+		const char *r2[] = {"201",	 "01",	       NULL,
+				    "人大事务",	 "200,000.00", "100,000.00",
+				    "100,000.00"};
+		lay(&text, &n, r2, at, 7);
+		const char *r3[] = {"201",
+				    "01",
+				    "01",
+				    "行政运行",
+				    "100,000.00",
+				    swap ? NULL : "100,000.00",
+				    swap ? "100,000.00" : NULL};
+		lay(&text, &n, r3, at, 7);
+		const char *r4[] = {"201",
+				    "01",
+				    "02",
+				    "一般行政管理事务",
+				    "100,000.00",
+				    swap ? "100,000.00" : NULL,
+				    swap ? NULL : "100,000.00"};
+		lay(&text, &n, r4, at, 7);
+		const char *total[] = {"合计",	    NULL,	  NULL,
+				       NULL,	    "200,000.00", "100,000.00",
+				       "100,000.00"};
+		lay(&text, &n, total, at, 7);
+		struct import_options o = {.department = "215099",
+					   .verbose = true};
+		cJSON *doc = NULL;
+		struct import_report r = {0};
+		if (import_text(text, n, "layout", &o, &doc, &r) != 0)
+			fail_msg("%s\n%s", text, r.text);
+		const cJSON *run = line_of(doc, "2010101");
+		const cJSON *admin = line_of(doc, "2010102");
+		assert_int_equal(
+		    amount(cJSON_GetObjectItem(run, "basic"), "total", false),
+		    swap ? 0 : 10000000);
+		assert_int_equal(
+		    amount(cJSON_GetObjectItem(admin, "basic"), "total", false),
+		    swap ? 10000000 : 0);
+		assert_non_null(strstr(r.text, "the column it stands under"));
+		import_report_free(&r);
+		cJSON_Delete(doc);
+		free(text);
+	}
+
+	/* The Henan nine columns with the empty cells gone, as pdftotext
+	 * renders them: the headings' positions place every amount. */
+	static const int at9[] = {0,  5,  10, 15,  24,	50, 62,
+				  74, 86, 98, 110, 122, 134};
+	char *text = strdup("2023 年一般公共预算支出预算表\n"
+			    "部门名称：示例局\n单位：万元\n");
+	size_t n = strlen(text);
+	const char *h1[] = {
+	    NULL,   NULL,	NULL, "单位代码", "单位（科目名称）",
+	    "合计", "基本支出", NULL, NULL,	  NULL,
+	    NULL,   "项目支出", NULL};
+	lay(&text, &n, h1, at9, 13);
+	const char *h2[] = {NULL, NULL,	  NULL,	       NULL, NULL,
+			    NULL, "小计", "人员经费",  NULL, "公用经费",
+			    NULL, "小计", "其他运转类"};
+	lay(&text, &n, h2, at9, 13);
+	const char *h3[] = {"类",
+			    "款",
+			    "项",
+			    NULL,
+			    NULL,
+			    NULL,
+			    NULL,
+			    "工资福利支出",
+			    "对个人和家庭的补助",
+			    "商品和服务支出",
+			    "资本性支出",
+			    NULL,
+			    NULL};
+	lay(&text, &n, h3, at9, 13);
+	/* 特定目标类 heads a column of its own, right of 其他运转类. */
+	static const int at9b[] = {146};
+	const char *h4[] = {"特定目标类"};
+	lay(&text, &n, h4, at9b, 1);
+	static const int cols[] = {0,  5,  10, 15,  24,	 50,  62,
+				   74, 86, 98, 110, 122, 134, 146};
+	const char *row1[] = {"201",   "03",	"01",	 "116001", "行政运行",
+			      "65.14", "65.14", "62.54", NULL,	   "2.60",
+			      NULL,    NULL,	NULL,	 NULL};
+	lay(&text, &n, row1, cols, 14);
+	const char *row2[] = {"201",
+			      "03",
+			      "99",
+			      "116001",
+			      "其他政府办公厅（室）及相关机构事务支出",
+			      "122.10",
+			      NULL,
+			      NULL,
+			      NULL,
+			      NULL,
+			      NULL,
+			      "122.10",
+			      "65.62",
+			      "56.48"};
+	lay(&text, &n, row2, cols, 14);
+	const char *sum[] = {NULL,     NULL,	 NULL,	  NULL,	  "合计",
+			     "187.24", "65.14",	 "62.54", NULL,	  "2.60",
+			     NULL,     "122.10", "65.62", "56.48"};
+	lay(&text, &n, sum, cols, 14);
+	struct import_options o = {.department = "116001"};
+	cJSON *doc = NULL;
+	struct import_report r = {0};
+	if (import_text(text, n, "henan-layout", &o, &doc, &r) != 0)
+		fail_msg("%s\n%s", text, r.text);
+	const cJSON *run = line_of(doc, "2010301");
+	assert_int_equal(
+	    amount(cJSON_GetObjectItem(run, "basic"), "wages", true), 62540000);
+	assert_int_equal(
+	    amount(cJSON_GetObjectItem(run, "basic"), "goods", true), 2600000);
+	const cJSON *other = line_of(doc, "2010399");
+	assert_int_equal(
+	    amount(cJSON_GetObjectItem(other, "project"), "operating", true),
+	    65620000);
+	assert_int_equal(
+	    amount(cJSON_GetObjectItem(other, "project"), "targeted", true),
+	    56480000);
+	import_report_free(&r);
+	cJSON_Delete(doc);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -860,6 +1041,7 @@ int main(void)
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_csv_template),
 	    cmocka_unit_test(test_verbose_trail),
+	    cmocka_unit_test(test_columns_by_position),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
