@@ -485,6 +485,8 @@ static int cmd_import(struct options *o, int argc, char **argv)
 		import_report_free(&report);
 		return rc == -EINVAL ? EXIT_REJECTED : EXIT_USAGE;
 	}
+	/* --keep-going writes the document but does not hide the gaps. */
+	int gaps = report.problems > 0 ? EXIT_REJECTED : EXIT_OK;
 	import_report_free(&report);
 	char *text = cJSON_Print(doc);
 	cJSON_Delete(doc);
@@ -504,9 +506,10 @@ static int cmd_import(struct options *o, int argc, char **argv)
 	}
 	if (!o->submit) {
 		free(text);
-		return EXIT_OK;
+		return gaps;
 	}
-	return send_text(o, "submit", argv[0], text, strlen(text));
+	int sent = send_text(o, "submit", argv[0], text, strlen(text));
+	return sent > gaps ? sent : gaps;
 }
 
 /* ---- totals ---- */

@@ -133,13 +133,13 @@ struct imp_coded_row {
 	char name[192];
 	int n_values;
 	int64_t value[IMP_MAX_VALUES]; /* in 分 */
-	int centre[IMP_MAX_VALUES];    /* twice the value's column; -1 unknown */
+	int centre[IMP_MAX_VALUES]; /* twice the value's column; -1 unknown */
 	/* What the column positions say where cells were dropped: -1
 	 * nothing, 0 the amount is 基本支出, 1 项目支出, 2 the whole row was
 	 * placed (nine columns). */
 	int by_position;
-	bool present[IMP_MAX_VALUES];  /* printed (else an empty cell) */
-	bool positional;	       /* value[i] is column i */
+	bool present[IMP_MAX_VALUES]; /* printed (else an empty cell) */
+	bool positional;	      /* value[i] is column i */
 	/* Resolved 合计 / 基本 / 项目 for three-column tables. */
 	int64_t total, basic, project;
 	bool known;
@@ -162,6 +162,10 @@ struct imp_coded_row {
  */
 int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 		   struct imp_coded_row **rows, struct import_report *r);
+
+/* Twice the centre column of the heading cell holding word on a line laid
+ * out by position, or -1. */
+int imp_heading_centre(const struct imp_line *l, const char *word);
 
 /* ---- the report (import_report.c) ---- */
 

@@ -394,19 +394,35 @@ static void find_anchors(const struct imp_line *l, int columns, int *anchors)
 {
 	const char *const *heads = columns == 9 ? heads9 : heads3;
 	int n = columns == 9 ? 9 : 3;
-	const char *after[9] = {0};
+	int skip = 0; /* 小计 stands twice: the second is the next one */
 	for (int k = 0; k < n; k++) {
-		const char *from = l->raw;
+		int nth = 0;
 		for (int j = 0; j < k; j++)
-			if (strcmp(heads[j], heads[k]) == 0 && after[j])
-				from = after[j];
-		const char *at = strstr(from, heads[k]);
-		if (at == NULL)
-			continue;
-		after[k] = at + strlen(heads[k]);
-		int col = l->indent + imp_chars(l->raw, (size_t)(at - l->raw));
-		anchors[k] = 2 * col + imp_chars(heads[k], strlen(heads[k]));
+			nth += strcmp(heads[j], heads[k]) == 0;
+		(void)skip;
+		int centre = -1;
+		for (int c = 0, seen = 0; c < l->n_cells; c++)
+			if (strstr(l->cells[c].text, heads[k]) &&
+			    seen++ == nth) {
+				centre = l->cells[c].col + l->cells[c].end_col;
+				break;
+			}
+		if (centre >= 0)
+			anchors[k] = centre;
 	}
+}
+
+int imp_heading_centre(const struct imp_line *l, const char *word)
+{
+	for (int c = 0; c < l->n_cells; c++) {
+		const char *text = l->cells[c].text;
+		const char *at = strstr(text, word);
+		/* "公务用车购置及运行费" spans 购置费 and 运行费 alike; it
+		 * heads neither. */
+		if (at && !(at - text >= 3 && strncmp(at - 3, "及", 3) == 0))
+			return l->cells[c].col + l->cells[c].end_col;
+	}
+	return -1;
 }
 
 /*

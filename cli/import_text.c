@@ -18,17 +18,27 @@
 
 extern char **environ;
 
-/* U+3000 IDEOGRAPHIC SPACE and U+00A0 NO-BREAK SPACE appear in PDF text. */
-static size_t space_at(const char *s)
+/* The length of the space at s, looking at no more than n bytes (input
+ * text is not NUL-terminated).  U+3000 IDEOGRAPHIC SPACE and U+00A0
+ * NO-BREAK SPACE appear in PDF text. */
+static size_t space_in(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	if (n == 0)
+		return 0;
 	if (*u == ' ' || *u == '\t' || *u == '\r' || *u == '\f')
 		return 1;
-	if (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80)
+	if (n >= 3 && u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80)
 		return 3;
-	if (u[0] == 0xc2 && u[1] == 0xa0)
+	if (n >= 2 && u[0] == 0xc2 && u[1] == 0xa0)
 		return 2;
 	return 0;
+}
+
+/* The same within a NUL-terminated string. */
+static size_t space_at(const char *s)
+{
+	return space_in(s, strnlen(s, 3));
 }
 
 void imp_squeeze(const char *text, char *out, size_t size)
@@ -128,8 +138,8 @@ int imp_amount_fen(const struct imp_amount *amount, bool wanyuan, int64_t *fen)
 
 static char *trimmed_copy(const char *s, size_t n)
 {
-	while (n > 0 && space_at(s)) {
-		size_t k = space_at(s);
+	while (n > 0 && space_in(s, n)) {
+		size_t k = space_in(s, n);
 		s += k;
 		n = n > k ? n - k : 0;
 	}
@@ -243,7 +253,7 @@ static size_t glued_amount(const char *s)
 
 static int push_split(struct cell_list *l, const char *s, size_t n, bool keep)
 {
-	while (n > 0 && space_at(s) == 1 && *s != '\t')
+	while (n > 0 && space_in(s, n) == 1 && *s != '\t')
 		s++, n--;
 	char *tmp = trimmed_copy(s, n);
 	if (tmp == NULL)
@@ -269,15 +279,30 @@ int imp_chars(const char *s, size_t n)
 	return chars;
 }
 
+/*
+ * pdftotext starts each word at the column of its x position, but a
+ * Chinese character is as wide as two of those columns: where a heading
+ * is centred, its width must count them twice.
+ */
+static int display_width(const char *text)
+{
+	int w = 0;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			w += *p >= 0xe0 ? 2 : 1;
+	return w;
+}
+
 /* Gives the cells pushed since `first` their columns: the segment starts
  * at byte `start` of the line. */
-static void place(struct cell_list *l, int first, const char *s, size_t start)
+static void place(struct cell_list *l, int first, const char *s, size_t start,
+		  size_t n)
 {
-	while (space_at(s + start))
-		start += space_at(s + start);
+	while (start < n && space_in(s + start, n - start))
+		start += space_in(s + start, n - start);
 	int col = imp_chars(s, start);
 	for (int k = first; k < l->n; k++) {
-		int w = imp_chars(l->cells[k].text, strlen(l->cells[k].text));
+		int w = display_width(l->cells[k].text);
 		l->cells[k].col = col;
 		l->cells[k].end_col = col + w;
 		col += w + 1;
@@ -314,7 +339,7 @@ static int split_line(struct imp_line *line, const char *s, size_t n)
 		while (i < n && rc == 0) {
 			size_t sp = 0, j = i;
 			int count = 0;
-			while (j < n && (sp = space_at(s + j)) != 0) {
+			while (j < n && (sp = space_in(s + j, n - j)) != 0) {
 				count += sp == 3 ? 2 : 1;
 				j += sp;
 			}
@@ -322,7 +347,7 @@ static int split_line(struct imp_line *line, const char *s, size_t n)
 				int first = l.n;
 				rc =
 				    push_split(&l, s + start, i - start, false);
-				place(&l, first, s, start);
+				place(&l, first, s, start, n);
 				start = j;
 				i = j;
 			} else {
@@ -332,7 +357,7 @@ static int split_line(struct imp_line *line, const char *s, size_t n)
 		if (rc == 0 && start < n) {
 			int first = l.n;
 			rc = push_split(&l, s + start, n - start, false);
-			place(&l, first, s, start);
+			place(&l, first, s, start, n);
 		}
 		line->positioned = true;
 	}
@@ -461,8 +486,9 @@ int imp_input_parse(struct imp_input *in, const char *text, size_t len,
 			line->raw = trimmed_copy(start, n);
 			line->indent = 0;
 			for (const char *q = start;
-			     q < start + n && space_at(q) && *q != '\t';
-			     q += space_at(q))
+			     q < start + n &&
+			     space_in(q, (size_t)(start + n - q)) && *q != '\t';
+			     q += space_in(q, (size_t)(start + n - q)))
 				line->indent++;
 			rc = line->raw ? split_line(line, start, n) : -ENOMEM;
 		}

@@ -80,6 +80,51 @@ static bool tp_consistent(const int64_t v[TP_SLOTS])
 	       v[TP_VEHICLES] == v[TP_PURCHASE] + v[TP_OPERATION];
 }
 
+/* Where pdftotext put the headings: each amount under the nearest one. */
+static bool tp_by_position(const struct importer *im, const struct imp_table *t,
+			   const struct imp_line *values, int64_t v[TP_SLOTS])
+{
+	static const char *const words[TP_SLOTS] = {
+	    "合计",   "因公出国", "公务接待", "小计",
+	    "购置费", "运行费",	  "机关运行"};
+	int anchor[TP_SLOTS];
+	for (int s = 0; s < TP_SLOTS; s++)
+		anchor[s] = -1;
+	if (!values->positioned)
+		return false;
+	for (size_t i = t->begin; i < t->end; i++) {
+		const struct imp_line *l = &im->in.lines[i];
+		if (l == values)
+			break;
+		if (!l->positioned)
+			continue;
+		for (int s = 0; s < TP_SLOTS; s++) {
+			int centre = imp_heading_centre(l, words[s]);
+			if (centre >= 0)
+				anchor[s] = centre;
+		}
+	}
+	bool taken[TP_SLOTS] = {0};
+	memset(v, 0, TP_SLOTS * sizeof *v);
+	for (int c = 0; c < values->n_cells; c++) {
+		const struct imp_cell *cell = &values->cells[c];
+		if (cell->kind != IMP_AMOUNT || cell->col < 0)
+			continue;
+		int centre = cell->col + cell->end_col, best = -1, dist = 0;
+		for (int s = 0; s < TP_SLOTS; s++)
+			if (anchor[s] >= 0 &&
+			    (best < 0 || abs(anchor[s] - centre) < dist)) {
+				best = s;
+				dist = abs(anchor[s] - centre);
+			}
+		if (best < 0 || taken[best] ||
+		    imp_amount_fen(&cell->amount, t->wanyuan, &v[best]) != 0)
+			return false;
+		taken[best] = true;
+	}
+	return taken[TP_TOTAL] && tp_consistent(v);
+}
+
 void imp_read_three_public(struct importer *im, struct imp_table *t)
 {
 	/* Column order: Shanghai prints 接待费 before the vehicle columns,
@@ -185,6 +230,21 @@ void imp_read_three_public(struct importer *im, struct imp_table *t)
 			found_hinted++;
 			memcpy(hinted, v, sizeof v);
 		}
+	}
+	int64_t placed[TP_SLOTS];
+	bool by_position = tp_by_position(im, t, values, placed);
+	if (found > 1 && by_position) {
+		memcpy(best, placed, sizeof best);
+		found = 1;
+		imp_say(im->r,
+			"  the 三公 row drops empty cells; the columns its "
+			"%d printed values stand under decide",
+			k);
+	} else if (found == 1 && by_position &&
+		   memcmp(best, placed, sizeof best) != 0) {
+		imp_warning(im->r, values,
+			    "the 三公 amounts add up in one column order, but "
+			    "they do not stand under those headings");
 	}
 	if (found > 1 && found_hinted == 1) {
 		memcpy(best, hinted, sizeof best);

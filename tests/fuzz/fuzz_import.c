@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "import.h"
 #include "test_files.h"
@@ -45,10 +46,17 @@ int main(int argc, char **argv)
 			perror(argv[i]);
 			return 2;
 		}
-		LLVMFuzzerTestOneInput(data, size);
-		/* Every prefix too: a truncated budget must never crash. */
-		for (size_t cut = 1; cut < size; cut += size / 16 + 1)
-			LLVMFuzzerTestOneInput(data, cut);
+		/* Every prefix too: a truncated budget must never crash.  Each
+		 * in a buffer of its exact size, as libFuzzer passes it, so
+		 * that ASan sees a read past the end. */
+		for (size_t cut = 1; cut <= size; cut += size / 16 + 1) {
+			size_t len =
+			    cut + (size - cut < size / 16 + 1 ? size - cut : 0);
+			uint8_t *exact = malloc(len ? len : 1);
+			memcpy(exact, data, len);
+			LLVMFuzzerTestOneInput(exact, len);
+			free(exact);
+		}
 		free(data);
 	}
 	printf("%d inputs imported, %d refused, no crash\n", imported, refused);

@@ -113,6 +113,8 @@ check "a final account is refused (1)" exit_is 1 "$ctl" import "$data/published/
 check "the refusal names 决算" grep -q "决算" <<<"$("$ctl" import "$data/published/putuo-finance-2024-final-accounts.txt" 2>&1)"
 check "a Shanghai budget without --department is refused (1)" exit_is 1 "$ctl" import "$data/published/putuo-wanli-2025-budget.txt"
 check "the refusal asks for --department" grep -q -- "--department CODE" <<<"$("$ctl" import "$data/published/putuo-wanli-2025-budget.txt" 2>&1)"
+check "--keep-going writes the document and still exits 1" exit_is 1 "$ctl" import "$data/published/putuo-wanli-2025-budget.txt" --keep-going -o "$dir/kept.json"
+check "the kept document is there, without a department code" python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["department"]["code"] == "" and len(d["expenditure"]) == 33 else 1)' "$dir/kept.json"
 check "import -o writes the document" exit_is 0 "$ctl" import "$data/fengquan-116001-2023.txt" -o "$dir/fq.json"
 check "the imported seed sample equals its transcription" python3 -c '
 import json, sys
