@@ -234,17 +234,25 @@ static cJSON *build_document(struct importer *im)
 static void compare(struct importer *im, const char *what, struct printed p,
 		    int64_t imported)
 {
-	char a[MONEY_TEXT_MAX], b[MONEY_TEXT_MAX];
+	char a[MONEY_TEXT_MAX], b[MONEY_TEXT_MAX], label[64];
+	/* Padded to 22 columns as a terminal shows them: a Chinese character
+	 * takes two. */
+	int width = 0;
+	for (const unsigned char *c = (const unsigned char *)what; *c; c++)
+		if ((*c & 0xc0) != 0x80)
+			width += *c >= 0xe0 ? 2 : 1;
+	snprintf(label, sizeof label, "%s%*s", what,
+		 width < 22 ? 22 - width : 0, "");
 	imp_fmt(im, imported, b, sizeof b);
 	if (!p.have) {
-		imp_say(im->r, "  %-22s imported %s %s (not printed)", what, b,
+		imp_say(im->r, "  %s imported %s %s (not printed)", label, b,
 			imp_unit_name(im));
 		return;
 	}
 	imp_fmt(im, p.fen, a, sizeof a);
 	if (p.fen == imported)
-		imp_say(im->r, "  %-22s printed %s, imported %s: equal", what,
-			a, b);
+		imp_say(im->r, "  %s printed %s, imported %s: equal", label, a,
+			b);
 	else
 		imp_warning(im->r, NULL,
 			    "%s printed %s, the imported items sum to %s %s; "
@@ -282,7 +290,13 @@ static void self_check(struct importer *im, const cJSON *doc)
 			income += im->income[s].fen;
 	struct printed income_total =
 	    im->income_year.have ? im->income_year : im->income_grand;
+	/* 财政拨款收入, where printed, is the three fiscal sources' sum. */
+	int64_t fiscal = im->income[IMP_SRC_GENERAL].fen +
+			 im->income[IMP_SRC_FUND].fen +
+			 im->income[IMP_SRC_CAPITAL].fen;
 	imp_say(im->r, "checks against the printed figures:");
+	if (im->fiscal_subtotal.have)
+		compare(im, "财政拨款收入", im->fiscal_subtotal, fiscal);
 	compare(im, "income total", income_total, income);
 	compare(im, "expenditure total",
 		im->expenditure_year.have ? im->expenditure_year

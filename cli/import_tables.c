@@ -394,12 +394,11 @@ static void find_anchors(const struct imp_line *l, int columns, int *anchors)
 {
 	const char *const *heads = columns == 9 ? heads9 : heads3;
 	int n = columns == 9 ? 9 : 3;
-	int skip = 0; /* 小计 stands twice: the second is the next one */
 	for (int k = 0; k < n; k++) {
+		/* 小计 stands twice: its second heading is the next cell. */
 		int nth = 0;
 		for (int j = 0; j < k; j++)
 			nth += strcmp(heads[j], heads[k]) == 0;
-		(void)skip;
 		int centre = -1;
 		for (int c = 0, seen = 0; c < l->n_cells; c++)
 			if (strstr(l->cells[c].text, heads[k]) &&
