@@ -94,6 +94,70 @@ int imp_find_year(struct importer *im)
 
 /* "与 2022 年预算相比，收入减少 20.66 万元" / "比2024年预算增加3,355.65万元".
  */
+/* The amount in 万元 written just before `at` ("…16497.86万元，比…"). */
+static bool amount_before(const char *blob, const char *at, int64_t *fen,
+			  int *scale)
+{
+	const char *unit = NULL;
+	for (const char *s = blob; s + 6 <= at; s++)
+		if (strncmp(s, "万元", 6) == 0)
+			unit = s;
+	if (unit == NULL || at - (unit + 6) > 12)
+		return false; /* the change is not said of an amount */
+	const char *start = unit;
+	while (start > blob && strchr("0123456789.,", start[-1]))
+		start--;
+	char buf[32];
+	size_t n = (size_t)(unit - start);
+	struct imp_amount a;
+	if (n == 0 || n >= sizeof buf)
+		return false;
+	memcpy(buf, start, n);
+	buf[n] = '\0';
+	if (imp_amount_parse(buf, &a) != 0 || imp_amount_fen(&a, true, fen))
+		return false;
+	*scale = a.scale;
+	return true;
+}
+
+/* "增加3,355.65万元" / "减少 20.66 万元" after `from`: the signed change. */
+static bool change_after(const char *from, const char *end, int64_t *delta)
+{
+	for (const char *s = from; s + 6 <= end; s++) {
+		int sign = strncmp(s, "增加", 6) == 0	? 1
+			   : strncmp(s, "减少", 6) == 0 ? -1
+							: 0;
+		if (strncmp(s, "持平", 6) == 0) {
+			*delta = 0;
+			return true;
+		}
+		if (sign == 0)
+			continue;
+		const char *num = s + 6;
+		size_t n = strspn(num, "0123456789.,");
+		char buf[32];
+		struct imp_amount a;
+		int64_t fen;
+		if (n == 0 || n >= sizeof buf || strncmp(num + n, "万元", 6))
+			return false;
+		memcpy(buf, num, n);
+		buf[n] = '\0';
+		if (imp_amount_parse(buf, &a) || imp_amount_fen(&a, true, &fen))
+			return false;
+		*delta = sign * fen;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The narrative says how this year's budget compares with last year's:
+ * "收入预算18,976.76万元，其中：财政拨款收入18,976.76万元，比2024年预算增加
+ * 3,355.65万元", "收入总计 232.31 万元，… 与 2022 年预算相比，收入减少 20.66
+ * 万元".  A change counts only when the amount it is said of is the
+ * document's total (to the 万元's two decimals): 财政拨款收入 alone, where
+ * there is 事业收入 too, says nothing of the total.
+ */
 void imp_find_previous_year(struct importer *im, int64_t income_total)
 {
 	char before[32], against[32];
@@ -104,7 +168,7 @@ void imp_find_previous_year(struct importer *im, int64_t income_total)
 	if (blob == NULL)
 		return;
 	blob[0] = '\0';
-	for (size_t i = 0; i < im->in.n_lines && len + 1024 < cap; i++) {
+	for (size_t i = 0; i < im->in.n_lines; i++) {
 		bool in_table = false;
 		for (size_t k = 0; k < im->n_tables; k++)
 			if (i >= im->tables[k].title && i < im->tables[k].end)
@@ -117,41 +181,28 @@ void imp_find_previous_year(struct importer *im, int64_t income_total)
 		memcpy(blob + len, im->in.lines[i].squeezed, n + 1);
 		len += n;
 	}
-	const char *income = strstr(blob, "收入");
-	const char *p = income ? strstr(income, before) : NULL;
-	const char *q = income ? strstr(income, against) : NULL;
-	if (!p || (q && q < p))
-		p = q;
-	if (p) {
-		const char *end = p + 90 < blob + len ? p + 90 : blob + len;
-		const char *more = NULL, *less = NULL;
-		for (const char *s = p; s < end; s++) {
-			if (!more && strncmp(s, "增加", 6) == 0)
-				more = s;
-			if (!less && strncmp(s, "减少", 6) == 0)
-				less = s;
-		}
-		const char *word = more && (!less || more < less) ? more : less;
-		if (word) {
-			const char *num = word + 6;
-			char buf[32];
-			size_t n = strspn(num, "0123456789.,");
-			struct imp_amount a;
-			int64_t fen;
-			if (n > 0 && n < sizeof buf &&
-			    strncmp(num + n, "万元", 6) == 0) {
-				memcpy(buf, num, n);
-				buf[n] = '\0';
-				if (imp_amount_parse(buf, &a) == 0 &&
-				    imp_amount_fen(&a, true, &fen) == 0) {
-					im->previous.fen =
-					    word == more ? income_total - fen
-							 : income_total + fen;
-					im->previous.have =
-					    im->previous.fen >= 0;
-				}
-			}
-		}
+	const char *end = blob + len;
+	for (const char *p = blob; p < end && !im->previous.have; p++) {
+		bool is_before = strncmp(p, before, strlen(before)) == 0;
+		bool is_against = strncmp(p, against, strlen(against)) == 0;
+		if (!is_before && !is_against)
+			continue;
+		int64_t said_of, delta;
+		int scale;
+		const char *limit = p + 90 < end ? p + 90 : end;
+		if (!amount_before(blob, p, &said_of, &scale) ||
+		    !change_after(p, limit, &delta))
+			continue;
+		/* The same amount, rounded as printed: "17,192万元" is any
+		 * total within half a 万元 of it. */
+		int64_t half = 500000;
+		for (int d = 0; d < scale; d++)
+			half /= 10;
+		int64_t off = said_of - income_total;
+		if (off < -half || off > half)
+			continue;
+		im->previous.fen = income_total - delta;
+		im->previous.have = im->previous.fen >= 0;
 	}
 	free(blob);
 	if (im->previous.have) {
@@ -161,5 +212,10 @@ void imp_find_previous_year(struct importer *im, int64_t income_total)
 			"  previous_year.total %s %s: this year's income less "
 			"the change the narrative states against %d",
 			a, imp_unit_name(im), im->year - 1);
+	} else {
+		imp_say(im->r,
+			"  previous_year left out: the narrative states no "
+			"change of the total against %d",
+			im->year - 1);
 	}
 }

@@ -1035,6 +1035,41 @@ static void test_columns_by_position(void **state)
 	free(text);
 }
 
+/* Last year's total only where the narrative's change is said of this
+ * year's total. */
+static void test_previous_year(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int64_t previous; /* 分; -1: left out */
+	} cases[] = {
+	    /* 18,976.76万元 … 比2024年预算增加3,355.65万元 */
+	    {"putuo-wanli-2025-budget", 15621105100},
+	    /* 17,192万元 (rounded) … 比2024年预算减少990万元 */
+	    {"shanghai-finance-2025-unit-budget", 18181516900},
+	    /* the change is said of 财政拨款收入 950.12万元; there is 事业收入
+	     * too, so the total's change is not printed */
+	    {"putuo-welfare-home-2024-unit-budget", -1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char path[512];
+		snprintf(path, sizeof path, "%s/published/%s.txt", DATA,
+			 cases[i].name);
+		cJSON *doc;
+		struct import_report r;
+		assert_int_equal(import_path(path, &with_code, &doc, &r), 0);
+		const cJSON *prev = cJSON_GetObjectItem(doc, "previous_year");
+		if (cases[i].previous < 0)
+			assert_null(prev);
+		else
+			assert_int_equal(amount(prev, "total", false),
+					 cases[i].previous);
+		import_report_free(&r);
+		cJSON_Delete(doc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1050,6 +1085,7 @@ int main(void)
 	    cmocka_unit_test(test_csv_template),
 	    cmocka_unit_test(test_verbose_trail),
 	    cmocka_unit_test(test_columns_by_position),
+	    cmocka_unit_test(test_previous_year),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
