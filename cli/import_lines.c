@@ -9,9 +9,10 @@
 
 /* ---- line items ---- */
 
-static cJSON *find_line(cJSON *lines, const char *function, const char *source)
+static const cJSON *find_line(const cJSON *lines, const char *function,
+			      const char *source)
 {
-	cJSON *e;
+	const cJSON *e;
 	cJSON_ArrayForEach(e, lines)
 	{
 		if (strcmp(cJSON_GetObjectItem(e, "function")->valuestring,
@@ -28,10 +29,25 @@ static void emit_line(struct importer *im, const struct imp_coded_row *row,
 		      const struct imp_line *at)
 {
 	const char *key = imp_source_key(source);
-	if (find_line(im->lines, row->code, key)) {
-		imp_warning(im->r, at,
-			    "%s (%s) appears twice; the repeat is not counted",
-			    row->code, key);
+	const cJSON *twice = find_line(im->lines, row->code, key);
+	if (twice) {
+		/* A row printed again (a page repeated) is dropped; the same
+		 * 科目 with other amounts cannot be told apart. */
+		struct imp_amount a;
+		int64_t fen = -1;
+		const cJSON *t = cJSON_GetObjectItem(twice, "total");
+		if (imp_amount_parse(t->valuestring, &a) != 0 ||
+		    imp_amount_fen(&a, im->wanyuan, &fen) != 0 ||
+		    fen != row->total)
+			imp_problem(im->r, at,
+				    "%s (%s) is printed twice with different "
+				    "amounts",
+				    row->code, key);
+		else
+			imp_warning(im->r, at,
+				    "%s (%s) is printed twice; the repeat is "
+				    "not counted",
+				    row->code, key);
 		return;
 	}
 	cJSON *o = cJSON_CreateObject();
@@ -86,6 +102,43 @@ static void emit_line(struct importer *im, const struct imp_coded_row *row,
 	}
 }
 
+/*
+ * A department with several budget units (二级单位) prints a 科目 once per
+ * unit, each under its 单位代码; the department's line is their sum.
+ */
+static void merge_units(struct importer *im, struct imp_coded_row *rows, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct imp_coded_row *row = &rows[i];
+		if (row->level != 3 || !row->known || !row->unit_code[0])
+			continue;
+		for (int j = 0; j < i; j++) {
+			struct imp_coded_row *first = &rows[j];
+			if (first->level != 3 || !first->known ||
+			    strcmp(first->code, row->code) != 0)
+				continue;
+			if (!first->unit_code[0] ||
+			    strcmp(first->unit_code, row->unit_code) == 0)
+				break; /* a repeat: emit_line judges it */
+			first->total += row->total;
+			first->basic += row->basic;
+			first->project += row->project;
+			for (int k = 0; k < IMP_MAX_VALUES; k++)
+				first->value[k] += row->value[k];
+			row->level = -2;
+			char where[320];
+			imp_where(&im->in.lines[row->line], where,
+				  sizeof where);
+			imp_say(im->r,
+				"  %s: %s %s of unit %s added into the "
+				"department's line (first printed for unit %s)",
+				where, row->code, row->name, row->unit_code,
+				first->unit_code);
+			break;
+		}
+	}
+}
+
 void imp_emit_fiscal_lines(struct importer *im, enum imp_table_kind kind,
 			   enum imp_source source)
 {
@@ -94,6 +147,7 @@ void imp_emit_fiscal_lines(struct importer *im, enum imp_table_kind kind,
 	for (size_t k = 0; k < im->n_tables; k++)
 		if (im->tables[k].kind == kind)
 			detailed |= im->tables[k].detailed;
+	merge_units(im, rows, im->n_rows[kind]);
 	for (int i = 0; i < im->n_rows[kind]; i++) {
 		const struct imp_coded_row *row = &rows[i];
 		const struct imp_line *l = &im->in.lines[row->line];

@@ -1070,6 +1070,51 @@ static void test_previous_year(void **state)
 	}
 }
 
+/* A department of several units prints a 科目 once per unit: one line,
+ * their sum.  The same 科目 twice for one unit with other amounts is a
+ * problem. */
+static void test_units_and_repeats(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = test_read_file(DATA "/fengquan-116001-2023.txt", &len);
+	assert_non_null(text);
+	const char *row = "201\t03\t01\t116001\t行政运行\t65. 14\t65. 14\t"
+			  "62. 54\t\t2. 60\t\t\t\t\n";
+	char *two_units = replace_once(
+	    text, row,
+	    "201\t03\t01\t116001\t行政运行\t65. 14\t65. 14\t62. 54\t\t2. "
+	    "60\t\t\t\t\n201\t03\t01\t116002\t行政运行\t10. 00\t10. "
+	    "00\t10. 00\t\t\t\t\t\t\n",
+	    0);
+	struct import_report r;
+	cJSON *doc = import_string(two_units, &r);
+	const cJSON *run = line_of(doc, "2010301");
+	assert_int_equal(
+	    amount(cJSON_GetObjectItem(run, "basic"), "wages", true), 72540000);
+	assert_int_equal(amount(run, "total", true), 75140000);
+	assert_non_null(strstr(r.text, "of unit 116002 added into"));
+	import_report_free(&r);
+	cJSON_Delete(doc);
+	free(two_units);
+
+	char *repeated = replace_once(
+	    text, row,
+	    "201\t03\t01\t116001\t行政运行\t65. 14\t65. 14\t62. 54\t\t2. "
+	    "60\t\t\t\t\n201\t03\t01\t116001\t行政运行\t10. 00\t10. "
+	    "00\t10. 00\t\t\t\t\t\t\n",
+	    0);
+	memset(&r, 0, sizeof r);
+	cJSON *none = NULL;
+	assert_int_equal(
+	    import_text(repeated, strlen(repeated), "t", &with_code, &none, &r),
+	    -EINVAL);
+	assert_non_null(strstr(r.text, "printed twice with different amounts"));
+	import_report_free(&r);
+	free(repeated);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1086,6 +1131,7 @@ int main(void)
 	    cmocka_unit_test(test_verbose_trail),
 	    cmocka_unit_test(test_columns_by_position),
 	    cmocka_unit_test(test_previous_year),
+	    cmocka_unit_test(test_units_and_repeats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
