@@ -60,7 +60,8 @@ static void usage(FILE *out)
 	    "  validate FILE         audit a document; nothing is stored\n"
 	    "  import FILE... [-o OUT] [--submit] [--department CODE] "
 	    "[--parent CODE]\n"
-	    "         [--year Y] [--keep-going] [-v] [--report FILE]\n"
+	    "         [--year Y] [--unit 元|万元] [--keep-going] [-v] "
+	    "[--report FILE]\n"
 	    "                        a published budget (text, PDF or CSV "
 	    "sheets) as a\n"
 	    "                        budget-submission/1 document; the report "
@@ -458,6 +459,11 @@ static int cmd_import(struct options *o, int argc, char **argv)
 	    .keep_going = o->keep_going,
 	    /* A report kept in a file is the whole trail. */
 	    .verbose = o->verbose || o->report != NULL,
+	    .unit = o->unit ? (strcmp(o->unit, "万元") == 0 ||
+				       strcmp(o->unit, "wanyuan") == 0
+				   ? "万元"
+				   : "元")
+			    : NULL,
 	    .pdftotext = getenv("BUDGETCTL_PDFTOTEXT"),
 	};
 	struct import_report report = {0};

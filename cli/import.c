@@ -383,7 +383,7 @@ static void report_tables(struct importer *im)
 {
 	imp_say(im->r, "tables found: %zu", im->n_tables);
 	for (size_t k = 0; k < im->n_tables; k++) {
-		const struct imp_table *t = &im->tables[k];
+		struct imp_table *t = &im->tables[k];
 		const struct imp_line *l = &im->in.lines[t->title];
 		const char *sq = l->squeezed;
 		bool repeat =
@@ -401,10 +401,22 @@ static void report_tables(struct importer *im)
 					       : "",
 			"");
 		if (amount_table(t->kind) && !t->unit_known && !t->empty &&
-		    !repeat)
-			imp_warning(im->r, l,
-				    "no 单位 line under the title; amounts "
-				    "are read as 元");
+		    !repeat) {
+			/* The unit is a factor of 10,000: never assumed. */
+			if (im->opt->unit) {
+				t->wanyuan = strcmp(im->opt->unit, "万元") == 0;
+				t->unit_known = true;
+				imp_say(im->r,
+					"  %s: no 单位 line; read in %s as "
+					"--unit says",
+					where, im->opt->unit);
+			} else {
+				imp_problem(im->r, l,
+					    "no 单位 line under the title: "
+					    "give the unit with --unit 元 or "
+					    "--unit 万元");
+			}
+		}
 	}
 }
 

@@ -21,6 +21,7 @@ struct import_options {
 	const char *pdftotext;	/* program; NULL: "pdftotext" on PATH */
 	bool csv;		/* import_text(): the text is CSV */
 	bool verbose;		/* report every row: where it went, and why */
+	const char *unit;	/* "元"/"万元" for tables that print none */
 };
 
 /* What the importer did, in lines a person reads. */

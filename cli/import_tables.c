@@ -114,6 +114,16 @@ static bool heading_line(const char *sq)
 	       imp_has(sq, "部门名称") || imp_has(sq, "单位名称");
 }
 
+/* A table's own column headings ("合计 | 基本支出 | 项目支出"): a sheet
+ * saved without its 编制部门 and 单位 lines still has them. */
+static bool column_heads(const char *sq)
+{
+	return imp_has(sq, "合计") &&
+	       (imp_has(sq, "基本支出") || imp_has(sq, "项目支出") ||
+		imp_has(sq, "预算数") || imp_has(sq, "因公出国") ||
+		imp_has(sq, "人员经费"));
+}
+
 static int title_year(const char *sq)
 {
 	for (const char *p = sq; *p; p++)
@@ -151,7 +161,7 @@ size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 			const char *s2 = in->lines[j].squeezed;
 			if (!unit && unit_line(s2, &wanyuan))
 				unit = confirmed = true;
-			if (heading_line(s2))
+			if (heading_line(s2) || column_heads(s2))
 				confirmed = true;
 			if (title_kind(s2) >= 0 && !toc_like(s2) &&
 			    utf8_chars(s2) <= 48)

@@ -809,6 +809,37 @@ static void test_csv_template(void **state)
 	cJSON_Delete(same);
 	free(piped);
 
+	/* A sheet saved without its 单位 line: its column headings still
+	 * make it a table, but its unit is never assumed (a factor of
+	 * 10,000): refused until --unit says it. */
+	char bare[] = "/tmp/budgetctl-bare-XXXXXX.csv";
+	fd = mkstemps(bare, 4);
+	assert_true(fd >= 0);
+	size_t sheet_len;
+	char *sheet = test_read_file(p[3], &sheet_len);
+	char *second = strchr(sheet, '\n') + 1;
+	char *third = strchr(second, '\n') + 1;
+	assert_int_equal(write(fd, sheet, (size_t)(second - sheet)),
+			 second - sheet);
+	assert_int_equal(write(fd, third, strlen(third)),
+			 (ssize_t)strlen(third));
+	close(fd);
+	free(sheet);
+	const char *with_bare[7];
+	memcpy(with_bare, p, sizeof with_bare);
+	with_bare[3] = bare;
+	memset(&r, 0, sizeof r);
+	assert_int_equal(import_files(with_bare, 7, NULL, &same, &r), -EINVAL);
+	assert_non_null(strstr(r.text, "--unit 元 or --unit 万元"));
+	import_report_free(&r);
+	struct import_options in_yuan = {.unit = "元"};
+	memset(&r, 0, sizeof r);
+	assert_int_equal(import_files(with_bare, 7, &in_yuan, &same, &r), 0);
+	assert_true(cJSON_Compare(doc, same, true));
+	import_report_free(&r);
+	cJSON_Delete(same);
+	unlink(bare);
+
 	/* Excel's plain "CSV" is GBK on Chinese Windows: refused, with the
 	 * fix named. */
 	all[0] = (char)0xb2; /* GBK lead byte */
