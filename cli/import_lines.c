@@ -168,8 +168,53 @@ void imp_emit_fiscal_lines(struct importer *im, enum imp_table_kind kind,
 	}
 }
 
+/* A line of the all-source table less its fiscal lines. */
+struct remainder {
+	struct imp_coded_row row; /* total/basic/project: the rest */
+	const struct imp_line *at;
+	int source; /* assigned */
+};
+
+/*
+ * Which source pays each remainder, when the income side names more than
+ * one besides the fiscal ones: the one assignment (each line to one
+ * source) under which every source's lines add up to the income it
+ * brings.  Returns the number of such assignments, stopping at 2.
+ */
+static int assign_sources(const struct importer *im, struct remainder *rest,
+			  int n, const int *sources, int k)
+{
+	if (n > 12 || k > 4)
+		return 2; /* too many to try; reported as undecided */
+	long combos = 1;
+	for (int i = 0; i < n; i++)
+		combos *= k;
+	int ways = 0;
+	int pick[12], chosen[12];
+	for (long c = 0; c < combos && ways < 2; c++) {
+		int64_t sum[4] = {0};
+		long x = c;
+		for (int i = 0; i < n; i++) {
+			pick[i] = (int)(x % k);
+			x /= k;
+			sum[pick[i]] += rest[i].row.total;
+		}
+		bool fits = true;
+		for (int s = 0; s < k; s++)
+			fits &= sum[s] == im->income[sources[s]].fen;
+		if (fits) {
+			ways++;
+			memcpy(chosen, pick, sizeof pick);
+		}
+	}
+	if (ways == 1)
+		for (int i = 0; i < n; i++)
+			rest[i].source = sources[chosen[i]];
+	return ways;
+}
+
 /* Expenditure that no fiscal table holds: the all-source table minus the
- * fiscal ones, funded by the one other source the income side names. */
+ * fiscal ones, paid from the other sources the income side names. */
 void imp_emit_other_lines(struct importer *im)
 {
 	const struct imp_coded_row *all = im->rows[IMP_T_EXPENDITURE];
@@ -181,15 +226,16 @@ void imp_emit_other_lines(struct importer *im)
 	covered[IMP_SRC_FUND] = im->seen[IMP_T_FUND];
 	covered[IMP_SRC_CAPITAL] = im->seen[IMP_T_CAPITAL];
 	covered[IMP_SRC_CARRYOVER] = true;
-	int candidates = 0;
-	enum imp_source source = IMP_SRC_OTHER;
+	int sources[IMP_SRC_COUNT], k = 0;
 	for (int s = 0; s < IMP_SRC_COUNT; s++)
-		if (!covered[s] && im->income[s].have && im->income[s].fen) {
-			candidates++;
-			source = (enum imp_source)s;
-		}
+		if (!covered[s] && im->income[s].have && im->income[s].fen)
+			sources[k++] = s;
 	static const enum imp_table_kind fiscal[] = {IMP_T_GENERAL, IMP_T_FUND,
 						     IMP_T_CAPITAL};
+	struct remainder *rest = calloc((size_t)n_all + 1, sizeof *rest);
+	if (rest == NULL)
+		return;
+	int n = 0;
 	for (int i = 0; i < n_all; i++) {
 		const struct imp_coded_row *row = &all[i];
 		const struct imp_line *l = &im->in.lines[row->line];
@@ -197,13 +243,13 @@ void imp_emit_other_lines(struct importer *im)
 			continue;
 		int64_t t = row->total, b = row->basic, p = row->project;
 		for (int f = 0; f < 3; f++) {
-			int k =
+			int j =
 			    imp_find_row(im->rows[fiscal[f]],
 					 im->n_rows[fiscal[f]], row->code, 3);
-			if (k < 0)
+			if (j < 0)
 				continue;
 			const struct imp_coded_row *fr =
-			    &im->rows[fiscal[f]][k];
+			    &im->rows[fiscal[f]][j];
 			t -= fr->total;
 			b -= fr->basic;
 			p -= fr->project;
@@ -230,19 +276,35 @@ void imp_emit_other_lines(struct importer *im)
 				    row->code, row->name, a, imp_unit_name(im));
 			continue;
 		}
-		if (candidates != 1) {
-			imp_problem(im->r, l,
+		rest[n].row = *row;
+		rest[n].row.total = t;
+		rest[n].row.basic = b;
+		rest[n].row.project = p;
+		rest[n].at = l;
+		rest[n].source = k == 1 ? sources[0] : -1;
+		n++;
+	}
+	if (n > 0 && k > 1) {
+		int ways = assign_sources(im, rest, n, sources, k);
+		if (ways == 1)
+			imp_say(im->r,
+				"  %d lines are paid from %d sources besides "
+				"the fiscal ones; the one way each source's "
+				"lines add up to its income decides which",
+				n, k);
+	}
+	for (int i = 0; i < n; i++) {
+		if (rest[i].source < 0) {
+			imp_problem(im->r, rest[i].at,
 				    "%s %s: part of it is paid from a source "
-				    "other than the fiscal ones, and the "
-				    "income side names %d such sources; which "
-				    "pays it cannot be told",
-				    row->code, row->name, candidates);
+				    "other than the fiscal ones; the income "
+				    "side names %d such sources and their "
+				    "amounts do not decide which",
+				    rest[i].row.code, rest[i].row.name, k);
 			continue;
 		}
-		struct imp_coded_row rest = *row;
-		rest.total = t;
-		rest.basic = b;
-		rest.project = p;
-		emit_line(im, &rest, false, source, l);
+		emit_line(im, &rest[i].row, false,
+			  (enum imp_source)rest[i].source, rest[i].at);
 	}
+	free(rest);
 }

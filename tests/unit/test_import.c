@@ -1146,6 +1146,75 @@ static void test_units_and_repeats(void **state)
 	free(text);
 }
 
+/* Lines paid from two sources besides the fiscal ones: the one way each
+ * source's lines add up to its income decides; a tie is refused. */
+static void test_two_other_sources(void **state)
+{
+	(void)state;
+	static const char budget[] =
+	    "2026年部门财务收支预算总表\n"
+	    "编制部门：示例局,,,单位：元\n"
+	    "部门编码：215098\n"
+	    "项目,预算数,项目,预算数\n"
+	    "1. 一般公共预算资金,1000,一、一般公共服务支出,1200\n"
+	    "二、事业收入,%d,二、社会保障和就业支出,%d\n"
+	    "四、其他收入,%d,,\n"
+	    "收入总计,%d,支出总计,%d\n"
+	    "2026年部门支出预算总表\n"
+	    "编制部门：示例局,,,,,,单位：元\n"
+	    "类,款,项,科目名称,合计,基本支出,项目支出\n"
+	    "201,01,01,行政运行,1200,1200,0\n"
+	    "208,05,05,机关事业单位基本养老保险缴费支出,%d,%d,0\n"
+	    "合计,,,,%d,%d,0\n"
+	    "2026年部门一般公共预算支出功能分类预算表\n"
+	    "编制部门：示例局,,,,,,单位：元\n"
+	    "类,款,项,科目名称,合计,基本支出,项目支出\n"
+	    "201,01,01,行政运行,1000,1000,0\n"
+	    "合计,,,,1000,1000,0\n";
+	/* 事业收入 200 and 其他收入 100: 2010101's 200 and 2080505's 100. */
+	char text[2048];
+	int n = snprintf(text, sizeof text, budget, 200, 100, 100, 1300, 1300,
+			 100, 100, 1300, 1300);
+	struct import_options o = {.csv = true};
+	cJSON *doc = NULL;
+	struct import_report r = {0};
+	if (import_text(text, (size_t)n, "two", &o, &doc, &r) != 0)
+		fail_msg("%s", r.text);
+	const cJSON *e;
+	int business = 0, other = 0;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "expenditure"))
+	{
+		const char *src = cJSON_GetObjectItem(e, "source")->valuestring;
+		const char *fn =
+		    cJSON_GetObjectItem(e, "function")->valuestring;
+		if (strcmp(src, "business") == 0) {
+			assert_string_equal(fn, "2010101");
+			assert_int_equal(amount(e, "total", false), 20000);
+			business++;
+		}
+		if (strcmp(src, "other") == 0) {
+			assert_string_equal(fn, "2080505");
+			assert_int_equal(amount(e, "total", false), 10000);
+			other++;
+		}
+	}
+	assert_int_equal(business, 1);
+	assert_int_equal(other, 1);
+	import_report_free(&r);
+	cJSON_Delete(doc);
+
+	/* 事业收入 200 and 其他收入 200 against two lines of 200: either way
+	 * adds up, so neither is chosen. */
+	n = snprintf(text, sizeof text, budget, 200, 200, 200, 1400, 1400, 200,
+		     200, 1400, 1400);
+	memset(&r, 0, sizeof r);
+	doc = NULL;
+	assert_int_equal(import_text(text, (size_t)n, "tie", &o, &doc, &r),
+			 -EINVAL);
+	assert_non_null(strstr(r.text, "do not decide which"));
+	import_report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1163,6 +1232,7 @@ int main(void)
 	    cmocka_unit_test(test_columns_by_position),
 	    cmocka_unit_test(test_previous_year),
 	    cmocka_unit_test(test_units_and_repeats),
+	    cmocka_unit_test(test_two_other_sources),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
