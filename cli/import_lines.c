@@ -50,6 +50,11 @@ static void emit_line(struct importer *im, const struct imp_coded_row *row,
 				    row->code, key);
 		return;
 	}
+	if (row->name[0] == '\0')
+		imp_warning(im->r, at,
+			    "%s: no name printed with it; the catalogue check "
+			    "will say what it should be",
+			    row->code);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "function", row->code);
 	cJSON_AddStringToObject(o, "name", row->name);

@@ -348,6 +348,23 @@ static bool total_line(const struct imp_line *l)
 	return strcmp(sq, "合计") == 0 || strcmp(sq, "总计") == 0;
 }
 
+/* The line above, when it is only a name the PDF lifted above its row:
+ * one cell of words that is no heading. */
+static const char *name_above(struct imp_line *above)
+{
+	static const char *const headings[] = {"科目", "编码", "名称", "单位",
+					       "：",   "表",   "合计", NULL};
+	if (above->used || above->n_cells != 1 ||
+	    above->cells[0].kind != IMP_TEXT ||
+	    imp_chars(above->squeezed, strlen(above->squeezed)) > 40)
+		return NULL;
+	for (int k = 0; headings[k]; k++)
+		if (strstr(above->squeezed, headings[k]))
+			return NULL;
+	above->used = true;
+	return above->cells[0].text;
+}
+
 /* The next line when it is only words: a name the PDF wrapped. */
 static const char *wrapped_name(struct imp_input *in, struct imp_table *t,
 				size_t i)
@@ -647,6 +664,9 @@ int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 				 total_line(&in->lines[i - 1]))
 				append_name(row->name, sizeof row->name,
 					    in->lines[i - 1].raw);
+			else if (row->code[0] && i > t->begin &&
+				 (w = name_above(&in->lines[i - 1])) != NULL)
+				append_name(row->name, sizeof row->name, w);
 		}
 		if (row->level == 0) {
 			if (row->unit_code[0]) {

@@ -1215,6 +1215,37 @@ static void test_two_other_sources(void **state)
 	import_report_free(&r);
 }
 
+/* A name the PDF printed on the line below its row, or above it. */
+static void test_wrapped_names(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = read_sample("putuo-finance-2025-budget", &len);
+	static const char *const orders[] = {
+	    "301 | 01 | 2,642,448.00 | 2,642,448.00 | 0.00\n基本工资\n",
+	    "基本工资\n301 | 01 | 2,642,448.00 | 2,642,448.00 | 0.00\n"};
+	for (int k = 0; k < 2; k++) {
+		char *moved = replace_once(text, orders[0], orders[k], 0);
+		struct import_report r;
+		cJSON *doc = import_string(moved, &r);
+		const cJSON *e, *found = NULL;
+		cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "economic"))
+		{
+			if (strcmp(cJSON_GetObjectItem(e, "code")->valuestring,
+				   "30101") == 0)
+				found = e;
+		}
+		assert_non_null(found);
+		assert_string_equal(
+		    cJSON_GetObjectItem(found, "name")->valuestring,
+		    "基本工资");
+		import_report_free(&r);
+		cJSON_Delete(doc);
+		free(moved);
+	}
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1233,6 +1264,7 @@ int main(void)
 	    cmocka_unit_test(test_previous_year),
 	    cmocka_unit_test(test_units_and_repeats),
 	    cmocka_unit_test(test_two_other_sources),
+	    cmocka_unit_test(test_wrapped_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
