@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "client.h"
 #include "import.h"
@@ -451,6 +452,18 @@ static int cmd_import(struct options *o, int argc, char **argv)
 		fprintf(stderr, "budgetctl: import needs a FILE (text, PDF or "
 				"CSV)\n");
 		return EXIT_USAGE;
+	}
+	/* Several files make one budget only as the sheets of a workbook. */
+	for (int i = 0; argc > 1 && i < argc; i++) {
+		size_t n = strlen(argv[i]);
+		if (n < 4 || strcasecmp(argv[i] + n - 4, ".csv") != 0) {
+			fprintf(stderr,
+				"budgetctl: import reads several files as the "
+				"CSV sheets of one budget; %s is not one: "
+				"import a PDF or text budget on its own\n",
+				argv[i]);
+			return EXIT_USAGE;
+		}
 	}
 	struct import_options io = {
 	    .department = o->department,

@@ -109,6 +109,7 @@ check "2023 takes submissions again" exit_is 0 "$ctl" submit "$data/fengquan-116
 
 # import: published budgets as documents, straight to the daemon.
 check "import of a file that does not exist exits 2" exit_is 2 "$ctl" import "$dir/none.txt"
+check "two PDFs are not one budget (2)" exit_is 2 "$ctl" import "$data/pdf/putuo-finance-2025-budget.pdf" "$data/pdf/putuo-wanli-2025-budget.pdf"
 check "a final account is refused (1)" exit_is 1 "$ctl" import "$data/published/putuo-finance-2024-final-accounts.txt"
 check "the refusal names 决算" grep -q "决算" <<<"$("$ctl" import "$data/published/putuo-finance-2024-final-accounts.txt" 2>&1)"
 check "a Shanghai budget without --department is refused (1)" exit_is 1 "$ctl" import "$data/published/putuo-wanli-2025-budget.txt"
