@@ -400,6 +400,14 @@ static void report_tables(struct importer *im)
 			: t->empty	       ? " (declared empty)"
 					       : "",
 			"");
+		if (repeat && amount_table(t->kind))
+			imp_warning(
+			    im->r, l,
+			    "a second %s is not read: only the first of "
+			    "each table is (a document holding its "
+			    "units' budgets after the department's is "
+			    "imported as the department's)",
+			    imp_table_name(t->kind));
 		if (amount_table(t->kind) && !t->unit_known && !t->empty &&
 		    !repeat) {
 			/* The unit is a factor of 10,000: never assumed. */
