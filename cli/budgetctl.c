@@ -69,6 +69,8 @@ static void usage(FILE *out)
 	    "goes to\n"
 	    "                        stderr (-v: every row, where it went and "
 	    "why);\n"
+	    "                        --json: the findings and the document "
+	    "as one object\n"
 	    "                        no daemon needed unless --submit\n"
 	    "  totals                district totals\n"
 	    "      --by DIM[,DIM]    drill down (function:class, "
@@ -493,6 +495,28 @@ static int cmd_import(struct options *o, int argc, char **argv)
 		fputs(report.text, rf);
 	if (rf != stderr)
 		fclose(rf);
+	if (o->json && !o->submit) {
+		/* For scripts: the findings as data, the document with them
+		 * unless -o takes it. */
+		cJSON *out = cJSON_CreateObject();
+		cJSON_AddBoolToObject(out, "ok", rc == 0 && !report.problems);
+		cJSON_AddBoolToObject(out, "final_accounts",
+				      report.final_accounts);
+		cJSON_AddNumberToObject(out, "tables", report.tables);
+		cJSON_AddNumberToObject(out, "rows_used", report.rows_used);
+		cJSON_AddNumberToObject(out, "rows_skipped",
+					report.rows_skipped);
+		cJSON_AddNumberToObject(out, "problems", report.problems);
+		cJSON_AddNumberToObject(out, "warnings", report.warnings);
+		cJSON_AddItemToObject(out, "findings",
+				      report.findings ? report.findings
+						      : cJSON_CreateArray());
+		report.findings = NULL;
+		if (doc && !o->output)
+			cJSON_AddItemReferenceToObject(out, "document", doc);
+		print_json(out);
+		cJSON_Delete(out);
+	}
 	if (rc != 0) {
 		fprintf(stderr, "budgetctl: %s: %s\n", argv[0],
 			report.final_accounts
@@ -520,7 +544,7 @@ static int cmd_import(struct options *o, int argc, char **argv)
 			free(text);
 			return EXIT_USAGE;
 		}
-	} else if (!o->submit) {
+	} else if (!o->submit && !o->json) {
 		puts(text);
 	}
 	if (!o->submit) {

@@ -34,6 +34,8 @@ struct import_report {
 	int rows_used;
 	int rows_skipped;
 	bool final_accounts; /* a 决算, not a budget */
+	cJSON *findings;     /* each problem and warning: severity, file,
+				page, line, message */
 };
 
 /*

@@ -6,11 +6,33 @@
 
 #include "import_int.h"
 
+/* Problems and warnings also go to r->findings, for --json. */
+static void record(struct import_report *r, const char *severity,
+		   const struct imp_line *at, const char *body)
+{
+	if (r->findings == NULL)
+		r->findings = cJSON_CreateArray();
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "severity", severity);
+	if (at) {
+		if (at->file)
+			cJSON_AddStringToObject(f, "file", at->file);
+		if (at->page > 0)
+			cJSON_AddNumberToObject(f, "page", at->page);
+		cJSON_AddNumberToObject(f, "line", at->lineno);
+	}
+	cJSON_AddStringToObject(f, "message", body);
+	cJSON_AddItemToArray(r->findings, f);
+}
+
 static void vappend(struct import_report *r, const char *prefix,
-		    const struct imp_line *at, const char *format, va_list ap)
+		    const char *severity, const struct imp_line *at,
+		    const char *format, va_list ap)
 {
 	char body[1024], where[320] = "";
 	vsnprintf(body, sizeof body, format, ap);
+	if (severity)
+		record(r, severity, at, body);
 	if (at)
 		imp_where(at, where, sizeof where);
 	if (where[0])
@@ -45,7 +67,7 @@ void imp_say(struct import_report *r, const char *format, ...)
 {
 	va_list ap;
 	va_start(ap, format);
-	vappend(r, "", NULL, format, ap);
+	vappend(r, "", NULL, NULL, format, ap);
 	va_end(ap);
 }
 
@@ -55,7 +77,7 @@ void imp_problem(struct import_report *r, const struct imp_line *at,
 	va_list ap;
 	r->problems++;
 	va_start(ap, format);
-	vappend(r, "  problem: ", at, format, ap);
+	vappend(r, "  problem: ", "problem", at, format, ap);
 	va_end(ap);
 }
 
@@ -65,12 +87,13 @@ void imp_warning(struct import_report *r, const struct imp_line *at,
 	va_list ap;
 	r->warnings++;
 	va_start(ap, format);
-	vappend(r, "  warning: ", at, format, ap);
+	vappend(r, "  warning: ", "warning", at, format, ap);
 	va_end(ap);
 }
 
 void import_report_free(struct import_report *r)
 {
+	cJSON_Delete(r->findings);
 	free(r->text);
 	memset(r, 0, sizeof *r);
 }

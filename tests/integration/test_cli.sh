@@ -116,6 +116,18 @@ check "a Shanghai budget without --department is refused (1)" exit_is 1 "$ctl" i
 check "the refusal asks for --department" grep -q -- "--department CODE" <<<"$("$ctl" import "$data/published/putuo-wanli-2025-budget.txt" 2>&1)"
 check "--keep-going writes the document and still exits 1" exit_is 1 "$ctl" import "$data/published/putuo-wanli-2025-budget.txt" --keep-going -o "$dir/kept.json"
 check "the kept document is there, without a department code" python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["department"]["code"] == "" and len(d["expenditure"]) == 33 else 1)' "$dir/kept.json"
+json=$("$ctl" import "$data/published/putuo-wanli-2025-budget.txt" --json 2>/dev/null)
+check "import --json gives the findings as data" python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+codes = [f for f in r["findings"] if f["severity"] == "problem" and "--department" in f["message"]]
+sys.exit(0 if not r["ok"] and r["problems"] == 1 and codes and r["tables"] == 9 else 1)' "$json"
+json=$("$ctl" import "$data/published/putuo-wanli-2025-budget.txt" --department 215001 --json 2>/dev/null)
+check "import --json carries the document" python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+w = [f for f in r["findings"] if f.get("page") == 17 and "21201" in f["message"]]
+sys.exit(0 if r["ok"] and len(r["document"]["expenditure"]) == 33 and w else 1)' "$json"
 check "import -o writes the document" exit_is 0 "$ctl" import "$data/fengquan-116001-2023.txt" -o "$dir/fq.json"
 check "the imported seed sample equals its transcription" python3 -c '
 import json, sys
