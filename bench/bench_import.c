@@ -137,7 +137,8 @@ int main(int argc, char **argv)
 			continue;
 		fclose(probe);
 		double start = now();
-		if (imp_pdf_text(pdf, NULL, &text, &len, error, sizeof error)) {
+		if (imp_pdf_text(pdf, NULL, 1 << 30, &text, &len, error,
+				 sizeof error)) {
 			fprintf(stderr, "%s: %s\n", pdf, error);
 			continue;
 		}

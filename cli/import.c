@@ -639,7 +639,7 @@ static char *slurp(const char *path, size_t *len)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	char *text = imp_read_all(fd, len);
+	char *text = imp_read_all(fd, IMPORT_MAX_BYTES, len);
 	int saved = errno;
 	close(fd);
 	errno = saved;
@@ -665,6 +665,15 @@ int import_files(const char *const *paths, size_t n_paths,
 	for (size_t i = 0; i < n_paths && rc == 0; i++) {
 		size_t len = 0;
 		char *text = slurp(paths[i], &len);
+		if (text == NULL && errno == EFBIG) {
+			/* A published budget is a few hundred kilobytes; its
+			 * cells take about ten times the input in memory. */
+			imp_problem(report, NULL,
+				    "%s: more than a budget (limit %d MiB)",
+				    paths[i], IMPORT_MAX_BYTES >> 20);
+			rc = -EINVAL;
+			break;
+		}
 		if (text == NULL) {
 			imp_problem(report, NULL, "%s: cannot read: %s",
 				    paths[i], strerror(errno));
@@ -676,8 +685,9 @@ int import_files(const char *const *paths, size_t n_paths,
 		if (len >= 5 && memcmp(text, "%PDF-", 5) == 0) {
 			char error[256];
 			free(text);
-			rc = imp_pdf_text(paths[i], im->opt->pdftotext, &text,
-					  &len, error, sizeof error);
+			rc = imp_pdf_text(paths[i], im->opt->pdftotext,
+					  IMPORT_MAX_BYTES, &text, &len, error,
+					  sizeof error);
 			if (rc) {
 				imp_problem(report, NULL, "%s: %s", paths[i],
 					    error);

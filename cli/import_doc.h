@@ -7,9 +7,10 @@
 #include "import_int.h"
 #include "import_labels.h"
 
-#define MAX_TABLES   64
-#define MAX_CLASSES  40
-#define MAX_PROJECTS 512
+#define MAX_TABLES	 64
+#define IMPORT_MAX_BYTES (64 << 20)
+#define MAX_CLASSES	 40
+#define MAX_PROJECTS	 512
 
 struct printed {
 	int64_t fen;

@@ -68,11 +68,12 @@ int imp_amount_parse(const char *text, struct imp_amount *amount);
  * -ERANGE when it does not fit or has decimals finer than 1 分. */
 int imp_amount_fen(const struct imp_amount *amount, bool wanyuan, int64_t *fen);
 
-/* Everything fd has to give, NUL-terminated (malloc'd); NULL on error. */
-char *imp_read_all(int fd, size_t *len);
+/* Everything fd has to give, NUL-terminated (malloc'd); NULL on error,
+ * with errno EFBIG past max bytes. */
+char *imp_read_all(int fd, size_t max, size_t *len);
 
 /* Runs pdftotext over a PDF and returns its text (malloc'd). */
-int imp_pdf_text(const char *path, const char *program, char **text,
+int imp_pdf_text(const char *path, const char *program, size_t max, char **text,
 		 size_t *len, char *error, size_t error_size);
 
 /* Characters (not bytes) in the first n bytes of s. */

@@ -528,11 +528,16 @@ void imp_input_free(struct imp_input *in)
 
 /* ---- reading ---- */
 
-char *imp_read_all(int fd, size_t *len)
+char *imp_read_all(int fd, size_t max, size_t *len)
 {
 	size_t cap = 1 << 16, n = 0;
 	char *buf = malloc(cap);
 	while (buf) {
+		if (n > max) {
+			free(buf);
+			errno = EFBIG;
+			return NULL;
+		}
 		if (n + 1 >= cap) {
 			char *b = realloc(buf, cap * 2);
 			if (b == NULL) {
@@ -562,7 +567,7 @@ char *imp_read_all(int fd, size_t *len)
 
 /* ---- PDF ---- */
 
-int imp_pdf_text(const char *path, const char *program, char **text,
+int imp_pdf_text(const char *path, const char *program, size_t max, char **text,
 		 size_t *len, char *error, size_t error_size)
 {
 	int fds[2];
@@ -593,13 +598,21 @@ int imp_pdf_text(const char *path, const char *program, char **text,
 		return -EIO;
 	}
 	size_t n = 0;
-	char *buf = imp_read_all(fds[0], &n);
+	char *buf = imp_read_all(fds[0], max, &n);
+	int read_error = buf ? 0 : errno;
 	close(fds[0]);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (buf == NULL && read_error == EFBIG) {
+		snprintf(error, error_size,
+			 "its text runs past %zu MiB: more than a budget",
+			 max >> 20);
+		return -EIO;
+	}
 	if (buf == NULL) {
-		snprintf(error, error_size, "out of memory reading %s", prog);
+		snprintf(error, error_size, "reading %s's text failed: %s",
+			 prog, strerror(read_error));
 		return -EIO;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
