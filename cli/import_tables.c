@@ -245,14 +245,29 @@ static bool digits_cell(const struct imp_cell *c, int lo, int hi)
 	return c->kind == IMP_AMOUNT && c->digits >= lo && c->digits <= hi;
 }
 
-/* "201 03 01" in one cell (single spaces in the PDF). */
-static int spaced_code(const char *text, char *code)
+/* Codes in one cell, single spaces apart ("201 03 01"), maybe with the
+ * name after them ("201 03 01 行政运行", "2010301 行政运行"). */
+static int spaced_code(const char *text, char *code, const char **rest)
 {
 	int parts = 0;
 	size_t n = 0;
 	const char *p = text;
+	*rest = NULL;
+	/* "2010301 行政运行", "30101 基本工资": the whole code, then words. */
+	size_t d = strspn(p, "0123456789");
+	if ((d == 7 || d == 5) && p[d] == ' ' &&
+	    ((unsigned char)p[d + 1] & 0x80)) {
+		memcpy(code, p, d);
+		code[d] = '\0';
+		*rest = p + d + 1;
+		return 1;
+	}
 	while (*p) {
-		size_t d = strspn(p, "0123456789");
+		d = strspn(p, "0123456789");
+		if (d == 0 && parts > 0 && ((unsigned char)*p & 0x80)) {
+			*rest = p; /* the name, after 类 (款 (项)) */
+			break;
+		}
 		if ((parts == 0 && d != 3) || (parts > 0 && d != 2) ||
 		    parts == 3)
 			return 0;
@@ -266,7 +281,7 @@ static int spaced_code(const char *text, char *code)
 			return 0;
 	}
 	code[n] = '\0';
-	return parts >= 2 ? parts : 0;
+	return parts >= 2 || (parts == 1 && *rest) ? parts : 0;
 }
 
 /* Is cell c a short code part: 1–2 digits, no separators? */
@@ -539,6 +554,7 @@ int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 		char parts[3][4] = {"", "", ""};
 		int n_parts = 0;
 		char full[16] = "";
+		const char *rest = NULL;
 		if (c < l->n_cells && digits_cell(&l->cells[c], 7, 7)) {
 			snprintf(full, sizeof full, "%s", l->cells[c].text);
 			c++;
@@ -546,7 +562,10 @@ int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 			snprintf(full, sizeof full, "%s", l->cells[c].text);
 			c++;
 		} else if (c < l->n_cells && l->cells[c].kind == IMP_TEXT &&
-			   spaced_code(l->cells[c].text, full)) {
+			   spaced_code(l->cells[c].text, full, &rest)) {
+			/* Codes and name one space apart, in one cell. */
+			if (rest)
+				append_name(row->name, sizeof row->name, rest);
 			c++;
 		} else if (c + 1 < l->n_cells &&
 			   code_parts(l, c, &n_parts, parts, r)) {

@@ -251,6 +251,44 @@ static size_t glued_amount(const char *s)
 	return imp_amount_parse(buf, &a) == 0 ? i : 0;
 }
 
+/*
+ * "16,231,840.80 16,093,326.00": amounts a tight layout set one space apart.
+ * Only formatted amounts (a comma or a point in each) are split: digit runs
+ * with single spaces are codes ("410704220 000000007 639").  Returns how
+ * many amounts were found and their [start, end) offsets, or 0.
+ */
+static int amount_run(const char *s, size_t *starts, size_t *ends, int max)
+{
+	int count = 0;
+	size_t i = 0, n = strlen(s);
+	while (i < n) {
+		while (i < n && s[i] == ' ')
+			i++;
+		if (i == n)
+			break;
+		size_t j = i;
+		while (j < n && s[j] != ' ')
+			j++;
+		/* "232. 31": the point's broken amount stays one token. */
+		if (j > i && s[j - 1] == '.' && j + 1 < n &&
+		    isdigit((unsigned char)s[j + 1]))
+			for (j++; j < n && s[j] != ' '; j++)
+				;
+		char token[48];
+		struct imp_amount a;
+		if (count == max || j - i >= sizeof token)
+			return 0;
+		memcpy(token, s + i, j - i);
+		token[j - i] = '\0';
+		if (!strpbrk(token, ",.") || imp_amount_parse(token, &a) != 0)
+			return 0;
+		starts[count] = i;
+		ends[count++] = j;
+		i = j;
+	}
+	return count;
+}
+
 static int push_split(struct cell_list *l, const char *s, size_t n, bool keep)
 {
 	while (n > 0 && space_in(s, n) == 1 && *s != '\t')
@@ -259,11 +297,16 @@ static int push_split(struct cell_list *l, const char *s, size_t n, bool keep)
 	if (tmp == NULL)
 		return -ENOMEM;
 	size_t g = glued_amount(tmp);
-	int rc;
+	size_t starts[16], ends[16];
+	int run, rc = 0;
 	if (g > 0) {
 		rc = push_cell(l, tmp, g, keep);
 		if (rc == 0)
 			rc = push_cell(l, tmp + g, strlen(tmp + g), keep);
+	} else if ((run = amount_run(tmp, starts, ends, 16)) > 1) {
+		for (int k = 0; k < run && rc == 0; k++)
+			rc = push_cell(l, tmp + starts[k], ends[k] - starts[k],
+				       keep);
 	} else {
 		rc = push_cell(l, tmp, strlen(tmp), keep);
 	}

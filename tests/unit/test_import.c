@@ -95,6 +95,18 @@ static void test_cells(void **state)
 
 	l = &in.lines[3];
 	assert_int_equal(l->page, 7);
+	/* Amounts one space apart are cells of their own; codes are not. */
+	imp_input_free(&in);
+	in =
+	    parse("201 06 01 行政运行  16,231,840.80 16,093,326.00 138,514.80\n"
+		  "410704220 000000007 639\t65. 14 2. 60\n",
+		  false);
+	assert_int_equal(in.lines[0].n_cells, 4);
+	assert_string_equal(in.lines[0].cells[2].text, "16,093,326.00");
+	assert_int_equal(in.lines[1].n_cells, 3);
+	assert_string_equal(in.lines[1].cells[0].text,
+			    "410704220 000000007 639");
+	assert_string_equal(in.lines[1].cells[2].text, "2. 60");
 	/* A dash holds its column as a zero. */
 	imp_input_free(&in);
 	in = parse("201 | 06 | 02 | 一般行政管理事务 | 100.00 | - | 100.00\n",
@@ -1246,6 +1258,41 @@ static void test_wrapped_names(void **state)
 	free(text);
 }
 
+/* A tight layout: codes, name and amounts one space apart. */
+static void test_tight_layout(void **state)
+{
+	(void)state;
+	static const char text[] =
+	    "2025年部门一般公共预算支出功能分类预算表\n"
+	    "编制部门：示例局  单位：元\n"
+	    "功能分类科目名称  合计 基本支出 项目支出\n"
+	    "201 一般公共服务支出  16,331,840.80 16,093,326.00 238,514.80\n"
+	    "201 06 财政事务  16,331,840.80 16,093,326.00 238,514.80\n"
+	    "201 06 01 行政运行  16,231,840.80 16,093,326.00 138,514.80\n"
+	    "2010602 一般行政管理事务  100,000.00 0.00 100,000.00\n"
+	    "合计  16,331,840.80 16,093,326.00 238,514.80\n";
+	struct import_options o = {.department = "215099"};
+	cJSON *doc = NULL;
+	struct import_report r = {0};
+	if (import_text(text, strlen(text), "tight", &o, &doc, &r) != 0)
+		fail_msg("%s", r.text);
+	const cJSON *run = line_of(doc, "2010601");
+	assert_string_equal(cJSON_GetObjectItem(run, "name")->valuestring,
+			    "行政运行");
+	assert_int_equal(
+	    amount(cJSON_GetObjectItem(run, "basic"), "total", false),
+	    1609332600);
+	assert_int_equal(
+	    amount(cJSON_GetObjectItem(run, "project"), "total", false),
+	    13851480);
+	const cJSON *admin = line_of(doc, "2010602");
+	assert_string_equal(cJSON_GetObjectItem(admin, "name")->valuestring,
+			    "一般行政管理事务");
+	assert_int_equal(r.problems, 0);
+	import_report_free(&r);
+	cJSON_Delete(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1265,6 +1312,7 @@ int main(void)
 	    cmocka_unit_test(test_units_and_repeats),
 	    cmocka_unit_test(test_two_other_sources),
 	    cmocka_unit_test(test_wrapped_names),
+	    cmocka_unit_test(test_tight_layout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
