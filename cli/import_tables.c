@@ -126,10 +126,11 @@ static bool column_heads(const char *sq)
 
 static int title_year(const char *sq)
 {
+	/* Four digits first: only then is p + 4 inside the string. */
 	for (const char *p = sq; *p; p++)
 		if (p[0] >= '1' && p[0] <= '2' &&
-		    strncmp(p + 4, "年", 3) == 0 &&
-		    strspn(p, "0123456789") == 4)
+		    strspn(p, "0123456789") == 4 &&
+		    strncmp(p + 4, "年", 3) == 0)
 			return atoi(p);
 	return 0;
 }
