@@ -6,10 +6,12 @@
  * apart).
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "import.h"
 #include "import_int.h"
@@ -34,25 +36,15 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The importer's own reader of whole files. */
 static char *read_path(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
 		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	if (buf) {
-		buf[n] = '\0';
-		*len = (size_t)n;
-	}
-	return buf;
+	char *text = imp_read_all(fd, (size_t)1 << 30, len);
+	close(fd);
+	return text;
 }
 
 /* Median seconds of RUNS imports (or, baseline, of splitting alone). */
