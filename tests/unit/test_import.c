@@ -1293,6 +1293,51 @@ static void test_tight_layout(void **state)
 	cJSON_Delete(doc);
 }
 
+/* Twenty lines under one 款, each 基本 or 项目 with the cell dropped: the
+ * one split that adds up is found (all but the 1 元 line are 基本). */
+static void test_many_children(void **state)
+{
+	(void)state;
+	char *text = strdup("2025年部门一般公共预算支出功能分类预算表\n"
+			    "编制部门：示例局 | 单位：元\n");
+	size_t n = strlen(text);
+	char line[256];
+	int64_t total = (1 << 20) - 1;
+	snprintf(line, sizeof line, "201 | 01 | 人大事务 | %lld | %lld | 1\n",
+		 (long long)total, (long long)total - 1);
+	text = realloc(text, n + strlen(line) + 1);
+	strcpy(text + n, line);
+	n += strlen(line);
+	for (int i = 0; i < 20; i++) {
+		snprintf(line, sizeof line,
+			 "201 | 01 | %02d | 项目%d | %d | %d\n", 10 + i, i,
+			 1 << i, 1 << i);
+		text = realloc(text, n + strlen(line) + 1);
+		strcpy(text + n, line);
+		n += strlen(line);
+	}
+	snprintf(line, sizeof line, "合计 | %lld | %lld | 1\n",
+		 (long long)total, (long long)total - 1);
+	text = realloc(text, n + strlen(line) + 1);
+	strcpy(text + n, line);
+	n += strlen(line);
+	struct import_options o = {.department = "215099"};
+	cJSON *doc = NULL;
+	struct import_report r = {0};
+	if (import_text(text, n, "many", &o, &doc, &r) != 0)
+		fail_msg("%s", r.text);
+	const cJSON *one = line_of(doc, "2010110");
+	assert_int_equal(
+	    amount(cJSON_GetObjectItem(one, "project"), "total", false), 100);
+	const cJSON *big = line_of(doc, "2010129");
+	assert_int_equal(
+	    amount(cJSON_GetObjectItem(big, "basic"), "total", false),
+	    (1 << 19) * 100);
+	import_report_free(&r);
+	cJSON_Delete(doc);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1313,6 +1358,7 @@ int main(void)
 	    cmocka_unit_test(test_two_other_sources),
 	    cmocka_unit_test(test_wrapped_names),
 	    cmocka_unit_test(test_tight_layout),
+	    cmocka_unit_test(test_many_children),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
