@@ -532,10 +532,27 @@ static int run(struct importer *im, cJSON **out)
 	imp_emit_other_lines(im);
 	stated_from_tables(im);
 
-	if (im->opt->department)
-		snprintf(im->code, sizeof im->code, "%s", im->opt->department);
-	if (im->opt->parent)
-		snprintf(im->parent, sizeof im->parent, "%s", im->opt->parent);
+	if (im->opt->department) {
+		/* Checked here, where it would otherwise be cut to fit. */
+		size_t d = strspn(im->opt->department, "0123456789");
+		if (d < 3 || d > 12 || im->opt->department[d])
+			imp_problem(r, NULL,
+				    "--department \"%s\" is not a 预算单位编码 "
+				    "(3 to 12 digits)",
+				    im->opt->department);
+		snprintf(im->code, sizeof im->code, "%.12s",
+			 im->opt->department);
+	}
+	if (im->opt->parent) {
+		size_t d = strspn(im->opt->parent, "0123456789");
+		if (d < 3 || d > 12 || im->opt->parent[d])
+			imp_problem(r, NULL,
+				    "--parent \"%s\" is not a 主管部门 code (3 "
+				    "to 12 digits)",
+				    im->opt->parent);
+		snprintf(im->parent, sizeof im->parent, "%.12s",
+			 im->opt->parent);
+	}
 	if (!im->code[0])
 		imp_problem(r, NULL,
 			    "the document prints no department code "

@@ -68,11 +68,6 @@ int imp_read_economic(struct importer *im, struct imp_table *t)
 
 /* ---- projects (Henan layout) ---- */
 
-static void squeeze_into(char *out, size_t size, const char *text)
-{
-	imp_squeeze(text, out, size);
-}
-
 void imp_read_projects(struct importer *im, struct imp_table *t)
 {
 	for (size_t i = t->begin; i < t->end; i++) {
@@ -87,7 +82,7 @@ void imp_read_projects(struct importer *im, struct imp_table *t)
 		if (c + 2 >= l->n_cells)
 			continue;
 		char name[192];
-		squeeze_into(name, sizeof name, l->cells[c + 1].text);
+		imp_squeeze(l->cells[c + 1].text, name, sizeof name);
 		int64_t v[9] = {0};
 		int slots = 0;
 		bool bad = false;
@@ -185,11 +180,11 @@ void imp_read_performance(struct importer *im, struct imp_table *t)
 		if (l->n_cells == 0)
 			continue;
 		char first[64];
-		squeeze_into(first, sizeof first, l->cells[0].text);
+		imp_squeeze(l->cells[0].text, first, sizeof first);
 		size_t digits = strspn(first, "0123456789");
 		if (digits == strlen(first) && digits >= 3 && l->n_cells > 1) {
 			char name[192];
-			squeeze_into(name, sizeof name, l->cells[1].text);
+			imp_squeeze(l->cells[1].text, name, sizeof name);
 			current = NULL;
 			if (digits == 3 && !im->parent[0] && !im->opt->parent) {
 				snprintf(im->parent, sizeof im->parent, "%.3s",
@@ -232,7 +227,7 @@ void imp_read_performance(struct importer *im, struct imp_table *t)
 			if (c >= l->n_cells || l->cells[c].kind == IMP_EMPTY)
 				continue;
 			char name[192], value[192];
-			squeeze_into(name, sizeof name, l->cells[c].text);
+			imp_squeeze(l->cells[c].text, name, sizeof name);
 			tidy_value(c + 1 < l->n_cells ? l->cells[c + 1].text
 						      : "",
 				   value, sizeof value);

@@ -636,10 +636,18 @@ static void test_document_errors_reported(void **state)
 	import_report_free(&r);
 	free(altered);
 
-	/* Without a code the department cannot be named. */
+	/* Without a code the department cannot be named; a code that is
+	 * not one is refused, not cut to fit. */
 	memset(&r, 0, sizeof r);
 	assert_int_equal(import_text(text, len, "t", NULL, &none, &r), -EINVAL);
 	assert_non_null(strstr(r.text, "--department"));
+	import_report_free(&r);
+	struct import_options bad = {.department = "2150011234567890123",
+				     .parent = "21x"};
+	memset(&r, 0, sizeof r);
+	assert_int_equal(import_text(text, len, "t", &bad, &none, &r), -EINVAL);
+	assert_non_null(strstr(r.text, "is not a 预算单位编码"));
+	assert_non_null(strstr(r.text, "is not a 主管部门 code"));
 	import_report_free(&r);
 	free(text);
 }
