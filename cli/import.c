@@ -669,6 +669,63 @@ static bool ends_with(const char *s, const char *tail)
 	return n >= t && strcasecmp(s + n - t, tail) == 0;
 }
 
+/* A PDF says so in its first five bytes; only those are read to know. */
+static bool is_pdf(const char *path)
+{
+	char head[5];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool pdf = read(fd, head, sizeof head) == (ssize_t)sizeof head &&
+		   memcmp(head, "%PDF-", 5) == 0;
+	close(fd);
+	return pdf;
+}
+
+/* The text of one input: a PDF through pdftotext, anything else as it is.
+ * Returns 0, -EINVAL (refused) or -EIO; a problem is reported either way. */
+static int read_input(struct importer *im, const char *path, char **text,
+		      size_t *len, bool *pdf)
+{
+	*pdf = is_pdf(path);
+	if (*pdf) {
+		char error[256];
+		if (imp_pdf_text(path, im->opt->pdftotext, IMPORT_MAX_BYTES,
+				 text, len, error, sizeof error) != 0) {
+			imp_problem(im->r, NULL, "%s: %s", path, error);
+			return -EIO;
+		}
+		size_t ink = 0;
+		for (size_t k = 0; k < *len; k++)
+			ink += (unsigned char)(*text)[k] > ' ';
+		if (ink < 100) {
+			imp_problem(im->r, NULL,
+				    "%s: the PDF has no text to read (%zu "
+				    "characters): a scanned image? OCR it "
+				    "first, or import the CSV sheets",
+				    path, ink);
+			free(*text);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	*text = slurp(path, len);
+	if (*text == NULL && errno == EFBIG) {
+		/* A published budget is a few hundred kilobytes; its cells
+		 * take about ten times the input in memory. */
+		imp_problem(im->r, NULL,
+			    "%s: more than a budget (limit %d MiB)", path,
+			    IMPORT_MAX_BYTES >> 20);
+		return -EINVAL;
+	}
+	if (*text == NULL) {
+		imp_problem(im->r, NULL, "%s: cannot read: %s", path,
+			    strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
 int import_files(const char *const *paths, size_t n_paths,
 		 const struct import_options *options, cJSON **doc,
 		 struct import_report *report)
@@ -680,56 +737,18 @@ int import_files(const char *const *paths, size_t n_paths,
 		return -ENOMEM;
 	int rc = 0;
 	for (size_t i = 0; i < n_paths && rc == 0; i++) {
+		char *text;
 		size_t len = 0;
-		char *text = slurp(paths[i], &len);
-		if (text == NULL && errno == EFBIG) {
-			/* A published budget is a few hundred kilobytes; its
-			 * cells take about ten times the input in memory. */
-			imp_problem(report, NULL,
-				    "%s: more than a budget (limit %d MiB)",
-				    paths[i], IMPORT_MAX_BYTES >> 20);
-			rc = -EINVAL;
+		bool pdf;
+		rc = read_input(im, paths[i], &text, &len, &pdf);
+		if (rc)
 			break;
-		}
-		if (text == NULL) {
-			imp_problem(report, NULL, "%s: cannot read: %s",
-				    paths[i], strerror(errno));
-			rc = -EIO;
-			break;
-		}
-		bool csv = ends_with(paths[i], ".csv");
-		int first_page = im->in.pages;
-		if (len >= 5 && memcmp(text, "%PDF-", 5) == 0) {
-			char error[256];
-			free(text);
-			rc = imp_pdf_text(paths[i], im->opt->pdftotext,
-					  IMPORT_MAX_BYTES, &text, &len, error,
-					  sizeof error);
-			if (rc) {
-				imp_problem(report, NULL, "%s: %s", paths[i],
-					    error);
-				break;
-			}
-			size_t ink = 0;
-			for (size_t k = 0; k < len; k++)
-				ink += (unsigned char)text[k] > ' ';
-			if (ink < 100) {
-				imp_problem(
-				    report, NULL,
-				    "%s: the PDF has no text to read "
-				    "(%zu characters): a scanned image? "
-				    "OCR it first, or import the CSV "
-				    "sheets",
-				    paths[i], ink);
-				free(text);
-				rc = -EINVAL;
-				break;
-			}
-			im->in.format = "PDF via pdftotext";
-			first_page = im->in.pages + 1; /* pages end in \f */
-		} else if (csv) {
-			im->in.format = "CSV";
-		}
+		bool csv = !pdf && ends_with(paths[i], ".csv");
+		/* pdftotext ends every page with a form feed. */
+		int first_page = pdf ? im->in.pages + 1 : im->in.pages;
+		im->in.format = pdf   ? "PDF via pdftotext"
+				: csv ? "CSV"
+				      : "text";
 		rc = check_utf8(report, paths[i], text, len);
 		if (rc == 0)
 			rc =
