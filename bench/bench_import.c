@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "import.h"
-#include "import_int.h"
+#include "parse.h"
 
 #define RUNS 200
 

@@ -17,9 +17,6 @@ struct table {
 	size_t footer_from; /* rows from here print after a rule */
 };
 
-/* Display columns a UTF-8 string takes in a terminal. */
-size_t table_text_width(const char *text);
-
 void table_init(struct table *t, size_t n_columns, const char *const *headers,
 		const bool *right);
 /* Appends a row of n_columns strings (copied; NULL prints empty). */

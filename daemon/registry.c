@@ -5,15 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+
 static uint64_t entry_hash(int year, const char *department)
 {
-	/* FNV-1a over the code, then the year. */
-	uint64_t h = 1469598103934665603ULL;
-	for (const unsigned char *p = (const unsigned char *)department; *p;
-	     p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	h = (h ^ (uint64_t)year) * 1099511628211ULL;
-	return h;
+	return hash_step(hash_str(department), (uint64_t)year);
 }
 
 static bool entry_matches(const struct registry_entry *e, int year,

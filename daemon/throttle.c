@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+
 /* Peers idle this long with nothing in flight are forgotten. */
 #define THROTTLE_IDLE_MS 60000
 
@@ -26,19 +28,11 @@ void throttle_free(struct throttle *l)
 	memset(l, 0, sizeof *l);
 }
 
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static struct throttle_peer *slot_for(struct throttle_peer *table,
 				      size_t n_slots, const char *peer)
 {
 	size_t mask = n_slots - 1;
-	for (size_t i = hash(peer) & mask;; i = (i + 1) & mask)
+	for (size_t i = hash_str(peer) & mask;; i = (i + 1) & mask)
 		if (!table[i].used || strcmp(table[i].peer, peer) == 0)
 			return &table[i];
 }

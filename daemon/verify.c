@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "hash.h"
 #include "log.h"
 #include "model.h"
 #include "money.h"
@@ -85,21 +86,13 @@ static void value_of(size_t dim, const struct bd_submission *s,
 	}
 }
 
-static uint64_t key_hash(const char *key)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
-	return h;
-}
-
 /* The slot of key in a dimension's index: its cell, or the empty slot
  * where it goes. */
 static int32_t *slot_of(const struct recount *r, size_t dim, const char *key)
 {
 	const struct cell_index *x = &r->index[dim];
 	size_t mask = x->n_slots - 1;
-	for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask)
+	for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask)
 		if (x->slots[i] == 0 ||
 		    strcmp(r->cells[dim][x->slots[i] - 1].key, key) == 0)
 			return &x->slots[i];

@@ -4,7 +4,7 @@
 
 #include <budgetd/plugin.h>
 
-#include "tmap.h"
+#include "strmap.h"
 
 struct fact {
 	char function[8]; /* "" for facts of the economic table */
@@ -46,10 +46,10 @@ struct dept {
 struct totals {
 	const struct bd_host *host;
 	struct bd_plugin_handle *self;
-	struct tmap depts; /* "year/code" → index into dept_list */
+	struct strmap depts; /* "year/code" → index into dept_list */
 	struct dept **dept_list;
 	size_t n_depts, cap_depts;
-	struct tmap aggregates; /* "year\x1fdim\x1fkey" → amount */
+	struct strmap aggregates; /* "year\x1fdim\x1fkey" → amount */
 };
 
 #define DISTRICT_MAX_WHERE 16

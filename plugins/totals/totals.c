@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "district.h"
-#include "tmap.h"
+#include "strmap.h"
 
 #define MAX_BY	   6
 
@@ -246,14 +246,14 @@ static const struct fact *next_fact(const struct dept *d, bool economic,
 }
 
 /* Adds sign × the department's facts to the delta map. */
-static int collect_delta(struct tmap *delta, const struct dept *d, int sign)
+static int collect_delta(struct strmap *delta, const struct dept *d, int sign)
 {
 	char key[96], value[32];
 	const struct fact *f;
 	size_t i = 0;
 	while ((f = next_fact(d, false, &i)) != NULL) {
 		snprintf(key, sizeof key, "%d\x1ftotal\x1f", d->year);
-		if (tmap_add(delta, key, sign * f->amount) < 0)
+		if (strmap_add(delta, key, sign * f->amount) < 0)
 			return -ENOMEM;
 	}
 	for (size_t k = 0; k < sizeof maintained / sizeof maintained[0]; k++) {
@@ -263,7 +263,7 @@ static int collect_delta(struct tmap *delta, const struct dept *d, int sign)
 			dim_value(dim, d, f, value, sizeof value);
 			snprintf(key, sizeof key, "%d\x1f%s\x1f%s", d->year,
 				 dim_names[dim], value);
-			if (tmap_add(delta, key, sign * f->amount) < 0)
+			if (strmap_add(delta, key, sign * f->amount) < 0)
 				return -ENOMEM;
 		}
 	}
@@ -310,11 +310,11 @@ static int compare_moved(const void *a, const void *b)
 }
 
 /* Applies the deltas to the aggregates and reports each change. */
-static int apply_deltas(struct totals *t, struct tmap *delta,
+static int apply_deltas(struct totals *t, struct strmap *delta,
 			struct bd_apply *apply)
 {
 	struct moved_list list = {0};
-	tmap_each(delta, collect_moved, &list);
+	strmap_each(delta, collect_moved, &list);
 	if (list.rc < 0) {
 		free(list.items);
 		return list.rc;
@@ -324,8 +324,8 @@ static int apply_deltas(struct totals *t, struct tmap *delta,
 	int rc = 0;
 	for (size_t i = 0; i < list.n && rc == 0; i++) {
 		const char *key = list.items[i].key;
-		bd_fen before = tmap_get(&t->aggregates, key);
-		if (tmap_add(&t->aggregates, key, list.items[i].delta) < 0) {
+		bd_fen before = strmap_get(&t->aggregates, key);
+		if (strmap_add(&t->aggregates, key, list.items[i].delta) < 0) {
 			rc = -ENOMEM;
 			break;
 		}
@@ -360,7 +360,7 @@ static int totals_apply(void *state, const struct bd_revision *prev,
 	struct totals *t = state;
 	const struct bd_submission *s = next->submission;
 	char key[32];
-	struct tmap delta;
+	struct strmap delta;
 	int rc;
 
 	(void)prev; /* our own facts say what the department had */
@@ -368,14 +368,14 @@ static int totals_apply(void *state, const struct bd_revision *prev,
 	if (fresh == NULL)
 		return -ENOMEM;
 	snprintf(key, sizeof key, "%d/%s", s->year, s->department.code);
-	bool found = tmap_contains(&t->depts, key);
-	size_t index = found ? (size_t)tmap_get(&t->depts, key) : t->n_depts;
+	bool found = strmap_contains(&t->depts, key);
+	size_t index = found ? (size_t)strmap_get(&t->depts, key) : t->n_depts;
 	struct dept *old = found ? t->dept_list[index] : NULL;
 
-	if (tmap_init(&delta) < 0 ||
+	if (strmap_init(&delta) < 0 ||
 	    (old && collect_delta(&delta, old, -1) < 0) ||
 	    collect_delta(&delta, fresh, +1) < 0) {
-		tmap_free(&delta);
+		strmap_free(&delta);
 		dept_free(fresh);
 		return -ENOMEM;
 	}
@@ -385,15 +385,15 @@ static int totals_apply(void *state, const struct bd_revision *prev,
 			void *grown =
 			    realloc(t->dept_list, cap * sizeof *t->dept_list);
 			if (grown == NULL) {
-				tmap_free(&delta);
+				strmap_free(&delta);
 				dept_free(fresh);
 				return -ENOMEM;
 			}
 			t->dept_list = grown;
 			t->cap_depts = cap;
 		}
-		if (tmap_set(&t->depts, key, (bd_fen)index) < 0) {
-			tmap_free(&delta);
+		if (strmap_set(&t->depts, key, (bd_fen)index) < 0) {
+			strmap_free(&delta);
 			dept_free(fresh);
 			return -ENOMEM;
 		}
@@ -403,7 +403,7 @@ static int totals_apply(void *state, const struct bd_revision *prev,
 	dept_free(old);
 
 	rc = apply_deltas(t, &delta, apply);
-	tmap_free(&delta);
+	strmap_free(&delta);
 	return rc;
 }
 
@@ -639,7 +639,7 @@ struct cell {
 };
 
 struct cell_table {
-	struct tmap index; /* key → position in cells */
+	struct strmap index; /* key → position in cells */
 	struct cell *cells;
 	size_t n, cap;
 };
@@ -647,7 +647,7 @@ struct cell_table {
 static struct cell *cell_get(struct cell_table *ct, const char *key)
 {
 	bool created;
-	bd_fen *index = tmap_slot(&ct->index, key, (bd_fen)ct->n, &created);
+	bd_fen *index = strmap_slot(&ct->index, key, (bd_fen)ct->n, &created);
 	if (index == NULL)
 		return NULL;
 	if (!created)
@@ -763,7 +763,7 @@ static void cell_table_free(struct cell_table *ct)
 	for (size_t i = 0; i < ct->n; i++)
 		free(ct->cells[i].key);
 	free(ct->cells);
-	tmap_free(&ct->index);
+	strmap_free(&ct->index);
 	memset(ct, 0, sizeof *ct);
 }
 
@@ -807,7 +807,7 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 	(void)op;
 	if (parse_query(t, q, &spec) < 0)
 		return -EINVAL;
-	if (tmap_init(&ct.index) < 0)
+	if (strmap_init(&ct.index) < 0)
 		return -ENOMEM;
 
 	bool economic = false;
@@ -824,7 +824,7 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 	if (spec.change) {
 		struct query_spec previous = spec;
 		previous.year = spec.year - 1;
-		if (tmap_init(&before.index) < 0 ||
+		if (strmap_init(&before.index) < 0 ||
 		    (rc = aggregate(t, &previous, economic, &before,
 				    &grand_before)) < 0) {
 			cell_table_free(&before);
@@ -861,7 +861,7 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 			bd_fen previous = 0;
 			bool created;
 			bd_fen *index =
-			    tmap_slot(&before.index, c->key, -1, &created);
+			    strmap_slot(&before.index, c->key, -1, &created);
 			if (index != NULL && !created)
 				previous = before.cells[*index].amount;
 			t->host->format_amount(previous, spec.unit, text,
@@ -927,8 +927,8 @@ static int totals_init(const struct bd_host *host,
 		return -ENOMEM;
 	t->host = host;
 	t->self = self;
-	if (tmap_init(&t->depts) < 0 || tmap_init(&t->aggregates) < 0) {
-		tmap_free(&t->depts);
+	if (strmap_init(&t->depts) < 0 || strmap_init(&t->aggregates) < 0) {
+		strmap_free(&t->depts);
 		free(t);
 		return -ENOMEM;
 	}
@@ -942,8 +942,8 @@ static void totals_fini(void *state)
 	for (size_t i = 0; i < t->n_depts; i++)
 		dept_free(t->dept_list[i]);
 	free(t->dept_list);
-	tmap_free(&t->depts);
-	tmap_free(&t->aggregates);
+	strmap_free(&t->depts);
+	strmap_free(&t->aggregates);
 	free(t);
 }
 

@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "import.h"
-#include "import_int.h"
-#include "import_labels.h"
+#include "parse.h"
+#include "labels.h"
 #include "money.h"
 #include "test_files.h"
 
@@ -158,10 +158,10 @@ static void test_labels(void **state)
 	assert_string_equal(imp_class_code("城乡社区支出"), "212");
 	assert_null(imp_class_code("其他收入"));
 
-	assert_int_equal(imp_income_label("一般公共预算资金"), IMP_SRC_GENERAL);
+	assert_int_equal(imp_income_label("一般公共预算资金"), BD_SOURCE_GENERAL_BUDGET);
 	assert_int_equal(imp_income_label("事业单位经营收入"),
-			 IMP_SRC_OPERATING);
-	assert_int_equal(imp_income_label("事业收入"), IMP_SRC_BUSINESS);
+			 BD_SOURCE_OPERATING);
+	assert_int_equal(imp_income_label("事业收入"), BD_SOURCE_BUSINESS);
 	assert_int_equal(imp_income_label("本年收入合计"),
 			 IMP_LABEL_YEAR_TOTAL);
 	assert_int_equal(imp_income_label("财政拨款收入"), IMP_LABEL_SUBTOTAL);

@@ -47,12 +47,28 @@ static void test_trim(void **state)
 	assert_string_equal(c, "abc");
 }
 
+static void test_display_width(void **state)
+{
+	(void)state;
+	assert_int_equal(utf8_display_width("abc"), 3);
+	assert_int_equal(utf8_display_width("行政运行"), 8);
+	assert_int_equal(utf8_display_width("其他政府办公厅（室）"), 20);
+	assert_int_equal(utf8_display_width("232.31 万元"), 11);
+	assert_int_equal(utf8_display_width(""), 0);
+	/* Combining marks take no column; a fullwidth digit takes two; a
+	 * broken sequence counts as one column per lead byte. */
+	assert_int_equal(utf8_display_width("e\xcc\x81"), 1);
+	assert_int_equal(utf8_display_width("\xef\xbc\x91"), 2);
+	assert_int_equal(utf8_display_width("\xe8\xa1"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_valid),
 	    cmocka_unit_test(test_invalid),
 	    cmocka_unit_test(test_trim),
+	    cmocka_unit_test(test_display_width),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

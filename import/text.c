@@ -14,7 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "import_int.h"
+#include "parse.h"
+#include "utf8.h"
 
 extern char **environ;
 
@@ -322,20 +323,6 @@ int imp_chars(const char *s, size_t n)
 	return chars;
 }
 
-/*
- * pdftotext starts each word at the column of its x position, but a
- * Chinese character is as wide as two of those columns: where a heading
- * is centred, its width must count them twice.
- */
-static int display_width(const char *text)
-{
-	int w = 0;
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-		if ((*p & 0xc0) != 0x80)
-			w += *p >= 0xe0 ? 2 : 1;
-	return w;
-}
-
 /* Gives the cells pushed since `first` their columns: the segment starts
  * at byte `start` of the line. */
 static void place(struct cell_list *l, int first, const char *s, size_t start,
@@ -345,7 +332,10 @@ static void place(struct cell_list *l, int first, const char *s, size_t start,
 		start += space_in(s + start, n - start);
 	int col = imp_chars(s, start);
 	for (int k = first; k < l->n; k++) {
-		int w = display_width(l->cells[k].text);
+		/* pdftotext starts each word at the column of its x
+		 * position, and a Chinese character is as wide as two of
+		 * those columns. */
+		int w = (int)utf8_display_width(l->cells[k].text);
 		l->cells[k].col = col;
 		l->cells[k].end_col = col + w;
 		col += w + 1;
@@ -570,104 +560,3 @@ void imp_input_free(struct imp_input *in)
 }
 
 /* ---- reading ---- */
-
-char *imp_read_all(int fd, size_t max, size_t *len)
-{
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		if (n > max) {
-			free(buf);
-			errno = EFBIG;
-			return NULL;
-		}
-		if (n + 1 >= cap) {
-			char *b = realloc(buf, cap * 2);
-			if (b == NULL) {
-				free(buf);
-				return NULL;
-			}
-			buf = b;
-			cap *= 2;
-		}
-		ssize_t got = read(fd, buf + n, cap - n - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			free(buf);
-			return NULL;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	if (buf) {
-		buf[n] = '\0';
-		*len = n;
-	}
-	return buf;
-}
-
-/* ---- PDF ---- */
-
-int imp_pdf_text(const char *path, const char *program, size_t max, char **text,
-		 size_t *len, char *error, size_t error_size)
-{
-	int fds[2];
-	if (pipe(fds) != 0) {
-		snprintf(error, error_size, "pipe: %s", strerror(errno));
-		return -EIO;
-	}
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addclose(&fa, fds[0]);
-	posix_spawn_file_actions_addclose(&fa, fds[1]);
-	const char *prog = program ? program : "pdftotext";
-	/* -layout keeps the columns apart; "-" writes to stdout. */
-	char *argv[] = {(char *)prog, "-layout", "-enc", "UTF-8",
-			"-eol",	      "unix",	 "-q",	 (char *)path,
-			(char *)"-",  NULL};
-	pid_t pid;
-	int rc = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	if (rc != 0) {
-		close(fds[0]);
-		snprintf(error, error_size,
-			 "cannot run %s (%s): install poppler-utils "
-			 "(apt-get install poppler-utils)",
-			 prog, strerror(rc));
-		return -EIO;
-	}
-	size_t n = 0;
-	char *buf = imp_read_all(fds[0], max, &n);
-	int read_error = buf ? 0 : errno;
-	close(fds[0]);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (buf == NULL && read_error == EFBIG) {
-		snprintf(error, error_size,
-			 "its text runs past %zu MiB: more than a budget",
-			 max >> 20);
-		return -EIO;
-	}
-	if (buf == NULL) {
-		snprintf(error, error_size, "reading %s's text failed: %s",
-			 prog, strerror(read_error));
-		return -EIO;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		free(buf);
-		snprintf(error, error_size,
-			 "%s could not read the PDF (exit status %d): damaged, "
-			 "encrypted or not a PDF",
-			 prog, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return -EIO;
-	}
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-	return 0;
-}

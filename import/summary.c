@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import_doc.h"
+#include "importer.h"
 #include "money.h"
 
 /* ---- the summary tables: labels and amounts ---- */
@@ -176,7 +176,7 @@ static void take_summary(struct importer *im, struct imp_table *t,
 		default: {
 			char into[64];
 			snprintf(into, sizeof into, "income.%s",
-				 imp_source_key((enum imp_source)income));
+				 bd_source_key((enum bd_source)income));
 			trail(im, f, into);
 			imp_set_printed(im, &im->income[income], f->fen,
 					f->line, label);

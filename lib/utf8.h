@@ -12,4 +12,9 @@ long utf8_invalid_at(const unsigned char *s, size_t n);
  * left by snprintf truncating at a byte count. */
 void utf8_trim_partial(char *s);
 
+/* Columns a string takes in a terminal or in pdftotext's layout: East
+ * Asian wide and fullwidth characters count two, combining marks none.
+ * The one width rule of budgetd (tables, reports, the importer). */
+size_t utf8_display_width(const char *text);
+
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import_int.h"
+#include "parse.h"
 
 /* Problems and warnings also go to r->findings, for --json. */
 static void record(struct import_report *r, const char *severity,

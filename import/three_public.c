@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import_doc.h"
+#include "importer.h"
 #include "money.h"
 
 /* ---- 三公经费 ---- */

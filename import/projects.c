@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import_doc.h"
+#include "importer.h"
 #include "money.h"
 
 /* ---- economic classification ---- */
@@ -131,13 +131,13 @@ void imp_read_projects(struct importer *im, struct imp_table *t)
 		snprintf(p->name, sizeof p->name, "%s", name);
 		p->total = v[0];
 		/* 本年拨款 ×3, 结转结余 ×3, 财政专户, 单位资金 */
-		p->source[IMP_SRC_GENERAL] = v[1] + v[4];
-		p->source[IMP_SRC_FUND] = v[2] + v[5];
-		p->source[IMP_SRC_CAPITAL] = v[3] + v[6];
-		p->source[IMP_SRC_SPECIAL] = v[7];
-		p->source[IMP_SRC_OTHER] = v[8];
+		p->source[BD_SOURCE_GENERAL_BUDGET] = v[1] + v[4];
+		p->source[BD_SOURCE_FUND_BUDGET] = v[2] + v[5];
+		p->source[BD_SOURCE_STATE_CAPITAL] = v[3] + v[6];
+		p->source[BD_SOURCE_SPECIAL_ACCOUNT] = v[7];
+		p->source[BD_SOURCE_OTHER] = v[8];
 		if (!l->keeps_empty && slots <= 2)
-			p->source[IMP_SRC_GENERAL] = slots == 2 ? v[1] : 0;
+			p->source[BD_SOURCE_GENERAL_BUDGET] = slots == 2 ? v[1] : 0;
 		l->used = true;
 		t->used++;
 		if (im->opt->verbose) {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import_doc.h"
+#include "importer.h"
 #include "money.h"
 
 /* ---- function tables: which column an amount stood in ---- */

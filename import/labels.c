@@ -1,7 +1,7 @@
 /* The words of the summary tables: income sources and expenditure 类. */
 #include <string.h>
 
-#include "import_labels.h"
+#include "labels.h"
 
 const char *imp_strip_ordinal(const char *sq, bool *sub_item)
 {
@@ -65,36 +65,26 @@ int imp_income_label(const char *label)
 					     : IMP_LABEL_TOTAL;
 	static const struct {
 		const char *word;
-		enum imp_source source;
+		enum bd_source source;
 	} words[] = {
-	    {"一般公共预算", IMP_SRC_GENERAL},
-	    {"政府性基金", IMP_SRC_FUND},
-	    {"国有资本经营预算拨款", IMP_SRC_CAPITAL},
-	    {"国有资本经营预算收入", IMP_SRC_CAPITAL},
-	    {"国有资本经营预算", IMP_SRC_CAPITAL},
-	    {"财政专户", IMP_SRC_SPECIAL},
-	    {"事业单位经营", IMP_SRC_OPERATING},
-	    {"经营收入", IMP_SRC_OPERATING},
-	    {"事业收入", IMP_SRC_BUSINESS},
-	    {"上级补助", IMP_SRC_SUPERIOR},
-	    {"附属单位上缴", IMP_SRC_AFFILIATED},
-	    {"其他收入", IMP_SRC_OTHER},
-	    {"上年结转", IMP_SRC_CARRYOVER},
+	    {"一般公共预算", BD_SOURCE_GENERAL_BUDGET},
+	    {"政府性基金", BD_SOURCE_FUND_BUDGET},
+	    {"国有资本经营预算拨款", BD_SOURCE_STATE_CAPITAL},
+	    {"国有资本经营预算收入", BD_SOURCE_STATE_CAPITAL},
+	    {"国有资本经营预算", BD_SOURCE_STATE_CAPITAL},
+	    {"财政专户", BD_SOURCE_SPECIAL_ACCOUNT},
+	    {"事业单位经营", BD_SOURCE_OPERATING},
+	    {"经营收入", BD_SOURCE_OPERATING},
+	    {"事业收入", BD_SOURCE_BUSINESS},
+	    {"上级补助", BD_SOURCE_SUPERIOR_SUBSIDY},
+	    {"附属单位上缴", BD_SOURCE_AFFILIATED},
+	    {"其他收入", BD_SOURCE_OTHER},
+	    {"上年结转", BD_SOURCE_CARRYOVER},
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strncmp(label, words[i].word, strlen(words[i].word)) == 0)
 			return (int)words[i].source;
 	return IMP_LABEL_NONE;
-}
-
-const char *imp_source_key(enum imp_source s)
-{
-	static const char *const keys[IMP_SRC_COUNT] = {
-	    "general_budget",	"fund_budget", "state_capital",
-	    "special_account",	"business",    "operating",
-	    "superior_subsidy", "affiliated",  "other",
-	    "carryover"};
-	return s < IMP_SRC_COUNT ? keys[s] : "?";
 }
 
 /* Names 类 have carried in published tables, old and new. */

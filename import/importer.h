@@ -1,11 +1,11 @@
 /* The document being built, shared by the importer's table readers. */
-#ifndef BUDGETCTL_IMPORT_DOC_H
-#define BUDGETCTL_IMPORT_DOC_H
+#ifndef BUDGETD_IMPORT_IMPORTER_H
+#define BUDGETD_IMPORT_IMPORTER_H
 
 #include <cjson/cJSON.h>
 
-#include "import_int.h"
-#include "import_labels.h"
+#include "parse.h"
+#include "labels.h"
 
 #define MAX_TABLES	 64
 #define IMPORT_MAX_BYTES (64 << 20)
@@ -27,7 +27,7 @@ struct project {
 	char name[192];
 	char function[8];
 	int64_t total;
-	int64_t source[IMP_SRC_COUNT];
+	int64_t source[BD_SOURCE_COUNT];
 	cJSON *indicators;
 };
 
@@ -42,7 +42,7 @@ struct importer {
 	int year;
 	char name[256], code[16], parent[16];
 
-	struct printed income[IMP_SRC_COUNT];
+	struct printed income[BD_SOURCE_COUNT];
 	struct printed income_year, income_grand, fiscal_subtotal;
 	struct printed expenditure_year, expenditure_grand;
 	struct by_class classes[MAX_CLASSES];
@@ -63,7 +63,7 @@ struct importer {
 	struct printed previous;
 };
 
-/* ---- helpers (import.c) ---- */
+/* ---- the document (document.c) ---- */
 
 /* fen written in the document's unit. */
 void imp_fmt(const struct importer *im, int64_t fen, char *buf, size_t n);
@@ -80,7 +80,29 @@ int imp_cell_fen(struct importer *im, const struct imp_table *t,
 void imp_put_class(struct importer *im, struct by_class *list, int *n,
 		   const char *code, int64_t fen, const struct imp_line *at);
 
-/* ---- import_meta.c ---- */
+/* The budget-submission/1 object from what the tables gave (takes the
+ * lines, economic table and indicators out of im). */
+cJSON *imp_build_document(struct importer *im);
+/* The stated totals the summary tables left out, from the 合计 rows of the
+ * expenditure tables. */
+void imp_stated_from_tables(struct importer *im);
+/* The report's closing comparison of the document against the printed
+ * totals. */
+void imp_self_check(struct importer *im, const cJSON *doc);
+
+/* ---- the run (import.c) ---- */
+
+struct importer *imp_importer_new(const struct import_options *options,
+				  struct import_report *report,
+				  const char *name);
+void imp_importer_free(struct importer *im);
+/* Refuses text that is not UTF-8 (a GBK export) with the fix named. */
+int imp_check_utf8(struct import_report *r, const char *name,
+		   const char *text, size_t len);
+/* Reads the tables of im->in and builds the document. */
+int imp_run(struct importer *im, cJSON **out);
+
+/* ---- meta.c ---- */
 
 /* The name from 编制部门/部门名称 lines; the code from 部门编码 lines. */
 void imp_find_department(struct importer *im);
@@ -92,21 +114,21 @@ void imp_find_previous_year(struct importer *im, int64_t income_total);
 
 /* ---- readers, one per kind of table ---- */
 
-/* import_summary.c: 收支预算总表, 财政拨款收支预算总表 */
+/* summary.c: 收支预算总表, 财政拨款收支预算总表 */
 void imp_read_summary(struct importer *im, struct imp_table *t);
 void imp_read_appropriation(struct importer *im, struct imp_table *t);
-/* import_three_public.c */
+/* three_public.c */
 void imp_read_three_public(struct importer *im, struct imp_table *t);
-/* import_functions.c: the tables by 功能分类 */
+/* functions.c: the tables by 功能分类 */
 int imp_read_function_table(struct importer *im, struct imp_table *t,
 			    const struct imp_coded_row *all, int n_all);
 int imp_find_row(const struct imp_coded_row *rows, int n, const char *code,
 		 int level);
-/* import_lines.c: the line items of the document */
+/* lines.c: the line items of the document */
 void imp_emit_fiscal_lines(struct importer *im, enum imp_table_kind kind,
-			   enum imp_source source);
+			   enum bd_source source);
 void imp_emit_other_lines(struct importer *im);
-/* import_projects.c: 经济分类, 项目支出, 绩效目标 */
+/* projects.c: 经济分类, 项目支出, 绩效目标 */
 int imp_read_economic(struct importer *im, struct imp_table *t);
 void imp_read_projects(struct importer *im, struct imp_table *t);
 void imp_read_performance(struct importer *im, struct imp_table *t);

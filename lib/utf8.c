@@ -1,5 +1,6 @@
 #include "utf8.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -55,4 +56,50 @@ void utf8_trim_partial(char *s)
 	size_t len = sequence_length((unsigned char)s[lead]);
 	if (len > 1 && len != back + 1)
 		s[lead] = '\0';
+}
+
+/* East Asian Wide and Fullwidth ranges (Unicode UAX #11): CJK, Hangul,
+ * fullwidth forms. */
+static bool is_wide(uint32_t cp)
+{
+	return (cp >= 0x1100 && cp <= 0x115f) ||
+	       (cp >= 0x2e80 && cp <= 0xa4cf) ||
+	       (cp >= 0xac00 && cp <= 0xd7a3) ||
+	       (cp >= 0xf900 && cp <= 0xfaff) ||
+	       (cp >= 0xfe30 && cp <= 0xfe4f) ||
+	       (cp >= 0xff00 && cp <= 0xff60) ||
+	       (cp >= 0xffe0 && cp <= 0xffe6) ||
+	       (cp >= 0x20000 && cp <= 0x3fffd);
+}
+
+size_t utf8_display_width(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t width = 0;
+	while (*p) {
+		uint32_t cp;
+		size_t len;
+		if (*p < 0x80)
+			cp = *p, len = 1;
+		else if ((*p & 0xe0) == 0xc0)
+			cp = *p & 0x1f, len = 2;
+		else if ((*p & 0xf0) == 0xe0)
+			cp = *p & 0x0f, len = 3;
+		else if ((*p & 0xf8) == 0xf0)
+			cp = *p & 0x07, len = 4;
+		else
+			cp = '?', len = 1;
+		for (size_t k = 1; k < len; k++) {
+			if ((p[k] & 0xc0) != 0x80) {
+				len = k;
+				break;
+			}
+			cp = (cp << 6) | (p[k] & 0x3f);
+		}
+		/* Combining marks take no column. */
+		if (!(cp >= 0x300 && cp <= 0x36f))
+			width += is_wide(cp) ? 2 : 1;
+		p += len;
+	}
+	return width;
 }

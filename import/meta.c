@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import_doc.h"
+#include "importer.h"
 #include "money.h"
 
 /* "部门编码：215099" — printed by some, and the CSV template's own line. */

@@ -1,18 +1,12 @@
-#include "tmap.h"
+#include "strmap.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t hash_key(const char *key)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return h;
-}
+#include "hash.h"
 
-int tmap_init(struct tmap *map)
+int strmap_init(struct strmap *map)
 {
 	map->n_slots = 64;
 	map->n_used = 0;
@@ -20,7 +14,7 @@ int tmap_init(struct tmap *map)
 	return map->slots ? 0 : -ENOMEM;
 }
 
-void tmap_free(struct tmap *map)
+void strmap_free(struct strmap *map)
 {
 	for (size_t i = 0; map->slots && i < map->n_slots; i++)
 		free(map->slots[i].key);
@@ -28,26 +22,26 @@ void tmap_free(struct tmap *map)
 	memset(map, 0, sizeof *map);
 }
 
-static struct tmap_slot *find_slot(const struct tmap *map, const char *key,
+static struct strmap_slot *find_slot(const struct strmap *map, const char *key,
 				   uint64_t hash)
 {
 	size_t mask = map->n_slots - 1;
 	for (size_t i = hash & mask;; i = (i + 1) & mask) {
-		struct tmap_slot *s = &map->slots[i];
+		struct strmap_slot *s = &map->slots[i];
 		if (s->key == NULL ||
 		    (s->hash == hash && strcmp(s->key, key) == 0))
 			return s;
 	}
 }
 
-static int grow(struct tmap *map)
+static int grow(struct strmap *map)
 {
-	struct tmap bigger = {calloc(map->n_slots * 2, sizeof *map->slots),
+	struct strmap bigger = {calloc(map->n_slots * 2, sizeof *map->slots),
 			      map->n_slots * 2, map->n_used};
 	if (bigger.slots == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < map->n_slots; i++) {
-		struct tmap_slot *s = &map->slots[i];
+		struct strmap_slot *s = &map->slots[i];
 		if (s->key != NULL)
 			*find_slot(&bigger, s->key, s->hash) = *s;
 	}
@@ -56,20 +50,20 @@ static int grow(struct tmap *map)
 	return 0;
 }
 
-bool tmap_contains(const struct tmap *map, const char *key)
+bool strmap_contains(const struct strmap *map, const char *key)
 {
-	return find_slot(map, key, hash_key(key))->key != NULL;
+	return find_slot(map, key, hash_str(key))->key != NULL;
 }
 
-bd_fen tmap_get(const struct tmap *map, const char *key)
+bd_fen strmap_get(const struct strmap *map, const char *key)
 {
-	return find_slot(map, key, hash_key(key))->value;
+	return find_slot(map, key, hash_str(key))->value;
 }
 
-static struct tmap_slot *slot_for_write(struct tmap *map, const char *key)
+static struct strmap_slot *slot_for_write(struct strmap *map, const char *key)
 {
-	uint64_t hash = hash_key(key);
-	struct tmap_slot *s = find_slot(map, key, hash);
+	uint64_t hash = hash_str(key);
+	struct strmap_slot *s = find_slot(map, key, hash);
 	if (s->key != NULL)
 		return s;
 	/* Keep the load under 1/2 so probes stay short. */
@@ -87,18 +81,18 @@ static struct tmap_slot *slot_for_write(struct tmap *map, const char *key)
 	return s;
 }
 
-int tmap_set(struct tmap *map, const char *key, bd_fen value)
+int strmap_set(struct strmap *map, const char *key, bd_fen value)
 {
-	struct tmap_slot *s = slot_for_write(map, key);
+	struct strmap_slot *s = slot_for_write(map, key);
 	if (s == NULL)
 		return -ENOMEM;
 	s->value = value;
 	return 0;
 }
 
-int tmap_add(struct tmap *map, const char *key, bd_fen delta)
+int strmap_add(struct strmap *map, const char *key, bd_fen delta)
 {
-	struct tmap_slot *s = slot_for_write(map, key);
+	struct strmap_slot *s = slot_for_write(map, key);
 	if (s == NULL)
 		return -ENOMEM;
 	if (!bd_fen_add(&s->value, delta))
@@ -106,7 +100,7 @@ int tmap_add(struct tmap *map, const char *key, bd_fen delta)
 	return 0;
 }
 
-void tmap_each(const struct tmap *map,
+void strmap_each(const struct strmap *map,
 	       void (*each)(void *ctx, const char *key, bd_fen value),
 	       void *ctx)
 {
@@ -115,11 +109,11 @@ void tmap_each(const struct tmap *map,
 			each(ctx, map->slots[i].key, map->slots[i].value);
 }
 
-bd_fen *tmap_slot(struct tmap *map, const char *key, bd_fen fresh,
+bd_fen *strmap_slot(struct strmap *map, const char *key, bd_fen fresh,
 		  bool *created)
 {
-	uint64_t hash = hash_key(key);
-	struct tmap_slot *s = find_slot(map, key, hash);
+	uint64_t hash = hash_str(key);
+	struct strmap_slot *s = find_slot(map, key, hash);
 	*created = false;
 	if (s->key != NULL)
 		return &s->value;

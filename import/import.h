@@ -6,8 +6,8 @@
  * guesses: whatever it cannot read or place is written to the report, and a
  * budget with such a gap is refused unless the caller asks to keep going.
  */
-#ifndef BUDGETCTL_IMPORT_H
-#define BUDGETCTL_IMPORT_H
+#ifndef BUDGETD_IMPORT_H
+#define BUDGETD_IMPORT_H
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import_int.h"
+#include "parse.h"
 
 const char *imp_table_name(enum imp_table_kind kind)
 {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import_doc.h"
+#include "importer.h"
 #include "money.h"
 
 /* ---- line items ---- */
@@ -25,10 +25,10 @@ static const cJSON *find_line(const cJSON *lines, const char *function,
 }
 
 static void emit_line(struct importer *im, const struct imp_coded_row *row,
-		      bool detailed, enum imp_source source,
+		      bool detailed, enum bd_source source,
 		      const struct imp_line *at)
 {
-	const char *key = imp_source_key(source);
+	const char *key = bd_source_key(source);
 	const cJSON *twice = find_line(im->lines, row->code, key);
 	if (twice) {
 		/* A row printed again (a page repeated) is dropped; the same
@@ -145,7 +145,7 @@ static void merge_units(struct importer *im, struct imp_coded_row *rows, int n)
 }
 
 void imp_emit_fiscal_lines(struct importer *im, enum imp_table_kind kind,
-			   enum imp_source source)
+			   enum bd_source source)
 {
 	struct imp_coded_row *rows = im->rows[kind];
 	bool detailed = false;
@@ -226,13 +226,13 @@ void imp_emit_other_lines(struct importer *im)
 	int n_all = im->n_rows[IMP_T_EXPENDITURE];
 	if (all == NULL)
 		return;
-	bool covered[IMP_SRC_COUNT] = {0};
-	covered[IMP_SRC_GENERAL] = im->seen[IMP_T_GENERAL];
-	covered[IMP_SRC_FUND] = im->seen[IMP_T_FUND];
-	covered[IMP_SRC_CAPITAL] = im->seen[IMP_T_CAPITAL];
-	covered[IMP_SRC_CARRYOVER] = true;
-	int sources[IMP_SRC_COUNT], k = 0;
-	for (int s = 0; s < IMP_SRC_COUNT; s++)
+	bool covered[BD_SOURCE_COUNT] = {0};
+	covered[BD_SOURCE_GENERAL_BUDGET] = im->seen[IMP_T_GENERAL];
+	covered[BD_SOURCE_FUND_BUDGET] = im->seen[IMP_T_FUND];
+	covered[BD_SOURCE_STATE_CAPITAL] = im->seen[IMP_T_CAPITAL];
+	covered[BD_SOURCE_CARRYOVER] = true;
+	int sources[BD_SOURCE_COUNT], k = 0;
+	for (int s = 0; s < BD_SOURCE_COUNT; s++)
 		if (!covered[s] && im->income[s].have && im->income[s].fen)
 			sources[k++] = s;
 	static const enum imp_table_kind fiscal[] = {IMP_T_GENERAL, IMP_T_FUND,
@@ -309,7 +309,7 @@ void imp_emit_other_lines(struct importer *im)
 			continue;
 		}
 		emit_line(im, &rest[i].row, false,
-			  (enum imp_source)rest[i].source, rest[i].at);
+			  (enum bd_source)rest[i].source, rest[i].at);
 	}
 	free(rest);
 }

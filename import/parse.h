@@ -1,6 +1,6 @@
 /* The importer's own pieces: lines and cells, tables, the document. */
-#ifndef BUDGETCTL_IMPORT_INT_H
-#define BUDGETCTL_IMPORT_INT_H
+#ifndef BUDGETD_IMPORT_PARSE_H
+#define BUDGETD_IMPORT_PARSE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 
 #include "import.h"
 
-/* ---- lines and cells (import_text.c) ---- */
+/* ---- lines and cells (text.c) ---- */
 
 enum imp_cell_kind {
 	IMP_EMPTY,  /* a cell the layout kept although it holds nothing */
@@ -68,6 +68,8 @@ int imp_amount_parse(const char *text, struct imp_amount *amount);
  * -ERANGE when it does not fit or has decimals finer than 1 分. */
 int imp_amount_fen(const struct imp_amount *amount, bool wanyuan, int64_t *fen);
 
+/* ---- input (input.c) ---- */
+
 /* Everything fd has to give, NUL-terminated (malloc'd); NULL on error,
  * with errno EFBIG past max bytes. */
 char *imp_read_all(int fd, size_t max, size_t *len);
@@ -83,7 +85,7 @@ int imp_chars(const char *s, size_t n);
 void imp_squeeze(const char *text, char *out, size_t size);
 bool imp_has(const char *squeezed, const char *needle);
 
-/* ---- tables (import_tables.c) ---- */
+/* ---- tables (tables.c) ---- */
 
 enum imp_table_kind {
 	IMP_T_SUMMARY,	   /* 部门(财务)收支预算(总)表 */
@@ -168,7 +170,7 @@ int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
  * out by position, or -1. */
 int imp_heading_centre(const struct imp_line *l, const char *word);
 
-/* ---- the report (import_report.c) ---- */
+/* ---- the report (report.c) ---- */
 
 /* "page 9, line 115" or "a.csv, line 3": where a line stands. */
 void imp_where(const struct imp_line *at, char *out, size_t size);
