@@ -60,12 +60,16 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size);
 /* Rebuilds the registry and every plugin's state from the store. */
 int daemon_rebuild(struct daemon *d);
 
-/* Whether a listener trusts its peers (policy "trust") or requires a
- * credential (policy "credentials"). */
-bool daemon_listener_trusted(const struct daemon *d, int listener_index);
+/*
+ * Accepts a stored revision: entry becomes the latest of its department
+ * and year, and every plugin applies it (their changes go to apply,
+ * their result to *applied).  Returns 0, or -ENOMEM with entry freed and
+ * nothing changed.
+ */
+int daemon_accept(struct daemon *d, struct registry_entry *entry,
+		  struct bd_apply *apply, int *applied);
 
-/* request.c */
+/* request.c: answers one request (or queues it to the store). */
 void request_handle(struct daemon *d, struct rpc_request *req);
-void request_store_done(struct daemon *d, struct store_job *job);
 
 #endif

@@ -10,9 +10,11 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "daemon.h"
 #include "log.h"
 #include "model.h"
+#include "ops.h"
 
 static void usage(FILE *out)
 {
@@ -84,7 +86,7 @@ static void on_store(evutil_socket_t fd, short what, void *arg)
 	struct store_job *job = store_take_done(&d->store);
 	while (job != NULL) {
 		struct store_job *next = job->next;
-		request_store_done(d, job);
+		ops_store_done(d, job);
 		job = next;
 	}
 	maybe_finish(d);
@@ -294,7 +296,7 @@ int main(int argc, char **argv)
 	d.started = time(NULL);
 	for (size_t i = 0; i < d.config->n_listen; i++)
 		log_info("serving requests on %s (%s)", d.config->listen[i],
-			 daemon_listener_trusted(&d, (int)i)
+			 access_listener_trusted(&d, (int)i)
 			     ? "peers trusted"
 			     : "credentials required");
 	log_info("publishing on %s; store %s; %zu departments",
@@ -313,7 +315,7 @@ out_loop:
 	for (struct store_job *job = store_take_done(&d.store), *next; job;
 	     job = next) {
 		next = job->next;
-		request_store_done(&d, job);
+		ops_store_done(&d, job);
 	}
 	if (d.watchdog)
 		event_free(d.watchdog);

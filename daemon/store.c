@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "store_private.h"
 
 #define STORE_SCHEMA_VERSION "1"
 
@@ -66,7 +67,7 @@ static void now_utc(char *buf, size_t size)
 	snprintf(buf + n, size - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
-static int sqlite_to_errno(int rc)
+int store_errno(int rc)
 {
 	switch (rc & 0xff) {
 	case SQLITE_FULL:
@@ -90,7 +91,7 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t err_size)
 	if (rc != SQLITE_OK) {
 		snprintf(err, err_size, "%s", msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
-		return sqlite_to_errno(rc);
+		return store_errno(rc);
 	}
 	return 0;
 }
@@ -104,7 +105,7 @@ static int open_connection(const char *path, int flags, sqlite3 **db, char *err,
 			 *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
 		sqlite3_close(*db);
 		*db = NULL;
-		return sqlite_to_errno(rc);
+		return store_errno(rc);
 	}
 	sqlite3_busy_timeout(*db, 5000);
 	sqlite3_extended_result_codes(*db, 1);
@@ -299,7 +300,7 @@ static int write_job(struct store *s, struct store_job *job, const char *now)
 
 static void fail_job(struct store_job *job, int rc, const char *what)
 {
-	job->rc = sqlite_to_errno(rc);
+	job->rc = store_errno(rc);
 	job->document_id = 0;
 	job->revision = 0;
 	job->seq = 0;
@@ -481,211 +482,10 @@ void store_close(struct store *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* ---- reads ---- */
-
-static int prepare_read(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-	int rc = sqlite3_prepare_v2(s->reader, sql, -1, st, NULL);
-	if (rc != SQLITE_OK) {
-		log_error("store: %s: %s", sql, sqlite3_errmsg(s->reader));
-		return sqlite_to_errno(rc);
-	}
-	return 0;
-}
-
-int store_each_latest(struct store *s,
-		      int (*each)(void *ctx,
-				  const struct store_revision_row *row),
-		      void *ctx)
-{
-	sqlite3_stmt *st;
-	int rc = prepare_read(
-	    s,
-	    "SELECT r.department, r.year, r.number, r.document_id, r.seq,"
-	    " d.body FROM revisions r JOIN documents d ON d.id = r.document_id"
-	    " WHERE r.number = (SELECT MAX(number) FROM revisions r2"
-	    "  WHERE r2.department = r.department AND r2.year = r.year)"
-	    " ORDER BY r.seq",
-	    &st);
-	if (rc < 0)
-		return rc;
-	int src;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_revision_row row = {
-		    .department = (const char *)sqlite3_column_text(st, 0),
-		    .year = sqlite3_column_int(st, 1),
-		    .revision = sqlite3_column_int64(st, 2),
-		    .document_id = sqlite3_column_int64(st, 3),
-		    .seq = (uint64_t)sqlite3_column_int64(st, 4),
-		    .body = (const char *)sqlite3_column_text(st, 5),
-		    .body_len = (size_t)sqlite3_column_bytes(st, 5),
-		};
-		if ((rc = each(ctx, &row)) < 0)
-			break;
-	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = sqlite_to_errno(src);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int store_document(struct store *s, const char *department, int year,
-		   int64_t revision, char **body, int64_t *revision_out)
-{
-	sqlite3_stmt *st;
-	int rc = prepare_read(
-	    s,
-	    "SELECT r.number, d.body FROM revisions r"
-	    " JOIN documents d ON d.id = r.document_id"
-	    " WHERE r.department = ?1 AND r.year = ?2"
-	    " AND (?3 = 0 OR r.number = ?3) ORDER BY r.number DESC LIMIT 1",
-	    &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, year);
-	sqlite3_bind_int64(st, 3, revision);
-	int src = sqlite3_step(st);
-	if (src == SQLITE_ROW) {
-		*revision_out = sqlite3_column_int64(st, 0);
-		*body = strdup((const char *)sqlite3_column_text(st, 1));
-		rc = *body ? 0 : -ENOMEM;
-	} else {
-		rc = src == SQLITE_DONE ? -ENOENT : sqlite_to_errno(src);
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int store_history(struct store *s, const char *department, int year,
-		  cJSON *array)
-{
-	sqlite3_stmt *st;
-	int rc = prepare_read(
-	    s,
-	    "SELECT d.id, d.received_at, d.year, d.outcome, e.seq, r.number,"
-	    " json_array_length(d.findings), length(d.body)"
-	    " FROM documents d JOIN events e ON e.document_id = d.id"
-	    " LEFT JOIN revisions r ON r.document_id = d.id"
-	    " WHERE d.department = ?1 AND (?2 = 0 OR d.year = ?2)"
-	    " ORDER BY d.id",
-	    &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, year);
-	int src;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		cJSON *o = cJSON_CreateObject();
-		if (o == NULL)
-			break;
-		cJSON_AddNumberToObject(o, "document_id",
-					(double)sqlite3_column_int64(st, 0));
-		cJSON_AddStringToObject(
-		    o, "received_at", (const char *)sqlite3_column_text(st, 1));
-		cJSON_AddNumberToObject(o, "year", sqlite3_column_int(st, 2));
-		cJSON_AddStringToObject(
-		    o, "outcome", (const char *)sqlite3_column_text(st, 3));
-		cJSON_AddNumberToObject(o, "seq",
-					(double)sqlite3_column_int64(st, 4));
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			cJSON_AddNumberToObject(
-			    o, "revision", (double)sqlite3_column_int64(st, 5));
-		cJSON_AddNumberToObject(o, "findings",
-					sqlite3_column_int(st, 6));
-		cJSON_AddNumberToObject(o, "bytes", sqlite3_column_int(st, 7));
-		cJSON_AddItemToArray(array, o);
-	}
-	rc = src == SQLITE_DONE ? 0 : sqlite_to_errno(src);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int store_counts(struct store *s, struct store_counts *c)
-{
-	sqlite3_stmt *st;
-	memset(c, 0, sizeof *c);
-	int rc = prepare_read(
-	    s,
-	    "SELECT (SELECT COUNT(*) FROM documents),"
-	    " (SELECT COUNT(*) FROM documents WHERE outcome = 'accepted'),"
-	    " (SELECT COUNT(*) FROM documents WHERE outcome = 'rejected'),"
-	    " (SELECT COUNT(*) FROM documents WHERE outcome = 'invalid'),"
-	    " (SELECT COUNT(*) FROM revisions),"
-	    " (SELECT COALESCE(MAX(seq), 0) FROM events)",
-	    &st);
-	if (rc < 0)
-		return rc;
-	int src = sqlite3_step(st);
-	if (src == SQLITE_ROW) {
-		c->documents = sqlite3_column_int64(st, 0);
-		c->accepted = sqlite3_column_int64(st, 1);
-		c->rejected = sqlite3_column_int64(st, 2);
-		c->invalid = sqlite3_column_int64(st, 3);
-		c->revisions = sqlite3_column_int64(st, 4);
-		c->last_seq = (uint64_t)sqlite3_column_int64(st, 5);
-	}
-	rc = src == SQLITE_ROW ? 0 : sqlite_to_errno(src);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int store_events_since(struct store *s, uint64_t since, int limit, cJSON *array)
-{
-	sqlite3_stmt *st;
-	int rc =
-	    prepare_read(s,
-			 "SELECT seq, at, kind, department, year, revision,"
-			 " document_id, changes FROM events WHERE seq > ?1"
-			 " ORDER BY seq LIMIT ?2",
-			 &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-	sqlite3_bind_int(st, 2, limit);
-	int src;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		cJSON *o = cJSON_CreateObject();
-		if (o == NULL)
-			break;
-		cJSON_AddNumberToObject(o, "seq",
-					(double)sqlite3_column_int64(st, 0));
-		cJSON_AddStringToObject(
-		    o, "at", (const char *)sqlite3_column_text(st, 1));
-		cJSON_AddStringToObject(
-		    o, "kind", (const char *)sqlite3_column_text(st, 2));
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-			cJSON_AddStringToObject(
-			    o, "department",
-			    (const char *)sqlite3_column_text(st, 3));
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			cJSON_AddNumberToObject(o, "year",
-						sqlite3_column_int(st, 4));
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			cJSON_AddNumberToObject(
-			    o, "revision", (double)sqlite3_column_int64(st, 5));
-		cJSON_AddNumberToObject(o, "document_id",
-					(double)sqlite3_column_int64(st, 6));
-		/* Written by budgetd itself, as a JSON array: passed through.
-		 */
-		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-			cJSON_AddItemToObject(
-			    o, "changes",
-			    cJSON_CreateRaw(
-				(const char *)sqlite3_column_text(st, 7)));
-		cJSON_AddItemToArray(array, o);
-	}
-	rc = src == SQLITE_DONE ? 0 : sqlite_to_errno(src);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* ---- credentials (loop thread, rare writes) ---- */
-
 int store_credentials_load(struct store *s, struct auth *auth)
 {
 	sqlite3_stmt *st;
-	int rc = prepare_read(
+	int rc = store_prepare_read(
 	    s, "SELECT name, role, scope, salt, hash FROM credentials", &st);
 	if (rc < 0)
 		return rc;
@@ -719,7 +519,7 @@ int store_credentials_load(struct store *s, struct auth *auth)
 		auth->n++;
 	}
 	if (rc == 0 && src != SQLITE_DONE)
-		rc = sqlite_to_errno(src);
+		rc = store_errno(src);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -735,7 +535,7 @@ int store_credential_put(struct store *s, const struct credential *c)
 	    " salt, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
 	    -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return sqlite_to_errno(rc);
+		return store_errno(rc);
 	sqlite3_bind_text(st, 1, c->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, auth_role_name(c->role), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, c->scope, -1, SQLITE_STATIC);
@@ -744,7 +544,7 @@ int store_credential_put(struct store *s, const struct credential *c)
 	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sqlite_to_errno(rc);
+	return rc == SQLITE_DONE ? 0 : store_errno(rc);
 }
 
 int store_credential_remove(struct store *s, const char *name)
@@ -753,12 +553,12 @@ int store_credential_remove(struct store *s, const char *name)
 	int rc = sqlite3_prepare_v2(
 	    s->admin, "DELETE FROM credentials WHERE name = ?", -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return sqlite_to_errno(rc);
+		return store_errno(rc);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return sqlite_to_errno(rc);
+		return store_errno(rc);
 	return sqlite3_changes(s->admin) ? 0 : -ENOENT;
 }
 
@@ -767,10 +567,11 @@ int store_credential_remove(struct store *s, const char *name)
 int store_locked_years(struct store *s, int *years, int max)
 {
 	sqlite3_stmt *st;
-	int rc = prepare_read(s,
-			      "SELECT CAST(substr(key, 8) AS INTEGER) FROM meta"
-			      " WHERE key LIKE 'locked:%' ORDER BY 1",
-			      &st);
+	int rc = store_prepare_read(
+	    s,
+	    "SELECT CAST(substr(key, 8) AS INTEGER) FROM meta"
+	    " WHERE key LIKE 'locked:%' ORDER BY 1",
+	    &st);
 	if (rc < 0)
 		return rc;
 	int n = 0;
@@ -792,11 +593,11 @@ int store_set_locked(struct store *s, int year, bool locked)
 		   : "DELETE FROM meta WHERE key = ?1",
 	    -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return sqlite_to_errno(rc);
+		return store_errno(rc);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (locked)
 		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sqlite_to_errno(rc);
+	return rc == SQLITE_DONE ? 0 : store_errno(rc);
 }

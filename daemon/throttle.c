@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hash.h"
 
@@ -127,4 +128,11 @@ void throttle_submission_done(struct throttle *l, const char *peer)
 	struct throttle_peer *p = slot_for(l->peers, l->n_slots, peer);
 	if (p->used && p->in_flight > 0)
 		p->in_flight--;
+}
+
+uint64_t throttle_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

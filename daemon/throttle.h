@@ -38,4 +38,7 @@ bool throttle_submission_start(struct throttle *l, const char *peer,
 			       uint64_t now_ms);
 void throttle_submission_done(struct throttle *l, const char *peer);
 
+/* The monotonic clock in milliseconds, as the limits count it. */
+uint64_t throttle_now_ms(void);
+
 #endif

@@ -80,7 +80,6 @@ void imp_put_class(struct importer *im, struct by_class *list, int *n,
 	}
 }
 
-
 static const struct imp_coded_row *root_row(const struct importer *im,
 					    enum imp_table_kind kind)
 {

@@ -304,8 +304,8 @@ void imp_importer_free(struct importer *im)
 	imp_input_free(&im->in);
 }
 
-int imp_check_utf8(struct import_report *r, const char *name,
-		      const char *text, size_t len)
+int imp_check_utf8(struct import_report *r, const char *name, const char *text,
+		   size_t len)
 {
 	long bad = utf8_invalid_at((const unsigned char *)text, len);
 	if (bad < 0)
@@ -321,8 +321,8 @@ int imp_check_utf8(struct import_report *r, const char *name,
 }
 
 struct importer *imp_importer_new(const struct import_options *options,
-				     struct import_report *report,
-				     const char *name)
+				  struct import_report *report,
+				  const char *name)
 {
 	static const struct import_options none = {0};
 	struct importer *im = calloc(1, sizeof *im);

@@ -97,8 +97,8 @@ struct importer *imp_importer_new(const struct import_options *options,
 				  const char *name);
 void imp_importer_free(struct importer *im);
 /* Refuses text that is not UTF-8 (a GBK export) with the fix named. */
-int imp_check_utf8(struct import_report *r, const char *name,
-		   const char *text, size_t len);
+int imp_check_utf8(struct import_report *r, const char *name, const char *text,
+		   size_t len);
 /* Reads the tables of im->in and builds the document. */
 int imp_run(struct importer *im, cJSON **out);
 

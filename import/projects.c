@@ -137,7 +137,8 @@ void imp_read_projects(struct importer *im, struct imp_table *t)
 		p->source[BD_SOURCE_SPECIAL_ACCOUNT] = v[7];
 		p->source[BD_SOURCE_OTHER] = v[8];
 		if (!l->keeps_empty && slots <= 2)
-			p->source[BD_SOURCE_GENERAL_BUDGET] = slots == 2 ? v[1] : 0;
+			p->source[BD_SOURCE_GENERAL_BUDGET] =
+			    slots == 2 ? v[1] : 0;
 		l->used = true;
 		t->used++;
 		if (im->opt->verbose) {

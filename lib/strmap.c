@@ -23,7 +23,7 @@ void strmap_free(struct strmap *map)
 }
 
 static struct strmap_slot *find_slot(const struct strmap *map, const char *key,
-				   uint64_t hash)
+				     uint64_t hash)
 {
 	size_t mask = map->n_slots - 1;
 	for (size_t i = hash & mask;; i = (i + 1) & mask) {
@@ -37,7 +37,7 @@ static struct strmap_slot *find_slot(const struct strmap *map, const char *key,
 static int grow(struct strmap *map)
 {
 	struct strmap bigger = {calloc(map->n_slots * 2, sizeof *map->slots),
-			      map->n_slots * 2, map->n_used};
+				map->n_slots * 2, map->n_used};
 	if (bigger.slots == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < map->n_slots; i++) {
@@ -101,8 +101,8 @@ int strmap_add(struct strmap *map, const char *key, bd_fen delta)
 }
 
 void strmap_each(const struct strmap *map,
-	       void (*each)(void *ctx, const char *key, bd_fen value),
-	       void *ctx)
+		 void (*each)(void *ctx, const char *key, bd_fen value),
+		 void *ctx)
 {
 	for (size_t i = 0; i < map->n_slots; i++)
 		if (map->slots[i].key != NULL)
@@ -110,7 +110,7 @@ void strmap_each(const struct strmap *map,
 }
 
 bd_fen *strmap_slot(struct strmap *map, const char *key, bd_fen fresh,
-		  bool *created)
+		    bool *created)
 {
 	uint64_t hash = hash_str(key);
 	struct strmap_slot *s = find_slot(map, key, hash);

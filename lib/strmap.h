@@ -25,11 +25,11 @@ int strmap_set(struct strmap *map, const char *key, bd_fen value);
 /* The value slot of a key, created at `fresh` if absent (*created says
  * so); NULL when out of memory.  One probe: for hot loops. */
 bd_fen *strmap_slot(struct strmap *map, const char *key, bd_fen fresh,
-		  bool *created);
+		    bool *created);
 /* Adds delta to the key's value (creating it at 0); -EOVERFLOW refused. */
 int strmap_add(struct strmap *map, const char *key, bd_fen delta);
 void strmap_each(const struct strmap *map,
-	       void (*each)(void *ctx, const char *key, bd_fen value),
-	       void *ctx);
+		 void (*each)(void *ctx, const char *key, bd_fen value),
+		 void *ctx);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "ops.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -86,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		while (job != NULL) {
 			struct store_job *next = job->next;
-			request_store_done(&d, job);
+			ops_store_done(&d, job);
 			job = next;
 		}
 	}
@@ -126,7 +127,7 @@ int main(int argc, char **argv)
 		for (struct store_job *job = store_take_done(&d.store), *next;
 		     job; job = next) {
 			next = job->next;
-			request_store_done(&d, job);
+			ops_store_done(&d, job);
 		}
 	}
 	printf("%d inputs replayed, %d replies, no crash\n", n, replies);

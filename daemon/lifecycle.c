@@ -1,5 +1,9 @@
-/* The daemon's configuration, reload and rebuild: what main.c and the
- * request handlers share. */
+/*
+ * The daemon's life: its configuration at start-up and on reload, the
+ * directories it works from, the one way a revision is accepted (after a
+ * commit, and for every stored revision when rebuilding at start), and
+ * the rebuild itself.
+ */
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -143,12 +147,28 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
 	return 0;
 }
 
+/* ---- accepting a revision ---- */
+
+int daemon_accept(struct daemon *d, struct registry_entry *entry,
+		  struct bd_apply *apply, int *applied)
+{
+	struct registry_entry *replaced = NULL;
+	if (registry_replace(&d->registry, entry, &replaced) < 0) {
+		registry_entry_free(entry);
+		return -ENOMEM;
+	}
+	*applied = host_apply(&d->host, replaced ? &replaced->revision : NULL,
+			      &entry->revision, apply);
+	registry_entry_free(replaced);
+	return 0;
+}
+
 /* ---- rebuild from the store ---- */
 
 static int rebuild_one(void *ctx, const struct store_revision_row *row)
 {
 	struct daemon *d = ctx;
-	struct registry_entry *entry = calloc(1, sizeof *entry), *replaced;
+	struct registry_entry *entry = calloc(1, sizeof *entry);
 	struct model_problems *problems = malloc(sizeof *problems);
 	struct bd_submission *sub = NULL;
 	int rc = -ENOMEM;
@@ -179,16 +199,13 @@ static int rebuild_one(void *ctx, const struct store_revision_row *row)
 	    .document_id = row->document_id,
 	    .seq = row->seq,
 	};
-	if ((rc = registry_replace(&d->registry, entry, &replaced)) < 0)
-		goto fail;
-	struct bd_apply apply;
-	apply_init(&apply);
-	rc = host_apply(&d->host, replaced ? &replaced->revision : NULL,
-			&entry->revision, &apply);
-	apply_free(&apply);
-	registry_entry_free(replaced);
 	free(problems);
-	return rc;
+	struct bd_apply apply;
+	int applied;
+	apply_init(&apply);
+	rc = daemon_accept(d, entry, &apply, &applied);
+	apply_free(&apply);
+	return rc < 0 ? rc : applied;
 fail:
 	free(problems);
 	registry_entry_free(entry);
@@ -211,20 +228,4 @@ int daemon_rebuild(struct daemon *d)
 		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 		     (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	return 0;
-}
-
-bool daemon_listener_trusted(const struct daemon *d, int listener_index)
-{
-	if (listener_index < 0 || (size_t)listener_index >= d->config->n_listen)
-		return false;
-	const char *url = d->config->listen[listener_index];
-	const char *sep = strstr(url, "://");
-	size_t scheme = sep ? (size_t)(sep - url) : 0;
-	for (size_t i = 0; i < d->config->n_trust; i++) {
-		const char *t = d->config->trust[i];
-		if (strcmp(t, url) == 0 || (scheme && strlen(t) == scheme &&
-					    strncmp(t, url, scheme) == 0))
-			return true;
-	}
-	return false;
 }

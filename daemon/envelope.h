@@ -1,0 +1,38 @@
+/* Request envelopes: {"op": …, "token": …, op parameters…}. */
+#ifndef BUDGETD_ENVELOPE_H
+#define BUDGETD_ENVELOPE_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct daemon;
+struct rpc_request;
+
+/*
+ * Checks a received request (size limit, UTF-8, no NUL, JSON, an object)
+ * and parses it into *env.  Returns 0, or a negative errno after replying
+ * with the reason (which byte, which limit).
+ */
+int envelope_decode(struct daemon *d, struct rpc_request *req, cJSON **env);
+
+/*
+ * Finds the raw text of a top-level member, so that a document is stored
+ * byte for byte as the department sent it.  Returns 0 with the span in
+ * start and len, or -ENOENT.
+ */
+int envelope_member_span(const char *text, size_t n, const char *key,
+			 const char **start, size_t *len);
+
+/* A string parameter, or NULL: absent (and not required), or refused
+ * with an error reply and *failed set. */
+const char *envelope_string(struct daemon *d, struct rpc_request *req,
+			    const cJSON *env, const char *key, bool required,
+			    bool *failed);
+/* An integer parameter in [min, max]; fallback when absent.  Anything
+ * else is refused with an error reply and *failed set. */
+long long envelope_int(struct daemon *d, struct rpc_request *req,
+		       const cJSON *env, const char *key, long long min,
+		       long long max, long long fallback, bool *failed);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * The ops of the wire protocol.  request.c decodes a request, finds its
+ * op in one table and checks the least role the op needs; each handler
+ * then answers its request exactly once.
+ */
+#ifndef BUDGETD_OPS_H
+#define BUDGETD_OPS_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "auth.h"
+
+struct daemon;
+struct rpc_request;
+struct store_job;
+
+/* One request on its way to its handler. */
+struct op_call {
+	struct daemon *d;
+	struct rpc_request *req;
+	const struct principal *who;
+	cJSON *env;	  /* the parsed request */
+	const char *op;	  /* its "op" */
+	const char *text; /* the request as received: documents are stored
+			     byte for byte */
+	size_t len;
+};
+
+/* ops_submit.c */
+void ops_submit(const struct op_call *c);
+void ops_validate(const struct op_call *c);
+/* A store job finished: answers its submission (loop thread). */
+void ops_store_done(struct daemon *d, struct store_job *job);
+
+/* ops_read.c */
+void ops_departments(const struct op_call *c);
+void ops_show(const struct op_call *c);
+void ops_history(const struct op_call *c);
+void ops_events(const struct op_call *c);
+void ops_status(const struct op_call *c);
+/* Any op not in the core table: a plugin's query, or unknown. */
+void ops_plugin_query(const struct op_call *c);
+
+/* ops_admin.c */
+void ops_reload(const struct op_call *c);
+void ops_lock(const struct op_call *c);
+void ops_credential_add(const struct op_call *c);
+void ops_credential_remove(const struct op_call *c);
+void ops_credential_list(const struct op_call *c);
+void ops_verify(const struct op_call *c);
+
+/* The core ops, for messages: "submit, validate, …". */
+const char *ops_core_names(void);
+
+#endif

@@ -1,0 +1,194 @@
+/* The administrative ops: reload, year locks, credentials, verify. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "access.h"
+#include "daemon.h"
+#include "envelope.h"
+#include "log.h"
+#include "money.h"
+#include "ops.h"
+#include "reply.h"
+#include "verify.h"
+
+void ops_reload(const struct op_call *c)
+{
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	char err[1024];
+	if (daemon_reload(d, err, sizeof err) < 0) {
+		reply_fail(d, req, "reload_failed",
+			   "%s; the previous configuration stays in force",
+			   err);
+		return;
+	}
+	cJSON *reply = reply_ok();
+	cJSON_AddStringToObject(
+	    reply, "config", d->config->path ? d->config->path : "(built-in)");
+	reply_send(d, req, reply);
+}
+
+void ops_lock(const struct op_call *c)
+{
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	const cJSON *env = c->env;
+	bool failed = false;
+	int year =
+	    (int)envelope_int(d, req, env, "year", 2000, 2100, 0, &failed);
+	if (failed)
+		return;
+	if (year == 0) {
+		reply_fail(d, req, "bad_request", "\"year\" is required");
+		return;
+	}
+	const cJSON *locked = cJSON_GetObjectItemCaseSensitive(env, "locked");
+	bool lock = locked == NULL || cJSON_IsTrue(locked);
+	if (locked != NULL && !cJSON_IsBool(locked)) {
+		reply_fail(d, req, "bad_request",
+			   "\"locked\" must be true or false");
+		return;
+	}
+	int rc = store_set_locked(&d->store, year, lock);
+	if (rc == 0) {
+		rc = store_locked_years(&d->store, d->locked_years, 64);
+		if (rc >= 0) {
+			d->n_locked_years = rc;
+			rc = 0;
+		}
+	}
+	if (rc < 0) {
+		reply_fail(d, req, "store_failed", "%s", strerror(-rc));
+		return;
+	}
+	log_info("fiscal year %d %s", year, lock ? "locked" : "unlocked");
+	cJSON *reply = reply_ok();
+	cJSON_AddNumberToObject(reply, "year", year);
+	cJSON_AddBoolToObject(reply, "locked", lock);
+	reply_send(d, req, reply);
+}
+
+static bool valid_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 63)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX"
+			    "YZ0123456789_-",
+			    name[i]))
+			return false;
+	return true;
+}
+
+void ops_credential_add(const struct op_call *c)
+{
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	const cJSON *env = c->env;
+	bool failed = false;
+	const char *name = envelope_string(d, req, env, "name", true, &failed);
+	const char *role =
+	    failed ? NULL : envelope_string(d, req, env, "role", true, &failed);
+	const char *scope =
+	    failed ? NULL
+		   : envelope_string(d, req, env, "department", false, &failed);
+	if (failed)
+		return;
+	struct credential cred = {0};
+	if (!valid_name(name)) {
+		reply_fail(d, req, "bad_request",
+			   "\"name\" is 1..63 of letters, digits, '_' and '-'");
+		return;
+	}
+	if (auth_role_from_name(role, &cred.role) < 0) {
+		reply_fail(d, req, "bad_request",
+			   "\"role\" is department, parent, operator or admin");
+		return;
+	}
+	bool scoped = cred.role == AUTH_DEPARTMENT || cred.role == AUTH_PARENT;
+	if (scoped &&
+	    (scope == NULL || strlen(scope) < 3 || strlen(scope) > 12 ||
+	     strspn(scope, "0123456789") != strlen(scope))) {
+		reply_fail(d, req, "bad_request",
+			   "a %s credential needs \"department\": its 3 to 12 "
+			   "digit code",
+			   role);
+		return;
+	}
+	snprintf(cred.name, sizeof cred.name, "%s", name);
+	snprintf(cred.scope, sizeof cred.scope, "%s", scoped ? scope : "");
+	char token[AUTH_TOKEN_MAX];
+	int rc = auth_issue(&cred, token, sizeof token);
+	if (rc == 0)
+		rc = store_credential_put(&d->store, &cred);
+	if (rc == 0)
+		rc = store_credentials_load(&d->store, &d->auth);
+	if (rc < 0) {
+		reply_fail(d, req, "store_failed",
+			   "the credential was not stored: %s", strerror(-rc));
+		return;
+	}
+	log_info("credential %s (%s %s) issued", cred.name, role, cred.scope);
+	cJSON *reply = reply_ok();
+	cJSON_AddStringToObject(reply, "name", cred.name);
+	cJSON_AddStringToObject(reply, "role", role);
+	if (scoped)
+		cJSON_AddStringToObject(reply, "department", cred.scope);
+	/* Shown once: only its hash is kept. */
+	cJSON_AddStringToObject(reply, "token", token);
+	reply_send(d, req, reply);
+}
+
+void ops_credential_remove(const struct op_call *c)
+{
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	const cJSON *env = c->env;
+	bool failed = false;
+	const char *name = envelope_string(d, req, env, "name", true, &failed);
+	if (failed)
+		return;
+	int rc = store_credential_remove(&d->store, name);
+	if (rc == 0)
+		rc = store_credentials_load(&d->store, &d->auth);
+	if (rc == -ENOENT) {
+		reply_fail(d, req, "not_found", "no credential named \"%s\"",
+			   name);
+		return;
+	}
+	if (rc < 0) {
+		reply_fail(d, req, "store_failed", "%s", strerror(-rc));
+		return;
+	}
+	log_info("credential %s removed", name);
+	cJSON *reply = reply_ok();
+	cJSON_AddStringToObject(reply, "removed", name);
+	reply_send(d, req, reply);
+}
+
+void ops_credential_list(const struct op_call *c)
+{
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	cJSON *reply = reply_ok();
+	cJSON *list = cJSON_AddArrayToObject(reply, "credentials");
+	for (size_t i = 0; i < d->auth.n; i++) {
+		const struct credential *cred = &d->auth.items[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", cred->name);
+		cJSON_AddStringToObject(o, "role", auth_role_name(cred->role));
+		if (cred->scope[0])
+			cJSON_AddStringToObject(o, "department", cred->scope);
+		cJSON_AddItemToArray(list, o);
+	}
+	reply_send(d, req, reply);
+}
+
+void ops_verify(const struct op_call *c)
+{
+	reply_send(c->d, c->req, verify_run(c->d));
+}

@@ -1,0 +1,345 @@
+/* The read ops: departments, show, history, events, status, and the
+ * queries plugins answer. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "access.h"
+#include "daemon.h"
+#include "envelope.h"
+#include "log.h"
+#include "money.h"
+#include "ops.h"
+#include "reply.h"
+
+#define EVENTS_LIMIT_MAX 1000
+
+struct department_list {
+	cJSON *array;
+	int year;
+	const struct principal *who;
+};
+
+static void add_department(void *ctx, const struct registry_entry *e)
+{
+	struct department_list *list = ctx;
+	const struct bd_submission *s = e->revision.submission;
+	if (list->year && s->year != list->year)
+		return;
+	if (!auth_covers(list->who, s->department.code, s->department.parent))
+		return;
+	bd_fen total = 0;
+	for (size_t i = 0; i < s->n_lines; i++)
+		total += bd_line_total(&s->lines[i]);
+	char text[MONEY_TEXT_MAX];
+	money_format(total, BD_UNIT_YUAN, text, sizeof text);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "code", s->department.code);
+	cJSON_AddStringToObject(o, "name", s->department.name);
+	if (s->department.parent[0])
+		cJSON_AddStringToObject(o, "parent", s->department.parent);
+	cJSON_AddNumberToObject(o, "year", s->year);
+	cJSON_AddNumberToObject(o, "revision", (double)e->revision.number);
+	cJSON_AddNumberToObject(o, "seq", (double)e->revision.seq);
+	cJSON_AddStringToObject(o, "expenditure_total", text);
+	cJSON_AddNumberToObject(o, "lines", (double)s->n_lines);
+	cJSON_AddNumberToObject(o, "projects", (double)s->n_projects);
+	cJSON_AddItemToArray(list->array, o);
+}
+
+static int compare_departments(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a,
+		    *y = *(const cJSON *const *)b;
+	int dy = cJSON_GetObjectItem(x, "year")->valueint -
+		 cJSON_GetObjectItem(y, "year")->valueint;
+	if (dy)
+		return dy;
+	return strcmp(cJSON_GetObjectItem(x, "code")->valuestring,
+		      cJSON_GetObjectItem(y, "code")->valuestring);
+}
+
+void ops_departments(const struct op_call *c)
+{
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	const struct principal *who = c->who;
+	const cJSON *env = c->env;
+	bool failed = false;
+	int year =
+	    (int)envelope_int(d, req, env, "year", 2000, 2100, 0, &failed);
+	if (failed)
+		return;
+	struct department_list list = {cJSON_CreateArray(), year, who};
+	registry_each(&d->registry, add_department, &list);
+
+	/* Stable order for people and scripts: year, then code. */
+	int n = cJSON_GetArraySize(list.array);
+	cJSON **items = malloc(sizeof *items * (size_t)(n ? n : 1));
+	cJSON *sorted = cJSON_CreateArray();
+	if (items != NULL && sorted != NULL) {
+		for (int i = 0; i < n; i++)
+			items[i] = cJSON_DetachItemFromArray(list.array, 0);
+		qsort(items, (size_t)n, sizeof *items, compare_departments);
+		for (int i = 0; i < n; i++)
+			cJSON_AddItemToArray(sorted, items[i]);
+	}
+	free(items);
+	cJSON_Delete(list.array);
+	cJSON *reply = reply_ok();
+	cJSON_AddStringToObject(reply, "unit", "元");
+	cJSON_AddItemToObject(reply, "departments", sorted);
+	reply_send(d, req, reply);
+}
+
+/* The newest year a department has an accepted revision for, or 0. */
+struct latest_year {
+	const char *code;
+	int year;
+};
+
+static void find_latest_year(void *ctx, const struct registry_entry *e)
+{
+	struct latest_year *ly = ctx;
+	const struct bd_submission *s = e->revision.submission;
+	if (strcmp(s->department.code, ly->code) == 0 && s->year > ly->year)
+		ly->year = s->year;
+}
+
+void ops_show(const struct op_call *c)
+{
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	const struct principal *who = c->who;
+	const cJSON *env = c->env;
+	bool failed = false;
+	const char *code =
+	    envelope_string(d, req, env, "department", true, &failed);
+	if (failed || !access_may_read(d, req, who, code))
+		return;
+	int year =
+	    (int)envelope_int(d, req, env, "year", 2000, 2100, 0, &failed);
+	long long revision =
+	    envelope_int(d, req, env, "revision", 1, INT64_MAX / 2, 0, &failed);
+	if (failed)
+		return;
+	if (year == 0) {
+		struct latest_year ly = {code, 0};
+		registry_each(&d->registry, find_latest_year, &ly);
+		year = ly.year;
+		if (year == 0) {
+			reply_fail(d, req, "not_found",
+				   "department %s has no accepted revision",
+				   code);
+			return;
+		}
+	}
+	char *body = NULL;
+	int64_t number = 0;
+	int rc =
+	    store_document(&d->store, code, year, revision, &body, &number);
+	if (rc == -ENOENT) {
+		if (revision)
+			reply_fail(d, req, "not_found",
+				   "department %s has no revision %lld for %d",
+				   code, revision, year);
+		else
+			reply_fail(
+			    d, req, "not_found",
+			    "department %s has no accepted revision for %d",
+			    code, year);
+		return;
+	}
+	if (rc < 0) {
+		reply_fail(d, req, "store_failed",
+			   "reading the store failed: %s", strerror(-rc));
+		return;
+	}
+	cJSON *reply = reply_ok();
+	cJSON_AddStringToObject(reply, "department", code);
+	cJSON_AddNumberToObject(reply, "year", year);
+	cJSON_AddNumberToObject(reply, "revision", (double)number);
+	struct registry_entry *latest = registry_find(&d->registry, year, code);
+	cJSON_AddBoolToObject(reply, "latest",
+			      latest && latest->revision.number == number);
+	/* The stored bytes go out as they came in. */
+	cJSON_AddItemToObject(reply, "document", cJSON_CreateRaw(body));
+	free(body);
+	reply_send(d, req, reply);
+}
+
+void ops_history(const struct op_call *c)
+{
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	const struct principal *who = c->who;
+	const cJSON *env = c->env;
+	bool failed = false;
+	const char *code =
+	    envelope_string(d, req, env, "department", true, &failed);
+	if (failed || !access_may_read(d, req, who, code))
+		return;
+	int year =
+	    (int)envelope_int(d, req, env, "year", 2000, 2100, 0, &failed);
+	if (failed)
+		return;
+	cJSON *reply = reply_ok();
+	cJSON_AddStringToObject(reply, "department", code);
+	cJSON *history = cJSON_AddArrayToObject(reply, "history");
+	int rc = store_history(&d->store, code, year, history);
+	if (rc < 0) {
+		cJSON_Delete(reply);
+		reply_fail(d, req, "store_failed",
+			   "reading the store failed: %s", strerror(-rc));
+		return;
+	}
+	reply_send(d, req, reply);
+}
+
+void ops_events(const struct op_call *c)
+{
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	const cJSON *env = c->env;
+	bool failed = false;
+	long long since =
+	    envelope_int(d, req, env, "since", 0, INT64_MAX / 2, 0, &failed);
+	int limit = (int)envelope_int(d, req, env, "limit", 1, EVENTS_LIMIT_MAX,
+				      EVENTS_LIMIT_MAX, &failed);
+	if (failed)
+		return;
+	cJSON *reply = reply_ok();
+	cJSON *events = cJSON_AddArrayToObject(reply, "events");
+	int rc = store_events_since(&d->store, (uint64_t)since, limit, events);
+	if (rc < 0) {
+		cJSON_Delete(reply);
+		reply_fail(d, req, "store_failed",
+			   "reading the store failed: %s", strerror(-rc));
+		return;
+	}
+	reply_send(d, req, reply);
+}
+
+void ops_status(const struct op_call *c)
+{
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	struct store_counts counts;
+	cJSON *reply = reply_ok();
+	cJSON_AddStringToObject(reply, "version", PROJECT_VERSION);
+	cJSON_AddNumberToObject(reply, "plugin_abi", BD_ABI_MAJOR);
+	cJSON_AddNumberToObject(reply, "uptime_seconds",
+				(double)(time(NULL) - d->started));
+	cJSON *listen = cJSON_AddArrayToObject(reply, "listen");
+	for (size_t i = 0; i < d->config->n_listen; i++) {
+		cJSON *l = cJSON_CreateObject();
+		cJSON_AddStringToObject(l, "url", d->config->listen[i]);
+		cJSON_AddStringToObject(l, "policy",
+					access_listener_trusted(d, (int)i)
+					    ? "trust"
+					    : "credentials");
+		cJSON_AddItemToArray(listen, l);
+	}
+	cJSON_AddStringToObject(reply, "you", req->peer);
+	cJSON_AddStringToObject(reply, "publish", d->config->publish);
+	cJSON_AddStringToObject(reply, "store", d->store.path);
+	cJSON_AddNumberToObject(reply, "max_message_size",
+				(double)d->config->max_message_size);
+	cJSON *plugins = cJSON_AddArrayToObject(reply, "plugins");
+	for (size_t i = 0; i < d->host.n_plugins; i++) {
+		const struct bd_plugin_handle *p = &d->host.plugins[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", p->name);
+		cJSON_AddStringToObject(
+		    o, "version", p->desc->version ? p->desc->version : "");
+		cJSON_AddItemToArray(plugins, o);
+	}
+	cJSON_AddNumberToObject(reply, "departments",
+				(double)d->registry.n_entries);
+	cJSON *locked = cJSON_AddArrayToObject(reply, "locked_years");
+	for (int i = 0; i < d->n_locked_years; i++)
+		cJSON_AddItemToArray(locked,
+				     cJSON_CreateNumber(d->locked_years[i]));
+	cJSON_AddNumberToObject(reply, "model_bytes",
+				(double)d->registry.bytes);
+	if (store_counts(&d->store, &counts) == 0) {
+		cJSON *stored = cJSON_AddObjectToObject(reply, "stored");
+		cJSON_AddNumberToObject(stored, "documents",
+					(double)counts.documents);
+		cJSON_AddNumberToObject(stored, "accepted",
+					(double)counts.accepted);
+		cJSON_AddNumberToObject(stored, "rejected",
+					(double)counts.rejected);
+		cJSON_AddNumberToObject(stored, "invalid",
+					(double)counts.invalid);
+		cJSON_AddNumberToObject(stored, "revisions",
+					(double)counts.revisions);
+		cJSON_AddNumberToObject(reply, "last_seq",
+					(double)counts.last_seq);
+	}
+	cJSON_AddNumberToObject(reply, "requests", (double)d->requests);
+	cJSON_AddNumberToObject(reply, "in_flight", (double)d->in_flight);
+	pthread_mutex_lock(&d->store.lock);
+	cJSON_AddNumberToObject(reply, "commits", (double)d->store.commits);
+	cJSON_AddNumberToObject(reply, "committed_jobs",
+				(double)d->store.jobs_committed);
+	/* Group commit at work: submissions per transaction that had any. */
+	cJSON_AddNumberToObject(reply, "submission_commits",
+				(double)d->store.submission_commits);
+	cJSON_AddNumberToObject(reply, "submissions_committed",
+				(double)d->store.submissions_committed);
+	pthread_mutex_unlock(&d->store.lock);
+	reply_send(d, req, reply);
+}
+
+void ops_plugin_query(const struct op_call *c)
+{
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	const struct principal *who = c->who;
+	const char *op = c->op;
+	cJSON *env = c->env;
+	/* A department sees its own figures, a 主管部门 those of its units:
+	 * their queries carry a cut they cannot remove. */
+	if (who->role == AUTH_DEPARTMENT || who->role == AUTH_PARENT) {
+		char cut[40];
+		snprintf(cut, sizeof cut, "%s:%s",
+			 who->role == AUTH_DEPARTMENT ? "department" : "parent",
+			 who->scope);
+		cJSON *where = cJSON_GetObjectItemCaseSensitive(env, "where");
+		if (cJSON_IsString(where)) {
+			cJSON *list = cJSON_CreateArray();
+			cJSON_AddItemToArray(
+			    list, cJSON_CreateString(where->valuestring));
+			cJSON_ReplaceItemInObjectCaseSensitive(env, "where",
+							       list);
+			where = list;
+		} else if (where == NULL) {
+			where = cJSON_AddArrayToObject(env, "where");
+		}
+		if (!cJSON_IsArray(where)) {
+			reply_fail(d, req, "bad_request",
+				   "\"where\" must be a list");
+			return;
+		}
+		cJSON_AddItemToArray(where, cJSON_CreateString(cut));
+	}
+	struct bd_query q = {.request = env, .reply = reply_ok()};
+	int rc = host_query(&d->host, op, &q);
+	if (rc == -ENOENT) {
+		cJSON_Delete(q.reply);
+		reply_fail(d, req, "unknown_op",
+			   "unknown op \"%s\"; expected one of %s", op,
+			   ops_core_names());
+		return;
+	}
+	if (q.failed || rc < 0) {
+		cJSON_Delete(q.reply);
+		reply_fail(d, req, q.failed ? q.error_code : "internal", "%s",
+			   q.failed ? q.error_message : "the query failed");
+		return;
+	}
+	reply_send(d, req, q.reply);
+}

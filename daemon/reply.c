@@ -1,0 +1,64 @@
+/* Replies: every answer the daemon sends is one JSON object, {"ok":true,…}
+ * or {"ok":false,"error":{"code","message"}}. */
+#include "reply.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "log.h"
+
+static void send_bytes(struct daemon *d, struct rpc_request *req,
+		       const char *body, size_t len)
+{
+	if (d->send_reply != NULL)
+		d->send_reply(d, req, body, len);
+	else
+		rpc_reply(&d->rpc, req, body, len);
+}
+
+void reply_send(struct daemon *d, struct rpc_request *req, cJSON *reply)
+{
+	char *text = cJSON_PrintUnformatted(reply);
+	if (text == NULL) {
+		static const char oom[] = "{\"ok\":false,\"error\":{\"code\":"
+					  "\"internal\",\"message\":\"out of "
+					  "memory building the reply\"}}";
+		send_bytes(d, req, oom, sizeof oom - 1);
+	} else {
+		send_bytes(d, req, text, strlen(text));
+		free(text);
+	}
+	cJSON_Delete(reply);
+}
+
+cJSON *reply_error(const char *code, const char *message)
+{
+	cJSON *reply = cJSON_CreateObject();
+	cJSON_AddFalseToObject(reply, "ok");
+	cJSON *err = cJSON_AddObjectToObject(reply, "error");
+	cJSON_AddStringToObject(err, "code", code);
+	cJSON_AddStringToObject(err, "message", message);
+	return reply;
+}
+
+void reply_fail(struct daemon *d, struct rpc_request *req, const char *code,
+		const char *fmt, ...)
+{
+	char message[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof message, fmt, ap);
+	va_end(ap);
+	log_debug("request from %s refused: %s: %s", req->peer, code, message);
+	reply_send(d, req, reply_error(code, message));
+}
+
+cJSON *reply_ok(void)
+{
+	cJSON *reply = cJSON_CreateObject();
+	cJSON_AddTrueToObject(reply, "ok");
+	return reply;
+}

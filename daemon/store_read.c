@@ -1,0 +1,210 @@
+/* Reads of the store that answer requests (loop thread, on the reader
+ * connection): the latest revisions for a rebuild, one document, a
+ * department's history and the event log as JSON, and the counts. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+#include "store_private.h"
+
+int store_prepare_read(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(s->reader, sql, -1, st, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("store: %s: %s", sql, sqlite3_errmsg(s->reader));
+		return store_errno(rc);
+	}
+	return 0;
+}
+
+int store_each_latest(struct store *s,
+		      int (*each)(void *ctx,
+				  const struct store_revision_row *row),
+		      void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc = store_prepare_read(
+	    s,
+	    "SELECT r.department, r.year, r.number, r.document_id, r.seq,"
+	    " d.body FROM revisions r JOIN documents d ON d.id = r.document_id"
+	    " WHERE r.number = (SELECT MAX(number) FROM revisions r2"
+	    "  WHERE r2.department = r.department AND r2.year = r.year)"
+	    " ORDER BY r.seq",
+	    &st);
+	if (rc < 0)
+		return rc;
+	int src;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_revision_row row = {
+		    .department = (const char *)sqlite3_column_text(st, 0),
+		    .year = sqlite3_column_int(st, 1),
+		    .revision = sqlite3_column_int64(st, 2),
+		    .document_id = sqlite3_column_int64(st, 3),
+		    .seq = (uint64_t)sqlite3_column_int64(st, 4),
+		    .body = (const char *)sqlite3_column_text(st, 5),
+		    .body_len = (size_t)sqlite3_column_bytes(st, 5),
+		};
+		if ((rc = each(ctx, &row)) < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = store_errno(src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_document(struct store *s, const char *department, int year,
+		   int64_t revision, char **body, int64_t *revision_out)
+{
+	sqlite3_stmt *st;
+	int rc = store_prepare_read(
+	    s,
+	    "SELECT r.number, d.body FROM revisions r"
+	    " JOIN documents d ON d.id = r.document_id"
+	    " WHERE r.department = ?1 AND r.year = ?2"
+	    " AND (?3 = 0 OR r.number = ?3) ORDER BY r.number DESC LIMIT 1",
+	    &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, year);
+	sqlite3_bind_int64(st, 3, revision);
+	int src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		*revision_out = sqlite3_column_int64(st, 0);
+		*body = strdup((const char *)sqlite3_column_text(st, 1));
+		rc = *body ? 0 : -ENOMEM;
+	} else {
+		rc = src == SQLITE_DONE ? -ENOENT : store_errno(src);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_history(struct store *s, const char *department, int year,
+		  cJSON *array)
+{
+	sqlite3_stmt *st;
+	int rc = store_prepare_read(
+	    s,
+	    "SELECT d.id, d.received_at, d.year, d.outcome, e.seq, r.number,"
+	    " json_array_length(d.findings), length(d.body)"
+	    " FROM documents d JOIN events e ON e.document_id = d.id"
+	    " LEFT JOIN revisions r ON r.document_id = d.id"
+	    " WHERE d.department = ?1 AND (?2 = 0 OR d.year = ?2)"
+	    " ORDER BY d.id",
+	    &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, year);
+	int src;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		if (o == NULL)
+			break;
+		cJSON_AddNumberToObject(o, "document_id",
+					(double)sqlite3_column_int64(st, 0));
+		cJSON_AddStringToObject(
+		    o, "received_at", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddNumberToObject(o, "year", sqlite3_column_int(st, 2));
+		cJSON_AddStringToObject(
+		    o, "outcome", (const char *)sqlite3_column_text(st, 3));
+		cJSON_AddNumberToObject(o, "seq",
+					(double)sqlite3_column_int64(st, 4));
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			cJSON_AddNumberToObject(
+			    o, "revision", (double)sqlite3_column_int64(st, 5));
+		cJSON_AddNumberToObject(o, "findings",
+					sqlite3_column_int(st, 6));
+		cJSON_AddNumberToObject(o, "bytes", sqlite3_column_int(st, 7));
+		cJSON_AddItemToArray(array, o);
+	}
+	rc = src == SQLITE_DONE ? 0 : store_errno(src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_counts(struct store *s, struct store_counts *c)
+{
+	sqlite3_stmt *st;
+	memset(c, 0, sizeof *c);
+	int rc = store_prepare_read(
+	    s,
+	    "SELECT (SELECT COUNT(*) FROM documents),"
+	    " (SELECT COUNT(*) FROM documents WHERE outcome = 'accepted'),"
+	    " (SELECT COUNT(*) FROM documents WHERE outcome = 'rejected'),"
+	    " (SELECT COUNT(*) FROM documents WHERE outcome = 'invalid'),"
+	    " (SELECT COUNT(*) FROM revisions),"
+	    " (SELECT COALESCE(MAX(seq), 0) FROM events)",
+	    &st);
+	if (rc < 0)
+		return rc;
+	int src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		c->documents = sqlite3_column_int64(st, 0);
+		c->accepted = sqlite3_column_int64(st, 1);
+		c->rejected = sqlite3_column_int64(st, 2);
+		c->invalid = sqlite3_column_int64(st, 3);
+		c->revisions = sqlite3_column_int64(st, 4);
+		c->last_seq = (uint64_t)sqlite3_column_int64(st, 5);
+	}
+	rc = src == SQLITE_ROW ? 0 : store_errno(src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_events_since(struct store *s, uint64_t since, int limit, cJSON *array)
+{
+	sqlite3_stmt *st;
+	int rc = store_prepare_read(
+	    s,
+	    "SELECT seq, at, kind, department, year, revision,"
+	    " document_id, changes FROM events WHERE seq > ?1"
+	    " ORDER BY seq LIMIT ?2",
+	    &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+	sqlite3_bind_int(st, 2, limit);
+	int src;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		if (o == NULL)
+			break;
+		cJSON_AddNumberToObject(o, "seq",
+					(double)sqlite3_column_int64(st, 0));
+		cJSON_AddStringToObject(
+		    o, "at", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(
+		    o, "kind", (const char *)sqlite3_column_text(st, 2));
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+			cJSON_AddStringToObject(
+			    o, "department",
+			    (const char *)sqlite3_column_text(st, 3));
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			cJSON_AddNumberToObject(o, "year",
+						sqlite3_column_int(st, 4));
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			cJSON_AddNumberToObject(
+			    o, "revision", (double)sqlite3_column_int64(st, 5));
+		cJSON_AddNumberToObject(o, "document_id",
+					(double)sqlite3_column_int64(st, 6));
+		/* Written by budgetd itself, as a JSON array: passed through.
+		 */
+		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+			cJSON_AddItemToObject(
+			    o, "changes",
+			    cJSON_CreateRaw(
+				(const char *)sqlite3_column_text(st, 7)));
+		cJSON_AddItemToArray(array, o);
+	}
+	rc = src == SQLITE_DONE ? 0 : store_errno(src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- credentials (loop thread, rare writes) ---- */
