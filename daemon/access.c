@@ -142,3 +142,24 @@ bool access_listener_trusted(const struct daemon *d, int listener_index)
 	}
 	return false;
 }
+
+void access_scope(const struct principal *who, struct bd_scope *scope)
+{
+	*scope = (struct bd_scope){.restricted = false};
+	switch (who->role) {
+	case AUTH_DEPARTMENT:
+		scope->restricted = true;
+		scope->department = who->scope;
+		break;
+	case AUTH_PARENT:
+		scope->restricted = true;
+		scope->parent = who->scope;
+		break;
+	case AUTH_OPERATOR:
+	case AUTH_ADMIN:
+		break;
+	default:
+		/* Restricted to nothing: no department passes. */
+		scope->restricted = true;
+	}
+}

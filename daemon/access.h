@@ -45,4 +45,8 @@ bool access_may_read(struct daemon *d, struct rpc_request *req,
  * credential (policy "credentials"). */
 bool access_listener_trusted(const struct daemon *d, int listener_index);
 
+/* The scope a principal's queries are answered within.  It points into
+ * who, which must outlive it. */
+void access_scope(const struct principal *who, struct bd_scope *scope);
+
 #endif

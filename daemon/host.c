@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi.h"
+#include "config_value.h"
 #include "log.h"
 #include "money.h"
 
@@ -34,20 +36,54 @@ static void host_log(const struct bd_plugin_handle *self,
 static const struct bd_config_key *find_key(const struct bd_plugin *desc,
 					    const char *key)
 {
-	for (const struct bd_config_key *k = desc->config; k && k->name; k++)
-		if (strcmp(k->name, key) == 0)
-			return k;
-	return NULL;
+	return config_value_key(desc->config, key);
 }
 
-static const char *host_config_get(const struct bd_plugin_handle *self,
-				   const char *key)
+/* The text in force for a key: the plugin's section, else the default. */
+static const char *key_text(const struct bd_plugin_handle *self,
+			    const struct config *config,
+			    const struct bd_config_key *k)
 {
-	const char *v = config_get(self->host->config, self->section, key);
-	if (v != NULL)
-		return v;
+	const char *v = config_get(config, self->section, k->name);
+	return v != NULL ? v : k->default_value;
+}
+
+static const char *host_config_string(const struct bd_plugin_handle *self,
+				      const char *key)
+{
 	const struct bd_config_key *k = find_key(self->desc, key);
-	return k ? k->default_value : NULL;
+	return k ? key_text(self, self->host->config, k) : NULL;
+}
+
+/* Every value was checked before the plugin could ask (check_plugin_config),
+ * so a parse here cannot fail for a declared key. */
+static int64_t typed_value(const struct bd_plugin_handle *self, const char *key,
+			   enum bd_config_type want)
+{
+	const struct bd_config_key *k = find_key(self->desc, key);
+	int64_t n = 0;
+	char why[160];
+	if (k == NULL || (k->type != want && !(want == BD_CONFIG_INT &&
+					       k->type == BD_CONFIG_SIZE))) {
+		log_error("[%s] asked for undeclared %s key \"%s\"", self->name,
+			  want == BD_CONFIG_BOOL ? "bool" : "int", key);
+		return 0;
+	}
+	config_value_parse(k, key_text(self, self->host->config, k), &n, why,
+			   sizeof why);
+	return n;
+}
+
+static int64_t host_config_int(const struct bd_plugin_handle *self,
+			       const char *key)
+{
+	return typed_value(self, key, BD_CONFIG_INT);
+}
+
+static bool host_config_bool(const struct bd_plugin_handle *self,
+			     const char *key)
+{
+	return typed_value(self, key, BD_CONFIG_BOOL) != 0;
 }
 
 static int host_finding(struct bd_audit *audit, const struct bd_finding *f)
@@ -119,54 +155,41 @@ host_latest_revision(const struct bd_plugin_handle *self, int year,
 
 /* ---- loading ---- */
 
-int host_check_abi(const struct bd_plugin *desc, char *err, size_t err_size)
-{
-	if (desc->abi_major != BD_ABI_MAJOR) {
-		snprintf(err, err_size,
-			 "built for plugin ABI %u.%u; this daemon speaks %u.%u "
-			 "(major versions must match): rebuild the plugin",
-			 desc->abi_major, desc->abi_minor,
-			 (unsigned)BD_ABI_MAJOR, (unsigned)BD_ABI_MINOR);
-		return -EPROTO;
-	}
-	if (desc->abi_minor > BD_ABI_MINOR) {
-		snprintf(err, err_size,
-			 "built for plugin ABI %u.%u, newer than this daemon's "
-			 "%u.%u: upgrade budgetd",
-			 desc->abi_major, desc->abi_minor,
-			 (unsigned)BD_ABI_MAJOR, (unsigned)BD_ABI_MINOR);
-		return -EPROTO;
-	}
-	/* ABI 1.0 defines the whole struct as it is now. */
-	if (desc->struct_size < sizeof(struct bd_plugin)) {
-		snprintf(err, err_size,
-			 "descriptor is %u bytes, ABI %u.%u needs %zu: the "
-			 "plugin was built against a different header",
-			 desc->struct_size, desc->abi_major, desc->abi_minor,
-			 sizeof(struct bd_plugin));
-		return -EPROTO;
-	}
-	if (desc->name == NULL || desc->init == NULL) {
-		snprintf(err, err_size, "descriptor lacks a name or init");
-		return -EPROTO;
-	}
-	return 0;
-}
-
-/* Every key of [plugin.NAME] must be one the plugin declares. */
+/* Every key of [plugin.NAME] must be one the plugin declares, and every
+ * declared key's value (set or default) must be of its type and range. */
 static int check_plugin_config(const struct bd_plugin_handle *p,
 			       const struct config *config, char *err,
 			       size_t err_size)
 {
+	char why[256];
+	int64_t n;
 	for (size_t i = 0; i < config->n_entries; i++) {
 		const struct config_entry *e = &config->entries[i];
 		if (strcmp(e->section, p->section) != 0)
 			continue;
-		if (find_key(p->desc, e->key) == NULL) {
+		const struct bd_config_key *k = find_key(p->desc, e->key);
+		if (k == NULL) {
 			snprintf(err, err_size,
 				 "%s:%d: plugin %s has no config key \"%s\"",
 				 config->path ? config->path : "config",
 				 e->line, p->name, e->key);
+			return -EINVAL;
+		}
+		if (config_value_parse(k, e->value, &n, why, sizeof why) < 0) {
+			snprintf(err, err_size, "%s:%d: [%s] %s",
+				 config->path ? config->path : "config",
+				 e->line, p->section, why);
+			return -EINVAL;
+		}
+	}
+	for (const struct bd_config_key *k = p->desc->config; k && k->name;
+	     k++) {
+		if (config_get(config, p->section, k->name) == NULL &&
+		    config_value_parse(k, k->default_value, &n, why,
+				       sizeof why) < 0) {
+			snprintf(err, err_size,
+				 "plugin %s: its default is refused: %s",
+				 p->name, why);
 			return -EINVAL;
 		}
 	}
@@ -197,7 +220,7 @@ static int load_one(struct host *h, struct bd_plugin_handle *p,
 			 p->path, BD_PLUGIN_SYMBOL);
 		return -EPROTO;
 	}
-	if (host_check_abi(p->desc, why, sizeof why) < 0) {
+	if (abi_check(p->desc, why, sizeof why) < 0) {
 		snprintf(err, err_size, "plugin %s refused: %s", name, why);
 		return -EPROTO;
 	}
@@ -231,7 +254,9 @@ int host_load(struct host *h, const struct config *config,
 	    .abi_minor = BD_ABI_MINOR,
 	    .struct_size = sizeof(struct bd_host),
 	    .log = host_log,
-	    .config_get = host_config_get,
+	    .config_string = host_config_string,
+	    .config_int = host_config_int,
+	    .config_bool = host_config_bool,
 	    .finding = host_finding,
 	    .format_amount = host_format_amount,
 	    .report_change = host_report_change,
@@ -388,15 +413,23 @@ void host_publish(struct host *h, const struct bd_event *event)
 	}
 }
 
-int host_query(struct host *h, const char *op, struct bd_query *query)
+int host_query(struct host *h, const char *op, const struct bd_scope *scope,
+	       struct bd_query *query)
 {
 	for (size_t i = 0; i < h->n_plugins; i++) {
 		struct bd_plugin_handle *p = &h->plugins[i];
 		if (p->desc->query == NULL || p->desc->query_ops == NULL)
 			continue;
-		for (const char *const *o = p->desc->query_ops; *o; o++)
-			if (strcmp(*o, op) == 0)
-				return p->desc->query(p->state, op, query);
+		for (const struct bd_query_op *o = p->desc->query_ops; o->name;
+		     o++) {
+			if (strcmp(o->name, op) != 0)
+				continue;
+			/* A plugin that does not say it honours the scope is
+			 * not trusted to: its answers are for operators. */
+			if (scope->restricted && !(o->flags & BD_QUERY_SCOPED))
+				return -EACCES;
+			return p->desc->query(p->state, op, scope, query);
+		}
 	}
 	return -ENOENT;
 }

@@ -53,10 +53,6 @@ int host_load(struct host *host, const struct config *config,
 	      const char *plugin_dir, char *err, size_t err_size);
 void host_unload(struct host *host);
 
-/* Checks a plugin descriptor against this host's ABI; 0 or -EPROTO with
- * the reason in err.  Exposed for the tests. */
-int host_check_abi(const struct bd_plugin *desc, char *err, size_t err_size);
-
 /* Switches to a new config (after a reload) and tells every plugin; on a
  * refusal err says which plugin and why. */
 int host_reconfigure(struct host *host, const struct config *config, char *err,
@@ -67,7 +63,10 @@ int host_validate(struct host *host, const struct bd_submission *submission,
 int host_apply(struct host *host, const struct bd_revision *prev,
 	       const struct bd_revision *next, struct bd_apply *apply);
 void host_publish(struct host *host, const struct bd_event *event);
-/* -ENOENT when no plugin answers op. */
-int host_query(struct host *host, const char *op, struct bd_query *query);
+/* Answers op for a principal of the given scope: -ENOENT when no plugin
+ * answers op, -EACCES when the scope is restricted and the op is not
+ * declared BD_QUERY_SCOPED (the plugin is never called). */
+int host_query(struct host *host, const char *op, const struct bd_scope *scope,
+	       struct bd_query *query);
 
 #endif

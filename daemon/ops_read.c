@@ -300,34 +300,22 @@ void ops_plugin_query(const struct op_call *c)
 	struct rpc_request *req = c->req;
 	const struct principal *who = c->who;
 	const char *op = c->op;
-	cJSON *env = c->env;
-	/* A department sees its own figures, a 主管部门 those of its units:
-	 * their queries carry a cut they cannot remove. */
-	if (who->role == AUTH_DEPARTMENT || who->role == AUTH_PARENT) {
-		char cut[40];
-		snprintf(cut, sizeof cut, "%s:%s",
-			 who->role == AUTH_DEPARTMENT ? "department" : "parent",
-			 who->scope);
-		cJSON *where = cJSON_GetObjectItemCaseSensitive(env, "where");
-		if (cJSON_IsString(where)) {
-			cJSON *list = cJSON_CreateArray();
-			cJSON_AddItemToArray(
-			    list, cJSON_CreateString(where->valuestring));
-			cJSON_ReplaceItemInObjectCaseSensitive(env, "where",
-							       list);
-			where = list;
-		} else if (where == NULL) {
-			where = cJSON_AddArrayToObject(env, "where");
-		}
-		if (!cJSON_IsArray(where)) {
-			reply_fail(d, req, "bad_request",
-				   "\"where\" must be a list");
-			return;
-		}
-		cJSON_AddItemToArray(where, cJSON_CreateString(cut));
-	}
+	const cJSON *env = c->env;
+	/* The host, not the plugin, decides what the principal may see: the
+	 * plugin is handed the scope, and an op that does not declare that it
+	 * honours one is refused to a restricted principal. */
+	struct bd_scope scope;
+	access_scope(who, &scope);
 	struct bd_query q = {.request = env, .reply = reply_ok()};
-	int rc = host_query(&d->host, op, &q);
+	int rc = host_query(&d->host, op, &scope, &q);
+	if (rc == -EACCES) {
+		cJSON_Delete(q.reply);
+		access_forbid(d, req, who,
+			      "\"%s\" is answered for operators only (its "
+			      "plugin does not restrict it to a department)",
+			      op);
+		return;
+	}
 	if (rc == -ENOENT) {
 		cJSON_Delete(q.reply);
 		reply_fail(d, req, "unknown_op",

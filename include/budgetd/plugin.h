@@ -10,9 +10,27 @@
  *
  * Versioning: the host refuses a plugin whose `abi_major` differs from its
  * own, whose `abi_minor` is newer than its own, or whose `struct_size` is
- * smaller than the size of the descriptor at the minor it claims.  Fields
- * are only ever appended (the reserved slots are there for that), so a
- * plugin built against an older minor keeps working.
+ * smaller than the size of the descriptor at the minor it claims (the
+ * host keeps a table of those sizes).  Within a major, fields are only
+ * ever appended or take a reserved slot, so a plugin built against an
+ * older minor keeps working; a plugin tests for a host function newer
+ * than its minor with BD_HOST_HAS().
+ *
+ * What needs a major bump: changing or removing anything declared here;
+ * a field that changes the size of a struct passed as an array (bd_line,
+ * bd_project, bd_config_key, bd_query_op, bd_total_change …) where no
+ * reserved space can take it; a new enum value that sizes an array
+ * (a new source, BD_SOURCE_COUNT, or a new column, BD_COL_COUNT, moves
+ * every field after `income[]` and `column[]`); a new argument to a
+ * callback.  What a minor bump may do: use a reserved slot, append to
+ * bd_host or bd_plugin, add an enum value that sizes nothing, add a flag.
+ *
+ * ABI 2.0 (from 1.0): query callbacks receive the principal's scope and
+ * each query op declares whether it honours it (BD_QUERY_SCOPED); config
+ * keys are typed and range-checked by the host (config_int/config_bool);
+ * bd_line, bd_finding, bd_total_change and bd_config_key have room to grow.
+ * The config table's element grew, so 1.x plugins cannot be read safely:
+ * hence a major.
  *
  * Threading: every callback runs on the daemon's single loop thread.
  * Plugins need no locks and must not block.
@@ -23,12 +41,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define BD_ABI_MAJOR	 1
+#define BD_ABI_MAJOR	 2
 #define BD_ABI_MINOR	 0
 #define BD_PLUGIN_SYMBOL "budgetd_plugin"
 
@@ -166,6 +185,7 @@ struct bd_line {
 	struct bd_stated basic_total;	/* stated subtotal next to its parts */
 	struct bd_stated project_total; /* stated subtotal next to its parts */
 	struct bd_stated total;		/* 合计 as printed */
+	void *reserved[2];
 };
 
 /* Basic (基本支出), project (项目支出) and whole-line sums.  The model
@@ -303,6 +323,7 @@ struct bd_finding {
 	const char *message;
 	struct bd_stated expected;
 	struct bd_stated actual;
+	void *reserved[2]; /* zero: designated initialisers leave them so */
 };
 
 /* ---- change notifications ---- */
@@ -314,6 +335,7 @@ struct bd_total_change {
 	const char *key;
 	bd_fen before;
 	bd_fen after;
+	void *reserved[2];
 };
 
 struct bd_event {
@@ -326,6 +348,42 @@ struct bd_event {
 	const struct bd_total_change *changes;
 	size_t n_changes;
 };
+
+/* ---- who is asking ---- */
+
+/*
+ * What the principal behind a query may see, built by the host from the
+ * credential.  A plugin answers a BD_QUERY_SCOPED op with the figures of
+ * the departments bd_scope_covers() admits and no others; the host refuses
+ * every other op to a restricted principal before the plugin sees it.
+ */
+struct bd_scope {
+	bool restricted;	/* false: operator, admin, trusted listener */
+	const char *department; /* a department's credential: it alone */
+	const char *parent;	/* a 主管部门's: itself and its units */
+	int first_year;		/* 0: any */
+	int last_year;		/* 0: any */
+	void *reserved[4];
+};
+
+/* Whether the scope admits one department's figures for a year. */
+static inline bool bd_scope_covers(const struct bd_scope *scope, int year,
+				   const char *department, const char *parent)
+{
+	if (scope == NULL || !scope->restricted)
+		return true;
+	if ((scope->first_year && year < scope->first_year) ||
+	    (scope->last_year && year > scope->last_year))
+		return false;
+	if (scope->department != NULL)
+		return department != NULL &&
+		       strcmp(department, scope->department) == 0;
+	if (scope->parent != NULL)
+		return (department != NULL &&
+			strcmp(department, scope->parent) == 0) ||
+		       (parent != NULL && strcmp(parent, scope->parent) == 0);
+	return false; /* restricted to nothing */
+}
 
 /* ---- the host ---- */
 
@@ -351,10 +409,18 @@ struct bd_host {
 		    enum bd_log_level level, const char *fmt, ...)
 	    BD_PRINTF(3, 4);
 
-	/* The value of a key of this plugin's config section, or its declared
-	 * default; NULL when neither exists. */
-	const char *(*config_get)(const struct bd_plugin_handle *self,
-				  const char *key);
+	/* The value of a key this plugin declares, from its config section or
+	 * the declared default.  The host has checked every value against
+	 * the key's type and range before init and before reconfigure, so
+	 * these cannot fail for a declared key: a string key's text (NULL for
+	 * an undeclared key), an int or size key's number (0 for an undeclared
+	 * key), a bool key's truth. */
+	const char *(*config_string)(const struct bd_plugin_handle *self,
+				     const char *key);
+	int64_t (*config_int)(const struct bd_plugin_handle *self,
+			      const char *key);
+	bool (*config_bool)(const struct bd_plugin_handle *self,
+			    const char *key);
 
 	/* Records a finding; the host applies the operator's severity policy
 	 * and copies every string.  Returns 0 or -ENOMEM. */
@@ -396,12 +462,20 @@ struct bd_host {
 	void *reserved[8];
 };
 
+/* Whether the host's table has function fn (a plugin built for a newer
+ * minor than its host checks before it calls one it may lack). */
+#define BD_HOST_HAS(host, fn)                                                  \
+	((host)->struct_size >=                                                \
+	     offsetof(struct bd_host, fn) + sizeof((host)->fn) &&              \
+	 (host)->fn != NULL)
+
 /* ---- the plugin descriptor ---- */
 
 enum bd_config_type {
 	BD_CONFIG_STRING = 0,
-	BD_CONFIG_INT,
-	BD_CONFIG_BOOL,
+	BD_CONFIG_INT,	/* decimal integer in [min, max] */
+	BD_CONFIG_BOOL, /* true/false, yes/no, on/off, 1/0 */
+	BD_CONFIG_SIZE, /* bytes: 4096, 64k, 4M, 1G (binary), in [min, max] */
 };
 
 /* One config key a plugin accepts; the table ends with a zeroed entry. */
@@ -410,6 +484,21 @@ struct bd_config_key {
 	enum bd_config_type type;
 	const char *default_value;
 	const char *description;
+	int64_t min, max; /* INT and SIZE; both 0: any value that fits */
+	void *reserved[2];
+};
+
+/* Query op flags. */
+#define BD_QUERY_SCOPED                                                        \
+	(1u << 0) /* the plugin answers within the scope it is handed;         \
+		     without this flag a restricted principal is refused */
+
+/* One query op a plugin answers; the table ends with a zeroed entry. */
+struct bd_query_op {
+	const char *name;
+	uint32_t flags; /* BD_QUERY_* */
+	const char *description;
+	void *reserved[2];
 };
 
 struct bd_plugin {
@@ -420,7 +509,7 @@ struct bd_plugin {
 	const char *version;
 	const char *description;
 	const struct bd_config_key *config;
-	const char *const *query_ops; /* NULL-terminated, or NULL */
+	const struct bd_query_op *query_ops; /* zero-terminated, or NULL */
 
 	/* Called once after load; *state is passed to every other callback. */
 	int (*init)(const struct bd_host *host, struct bd_plugin_handle *self,
@@ -439,11 +528,26 @@ struct bd_plugin {
 		     const struct bd_revision *next, struct bd_apply *apply);
 	/* After apply: notify the world. */
 	int (*publish)(void *state, const struct bd_event *event);
-	/* Answers one of `query_ops`. */
-	int (*query)(void *state, const char *op, struct bd_query *query);
+	/* Answers one of `query_ops` for a principal of the given scope
+	 * (never NULL; unrestricted for operators). */
+	int (*query)(void *state, const char *op, const struct bd_scope *scope,
+		     struct bd_query *query);
 
 	void *reserved[8];
 };
+
+/* The sizes ABI 2.0 promises on LP64 (amd64, arm64): the host's size
+ * check and plugins built elsewhere rely on them. */
+#if defined(__LP64__) && !defined(__cplusplus)
+_Static_assert(sizeof(struct bd_line) == 160, "bd_line layout");
+_Static_assert(sizeof(struct bd_finding) == 80, "bd_finding layout");
+_Static_assert(sizeof(struct bd_total_change) == 56, "bd_total_change");
+_Static_assert(sizeof(struct bd_config_key) == 64, "bd_config_key layout");
+_Static_assert(sizeof(struct bd_query_op) == 40, "bd_query_op layout");
+_Static_assert(sizeof(struct bd_scope) == 64, "bd_scope layout");
+_Static_assert(sizeof(struct bd_plugin) == 176, "bd_plugin layout");
+_Static_assert(sizeof(struct bd_host) == 184, "bd_host layout");
+#endif
 
 /* The version fields every descriptor starts with. */
 #define BD_PLUGIN_ABI                                                          \

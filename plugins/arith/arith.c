@@ -26,25 +26,16 @@ struct run {
 
 static const struct bd_config_key arith_config[] = {
     {"tolerance_fen", BD_CONFIG_INT, "0",
-     "largest difference, in 分, that still counts as equal"},
+     "largest difference, in 分, that still counts as equal", .min = 0,
+     .max = 100000000},
     {0},
 };
 
 static int arith_reconfigure(void *state)
 {
 	struct arith *a = state;
-	const char *v = a->host->config_get(a->self, "tolerance_fen");
-	char *end;
-	long long t = strtoll(v ? v : "0", &end, 10);
-	if (end == v || *end != '\0' || t < 0 || t > 100000000) {
-		a->host->log(
-		    a->self, BD_LOG_ERROR,
-		    "tolerance_fen must be an integer 0..100000000, got "
-		    "\"%s\"",
-		    v);
-		return -EINVAL;
-	}
-	a->tolerance = t;
+	/* The host has checked the range. */
+	a->tolerance = a->host->config_int(a->self, "tolerance_fen");
 	return 0;
 }
 

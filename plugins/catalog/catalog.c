@@ -207,7 +207,7 @@ static int compare_years(const void *a, const void *b)
 static int catalog_load(struct catalog *c)
 {
 	char dir[4096], path[4200];
-	const char *configured = c->host->config_get(c->self, "dir");
+	const char *configured = c->host->config_string(c->self, "dir");
 	if (c->host->resolve_path(c->self, configured, dir, sizeof dir) < 0)
 		return -ENAMETOOLONG;
 	DIR *d = opendir(dir);

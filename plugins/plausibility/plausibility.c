@@ -20,54 +20,39 @@ struct plausibility {
 
 static const struct bd_config_key plausibility_config[] = {
     {"total_change_percent", BD_CONFIG_INT, "30",
-     "warn when the total moves more than this against previous_year.total"},
+     "warn when the total moves more than this against previous_year.total",
+     .min = 0, .max = 100000},
     {"min_total_yuan", BD_CONFIG_INT, "10000",
      "warn when a department's whole budget is below this many 元 (万元 "
-     "figures sent as 元?)"},
+     "figures sent as 元?)",
+     .min = 0, .max = 9000000000000000LL},
     {"max_total_yuan", BD_CONFIG_INT, "10000000000",
-     "warn when it is above this many 元 (元 figures sent as 万元?)"},
+     "warn when it is above this many 元 (元 figures sent as 万元?)", .min = 1,
+     .max = 9000000000000000LL},
     {"three_public_growth_percent", BD_CONFIG_INT, "0",
      "warn when 三公经费 grow more than this against "
-     "previous_year.three_public (policy: they only shrink)"},
+     "previous_year.three_public (policy: they only shrink)",
+     .min = 0, .max = 100000},
     {0},
 };
-
-static int read_percent(struct plausibility *p, const char *key, long *out)
-{
-	const char *v = p->host->config_get(p->self, key);
-	char *end;
-	long n = strtol(v ? v : "", &end, 10);
-	if (v == NULL || end == v || *end != '\0' || n < 0 || n > 100000) {
-		p->host->log(p->self, BD_LOG_ERROR,
-			     "%s must be a whole percentage 0..100000", key);
-		return -EINVAL;
-	}
-	*out = n;
-	return 0;
-}
 
 static int plausibility_reconfigure(void *state)
 {
 	struct plausibility *p = state;
-	long a, b;
-	if (read_percent(p, "total_change_percent", &a) < 0 ||
-	    read_percent(p, "three_public_growth_percent", &b) < 0)
-		return -EINVAL;
-	const char *lo = p->host->config_get(p->self, "min_total_yuan");
-	const char *hi = p->host->config_get(p->self, "max_total_yuan");
-	char *end1, *end2;
-	long long min = strtoll(lo ? lo : "", &end1, 10);
-	long long max = strtoll(hi ? hi : "", &end2, 10);
-	if (!lo || !hi || *end1 || *end2 || min < 0 || max <= min ||
-	    max > 9000000000000000LL) {
-		p->host->log(
-		    p->self, BD_LOG_ERROR,
-		    "min_total_yuan and max_total_yuan must be whole 元 "
-		    "with min < max");
+	/* Types and ranges are the host's; only how keys relate is ours. */
+	int64_t min = p->host->config_int(p->self, "min_total_yuan");
+	int64_t max = p->host->config_int(p->self, "max_total_yuan");
+	if (max <= min) {
+		p->host->log(p->self, BD_LOG_ERROR,
+			     "max_total_yuan (%lld) must be above "
+			     "min_total_yuan (%lld)",
+			     (long long)max, (long long)min);
 		return -EINVAL;
 	}
-	p->total_change_percent = a;
-	p->three_public_growth_percent = b;
+	p->total_change_percent =
+	    (long)p->host->config_int(p->self, "total_change_percent");
+	p->three_public_growth_percent =
+	    (long)p->host->config_int(p->self, "three_public_growth_percent");
 	p->min_total = (bd_fen)min * 100;
 	p->max_total = (bd_fen)max * 100;
 	return 0;

@@ -39,11 +39,8 @@ static const struct bd_config_key publisher_config[] = {
 static int publisher_reconfigure(void *state)
 {
 	struct publisher *p = state;
-	const char *prefix = p->host->config_get(p->self, "topic_prefix");
-	const char *unit = p->host->config_get(p->self, "unit");
-	const char *changes = p->host->config_get(p->self, "include_changes");
-	const char *per_total =
-	    p->host->config_get(p->self, "per_total_topics");
+	const char *prefix = p->host->config_string(p->self, "topic_prefix");
+	const char *unit = p->host->config_string(p->self, "unit");
 
 	if (prefix == NULL || *prefix == '\0' ||
 	    strlen(prefix) >= sizeof p->prefix || strchr(prefix, ' ') != NULL) {
@@ -57,20 +54,10 @@ static int publisher_reconfigure(void *state)
 			     "unit must be 元 or 万元, got %s", unit);
 		return -EINVAL;
 	}
-	if (strcmp(changes, "true") != 0 && strcmp(changes, "false") != 0) {
-		p->host->log(p->self, BD_LOG_ERROR,
-			     "include_changes must be true or false");
-		return -EINVAL;
-	}
-	if (strcmp(per_total, "true") != 0 && strcmp(per_total, "false") != 0) {
-		p->host->log(p->self, BD_LOG_ERROR,
-			     "per_total_topics must be true or false");
-		return -EINVAL;
-	}
-	p->per_total_topics = strcmp(per_total, "true") == 0;
+	p->per_total_topics = p->host->config_bool(p->self, "per_total_topics");
 	snprintf(p->prefix, sizeof p->prefix, "%s", prefix);
 	p->unit = strcmp(unit, "元") == 0 ? BD_UNIT_YUAN : BD_UNIT_WANYUAN;
-	p->include_changes = strcmp(changes, "true") == 0;
+	p->include_changes = p->host->config_bool(p->self, "include_changes");
 	return 0;
 }
 

@@ -57,7 +57,7 @@ static int load(struct rules_state *st, struct rule_set *set)
 {
 	char pattern[4096], err[512];
 	glob_t g;
-	const char *files = st->host->config_get(st->self, "files");
+	const char *files = st->host->config_string(st->self, "files");
 	if (st->host->resolve_path(st->self, files, pattern, sizeof pattern) <
 	    0)
 		return -ENAMETOOLONG;

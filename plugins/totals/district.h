@@ -52,7 +52,7 @@ struct totals {
 	struct strmap aggregates; /* "year\x1fdim\x1fkey" → amount */
 };
 
-#define DISTRICT_MAX_WHERE 16
+#define DISTRICT_MAX_WHERE  16
 #define DISTRICT_MAX_VALUES 32
 
 enum dim {
@@ -76,21 +76,32 @@ struct cut {
 	size_t n_values;
 };
 
-/* totals.c: what every query of the district shares.  The cuts ("where"),
- * "year" and "unit" of a request; a department's cuts are how the daemon
- * keeps a department's credential to its own figures, so every query
- * must read them here. */
+/* What every query of the district reads first: its cuts ("where"),
+ * "year" and "unit", and the scope of the principal asking, which the
+ * host hands over and no request can widen. */
+struct district_filter {
+	struct cut where[DISTRICT_MAX_WHERE];
+	size_t n_where;
+	int year;
+	enum bd_unit unit;
+	const struct bd_scope *scope;
+};
+
+/* totals.c */
 int district_read_common(struct totals *t, struct bd_query *q,
-			 struct cut *where, size_t *n_where, int *year,
-			 enum bd_unit *unit);
+			 const struct bd_scope *scope,
+			 struct district_filter *filter);
 bool district_dim_is_departmental(enum dim d);
-/* Year and the departmental cuts (department, parent, year) of a query. */
-bool district_dept_passes(const struct cut *where, size_t n_where, int year,
+/* The scope, the year and the departmental cuts (department, parent,
+ * year) of a query: whether a department's figures count at all. */
+bool district_dept_passes(const struct district_filter *filter,
 			  const struct dept *d);
 
 /* lists.c: the 三公 and project queries. */
-int lists_three_public(struct totals *t, struct bd_query *q);
-int lists_projects(struct totals *t, struct bd_query *q);
+int lists_three_public(struct totals *t, const struct bd_scope *scope,
+		       struct bd_query *q);
+int lists_projects(struct totals *t, const struct bd_scope *scope,
+		   struct bd_query *q);
 /* Copies a submission's 三公 table and projects into d. */
 int lists_capture(struct dept *d, const struct bd_submission *s);
 void lists_release(struct dept *d);

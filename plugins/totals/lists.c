@@ -61,23 +61,20 @@ void lists_release(struct dept *d)
 /* The filters of the list queries: the district's common parameters
  * (cuts, year, unit) and the lists' own department/parent/function/kind. */
 struct filter {
-	struct cut where[DISTRICT_MAX_WHERE];
-	size_t n_where;
-	int year;
-	enum bd_unit unit;
+	struct district_filter common;
 	const char *department, *parent, *function, *kind;
 };
 
-static int read_filter(struct totals *t, struct bd_query *q, struct filter *f)
+static int read_filter(struct totals *t, const struct bd_scope *scope,
+		       struct bd_query *q, struct filter *f)
 {
 	const cJSON *req = t->host->query_request(q);
 	memset(f, 0, sizeof *f);
-	if (district_read_common(t, q, f->where, &f->n_where, &f->year,
-				 &f->unit) < 0)
+	if (district_read_common(t, q, scope, &f->common) < 0)
 		return -EINVAL;
 	/* Lists are of departments' tables: only departmental cuts apply. */
-	for (size_t i = 0; i < f->n_where; i++)
-		if (!district_dim_is_departmental(f->where[i].dim))
+	for (size_t i = 0; i < f->common.n_where; i++)
+		if (!district_dim_is_departmental(f->common.where[i].dim))
 			return t->host->query_error(
 			    q, "bad_request",
 			    "this list takes cuts on department, parent and "
@@ -100,7 +97,7 @@ static int read_filter(struct totals *t, struct bd_query *q, struct filter *f)
 
 static bool dept_selected(const struct filter *f, const struct dept *d)
 {
-	return district_dept_passes(f->where, f->n_where, f->year, d) &&
+	return district_dept_passes(&f->common, d) &&
 	       (!f->department || strcmp(f->department, d->code) == 0) &&
 	       (!f->parent || strcmp(f->parent, d->parent) == 0);
 }
@@ -113,13 +110,14 @@ static void add_amount(struct totals *t, cJSON *o, const char *key, bd_fen fen,
 	cJSON_AddStringToObject(o, key, text);
 }
 
-int lists_three_public(struct totals *t, struct bd_query *q)
+int lists_three_public(struct totals *t, const struct bd_scope *scope,
+		       struct bd_query *q)
 {
 	static const char *const parts[] = {"overseas", "vehicle_purchase",
 					    "vehicle_operation", "reception",
 					    "total"};
 	struct filter f;
-	if (read_filter(t, q, &f) < 0)
+	if (read_filter(t, scope, q, &f) < 0)
 		return -EINVAL;
 	const cJSON *by =
 	    cJSON_GetObjectItemCaseSensitive(t->host->query_request(q), "by");
@@ -165,7 +163,7 @@ int lists_three_public(struct totals *t, struct bd_query *q)
 	}
 	cJSON *reply = t->host->query_reply(q);
 	cJSON_AddStringToObject(reply, "unit",
-				f.unit == BD_UNIT_YUAN ? "元" : "万元");
+				f.common.unit == BD_UNIT_YUAN ? "元" : "万元");
 	cJSON_AddStringToObject(reply, "by", group);
 	cJSON *list = cJSON_AddArrayToObject(reply, "rows");
 	for (size_t k = 0; k < n; k++) {
@@ -176,7 +174,8 @@ int lists_three_public(struct totals *t, struct bd_query *q)
 		if (group[0] != 'y')
 			cJSON_AddStringToObject(o, group, bar + 1);
 		for (int p = 0; p < 5; p++)
-			add_amount(t, o, parts[p], rows[k].sum[p], f.unit);
+			add_amount(t, o, parts[p], rows[k].sum[p],
+				   f.common.unit);
 		cJSON_AddNumberToObject(o, "departments",
 					(double)rows[k].departments);
 		cJSON_AddItemToArray(list, o);
@@ -199,11 +198,12 @@ static int compare_found(const void *a, const void *b)
 	return c ? c : strcmp(x->p->code, y->p->code);
 }
 
-int lists_projects(struct totals *t, struct bd_query *q)
+int lists_projects(struct totals *t, const struct bd_scope *scope,
+		   struct bd_query *q)
 {
 	static const char *const kinds[] = {"", "operating", "targeted"};
 	struct filter f;
-	if (read_filter(t, q, &f) < 0)
+	if (read_filter(t, scope, q, &f) < 0)
 		return -EINVAL;
 	const cJSON *req = t->host->query_request(q);
 	const cJSON *limit = cJSON_GetObjectItemCaseSensitive(req, "limit");
@@ -247,9 +247,9 @@ int lists_projects(struct totals *t, struct bd_query *q)
 		qsort(all, n, sizeof *all, compare_found);
 	cJSON *reply = t->host->query_reply(q);
 	cJSON_AddStringToObject(reply, "unit",
-				f.unit == BD_UNIT_YUAN ? "元" : "万元");
+				f.common.unit == BD_UNIT_YUAN ? "元" : "万元");
 	cJSON_AddNumberToObject(reply, "count", (double)n);
-	add_amount(t, reply, "total", sum, f.unit);
+	add_amount(t, reply, "total", sum, f.common.unit);
 	cJSON *list = cJSON_AddArrayToObject(reply, "projects");
 	for (size_t i = 0; i < n && (long)i < max; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -263,7 +263,7 @@ int lists_projects(struct totals *t, struct bd_query *q)
 		if (all[i].p->kind)
 			cJSON_AddStringToObject(o, "kind",
 						kinds[all[i].p->kind]);
-		add_amount(t, o, "total", all[i].p->total, f.unit);
+		add_amount(t, o, "total", all[i].p->total, f.common.unit);
 		cJSON_AddItemToArray(list, o);
 	}
 	free(all);

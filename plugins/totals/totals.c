@@ -18,10 +18,9 @@
 #include "district.h"
 #include "strmap.h"
 
-#define MAX_BY	   6
+#define MAX_BY 6
 
 /* ---- dimensions ---- */
-
 
 static const char *const dim_names[DIM_COUNT] = {
     "function:class", "function:section", "function:item",
@@ -409,14 +408,10 @@ static int totals_apply(void *state, const struct bd_revision *prev,
 
 /* ---- queries ---- */
 
-
 struct query_spec {
 	enum dim by[MAX_BY];
 	size_t n_by;
-	struct cut where[DISTRICT_MAX_WHERE];
-	size_t n_where;
-	int year;
-	enum bd_unit unit;
+	struct district_filter common;
 	bool sort_by_amount;
 	bool explain; /* list the revisions and line items of each row */
 	bool change;  /* against the year before (needs "year") */
@@ -482,9 +477,15 @@ static int parse_cut(struct totals *t, struct bd_query *q, const char *text,
 	return 0;
 }
 
-int district_read_common(struct totals *t, struct bd_query *q, struct cut *where,
-			 size_t *n_where, int *year, enum bd_unit *unit)
+int district_read_common(struct totals *t, struct bd_query *q,
+			 const struct bd_scope *scope,
+			 struct district_filter *filter)
 {
+	struct cut *where = filter->where;
+	size_t *n_where = &filter->n_where;
+	int *year = &filter->year;
+	enum bd_unit *unit = &filter->unit;
+	filter->scope = scope;
 	const cJSON *req = t->host->query_request(q);
 	const cJSON *w = cJSON_GetObjectItemCaseSensitive(req, "where");
 	*n_where = 0;
@@ -498,9 +499,9 @@ int district_read_common(struct totals *t, struct bd_query *q, struct cut *where
 				    q, "bad_request",
 				    "\"where\" lists DIM:VALUE strings");
 			if (*n_where == DISTRICT_MAX_WHERE)
-				return t->host->query_error(
-				    q, "bad_request", "at most %d cuts",
-				    DISTRICT_MAX_WHERE);
+				return t->host->query_error(q, "bad_request",
+							    "at most %d cuts",
+							    DISTRICT_MAX_WHERE);
 			if (parse_cut(t, q, item->valuestring,
 				      &where[(*n_where)++]) < 0)
 				return -EINVAL;
@@ -531,28 +532,31 @@ int district_read_common(struct totals *t, struct bd_query *q, struct cut *where
 	return 0;
 }
 
-bool district_dept_passes(const struct cut *where, size_t n_where, int year,
+bool district_dept_passes(const struct district_filter *filter,
 			  const struct dept *d)
 {
 	char value[32];
-	if (year && d->year != year)
+	if (!bd_scope_covers(filter->scope, d->year, d->code, d->parent))
 		return false;
-	for (size_t w = 0; w < n_where; w++) {
-		if (!district_dim_is_departmental(where[w].dim))
+	if (filter->year && d->year != filter->year)
+		return false;
+	for (size_t w = 0; w < filter->n_where; w++) {
+		const struct cut *cut = &filter->where[w];
+		if (!district_dim_is_departmental(cut->dim))
 			continue;
-		dim_value(where[w].dim, d, NULL, value, sizeof value);
-		if (!cut_matches(&where[w], value))
+		dim_value(cut->dim, d, NULL, value, sizeof value);
+		if (!cut_matches(cut, value))
 			return false;
 	}
 	return true;
 }
 
-static int parse_query(struct totals *t, struct bd_query *q,
-		       struct query_spec *spec)
+static int parse_query(struct totals *t, const struct bd_scope *scope,
+		       struct bd_query *q, struct query_spec *spec)
 {
 	const cJSON *req = t->host->query_request(q);
 	memset(spec, 0, sizeof *spec);
-	spec->unit = BD_UNIT_WANYUAN;
+	spec->common.unit = BD_UNIT_WANYUAN;
 	spec->limit = -1;
 
 	const cJSON *by = cJSON_GetObjectItemCaseSensitive(req, "by");
@@ -585,8 +589,7 @@ static int parse_query(struct totals *t, struct bd_query *q,
 		    q, "bad_request", "\"by\" must be a string or an array");
 	}
 
-	if (district_read_common(t, q, spec->where, &spec->n_where, &spec->year,
-				 &spec->unit) < 0)
+	if (district_read_common(t, q, scope, &spec->common) < 0)
 		return -EINVAL;
 	const cJSON *sort = cJSON_GetObjectItemCaseSensitive(req, "sort");
 	if (sort != NULL) {
@@ -603,7 +606,7 @@ static int parse_query(struct totals *t, struct bd_query *q,
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "explain"));
 	spec->change =
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "change"));
-	if (spec->change && spec->year == 0)
+	if (spec->change && spec->common.year == 0)
 		return t->host->query_error(
 		    q, "bad_request",
 		    "\"change\" compares a year with the one before: "
@@ -683,7 +686,7 @@ static int compare_cells(const void *a, const void *b)
  * facts at once: a query about one 主管部门 skips every other department. */
 static bool dept_passes(const struct query_spec *spec, const struct dept *d)
 {
-	return district_dept_passes(spec->where, spec->n_where, spec->year, d);
+	return district_dept_passes(&spec->common, d);
 }
 
 /* Applies the cuts to a fact of a department that passed dept_passes();
@@ -692,11 +695,11 @@ static bool fact_key(const struct query_spec *spec, const struct dept *d,
 		     const struct fact *f, char *key, size_t size)
 {
 	char value[32];
-	for (size_t w = 0; w < spec->n_where; w++) {
-		if (district_dim_is_departmental(spec->where[w].dim))
+	for (size_t w = 0; w < spec->common.n_where; w++) {
+		if (district_dim_is_departmental(spec->common.where[w].dim))
 			continue; /* dept_passes() decided those */
-		dim_value(spec->where[w].dim, d, f, value, sizeof value);
-		if (!cut_matches(&spec->where[w], value))
+		dim_value(spec->common.where[w].dim, d, f, value, sizeof value);
+		if (!cut_matches(&spec->common.where[w], value))
 			return false;
 	}
 	size_t len = 0;
@@ -749,8 +752,8 @@ static void explain_row(const struct totals *t, const struct query_spec *spec,
 			cJSON_AddStringToObject(
 			    o, "kind",
 			    bd_column_kind((enum bd_column)f->column));
-			t->host->format_amount(f->amount, spec->unit, text,
-					       sizeof text);
+			t->host->format_amount(f->amount, spec->common.unit,
+					       text, sizeof text);
 			cJSON_AddStringToObject(o, "amount", text);
 			cJSON_AddItemToArray(from, o);
 			(*budget)--;
@@ -796,7 +799,8 @@ static int aggregate(const struct totals *t, const struct query_spec *spec,
 	return 0;
 }
 
-static int totals_query(void *state, const char *op, struct bd_query *q)
+static int totals_query(void *state, const struct bd_scope *scope,
+			struct bd_query *q)
 {
 	struct totals *t = state;
 	struct query_spec spec;
@@ -804,8 +808,7 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 	bd_fen grand = 0;
 	int rc;
 
-	(void)op;
-	if (parse_query(t, q, &spec) < 0)
+	if (parse_query(t, scope, q, &spec) < 0)
 		return -EINVAL;
 	if (strmap_init(&ct.index) < 0)
 		return -ENOMEM;
@@ -813,8 +816,8 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 	bool economic = false;
 	for (size_t b = 0; b < spec.n_by; b++)
 		economic |= dim_is_economic(spec.by[b]);
-	for (size_t w = 0; w < spec.n_where; w++)
-		economic |= dim_is_economic(spec.where[w].dim);
+	for (size_t w = 0; w < spec.common.n_where; w++)
+		economic |= dim_is_economic(spec.common.where[w].dim);
 
 	rc = aggregate(t, &spec, economic, &ct, &grand);
 	if (rc < 0)
@@ -823,7 +826,7 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 	bd_fen grand_before = 0;
 	if (spec.change) {
 		struct query_spec previous = spec;
-		previous.year = spec.year - 1;
+		previous.common.year = spec.common.year - 1;
 		if (strmap_init(&before.index) < 0 ||
 		    (rc = aggregate(t, &previous, economic, &before,
 				    &grand_before)) < 0) {
@@ -838,10 +841,10 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 
 	cJSON *reply = t->host->query_reply(q);
 	char text[40];
-	cJSON_AddStringToObject(reply, "unit",
-				spec.unit == BD_UNIT_YUAN ? "元" : "万元");
-	if (spec.year)
-		cJSON_AddNumberToObject(reply, "year", spec.year);
+	cJSON_AddStringToObject(
+	    reply, "unit", spec.common.unit == BD_UNIT_YUAN ? "元" : "万元");
+	if (spec.common.year)
+		cJSON_AddNumberToObject(reply, "year", spec.common.year);
 	cJSON *by = cJSON_AddArrayToObject(reply, "by");
 	for (size_t b = 0; b < spec.n_by; b++)
 		cJSON_AddItemToArray(by,
@@ -864,11 +867,12 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 			    strmap_slot(&before.index, c->key, -1, &created);
 			if (index != NULL && !created)
 				previous = before.cells[*index].amount;
-			t->host->format_amount(previous, spec.unit, text,
+			t->host->format_amount(previous, spec.common.unit, text,
 					       sizeof text);
 			cJSON_AddStringToObject(row, "previous", text);
-			t->host->format_amount(c->amount - previous, spec.unit,
-					       text, sizeof text);
+			t->host->format_amount(c->amount - previous,
+					       spec.common.unit, text,
+					       sizeof text);
 			cJSON_AddStringToObject(row, "change", text);
 			if (previous > 0) {
 				/* Per mille, rounded half away from zero: exact
@@ -893,7 +897,8 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 						part ? part : "");
 			part = strtok_r(NULL, "\x1f", &save);
 		}
-		t->host->format_amount(c->amount, spec.unit, text, sizeof text);
+		t->host->format_amount(c->amount, spec.common.unit, text,
+				       sizeof text);
 		cJSON_AddStringToObject(row, "amount", text);
 		cJSON_AddNumberToObject(row, "departments",
 					(double)c->departments);
@@ -904,12 +909,12 @@ static int totals_query(void *state, const char *op, struct bd_query *q)
 	if (spec.explain && explain_budget == 0)
 		cJSON_AddTrueToObject(reply, "explain_truncated");
 	if (spec.change) {
-		t->host->format_amount(grand_before, spec.unit, text,
+		t->host->format_amount(grand_before, spec.common.unit, text,
 				       sizeof text);
 		cJSON_AddStringToObject(reply, "previous_total", text);
 		cell_table_free(&before);
 	}
-	t->host->format_amount(grand, spec.unit, text, sizeof text);
+	t->host->format_amount(grand, spec.common.unit, text, sizeof text);
 	cJSON_AddStringToObject(reply, "total", text);
 	rc = 0;
 out:
@@ -947,16 +952,22 @@ static void totals_fini(void *state)
 	free(t);
 }
 
-static const char *const totals_ops[] = {"totals", "three_public", "projects",
-					 NULL};
+/* Every answer is within the scope the host hands over. */
+static const struct bd_query_op totals_ops[] = {
+    {"totals", BD_QUERY_SCOPED, "district totals by any dimensions"},
+    {"three_public", BD_QUERY_SCOPED, "三公经费 by department"},
+    {"projects", BD_QUERY_SCOPED, "projects, largest first"},
+    {0},
+};
 
-static int district_query(void *state, const char *op, struct bd_query *q)
+static int district_query(void *state, const char *op,
+			  const struct bd_scope *scope, struct bd_query *q)
 {
 	if (strcmp(op, "three_public") == 0)
-		return lists_three_public(state, q);
+		return lists_three_public(state, scope, q);
 	if (strcmp(op, "projects") == 0)
-		return lists_projects(state, q);
-	return totals_query(state, op, q);
+		return lists_projects(state, scope, q);
+	return totals_query(state, scope, q);
 }
 
 BD_PLUGIN_DEFINE = {

@@ -144,23 +144,27 @@ static void test_policies(void **state)
 	cJSON_Delete(r);
 
 	/* Every district query is cut to the department, lists included. */
-	snprintf(request, sizeof request, "{\"op\":\"projects\",\"token\":\"%s\"}",
-		 wanli_token);
+	snprintf(request, sizeof request,
+		 "{\"op\":\"projects\",\"token\":\"%s\"}", wanli_token);
 	r = harness_call_url(tcp, request, 5000);
 	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 0);
 	cJSON_Delete(r);
-	snprintf(request, sizeof request, "{\"op\":\"projects\",\"token\":\"%s\"}", dept);
+	snprintf(request, sizeof request,
+		 "{\"op\":\"projects\",\"token\":\"%s\"}", dept);
 	r = harness_call_url(tcp, request, 5000);
 	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 7);
 	cJSON_Delete(r);
-	snprintf(request, sizeof request,
-		 "{\"op\":\"three_public\",\"by\":\"department\",\"token\":\"%s\"}",
-		 wanli_token);
+	snprintf(
+	    request, sizeof request,
+	    "{\"op\":\"three_public\",\"by\":\"department\",\"token\":\"%s\"}",
+	    wanli_token);
 	r = harness_call_url(tcp, request, 5000);
 	cJSON *rows = cJSON_GetObjectItem(r, "rows");
 	assert_int_equal(cJSON_GetArraySize(rows), 1);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "department")->valuestring,
-			    "215001");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "department")
+		->valuestring,
+	    "215001");
 	cJSON_Delete(r);
 
 	/* A 主管部门: its units. */
@@ -215,6 +219,78 @@ static void test_policies(void **state)
 	free(wanli_token);
 }
 
+/* A plugin that ignores where and scope answers operators only: the host
+ * refuses its op to a department before the plugin runs. */
+static void test_careless_plugin_cannot_leak(void **state)
+{
+	char dir[300], cmd[1200], config[600];
+	(void)state;
+	assert_int_equal(harness_init(&h, "careless"), 0);
+	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%d",
+		 20000 + (getpid() + 11) % 20000);
+	snprintf(h.extra_listen, sizeof h.extra_listen, "%s", tcp);
+	snprintf(dir, sizeof dir, "%s/plugins", h.dir);
+	snprintf(
+	    cmd, sizeof cmd,
+	    "mkdir -p %s && ln -s %s/totals.so %s/ && ln -s %s/careless.so "
+	    "%s/",
+	    dir, BUDGETD_TEST_PLUGIN_DIR, dir, BUDGETD_TEST_ABI_DIR, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(config, sizeof config,
+		 "[daemon]\ntrust = ipc\nplugins = totals, careless\n"
+		 "plugin_dir = %s\n",
+		 dir);
+	assert_int_equal(harness_write_config(&h, config), 0);
+	assert_int_equal(harness_start(&h), 0);
+
+	char *wanli_token = issue("wanli", "department", "215001");
+	char *parent = issue("district116", "parent", "116");
+	char *op = issue("analyst", "operator", NULL);
+	char *fengquan =
+	    harness_read_data("fengquan-116001-2023-corrected.json");
+	char *wanli = harness_read_data("putuo-wanli-2025.json");
+	cJSON *r = harness_send_document(&h, "submit", fengquan);
+	assert_string_equal(code_of(r), "ok");
+	cJSON_Delete(r);
+	r = harness_send_document(&h, "submit", wanli);
+	assert_string_equal(code_of(r), "ok");
+	cJSON_Delete(r);
+
+	/* The careless op holds both departments' totals, ignoring every
+	 * cut: an operator sees both, a department and a 主管部门 nothing. */
+	assert_string_equal(as(wanli_token, "careless.totals", ""),
+			    "forbidden");
+	assert_string_equal(as(wanli_token, "careless.totals",
+			       ",\"where\":[\"department:215001\"]"),
+			    "forbidden");
+	assert_string_equal(as(parent, "careless.totals", ""), "forbidden");
+	char request[256];
+	snprintf(request, sizeof request,
+		 "{\"op\":\"careless.totals\",\"token\":\"%s\"}", op);
+	r = harness_call_url(tcp, request, 5000);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "rows")), 2);
+	cJSON_Delete(r);
+	snprintf(request, sizeof request,
+		 "{\"op\":\"careless.totals\",\"token\":\"%s\"}", wanli_token);
+	r = harness_call_url(tcp, request, 5000);
+	assert_null(cJSON_GetObjectItem(r, "rows"));
+	assert_non_null(strstr(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "message")
+		->valuestring,
+	    "operators only"));
+	cJSON_Delete(r);
+	/* The scoped op of the other plugin still answers within the scope. */
+	snprintf(request, sizeof request,
+		 "{\"op\":\"totals\",\"by\":\"department\",\"token\":"
+		 "\"%s\"}",
+		 wanli_token);
+	r = harness_call_url(tcp, request, 5000);
+	const cJSON *rows = cJSON_GetObjectItem(r, "rows");
+	assert_int_equal(cJSON_GetArraySize(rows), 1);
+	cJSON_Delete(r);
+	free(wanli_token), free(parent), free(op), free(fengquan), free(wanli);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -227,6 +303,8 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_policies, teardown),
+	    cmocka_unit_test_teardown(test_careless_plugin_cannot_leak,
+				      teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

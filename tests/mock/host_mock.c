@@ -9,12 +9,16 @@
 #include <string.h>
 
 #include "arena.h"
+#include "config_value.h"
+#include "abi.h"
 #include "model.h"
 #include "money.h"
 
 struct bd_plugin_handle {
 	struct mock_plugin *mock;
 };
+
+const struct bd_scope mock_unrestricted = {.restricted = false};
 
 /* One mock at a time is enough for a unit test. */
 static struct bd_plugin_handle the_handle;
@@ -33,19 +37,75 @@ static void mock_log(const struct bd_plugin_handle *self,
 	va_end(ap);
 }
 
-static const char *mock_config_get(const struct bd_plugin_handle *self,
-				   const char *key)
+/* The text given for key in the test's "key=value" pairs, or NULL. */
+static const char *given(const struct mock_plugin *m, const char *key)
 {
-	const struct mock_plugin *m = self->mock;
 	size_t n = strlen(key);
 	for (size_t i = 0; i < 16 && m->config[i]; i++)
 		if (strncmp(m->config[i], key, n) == 0 &&
 		    m->config[i][n] == '=')
 			return m->config[i] + n + 1;
-	for (const struct bd_config_key *k = m->desc->config; k && k->name; k++)
-		if (strcmp(k->name, key) == 0)
-			return k->default_value;
 	return NULL;
+}
+
+static const char *mock_config_string(const struct bd_plugin_handle *self,
+				      const char *key)
+{
+	const struct bd_config_key *k =
+	    config_value_key(self->mock->desc->config, key);
+	if (k == NULL)
+		return NULL;
+	const char *v = given(self->mock, key);
+	return v ? v : k->default_value;
+}
+
+static int64_t mock_config_int(const struct bd_plugin_handle *self,
+			       const char *key)
+{
+	const struct bd_config_key *k =
+	    config_value_key(self->mock->desc->config, key);
+	int64_t n = 0;
+	char why[200];
+	if (k != NULL)
+		config_value_parse(k, mock_config_string(self, key), &n, why,
+				   sizeof why);
+	return n;
+}
+
+static bool mock_config_bool(const struct bd_plugin_handle *self,
+			     const char *key)
+{
+	return mock_config_int(self, key) != 0;
+}
+
+/* As the host does before init: every pair names a declared key, and
+ * every declared key's value is of its type and range. */
+static int check_config(const struct mock_plugin *m)
+{
+	char why[200];
+	int64_t n;
+	for (size_t i = 0; i < 16 && m->config[i]; i++) {
+		char key[64];
+		const char *eq = strchr(m->config[i], '=');
+		snprintf(key, sizeof key, "%.*s",
+			 eq ? (int)(eq - m->config[i]) : 0, m->config[i]);
+		if (eq == NULL ||
+		    config_value_key(m->desc->config, key) == NULL) {
+			fprintf(stderr, "mock: no config key in \"%s\"\n",
+				m->config[i]);
+			return -EINVAL;
+		}
+	}
+	for (const struct bd_config_key *k = m->desc->config; k && k->name;
+	     k++) {
+		const char *v = given(m, k->name);
+		if (config_value_parse(k, v ? v : k->default_value, &n, why,
+				       sizeof why) < 0) {
+			fprintf(stderr, "mock: %s\n", why);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static int mock_finding_cb(struct bd_audit *audit, const struct bd_finding *f)
@@ -153,12 +213,22 @@ int mock_plugin_load(struct mock_plugin *m, const char *name,
 	m->desc = dlsym(m->dl, BD_PLUGIN_SYMBOL);
 	if (m->desc == NULL)
 		return -EPROTO;
+	/* The daemon's own check, not a copy of it. */
+	char why[256];
+	if (abi_check(m->desc, why, sizeof why) < 0) {
+		fprintf(stderr, "mock: %s refused: %s\n", path, why);
+		return -EPROTO;
+	}
+	if (check_config(m) < 0)
+		return -EINVAL;
 	m->host = (struct bd_host){
 	    .abi_major = BD_ABI_MAJOR,
 	    .abi_minor = BD_ABI_MINOR,
 	    .struct_size = sizeof(struct bd_host),
 	    .log = mock_log,
-	    .config_get = mock_config_get,
+	    .config_string = mock_config_string,
+	    .config_int = mock_config_int,
+	    .config_bool = mock_config_bool,
 	    .finding = mock_finding_cb,
 	    .format_amount = mock_format_amount,
 	    .report_change = mock_report_change,

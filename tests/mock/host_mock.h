@@ -54,11 +54,14 @@ struct mock_plugin {
 	const struct bd_plugin *desc;
 	void *state;
 	struct bd_host host;
-	/* config: "key=value" pairs the plugin reads through config_get */
+	/* config: "key=value" pairs the plugin reads through config_* */
 	const char *config[16];
 	struct mock_publication published[32];
 	size_t n_published;
 };
+
+/* The scope of an operator: everything. */
+extern const struct bd_scope mock_unrestricted;
 
 /* Loads NAME.so from BUDGETD_TEST_PLUGIN_DIR and initialises it. */
 int mock_plugin_load(struct mock_plugin *m, const char *name,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi.h"
 #include "host.h"
 
 static int load(const char *plugins, struct config_entry *entries, size_t n,
@@ -84,13 +85,150 @@ static void test_check_abi_directly(void **state)
 			      .struct_size = sizeof d,
 			      .name = "x"};
 	(void)state;
-	assert_int_equal(host_check_abi(&d, err, sizeof err),
-			 -EPROTO); /* no init */
+	assert_int_equal(abi_check(&d, err, sizeof err), -EPROTO); /* no init */
 	d.init = (int (*)(const struct bd_host *, struct bd_plugin_handle *,
 			  void **))1;
-	assert_int_equal(host_check_abi(&d, err, sizeof err), 0);
+	assert_int_equal(abi_check(&d, err, sizeof err), 0);
 	d.struct_size = sizeof d - sizeof(void *);
-	assert_int_equal(host_check_abi(&d, err, sizeof err), -EPROTO);
+	assert_int_equal(abi_check(&d, err, sizeof err), -EPROTO);
+}
+
+/* A host kept loaded, for the tests that call through it. */
+static struct config loaded_config;
+static struct host loaded;
+
+static void load_kept(const char *plugins, struct config_entry *entries,
+		      size_t n)
+{
+	char err[512] = "";
+	memset(&loaded, 0, sizeof loaded);
+	assert_int_equal(config_defaults(&loaded_config), 0);
+	assert_int_equal(config_set_list(loaded_config.plugins,
+					 &loaded_config.n_plugins, plugins),
+			 0);
+	loaded_config.entries = entries;
+	loaded_config.n_entries = n;
+	if (host_load(&loaded, &loaded_config, BUDGETD_TEST_ABI_DIR, err,
+		      sizeof err) < 0)
+		fail_msg("load %s: %s", plugins, err);
+}
+
+static void unload_kept(void)
+{
+	host_unload(&loaded);
+	loaded_config.entries = NULL;
+	loaded_config.n_entries = 0;
+	config_free(&loaded_config);
+}
+
+static void test_config_types_enforced(void **state)
+{
+	char err[512] = "";
+	(void)state;
+	struct config_entry deep = {"plugin.abi_good", "depth", "12", 4};
+	assert_int_equal(load("abi_good", &deep, 1, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, ":4: [plugin.abi_good] \"depth\" must be "
+				    "an integer from 1 to 9, not \"12\""));
+	struct config_entry word = {"plugin.abi_good", "depth", "three", 5};
+	assert_int_equal(load("abi_good", &word, 1, err, sizeof err), -EINVAL);
+	struct config_entry size = {"plugin.abi_good", "buffer", "lots", 6};
+	assert_int_equal(load("abi_good", &size, 1, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "a size in bytes"));
+	struct config_entry loud = {"plugin.abi_good", "loud", "maybe", 7};
+	assert_int_equal(load("abi_good", &loud, 1, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "must be true or false"));
+	expect_refused("abi_badrange", "min exceeds its max");
+	expect_refused("abi_badflags", "flags 0x80 this host does not know");
+
+	/* What the plugin reads is the typed value, not text to re-parse. */
+	struct config_entry good[] = {
+	    {"plugin.abi_good", "depth", "7", 1},
+	    {"plugin.abi_good", "buffer", "4M", 2},
+	    {"plugin.abi_good", "loud", "on", 3},
+	};
+	load_kept("abi_good", good, 3);
+	const struct bd_host *t = &loaded.table;
+	struct bd_plugin_handle *self = &loaded.plugins[0];
+	assert_int_equal(t->config_int(self, "depth"), 7);
+	assert_int_equal(t->config_int(self, "buffer"), 4 << 20);
+	assert_true(t->config_bool(self, "loud"));
+	assert_string_equal(t->config_string(self, "colour"), "blue");
+	assert_null(t->config_string(self, "flavour"));
+	unload_kept();
+	load_kept("abi_good", NULL, 0);
+	assert_int_equal(loaded.table.config_int(&loaded.plugins[0], "buffer"),
+			 64 << 10);
+	assert_false(loaded.table.config_bool(&loaded.plugins[0], "loud"));
+	unload_kept();
+}
+
+static void test_scope_enforced_by_host(void **state)
+{
+	(void)state;
+	const struct bd_scope operator_scope = {.restricted = false};
+	const struct bd_scope department = {.restricted = true,
+					    .department = "116001"};
+	load_kept("careless,abi_good", NULL, 0);
+	struct bd_query q = {.reply = cJSON_CreateObject()};
+	/* The careless plugin ignores the scope, so it is never asked on
+	 * behalf of a department. */
+	assert_int_equal(
+	    host_query(&loaded, "careless.totals", &department, &q), -EACCES);
+	assert_null(cJSON_GetObjectItem(q.reply, "rows"));
+	assert_int_equal(
+	    host_query(&loaded, "careless.totals", &operator_scope, &q), 0);
+	assert_non_null(cJSON_GetObjectItem(q.reply, "rows"));
+	/* An op declared scoped is handed the scope. */
+	assert_int_equal(host_query(&loaded, "abi.echo", &department, &q), 0);
+	assert_int_equal(host_query(&loaded, "abi.nothing", &department, &q),
+			 -ENOENT);
+	cJSON_Delete(q.reply);
+	unload_kept();
+}
+
+static void test_scope_covers(void **state)
+{
+	(void)state;
+	const struct bd_scope dept = {.restricted = true,
+				      .department = "116001"};
+	const struct bd_scope parent = {.restricted = true, .parent = "116"};
+	const struct bd_scope years = {.restricted = true,
+				       .parent = "116",
+				       .first_year = 2024,
+				       .last_year = 2025};
+	const struct bd_scope nothing = {.restricted = true};
+	assert_true(bd_scope_covers(NULL, 2023, "1", ""));
+	assert_true(bd_scope_covers(&dept, 2023, "116001", "116"));
+	assert_false(bd_scope_covers(&dept, 2023, "116002", "116"));
+	assert_false(bd_scope_covers(&dept, 2023, NULL, NULL));
+	assert_true(bd_scope_covers(&parent, 2023, "116", ""));
+	assert_true(bd_scope_covers(&parent, 2023, "116007", "116"));
+	assert_false(bd_scope_covers(&parent, 2023, "215001", "215"));
+	assert_false(bd_scope_covers(&years, 2023, "116007", "116"));
+	assert_true(bd_scope_covers(&years, 2025, "116007", "116"));
+	assert_false(bd_scope_covers(&years, 2026, "116007", "116"));
+	assert_false(bd_scope_covers(&nothing, 2023, "116001", "116"));
+}
+
+static void test_host_has_and_sizes(void **state)
+{
+	(void)state;
+	struct bd_host full = {.struct_size = sizeof full,
+			       .latest_revision = NULL,
+			       .config_int = NULL};
+	assert_false(BD_HOST_HAS(&full, config_int)); /* present but NULL */
+	load_kept("abi_good", NULL, 0);
+	assert_true(BD_HOST_HAS(&loaded.table, latest_revision));
+	assert_true(BD_HOST_HAS(&loaded.table, config_bool));
+	/* A table from an older host ends before the function. */
+	struct bd_host old = loaded.table;
+	old.struct_size = (uint32_t)offsetof(struct bd_host, latest_revision);
+	assert_false(BD_HOST_HAS(&old, latest_revision));
+	assert_true(BD_HOST_HAS(&old, log));
+	unload_kept();
+	assert_int_equal(abi_plugin_size(BD_ABI_MINOR),
+			 sizeof(struct bd_plugin));
+	assert_int_equal(abi_plugin_size(BD_ABI_MINOR + 1), 0);
 }
 
 int main(void)
@@ -100,6 +238,10 @@ int main(void)
 	    cmocka_unit_test(test_abi_refusals),
 	    cmocka_unit_test(test_config_keys_checked),
 	    cmocka_unit_test(test_check_abi_directly),
+	    cmocka_unit_test(test_config_types_enforced),
+	    cmocka_unit_test(test_scope_enforced_by_host),
+	    cmocka_unit_test(test_scope_covers),
+	    cmocka_unit_test(test_host_has_and_sizes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

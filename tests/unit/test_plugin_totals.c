@@ -34,7 +34,8 @@ static cJSON *query(const char *request_json)
 	assert_non_null(request);
 	q.request = request;
 	q.reply = cJSON_CreateObject();
-	int rc = plugin.desc->query(plugin.state, "totals", &q);
+	int rc =
+	    plugin.desc->query(plugin.state, "totals", &mock_unrestricted, &q);
 	cJSON_Delete(request);
 	if (rc < 0) {
 		cJSON_Delete(q.reply);
@@ -249,20 +250,27 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 	free(changes);
 }
 
-/* Runs another query op of the plugin. */
-static cJSON *query_op(const char *op, const char *request_json)
+/* Runs a query op of the plugin for a principal of the given scope. */
+static cJSON *query_scoped(const char *op, const struct bd_scope *scope,
+			   const char *request_json)
 {
 	struct bd_query q = {0};
 	cJSON *request = cJSON_Parse(request_json);
 	q.request = request;
 	q.reply = cJSON_CreateObject();
-	int rc = plugin.desc->query(plugin.state, op, &q);
+	int rc = plugin.desc->query(plugin.state, op, scope, &q);
 	cJSON_Delete(request);
 	if (rc < 0) {
 		cJSON_Delete(q.reply);
 		return NULL;
 	}
 	return q.reply;
+}
+
+/* Runs another query op of the plugin, as an operator. */
+static cJSON *query_op(const char *op, const char *request_json)
+{
+	return query_scoped(op, &mock_unrestricted, request_json);
 }
 
 static void test_change_three_public_projects(void **state)
@@ -341,9 +349,40 @@ static void test_change_three_public_projects(void **state)
 	r = query_op("projects", "{\"department\":\"215001\"}");
 	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 0);
 	cJSON_Delete(r);
-	/* The cuts the daemon forces on a department's queries bind lists too. */
 	r = query_op("projects", "{\"where\":[\"department:215001\"]}");
 	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 0);
+	cJSON_Delete(r);
+	/* The scope the host hands over binds every op, whatever the request
+	 * asks for: another department's credential sees none of these. */
+	const struct bd_scope wanli = {.restricted = true,
+				       .department = "215001"};
+	const struct bd_scope own = {.restricted = true,
+				     .department = "116001"};
+	const struct bd_scope nobody = {.restricted = true};
+	r = query_scoped("projects", &wanli,
+			 "{\"where\":[\"department:116001\"]}");
+	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 0);
+	cJSON_Delete(r);
+	r = query_scoped("projects", &own, "{}");
+	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 7);
+	cJSON_Delete(r);
+	r = query_scoped("projects", &nobody, "{}");
+	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 0);
+	cJSON_Delete(r);
+	r = query_scoped("totals", &wanli, "{\"by\":[\"department\"]}");
+	const cJSON *rows = cJSON_GetObjectItem(r, "rows");
+	assert_int_equal(cJSON_GetArraySize(rows), 1);
+	assert_string_equal(
+	    cJSON_GetObjectItem(
+		cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "key"),
+		"department")
+		->valuestring,
+	    "215001");
+	cJSON_Delete(r);
+	r = query_scoped("totals", &wanli,
+			 "{\"by\":[\"department\"],"
+			 "\"where\":[\"department:116001\"]}");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "rows")), 0);
 	cJSON_Delete(r);
 	r = query_op("projects", "{\"where\":[\"parent:116\"]}");
 	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 7);
