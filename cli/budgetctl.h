@@ -1,0 +1,95 @@
+/* budgetctl's own pieces: its options, the helpers every command uses, and
+ * the commands. */
+#ifndef BUDGETCTL_H
+#define BUDGETCTL_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "client.h"
+
+#define EXIT_OK	      0
+#define EXIT_REJECTED 1
+#define EXIT_USAGE    2
+
+#define DEFAULT_ENDPOINT "ipc:///run/budgetd/budgetd.sock"
+
+struct options {
+	struct client client;
+	bool csv;
+	bool explain;
+	bool change;
+	const char *parent;
+	const char *function;
+	const char *kind;
+	const char *token;
+	const char *role;
+	const char *department;
+	bool json;
+	int year;
+	long long revision;
+	const char *unit;
+	const char *by;
+	const char *where[16];
+	size_t n_where;
+	const char *sort;
+	long limit;
+	long long since;
+	bool since_set;
+	const char *output;
+	bool submit;
+	bool keep_going;
+	bool verbose;
+	const char *report;
+};
+
+/* ---- ctl.c ---- */
+
+/* A string member ("" when absent or not a string). */
+const char *ctl_str(const cJSON *o, const char *key);
+/* An integer member (0 when absent or out of range). */
+long long ctl_num(const cJSON *o, const char *key);
+bool ctl_reply_ok(const cJSON *reply);
+void ctl_print_json(const cJSON *o);
+/* "budgetctl: CONTEXT: CODE: MESSAGE" on stderr. */
+void ctl_print_error(const char *context, const cJSON *reply);
+/* EXIT_USAGE for a malformed request, EXIT_REJECTED for a refusal. */
+int ctl_exit_for_error(const cJSON *reply);
+/* A request object for op, with the options' token. */
+cJSON *ctl_request(const struct options *o, const char *op);
+/* Sends request (and frees it); NULL after printing a transport error. */
+cJSON *ctl_call(struct options *o, cJSON *request);
+/* Prints a plain lookup's reply (JSON, error, or human()) and frees it:
+ * 0 ok, 1 refused, 2 transport or usage. */
+int ctl_finish(struct options *o, cJSON *reply,
+	       void (*human)(const struct options *o, const cJSON *reply));
+/* A whole file, or standard input for "-" (malloc'ed, NUL-terminated). */
+char *ctl_read_file(const char *path, size_t *len);
+/* One event as a line: seq, kind, department/year, revision (note: why
+ * it is shown, for gaps filled from the store). */
+void ctl_print_event(const cJSON *ev, const char *note);
+/* The findings of a reply grouped by table, amounts in unit. */
+void ctl_print_findings(const cJSON *findings, const char *unit);
+
+/* ---- the commands: argc/argv are what follows the command's name ---- */
+
+int cmd_submit(struct options *o, int argc, char **argv);
+int cmd_validate(struct options *o, int argc, char **argv);
+int cmd_import(struct options *o, int argc, char **argv);
+int cmd_totals(struct options *o, int argc, char **argv);
+int cmd_departments(struct options *o, int argc, char **argv);
+int cmd_show(struct options *o, int argc, char **argv);
+int cmd_history(struct options *o, int argc, char **argv);
+int cmd_events(struct options *o, int argc, char **argv);
+int cmd_watch(struct options *o, int argc, char **argv);
+int cmd_status(struct options *o, int argc, char **argv);
+int cmd_reload(struct options *o, int argc, char **argv);
+int cmd_credential(struct options *o, int argc, char **argv);
+int cmd_verify(struct options *o, int argc, char **argv);
+int cmd_lock(struct options *o, int argc, char **argv);
+int cmd_unlock(struct options *o, int argc, char **argv);
+int cmd_projects(struct options *o, int argc, char **argv);
+int cmd_three_public(struct options *o, int argc, char **argv);
+
+#endif
