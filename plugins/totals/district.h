@@ -87,7 +87,19 @@ struct district_filter {
 	const struct bd_scope *scope;
 };
 
-/* totals.c */
+/* dimensions.c */
+extern const char *const district_dim_names[DIM_COUNT];
+/* The dimensions whose single-dimension totals are maintained. */
+extern const enum dim district_maintained[];
+extern const size_t district_n_maintained;
+bool district_dim_is_economic(enum dim d);
+/* The dimension called name (len bytes), or -1. */
+int district_dim_from_name(const char *name, size_t len);
+/* The value of a fact of a department in a dimension ("201", "basic.public").
+ */
+void district_dim_value(enum dim d, const struct dept *dep,
+			const struct fact *f, char *buf, size_t size);
+bool district_cut_matches(const struct cut *c, const char *value);
 int district_read_common(struct totals *t, struct bd_query *q,
 			 const struct bd_scope *scope,
 			 struct district_filter *filter);
@@ -96,6 +108,20 @@ bool district_dim_is_departmental(enum dim d);
  * year) of a query: whether a department's figures count at all. */
 bool district_dept_passes(const struct district_filter *filter,
 			  const struct dept *d);
+
+/* facts.c */
+void district_dept_free(struct dept *d);
+/* The facts a query over economic dimensions sees (the department's own
+ * economic table, where given, plus its project cells) or else its line
+ * cells; NULL at the end.  *cursor starts at 0. */
+const struct fact *district_next_fact(const struct dept *d, bool economic,
+				      size_t *cursor);
+int district_apply(void *state, const struct bd_revision *prev,
+		   const struct bd_revision *next, struct bd_apply *apply);
+
+/* query.c */
+int district_totals(void *state, const struct bd_scope *scope,
+		    struct bd_query *q);
 
 /* lists.c: the 三公 and project queries. */
 int lists_three_public(struct totals *t, const struct bd_scope *scope,

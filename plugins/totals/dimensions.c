@@ -1,0 +1,244 @@
+/* The dimensions of the district (function 类/款/项, economic 类/款,
+ * source, kind, department, 主管部门, year): their names, a fact's value in
+ * each, and the cuts and scope every query filters departments by. */
+#include <budgetd/plugin.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "district.h"
+#include "strmap.h"
+
+const char *const district_dim_names[DIM_COUNT] = {
+    "function:class", "function:section", "function:item",
+    "economic:class", "economic:section", "source",
+    "kind",	      "department",	  "parent",
+    "year",
+};
+
+/* Dimensions whose single-dimension totals are district_maintained and
+ * notified. */
+const enum dim district_maintained[] = {
+    DIM_FUNCTION_CLASS, DIM_FUNCTION_SECTION, DIM_FUNCTION_ITEM,
+    DIM_ECONOMIC_CLASS, DIM_ECONOMIC_SECTION, DIM_SOURCE,
+    DIM_KIND,		DIM_DEPARTMENT,	      DIM_PARENT,
+};
+const size_t district_n_maintained =
+    sizeof district_maintained / sizeof district_maintained[0];
+
+bool district_dim_is_economic(enum dim d)
+{
+	return d == DIM_ECONOMIC_CLASS || d == DIM_ECONOMIC_SECTION;
+}
+
+int district_dim_from_name(const char *name, size_t len)
+{
+	for (int i = 0; i < DIM_COUNT; i++)
+		if (strlen(district_dim_names[i]) == len &&
+		    strncmp(district_dim_names[i], name, len) == 0)
+			return i;
+	/* Shorthands: "function" is the 项 code, "economic" its 类. */
+	if (len == 8 && strncmp(name, "function", 8) == 0)
+		return DIM_FUNCTION_ITEM;
+	if (len == 8 && strncmp(name, "economic", 8) == 0)
+		return DIM_ECONOMIC_CLASS;
+	return -1;
+}
+
+/* Copies n bytes of src (or "-" when empty) into buf, NUL-terminated. */
+static void put(char *buf, size_t size, const char *src, size_t n)
+{
+	if (n == 0 || src[0] == '\0') {
+		src = "-";
+		n = 1;
+	}
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, src, n);
+	buf[n] = '\0';
+}
+
+/* Writes the value of a fact along a dimension.  This runs for every fact
+ * of every query: no printf. */
+void district_dim_value(enum dim d, const struct dept *dep,
+			const struct fact *f, char *buf, size_t size)
+{
+	switch (d) {
+	case DIM_FUNCTION_CLASS:
+		put(buf, size, f->function, 3);
+		break;
+	case DIM_FUNCTION_SECTION:
+		put(buf, size, f->function, 5);
+		break;
+	case DIM_FUNCTION_ITEM:
+		put(buf, size, f->function, strlen(f->function));
+		break;
+	case DIM_ECONOMIC_CLASS:
+		put(buf, size, f->economic, f->economic[0] ? 3 : 0);
+		break;
+	case DIM_ECONOMIC_SECTION:
+		put(buf, size, f->economic, strlen(f->economic) == 5 ? 5 : 0);
+		break;
+	case DIM_SOURCE: {
+		const char *v = bd_source_key((enum bd_source)f->source);
+		put(buf, size, v, strlen(v));
+		break;
+	}
+	case DIM_KIND: {
+		const char *v = bd_column_kind((enum bd_column)f->column);
+		put(buf, size, v, strlen(v));
+		break;
+	}
+	case DIM_DEPARTMENT:
+		put(buf, size, dep->code, strlen(dep->code));
+		break;
+	case DIM_PARENT:
+		put(buf, size, dep->parent, strlen(dep->parent));
+		break;
+	case DIM_YEAR:
+		snprintf(buf, size, "%d", dep->year);
+		break;
+	default:
+		buf[0] = '\0';
+	}
+}
+
+/* Dimensions that are the same for every fact of a department. */
+bool district_dim_is_departmental(enum dim d)
+{
+	return d == DIM_DEPARTMENT || d == DIM_PARENT || d == DIM_YEAR;
+}
+
+bool district_cut_matches(const struct cut *c, const char *value)
+{
+	for (size_t i = 0; i < c->n_values; i++) {
+		size_t n = strlen(c->values[i]);
+		if (c->prefix[i] ? strncmp(value, c->values[i], n) == 0
+				 : strcmp(value, c->values[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Parses "DIM:VALUE[,VALUE…]" with '*' marking a code prefix. */
+static int parse_cut(struct totals *t, struct bd_query *q, const char *text,
+		     struct cut *c)
+{
+	const char *colon = strrchr(text, ':');
+	/* "function:class:201" → dim "function:class"; "source:x" → "source".
+	 */
+	int d =
+	    colon ? district_dim_from_name(text, (size_t)(colon - text)) : -1;
+	if (d < 0)
+		return t->host->query_error(
+		    q, "bad_request",
+		    "cut \"%.60s\" must be DIM:VALUE[,VALUE…] with DIM one of "
+		    "function:class, function:section, function:item, "
+		    "economic:class, economic:section, source, kind, "
+		    "department, parent, year",
+		    text);
+	c->dim = (enum dim)d;
+	c->n_values = 0;
+	char values[512];
+	snprintf(values, sizeof values, "%s", colon + 1);
+	char *save = NULL;
+	for (char *v = strtok_r(values, ",", &save); v;
+	     v = strtok_r(NULL, ",", &save)) {
+		if (c->n_values == DISTRICT_MAX_VALUES)
+			return t->host->query_error(
+			    q, "bad_request", "at most %d values in one cut",
+			    DISTRICT_MAX_VALUES);
+		size_t n = strlen(v);
+		bool prefix = n > 0 && v[n - 1] == '*';
+		if (prefix)
+			v[--n] = '\0';
+		if (n == 0 && !prefix)
+			continue;
+		if (n >= sizeof c->values[0])
+			return t->host->query_error(
+			    q, "bad_request", "cut value \"%.40s\" is too long",
+			    v);
+		memcpy(c->values[c->n_values], v, n + 1);
+		c->prefix[c->n_values++] = prefix;
+	}
+	if (c->n_values == 0)
+		return t->host->query_error(q, "bad_request",
+					    "cut \"%.60s\" has no value", text);
+	return 0;
+}
+
+int district_read_common(struct totals *t, struct bd_query *q,
+			 const struct bd_scope *scope,
+			 struct district_filter *filter)
+{
+	struct cut *where = filter->where;
+	size_t *n_where = &filter->n_where;
+	int *year = &filter->year;
+	enum bd_unit *unit = &filter->unit;
+	filter->scope = scope;
+	const cJSON *req = t->host->query_request(q);
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(req, "where");
+	*n_where = 0;
+	*year = 0;
+	*unit = BD_UNIT_WANYUAN;
+	if (cJSON_IsString(w) || cJSON_IsArray(w)) {
+		const cJSON *item = cJSON_IsString(w) ? w : w->child;
+		for (; item; item = cJSON_IsString(w) ? NULL : item->next) {
+			if (!cJSON_IsString(item))
+				return t->host->query_error(
+				    q, "bad_request",
+				    "\"where\" lists DIM:VALUE strings");
+			if (*n_where == DISTRICT_MAX_WHERE)
+				return t->host->query_error(q, "bad_request",
+							    "at most %d cuts",
+							    DISTRICT_MAX_WHERE);
+			if (parse_cut(t, q, item->valuestring,
+				      &where[(*n_where)++]) < 0)
+				return -EINVAL;
+		}
+	} else if (w != NULL) {
+		return t->host->query_error(
+		    q, "bad_request", "\"where\" must be a string or an array");
+	}
+	const cJSON *y = cJSON_GetObjectItemCaseSensitive(req, "year");
+	if (y != NULL) {
+		/* Range before the cast: 1e400 is inf. */
+		if (!cJSON_IsNumber(y) || !(y->valuedouble >= 2000) ||
+		    !(y->valuedouble <= 2100))
+			return t->host->query_error(
+			    q, "bad_request", "\"year\" must be 2000..2100");
+		*year = y->valueint;
+	}
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(req, "unit");
+	if (u != NULL) {
+		if (cJSON_IsString(u) && strcmp(u->valuestring, "元") == 0)
+			*unit = BD_UNIT_YUAN;
+		else if (!cJSON_IsString(u) ||
+			 strcmp(u->valuestring, "万元") != 0)
+			return t->host->query_error(
+			    q, "bad_request",
+			    "\"unit\" must be \"元\" or \"万元\"");
+	}
+	return 0;
+}
+
+bool district_dept_passes(const struct district_filter *filter,
+			  const struct dept *d)
+{
+	char value[32];
+	if (!bd_scope_covers(filter->scope, d->year, d->code, d->parent))
+		return false;
+	if (filter->year && d->year != filter->year)
+		return false;
+	for (size_t w = 0; w < filter->n_where; w++) {
+		const struct cut *cut = &filter->where[w];
+		if (!district_dim_is_departmental(cut->dim))
+			continue;
+		district_dim_value(cut->dim, d, NULL, value, sizeof value);
+		if (!district_cut_matches(cut, value))
+			return false;
+	}
+	return true;
+}

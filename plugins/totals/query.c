@@ -1,0 +1,399 @@
+/* The "totals" query: any drilldown with cuts, sorted, paged, explained
+ * or against the year before, computed from the facts so that it can
+ * never disagree with them. */
+#include <budgetd/plugin.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "district.h"
+#include "strmap.h"
+
+#define MAX_BY 6
+
+struct query_spec {
+	enum dim by[MAX_BY];
+	size_t n_by;
+	struct district_filter common;
+	bool sort_by_amount;
+	bool explain; /* list the revisions and line items of each row */
+	bool change;  /* against the year before (needs "year") */
+	long offset, limit;
+};
+
+#define EXPLAIN_MAX 10000
+
+static int parse_query(struct totals *t, const struct bd_scope *scope,
+		       struct bd_query *q, struct query_spec *spec)
+{
+	const cJSON *req = t->host->query_request(q);
+	memset(spec, 0, sizeof *spec);
+	spec->common.unit = BD_UNIT_WANYUAN;
+	spec->limit = -1;
+
+	const cJSON *by = cJSON_GetObjectItemCaseSensitive(req, "by");
+	if (cJSON_IsString(by) || cJSON_IsArray(by)) {
+		const cJSON *item = cJSON_IsString(by) ? by : by->child;
+		for (; item; item = cJSON_IsString(by) ? NULL : item->next) {
+			if (!cJSON_IsString(item))
+				return t->host->query_error(
+				    q, "bad_request",
+				    "\"by\" lists dimension names");
+			int d = district_dim_from_name(
+			    item->valuestring, strlen(item->valuestring));
+			if (d < 0)
+				return t->host->query_error(
+				    q, "bad_request",
+				    "unknown dimension \"%.40s\"; expected "
+				    "function:class, function:section, "
+				    "function:item, economic:class, "
+				    "economic:section, source, kind, "
+				    "department, parent or year",
+				    item->valuestring);
+			if (spec->n_by == MAX_BY)
+				return t->host->query_error(
+				    q, "bad_request", "at most %d dimensions",
+				    MAX_BY);
+			spec->by[spec->n_by++] = (enum dim)d;
+		}
+	} else if (by != NULL) {
+		return t->host->query_error(
+		    q, "bad_request", "\"by\" must be a string or an array");
+	}
+
+	if (district_read_common(t, q, scope, &spec->common) < 0)
+		return -EINVAL;
+	const cJSON *sort = cJSON_GetObjectItemCaseSensitive(req, "sort");
+	if (sort != NULL) {
+		if (cJSON_IsString(sort) &&
+		    strcmp(sort->valuestring, "amount") == 0)
+			spec->sort_by_amount = true;
+		else if (!cJSON_IsString(sort) ||
+			 strcmp(sort->valuestring, "key") != 0)
+			return t->host->query_error(
+			    q, "bad_request",
+			    "\"sort\" must be \"key\" or \"amount\"");
+	}
+	spec->explain =
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "explain"));
+	spec->change =
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "change"));
+	if (spec->change && spec->common.year == 0)
+		return t->host->query_error(
+		    q, "bad_request",
+		    "\"change\" compares a year with the one before: "
+		    "give \"year\"");
+	const cJSON *limit = cJSON_GetObjectItemCaseSensitive(req, "limit");
+	const cJSON *offset = cJSON_GetObjectItemCaseSensitive(req, "offset");
+	/* Range before the cast: 1e400 is inf, and casting it is undefined. */
+	if (limit != NULL) {
+		if (!cJSON_IsNumber(limit) || !(limit->valuedouble >= 0) ||
+		    !(limit->valuedouble <= 1e9))
+			return t->host->query_error(
+			    q, "bad_request",
+			    "\"limit\" must be an integer 0..1000000000");
+		spec->limit = (long)limit->valuedouble;
+	}
+	if (offset != NULL) {
+		if (!cJSON_IsNumber(offset) || !(offset->valuedouble >= 0) ||
+		    !(offset->valuedouble <= 1e9))
+			return t->host->query_error(
+			    q, "bad_request",
+			    "\"offset\" must be an integer 0..1000000000");
+		spec->offset = (long)offset->valuedouble;
+	}
+	return 0;
+}
+
+/* One output cell: its key tuple, amount and contributing departments. */
+struct cell {
+	char *key; /* values joined by \x1f */
+	bd_fen amount;
+	size_t departments;
+	const struct dept *last_dept; /* to count each department once */
+};
+
+struct cell_table {
+	struct strmap index; /* key → position in cells */
+	struct cell *cells;
+	size_t n, cap;
+};
+
+static struct cell *cell_get(struct cell_table *ct, const char *key)
+{
+	bool created;
+	bd_fen *index = strmap_slot(&ct->index, key, (bd_fen)ct->n, &created);
+	if (index == NULL)
+		return NULL;
+	if (!created)
+		return &ct->cells[*index];
+	if (ct->n == ct->cap) {
+		size_t cap = ct->cap ? ct->cap * 2 : 64;
+		void *grown = realloc(ct->cells, cap * sizeof *ct->cells);
+		if (grown == NULL)
+			return NULL;
+		ct->cells = grown;
+		ct->cap = cap;
+	}
+	struct cell *c = &ct->cells[ct->n];
+	memset(c, 0, sizeof *c);
+	c->key = strdup(key);
+	if (c->key == NULL)
+		return NULL;
+	ct->n++;
+	return c;
+}
+
+static bool sort_by_amount;
+
+static int compare_cells(const void *a, const void *b)
+{
+	const struct cell *x = a, *y = b;
+	if (sort_by_amount && x->amount != y->amount)
+		return x->amount < y->amount ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+/* Cuts on department, 主管部门 or year decide for all of a department's
+ * facts at once: a query about one 主管部门 skips every other department. */
+static bool dept_passes(const struct query_spec *spec, const struct dept *d)
+{
+	return district_dept_passes(&spec->common, d);
+}
+
+/* Applies the cuts to a fact of a department that passed dept_passes();
+ * when it passes, writes its drilldown key. */
+static bool fact_key(const struct query_spec *spec, const struct dept *d,
+		     const struct fact *f, char *key, size_t size)
+{
+	char value[32];
+	for (size_t w = 0; w < spec->common.n_where; w++) {
+		if (district_dim_is_departmental(spec->common.where[w].dim))
+			continue; /* dept_passes() decided those */
+		district_dim_value(spec->common.where[w].dim, d, f, value,
+				   sizeof value);
+		if (!district_cut_matches(&spec->common.where[w], value))
+			return false;
+	}
+	size_t len = 0;
+	for (size_t b = 0; b < spec->n_by; b++) {
+		district_dim_value(spec->by[b], d, f, value, sizeof value);
+		size_t n = strlen(value);
+		if (len + n + 2 > size)
+			break;
+		if (b)
+			key[len++] = '\x1f';
+		memcpy(key + len, value, n);
+		len += n;
+	}
+	key[len] = '\0';
+	return true;
+}
+
+/* The revisions and line items that make a row: what a figure is traced to. */
+static void explain_row(const struct totals *t, const struct query_spec *spec,
+			bool economic, const char *row_key, cJSON *row,
+			size_t *budget)
+{
+	char key[256], text[40];
+	cJSON *from = cJSON_AddArrayToObject(row, "from");
+	for (size_t i = 0; i<t->n_depts && * budget> 0; i++) {
+		const struct dept *d = t->dept_list[i];
+		if (!dept_passes(spec, d))
+			continue;
+		const struct fact *f;
+		size_t cursor = 0;
+		while ((f = district_next_fact(d, economic, &cursor)) != NULL &&
+		       *budget > 0) {
+			if (!fact_key(spec, d, f, key, sizeof key) ||
+			    strcmp(key, row_key) != 0)
+				continue;
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "department", d->code);
+			cJSON_AddNumberToObject(o, "year", d->year);
+			cJSON_AddNumberToObject(o, "revision",
+						(double)d->revision);
+			if (f->function[0])
+				cJSON_AddStringToObject(o, "function",
+							f->function);
+			if (f->economic[0])
+				cJSON_AddStringToObject(o, "economic",
+							f->economic);
+			cJSON_AddStringToObject(
+			    o, "source",
+			    bd_source_key((enum bd_source)f->source));
+			cJSON_AddStringToObject(
+			    o, "kind",
+			    bd_column_kind((enum bd_column)f->column));
+			t->host->format_amount(f->amount, spec->common.unit,
+					       text, sizeof text);
+			cJSON_AddStringToObject(o, "amount", text);
+			cJSON_AddItemToArray(from, o);
+			(*budget)--;
+		}
+	}
+}
+
+static void cell_table_free(struct cell_table *ct)
+{
+	for (size_t i = 0; i < ct->n; i++)
+		free(ct->cells[i].key);
+	free(ct->cells);
+	strmap_free(&ct->index);
+	memset(ct, 0, sizeof *ct);
+}
+
+/* Sums the facts that pass the cuts into cells by their drilldown key. */
+static int aggregate(const struct totals *t, const struct query_spec *spec,
+		     bool economic, struct cell_table *cells, bd_fen *grand)
+{
+	char key[256];
+	struct cell_table *ct = cells;
+	for (size_t i = 0; i < t->n_depts; i++) {
+		const struct dept *d = t->dept_list[i];
+		if (!dept_passes(spec, d))
+			continue;
+		const struct fact *f;
+		size_t cursor = 0;
+		while ((f = district_next_fact(d, economic, &cursor)) != NULL) {
+			if (!fact_key(spec, d, f, key, sizeof key))
+				continue;
+			struct cell *c = cell_get(ct, key);
+			if (c == NULL)
+				return -ENOMEM;
+			c->amount += f->amount;
+			*grand += f->amount;
+			if (c->last_dept != d) {
+				c->departments++;
+				c->last_dept = d;
+			}
+		}
+	}
+	return 0;
+}
+
+int district_totals(void *state, const struct bd_scope *scope,
+		    struct bd_query *q)
+{
+	struct totals *t = state;
+	struct query_spec spec;
+	struct cell_table ct = {0};
+	bd_fen grand = 0;
+	int rc;
+
+	if (parse_query(t, scope, q, &spec) < 0)
+		return -EINVAL;
+	if (strmap_init(&ct.index) < 0)
+		return -ENOMEM;
+
+	bool economic = false;
+	for (size_t b = 0; b < spec.n_by; b++)
+		economic |= district_dim_is_economic(spec.by[b]);
+	for (size_t w = 0; w < spec.common.n_where; w++)
+		economic |= district_dim_is_economic(spec.common.where[w].dim);
+
+	rc = aggregate(t, &spec, economic, &ct, &grand);
+	if (rc < 0)
+		goto out;
+	struct cell_table before = {0};
+	bd_fen grand_before = 0;
+	if (spec.change) {
+		struct query_spec previous = spec;
+		previous.common.year = spec.common.year - 1;
+		if (strmap_init(&before.index) < 0 ||
+		    (rc = aggregate(t, &previous, economic, &before,
+				    &grand_before)) < 0) {
+			cell_table_free(&before);
+			goto out;
+		}
+	}
+
+	sort_by_amount = spec.sort_by_amount;
+	if (ct.n > 0)
+		qsort(ct.cells, ct.n, sizeof *ct.cells, compare_cells);
+
+	cJSON *reply = t->host->query_reply(q);
+	char text[40];
+	cJSON_AddStringToObject(
+	    reply, "unit", spec.common.unit == BD_UNIT_YUAN ? "元" : "万元");
+	if (spec.common.year)
+		cJSON_AddNumberToObject(reply, "year", spec.common.year);
+	cJSON *by = cJSON_AddArrayToObject(reply, "by");
+	for (size_t b = 0; b < spec.n_by; b++)
+		cJSON_AddItemToArray(
+		    by, cJSON_CreateString(district_dim_names[spec.by[b]]));
+	cJSON *rows = cJSON_AddArrayToObject(reply, "rows");
+	long shown = 0;
+	size_t explain_budget = EXPLAIN_MAX;
+	for (size_t i = (size_t)spec.offset; i < ct.n; i++) {
+		if (spec.limit >= 0 && shown >= spec.limit)
+			break;
+		struct cell *c = &ct.cells[i];
+		cJSON *row = cJSON_CreateObject();
+		if (spec.explain)
+			explain_row(t, &spec, economic, c->key, row,
+				    &explain_budget);
+		if (spec.change) {
+			bd_fen previous = 0;
+			bool created;
+			bd_fen *index =
+			    strmap_slot(&before.index, c->key, -1, &created);
+			if (index != NULL && !created)
+				previous = before.cells[*index].amount;
+			t->host->format_amount(previous, spec.common.unit, text,
+					       sizeof text);
+			cJSON_AddStringToObject(row, "previous", text);
+			t->host->format_amount(c->amount - previous,
+					       spec.common.unit, text,
+					       sizeof text);
+			cJSON_AddStringToObject(row, "change", text);
+			if (previous > 0) {
+				/* Per mille, rounded half away from zero: exact
+				 * integers. */
+				__int128 pm =
+				    ((__int128)(c->amount - previous) * 2000 /
+				     previous);
+				long long tenths =
+				    (long long)((pm + (pm >= 0 ? 1 : -1)) / 2);
+				snprintf(text, sizeof text, "%s%lld.%lld",
+					 tenths < 0 ? "-" : "",
+					 (tenths < 0 ? -tenths : tenths) / 10,
+					 (tenths < 0 ? -tenths : tenths) % 10);
+				cJSON_AddStringToObject(row, "change_percent",
+							text);
+			}
+		}
+		cJSON *keyobj = cJSON_AddObjectToObject(row, "key");
+		char *save = NULL, *part = strtok_r(c->key, "\x1f", &save);
+		for (size_t b = 0; b < spec.n_by; b++) {
+			cJSON_AddStringToObject(keyobj,
+						district_dim_names[spec.by[b]],
+						part ? part : "");
+			part = strtok_r(NULL, "\x1f", &save);
+		}
+		t->host->format_amount(c->amount, spec.common.unit, text,
+				       sizeof text);
+		cJSON_AddStringToObject(row, "amount", text);
+		cJSON_AddNumberToObject(row, "departments",
+					(double)c->departments);
+		cJSON_AddItemToArray(rows, row);
+		shown++;
+	}
+	cJSON_AddNumberToObject(reply, "row_count", (double)ct.n);
+	if (spec.explain && explain_budget == 0)
+		cJSON_AddTrueToObject(reply, "explain_truncated");
+	if (spec.change) {
+		t->host->format_amount(grand_before, spec.common.unit, text,
+				       sizeof text);
+		cJSON_AddStringToObject(reply, "previous_total", text);
+		cell_table_free(&before);
+	}
+	t->host->format_amount(grand, spec.common.unit, text, sizeof text);
+	cJSON_AddStringToObject(reply, "total", text);
+	rc = 0;
+out:
+	cell_table_free(&ct);
+	return rc;
+}
