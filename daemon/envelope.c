@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "ops.h"
 #include "reply.h"
 #include "utf8.h"
 
@@ -156,10 +157,12 @@ static void describe_parse_error(const char *text, size_t n, char *buf,
 }
 
 /* A string parameter, or NULL with an error sent. */
-const char *envelope_string(struct daemon *d, struct rpc_request *req,
-			    const cJSON *env, const char *key, bool required,
-			    bool *failed)
+const char *envelope_string(const struct op_call *c, const char *key,
+			    bool required, bool *failed)
 {
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	const cJSON *env = c->env;
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(env, key);
 	if (item == NULL || cJSON_IsNull(item)) {
 		if (required) {
@@ -179,10 +182,12 @@ const char *envelope_string(struct daemon *d, struct rpc_request *req,
 }
 
 /* An integer parameter in [min, max]; `fallback` when absent. */
-long long envelope_int(struct daemon *d, struct rpc_request *req,
-		       const cJSON *env, const char *key, long long min,
+long long envelope_int(const struct op_call *c, const char *key, long long min,
 		       long long max, long long fallback, bool *failed)
 {
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	const cJSON *env = c->env;
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(env, key);
 	if (item == NULL || cJSON_IsNull(item))
 		return fallback;
@@ -248,4 +253,9 @@ int envelope_decode(struct daemon *d, struct rpc_request *req, cJSON **env)
 	}
 	*env = parsed;
 	return 0;
+}
+
+int envelope_year(const struct op_call *c, bool *failed)
+{
+	return (int)envelope_int(c, "year", 2000, 2100, 0, failed);
 }

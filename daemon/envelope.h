@@ -8,6 +8,7 @@
 
 struct daemon;
 struct rpc_request;
+struct op_call;
 
 /*
  * Checks a received request (size limit, UTF-8, no NUL, JSON, an object)
@@ -24,15 +25,15 @@ int envelope_decode(struct daemon *d, struct rpc_request *req, cJSON **env);
 int envelope_member_span(const char *text, size_t n, const char *key,
 			 const char **start, size_t *len);
 
-/* A string parameter, or NULL: absent (and not required), or refused
- * with an error reply and *failed set. */
-const char *envelope_string(struct daemon *d, struct rpc_request *req,
-			    const cJSON *env, const char *key, bool required,
-			    bool *failed);
+/* A string parameter of a request, or NULL: absent (and not required),
+ * or refused with an error reply and *failed set. */
+const char *envelope_string(const struct op_call *c, const char *key,
+			    bool required, bool *failed);
 /* An integer parameter in [min, max]; fallback when absent.  Anything
  * else is refused with an error reply and *failed set. */
-long long envelope_int(struct daemon *d, struct rpc_request *req,
-		       const cJSON *env, const char *key, long long min,
+long long envelope_int(const struct op_call *c, const char *key, long long min,
 		       long long max, long long fallback, bool *failed);
+/* The fiscal year a request names (2000..2100), 0 when it names none. */
+int envelope_year(const struct op_call *c, bool *failed);
 
 #endif

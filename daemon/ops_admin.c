@@ -37,8 +37,7 @@ void ops_lock(const struct op_call *c)
 	struct rpc_request *req = c->req;
 	const cJSON *env = c->env;
 	bool failed = false;
-	int year =
-	    (int)envelope_int(d, req, env, "year", 2000, 2100, 0, &failed);
+	int year = envelope_year(c, &failed);
 	if (failed)
 		return;
 	if (year == 0) {
@@ -88,14 +87,12 @@ void ops_credential_add(const struct op_call *c)
 {
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
-	const cJSON *env = c->env;
 	bool failed = false;
-	const char *name = envelope_string(d, req, env, "name", true, &failed);
+	const char *name = envelope_string(c, "name", true, &failed);
 	const char *role =
-	    failed ? NULL : envelope_string(d, req, env, "role", true, &failed);
+	    failed ? NULL : envelope_string(c, "role", true, &failed);
 	const char *scope =
-	    failed ? NULL
-		   : envelope_string(d, req, env, "department", false, &failed);
+	    failed ? NULL : envelope_string(c, "department", false, &failed);
 	if (failed)
 		return;
 	struct credential cred = {0};
@@ -147,9 +144,8 @@ void ops_credential_remove(const struct op_call *c)
 {
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
-	const cJSON *env = c->env;
 	bool failed = false;
-	const char *name = envelope_string(d, req, env, "name", true, &failed);
+	const char *name = envelope_string(c, "name", true, &failed);
 	if (failed)
 		return;
 	int rc = store_credential_remove(&d->store, name);

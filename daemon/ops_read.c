@@ -16,6 +16,17 @@
 
 #define EVENTS_LIMIT_MAX 1000
 
+/* Sends reply, or "store_failed" when the read that filled it failed. */
+static void send_read(const struct op_call *c, cJSON *reply, int rc)
+{
+	if (rc < 0) {
+		cJSON_Delete(reply);
+		reply_store_failed(c->d, c->req, rc);
+		return;
+	}
+	reply_send(c->d, c->req, reply);
+}
+
 struct department_list {
 	cJSON *array;
 	int year;
@@ -66,10 +77,8 @@ void ops_departments(const struct op_call *c)
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
 	const struct principal *who = c->who;
-	const cJSON *env = c->env;
 	bool failed = false;
-	int year =
-	    (int)envelope_int(d, req, env, "year", 2000, 2100, 0, &failed);
+	int year = envelope_year(c, &failed);
 	if (failed)
 		return;
 	struct department_list list = {cJSON_CreateArray(), year, who};
@@ -113,16 +122,13 @@ void ops_show(const struct op_call *c)
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
 	const struct principal *who = c->who;
-	const cJSON *env = c->env;
 	bool failed = false;
-	const char *code =
-	    envelope_string(d, req, env, "department", true, &failed);
+	const char *code = envelope_string(c, "department", true, &failed);
 	if (failed || !access_may_read(d, req, who, code))
 		return;
-	int year =
-	    (int)envelope_int(d, req, env, "year", 2000, 2100, 0, &failed);
+	int year = envelope_year(c, &failed);
 	long long revision =
-	    envelope_int(d, req, env, "revision", 1, INT64_MAX / 2, 0, &failed);
+	    envelope_int(c, "revision", 1, INT64_MAX / 2, 0, &failed);
 	if (failed)
 		return;
 	if (year == 0) {
@@ -153,8 +159,7 @@ void ops_show(const struct op_call *c)
 		return;
 	}
 	if (rc < 0) {
-		reply_fail(d, req, "store_failed",
-			   "reading the store failed: %s", strerror(-rc));
+		reply_store_failed(d, req, rc);
 		return;
 	}
 	cJSON *reply = reply_ok();
@@ -175,51 +180,34 @@ void ops_history(const struct op_call *c)
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
 	const struct principal *who = c->who;
-	const cJSON *env = c->env;
 	bool failed = false;
-	const char *code =
-	    envelope_string(d, req, env, "department", true, &failed);
+	const char *code = envelope_string(c, "department", true, &failed);
 	if (failed || !access_may_read(d, req, who, code))
 		return;
-	int year =
-	    (int)envelope_int(d, req, env, "year", 2000, 2100, 0, &failed);
+	int year = envelope_year(c, &failed);
 	if (failed)
 		return;
 	cJSON *reply = reply_ok();
 	cJSON_AddStringToObject(reply, "department", code);
 	cJSON *history = cJSON_AddArrayToObject(reply, "history");
-	int rc = store_history(&d->store, code, year, history);
-	if (rc < 0) {
-		cJSON_Delete(reply);
-		reply_fail(d, req, "store_failed",
-			   "reading the store failed: %s", strerror(-rc));
-		return;
-	}
-	reply_send(d, req, reply);
+	send_read(c, reply, store_history(&d->store, code, year, history));
 }
 
 void ops_events(const struct op_call *c)
 {
 	struct daemon *d = c->d;
-	struct rpc_request *req = c->req;
-	const cJSON *env = c->env;
 	bool failed = false;
 	long long since =
-	    envelope_int(d, req, env, "since", 0, INT64_MAX / 2, 0, &failed);
-	int limit = (int)envelope_int(d, req, env, "limit", 1, EVENTS_LIMIT_MAX,
+	    envelope_int(c, "since", 0, INT64_MAX / 2, 0, &failed);
+	int limit = (int)envelope_int(c, "limit", 1, EVENTS_LIMIT_MAX,
 				      EVENTS_LIMIT_MAX, &failed);
 	if (failed)
 		return;
 	cJSON *reply = reply_ok();
 	cJSON *events = cJSON_AddArrayToObject(reply, "events");
-	int rc = store_events_since(&d->store, (uint64_t)since, limit, events);
-	if (rc < 0) {
-		cJSON_Delete(reply);
-		reply_fail(d, req, "store_failed",
-			   "reading the store failed: %s", strerror(-rc));
-		return;
-	}
-	reply_send(d, req, reply);
+	send_read(
+	    c, reply,
+	    store_events_since(&d->store, (uint64_t)since, limit, events));
 }
 
 void ops_status(const struct op_call *c)

@@ -79,10 +79,13 @@ static cJSON *problems_to_json(const struct model_problems *problems)
  * p's outcome, findings and parsed entry; returns -1 after sending an error
  * reply when the request itself is unusable.
  */
-static int audit_document(struct daemon *d, struct rpc_request *req,
-			  const cJSON *env, const char *text, size_t n,
-			  struct pending *p)
+static int audit_document(const struct op_call *c, struct pending *p)
 {
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	const cJSON *env = c->env;
+	const char *text = c->text;
+	size_t n = c->len;
 	const cJSON *document =
 	    cJSON_GetObjectItemCaseSensitive(env, "document");
 	if (document == NULL) {
@@ -217,18 +220,14 @@ void ops_validate(const struct op_call *c)
 {
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
-	const struct principal *who = c->who;
-	const cJSON *env = c->env;
-	const char *text = c->text;
-	size_t n = c->len;
-	if (!access_may_send(d, req, who, env, false))
+	if (!access_may_send(d, req, c->who, c->env, false))
 		return;
 	struct pending *p = calloc(1, sizeof *p);
 	if (p == NULL) {
 		reply_fail(d, req, "internal", "out of memory");
 		return;
 	}
-	if (audit_document(d, req, env, text, n, p) == 0) {
+	if (audit_document(c, p) == 0) {
 		cJSON *reply = p->job.outcome == STORE_ACCEPTED
 				   ? reply_ok()
 				   : rejection_reply(p);
@@ -245,11 +244,7 @@ void ops_submit(const struct op_call *c)
 {
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
-	const struct principal *who = c->who;
-	const cJSON *env = c->env;
-	const char *text = c->text;
-	size_t n = c->len;
-	if (!access_may_send(d, req, who, env, true))
+	if (!access_may_send(d, req, c->who, c->env, true))
 		return;
 	if (d->stopping) {
 		reply_fail(d, req, "unavailable",
@@ -283,7 +278,7 @@ void ops_submit(const struct op_call *c)
 		reply_fail(d, req, "internal", "out of memory");
 		return;
 	}
-	if (audit_document(d, req, env, text, n, p) < 0) {
+	if (audit_document(c, p) < 0) {
 		throttle_submission_done(&d->throttle, connection);
 		pending_free(p);
 		return;
@@ -315,7 +310,7 @@ void ops_submit(const struct op_call *c)
 	p->job.body = p->body;
 	p->job.body_len = strlen(p->body);
 	p->job.findings_json = p->findings_json;
-	snprintf(p->sender, sizeof p->sender, "%s %s", who->name, req->peer);
+	snprintf(p->sender, sizeof p->sender, "%s %s", c->who->name, req->peer);
 	p->job.sender = p->sender;
 	d->in_flight++;
 	store_submit(&d->store, &p->job);

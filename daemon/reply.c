@@ -62,3 +62,9 @@ cJSON *reply_ok(void)
 	cJSON_AddTrueToObject(reply, "ok");
 	return reply;
 }
+
+void reply_store_failed(struct daemon *d, struct rpc_request *req, int rc)
+{
+	reply_fail(d, req, "store_failed", "reading the store failed: %s",
+		   strerror(-rc));
+}

@@ -18,4 +18,7 @@ void reply_send(struct daemon *d, struct rpc_request *req, cJSON *reply);
 void reply_fail(struct daemon *d, struct rpc_request *req, const char *code,
 		const char *fmt, ...) BD_PRINTF(4, 5);
 
+/* "store_failed" for a read of the store that failed with rc. */
+void reply_store_failed(struct daemon *d, struct rpc_request *req, int rc);
+
 #endif

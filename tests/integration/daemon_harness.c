@@ -1,3 +1,9 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include "daemon_harness.h"
 #include "test_files.h"
 
@@ -193,4 +199,36 @@ char *harness_read_data(const char *file)
 	size_t len;
 	snprintf(path, sizeof path, "%s/%s", BUDGETD_TEST_DATA_DIR, file);
 	return harness_read_file(path, &len);
+}
+
+bool harness_ok(const cJSON *reply)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok"));
+}
+
+const char *harness_error_code(const cJSON *reply)
+{
+	const cJSON *c =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(reply, "error"), "code");
+	return cJSON_IsString(c) ? c->valuestring : "";
+}
+
+int harness_teardown(void **state)
+{
+	harness_cleanup(*state);
+	return 0;
+}
+
+int harness_run(const char *name, const struct CMUnitTest *tests, size_t n)
+{
+	signal(SIGPIPE, SIG_IGN);
+	return _cmocka_run_group_tests(name, tests, n, NULL, NULL);
+}
+
+const char *harness_outcome(const cJSON *reply)
+{
+	if (harness_ok(reply))
+		return "ok";
+	const char *code = harness_error_code(reply);
+	return code[0] ? code : "?";
 }

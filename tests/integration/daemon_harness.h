@@ -36,6 +36,23 @@ cJSON *harness_call_url(const char *url, const char *request, int timeout_ms);
 cJSON *harness_send_document(const struct harness *h, const char *op,
 			     const char *document);
 
+/* Whether a reply says "ok": true; its error code ("" when none). */
+bool harness_ok(const cJSON *reply);
+const char *harness_error_code(const cJSON *reply);
+/* "ok", else the error code ("?" for neither). */
+const char *harness_outcome(const cJSON *reply);
+
+/* cmocka teardown for a test whose initial state is its harness: stops
+ * the daemon if it still runs and removes the scratch directory. */
+int harness_teardown(void **state);
+/* A test of an integration program, cleaned up after by its harness. */
+#define HARNESS_TEST(fn, harness)                                              \
+	cmocka_unit_test_prestate_setup_teardown(fn, NULL, harness_teardown,   \
+						 harness)
+/* Runs the tests with SIGPIPE ignored: a daemon killed mid-reply must not
+ * take the test with it. */
+int harness_run(const char *name, const struct CMUnitTest *tests, size_t n);
+
 /* Reads a whole file (malloc'ed, NUL-terminated; *len its size). */
 char *harness_read_file(const char *path, size_t *len);
 /* Reads a file from the test data dir. */

@@ -19,15 +19,6 @@
 static struct harness h;
 static char tcp[64];
 
-static const char *code_of(const cJSON *r)
-{
-	const cJSON *c =
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "code");
-	return cJSON_IsString(c)
-		   ? c->valuestring
-		   : (cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")) ? "ok" : "?");
-}
-
 /* Issues a credential through the trusted listener; returns its token. */
 static char *issue(const char *name, const char *role, const char *department)
 {
@@ -38,7 +29,7 @@ static char *issue(const char *name, const char *role, const char *department)
 	    name, role, department ? ",\"department\":\"" : "",
 	    department ? department : "", department ? "\"" : "");
 	cJSON *r = harness_call_text(&h, request);
-	assert_string_equal(code_of(r), "ok");
+	assert_string_equal(harness_outcome(r), "ok");
 	char *token = strdup(cJSON_GetObjectItem(r, "token")->valuestring);
 	cJSON_Delete(r);
 	return token;
@@ -56,7 +47,7 @@ static const char *as(const char *token, const char *op, const char *rest)
 	cJSON *r = harness_call_url(tcp, request, 10000);
 	free(request);
 	assert_non_null(r);
-	snprintf(outcome, sizeof outcome, "%s", code_of(r));
+	snprintf(outcome, sizeof outcome, "%s", harness_outcome(r));
 	cJSON_Delete(r);
 	return outcome;
 }
@@ -119,7 +110,7 @@ static void test_policies(void **state)
 			    "ok");
 	/* Wanli arrives through the trusted socket. */
 	r = harness_send_document(&h, "submit", strstr(wanli, ":") + 1);
-	assert_string_equal(code_of(r), "ok");
+	assert_string_equal(harness_outcome(r), "ok");
 	cJSON_Delete(r);
 	assert_string_equal(as(dept, "show", ",\"department\":\"215001\""),
 			    "forbidden");
@@ -250,10 +241,10 @@ static void test_careless_plugin_cannot_leak(void **state)
 	    harness_read_data("fengquan-116001-2023-corrected.json");
 	char *wanli = harness_read_data("putuo-wanli-2025.json");
 	cJSON *r = harness_send_document(&h, "submit", fengquan);
-	assert_string_equal(code_of(r), "ok");
+	assert_string_equal(harness_outcome(r), "ok");
 	cJSON_Delete(r);
 	r = harness_send_document(&h, "submit", wanli);
-	assert_string_equal(code_of(r), "ok");
+	assert_string_equal(harness_outcome(r), "ok");
 	cJSON_Delete(r);
 
 	/* The careless op holds both departments' totals, ignoring every
@@ -291,20 +282,11 @@ static void test_careless_plugin_cannot_leak(void **state)
 	free(wanli_token), free(parent), free(op), free(fengquan), free(wanli);
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	harness_cleanup(&h);
-	return 0;
-}
-
 int main(void)
 {
-	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_policies, teardown),
-	    cmocka_unit_test_teardown(test_careless_plugin_cannot_leak,
-				      teardown),
+	    HARNESS_TEST(test_policies, &h),
+	    HARNESS_TEST(test_careless_plugin_cannot_leak, &h),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return harness_run("test_auth", tests, sizeof tests / sizeof tests[0]);
 }

@@ -247,19 +247,10 @@ static void test_sigkill_loses_nothing_acknowledged(void **state)
 	free(template);
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	harness_cleanup(&h);
-	return 0;
-}
-
 int main(void)
 {
-	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_sigkill_loses_nothing_acknowledged,
-				      teardown),
+	    HARNESS_TEST(test_sigkill_loses_nothing_acknowledged, &h),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return harness_run("test_crash", tests, sizeof tests / sizeof tests[0]);
 }

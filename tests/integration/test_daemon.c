@@ -27,25 +27,6 @@
  * half-way: a failed assertion must not leave a daemon behind. */
 static struct harness h;
 
-static int teardown(void **state)
-{
-	(void)state;
-	harness_cleanup(&h);
-	return 0;
-}
-
-static bool ok(const cJSON *reply)
-{
-	return cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok"));
-}
-
-static const char *error_code(const cJSON *reply)
-{
-	const cJSON *e = cJSON_GetObjectItem(reply, "error");
-	const cJSON *c = cJSON_GetObjectItem(e, "code");
-	return cJSON_IsString(c) ? c->valuestring : "";
-}
-
 static const char *error_message(const cJSON *reply)
 {
 	const cJSON *e = cJSON_GetObjectItem(reply, "error");
@@ -148,7 +129,7 @@ static cJSON *totals_by_class(const struct harness *daemon)
 	    daemon, "{\"op\":\"totals\",\"by\":[\"function:class\"],"
 		    "\"year\":2023,\"unit\":\"元\"}");
 	assert_non_null(r);
-	assert_true(ok(r));
+	assert_true(harness_ok(r));
 	return r;
 }
 
@@ -177,8 +158,8 @@ static void test_end_to_end(void **state)
 	char *sample = harness_read_data("fengquan-116001-2023.json");
 	cJSON *r = harness_send_document(&h, "submit", sample);
 	assert_non_null(r);
-	assert_false(ok(r));
-	assert_string_equal(error_code(r), "rejected");
+	assert_false(harness_ok(r));
+	assert_string_equal(harness_error_code(r), "rejected");
 	const cJSON *findings = cJSON_GetObjectItem(r, "findings");
 	/* Six arithmetic errors, the misfiled code, a name variant, a cost
 	 * indicator that contradicts its project. */
@@ -202,7 +183,7 @@ static void test_end_to_end(void **state)
 	char *corrected =
 	    harness_read_data("fengquan-116001-2023-corrected.json");
 	r = harness_send_document(&h, "submit", corrected);
-	assert_true(ok(r));
+	assert_true(harness_ok(r));
 	assert_int_equal(cJSON_GetObjectItem(r, "revision")->valueint, 1);
 	cJSON_Delete(r);
 	r = totals_by_class(&h);
@@ -217,7 +198,7 @@ static void test_end_to_end(void **state)
 	/* A second department moves every 类 by exactly its own lines. */
 	char *wanli = wanli_as_2023();
 	r = harness_send_document(&h, "submit", wanli);
-	assert_true(ok(r));
+	assert_true(harness_ok(r));
 	cJSON_Delete(r);
 	document_class_sums(wanli, b);
 	r = totals_by_class(&h);
@@ -229,7 +210,7 @@ static void test_end_to_end(void **state)
 	/* A revision of the first replaces it: lines it dropped disappear. */
 	char *rev2 = fengquan_revision_2();
 	r = harness_send_document(&h, "submit", rev2);
-	assert_true(ok(r));
+	assert_true(harness_ok(r));
 	assert_int_equal(cJSON_GetObjectItem(r, "revision")->valueint, 2);
 	cJSON_Delete(r);
 	document_class_sums(rev2, a2);
@@ -244,7 +225,7 @@ static void test_end_to_end(void **state)
 	/* show returns the stored bytes of a revision, verbatim. */
 	r = harness_call_text(&h, "{\"op\":\"show\",\"department\":\"116001\","
 				  "\"year\":2023,\"revision\":1}");
-	assert_true(ok(r));
+	assert_true(harness_ok(r));
 	char *shown =
 	    cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "document"));
 	cJSON *orig = cJSON_Parse(corrected);
@@ -409,7 +390,7 @@ static void test_bad_input_changes_nothing(void **state)
 	char *corrected =
 	    harness_read_data("fengquan-116001-2023-corrected.json");
 	cJSON *r = harness_send_document(&h, "submit", corrected);
-	assert_true(ok(r));
+	assert_true(harness_ok(r));
 	cJSON_Delete(r);
 	free(corrected);
 	cJSON *before = totals_by_class(&h);
@@ -418,16 +399,16 @@ static void test_bad_input_changes_nothing(void **state)
 		r = harness_call_text(&h, cases[i].request);
 		if (r == NULL)
 			fail_msg("no reply to case %zu", i);
-		assert_false(ok(r));
-		if (strcmp(error_code(r), cases[i].code) != 0 ||
+		assert_false(harness_ok(r));
+		if (strcmp(harness_error_code(r), cases[i].code) != 0 ||
 		    strstr(error_message(r), cases[i].words) == NULL)
-			fail_msg("case %zu: got %s: %s", i, error_code(r),
-				 error_message(r));
+			fail_msg("case %zu: got %s: %s", i,
+				 harness_error_code(r), error_message(r));
 		cJSON_Delete(r);
 	}
 	/* A NUL byte inside the request. */
 	r = harness_call(&h, "{\"op\":\0\"status\"}", 17, 5000);
-	assert_string_equal(error_code(r), "bad_encoding");
+	assert_string_equal(harness_error_code(r), "bad_encoding");
 	cJSON_Delete(r);
 
 	/* Over the limit: a precise refusal.  Far over it: dropped unread. */
@@ -437,7 +418,7 @@ static void test_bad_input_changes_nothing(void **state)
 	memcpy(huge, "{\"op\":\"status\"}", 15);
 	r = harness_call(&h, huge, big, 5000);
 	assert_non_null(r);
-	assert_string_equal(error_code(r), "message_too_large");
+	assert_string_equal(harness_error_code(r), "message_too_large");
 	assert_non_null(strstr(error_message(r), "102400 bytes"));
 	assert_non_null(strstr(error_message(r), "at most 65536"));
 	cJSON_Delete(r);
@@ -488,7 +469,7 @@ static void test_bad_input_changes_nothing(void **state)
 	cJSON_Delete(before);
 	cJSON_Delete(after);
 	r = harness_call_text(&h, "{\"op\":\"status\"}");
-	assert_true(ok(r));
+	assert_true(harness_ok(r));
 	const cJSON *stored = cJSON_GetObjectItem(r, "stored");
 	assert_int_equal(cJSON_GetObjectItem(stored, "revisions")->valueint, 1);
 	assert_int_equal(cJSON_GetObjectItem(stored, "accepted")->valueint, 1);
@@ -508,7 +489,7 @@ static void test_reload_changes_policy(void **state)
 	assert_int_equal(harness_start(&h), 0);
 	char *sample = harness_read_data("fengquan-116001-2023.json");
 	cJSON *r = harness_send_document(&h, "validate", sample);
-	assert_false(ok(r));
+	assert_false(harness_ok(r));
 	cJSON_Delete(r);
 
 	/* The operator decides these rules only warn. */
@@ -522,7 +503,7 @@ static void test_reload_changes_policy(void **state)
 	kill(h.pid, SIGHUP);
 	usleep(300000);
 	r = harness_send_document(&h, "validate", sample);
-	assert_true(ok(r));
+	assert_true(harness_ok(r));
 	const cJSON *f0 =
 	    cJSON_GetArrayItem(cJSON_GetObjectItem(r, "findings"), 0);
 	assert_string_equal(cJSON_GetObjectItem(f0, "severity")->valuestring,
@@ -541,10 +522,10 @@ static void test_reload_changes_policy(void **state)
 	    f);
 	fclose(f);
 	r = harness_call_text(&h, "{\"op\":\"reload\"}");
-	assert_true(ok(r));
+	assert_true(harness_ok(r));
 	cJSON_Delete(r);
 	r = harness_send_document(&h, "validate", sample);
-	assert_false(ok(r));
+	assert_false(harness_ok(r));
 	const cJSON *fi;
 	bool seen = false;
 	cJSON_ArrayForEach(fi, cJSON_GetObjectItem(r, "findings")) seen |=
@@ -560,26 +541,26 @@ static void test_reload_changes_policy(void **state)
 	    f);
 	fclose(f);
 	r = harness_call_text(&h, "{\"op\":\"reload\"}");
-	assert_string_equal(error_code(r), "reload_failed");
+	assert_string_equal(harness_error_code(r), "reload_failed");
 	assert_non_null(strstr(error_message(r), "local.rules:2:28"));
 	cJSON_Delete(r);
 	r = harness_send_document(&h, "validate", sample);
-	assert_false(ok(r));
+	assert_false(harness_ok(r));
 	cJSON_Delete(r);
 	unlink(rules_file);
 	r = harness_call_text(&h, "{\"op\":\"reload\"}");
-	assert_true(ok(r));
+	assert_true(harness_ok(r));
 	cJSON_Delete(r);
 
 	/* A broken config is refused and the running one stays. */
 	assert_int_equal(harness_write_config(&h, "[daemon]\nlisten_on = x\n"),
 			 0);
 	r = harness_call_text(&h, "{\"op\":\"reload\"}");
-	assert_string_equal(error_code(r), "reload_failed");
+	assert_string_equal(harness_error_code(r), "reload_failed");
 	assert_non_null(strstr(error_message(r), "budgetd.conf:2"));
 	cJSON_Delete(r);
 	r = harness_send_document(&h, "validate", sample);
-	assert_true(ok(r));
+	assert_true(harness_ok(r));
 	cJSON_Delete(r);
 	free(sample);
 	assert_int_equal(harness_stop(&h), 0);
@@ -621,7 +602,7 @@ static void *client_main(void *p)
 		snprintf(code, sizeof code, "9%02d%03d", arg->index, k);
 		memcpy(strstr(doc, "116001"), code, 6); /* department.code */
 		cJSON *r = harness_send_document(arg->h, "submit", doc);
-		if (r && ok(r)) {
+		if (r && harness_ok(r)) {
 			arg->accepted++;
 			long long seq = (long long)cJSON_GetObjectItem(r, "seq")
 					    ->valuedouble;
@@ -731,7 +712,7 @@ static void test_injected_errors(void **state)
 	/* Clean documents: no error. */
 	for (int d = 0; d < 2; d++) {
 		cJSON *r = harness_send_document(&h, "validate", texts[d]);
-		assert_true(ok(r));
+		assert_true(harness_ok(r));
 		assert_int_equal(errors_in(r), 0);
 		cJSON_Delete(r);
 	}
@@ -905,9 +886,9 @@ static void test_rate_limit_per_connection(void **state)
 		cJSON *r =
 		    cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));
 		nng_msg_free(msg);
-		if (ok(r))
+		if (harness_ok(r))
 			served++;
-		else if (strcmp(error_code(r), "rate_limited") == 0) {
+		else if (strcmp(harness_error_code(r), "rate_limited") == 0) {
 			limited++;
 			snprintf(message, sizeof message, "%s",
 				 error_message(r));
@@ -923,7 +904,7 @@ static void test_rate_limit_per_connection(void **state)
 	assert_non_null(strstr(message, "retry in"));
 	/* Another connection has its own allowance. */
 	cJSON *r = harness_call_text(&h, "{\"op\":\"status\"}");
-	assert_true(ok(r));
+	assert_true(harness_ok(r));
 	cJSON_Delete(r);
 }
 
@@ -982,17 +963,16 @@ static void test_sd_notify(void **state)
 
 int main(void)
 {
-	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_end_to_end, teardown),
-	    cmocka_unit_test_teardown(test_bad_input_changes_nothing, teardown),
-	    cmocka_unit_test_teardown(test_reload_changes_policy, teardown),
-	    cmocka_unit_test_teardown(test_broken_plugin_list_refuses_to_start,
-				      teardown),
-	    cmocka_unit_test_teardown(test_concurrent_submissions, teardown),
-	    cmocka_unit_test_teardown(test_sd_notify, teardown),
-	    cmocka_unit_test_teardown(test_injected_errors, teardown),
-	    cmocka_unit_test_teardown(test_rate_limit_per_connection, teardown),
+	    HARNESS_TEST(test_end_to_end, &h),
+	    HARNESS_TEST(test_bad_input_changes_nothing, &h),
+	    HARNESS_TEST(test_reload_changes_policy, &h),
+	    HARNESS_TEST(test_broken_plugin_list_refuses_to_start, &h),
+	    HARNESS_TEST(test_concurrent_submissions, &h),
+	    HARNESS_TEST(test_sd_notify, &h),
+	    HARNESS_TEST(test_injected_errors, &h),
+	    HARNESS_TEST(test_rate_limit_per_connection, &h),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return harness_run("test_daemon", tests,
+			   sizeof tests / sizeof tests[0]);
 }

@@ -28,13 +28,6 @@ static struct harness h;
 static char mountpoint[256];
 static bool mounted;
 
-static const char *code_of(const cJSON *r)
-{
-	const cJSON *c =
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(r, "error"), "code");
-	return cJSON_IsString(c) ? c->valuestring : "";
-}
-
 static const char *message_of(const cJSON *r)
 {
 	const cJSON *m =
@@ -82,7 +75,7 @@ static void test_full_then_recovered(void **state)
 		cJSON_Delete(r);
 	}
 	assert_true(accepted > 10);
-	assert_string_equal(code_of(r), "store_failed");
+	assert_string_equal(harness_error_code(r), "store_failed");
 	assert_non_null(strstr(message_of(r), "disk"));
 	assert_non_null(strstr(message_of(r), "nothing was stored"));
 	cJSON_Delete(r);

@@ -281,18 +281,11 @@ static void test_random_district(void **state)
 	assert_true(rows > 200);
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	harness_cleanup(&h);
-	return 0;
-}
-
 int main(void)
 {
-	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_random_district, teardown),
+	    HARNESS_TEST(test_random_district, &h),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return harness_run("test_district", tests,
+			   sizeof tests / sizeof tests[0]);
 }

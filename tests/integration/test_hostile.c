@@ -127,19 +127,11 @@ static void test_corpus_and_slow_connections(void **state)
 	assert_int_equal(harness_stop(&h), 0);
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	harness_cleanup(&h);
-	return 0;
-}
-
 int main(void)
 {
-	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_corpus_and_slow_connections,
-				      teardown),
+	    HARNESS_TEST(test_corpus_and_slow_connections, &h),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return harness_run("test_hostile", tests,
+			   sizeof tests / sizeof tests[0]);
 }
