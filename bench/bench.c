@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test_files.h"
+
 static int n_departments = 1000, n_lines = 60, n_clients = 8,
 	   query_rounds = 200;
 static unsigned seed = 2025;
@@ -164,20 +166,6 @@ static void percentiles(double *v, int n, double *median, double *p99)
 	qsort(v, (size_t)n, sizeof *v, compare_double);
 	*median = v[n / 2];
 	*p99 = v[(int)((double)n * 0.99) < n ? (int)((double)n * 0.99) : n - 1];
-}
-
-static long rss_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kib;
 }
 
 /* ---- budgetd ---- */
@@ -507,7 +495,7 @@ int main(int argc, char **argv)
 
 	/* budgetd: empty, then loaded by concurrent durable submissions. */
 	start_daemon();
-	long rss_empty = rss_kib(daemon_pid);
+	long rss_empty = test_rss_kib(daemon_pid);
 	pthread_t threads[64];
 	struct submitter subs[64];
 	double t0 = now_s();
@@ -521,7 +509,7 @@ int main(int argc, char **argv)
 		accepted += subs[c].accepted;
 	}
 	double load_s = now_s() - t0;
-	long rss_loaded = rss_kib(daemon_pid);
+	long rss_loaded = test_rss_kib(daemon_pid);
 	nng_socket s = client();
 	cJSON *status = call(s, "{\"op\":\"status\"}");
 	int commits =

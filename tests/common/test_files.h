@@ -8,4 +8,7 @@
  * it cannot be read. */
 char *test_read_file(const char *path, size_t *len);
 
+/* The resident set of a process in KiB (VmRSS), or -1. */
+long test_rss_kib(int pid);
+
 #endif

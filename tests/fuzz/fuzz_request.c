@@ -10,92 +10,40 @@
  * line (the corpus), which is how the normal test suite runs it.
  */
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon.h"
-#include "log.h"
-#include "ops.h"
+#include "inproc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct daemon d;
-static int replies;
-
-static void capture_reply(struct daemon *dd, struct rpc_request *req,
-			  const char *body, size_t len)
-{
-	(void)dd;
-	cJSON *reply = cJSON_ParseWithLength(body, len);
-	if (reply == NULL || !cJSON_IsBool(cJSON_GetObjectItem(reply, "ok"))) {
-		fprintf(stderr, "reply is not {\"ok\": …}: %.*s\n", (int)len,
-			body);
-		abort();
-	}
-	cJSON_Delete(reply);
-	nng_msg_free(req->msg);
-	free(req);
-	replies++;
-}
-
-static void setup(void)
-{
-	char err[1024], dir[] = "/tmp/budgetd-fuzz-XXXXXX";
-	struct daemon_flags flags = {.plugin_dir = BUDGETD_FUZZ_PLUGIN_DIR,
-				     .log_level = "error"};
-	if (mkdtemp(dir) == NULL)
-		abort();
-	flags.state_dir = dir;
-	log_init();
-	if (daemon_config_load(&flags, &d.config, err, sizeof err) < 0) {
-		fprintf(stderr, "%s\n", err);
-		abort();
-	}
-	d.flags = flags;
-	daemon_choose_dirs(&d);
-	snprintf(d.host.conf_dir, sizeof d.host.conf_dir, "%s",
-		 BUDGETD_FUZZ_CONF_DIR);
-	d.send_reply = capture_reply;
-	if (host_load(&d.host, d.config, d.plugin_dir, err, sizeof err) < 0 ||
-	    registry_init(&d.registry) < 0 ||
-	    store_open(&d.store, dir, 64, err, sizeof err) < 0 ||
-	    store_start(&d.store, NULL, NULL) < 0) {
-		fprintf(stderr, "fuzz setup: %s\n", err);
-		abort();
-	}
-}
+static struct inproc daemon_in_process;
+static bool started;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (d.config == NULL)
-		setup();
-	struct rpc_request *req = calloc(1, sizeof *req);
-	if (req == NULL || nng_msg_alloc(&req->msg, 0) != 0 ||
-	    nng_msg_append(req->msg, data, size) != 0)
-		abort();
-	snprintf(req->peer, sizeof req->peer, "fuzz");
-	int before = replies;
-	request_handle(&d, req);
-	/* A submission is answered after its commit: wait for the store. */
-	while (d.in_flight > 0) {
-		struct store_job *job = store_take_done(&d.store);
-		if (job == NULL) {
-			usleep(100);
-			continue;
-		}
-		while (job != NULL) {
-			struct store_job *next = job->next;
-			ops_store_done(&d, job);
-			job = next;
-		}
+	struct inproc *p = &daemon_in_process;
+	if (!started) {
+		if (inproc_start(p, BUDGETD_FUZZ_PLUGIN_DIR,
+				 BUDGETD_FUZZ_CONF_DIR, NULL) < 0)
+			abort();
+		started = true;
 	}
-	if (replies != before + 1) {
-		fprintf(stderr, "%d replies to one request\n",
-			replies - before);
+	int replies = inproc_send(p, data, size, 0);
+	if (replies != 1) {
+		fprintf(stderr, "%d replies to one request\n", replies);
 		abort();
 	}
+	cJSON *reply = cJSON_ParseWithLength(p->last_reply, p->last_len);
+	if (reply == NULL || !cJSON_IsBool(cJSON_GetObjectItem(reply, "ok"))) {
+		fprintf(stderr, "reply is not {\"ok\": …}: %.*s\n",
+			(int)p->last_len, p->last_reply);
+		abort();
+	}
+	cJSON_Delete(reply);
 	return 0;
 }
 
@@ -122,13 +70,10 @@ int main(int argc, char **argv)
 		free(data);
 		n++;
 	}
-	if (d.config != NULL) {
-		store_stop(&d.store);
-		for (struct store_job *job = store_take_done(&d.store), *next;
-		     job; job = next) {
-			next = job->next;
-			ops_store_done(&d, job);
-		}
+	int replies = daemon_in_process.replies;
+	if (started) {
+		inproc_stop(&daemon_in_process);
+		inproc_remove(&daemon_in_process);
 	}
 	printf("%d inputs replayed, %d replies, no crash\n", n, replies);
 	return 0;

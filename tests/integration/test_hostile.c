@@ -21,22 +21,9 @@
 #include <unistd.h>
 
 #include "daemon_harness.h"
+#include "test_files.h"
 
 static struct harness h;
-
-static long rss_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kib;
-}
 
 /* Sends every corpus file; returns how many got a JSON reply. */
 static int corpus_pass(int *total, int *refused)
@@ -91,7 +78,7 @@ static void test_corpus_and_slow_connections(void **state)
 	for (int pass = 0; pass < 4; pass++) {
 		int replied = corpus_pass(&total, &refused);
 		assert_int_equal(replied, total);
-		rss[pass] = rss_kib(h.pid);
+		rss[pass] = test_rss_kib(h.pid);
 		fprintf(stderr,
 			"  pass %d: %d requests, %d refused with a reason, RSS "
 			"%ld KiB\n",

@@ -158,7 +158,8 @@ static void test_labels(void **state)
 	assert_string_equal(imp_class_code("城乡社区支出"), "212");
 	assert_null(imp_class_code("其他收入"));
 
-	assert_int_equal(imp_income_label("一般公共预算资金"), BD_SOURCE_GENERAL_BUDGET);
+	assert_int_equal(imp_income_label("一般公共预算资金"),
+			 BD_SOURCE_GENERAL_BUDGET);
 	assert_int_equal(imp_income_label("事业单位经营收入"),
 			 BD_SOURCE_OPERATING);
 	assert_int_equal(imp_income_label("事业收入"), BD_SOURCE_BUSINESS);

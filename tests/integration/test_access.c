@@ -65,7 +65,7 @@ static char *document(const char *file)
 static void test_policies(void **state)
 {
 	(void)state;
-	assert_int_equal(harness_init(&h, "auth"), 0);
+	assert_int_equal(harness_init(&h, "access"), 0);
 	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%d",
 		 20000 + (getpid() + 7) % 20000);
 	snprintf(h.extra_listen, sizeof h.extra_listen, "%s", tcp);
@@ -288,5 +288,6 @@ int main(void)
 	    HARNESS_TEST(test_policies, &h),
 	    HARNESS_TEST(test_careless_plugin_cannot_leak, &h),
 	};
-	return harness_run("test_auth", tests, sizeof tests / sizeof tests[0]);
+	return harness_run("test_access", tests,
+			   sizeof tests / sizeof tests[0]);
 }

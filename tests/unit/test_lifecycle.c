@@ -1,0 +1,197 @@
+/*
+ * The daemon's life without sockets: its config from flags and file, a
+ * reload that is refused and keeps the old config, a rebuild from the
+ * store that gives back exactly the state before, and verify, which
+ * recomputes the totals from the store and finds a tampered document.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inproc.h"
+#include "test_files.h"
+#include "verify.h"
+
+static struct inproc p;
+
+static void submit_file(const char *file)
+{
+	char path[512];
+	size_t len;
+	snprintf(path, sizeof path, "%s/%s", BUDGETD_TEST_DATA_DIR, file);
+	char *doc = test_read_file(path, &len);
+	assert_non_null(doc);
+	char *request = malloc(len + 64);
+	snprintf(request, len + 64, "{\"op\":\"submit\",\"document\":%s}", doc);
+	cJSON *r = inproc_call(&p, request, 0);
+	assert_non_null(r);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
+	cJSON_Delete(r);
+	free(request);
+	free(doc);
+}
+
+/* The text of a reply, for comparing whole answers. */
+static char *answer(const char *request)
+{
+	cJSON *r = inproc_call(&p, request, 0);
+	assert_non_null(r);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
+	char *text = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	return text;
+}
+
+static void test_config_from_flags(void **state)
+{
+	char err[512];
+	struct config *c = NULL;
+	(void)state;
+	struct daemon_flags flags = {.listen = "ipc:///tmp/a.sock,"
+					       "tcp://127.0.0.1:7001",
+				     .log_level = "warning"};
+	assert_int_equal(daemon_config_load(&flags, &c, err, sizeof err), 0);
+	assert_int_equal(c->n_listen, 2);
+	assert_string_equal(c->listen[1], "tcp://127.0.0.1:7001");
+	config_free(c);
+	free(c);
+	flags.log_level = "chatty";
+	assert_int_equal(daemon_config_load(&flags, &c, err, sizeof err),
+			 -EINVAL);
+	assert_non_null(strstr(err, "unknown log level \"chatty\""));
+	flags.log_level = NULL;
+	flags.config_path = "/nonexistent/budgetd.conf";
+	assert_true(daemon_config_load(&flags, &c, err, sizeof err) < 0);
+	assert_non_null(strstr(err, "/nonexistent/budgetd.conf"));
+}
+
+static void test_rebuild_gives_back_the_same_state(void **state)
+{
+	(void)state;
+	assert_int_equal(inproc_start(&p, BUDGETD_TEST_PLUGIN_DIR,
+				      BUDGETD_TEST_CONF_DIR, NULL),
+			 0);
+	submit_file("fengquan-116001-2023-corrected.json");
+	submit_file("putuo-wanli-2025.json");
+	submit_file("fengquan-116001-2023-corrected.json"); /* revision 2 */
+	const char *query = "{\"op\":\"totals\",\"by\":[\"year\","
+			    "\"function:item\",\"source\"],\"unit\":\"元\"}";
+	char *before = answer(query);
+	char *departments = answer("{\"op\":\"departments\"}");
+	assert_int_equal(p.d.registry.n_entries, 2);
+	inproc_stop(&p);
+
+	assert_int_equal(
+	    inproc_restart(&p, BUDGETD_TEST_PLUGIN_DIR, BUDGETD_TEST_CONF_DIR),
+	    0);
+	assert_int_equal(p.d.registry.n_entries, 2);
+	struct registry_entry *e = registry_find(&p.d.registry, 2023, "116001");
+	assert_non_null(e);
+	assert_int_equal(e->revision.number, 2);
+	char *after = answer(query);
+	assert_string_equal(before, after);
+	char *departments_after = answer("{\"op\":\"departments\"}");
+	assert_string_equal(departments, departments_after);
+	free(before), free(after), free(departments), free(departments_after);
+
+	/* Verify recomputes every total from the store: consistent. */
+	cJSON *v = verify_run(&p.d);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "consistent")));
+	assert_true(cJSON_GetObjectItem(v, "cells_compared")->valueint > 20);
+	cJSON_Delete(v);
+
+	/* A document changed behind the daemon's back: Wanli's body now
+	 * stands for Fengquan's revision too, so the store's sums no longer
+	 * match the totals, and verify says which cells. */
+	char path[128];
+	sqlite3 *db;
+	snprintf(path, sizeof path, "%s/budgetd.db", p.state_dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+			 "UPDATE documents SET body = (SELECT body FROM "
+			 "documents WHERE department = '215001') WHERE "
+			 "department = '116001'",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	v = verify_run(&p.d);
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(v, "consistent")));
+	assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(v, "differences")) >
+		    0);
+	cJSON_Delete(v);
+	inproc_stop(&p);
+	inproc_remove(&p);
+}
+
+static void test_accept_replaces_the_latest(void **state)
+{
+	(void)state;
+	assert_int_equal(inproc_start(&p, BUDGETD_TEST_PLUGIN_DIR,
+				      BUDGETD_TEST_CONF_DIR, NULL),
+			 0);
+	submit_file("fengquan-116001-2023-corrected.json");
+	struct registry_entry *first =
+	    registry_find(&p.d.registry, 2023, "116001");
+	assert_non_null(first);
+	size_t bytes = p.d.registry.bytes;
+	/* The same document accepted again: one entry, the newer revision,
+	 * and the memory of the old one given back. */
+	submit_file("fengquan-116001-2023-corrected.json");
+	struct registry_entry *second =
+	    registry_find(&p.d.registry, 2023, "116001");
+	assert_int_equal(second->revision.number, 2);
+	assert_int_equal(p.d.registry.n_entries, 1);
+	assert_int_equal(p.d.registry.bytes, bytes);
+	inproc_stop(&p);
+	inproc_remove(&p);
+}
+
+static void test_refused_reload_keeps_the_config(void **state)
+{
+	char err[1024], path[160];
+	(void)state;
+	assert_int_equal(inproc_start(&p, BUDGETD_TEST_PLUGIN_DIR,
+				      BUDGETD_TEST_CONF_DIR, NULL),
+			 0);
+	snprintf(path, sizeof path, "%s/budgetd.conf", p.state_dir);
+	FILE *f = fopen(path, "w");
+	fputs("[plugin.arith]\ntolerance_fen = 5\n", f);
+	fclose(f);
+	p.d.flags.config_path = path;
+	assert_int_equal(daemon_reload(&p.d, err, sizeof err), 0);
+	assert_string_equal(
+	    config_get(p.d.config, "plugin.arith", "tolerance_fen"), "5");
+	/* A value of the wrong type is refused by the host, the old config
+	 * stays in force, and the error says where. */
+	f = fopen(path, "w");
+	fputs("[plugin.arith]\ntolerance_fen = plenty\n", f);
+	fclose(f);
+	assert_int_equal(daemon_reload(&p.d, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "budgetd.conf:2: [plugin.arith] "
+				    "\"tolerance_fen\" must be an integer"));
+	assert_string_equal(
+	    config_get(p.d.config, "plugin.arith", "tolerance_fen"), "5");
+	p.d.flags.config_path = NULL;
+	inproc_stop(&p);
+	inproc_remove(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_config_from_flags),
+	    cmocka_unit_test(test_rebuild_gives_back_the_same_state),
+	    cmocka_unit_test(test_accept_replaces_the_latest),
+	    cmocka_unit_test(test_refused_reload_keeps_the_config),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

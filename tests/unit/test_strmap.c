@@ -1,0 +1,78 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hash.h"
+#include "strmap.h"
+
+static void sum_values(void *ctx, const char *key, bd_fen value)
+{
+	(void)key;
+	*(bd_fen *)ctx += value;
+}
+
+static void test_set_get_add_grow(void **state)
+{
+	struct strmap m;
+	char key[32];
+	(void)state;
+	assert_int_equal(strmap_init(&m), 0);
+	assert_false(strmap_contains(&m, "201"));
+	assert_int_equal(strmap_get(&m, "201"), 0);
+	assert_int_equal(strmap_set(&m, "201", 22338), 0);
+	assert_int_equal(strmap_add(&m, "201", -38), 0);
+	assert_int_equal(strmap_get(&m, "201"), 22300);
+	/* Ten thousand keys: the map grows and loses none. */
+	for (int i = 0; i < 10000; i++) {
+		snprintf(key, sizeof key,
+			 "2023\x1f"
+			 "department\x1f%06d",
+			 i);
+		assert_int_equal(strmap_add(&m, key, i), 0);
+	}
+	assert_int_equal(m.n_used, 10001);
+	bd_fen sum = 0;
+	strmap_each(&m, sum_values, &sum);
+	assert_int_equal(sum, 22300 + 9999LL * 10000 / 2);
+	snprintf(key, sizeof key,
+		 "2023\x1f"
+		 "department\x1f%06d",
+		 4321);
+	assert_int_equal(strmap_get(&m, key), 4321);
+	/* Sums that would overflow are refused and change nothing. */
+	assert_int_equal(strmap_set(&m, "big", INT64_MAX - 1), 0);
+	assert_int_equal(strmap_add(&m, "big", 2), -EOVERFLOW);
+	assert_int_equal(strmap_get(&m, "big"), INT64_MAX - 1);
+	bool created;
+	bd_fen *slot = strmap_slot(&m, "fresh", 7, &created);
+	assert_true(created);
+	assert_int_equal(*slot, 7);
+	slot = strmap_slot(&m, "fresh", 9, &created);
+	assert_false(created);
+	assert_int_equal(*slot, 7);
+	strmap_free(&m);
+}
+
+static void test_hash_is_fnv1a(void **state)
+{
+	(void)state;
+	/* The published FNV-1a test vectors. */
+	assert_true(hash_str("") == 0xcbf29ce484222325ULL);
+	assert_true(hash_str("a") == 0xaf63dc4c8601ec8cULL);
+	assert_true(hash_str("foobar") == 0x85944171f73967e8ULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_set_get_add_grow),
+	    cmocka_unit_test(test_hash_is_fnv1a),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
