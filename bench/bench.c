@@ -172,9 +172,16 @@ static void percentiles(double *v, int n, double *median, double *p99)
 
 static cJSON *call(nng_socket sock, const char *request)
 {
-	nng_msg *msg;
-	if (nng_send(sock, (void *)request, strlen(request), 0) != 0 ||
-	    nng_recvmsg(sock, &msg, 0) != 0)
+	nng_msg *msg = NULL;
+	/* A message of our own: nng_send() takes a non-const buffer. */
+	if (nng_msg_alloc(&msg, 0) != 0 ||
+	    nng_msg_append(msg, request, strlen(request)) != 0 ||
+	    nng_sendmsg(sock, msg, 0) != 0) {
+		if (msg != NULL)
+			nng_msg_free(msg);
+		return NULL;
+	}
+	if (nng_recvmsg(sock, &msg, 0) != 0)
 		return NULL;
 	cJSON *r = cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));
 	nng_msg_free(msg);

@@ -85,7 +85,13 @@ cJSON *client_call(struct client *c, const char *request, size_t len)
 			 c->endpoint, nng_strerror(rv));
 		goto out;
 	}
-	if ((rv = nng_send(sock, (void *)request, len, 0)) != 0) {
+	/* A message of our own: nng_send() takes a non-const buffer. */
+	nng_msg *out_msg = NULL;
+	if ((rv = nng_msg_alloc(&out_msg, 0)) != 0 ||
+	    (rv = nng_msg_append(out_msg, request, len)) != 0 ||
+	    (rv = nng_sendmsg(sock, out_msg, 0)) != 0) {
+		if (out_msg != NULL)
+			nng_msg_free(out_msg);
 		snprintf(c->error, sizeof c->error, "sending to %s failed: %s",
 			 c->endpoint, nng_strerror(rv));
 		goto out;

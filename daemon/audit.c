@@ -115,10 +115,9 @@ void apply_init(struct bd_apply *apply)
 
 void apply_free(struct bd_apply *apply)
 {
-	for (size_t i = 0; i < apply->n; i++) {
-		free((char *)apply->items[i].dimension);
-		free((char *)apply->items[i].key);
-	}
+	for (size_t i = 0; i < apply->n; i++)
+		free(apply->strings[i]);
+	free(apply->strings);
 	free(apply->items);
 	memset(apply, 0, sizeof *apply);
 }
@@ -128,23 +127,32 @@ int apply_add(struct bd_apply *apply, const struct bd_total_change *change)
 	if (apply->n == apply->cap) {
 		size_t cap = apply->cap ? apply->cap * 2 : 32;
 		void *grown = realloc(apply->items, cap * sizeof *apply->items);
-		if (grown == NULL) {
+		if (grown != NULL)
+			apply->items = grown;
+		void *strings = grown ? realloc(apply->strings,
+						cap * sizeof *apply->strings)
+				      : NULL;
+		if (strings == NULL) {
 			apply->out_of_memory = true;
 			return -ENOMEM;
 		}
-		apply->items = grown;
+		apply->strings = strings;
 		apply->cap = cap;
 	}
-	struct bd_total_change *c = &apply->items[apply->n];
-	*c = *change;
-	c->dimension = strdup(change->dimension ? change->dimension : "");
-	c->key = strdup(change->key ? change->key : "");
-	if (c->dimension == NULL || c->key == NULL) {
-		free((char *)c->dimension);
-		free((char *)c->key);
+	const char *dimension = change->dimension ? change->dimension : "";
+	const char *key = change->key ? change->key : "";
+	size_t dn = strlen(dimension) + 1, kn = strlen(key) + 1;
+	char *copy = malloc(dn + kn);
+	if (copy == NULL) {
 		apply->out_of_memory = true;
 		return -ENOMEM;
 	}
-	apply->n++;
+	memcpy(copy, dimension, dn);
+	memcpy(copy + dn, key, kn);
+	struct bd_total_change *c = &apply->items[apply->n];
+	*c = *change;
+	c->dimension = copy;
+	c->key = copy + dn;
+	apply->strings[apply->n++] = copy;
 	return 0;
 }

@@ -28,7 +28,10 @@ struct bd_audit {
 };
 
 struct bd_apply {
-	struct bd_total_change *items; /* strings owned */
+	struct bd_total_change *items;
+	/* The copies items[i].dimension and .key point at, owned here: one
+	 * allocation per change, "dimension\0key\0". */
+	char **strings;
 	size_t n, cap;
 	bool out_of_memory;
 };

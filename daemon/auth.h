@@ -28,6 +28,11 @@ struct principal {
 #define AUTH_HASH_BYTES 32
 #define AUTH_TOKEN_MAX	160
 
+/* "NAME.SECRET": a name of up to 63 characters, a dot, 32 random bytes in
+ * unpadded URL-safe base64 (43 characters), a NUL. */
+_Static_assert(AUTH_TOKEN_MAX >= 63 + 1 + 43 + 1,
+	       "AUTH_TOKEN_MAX cannot hold a token");
+
 struct credential {
 	char name[64];
 	enum auth_role role;

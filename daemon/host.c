@@ -26,7 +26,8 @@ static void host_log(const struct bd_plugin_handle *self,
 	va_end(ap);
 	if (level == BD_LOG_ERROR && self != NULL) {
 		/* Kept so that a refused reload can tell the operator why. */
-		struct bd_plugin_handle *h = (struct bd_plugin_handle *)self;
+		struct bd_plugin_handle *h =
+		    &self->host->plugins[self - self->host->plugins];
 		va_start(ap, fmt);
 		vsnprintf(h->last_error, sizeof h->last_error, fmt, ap);
 		va_end(ap);

@@ -12,6 +12,7 @@
 #ifndef BUDGETD_STORE_H
 #define BUDGETD_STORE_H
 
+#include <budgetd/plugin.h>
 #include <cjson/cJSON.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -135,5 +136,10 @@ int store_credentials_load(struct store *store, struct auth *auth);
 int store_credential_put(struct store *store, const struct credential *cred);
 /* -ENOENT when there is no such credential. */
 int store_credential_remove(struct store *store, const char *name);
+
+/* A job names its department as the model does: same buffer, no cut. */
+_Static_assert(sizeof(((struct store_job *)0)->department) ==
+		   sizeof(((struct bd_submission *)0)->department.code),
+	       "store_job.department must hold any department code");
 
 #endif

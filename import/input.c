@@ -68,12 +68,25 @@ int imp_pdf_text(const char *path, const char *program, size_t max, char **text,
 	posix_spawn_file_actions_addclose(&fa, fds[1]);
 	const char *prog = program ? program : "pdftotext";
 	/* -layout keeps the columns apart; "-" writes to stdout. */
-	char *argv[] = {(char *)prog, "-layout", "-enc", "UTF-8",
-			"-eol",	      "unix",	 "-q",	 (char *)path,
-			(char *)"-",  NULL};
+	char layout[] = "-layout", enc[] = "-enc", utf8[] = "UTF-8",
+	     eol[] = "-eol", unix_eol[] = "unix", quiet[] = "-q", out[] = "-";
+	char *prog_arg = strdup(prog), *path_arg = strdup(path);
+	if (prog_arg == NULL || path_arg == NULL) {
+		free(prog_arg);
+		free(path_arg);
+		posix_spawn_file_actions_destroy(&fa);
+		close(fds[0]);
+		close(fds[1]);
+		snprintf(error, error_size, "out of memory");
+		return -EIO;
+	}
+	char *argv[] = {prog_arg, layout, enc,	    utf8, eol,
+			unix_eol, quiet,  path_arg, out,  NULL};
 	pid_t pid;
 	int rc = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	free(prog_arg);
+	free(path_arg);
 	close(fds[1]);
 	if (rc != 0) {
 		close(fds[0]);

@@ -15,6 +15,10 @@ struct fact {
 	bd_fen amount;
 };
 
+/* A fact keeps its source and column in a byte each. */
+_Static_assert(BD_SOURCE_COUNT <= UINT8_MAX && BD_COL_COUNT <= UINT8_MAX,
+	       "enum bd_source or bd_column no longer fits struct fact");
+
 /* A 三公 figure or project kept for the list queries. */
 struct dept_project {
 	char *code, *name;

@@ -146,12 +146,11 @@ static struct cell *cell_get(struct cell_table *ct, const char *key)
 	return c;
 }
 
-static bool sort_by_amount;
-
-static int compare_cells(const void *a, const void *b)
+/* By key, or largest amount first (ties by key) when *by_amount. */
+static int compare_cells(const void *a, const void *b, void *by_amount)
 {
 	const struct cell *x = a, *y = b;
-	if (sort_by_amount && x->amount != y->amount)
+	if (*(const bool *)by_amount && x->amount != y->amount)
 		return x->amount < y->amount ? 1 : -1;
 	return strcmp(x->key, y->key);
 }
@@ -310,9 +309,9 @@ int district_totals(void *state, const struct bd_scope *scope,
 		}
 	}
 
-	sort_by_amount = spec.sort_by_amount;
 	if (ct.n > 0)
-		qsort(ct.cells, ct.n, sizeof *ct.cells, compare_cells);
+		qsort_r(ct.cells, ct.n, sizeof *ct.cells, compare_cells,
+			&spec.sort_by_amount);
 
 	cJSON *reply = t->host->query_reply(q);
 	char text[40];

@@ -147,6 +147,19 @@ cJSON *harness_call_url(const char *url, const char *request, int timeout_ms)
 	return call_url(url, request, strlen(request), timeout_ms);
 }
 
+/* nng_send() takes a non-const buffer: send a message of our own. */
+static int send_text(nng_socket sock, const char *text, size_t len)
+{
+	nng_msg *msg = NULL;
+	int rv = nng_msg_alloc(&msg, 0);
+	if (rv == 0 && (rv = nng_msg_append(msg, text, len)) == 0 &&
+	    (rv = nng_sendmsg(sock, msg, 0)) == 0)
+		return 0;
+	if (msg != NULL)
+		nng_msg_free(msg);
+	return rv;
+}
+
 static cJSON *call_url(const char *url, const char *request, size_t len,
 		       int timeout_ms)
 {
@@ -162,7 +175,7 @@ static cJSON *call_url(const char *url, const char *request, size_t len,
 	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME,
 			  submit ? NNG_DURATION_INFINITE : 2000);
 	if (nng_dial(sock, url, NULL, 0) == 0 &&
-	    nng_send(sock, (void *)request, len, 0) == 0 &&
+	    send_text(sock, request, len) == 0 &&
 	    nng_recvmsg(sock, &msg, 0) == 0) {
 		reply =
 		    cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));
