@@ -1,3 +1,11 @@
+/*
+ * The budget-submission/1 model: the whole wire format (docs/protocol.md,
+ * submission-format) read into the typed, exact structs of the plugin
+ * API, with every problem at its JSON path.  It is one file of about 900
+ * lines on purpose: the format is one contract, and its rules (units,
+ * amounts in 分, duplicate keys and rows, sums that cannot overflow) are
+ * easiest to check against the spec when they stand together.
+ */
 #include "model.h"
 
 #include <errno.h>

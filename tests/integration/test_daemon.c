@@ -1,6 +1,8 @@
 /*
  * The real daemon over real sockets: submissions, audit, totals, revisions,
- * restart, notifications, bad input, reload and concurrent clients.
+ * restart, notifications, bad input, reload and concurrent clients.  One
+ * program of about 1000 lines: each test starts its own daemon, and
+ * starting them in one process keeps the suite fast on two cores.
  */
 #include <setjmp.h>
 #include <stdarg.h>

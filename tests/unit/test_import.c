@@ -1,5 +1,7 @@
 /* The importer: cells and amounts, and every published sample against the
- * figures printed in it, from text, from PDF and re-laid-out. */
+ * figures printed in it, from text, from PDF and re-laid-out.  Long (about
+ * 1400 lines) because the figures read off each sample's pages are data
+ * the assertions need, kept next to them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
