@@ -39,8 +39,9 @@ void ops_show(const struct op_call *c);
 void ops_history(const struct op_call *c);
 void ops_events(const struct op_call *c);
 void ops_status(const struct op_call *c);
-/* Any op not in the core table: a plugin's query, or unknown. */
-void ops_plugin_query(const struct op_call *c);
+/* Any op not in the core table: a plugin's query.  Returns 0 when it was
+ * answered, -ENOENT (nothing sent) when no plugin knows the op. */
+int ops_plugin_query(const struct op_call *c);
 
 /* ops_admin.c */
 void ops_reload(const struct op_call *c);
@@ -49,8 +50,5 @@ void ops_credential_add(const struct op_call *c);
 void ops_credential_remove(const struct op_call *c);
 void ops_credential_list(const struct op_call *c);
 void ops_verify(const struct op_call *c);
-
-/* The core ops, for messages: "submit, validate, …". */
-const char *ops_core_names(void);
 
 #endif

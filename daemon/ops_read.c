@@ -282,7 +282,7 @@ void ops_status(const struct op_call *c)
 	reply_send(d, req, reply);
 }
 
-void ops_plugin_query(const struct op_call *c)
+int ops_plugin_query(const struct op_call *c)
 {
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
@@ -302,20 +302,18 @@ void ops_plugin_query(const struct op_call *c)
 			      "\"%s\" is answered for operators only (its "
 			      "plugin does not restrict it to a department)",
 			      op);
-		return;
+		return 0;
 	}
 	if (rc == -ENOENT) {
 		cJSON_Delete(q.reply);
-		reply_fail(d, req, "unknown_op",
-			   "unknown op \"%s\"; expected one of %s", op,
-			   ops_core_names());
-		return;
+		return -ENOENT;
 	}
 	if (q.failed || rc < 0) {
 		cJSON_Delete(q.reply);
 		reply_fail(d, req, q.failed ? q.error_code : "internal", "%s",
 			   q.failed ? q.error_message : "the query failed");
-		return;
+		return 0;
 	}
 	reply_send(d, req, q.reply);
+	return 0;
 }

@@ -3,6 +3,7 @@
  * then handed to its op through one table that also says the least role
  * the op needs.  Ops not in the table go to the plugins.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,7 +36,8 @@ static const struct op {
 
 #define N_CORE_OPS (sizeof core_ops / sizeof core_ops[0])
 
-const char *ops_core_names(void)
+/* The core ops, for messages: "submit, validate, …". */
+static const char *core_names(void)
 {
 	static char names[400];
 	if (names[0] == '\0') {
@@ -79,12 +81,12 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 	if (op == NULL) {
 		reply_fail(d, req, "bad_request",
 			   "the request has no \"op\"; expected one of %s",
-			   ops_core_names());
+			   core_names());
 	} else if (!cJSON_IsString(op)) {
 		reply_fail(d, req, "bad_request", "\"op\" must be a string");
 	} else if (strlen(op->valuestring) >= 64) {
 		reply_fail(d, req, "unknown_op",
-			   "unknown op; expected one of %s", ops_core_names());
+			   "unknown op; expected one of %s", core_names());
 	} else if (access_authenticate(d, req, env, &who) == 0) {
 		const struct op *o = find_op(op->valuestring);
 		struct op_call call = {
@@ -101,8 +103,10 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 			; /* refused and logged */
 		else if (o != NULL && o->handle != NULL)
 			o->handle(&call);
-		else
-			ops_plugin_query(&call);
+		else if (ops_plugin_query(&call) == -ENOENT)
+			reply_fail(d, req, "unknown_op",
+				   "unknown op \"%s\"; expected one of %s",
+				   call.op, core_names());
 	}
 	cJSON_Delete(env);
 }

@@ -84,6 +84,16 @@ int store_errno(int rc)
 	}
 }
 
+int store_prepare_read(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(s->reader, sql, -1, st, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("store: %s: %s", sql, sqlite3_errmsg(s->reader));
+		return store_errno(rc);
+	}
+	return 0;
+}
+
 static int exec(sqlite3 *db, const char *sql, char *err, size_t err_size)
 {
 	char *msg = NULL;

@@ -10,16 +10,6 @@
 #include "store.h"
 #include "store_private.h"
 
-int store_prepare_read(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-	int rc = sqlite3_prepare_v2(s->reader, sql, -1, st, NULL);
-	if (rc != SQLITE_OK) {
-		log_error("store: %s: %s", sql, sqlite3_errmsg(s->reader));
-		return store_errno(rc);
-	}
-	return 0;
-}
-
 int store_each_latest(struct store *s,
 		      int (*each)(void *ctx,
 				  const struct store_revision_row *row),

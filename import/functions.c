@@ -108,15 +108,6 @@ static void link_rows(struct imp_coded_row *rows, int n)
 	}
 }
 
-int imp_find_row(const struct imp_coded_row *rows, int n, const char *code,
-		 int level)
-{
-	for (int i = 0; i < n; i++)
-		if (rows[i].level == level && strcmp(rows[i].code, code) == 0)
-			return i;
-	return -1;
-}
-
 struct half_sum {
 	int64_t sum;
 	unsigned mask;

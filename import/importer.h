@@ -122,8 +122,6 @@ void imp_read_three_public(struct importer *im, struct imp_table *t);
 /* functions.c: the tables by 功能分类 */
 int imp_read_function_table(struct importer *im, struct imp_table *t,
 			    const struct imp_coded_row *all, int n_all);
-int imp_find_row(const struct imp_coded_row *rows, int n, const char *code,
-		 int level);
 /* lines.c: the line items of the document */
 void imp_emit_fiscal_lines(struct importer *im, enum imp_table_kind kind,
 			   enum bd_source source);

@@ -166,6 +166,11 @@ struct imp_coded_row {
 int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 		   struct imp_coded_row **rows, struct import_report *r);
 
+/* The index of the row with this code at this level (the 合计 row: "" at
+ * level 0), or -1. */
+int imp_find_row(const struct imp_coded_row *rows, int n, const char *code,
+		 int level);
+
 /* Twice the centre column of the heading cell holding word on a line laid
  * out by position, or -1. */
 int imp_heading_centre(const struct imp_line *l, const char *word);

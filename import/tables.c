@@ -710,3 +710,12 @@ int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 	*out = rows;
 	return n;
 }
+
+int imp_find_row(const struct imp_coded_row *rows, int n, const char *code,
+		 int level)
+{
+	for (int i = 0; i < n; i++)
+		if (rows[i].level == level && strcmp(rows[i].code, code) == 0)
+			return i;
+	return -1;
+}
