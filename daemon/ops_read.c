@@ -117,16 +117,27 @@ static void find_latest_year(void *ctx, const struct registry_entry *e)
 		ly->year = s->year;
 }
 
+/* The department a record op reads, if the principal may read it, and
+ * the year it names (0: none).  NULL after an error reply. */
+static const char *department_asked(const struct op_call *c, int *year,
+				    bool *failed)
+{
+	const char *code = envelope_string(c, "department", true, failed);
+	if (*failed || !access_may_read(c->d, c->req, c->who, code)) {
+		*failed = true;
+		return NULL;
+	}
+	*year = envelope_year(c, failed);
+	return *failed ? NULL : code;
+}
+
 void ops_show(const struct op_call *c)
 {
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
-	const struct principal *who = c->who;
 	bool failed = false;
-	const char *code = envelope_string(c, "department", true, &failed);
-	if (failed || !access_may_read(d, req, who, code))
-		return;
-	int year = envelope_year(c, &failed);
+	int year;
+	const char *code = department_asked(c, &year, &failed);
 	long long revision =
 	    envelope_int(c, "revision", 1, INT64_MAX / 2, 0, &failed);
 	if (failed)
@@ -178,13 +189,9 @@ void ops_show(const struct op_call *c)
 void ops_history(const struct op_call *c)
 {
 	struct daemon *d = c->d;
-	struct rpc_request *req = c->req;
-	const struct principal *who = c->who;
 	bool failed = false;
-	const char *code = envelope_string(c, "department", true, &failed);
-	if (failed || !access_may_read(d, req, who, code))
-		return;
-	int year = envelope_year(c, &failed);
+	int year;
+	const char *code = department_asked(c, &year, &failed);
 	if (failed)
 		return;
 	cJSON *reply = reply_ok();

@@ -245,3 +245,14 @@ const char *harness_outcome(const cJSON *reply)
 	const char *code = harness_error_code(reply);
 	return code[0] ? code : "?";
 }
+
+void harness_read_log(const struct harness *h, char *log, size_t size)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/daemon.log", h->dir);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(log, 1, size - 1, f) : 0;
+	log[n] = '\0';
+	if (f)
+		fclose(f);
+}

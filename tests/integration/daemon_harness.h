@@ -36,6 +36,10 @@ cJSON *harness_call_url(const char *url, const char *request, int timeout_ms);
 cJSON *harness_send_document(const struct harness *h, const char *op,
 			     const char *document);
 
+/* The daemon's log so far (stdout and stderr), NUL-terminated, cut to
+ * size. */
+void harness_read_log(const struct harness *h, char *log, size_t size);
+
 /* Whether a reply says "ok": true; its error code ("" when none). */
 bool harness_ok(const cJSON *reply);
 const char *harness_error_code(const cJSON *reply);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "daemon_harness.h"
+#include "test_json.h"
 
 static struct harness h;
 static char tcp[64];
@@ -30,7 +31,7 @@ static char *issue(const char *name, const char *role, const char *department)
 	    department ? department : "", department ? "\"" : "");
 	cJSON *r = harness_call_text(&h, request);
 	assert_string_equal(harness_outcome(r), "ok");
-	char *token = strdup(cJSON_GetObjectItem(r, "token")->valuestring);
+	char *token = strdup(json_str(r, "token"));
 	cJSON_Delete(r);
 	return token;
 }
@@ -73,14 +74,8 @@ static void test_policies(void **state)
 
 	cJSON *r = harness_call_text(&h, "{\"op\":\"status\"}");
 	cJSON *listen = cJSON_GetObjectItem(r, "listen");
-	assert_string_equal(
-	    cJSON_GetObjectItem(cJSON_GetArrayItem(listen, 0), "policy")
-		->valuestring,
-	    "trust");
-	assert_string_equal(
-	    cJSON_GetObjectItem(cJSON_GetArrayItem(listen, 1), "policy")
-		->valuestring,
-	    "credentials");
+	assert_string_equal(json_row_str(listen, 0, "policy"), "trust");
+	assert_string_equal(json_row_str(listen, 1, "policy"), "credentials");
 	cJSON_Delete(r);
 
 	char *dept = issue("fengquan", "department", "116001");
@@ -124,8 +119,7 @@ static void test_policies(void **state)
 	snprintf(request, sizeof request,
 		 "{\"op\":\"totals\",\"token\":\"%s\",\"unit\":\"元\"}", dept);
 	r = harness_call_url(tcp, request, 5000);
-	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring,
-			    "2323100.00");
+	assert_string_equal(json_str(r, "total"), "2323100.00");
 	cJSON_Delete(r);
 	snprintf(request, sizeof request,
 		 "{\"op\":\"departments\",\"token\":\"%s\"}", dept);
@@ -152,10 +146,7 @@ static void test_policies(void **state)
 	r = harness_call_url(tcp, request, 5000);
 	cJSON *rows = cJSON_GetObjectItem(r, "rows");
 	assert_int_equal(cJSON_GetArraySize(rows), 1);
-	assert_string_equal(
-	    cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "department")
-		->valuestring,
-	    "215001");
+	assert_string_equal(json_row_str(rows, 0, "department"), "215001");
 	cJSON_Delete(r);
 
 	/* A 主管部门: its units. */

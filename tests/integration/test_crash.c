@@ -21,6 +21,7 @@
 
 #include "daemon_harness.h"
 #include "money.h"
+#include "test_json.h"
 
 #define CLIENTS	 6
 #define KILLS	 12
@@ -215,14 +216,12 @@ static void test_sigkill_loses_nothing_acknowledged(void **state)
 	{
 		bd_fen v;
 		const char *why;
-		assert_int_equal(
-		    money_parse(cJSON_GetObjectItem(d, "expenditure_total")
-				    ->valuestring,
-				BD_UNIT_YUAN, &v, &why),
-		    0);
+		assert_int_equal(money_parse(json_str(d, "expenditure_total"),
+					     BD_UNIT_YUAN, &v, &why),
+				 0);
 		sum += v;
 		long long marker =
-		    stored_marker(cJSON_GetObjectItem(d, "code")->valuestring,
+		    stored_marker(json_str(d, "code"),
 				  cJSON_GetObjectItem(d, "revision")->valueint);
 		assert_true(marker > 0);
 	}
@@ -231,9 +230,7 @@ static void test_sigkill_loses_nothing_acknowledged(void **state)
 	bd_fen total;
 	const char *why;
 	assert_int_equal(
-	    money_parse(cJSON_GetObjectItem(r, "total")->valuestring,
-			BD_UNIT_YUAN, &total, &why),
-	    0);
+	    money_parse(json_str(r, "total"), BD_UNIT_YUAN, &total, &why), 0);
 	cJSON_Delete(r);
 	assert_int_equal(total, sum);
 	r = harness_call_text(&h, "{\"op\":\"verify\"}");

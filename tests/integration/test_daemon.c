@@ -23,6 +23,7 @@
 
 #include "daemon_harness.h"
 #include "money.h"
+#include "test_json.h"
 #include <sqlite3.h>
 
 /* One daemon per test, stopped by the teardown even when a test fails
@@ -43,10 +44,7 @@ static void class_totals(const cJSON *reply, bd_fen out[100])
 	const char *why;
 	enum bd_unit unit;
 	memset(out, 0, 100 * sizeof *out);
-	assert_int_equal(
-	    money_unit_parse(cJSON_GetObjectItem(reply, "unit")->valuestring,
-			     &unit),
-	    0);
+	assert_int_equal(money_unit_parse(json_str(reply, "unit"), &unit), 0);
 	cJSON_ArrayForEach(row, cJSON_GetObjectItem(reply, "rows"))
 	{
 		const char *k =
@@ -55,9 +53,7 @@ static void class_totals(const cJSON *reply, bd_fen out[100])
 			->valuestring;
 		bd_fen fen;
 		assert_int_equal(
-		    money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
-				unit, &fen, &why),
-		    0);
+		    money_parse(json_str(row, "amount"), unit, &fen, &why), 0);
 		out[atoi(k) - 200] = fen;
 	}
 }
@@ -69,13 +65,12 @@ static void document_class_sums(const char *json, bd_fen out[100])
 	enum bd_unit unit;
 	const char *why;
 	memset(out, 0, 100 * sizeof *out);
-	money_unit_parse(cJSON_GetObjectItem(doc, "unit")->valuestring, &unit);
+	money_unit_parse(json_str(doc, "unit"), &unit);
 	const cJSON *line;
 	cJSON_ArrayForEach(line, cJSON_GetObjectItem(doc, "expenditure"))
 	{
 		char cls[4];
-		snprintf(cls, sizeof cls, "%.3s",
-			 cJSON_GetObjectItem(line, "function")->valuestring);
+		snprintf(cls, sizeof cls, "%.3s", json_str(line, "function"));
 		const char *parts[] = {"basic", "project"};
 		for (int p = 0; p < 2; p++) {
 			const cJSON *obj = cJSON_GetObjectItem(line, parts[p]);
@@ -167,12 +162,10 @@ static void test_end_to_end(void **state)
 	 * indicator that contradicts its project. */
 	assert_int_equal(cJSON_GetArraySize(findings), 9);
 	const cJSON *f0 = cJSON_GetArrayItem(findings, 0);
-	assert_string_equal(cJSON_GetObjectItem(f0, "path")->valuestring,
+	assert_string_equal(json_str(f0, "path"),
 			    "stated.expenditure_by_class.201");
-	assert_string_equal(cJSON_GetObjectItem(f0, "expected")->valuestring,
-			    "223.38");
-	assert_string_equal(cJSON_GetObjectItem(f0, "actual")->valuestring,
-			    "213.78");
+	assert_string_equal(json_str(f0, "expected"), "223.38");
+	assert_string_equal(json_str(f0, "actual"), "213.78");
 	cJSON_Delete(r);
 	free(sample);
 
@@ -256,8 +249,7 @@ static void test_end_to_end(void **state)
 		assert_non_null(ev);
 		assert_int_equal(cJSON_GetObjectItem(ev, "seq")->valueint,
 				 i + 1);
-		assert_string_equal(
-		    cJSON_GetObjectItem(ev, "kind")->valuestring, kinds[i]);
+		assert_string_equal(json_str(ev, "kind"), kinds[i]);
 		if (i == 1) {
 			static const char topic[] =
 			    "budgetd.revision.accepted.2023.116.116001 ";
@@ -508,8 +500,7 @@ static void test_reload_changes_policy(void **state)
 	assert_true(harness_ok(r));
 	const cJSON *f0 =
 	    cJSON_GetArrayItem(cJSON_GetObjectItem(r, "findings"), 0);
-	assert_string_equal(cJSON_GetObjectItem(f0, "severity")->valuestring,
-			    "warning");
+	assert_string_equal(json_str(f0, "severity"), "warning");
 	cJSON_Delete(r);
 
 	/* An operator's own rule takes effect on reload, no restart. */
@@ -531,8 +522,7 @@ static void test_reload_changes_policy(void **state)
 	const cJSON *fi;
 	bool seen = false;
 	cJSON_ArrayForEach(fi, cJSON_GetObjectItem(r, "findings")) seen |=
-	    strcmp(cJSON_GetObjectItem(fi, "rule")->valuestring,
-		   "local.project_cap") == 0;
+	    strcmp(json_str(fi, "rule"), "local.project_cap") == 0;
 	assert_true(seen);
 	cJSON_Delete(r);
 	/* A rule file with a syntax error is refused with file:line:column,
@@ -576,12 +566,8 @@ static void test_broken_plugin_list_refuses_to_start(void **state)
 	assert_int_equal(
 	    harness_write_config(&h, "[daemon]\nplugins = arith, nosuch\n"), 0);
 	assert_int_equal(harness_start(&h), -1);
-	char path[256], log[4096] = "";
-	snprintf(path, sizeof path, "%s/daemon.log", h.dir);
-	FILE *f = fopen(path, "r");
-	size_t n = fread(log, 1, sizeof log - 1, f);
-	log[n] = '\0';
-	fclose(f);
+	char log[4096];
+	harness_read_log(&h, log, sizeof log);
 	assert_non_null(strstr(log, "plugin nosuch: cannot load"));
 	harness_cleanup(&h);
 }
@@ -646,8 +632,7 @@ static void test_concurrent_submissions(void **state)
 	    cJSON_GetArrayItem(cJSON_GetObjectItem(r, "rows"), 0);
 	char expect[32];
 	snprintf(expect, sizeof expect, "%d.00", 2323100 * CLIENTS * 10);
-	assert_string_equal(cJSON_GetObjectItem(row, "amount")->valuestring,
-			    expect);
+	assert_string_equal(json_str(row, "amount"), expect);
 	assert_int_equal(cJSON_GetObjectItem(row, "departments")->valueint,
 			 CLIENTS * 10);
 	cJSON_Delete(r);
@@ -672,8 +657,8 @@ static bool has_finding(const cJSON *reply, const char *rule_prefix,
 	const cJSON *f;
 	cJSON_ArrayForEach(f, cJSON_GetObjectItem(reply, "findings"))
 	{
-		const char *rule = cJSON_GetObjectItem(f, "rule")->valuestring;
-		const char *path = cJSON_GetObjectItem(f, "path")->valuestring;
+		const char *rule = json_str(f, "rule");
+		const char *path = json_str(f, "path");
 		if (strncmp(rule, rule_prefix, strlen(rule_prefix)) == 0 &&
 		    (path_prefix == NULL ||
 		     strncmp(path, path_prefix, strlen(path_prefix)) == 0))
@@ -687,8 +672,7 @@ static size_t errors_in(const cJSON *reply)
 	size_t n = 0;
 	const cJSON *f;
 	cJSON_ArrayForEach(f, cJSON_GetObjectItem(reply, "findings")) n +=
-	    strcmp(cJSON_GetObjectItem(f, "severity")->valuestring, "error") ==
-	    0;
+	    strcmp(json_str(f, "severity"), "error") == 0;
 	return n;
 }
 
@@ -746,9 +730,8 @@ static void test_injected_errors(void **state)
 		}
 		case 1: { /* a code swapped to its neighbour */
 			char code[8];
-			snprintf(
-			    code, sizeof code, "%s",
-			    cJSON_GetObjectItem(line, "function")->valuestring);
+			snprintf(code, sizeof code, "%s",
+				 json_str(line, "function"));
 			code[6] = code[6] == '9' ? '8' : (char)(code[6] + 1);
 			cJSON_ReplaceItemInObject(line, "function",
 						  cJSON_CreateString(code));
@@ -768,9 +751,7 @@ static void test_injected_errors(void **state)
 					basic =
 					    cJSON_GetObjectItem(line, "basic");
 				}
-				char *wages =
-				    strdup(cJSON_GetObjectItem(basic, "wages")
-					       ->valuestring);
+				char *wages = strdup(json_str(basic, "wages"));
 				cJSON_DeleteItemFromObject(basic, "wages");
 				cJSON_DeleteItemFromObject(basic, "goods");
 				set_amount(basic, "goods", wages);

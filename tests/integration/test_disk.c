@@ -123,12 +123,8 @@ static void test_readonly_state_refuses_to_start(void **state)
 	}
 	mounted = true;
 	assert_int_equal(harness_start(&h), -1);
-	char path[300], log[4096] = "";
-	snprintf(path, sizeof path, "%s/daemon.log", h.dir);
-	FILE *f = fopen(path, "r");
-	size_t n = fread(log, 1, sizeof log - 1, f);
-	log[n] = '\0';
-	fclose(f);
+	char log[4096];
+	harness_read_log(&h, log, sizeof log);
 	fprintf(stderr, "  %s",
 		strstr(log, "error") ? strstr(log, "error") : log);
 	assert_non_null(strstr(log, "is not writable: Read-only file system"));

@@ -18,6 +18,7 @@
 
 #include "daemon_harness.h"
 #include "money.h"
+#include "test_json.h"
 
 #define DEPARTMENTS 60
 #define MAX_LINES   40
@@ -222,10 +223,9 @@ static int check_query(unsigned *rs)
 		}
 		bd_fen got;
 		const char *why;
-		assert_int_equal(
-		    money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
-				BD_UNIT_YUAN, &got, &why),
-		    0);
+		assert_int_equal(money_parse(json_str(row, "amount"),
+					     BD_UNIT_YUAN, &got, &why),
+				 0);
 		if (got != expect)
 			fail_msg("%s: row %s = %lld, expected %lld", request,
 				 key, (long long)got, expect);

@@ -22,6 +22,7 @@
 
 #include "daemon_harness.h"
 #include "test_files.h"
+#include "test_json.h"
 
 static struct harness h;
 
@@ -55,8 +56,7 @@ static int corpus_pass(int *total, int *refused)
 			/* A refusal always says what and why. */
 			assert_true(
 			    cJSON_IsString(cJSON_GetObjectItem(e, "code")));
-			assert_true(strlen(cJSON_GetObjectItem(e, "message")
-					       ->valuestring) > 10);
+			assert_true(strlen(json_str(e, "message")) > 10);
 		}
 		cJSON_Delete(r);
 	}

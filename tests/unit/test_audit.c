@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "test_json.h"
 
 static void test_policy_and_json(void **state)
 {
@@ -41,16 +42,11 @@ static void test_policy_and_json(void **state)
 	cJSON *json = audit_to_json(&audit, BD_UNIT_YUAN);
 	assert_int_equal(cJSON_GetArraySize(json), 2);
 	cJSON *first = cJSON_GetArrayItem(json, 0);
-	assert_string_equal(cJSON_GetObjectItem(first, "severity")->valuestring,
-			    "warning");
-	assert_string_equal(cJSON_GetObjectItem(first, "expected")->valuestring,
-			    "1.00");
-	assert_string_equal(cJSON_GetObjectItem(first, "actual")->valuestring,
-			    "1.50");
-	assert_string_equal(
-	    cJSON_GetObjectItem(first, "difference")->valuestring, "0.50");
-	assert_string_equal(cJSON_GetObjectItem(first, "plugin")->valuestring,
-			    "arith");
+	assert_string_equal(json_str(first, "severity"), "warning");
+	assert_string_equal(json_str(first, "expected"), "1.00");
+	assert_string_equal(json_str(first, "actual"), "1.50");
+	assert_string_equal(json_str(first, "difference"), "0.50");
+	assert_string_equal(json_str(first, "plugin"), "arith");
 	cJSON_Delete(json);
 	audit_free(&audit);
 	c.entries = NULL;

@@ -19,6 +19,7 @@
 #include "labels.h"
 #include "money.h"
 #include "test_files.h"
+#include "test_json.h"
 
 #define DATA BUDGETD_TEST_DATA_DIR
 
@@ -269,14 +270,11 @@ static void test_fengquan_equals_transcription(void **state)
 	 * plausibility check. */
 	const cJSON *p =
 	    cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "projects"), 3);
-	assert_string_equal(cJSON_GetObjectItem(p, "name")->valuestring,
-			    "综合业务费");
+	assert_string_equal(json_str(p, "name"), "综合业务费");
 	const cJSON *cost =
 	    cJSON_GetArrayItem(cJSON_GetObjectItem(p, "indicators"), 0);
-	assert_string_equal(cJSON_GetObjectItem(cost, "category")->valuestring,
-			    "cost");
-	assert_string_equal(cJSON_GetObjectItem(cost, "value")->valuestring,
-			    ">10 万元");
+	assert_string_equal(json_str(cost, "category"), "cost");
+	assert_string_equal(json_str(cost, "value"), ">10 万元");
 	cJSON_Delete(want);
 	cJSON_Delete(doc);
 	import_report_free(&r);
@@ -308,8 +306,7 @@ static const struct printed_budget {
 
 static void check_printed(const cJSON *doc, const struct printed_budget *p)
 {
-	bool wanyuan =
-	    strcmp(cJSON_GetObjectItem(doc, "unit")->valuestring, "万元") == 0;
+	bool wanyuan = strcmp(json_str(doc, "unit"), "万元") == 0;
 	int64_t income = 0, total = 0, basic = 0, project = 0;
 	const cJSON *e;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "income"))
@@ -613,8 +610,7 @@ static void test_document_errors_reported(void **state)
 	const cJSON *e;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "expenditure"))
 	{
-		if (strcmp(cJSON_GetObjectItem(e, "function")->valuestring,
-			   "2120101") == 0) {
+		if (strcmp(json_str(e, "function"), "2120101") == 0) {
 			assert_int_equal(amount(e, "total", false), 1788779300);
 			found = true;
 		}
@@ -738,12 +734,9 @@ static void test_csv_template(void **state)
 	assert_int_equal(cJSON_GetArraySize(lines), 6);
 	for (int i = 0; i < 6; i++) {
 		const cJSON *e = cJSON_GetArrayItem(lines, i);
-		assert_string_equal(
-		    cJSON_GetObjectItem(e, "function")->valuestring,
-		    csv_lines[i].function);
-		assert_string_equal(
-		    cJSON_GetObjectItem(e, "source")->valuestring,
-		    csv_lines[i].source);
+		assert_string_equal(json_str(e, "function"),
+				    csv_lines[i].function);
+		assert_string_equal(json_str(e, "source"), csv_lines[i].source);
 		assert_int_equal(
 		    amount(cJSON_GetObjectItem(e, "basic"), "total", false),
 		    csv_lines[i].basic);
@@ -936,8 +929,7 @@ static const cJSON *line_of(const cJSON *doc, const char *function)
 	const cJSON *e;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "expenditure"))
 	{
-		if (strcmp(cJSON_GetObjectItem(e, "function")->valuestring,
-			   function) == 0)
+		if (strcmp(json_str(e, "function"), function) == 0)
 			return e;
 	}
 	fail_msg("no line %s", function);
@@ -1207,9 +1199,8 @@ static void test_two_other_sources(void **state)
 	int business = 0, other = 0;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "expenditure"))
 	{
-		const char *src = cJSON_GetObjectItem(e, "source")->valuestring;
-		const char *fn =
-		    cJSON_GetObjectItem(e, "function")->valuestring;
+		const char *src = json_str(e, "source");
+		const char *fn = json_str(e, "function");
 		if (strcmp(src, "business") == 0) {
 			assert_string_equal(fn, "2010101");
 			assert_int_equal(amount(e, "total", false), 20000);
@@ -1254,14 +1245,11 @@ static void test_wrapped_names(void **state)
 		const cJSON *e, *found = NULL;
 		cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "economic"))
 		{
-			if (strcmp(cJSON_GetObjectItem(e, "code")->valuestring,
-				   "30101") == 0)
+			if (strcmp(json_str(e, "code"), "30101") == 0)
 				found = e;
 		}
 		assert_non_null(found);
-		assert_string_equal(
-		    cJSON_GetObjectItem(found, "name")->valuestring,
-		    "基本工资");
+		assert_string_equal(json_str(found, "name"), "基本工资");
 		import_report_free(&r);
 		cJSON_Delete(doc);
 		free(moved);
@@ -1288,8 +1276,7 @@ static void test_tight_layout(void **state)
 	if (import_text(text, strlen(text), "tight", &o, &doc, &r) != 0)
 		fail_msg("%s", r.text);
 	const cJSON *run = line_of(doc, "2010601");
-	assert_string_equal(cJSON_GetObjectItem(run, "name")->valuestring,
-			    "行政运行");
+	assert_string_equal(json_str(run, "name"), "行政运行");
 	assert_int_equal(
 	    amount(cJSON_GetObjectItem(run, "basic"), "total", false),
 	    1609332600);
@@ -1297,8 +1284,7 @@ static void test_tight_layout(void **state)
 	    amount(cJSON_GetObjectItem(run, "project"), "total", false),
 	    13851480);
 	const cJSON *admin = line_of(doc, "2010602");
-	assert_string_equal(cJSON_GetObjectItem(admin, "name")->valuestring,
-			    "一般行政管理事务");
+	assert_string_equal(json_str(admin, "name"), "一般行政管理事务");
 	assert_int_equal(r.problems, 0);
 	import_report_free(&r);
 	cJSON_Delete(doc);

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,19 +43,27 @@ static void four_levels(void)
 	log_debug("detail");
 }
 
+/* Logs at the four levels with journald (JOURNAL_STREAM) or without. */
+static void log_four(bool journal, const char *level)
+{
+	if (journal)
+		setenv("JOURNAL_STREAM", "8:12345", 1);
+	else
+		unsetenv("JOURNAL_STREAM");
+	log_init();
+	assert_int_equal(log_set_level_name(level), 0);
+	capture(four_levels);
+}
+
 static void test_levels_filter(void **state)
 {
 	(void)state;
-	unsetenv("JOURNAL_STREAM");
-	log_init();
-	assert_int_equal(log_set_level_name("warning"), 0);
-	capture(four_levels);
+	log_four(false, "warning");
 	assert_non_null(strstr(captured, "budgetd error: disk is full\n"));
 	assert_non_null(strstr(captured, "budgetd warning: slow commit: 250"));
 	assert_null(strstr(captured, "accepted"));
 	assert_null(strstr(captured, "detail"));
-	assert_int_equal(log_set_level_name("debug"), 0);
-	capture(four_levels);
+	log_four(false, "debug");
 	assert_non_null(strstr(captured, "budgetd info: accepted 116001/2023"));
 	assert_non_null(strstr(captured, "budgetd debug: detail"));
 	assert_int_equal(log_set_level_name("loud"), -EINVAL);
@@ -64,10 +73,7 @@ static void test_journal_priorities(void **state)
 {
 	(void)state;
 	/* Under systemd the journal reads "<N>" and stamps lines itself. */
-	setenv("JOURNAL_STREAM", "8:12345", 1);
-	log_init();
-	assert_int_equal(log_set_level_name("info"), 0);
-	capture(four_levels);
+	log_four(true, "info");
 	assert_non_null(strstr(captured, "<3>disk is full\n"));
 	assert_non_null(strstr(captured, "<4>slow commit: 250 ms\n"));
 	assert_non_null(strstr(captured, "<6>accepted 116001/2023\n"));

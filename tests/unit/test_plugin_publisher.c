@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "host_mock.h"
+#include "test_json.h"
 
 static void test_event_topic_and_body(void **state)
 {
@@ -42,13 +43,10 @@ static void test_event_topic_and_body(void **state)
 	assert_int_equal(cJSON_GetObjectItem(body, "seq")->valueint, 41);
 	assert_int_equal(cJSON_GetObjectItem(body, "revision")->valueint, 3);
 	cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(body, "changes"), 0);
-	assert_string_equal(cJSON_GetObjectItem(c0, "after")->valuestring,
-			    "213.78");
-	assert_string_equal(cJSON_GetObjectItem(c0, "delta")->valuestring,
-			    "213.78");
+	assert_string_equal(json_str(c0, "after"), "213.78");
+	assert_string_equal(json_str(c0, "delta"), "213.78");
 	cJSON *c1 = cJSON_GetArrayItem(cJSON_GetObjectItem(body, "changes"), 1);
-	assert_string_equal(cJSON_GetObjectItem(c1, "delta")->valuestring,
-			    "-0.00005");
+	assert_string_equal(json_str(c1, "delta"), "-0.00005");
 	cJSON_Delete(body);
 	mock_plugin_unload(&p);
 }

@@ -10,6 +10,7 @@
 
 #include "host_mock.h"
 #include "money.h"
+#include "test_json.h"
 
 static struct mock_plugin plugin;
 
@@ -56,14 +57,10 @@ static bd_fen row_amount(const cJSON *reply, const char *dim, const char *key)
 		if (k && strcmp(k->valuestring, key) == 0) {
 			bd_fen fen;
 			enum bd_unit unit;
-			money_unit_parse(
-			    cJSON_GetObjectItem(reply, "unit")->valuestring,
-			    &unit);
-			assert_int_equal(
-			    money_parse(
-				cJSON_GetObjectItem(row, "amount")->valuestring,
-				unit, &fen, &why),
-			    0);
+			money_unit_parse(json_str(reply, "unit"), &unit);
+			assert_int_equal(money_parse(json_str(row, "amount"),
+						     unit, &fen, &why),
+					 0);
 			return fen;
 		}
 	}
@@ -117,8 +114,7 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 			 class_sum(a1.s, "201"));
 	assert_int_equal(row_amount(r, "function:class", "208"), 9960000);
 	assert_int_equal(row_amount(r, "function:class", "221"), 8570000);
-	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring,
-			    "232.31");
+	assert_string_equal(json_str(r, "total"), "232.31");
 	cJSON_Delete(r);
 
 	/* A second department, same year: totals add up. */
@@ -143,8 +139,7 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 	assert_int_equal(row_amount(r, "economic:section", "30201"), 433347800);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "rows")),
 			 18);
-	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring,
-			    "10827702.00");
+	assert_string_equal(json_str(r, "total"), "10827702.00");
 	cJSON_Delete(r);
 	r = query(
 	    "{\"by\":[\"economic:class\"],\"where\":[\"department:116001\"]}");
@@ -156,8 +151,7 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 	r = query(
 	    "{\"by\":[\"economic:class\"],\"year\":2023,\"unit\":\"元\"}");
 	cJSON *r2 = query("{\"year\":2023,\"unit\":\"元\"}");
-	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring,
-			    cJSON_GetObjectItem(r2, "total")->valuestring);
+	assert_string_equal(json_str(r, "total"), json_str(r2, "total"));
 	cJSON_Delete(r);
 	cJSON_Delete(r2);
 
@@ -171,19 +165,16 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 		bd_fen sum = 0, amount, v;
 		const char *why;
 		const cJSON *f;
-		assert_int_equal(
-		    money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
-				BD_UNIT_YUAN, &amount, &why),
-		    0);
+		assert_int_equal(money_parse(json_str(row, "amount"),
+					     BD_UNIT_YUAN, &amount, &why),
+				 0);
 		cJSON_ArrayForEach(f, cJSON_GetObjectItem(row, "from"))
 		{
-			assert_int_equal(
-			    money_parse(
-				cJSON_GetObjectItem(f, "amount")->valuestring,
-				BD_UNIT_YUAN, &v, &why),
-			    0);
+			assert_int_equal(money_parse(json_str(f, "amount"),
+						     BD_UNIT_YUAN, &v, &why),
+					 0);
 			assert_string_equal(
-			    cJSON_GetObjectItem(f, "department")->valuestring,
+			    json_str(f, "department"),
 			    cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"),
 						"department")
 				->valuestring);
@@ -305,23 +296,17 @@ static void test_change_three_public_projects(void **state)
 						"function:class")
 				->valuestring,
 			    "201");
-	assert_string_equal(cJSON_GetObjectItem(row, "previous")->valuestring,
-			    "3293600.00");
-	assert_string_equal(cJSON_GetObjectItem(row, "change")->valuestring,
-			    "3000.00");
-	assert_string_equal(
-	    cJSON_GetObjectItem(row, "change_percent")->valuestring, "0.1");
+	assert_string_equal(json_str(row, "previous"), "3293600.00");
+	assert_string_equal(json_str(row, "change"), "3000.00");
+	assert_string_equal(json_str(row, "change_percent"), "0.1");
 	cJSON_Delete(r);
 	assert_null(query("{\"change\":true}")); /* needs a year */
 
 	r = query_op("three_public", "{\"by\":\"year\",\"unit\":\"元\"}");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "rows")), 2);
 	row = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "rows"), 0);
-	assert_string_equal(cJSON_GetObjectItem(row, "total")->valuestring,
-			    "379100.00");
-	assert_string_equal(
-	    cJSON_GetObjectItem(row, "vehicle_operation")->valuestring,
-	    "215600.00");
+	assert_string_equal(json_str(row, "total"), "379100.00");
+	assert_string_equal(json_str(row, "vehicle_operation"), "215600.00");
 	cJSON_Delete(r);
 	assert_null(query_op("three_public", "{\"by\":\"colour\"}"));
 
@@ -332,19 +317,12 @@ static void test_change_three_public_projects(void **state)
 	apply(&a, 1, changes);
 	r = query_op("projects", "{\"limit\":3}");
 	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 7);
-	assert_string_equal(cJSON_GetObjectItem(r, "total")->valuestring,
-			    "122.10");
+	assert_string_equal(json_str(r, "total"), "122.10");
 	const cJSON *projects = cJSON_GetObjectItem(r, "projects");
 	assert_int_equal(cJSON_GetArraySize(projects), 3);
 	/* Largest first. */
-	assert_string_equal(
-	    cJSON_GetObjectItem(cJSON_GetArrayItem(projects, 0), "total")
-		->valuestring,
-	    "40.80");
-	assert_string_equal(
-	    cJSON_GetObjectItem(cJSON_GetArrayItem(projects, 1), "total")
-		->valuestring,
-	    "26.48");
+	assert_string_equal(json_row_str(projects, 0, "total"), "40.80");
+	assert_string_equal(json_row_str(projects, 1, "total"), "26.48");
 	cJSON_Delete(r);
 	r = query_op("projects", "{\"department\":\"215001\"}");
 	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 0);

@@ -19,6 +19,7 @@
 #include "inproc.h"
 #include "ops.h"
 #include "test_files.h"
+#include "test_json.h"
 
 #define TRUSTED	  0    /* the built-in config's ipc listener */
 #define UNTRUSTED (-1) /* a listener that requires credentials */
@@ -55,7 +56,7 @@ static const char *send_bytes(const void *data, size_t len, int listener)
 	snprintf(code, sizeof code, "%s",
 		 cJSON_IsTrue(cJSON_GetObjectItem(r, "ok"))
 		     ? "ok"
-		     : cJSON_GetObjectItem(err, "code")->valuestring);
+		     : json_str(err, "code"));
 	const cJSON *m = cJSON_GetObjectItem(err, "message");
 	snprintf(message, sizeof message, "%s",
 		 cJSON_IsString(m) ? m->valuestring : "");
@@ -215,7 +216,7 @@ static char *issue(const char *name, const char *role, const char *dept)
 		 dept ? "\"" : "");
 	cJSON *r = inproc_call(&daemon_in_process, request, TRUSTED);
 	assert_non_null(r);
-	char *token = strdup(cJSON_GetObjectItem(r, "token")->valuestring);
+	char *token = strdup(json_str(r, "token"));
 	cJSON_Delete(r);
 	return token;
 }

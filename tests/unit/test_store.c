@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "test_json.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
@@ -139,10 +140,8 @@ static void test_group_commit_and_reads(void **state)
 	assert_int_equal(
 	    cJSON_GetObjectItem(cJSON_GetArrayItem(events, 0), "seq")->valueint,
 	    5);
-	assert_string_equal(
-	    cJSON_GetObjectItem(cJSON_GetArrayItem(events, 1), "kind")
-		->valuestring,
-	    "submission.invalid");
+	assert_string_equal(json_row_str(events, 1, "kind"),
+			    "submission.invalid");
 	cJSON_Delete(events);
 	store_close(&s);
 
