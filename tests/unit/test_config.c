@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_value.h"
 
 static char path[64];
 
@@ -130,6 +131,84 @@ static void test_list_limit(void **state)
 		free(list[i]);
 }
 
+/* Typed plugin config values, as the host checks them. */
+static void test_typed_values(void **state)
+{
+	const struct bd_config_key depth = {"depth", BD_CONFIG_INT, "3",
+					    "",	     .min = -5,	    .max = 9};
+	const struct bd_config_key any = {"any", BD_CONFIG_INT, "0", ""};
+	const struct bd_config_key size = {"buffer", BD_CONFIG_SIZE,
+					   "4k",     "",
+					   .min = 0, .max = (int64_t)1 << 40};
+	const struct bd_config_key flag = {"loud", BD_CONFIG_BOOL, "no", ""};
+	const struct bd_config_key text = {"name", BD_CONFIG_STRING, "x", ""};
+	char why[200];
+	int64_t n;
+	(void)state;
+	assert_int_equal(config_value_parse(&depth, "-5", &n, why, sizeof why),
+			 0);
+	assert_int_equal(n, -5);
+	assert_int_equal(config_value_parse(&depth, "10", &n, why, sizeof why),
+			 -EINVAL);
+	assert_string_equal(why, "\"depth\" must be an integer from -5 to 9, "
+				 "not \"10\"");
+	assert_int_equal(config_value_parse(&depth, "3.0", &n, why, sizeof why),
+			 -EINVAL);
+	assert_int_equal(config_value_parse(&depth, "", &n, why, sizeof why),
+			 -EINVAL);
+	assert_int_equal(config_value_parse(&any, "-9223372036854775808", &n,
+					    why, sizeof why),
+			 0);
+	assert_true(n == INT64_MIN);
+	assert_int_equal(config_value_parse(&any, "9223372036854775808", &n,
+					    why, sizeof why),
+			 -EINVAL);
+	const struct {
+		const char *text;
+		int64_t bytes;
+	} sizes[] = {{"0", 0},
+		     {"4096", 4096},
+		     {"64k", 64 << 10},
+		     {"4M", 4 << 20},
+		     {"4MiB", 4 << 20},
+		     {"2G", (int64_t)2 << 30},
+		     {"1GB", (int64_t)1 << 30}};
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		assert_int_equal(config_value_parse(&size, sizes[i].text, &n,
+						    why, sizeof why),
+				 0);
+		assert_true(n == sizes[i].bytes);
+	}
+	const char *bad_sizes[] = {"-1k", "4X", "4 M",
+				   "k",	  "2T", "9223372036854775807k"};
+	for (size_t i = 0; i < sizeof bad_sizes / sizeof bad_sizes[0]; i++)
+		assert_int_equal(config_value_parse(&size, bad_sizes[i], &n,
+						    why, sizeof why),
+				 -EINVAL);
+	assert_non_null(strstr(why, "a size in bytes (k, M, G allowed)"));
+	const char *yes[] = {"true", "YES", "on", "1"};
+	const char *no[] = {"false", "No", "off", "0"};
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(
+		    config_value_parse(&flag, yes[i], &n, why, sizeof why), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(
+		    config_value_parse(&flag, no[i], &n, why, sizeof why), 0);
+		assert_int_equal(n, 0);
+	}
+	assert_int_equal(
+	    config_value_parse(&flag, "maybe", &n, why, sizeof why), -EINVAL);
+	assert_int_equal(
+	    config_value_parse(&text, "any text", &n, why, sizeof why), 0);
+	assert_int_equal(config_value_parse(&text, NULL, &n, why, sizeof why),
+			 -EINVAL);
+	assert_string_equal(why, "\"name\" has no value and no default");
+	const struct bd_config_key table[] = {depth, flag, {0}};
+	assert_ptr_equal(config_value_key(table, "loud"), &table[1]);
+	assert_null(config_value_key(table, "quiet"));
+	assert_null(config_value_key(NULL, "loud"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +217,7 @@ int main(void)
 	    cmocka_unit_test(test_errors_name_the_line),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_list_limit),
+	    cmocka_unit_test(test_typed_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
