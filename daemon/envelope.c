@@ -163,6 +163,10 @@ const char *envelope_string(const struct op_call *c, const char *key,
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
 	const cJSON *env = c->env;
+	/* An earlier parameter was refused and answered: a request gets one
+	 * reply, so the rest are not looked at. */
+	if (*failed)
+		return NULL;
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(env, key);
 	if (item == NULL || cJSON_IsNull(item)) {
 		if (required) {
@@ -188,6 +192,8 @@ long long envelope_int(const struct op_call *c, const char *key, long long min,
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
 	const cJSON *env = c->env;
+	if (*failed)
+		return fallback; /* answered already (see envelope_string) */
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(env, key);
 	if (item == NULL || cJSON_IsNull(item))
 		return fallback;

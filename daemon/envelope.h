@@ -26,7 +26,9 @@ int envelope_member_span(const char *text, size_t n, const char *key,
 			 const char **start, size_t *len);
 
 /* A string parameter of a request, or NULL: absent (and not required),
- * or refused with an error reply and *failed set. */
+ * or refused with an error reply and *failed set.  With *failed already
+ * set (an earlier parameter was refused and answered) these return at
+ * once: a request gets exactly one reply. */
 const char *envelope_string(const struct op_call *c, const char *key,
 			    bool required, bool *failed);
 /* An integer parameter in [min, max]; fallback when absent.  Anything

@@ -138,6 +138,8 @@ void ops_show(const struct op_call *c)
 	bool failed = false;
 	int year;
 	const char *code = department_asked(c, &year, &failed);
+	if (failed)
+		return;
 	long long revision =
 	    envelope_int(c, "revision", 1, INT64_MAX / 2, 0, &failed);
 	if (failed)

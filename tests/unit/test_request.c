@@ -146,6 +146,23 @@ static void test_typed_parameters(void **state)
 	assert_message_has("\"year\" must be an integer from 2000 to 2100");
 	assert_string_equal(
 	    send_text("{\"op\":\"events\",\"since\":null}", TRUSTED), "ok");
+	/* Two bad parameters: one reply, about the first (a second reply
+	 * would answer a request already gone). */
+	assert_string_equal(
+	    send_text("{\"op\":\"events\",\"since\":-1,\"limit\":0}", TRUSTED),
+	    "bad_request");
+	assert_message_has("\"since\"");
+	assert_string_equal(send_text("{\"op\":\"show\",\"year\":1,"
+				      "\"revision\":1e30}",
+				      TRUSTED),
+			    "bad_request");
+	assert_message_has("\"department\" is required");
+	assert_string_equal(
+	    send_text("{\"op\":\"show\",\"department\":\"116001\","
+		      "\"year\":1,\"revision\":-2}",
+		      TRUSTED),
+	    "bad_request");
+	assert_message_has("\"year\"");
 }
 
 static void test_member_span(void **state)
