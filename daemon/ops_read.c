@@ -119,27 +119,25 @@ static void find_latest_year(void *ctx, const struct registry_entry *e)
 
 /* The department a record op reads, if the principal may read it, and
  * the year it names (0: none).  NULL after an error reply. */
-static const char *department_asked(const struct op_call *c, int *year,
-				    bool *failed)
+static const char *department_asked(const struct op_call *c, int *year)
 {
-	const char *code = envelope_string(c, "department", true, failed);
-	if (*failed || !access_may_read(c->d, c->req, c->who, code)) {
-		*failed = true;
+	bool failed = false;
+	const char *code = envelope_string(c, "department", true, &failed);
+	if (failed || !access_may_read(c->d, c->req, c->who, code))
 		return NULL;
-	}
-	*year = envelope_year(c, failed);
-	return *failed ? NULL : code;
+	*year = envelope_year(c, &failed);
+	return failed ? NULL : code;
 }
 
 void ops_show(const struct op_call *c)
 {
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
-	bool failed = false;
 	int year;
-	const char *code = department_asked(c, &year, &failed);
-	if (failed)
+	const char *code = department_asked(c, &year);
+	if (code == NULL)
 		return;
+	bool failed = false;
 	long long revision =
 	    envelope_int(c, "revision", 1, INT64_MAX / 2, 0, &failed);
 	if (failed)
@@ -191,10 +189,9 @@ void ops_show(const struct op_call *c)
 void ops_history(const struct op_call *c)
 {
 	struct daemon *d = c->d;
-	bool failed = false;
 	int year;
-	const char *code = department_asked(c, &year, &failed);
-	if (failed)
+	const char *code = department_asked(c, &year);
+	if (code == NULL)
 		return;
 	cJSON *reply = reply_ok();
 	cJSON_AddStringToObject(reply, "department", code);

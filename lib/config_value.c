@@ -57,7 +57,8 @@ static int parse_number(const char *text, bool size, int64_t *number)
 		return -EINVAL;
 	if (shift && n > (INT64_MAX >> shift))
 		return -EINVAL;
-	*number = (int64_t)n << shift;
+	/* A multiplication: shifting a negative number is undefined. */
+	*number = (int64_t)n * ((int64_t)1 << shift);
 	return 0;
 }
 
