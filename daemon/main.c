@@ -233,9 +233,9 @@ int main(int argc, char **argv)
 	d.host.publish_ctx = &d;
 	if (host_load(&d.host, d.config, d.plugin_dir, err, sizeof err) < 0) {
 		log_error("%s", err);
-		log_error("not starting: fix the plugin list in %s",
-			  d.config->path ? d.config->path
-					 : "the built-in defaults");
+		log_error(
+		    "not starting: fix the plugin list or its settings in %s",
+		    d.config->path ? d.config->path : "the built-in defaults");
 		goto out_config;
 	}
 	if (check_only) {
