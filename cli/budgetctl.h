@@ -40,6 +40,7 @@ struct options {
 	const char *output;
 	bool submit;
 	bool keep_going;
+	bool replace; /* credential add: a new secret for an existing name */
 	bool verbose;
 	const char *report;
 };

@@ -79,10 +79,16 @@ cJSON *client_call(struct client *c, const char *request, size_t len)
 		if (dial_tls(c, sock) < 0)
 			goto out;
 	} else if ((rv = nng_dial(sock, c->endpoint, NULL, 0)) != 0) {
+		/* The installed socket is kept to the service's group. */
+		bool denied =
+		    rv == NNG_EPERM && strncmp(c->endpoint, "ipc://", 6) == 0;
 		snprintf(c->error, sizeof c->error,
-			 "cannot connect to %s: %s (is budgetd running? see "
-			 "--endpoint)",
-			 c->endpoint, nng_strerror(rv));
+			 "cannot connect to %s: %s %s", c->endpoint,
+			 nng_strerror(rv),
+			 denied ? "(the socket is for group budgetd: sudo "
+				  "usermod -aG budgetd $USER, then log in "
+				  "again)"
+				: "(is budgetd running? see --endpoint)");
 		goto out;
 	}
 	/* A message of our own: nng_send() takes a non-const buffer. */

@@ -130,9 +130,11 @@ int cmd_credential(struct options *o, int argc, char **argv)
 		cJSON_AddStringToObject(r, "role", o->role);
 		if (o->department)
 			cJSON_AddStringToObject(r, "department", o->department);
+		if (o->replace)
+			cJSON_AddTrueToObject(r, "replace");
 	} else {
 		fprintf(stderr, "budgetctl: credential add NAME --role ROLE "
-				"[--department CODE] "
+				"[--department CODE] [--replace] "
 				"| list | remove NAME\n");
 		return EXIT_USAGE;
 	}

@@ -9,117 +9,168 @@
 
 #include "budgetctl.h"
 
-static void usage(FILE *out)
-{
-	fprintf(
-	    out,
-	    "Usage: budgetctl [OPTION]... COMMAND [ARG]...\n"
-	    "Talks to budgetd over nng.\n"
-	    "\n"
-	    "Commands:\n"
-	    "  submit FILE...        submit budget-submission/1 documents\n"
-	    "  validate FILE         audit a document; nothing is stored\n"
-	    "  import FILE... [-o OUT] [--submit] [--department CODE] "
-	    "[--parent CODE]\n"
-	    "         [--year Y] [--unit 元|万元] [--keep-going] [-v] "
-	    "[--report FILE]\n"
-	    "                        a published budget (text, PDF or CSV "
-	    "sheets) as a\n"
-	    "                        budget-submission/1 document; the report "
-	    "goes to\n"
-	    "                        stderr (-v: every row, where it went and "
-	    "why);\n"
-	    "                        --json: the findings and the document "
-	    "as one object\n"
-	    "                        no daemon needed unless --submit\n"
-	    "  totals                district totals\n"
-	    "      --by DIM[,DIM]    drill down (function:class, "
-	    "function:section,\n"
-	    "                        function:item, economic:class, source, "
-	    "kind,\n"
-	    "                        department, parent, year)\n"
-	    "      --where DIM:V[,V] cut; V* is a code prefix (repeatable)\n"
-	    "      --year Y  --unit 元|万元  --sort key|amount  --limit N\n"
-	    "      --explain         list the revisions and line items of each "
-	    "row\n"
-	    "      --change          against the year before (with --year)\n"
-	    "      --csv             comma-separated values, with a header "
-	    "line\n"
-	    "  departments [--year Y] the departments and their latest "
-	    "revisions\n"
-	    "  projects [--year Y] [--department C] [--parent C] [--function "
-	    "PREFIX]\n"
-	    "           [--kind operating|targeted] [--limit N]  largest "
-	    "projects first\n"
-	    "  three-public [--by year|department|parent] [--year Y]  三公经费 "
-	    "totals\n"
-	    "  show CODE [--year Y] [--revision N]\n"
-	    "                        the stored document of a revision\n"
-	    "  history CODE [--year Y] every document a department sent\n"
-	    "  events [--since SEQ]  stored events after SEQ\n"
-	    "  watch [TOPIC] [--since SEQ]\n"
-	    "                        follow notifications; a gap in seq is\n"
-	    "                        filled from the daemon's event store\n"
-	    "  verify                recompute every total from the store; "
-	    "exit 1\n"
-	    "                        if anything differs\n"
-	    "  status                the daemon's state and its listeners' "
-	    "policies\n"
-	    "  reload                make the daemon re-read its config "
-	    "(admin)\n"
-	    "  lock YEAR | unlock YEAR  close a fiscal year to submissions "
-	    "(admin)\n"
-	    "  credential add NAME --role department|parent|operator|admin\n"
-	    "                        [--department CODE]   issue a token "
-	    "(admin)\n"
-	    "  credential list       credential remove NAME      (admin)\n"
-	    "\n"
-	    "Options:\n"
-	    "  -e, --endpoint URL    daemon request URL (default "
-	    "$BUDGETD_ENDPOINT\n"
-	    "                        or %s)\n"
-	    "  -j, --json            print JSON (one event per line for "
-	    "watch)\n"
-	    "      --tls-ca FILE     for tls+tcp:// endpoints: the CA of the "
-	    "daemon\n"
-	    "      --tls-cert FILE   our certificate and key (one PEM file)\n"
-	    "      --tls-server-name NAME  the name the daemon's certificate "
-	    "carries\n"
-	    "  -T, --token TOKEN     credential NAME.SECRET for listeners "
-	    "that\n"
-	    "                        require one (default $BUDGETD_TOKEN)\n"
-	    "  -t, --timeout MS      reply timeout (default 30000)\n"
-	    "  -h, --help            this help\n"
-	    "\n"
-	    "Exit status: 0 accepted or ok; 1 rejected or refused (audit "
-	    "errors,\n"
-	    "forbidden, locked, busy, not found); 2 usage or transport "
-	    "error.\n",
-	    DEFAULT_ENDPOINT);
-}
-
-static const struct {
+/* A command: its synopsis, a line for the command list, and its help. */
+static const struct command {
 	const char *name;
 	int (*run)(struct options *o, int argc, char **argv);
+	const char *synopsis;
+	const char *summary;
+	const char *help;
 } commands[] = {
-    {"submit", cmd_submit},
-    {"validate", cmd_validate},
-    {"import", cmd_import},
-    {"totals", cmd_totals},
-    {"departments", cmd_departments},
-    {"show", cmd_show},
-    {"history", cmd_history},
-    {"events", cmd_events},
-    {"watch", cmd_watch},
-    {"status", cmd_status},
-    {"reload", cmd_reload},
-    {"credential", cmd_credential},
-    {"verify", cmd_verify},
-    {"lock", cmd_lock},
-    {"unlock", cmd_unlock},
-    {"projects", cmd_projects},
-    {"three-public", cmd_three_public},
+    {"submit", cmd_submit, "submit FILE...",
+     "submit budget-submission/1 documents",
+     "Sends each document; it is audited and stored, and acknowledged only\n"
+     "when it is on disk.  The reply lists the findings by table.\n"
+     "Exit 1 when any document was rejected or refused.\n"},
+    {"validate", cmd_validate, "validate FILE",
+     "audit a document; nothing is stored",
+     "The same audit as submit, without storing anything.\n"},
+    {"import", cmd_import,
+     "import FILE... [-o OUT] [--submit] [--department CODE] [--parent "
+     "CODE]\n"
+     "       [--year Y] [--unit 元|万元] [--keep-going] [-v] [--report FILE]",
+     "a published budget (text, PDF or CSV sheets) as a document",
+     "Reads a published budget and writes a budget-submission/1 document\n"
+     "(to OUT, or standard output).  The report goes to standard error\n"
+     "(-v: every row, where it went and why; --report FILE keeps it all).\n"
+     "--json prints the findings and the document as one object.  No\n"
+     "daemon is needed unless --submit.  Several files make one budget\n"
+     "only as CSV sheets.  See docs/import.md.\n"},
+    {"totals", cmd_totals,
+     "totals [--by DIM[,DIM]] [--where DIM:V[,V]]... [--year Y]\n"
+     "       [--unit 元|万元] [--sort key|amount] [--limit N] [--explain]\n"
+     "       [--change] [--csv]",
+     "district totals",
+     "  --by DIM[,DIM]     drill down: function:class, function:section,\n"
+     "                     function:item, economic:class, economic:section,\n"
+     "                     source, kind, department, parent, year\n"
+     "  --where DIM:V[,V]  cut (repeatable); V* is a code prefix; function:V\n"
+     "                     takes a 7-digit 项 code (201* for a 类)\n"
+     "  --year Y           one fiscal year; without it the rows are by year\n"
+     "                     and each year has its own total\n"
+     "  --explain          list the revisions and line items of each row\n"
+     "  --change           against the year before (needs --year)\n"
+     "  --csv              comma-separated values with a header line\n"},
+    {"departments", cmd_departments, "departments [--year Y] [--csv]",
+     "the departments and their latest revisions", ""},
+    {"projects", cmd_projects,
+     "projects [--year Y] [--department C] [--parent C] [--function "
+     "PREFIX]\n"
+     "       [--kind operating|targeted] [--limit N] [--csv]",
+     "projects, largest first",
+     "  --kind             a project's kind as stated, or else that of the\n"
+     "                     line items under its function code\n"},
+    {"three-public", cmd_three_public,
+     "three-public [--by year|department|parent] [--year Y] [--csv]",
+     "三公经费 totals", ""},
+    {"show", cmd_show, "show CODE [--year Y] [--revision N]",
+     "the stored document of a revision", ""},
+    {"history", cmd_history, "history CODE [--year Y] [--csv]",
+     "every document a department sent", ""},
+    {"events", cmd_events, "events [--since SEQ] [--unit 元|万元] [--csv]",
+     "stored events after SEQ", ""},
+    {"watch", cmd_watch, "watch [TOPIC] [--since SEQ]", "follow notifications",
+     "Follows the PUB socket; a gap in seq is filled from the daemon's\n"
+     "event store, in the same format.\n"},
+    {"verify", cmd_verify, "verify", "recompute every total from the store",
+     "Exit 1 if any total differs from the store's documents.\n"},
+    {"status", cmd_status, "status",
+     "the daemon's state and its listeners' policies", ""},
+    {"reload", cmd_reload, "reload",
+     "make the daemon re-read its config (admin)",
+     "Exit 1 when the new config is refused; the old one stays in force.\n"
+     "Settings that need a restart are named.\n"},
+    {"lock", cmd_lock, "lock YEAR",
+     "close a fiscal year to submissions "
+     "(admin)",
+     ""},
+    {"unlock", cmd_unlock, "unlock YEAR", "open it again (admin)", ""},
+    {"credential", cmd_credential,
+     "credential add NAME --role department|parent|operator|admin\n"
+     "       [--department CODE] [--replace] | list | remove NAME",
+     "issue, list and remove credentials (admin)",
+     "The token is shown once; only its salted hash is kept.  An existing\n"
+     "name is refused unless --replace, which stops its old token.\n"},
 };
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static const char options_help[] =
+    "Options for every command:\n"
+    "  -e, --endpoint URL    daemon request URL (default $BUDGETD_ENDPOINT\n"
+    "                        or %s)\n"
+    "  -j, --json            print JSON (one event per line for watch)\n"
+    "      --tls-ca FILE     for tls+tcp:// endpoints: the CA of the daemon\n"
+    "      --tls-cert FILE   our certificate and key (one PEM file)\n"
+    "      --tls-server-name NAME  the name the daemon's certificate "
+    "carries\n"
+    "  -T, --token TOKEN     credential NAME.SECRET for listeners that\n"
+    "                        require one (default $BUDGETD_TOKEN)\n"
+    "  -t, --timeout MS      reply timeout (default 30000)\n"
+    "  -h, --help            this help; COMMAND --help or help COMMAND for\n"
+    "                        one command's\n"
+    "  -V, --version         budgetctl's version\n"
+    "\n"
+    "Exit status: 0 accepted or ok; 1 rejected or refused (audit errors,\n"
+    "forbidden, locked, busy, not found); 2 usage or transport error.\n";
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: budgetctl [OPTION]... COMMAND [ARG]...\n"
+		     "Talks to budgetd over nng.\n\nCommands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(out, "  %-14s %s\n", commands[i].name,
+			commands[i].summary);
+	fputc('\n', out);
+	fprintf(out, options_help, DEFAULT_ENDPOINT);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void command_help(const struct command *c, FILE *out)
+{
+	fprintf(out, "Usage: budgetctl %s\n%s.\n", c->synopsis, c->summary);
+	if (c->help[0])
+		fprintf(out, "\n%s", c->help);
+	fprintf(out, "\n");
+	fprintf(out, options_help, DEFAULT_ENDPOINT);
+}
+
+/* "help [COMMAND]": 0, or 2 for a command that does not exist. */
+static int help(int argc, char **argv)
+{
+	if (argc == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	const struct command *c = find_command(argv[0]);
+	if (c == NULL) {
+		fprintf(stderr, "budgetctl: no command \"%s\"; see --help\n",
+			argv[0]);
+		return EXIT_USAGE;
+	}
+	command_help(c, stdout);
+	return EXIT_OK;
+}
+
+/* A refused option value, by the option's name. */
+static int bad_value(const struct option *longopts, int longindex, int opt,
+		     const char *value, const char *expected)
+{
+	if (longindex >= 0)
+		fprintf(stderr, "budgetctl: --%s: \"%s\" is not %s\n",
+			longopts[longindex].name, value, expected);
+	else
+		fprintf(stderr, "budgetctl: -%c: \"%s\" is not %s\n", opt,
+			value, expected);
+	return EXIT_USAGE;
+}
 
 int main(int argc, char **argv)
 {
@@ -145,6 +196,7 @@ int main(int argc, char **argv)
 		OPT_KIND,
 		OPT_SUBMIT,
 		OPT_KEEP_GOING,
+		OPT_REPLACE,
 		OPT_REPORT
 	};
 	static const struct option options[] = {
@@ -152,6 +204,7 @@ int main(int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {"by", required_argument, NULL, OPT_BY},
 	    {"where", required_argument, NULL, OPT_WHERE},
 	    {"year", required_argument, NULL, OPT_YEAR},
@@ -175,6 +228,7 @@ int main(int argc, char **argv)
 	    {"output", required_argument, NULL, 'o'},
 	    {"submit", no_argument, NULL, OPT_SUBMIT},
 	    {"keep-going", no_argument, NULL, OPT_KEEP_GOING},
+	    {"replace", no_argument, NULL, OPT_REPLACE},
 	    {"report", required_argument, NULL, OPT_REPORT},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {0},
@@ -186,12 +240,13 @@ int main(int argc, char **argv)
 	const char *env_token = getenv("BUDGETD_TOKEN");
 	o.token = env_token && *env_token ? env_token : NULL;
 
-	int opt;
+	int opt, longindex = -1;
 	char *end;
+	bool want_help = false;
 	/* GNU getopt permutes: options may stand before or after the command.
 	 */
-	while ((opt = getopt_long(argc, argv, "e:jt:hT:o:v", options, NULL)) !=
-	       -1) {
+	while ((opt = getopt_long(argc, argv, "e:jt:hVT:o:v", options,
+				  &longindex)) != -1) {
 		switch (opt) {
 		case 'T':
 			o.token = optarg;
@@ -207,6 +262,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_KEEP_GOING:
 			o.keep_going = true;
+			break;
+		case OPT_REPLACE:
+			o.replace = true;
 			break;
 		case OPT_REPORT:
 			o.report = optarg;
@@ -253,10 +311,17 @@ int main(int argc, char **argv)
 		case 't':
 			o.client.timeout_ms = (int)strtol(optarg, &end, 10);
 			if (*end || o.client.timeout_ms <= 0)
-				goto bad_value;
+				return bad_value(options, longindex, opt,
+						 optarg,
+						 "a number of milliseconds");
 			break;
 		case 'h':
-			usage(stdout);
+			/* Which help depends on the command, maybe still to
+			 * come. */
+			want_help = true;
+			break;
+		case 'V':
+			printf("budgetctl %s\n", PROJECT_VERSION);
 			return EXIT_OK;
 		case OPT_BY:
 			o.by = optarg;
@@ -272,12 +337,17 @@ int main(int argc, char **argv)
 		case OPT_YEAR:
 			o.year = (int)strtol(optarg, &end, 10);
 			if (*end || o.year < 2000 || o.year > 2100)
-				goto bad_value;
+				return bad_value(options, longindex, opt,
+						 optarg,
+						 "a fiscal year from 2000 to "
+						 "2100");
 			break;
 		case OPT_UNIT:
 			if (strcmp(optarg, "元") && strcmp(optarg, "万元") &&
 			    strcmp(optarg, "yuan") && strcmp(optarg, "wanyuan"))
-				goto bad_value;
+				return bad_value(
+				    options, longindex, opt, optarg,
+				    "元 or 万元 (or yuan, wanyuan)");
 			o.unit = strcmp(optarg, "yuan") == 0	  ? "元"
 				 : strcmp(optarg, "wanyuan") == 0 ? "万元"
 								  : optarg;
@@ -285,7 +355,9 @@ int main(int argc, char **argv)
 		case OPT_REVISION:
 			o.revision = strtoll(optarg, &end, 10);
 			if (*end || o.revision <= 0)
-				goto bad_value;
+				return bad_value(options, longindex, opt,
+						 optarg,
+						 "a revision number (1, 2, …)");
 			break;
 		case OPT_SORT:
 			o.sort = optarg;
@@ -293,23 +365,40 @@ int main(int argc, char **argv)
 		case OPT_LIMIT:
 			o.limit = strtol(optarg, &end, 10);
 			if (*end || o.limit < 0)
-				goto bad_value;
+				return bad_value(
+				    options, longindex, opt, optarg,
+				    "a number of rows (0 or more)");
 			break;
 		case OPT_SINCE:
 			o.since = strtoll(optarg, &end, 10);
 			if (*end || o.since < 0)
-				goto bad_value;
+				return bad_value(options, longindex, opt,
+						 optarg,
+						 "an event seq (0 or more)");
 			o.since_set = true;
 			break;
 		default:
-			usage(stderr);
+			/* getopt has named the option and what is wrong. */
+			fprintf(stderr, "budgetctl: see --help\n");
 			return EXIT_USAGE;
 		}
+		longindex = -1;
+	}
+	const struct command *command =
+	    optind < argc ? find_command(argv[optind]) : NULL;
+	if (want_help) {
+		if (command != NULL)
+			command_help(command, stdout);
+		else
+			usage(stdout);
+		return EXIT_OK;
 	}
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (strcmp(argv[optind], "help") == 0)
+		return help(argc - optind - 1, argv + optind + 1);
 	if (o.token != NULL) {
 		/* It goes into JSON verbatim: only the characters tokens have.
 		 */
@@ -324,16 +413,11 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[optind], commands[i].name) == 0)
-			return commands[i].run(&o, argc - optind - 1,
-					       argv + optind + 1);
-	fprintf(stderr, "budgetctl: unknown command \"%s\"; see --help\n",
-		argv[optind]);
-	return EXIT_USAGE;
-bad_value:
-	fprintf(stderr,
-		"budgetctl: bad value \"%s\" for an option; see --help\n",
-		optarg);
-	return EXIT_USAGE;
+	if (command == NULL) {
+		fprintf(stderr,
+			"budgetctl: unknown command \"%s\"; see --help\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	return command->run(&o, argc - optind - 1, argv + optind + 1);
 }

@@ -265,3 +265,20 @@ int envelope_year(const struct op_call *c, bool *failed)
 {
 	return (int)envelope_int(c, "year", 2000, 2100, 0, failed);
 }
+
+bool envelope_bool(const struct op_call *c, const char *key, bool fallback,
+		   bool *failed)
+{
+	if (*failed)
+		return fallback; /* answered already (see envelope_string) */
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(c->env, key);
+	if (item == NULL || cJSON_IsNull(item))
+		return fallback;
+	if (!cJSON_IsBool(item)) {
+		reply_fail(c->d, c->req, "bad_request",
+			   "\"%s\" must be true or false", key);
+		*failed = true;
+		return fallback;
+	}
+	return cJSON_IsTrue(item);
+}

@@ -35,6 +35,9 @@ const char *envelope_string(const struct op_call *c, const char *key,
  * else is refused with an error reply and *failed set. */
 long long envelope_int(const struct op_call *c, const char *key, long long min,
 		       long long max, long long fallback, bool *failed);
+/* A boolean parameter; fallback when absent. */
+bool envelope_bool(const struct op_call *c, const char *key, bool fallback,
+		   bool *failed);
 /* The fiscal year a request names (2000..2100), 0 when it names none. */
 int envelope_year(const struct op_call *c, bool *failed);
 

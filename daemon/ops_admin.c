@@ -35,7 +35,6 @@ void ops_lock(const struct op_call *c)
 {
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
-	const cJSON *env = c->env;
 	bool failed = false;
 	int year = envelope_year(c, &failed);
 	if (failed)
@@ -44,13 +43,9 @@ void ops_lock(const struct op_call *c)
 		reply_fail(d, req, "bad_request", "\"year\" is required");
 		return;
 	}
-	const cJSON *locked = cJSON_GetObjectItemCaseSensitive(env, "locked");
-	bool lock = locked == NULL || cJSON_IsTrue(locked);
-	if (locked != NULL && !cJSON_IsBool(locked)) {
-		reply_fail(d, req, "bad_request",
-			   "\"locked\" must be true or false");
+	bool lock = envelope_bool(c, "locked", true, &failed);
+	if (failed)
 		return;
-	}
 	int rc = store_set_locked(&d->store, year, lock);
 	if (rc == 0) {
 		rc = store_locked_years(&d->store, d->locked_years, 64);
@@ -89,10 +84,9 @@ void ops_credential_add(const struct op_call *c)
 	struct rpc_request *req = c->req;
 	bool failed = false;
 	const char *name = envelope_string(c, "name", true, &failed);
-	const char *role =
-	    failed ? NULL : envelope_string(c, "role", true, &failed);
-	const char *scope =
-	    failed ? NULL : envelope_string(c, "department", false, &failed);
+	const char *role = envelope_string(c, "role", true, &failed);
+	const char *scope = envelope_string(c, "department", false, &failed);
+	bool replace = envelope_bool(c, "replace", false, &failed);
 	if (failed)
 		return;
 	struct credential cred = {0};
@@ -121,7 +115,17 @@ void ops_credential_add(const struct op_call *c)
 	char token[AUTH_TOKEN_MAX];
 	int rc = auth_issue(&cred, token, sizeof token);
 	if (rc == 0)
-		rc = store_credential_put(&d->store, &cred);
+		rc = store_credential_put(&d->store, &cred, replace);
+	if (rc == -EEXIST) {
+		/* Replacing would end the old token's use without a word. */
+		reply_fail(d, req, "exists",
+			   "a credential named \"%s\" exists; nothing was "
+			   "changed (to issue it a new secret, which stops the "
+			   "old token, send \"replace\": true: budgetctl "
+			   "credential add --replace)",
+			   cred.name);
+		return;
+	}
 	if (rc == 0)
 		rc = store_credentials_load(&d->store, &d->auth);
 	if (rc < 0) {
@@ -129,7 +133,8 @@ void ops_credential_add(const struct op_call *c)
 			   "the credential was not stored: %s", strerror(-rc));
 		return;
 	}
-	log_info("credential %s (%s %s) issued", cred.name, role, cred.scope);
+	log_info("credential %s (%s %s) %s", cred.name, role, cred.scope,
+		 replace ? "issued or replaced" : "issued");
 	cJSON *reply = reply_ok();
 	cJSON_AddStringToObject(reply, "name", cred.name);
 	cJSON_AddStringToObject(reply, "role", role);

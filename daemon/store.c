@@ -534,15 +534,18 @@ int store_credentials_load(struct store *s, struct auth *auth)
 	return rc;
 }
 
-int store_credential_put(struct store *s, const struct credential *c)
+int store_credential_put(struct store *s, const struct credential *c,
+			 bool replace)
 {
 	sqlite3_stmt *st;
 	char now[40];
 	now_utc(now, sizeof now);
 	int rc = sqlite3_prepare_v2(
 	    s->admin,
-	    "INSERT OR REPLACE INTO credentials (name, role, scope,"
-	    " salt, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+	    replace ? "INSERT OR REPLACE INTO credentials (name, role, scope,"
+		      " salt, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+		    : "INSERT INTO credentials (name, role, scope,"
+		      " salt, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
 	    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return store_errno(rc);
@@ -554,6 +557,8 @@ int store_credential_put(struct store *s, const struct credential *c)
 	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return -EEXIST;
 	return rc == SQLITE_DONE ? 0 : store_errno(rc);
 }
 

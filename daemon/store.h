@@ -133,7 +133,9 @@ int store_set_locked(struct store *store, int year, bool locked);
 
 /* ---- credentials (loop thread) ---- */
 int store_credentials_load(struct store *store, struct auth *auth);
-int store_credential_put(struct store *store, const struct credential *cred);
+/* -EEXIST when the name exists and replace is false. */
+int store_credential_put(struct store *store, const struct credential *cred,
+			 bool replace);
 /* -ENOENT when there is no such credential. */
 int store_credential_remove(struct store *store, const char *name);
 

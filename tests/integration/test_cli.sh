@@ -33,6 +33,11 @@ check "help exits 0" exit_is 0 "$ctl" --help
 check "unknown command exits 2" exit_is 2 "$ctl" frobnicate
 check "no daemon is a transport error (2)" exit_is 2 "$ctl" status
 check "bad --unit exits 2" exit_is 2 "$ctl" totals --unit 千元
+check "an option error names the option" grep -q -- '--year: "abc" is not a fiscal year' <<<"$("$ctl" totals --year abc 2>&1)"
+check "COMMAND --help is that command's" grep -q "^Usage: budgetctl totals \[--by" <<<"$("$ctl" totals --help)"
+check "help COMMAND too" grep -q "^Usage: budgetctl projects" <<<"$("$ctl" help projects)"
+check "help of no command exits 2" exit_is 2 "$ctl" help frobnicate
+check "--version" grep -q "^budgetctl [0-9][0-9.]*$" <<<"$("$ctl" --version)"
 
 check "the shipped conf/budgetd.conf loads" exit_is 0 "$bin/budgetd" \
   --config "$data/../../conf/budgetd.conf" --plugin-dir "$bin/../lib/budgetd/plugins" --check-config
@@ -99,6 +104,12 @@ sleep 0.5
 kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null; watcher=
 seqs=$(python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["seq"]) for l in open(sys.argv[1]) if l.strip()))' "$dir/watch.out")
 check "watch --json saw every event once, in order (got: $seqs)" test "$seqs" = "1 2 3"
+
+check "credential add" exit_is 0 "$ctl" credential add clerk --role operator
+check "the same name again is refused (1)" exit_is 1 "$ctl" credential add clerk --role operator
+check "the refusal names --replace" grep -q -- "--replace" <<<"$("$ctl" credential add clerk --role operator 2>&1)"
+token=$("$ctl" --json credential add clerk --role operator --replace | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+check "--replace issues a new secret" test -n "$token"
 
 check "lock 2023" exit_is 0 "$ctl" lock 2023
 check "a locked year refuses submissions (1)" exit_is 1 "$ctl" submit "$data/fengquan-116001-2023-corrected.json"
