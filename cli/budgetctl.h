@@ -70,6 +70,11 @@ char *ctl_read_file(const char *path, size_t *len);
 /* One event as a line: seq, kind, department/year, revision (note: why
  * it is shown, for gaps filled from the store). */
 void ctl_print_event(const cJSON *ev, const char *note);
+struct table;
+/* Prints a command's table: CSV with --csv, else aligned; the amount
+ * columns first get one number of decimals each. */
+void ctl_print_table(const struct options *o, struct table *t,
+		     const size_t *amount_columns, size_t n_amount_columns);
 /* The findings of a reply grouped by table, amounts in unit. */
 void ctl_print_findings(const cJSON *findings, const char *unit);
 

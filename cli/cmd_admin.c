@@ -87,7 +87,6 @@ int cmd_reload(struct options *o, int argc, char **argv)
 
 static void human_credential(const struct options *o, const cJSON *reply)
 {
-	(void)o;
 	const cJSON *list =
 	    cJSON_GetObjectItemCaseSensitive(reply, "credentials");
 	if (list != NULL) {
@@ -103,7 +102,7 @@ static void human_credential(const struct options *o, const cJSON *reply)
 					       ctl_str(c, "department")};
 			table_add_row(&t, cells);
 		}
-		table_print(&t, stdout);
+		ctl_print_table(o, &t, NULL, 0);
 		table_free(&t);
 	} else if (*ctl_str(reply, "token")) {
 		printf("credential %s (%s%s%s) issued; its token, shown only "

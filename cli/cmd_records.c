@@ -9,7 +9,6 @@
 
 static void human_departments(const struct options *o, const cJSON *reply)
 {
-	(void)o;
 	static const char *const headers[] = {"year", "code",	  "parent",
 					      "name", "revision", "total (元)"};
 	static const bool right[] = {false, false, false, false, true, true};
@@ -30,7 +29,8 @@ static void human_departments(const struct options *o, const cJSON *reply)
 				       ctl_str(d, "expenditure_total")};
 		table_add_row(&t, cells);
 	}
-	table_print(&t, stdout);
+	static const size_t amounts[] = {5};
+	ctl_print_table(o, &t, amounts, 1);
 	table_free(&t);
 }
 
@@ -76,7 +76,6 @@ int cmd_show(struct options *o, int argc, char **argv)
 
 static void human_history(const struct options *o, const cJSON *reply)
 {
-	(void)o;
 	static const char *const headers[] = {
 	    "document", "received (UTC)", "year", "outcome", "revision",
 	    "seq",	"findings"};
@@ -105,7 +104,7 @@ static void human_history(const struct options *o, const cJSON *reply)
 				       findings};
 		table_add_row(&t, cells);
 	}
-	table_print(&t, stdout);
+	ctl_print_table(o, &t, NULL, 0);
 	table_free(&t);
 }
 
@@ -141,6 +140,8 @@ int cmd_events(struct options *o, int argc, char **argv)
 	}
 	cJSON *r = ctl_request(o, "events");
 	cJSON_AddNumberToObject(r, "since", (double)o->since);
+	if (o->unit)
+		cJSON_AddStringToObject(r, "unit", o->unit);
 	if (o->limit > 0)
 		cJSON_AddNumberToObject(r, "limit", (double)o->limit);
 	return ctl_finish(o, ctl_call(o, r), human_events);

@@ -212,3 +212,14 @@ void ctl_print_event(const cJSON *ev, const char *note)
 	}
 	fflush(stdout);
 }
+
+void ctl_print_table(const struct options *o, struct table *t,
+		     const size_t *amount_columns, size_t n_amount_columns)
+{
+	for (size_t i = 0; i < n_amount_columns; i++)
+		table_align_decimals(t, amount_columns[i]);
+	if (o->csv)
+		table_print_csv(t, stdout);
+	else
+		table_print(t, stdout);
+}

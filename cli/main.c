@@ -16,6 +16,7 @@ static const struct command {
 	const char *synopsis;
 	const char *summary;
 	const char *help;
+	bool table; /* prints a table, so --csv applies */
 } commands[] = {
     {"submit", cmd_submit, "submit FILE...",
      "submit budget-submission/1 documents",
@@ -50,23 +51,25 @@ static const struct command {
      "                     and each year has its own total\n"
      "  --explain          list the revisions and line items of each row\n"
      "  --change           against the year before (needs --year)\n"
-     "  --csv              comma-separated values with a header line\n"},
+     "  --csv              comma-separated values with a header line\n",
+     true},
     {"departments", cmd_departments, "departments [--year Y] [--csv]",
-     "the departments and their latest revisions", ""},
+     "the departments and their latest revisions", "", true},
     {"projects", cmd_projects,
      "projects [--year Y] [--department C] [--parent C] [--function "
      "PREFIX]\n"
      "       [--kind operating|targeted] [--limit N] [--csv]",
      "projects, largest first",
      "  --kind             a project's kind as stated, or else that of the\n"
-     "                     line items under its function code\n"},
+     "                     line items under its function code\n",
+     true},
     {"three-public", cmd_three_public,
      "three-public [--by year|department|parent] [--year Y] [--csv]",
-     "三公经费 totals", ""},
+     "三公经费 totals", "", true},
     {"show", cmd_show, "show CODE [--year Y] [--revision N]",
      "the stored document of a revision", ""},
     {"history", cmd_history, "history CODE [--year Y] [--csv]",
-     "every document a department sent", ""},
+     "every document a department sent", "", true},
     {"events", cmd_events, "events [--since SEQ] [--unit 元|万元] [--csv]",
      "stored events after SEQ", ""},
     {"watch", cmd_watch, "watch [TOPIC] [--since SEQ]", "follow notifications",
@@ -90,7 +93,8 @@ static const struct command {
      "       [--department CODE] [--replace] | list | remove NAME",
      "issue, list and remove credentials (admin)",
      "The token is shown once; only its salted hash is kept.  An existing\n"
-     "name is refused unless --replace, which stops its old token.\n"},
+     "name is refused unless --replace, which stops its old token.\n",
+     true},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -417,6 +421,14 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"budgetctl: unknown command \"%s\"; see --help\n",
 			argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o.csv && !command->table) {
+		fprintf(stderr,
+			"budgetctl: --csv is for the commands that print a "
+			"table (totals, departments, projects, three-public, "
+			"history, credential list), not %s\n",
+			command->name);
 		return EXIT_USAGE;
 	}
 	return command->run(&o, argc - optind - 1, argv + optind + 1);

@@ -110,3 +110,75 @@ void table_free(struct table *t)
 	free(t->cells);
 	memset(t, 0, sizeof *t);
 }
+
+/* The decimals of a plain decimal ("-12.345" has 3), or -1 for text that
+ * is not one (a code, a name, "" or "-"). */
+static int decimals_of(const char *text)
+{
+	const char *p = text + (*text == '-');
+	size_t digits = strspn(p, "0123456789");
+	if (digits == 0)
+		return -1;
+	p += digits;
+	if (*p == '\0')
+		return 0;
+	if (*p != '.')
+		return -1;
+	size_t decimals = strspn(p + 1, "0123456789");
+	return p[1 + decimals] == '\0' && decimals > 0 ? (int)decimals : -1;
+}
+
+int table_align_decimals(struct table *t, size_t column)
+{
+	int most = -1;
+	for (size_t r = 0; r < t->n_rows; r++) {
+		int d = decimals_of(t->cells[r * t->n_columns + column]);
+		if (d > most)
+			most = d;
+	}
+	for (size_t r = 0; most > 0 && r < t->n_rows; r++) {
+		char **cell = &t->cells[r * t->n_columns + column];
+		int d = decimals_of(*cell);
+		if (d < 0 || d == most)
+			continue;
+		size_t n = strlen(*cell);
+		/* Zeros appended to an exact decimal keep it exact. */
+		char *wider = realloc(*cell, n + (size_t)(most - d) + 2);
+		if (wider == NULL)
+			return -ENOMEM;
+		if (d == 0)
+			wider[n++] = '.';
+		memset(wider + n, '0', (size_t)(most - d));
+		wider[n + (size_t)(most - d)] = '\0';
+		*cell = wider;
+	}
+	return 0;
+}
+
+/* One CSV field; quoted when it holds a comma, a quote or a newline. */
+static void csv_field(FILE *out, const char *text, bool last)
+{
+	if (strpbrk(text, ",\"\n\r") == NULL) {
+		fputs(text, out);
+	} else {
+		fputc('"', out);
+		for (const char *p = text; *p; p++) {
+			if (*p == '"')
+				fputc('"', out);
+			fputc(*p, out);
+		}
+		fputc('"', out);
+	}
+	fputc(last ? '\n' : ',', out);
+}
+
+void table_print_csv(const struct table *t, FILE *out)
+{
+	for (size_t c = 0; c < t->n_columns; c++)
+		csv_field(out, t->headers[c], c + 1 == t->n_columns);
+	size_t rows = t->footer_from < t->n_rows ? t->footer_from : t->n_rows;
+	for (size_t r = 0; r < rows; r++)
+		for (size_t c = 0; c < t->n_columns; c++)
+			csv_field(out, t->cells[r * t->n_columns + c],
+				  c + 1 == t->n_columns);
+}

@@ -199,6 +199,72 @@ void ops_history(const struct op_call *c)
 	send_read(c, reply, store_history(&d->store, code, year, history));
 }
 
+/* A stored amount (元, as budgetd wrote it) in unit; false if it is not
+ * one. */
+static bool restate(const cJSON *amount, enum bd_unit unit, bd_fen *fen,
+		    char *text, size_t size)
+{
+	const char *why;
+	return cJSON_IsString(amount) &&
+	       money_parse(amount->valuestring, BD_UNIT_YUAN, fen, &why) == 0 &&
+	       money_format(*fen, unit, text, size) >= 0;
+}
+
+/*
+ * A stored event in the form the publisher sends it: its unit, how many
+ * totals moved, and each change's before, after and delta in that unit,
+ * so that a subscriber filling a gap reads the same numbers it would have
+ * received.
+ */
+static void event_as_published(cJSON *ev, enum bd_unit unit)
+{
+	cJSON_AddStringToObject(ev, "unit", money_unit_name(unit));
+	cJSON *raw = cJSON_DetachItemFromObjectCaseSensitive(ev, "changes");
+	cJSON *changes = raw ? cJSON_Parse(raw->valuestring) : NULL;
+	cJSON_Delete(raw);
+	cJSON_AddNumberToObject(ev, "changed", cJSON_GetArraySize(changes));
+	if (changes == NULL)
+		return;
+	cJSON *ch;
+	cJSON_ArrayForEach(ch, changes)
+	{
+		char before_text[MONEY_TEXT_MAX], after_text[MONEY_TEXT_MAX],
+		    delta_text[MONEY_TEXT_MAX];
+		bd_fen before, after, delta;
+		if (!restate(cJSON_GetObjectItemCaseSensitive(ch, "before"),
+			     unit, &before, before_text, sizeof before_text) ||
+		    !restate(cJSON_GetObjectItemCaseSensitive(ch, "after"),
+			     unit, &after, after_text, sizeof after_text))
+			continue;
+		delta = after - before;
+		money_format(delta, unit, delta_text, sizeof delta_text);
+		cJSON_ReplaceItemInObjectCaseSensitive(
+		    ch, "before", cJSON_CreateString(before_text));
+		cJSON_ReplaceItemInObjectCaseSensitive(
+		    ch, "after", cJSON_CreateString(after_text));
+		cJSON_AddStringToObject(ch, "delta", delta_text);
+	}
+	cJSON_AddItemToObject(ev, "changes", changes);
+}
+
+/* Events in the publisher's unit unless the request names one. */
+static int events_unit(const struct op_call *c, enum bd_unit *unit)
+{
+	bool failed = false;
+	const char *asked = envelope_string(c, "unit", false, &failed);
+	if (failed)
+		return -EINVAL;
+	const char *published =
+	    config_get(c->d->config, "plugin.publisher", "unit");
+	const char *name = asked ? asked : published ? published : "万元";
+	if (money_unit_parse(name, unit) < 0) {
+		reply_fail(c->d, c->req, "bad_request",
+			   "\"unit\" must be \"元\" or \"万元\"");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 void ops_events(const struct op_call *c)
 {
 	struct daemon *d = c->d;
@@ -207,13 +273,15 @@ void ops_events(const struct op_call *c)
 	    envelope_int(c, "since", 0, INT64_MAX / 2, 0, &failed);
 	int limit = (int)envelope_int(c, "limit", 1, EVENTS_LIMIT_MAX,
 				      EVENTS_LIMIT_MAX, &failed);
-	if (failed)
+	enum bd_unit unit;
+	if (failed || events_unit(c, &unit) < 0)
 		return;
 	cJSON *reply = reply_ok();
 	cJSON *events = cJSON_AddArrayToObject(reply, "events");
-	send_read(
-	    c, reply,
-	    store_events_since(&d->store, (uint64_t)since, limit, events));
+	int rc = store_events_since(&d->store, (uint64_t)since, limit, events);
+	cJSON *ev;
+	cJSON_ArrayForEach(ev, events) event_as_published(ev, unit);
+	send_read(c, reply, rc);
 }
 
 void ops_status(const struct op_call *c)

@@ -123,6 +123,34 @@ bool district_cut_matches(const struct cut *c, const char *value)
 }
 
 /* Parses "DIM:VALUE[,VALUE…]" with '*' marking a code prefix. */
+/* The digits of a whole code in each coded dimension. */
+static const size_t code_digits[DIM_COUNT] = {
+    [DIM_FUNCTION_CLASS] = 3,	[DIM_FUNCTION_SECTION] = 5,
+    [DIM_FUNCTION_ITEM] = 7,	[DIM_ECONOMIC_CLASS] = 3,
+    [DIM_ECONOMIC_SECTION] = 5,
+};
+
+/* A code of the wrong length can match nothing: say what was meant. */
+static int wrong_length(struct totals *t, struct bd_query *q, enum dim d,
+			const char *value, size_t n)
+{
+	bool economic = d == DIM_ECONOMIC_CLASS || d == DIM_ECONOMIC_SECTION;
+	const char *level = n == 3 ? "class" : n == 5 ? "section" : NULL;
+	if (level != NULL)
+		return t->host->query_error(
+		    q, "bad_request",
+		    "%s has %zu-digit codes, so \"%s\" matches nothing: for "
+		    "the %s write %s:%s:%s, or %s:%s* for every code under it",
+		    district_dim_names[d], code_digits[d], value,
+		    n == 3 ? "类" : "款", economic ? "economic" : "function",
+		    level, value, district_dim_names[d], value);
+	return t->host->query_error(
+	    q, "bad_request",
+	    "%s has %zu-digit codes, so \"%s\" matches nothing (a prefix "
+	    "ends in *)",
+	    district_dim_names[d], code_digits[d], value);
+}
+
 static int parse_cut(struct totals *t, struct bd_query *q, const char *text,
 		     struct cut *c)
 {
@@ -160,6 +188,8 @@ static int parse_cut(struct totals *t, struct bd_query *q, const char *text,
 			return t->host->query_error(
 			    q, "bad_request", "cut value \"%.40s\" is too long",
 			    v);
+		if (code_digits[d] && !prefix && n != code_digits[d])
+			return wrong_length(t, q, (enum dim)d, v, n);
 		memcpy(c->values[c->n_values], v, n + 1);
 		c->prefix[c->n_values++] = prefix;
 	}

@@ -75,7 +75,7 @@ enum dim {
 
 struct cut {
 	enum dim dim;
-	char values[DISTRICT_MAX_VALUES][16];
+	char values[DISTRICT_MAX_VALUES][24]; /* "project.targeted" fits */
 	bool prefix[DISTRICT_MAX_VALUES];
 	size_t n_values;
 };

@@ -7,6 +7,28 @@
 
 #include "district.h"
 
+/* A project that does not state its kind has the kind its function's
+ * lines carry, when they carry project spending of one kind only. */
+static enum bd_project_kind kind_of_lines(const struct bd_submission *s,
+					  const char *function)
+{
+	bd_fen operating = 0, targeted = 0, unsplit = 0;
+	if (function[0] == '\0')
+		return BD_PROJECT_KIND_UNSPECIFIED;
+	for (size_t i = 0; i < s->n_lines; i++) {
+		const struct bd_line *l = &s->lines[i];
+		if (strcmp(l->function, function) != 0)
+			continue;
+		operating += l->column[BD_COL_OPERATING];
+		targeted += l->column[BD_COL_TARGETED];
+		unsplit += l->column[BD_COL_PROJECT_UNSPLIT];
+	}
+	if (unsplit != 0 || (operating != 0) == (targeted != 0))
+		return BD_PROJECT_KIND_UNSPECIFIED;
+	return operating != 0 ? BD_PROJECT_KIND_OPERATING
+			      : BD_PROJECT_KIND_TARGETED;
+}
+
 int lists_capture(struct dept *d, const struct bd_submission *s)
 {
 	const struct bd_three_public *t = &s->three_public;
@@ -37,7 +59,9 @@ int lists_capture(struct dept *d, const struct bd_submission *s)
 		if (dp->code == NULL || dp->name == NULL)
 			return -ENOMEM;
 		memcpy(dp->function, p->function, sizeof dp->function);
-		dp->kind = p->kind;
+		dp->kind = p->kind != BD_PROJECT_KIND_UNSPECIFIED
+			       ? p->kind
+			       : kind_of_lines(s, p->function);
 		bd_fen total = p->total.fen;
 		if (!p->total.present)
 			for (int k = 0; k < BD_SOURCE_COUNT; k++)
@@ -216,7 +240,7 @@ int lists_projects(struct totals *t, const struct bd_scope *scope,
 			    "\"limit\" must be an integer 0..1000000");
 		max = (long)limit->valuedouble;
 	}
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, without_kind = 0;
 	struct found *all = NULL;
 	bd_fen sum = 0;
 	for (size_t i = 0; i < t->n_depts; i++) {
@@ -228,6 +252,10 @@ int lists_projects(struct totals *t, const struct bd_scope *scope,
 			if (f.function && strncmp(p->function, f.function,
 						  strlen(f.function)) != 0)
 				continue;
+			if (f.kind && p->kind == BD_PROJECT_KIND_UNSPECIFIED) {
+				without_kind++;
+				continue;
+			}
 			if (f.kind && strcmp(kinds[p->kind], f.kind) != 0)
 				continue;
 			if (n == cap) {
@@ -249,6 +277,11 @@ int lists_projects(struct totals *t, const struct bd_scope *scope,
 	cJSON_AddStringToObject(reply, "unit",
 				f.common.unit == BD_UNIT_YUAN ? "元" : "万元");
 	cJSON_AddNumberToObject(reply, "count", (double)n);
+	/* A kind filter cannot place projects of no known kind: say how
+	 * many, so that an empty list is not read as "none". */
+	if (f.kind)
+		cJSON_AddNumberToObject(reply, "without_kind",
+					(double)without_kind);
 	add_amount(t, reply, "total", sum, f.common.unit);
 	cJSON *list = cJSON_AddArrayToObject(reply, "projects");
 	for (size_t i = 0; i < n && (long)i < max; i++) {

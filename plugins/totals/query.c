@@ -245,20 +245,29 @@ static void cell_table_free(struct cell_table *ct)
 }
 
 /* Sums the facts that pass the cuts into cells by their drilldown key. */
+/* Sums the facts that pass into cells; *grand is their total and
+ * *departments how many departments contributed. */
 static int aggregate(const struct totals *t, const struct query_spec *spec,
-		     bool economic, struct cell_table *cells, bd_fen *grand)
+		     bool economic, struct cell_table *cells, bd_fen *grand,
+		     size_t *departments)
 {
 	char key[256];
 	struct cell_table *ct = cells;
+	*departments = 0;
 	for (size_t i = 0; i < t->n_depts; i++) {
 		const struct dept *d = t->dept_list[i];
 		if (!dept_passes(spec, d))
 			continue;
 		const struct fact *f;
 		size_t cursor = 0;
+		bool counted = false;
 		while ((f = district_next_fact(d, economic, &cursor)) != NULL) {
 			if (!fact_key(spec, d, f, key, sizeof key))
 				continue;
+			if (!counted) {
+				(*departments)++;
+				counted = true;
+			}
 			struct cell *c = cell_get(ct, key);
 			if (c == NULL)
 				return -ENOMEM;
@@ -293,7 +302,8 @@ int district_totals(void *state, const struct bd_scope *scope,
 	for (size_t w = 0; w < spec.common.n_where; w++)
 		economic |= district_dim_is_economic(spec.common.where[w].dim);
 
-	rc = aggregate(t, &spec, economic, &ct, &grand);
+	size_t departments = 0, departments_before = 0;
+	rc = aggregate(t, &spec, economic, &ct, &grand, &departments);
 	if (rc < 0)
 		goto out;
 	struct cell_table before = {0};
@@ -303,7 +313,7 @@ int district_totals(void *state, const struct bd_scope *scope,
 		previous.common.year = spec.common.year - 1;
 		if (strmap_init(&before.index) < 0 ||
 		    (rc = aggregate(t, &previous, economic, &before,
-				    &grand_before)) < 0) {
+				    &grand_before, &departments_before)) < 0) {
 			cell_table_free(&before);
 			goto out;
 		}
@@ -381,12 +391,17 @@ int district_totals(void *state, const struct bd_scope *scope,
 		shown++;
 	}
 	cJSON_AddNumberToObject(reply, "row_count", (double)ct.n);
+	/* How many departments the total is of: a change between years
+	 * with different departments is not like with like. */
+	cJSON_AddNumberToObject(reply, "departments", (double)departments);
 	if (spec.explain && explain_budget == 0)
 		cJSON_AddTrueToObject(reply, "explain_truncated");
 	if (spec.change) {
 		t->host->format_amount(grand_before, spec.common.unit, text,
 				       sizeof text);
 		cJSON_AddStringToObject(reply, "previous_total", text);
+		cJSON_AddNumberToObject(reply, "previous_departments",
+					(double)departments_before);
 		cell_table_free(&before);
 	}
 	t->host->format_amount(grand, spec.common.unit, text, sizeof text);

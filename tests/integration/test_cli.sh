@@ -96,7 +96,31 @@ check "三公 by department" grep -q "215001 .* 37.91" <<<"$("$ctl" three-public
 check "verify finds the totals consistent (0)" exit_is 0 "$ctl" verify
 csv=$("$ctl" totals --by year,function:class --csv)
 check "totals --csv has a header" grep -q "^year,function:class,amount_wanyuan,departments$" <<<"$csv"
-check "totals --csv has the rows" grep -q "^2023,201,213.78,1$" <<<"$csv"
+check "totals --csv has the rows" grep -q "^2023,201,213.7800,1$" <<<"$csv"
+check "a column has one number of decimals (万元 print 2 to 6)" python3 -c '
+import sys
+rows = [l.split(",") for l in sys.argv[1].splitlines()[1:]]
+sys.exit(0 if len({len(r[2].split(".")[1]) for r in rows}) == 1 and len(rows) > 5 else 1)' "$csv"
+human=$("$ctl" totals --by function:class)
+check "without --year the rows are by year" grep -q "^2025 .* 201 " <<<"$human"
+check "and each year has its own total, none across years" grep -q "^total 2023 .* 232.3100" <<<"$human"
+check "no total of all years" test -z "$(grep "^total  " <<<"$human")"
+check "--limit says how many rows of how many" grep -q "^2 of 12 rows shown" <<<"$("$ctl" totals --by function:class --limit 2)"
+check "a 类 given as a 项 code is explained" grep -q "function:class:201" <<<"$("$ctl" totals --where function:201 2>&1)"
+check "kind:project.targeted is a cut" exit_is 0 "$ctl" totals --where kind:project.targeted
+check "three-public by year has one year column" grep -q "^year  因公出国" <<<"$("$ctl" three-public)"
+for c in departments projects three-public "history 116001"; do
+  check "$c --csv is CSV" grep -q "^year,\|^document," <<<"$("$ctl" $c --csv)"
+done
+check "--csv with a command that prints no table is refused (2)" exit_is 2 "$ctl" status --csv
+check "--csv with --explain is refused (2)" exit_is 2 "$ctl" totals --explain --csv
+events=$("$ctl" --json events --since 0)
+check "events carry the unit and delta the PUB messages carry" python3 -c '
+import json, sys
+ev = json.loads(sys.argv[1])["events"]
+moved = [e for e in ev if e.get("changes")]
+c = moved[0]["changes"][0]
+sys.exit(0 if moved[0]["unit"] == "万元" and "delta" in c and moved[0]["changed"] == len(moved[0]["changes"]) else 1)' "$events"
 explain=$("$ctl" totals --by function:class --where function:208* --year 2023 --explain)
 check "totals --explain traces 208 to its line items" grep -q "116001/2023 revision 1  2089999" <<<"$explain"
 
@@ -104,6 +128,15 @@ sleep 0.5
 kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null; watcher=
 seqs=$(python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["seq"]) for l in open(sys.argv[1]) if l.strip()))' "$dir/watch.out")
 check "watch --json saw every event once, in order (got: $seqs)" test "$seqs" = "1 2 3"
+check "a gap filled from the store reads as the PUB message did" python3 -c '
+import json, sys
+pub = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+stored = {e["seq"]: e for e in json.loads(sys.argv[2])["events"]}
+keys = ("dimension", "key", "before", "after", "delta")
+same = all([{k: c[k] for k in keys} for c in m["changes"]] ==
+           [{k: c[k] for k in keys} for c in stored[m["seq"]]["changes"]] and
+           m["unit"] == stored[m["seq"]]["unit"] for m in pub if m.get("changes"))
+sys.exit(0 if same and any(m.get("changes") for m in pub) else 1)' "$dir/watch.out" "$("$ctl" --json events --since 0)"
 
 check "credential add" exit_is 0 "$ctl" credential add clerk --role operator
 check "the same name again is refused (1)" exit_is 1 "$ctl" credential add clerk --role operator
