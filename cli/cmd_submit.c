@@ -87,11 +87,13 @@ static int send_text(struct options *o, const char *op, const char *path,
 					     : "would be rejected");
 		else if (rc == EXIT_OK)
 			printf("%s: accepted %s/%lld as revision %lld (seq "
-			       "%lld)\n",
+			       "%lld)%s%s\n",
 			       path, ctl_str(reply, "department"),
 			       ctl_num(reply, "year"),
 			       ctl_num(reply, "revision"),
-			       ctl_num(reply, "seq"));
+			       ctl_num(reply, "seq"),
+			       *ctl_str(reply, "note") ? "; " : "",
+			       ctl_str(reply, "note"));
 		else
 			printf("%s: %s %s/%lld (seq %lld): %d finding%s\n",
 			       path, outcome, ctl_str(reply, "department"),

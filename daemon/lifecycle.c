@@ -15,6 +15,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "hash.h"
 #include "model.h"
 
 int daemon_config_load(const struct daemon_flags *flags, struct config **out,
@@ -193,6 +194,8 @@ static int rebuild_one(void *ctx, const struct store_revision_row *row)
 		    problems->n ? problems->items[0].message : "");
 		goto fail;
 	}
+	entry->body_len = row->body_len;
+	entry->body_hash = hash_str(row->body);
 	entry->revision = (struct bd_revision){
 	    .submission = sub,
 	    .number = row->revision,

@@ -16,6 +16,7 @@
 #include "money.h"
 #include "ops.h"
 #include "reply.h"
+#include "hash.h"
 #include "model.h"
 #include "utf8.h"
 
@@ -375,6 +376,29 @@ static void annotate_event(struct daemon *d, uint64_t seq,
 	store_submit(&d->store, job);
 }
 
+/* The revision number of the latest accepted revision when its stored
+ * bytes are body's, else 0. */
+static int64_t same_as_latest(struct daemon *d,
+			      const struct registry_entry *fresh,
+			      const char *body)
+{
+	const struct bd_submission *s = fresh->revision.submission;
+	struct registry_entry *latest =
+	    registry_find(&d->registry, s->year, s->department.code);
+	if (latest == NULL || latest->body_len != fresh->body_len ||
+	    latest->body_hash != fresh->body_hash)
+		return 0;
+	/* Equal hashes: make sure from the store. */
+	char *stored = NULL;
+	int64_t number = 0;
+	bool same =
+	    store_document(&d->store, s->department.code, s->year,
+			   latest->revision.number, &stored, &number) == 0 &&
+	    strcmp(stored, body) == 0;
+	free(stored);
+	return same ? latest->revision.number : 0;
+}
+
 void ops_store_done(struct daemon *d, struct store_job *job)
 {
 	if (job->kind == STORE_JOB_ANNOTATION) {
@@ -421,6 +445,9 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 
 	struct registry_entry *entry = p->entry;
 	p->entry = NULL;
+	entry->body_len = job->body_len;
+	entry->body_hash = hash_str(p->body);
+	int64_t identical_to = same_as_latest(d, entry, p->body);
 	entry->revision.number = job->revision;
 	entry->revision.document_id = job->document_id;
 	entry->revision.seq = job->seq;
@@ -450,6 +477,18 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 	cJSON_AddNumberToObject(reply, "document_id", (double)job->document_id);
 	cJSON_AddNumberToObject(reply, "seq", (double)job->seq);
 	cJSON_AddNumberToObject(reply, "totals_changed", (double)apply.n);
+	if (identical_to > 0) {
+		/* Stored as sent (every document is), but the sender should
+		 * know it changed nothing. */
+		cJSON_AddNumberToObject(reply, "identical_to",
+					(double)identical_to);
+		char note[160];
+		snprintf(note, sizeof note,
+			 "identical to revision %lld, byte for byte: stored as "
+			 "a new revision, no total moved",
+			 (long long)identical_to);
+		cJSON_AddStringToObject(reply, "note", note);
+	}
 	if (applied < 0)
 		/* Stored and durable, but a plugin's state may now lag: say so
 		 * rather than let the sender believe the totals moved. */

@@ -10,6 +10,10 @@
 struct registry_entry {
 	struct bd_revision revision;
 	struct arena arena; /* holds *revision.submission */
+	/* The stored document's bytes, known by length and hash, so that a
+	 * resubmission of the same bytes can be told. */
+	size_t body_len;
+	uint64_t body_hash;
 	struct registry_entry *next_in_bucket;
 };
 

@@ -150,6 +150,7 @@ check "the refusal says the year is locked" grep -q "fiscal year 2023 is locked"
 check "other years are open" exit_is 0 "$ctl" submit "$data/putuo-wanli-2025.json"
 check "unlock 2023" exit_is 0 "$ctl" unlock 2023
 check "2023 takes submissions again" exit_is 0 "$ctl" submit "$data/fengquan-116001-2023-corrected.json"
+check "the same bytes again say so" grep -q "identical to revision [0-9]*, byte for byte" <<<"$("$ctl" submit "$data/fengquan-116001-2023-corrected.json")"
 
 # import: published budgets as documents, straight to the daemon.
 check "import of a file that does not exist exits 2" exit_is 2 "$ctl" import "$dir/none.txt"

@@ -132,6 +132,53 @@ static void test_rebuild_gives_back_the_same_state(void **state)
 	inproc_remove(&p);
 }
 
+/* Submits a data file and returns the reply (caller deletes). */
+static cJSON *submit_reply(const char *file)
+{
+	char path[512];
+	size_t len;
+	snprintf(path, sizeof path, "%s/%s", BUDGETD_TEST_DATA_DIR, file);
+	char *doc = test_read_file(path, &len);
+	assert_non_null(doc);
+	char *request = malloc(len + 64);
+	snprintf(request, len + 64, "{\"op\":\"submit\",\"document\":%s}", doc);
+	cJSON *r = inproc_call(&p, request, 0);
+	free(request);
+	free(doc);
+	assert_non_null(r);
+	return r;
+}
+
+static void test_identical_resubmission_is_told(void **state)
+{
+	(void)state;
+	assert_int_equal(inproc_start(&p, BUDGETD_TEST_PLUGIN_DIR,
+				      BUDGETD_TEST_CONF_DIR, NULL),
+			 0);
+	cJSON *r = submit_reply("fengquan-116001-2023-corrected.json");
+	assert_null(cJSON_GetObjectItem(r, "identical_to"));
+	cJSON_Delete(r);
+	r = submit_reply("fengquan-116001-2023-corrected.json");
+	assert_int_equal(cJSON_GetObjectItem(r, "identical_to")->valueint, 1);
+	assert_int_equal(cJSON_GetObjectItem(r, "revision")->valueint, 2);
+	assert_int_equal(cJSON_GetObjectItem(r, "totals_changed")->valueint, 0);
+	cJSON_Delete(r);
+	/* Another department's document is not the same. */
+	r = submit_reply("putuo-wanli-2025.json");
+	assert_null(cJSON_GetObjectItem(r, "identical_to"));
+	cJSON_Delete(r);
+	/* After a rebuild the daemon still knows the stored bytes. */
+	inproc_stop(&p);
+	assert_int_equal(
+	    inproc_restart(&p, BUDGETD_TEST_PLUGIN_DIR, BUDGETD_TEST_CONF_DIR),
+	    0);
+	r = submit_reply("fengquan-116001-2023-corrected.json");
+	assert_int_equal(cJSON_GetObjectItem(r, "identical_to")->valueint, 2);
+	cJSON_Delete(r);
+	inproc_stop(&p);
+	inproc_remove(&p);
+}
+
 static void test_accept_replaces_the_latest(void **state)
 {
 	(void)state;
@@ -191,6 +238,7 @@ int main(void)
 	    cmocka_unit_test(test_config_from_flags),
 	    cmocka_unit_test(test_rebuild_gives_back_the_same_state),
 	    cmocka_unit_test(test_accept_replaces_the_latest),
+	    cmocka_unit_test(test_identical_resubmission_is_told),
 	    cmocka_unit_test(test_refused_reload_keeps_the_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
