@@ -76,6 +76,15 @@ static void human_reload(const struct options *o, const cJSON *reply)
 {
 	(void)o;
 	printf("reloaded %s\n", ctl_str(reply, "config"));
+	const cJSON *restart =
+	    cJSON_GetObjectItemCaseSensitive(reply, "restart_needed");
+	if (cJSON_GetArraySize(restart) > 0) {
+		printf("not applied until budgetd restarts (the running values "
+		       "stay):");
+		const cJSON *n;
+		cJSON_ArrayForEach(n, restart) printf(" %s", n->valuestring);
+		printf("\n");
+	}
 }
 
 int cmd_reload(struct options *o, int argc, char **argv)

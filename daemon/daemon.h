@@ -43,6 +43,8 @@ struct daemon {
 	 * drive requests without sockets put their own here. */
 	void (*send_reply)(struct daemon *d, struct rpc_request *req,
 			   const char *body, size_t len);
+	/* The settings the last reload could not apply ("listen, publish"). */
+	char restart_needed[256];
 	bool stopping;
 	size_t in_flight; /* submissions queued to the store */
 	time_t started;

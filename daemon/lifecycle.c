@@ -117,6 +117,76 @@ void daemon_choose_dirs(struct daemon *d)
 	choose_conf_dir(d->config, d->host.conf_dir, sizeof d->host.conf_dir);
 }
 
+/* Appends name to the list of settings a reload could not apply. */
+static void needs_restart(struct daemon *d, const char *name)
+{
+	size_t n = strlen(d->restart_needed);
+	snprintf(d->restart_needed + n, sizeof d->restart_needed - n, "%s%s",
+		 n ? ", " : "", name);
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	       (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool same_list(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Settings bound at start (sockets, the store, shared objects, thread
+ * and buffer counts) stay as they are running until a restart: fresh
+ * takes the running values, so that status and the listeners' policies
+ * speak of what is really there, and d->restart_needed names them.
+ */
+static void keep_running(struct daemon *d, struct config *fresh)
+{
+	struct config *run = d->config;
+	char *swap;
+	d->restart_needed[0] = '\0';
+#define KEEP_TEXT(field, name)                                                 \
+	if (!same_text(fresh->field, run->field)) {                            \
+		needs_restart(d, name);                                        \
+		swap = fresh->field, fresh->field = run->field,                \
+		run->field = swap;                                             \
+	}
+#define KEEP_LIST(field, count, name)                                          \
+	if (!same_list(fresh->field, fresh->count, run->field, run->count)) {  \
+		needs_restart(d, name);                                        \
+		for (size_t i = 0; i < CONFIG_MAX_LIST; i++)                   \
+			swap = fresh->field[i],                                \
+			fresh->field[i] = run->field[i], run->field[i] = swap; \
+		size_t n = fresh->count;                                       \
+		fresh->count = run->count, run->count = n;                     \
+	}
+#define KEEP_NUMBER(field, name)                                               \
+	if (fresh->field != run->field) {                                      \
+		needs_restart(d, name);                                        \
+		fresh->field = run->field;                                     \
+	}
+	KEEP_LIST(listen, n_listen, "listen");
+	KEEP_TEXT(publish, "publish");
+	KEEP_TEXT(state_dir, "state_dir");
+	KEEP_TEXT(plugin_dir, "plugin_dir");
+	KEEP_LIST(plugins, n_plugins, "plugins");
+	KEEP_NUMBER(max_message_size, "max_message_size");
+	KEEP_NUMBER(request_contexts, "request_contexts");
+	KEEP_NUMBER(commit_batch_max, "commit_batch_max");
+	KEEP_TEXT(tls_cert_key, "tls_cert_key");
+	KEEP_TEXT(tls_client_ca, "tls_client_ca");
+#undef KEEP_TEXT
+#undef KEEP_LIST
+#undef KEEP_NUMBER
+}
+
 int daemon_reload(struct daemon *d, char *err, size_t err_size)
 {
 	struct config *fresh = NULL;
@@ -125,14 +195,7 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
 		log_error("reload refused: %s", err);
 		return rc;
 	}
-	/* What needs sockets or shared objects reopened needs a restart. */
-	bool same_plugins = fresh->n_plugins == d->config->n_plugins;
-	for (size_t i = 0; same_plugins && i < fresh->n_plugins; i++)
-		same_plugins =
-		    strcmp(fresh->plugins[i], d->config->plugins[i]) == 0;
-	if (!same_plugins)
-		log_warning("reload: the plugin list changed; restart budgetd "
-			    "for that to take effect");
+	keep_running(d, fresh);
 	rc = host_reconfigure(&d->host, fresh, err, err_size);
 	if (rc < 0) {
 		log_error("reload refused: %s", err);
@@ -143,8 +206,16 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
 	config_free(d->config);
 	free(d->config);
 	d->config = fresh;
+	/* The request limits apply at once. */
+	throttle_set(&d->throttle, (unsigned)fresh->rate_limit,
+		     (unsigned)fresh->rate_burst,
+		     (unsigned)fresh->max_in_flight_per_connection);
 	log_info("configuration reloaded from %s",
 		 fresh->path ? fresh->path : "built-in defaults");
+	if (d->restart_needed[0])
+		log_warning("reload: %s changed; restart budgetd for that to "
+			    "take effect (the running values stay until then)",
+			    d->restart_needed);
 	return 0;
 }
 

@@ -28,6 +28,14 @@ void ops_reload(const struct op_call *c)
 	cJSON *reply = reply_ok();
 	cJSON_AddStringToObject(
 	    reply, "config", d->config->path ? d->config->path : "(built-in)");
+	/* Said in the reply, not only in the log: the operator who reloaded
+	 * must not believe a new listener is there. */
+	cJSON *restart = cJSON_AddArrayToObject(reply, "restart_needed");
+	char names[sizeof d->restart_needed], *save = NULL;
+	snprintf(names, sizeof names, "%s", d->restart_needed);
+	for (char *n = strtok_r(names, ", ", &save); n;
+	     n = strtok_r(NULL, ", ", &save))
+		cJSON_AddItemToArray(restart, cJSON_CreateString(n));
 	reply_send(d, req, reply);
 }
 

@@ -17,10 +17,17 @@ int throttle_init(struct throttle *l, unsigned rate, unsigned burst,
 	memset(l, 0, sizeof *l);
 	l->n_slots = 1024;
 	l->peers = calloc(l->n_slots, sizeof *l->peers);
+	throttle_set(l, rate, burst, max_in_flight_per_peer);
+	return l->peers ? 0 : -ENOMEM;
+}
+
+void throttle_set(struct throttle *l, unsigned rate, unsigned burst,
+		  unsigned max_in_flight_per_peer)
+{
 	l->rate = rate;
+	/* No burst given: a second's worth. */
 	l->burst = burst ? burst : (rate ? rate : 1);
 	l->max_in_flight_per_peer = max_in_flight_per_peer;
-	return l->peers ? 0 : -ENOMEM;
 }
 
 void throttle_free(struct throttle *l)

@@ -29,6 +29,9 @@ struct throttle {
 int throttle_init(struct throttle *l, unsigned rate, unsigned burst,
 		  unsigned max_in_flight_per_peer);
 void throttle_free(struct throttle *l);
+/* New limits (a reload); the peers and their counts are kept. */
+void throttle_set(struct throttle *l, unsigned rate, unsigned burst,
+		  unsigned max_in_flight_per_peer);
 /* Takes one request's token; false (and *retry_ms) when over the rate. */
 bool throttle_take(struct throttle *l, const char *peer, uint64_t now_ms,
 		   unsigned *retry_ms);

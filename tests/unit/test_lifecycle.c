@@ -18,6 +18,7 @@
 
 #include "inproc.h"
 #include "test_files.h"
+#include "test_json.h"
 #include "verify.h"
 
 static struct inproc p;
@@ -227,6 +228,34 @@ static void test_refused_reload_keeps_the_config(void **state)
 				    "\"tolerance_fen\" must be an integer"));
 	assert_string_equal(
 	    config_get(p.d.config, "plugin.arith", "tolerance_fen"), "5");
+	/* Settings bound at start are named, and the running ones stay:
+	 * status must not list a listener that was never bound. */
+	char *listening = strdup(p.d.config->listen[0]);
+	f = fopen(path, "w");
+	fputs("[daemon]\nlisten = ipc:///tmp/budgetd-never.sock\n"
+	      "publish = ipc:///tmp/budgetd-never-pub.sock\n"
+	      "rate_limit = 7\n",
+	      f);
+	fclose(f);
+	assert_int_equal(daemon_reload(&p.d, err, sizeof err), 0);
+	assert_string_equal(p.d.restart_needed, "listen, publish");
+	assert_int_equal(p.d.config->n_listen, 1);
+	assert_string_equal(p.d.config->listen[0], listening);
+	/* What a reload can apply, it applies. */
+	assert_int_equal(p.d.throttle.rate, 7);
+	assert_int_equal(p.d.throttle.burst, 7);
+	cJSON *r = inproc_call(&p, "{\"op\":\"reload\"}", 0);
+	const cJSON *restart = cJSON_GetObjectItem(r, "restart_needed");
+	assert_int_equal(cJSON_GetArraySize(restart), 2);
+	assert_string_equal(cJSON_GetArrayItem(restart, 0)->valuestring,
+			    "listen");
+	cJSON_Delete(r);
+	r = inproc_call(&p, "{\"op\":\"status\"}", 0);
+	assert_string_equal(
+	    json_row_str(cJSON_GetObjectItem(r, "listen"), 0, "url"),
+	    listening);
+	cJSON_Delete(r);
+	free(listening);
 	p.d.flags.config_path = NULL;
 	inproc_stop(&p);
 	inproc_remove(&p);
