@@ -31,6 +31,7 @@ struct daemon {
 	struct event_base *base;
 	struct event *rpc_wake, *store_wake, *watchdog;
 	struct event *sigterm, *sigint, *sighup;
+	struct event *grace; /* stopping: "unavailable" until it fires */
 	struct host host;
 	struct store store;
 	struct rpc rpc;
@@ -45,6 +46,7 @@ struct daemon {
 			   const char *body, size_t len);
 	/* The settings the last reload could not apply ("listen, publish"). */
 	char restart_needed[256];
+	char status_sent[160]; /* the last STATUS= told to systemd */
 	bool stopping;
 	size_t in_flight; /* submissions queued to the store */
 	time_t started;

@@ -60,9 +60,25 @@ static void wake_store(void *arg)
 	event_active(d->store_wake, EV_READ, 0);
 }
 
+/* How long a stopping daemon keeps answering "unavailable" after its
+ * last commit, so that clients in the middle of a request hear why
+ * instead of seeing the connection drop. */
+#define STOP_GRACE_MS 500
+
+static void on_grace_over(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)fd, (void)what;
+	event_base_loopbreak(d->base);
+}
+
 static void maybe_finish(struct daemon *d)
 {
-	if (d->stopping && d->in_flight == 0)
+	if (!d->stopping || d->in_flight > 0 || d->grace != NULL)
+		return;
+	struct timeval tv = {0, STOP_GRACE_MS * 1000};
+	d->grace = evtimer_new(d->base, on_grace_over, d);
+	if (d->grace == NULL || evtimer_add(d->grace, &tv) < 0)
 		event_base_loopbreak(d->base);
 }
 
@@ -92,6 +108,30 @@ static void on_store(evutil_socket_t fd, short what, void *arg)
 	maybe_finish(d);
 }
 
+static void count_lines(void *ctx, const struct registry_entry *e)
+{
+	*(size_t *)ctx += e->revision.submission->n_lines;
+}
+
+/* One line for systemctl status, sent when it changes: the notify socket
+ * is a datagram queue of a few messages, and a full one would block the
+ * loop. */
+static void notify_status(struct daemon *d)
+{
+	char text[sizeof d->status_sent];
+	size_t lines = 0;
+	registry_each(&d->registry, count_lines, &lines);
+	snprintf(text, sizeof text,
+		 "STATUS=%s %zu departments (%zu budget lines), %d locked "
+		 "years",
+		 d->stopping ? "stopping:" : "serving", d->registry.n_entries,
+		 lines, d->n_locked_years);
+	if (strcmp(text, d->status_sent) == 0)
+		return;
+	snprintf(d->status_sent, sizeof d->status_sent, "%s", text);
+	sd_notify(0, text);
+}
+
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -102,6 +142,7 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 		 strsignal((int)sig), d->in_flight);
 	sd_notify(0, "STOPPING=1");
 	d->stopping = true;
+	notify_status(d);
 	maybe_finish(d);
 }
 
@@ -117,9 +158,10 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
 
 static void on_watchdog(evutil_socket_t fd, short what, void *arg)
 {
-	(void)fd, (void)what, (void)arg;
+	(void)fd, (void)what;
 	/* The loop turning is what the watchdog is meant to prove. */
 	sd_notify(0, "WATCHDOG=1");
+	notify_status(arg);
 }
 
 static int start_watchdog(struct daemon *d)
@@ -302,6 +344,7 @@ int main(int argc, char **argv)
 	log_info("publishing on %s; store %s; %zu departments",
 		 d.config->publish, d.store.path, d.registry.n_entries);
 	sd_notify(0, "READY=1");
+	notify_status(&d);
 
 	event_base_dispatch(d.base);
 
@@ -319,6 +362,8 @@ out_loop:
 	}
 	if (d.watchdog)
 		event_free(d.watchdog);
+	if (d.grace)
+		event_free(d.grace);
 	if (d.rpc_wake)
 		event_free(d.rpc_wake);
 	if (d.store_wake)

@@ -73,6 +73,14 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 		    d->config->rate_limit, retry_ms);
 		return;
 	}
+	if (d->stopping) {
+		/* Queued submissions are still committed and answered; new
+		 * requests are told, not dropped. */
+		reply_fail(d, req, "unavailable",
+			   "budgetd is stopping; nothing was done: send again "
+			   "when it is back");
+		return;
+	}
 	cJSON *env;
 	if (envelope_decode(d, req, &env) < 0)
 		return;

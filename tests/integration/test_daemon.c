@@ -940,8 +940,37 @@ static void test_sd_notify(void **state)
 	assert_non_null(strstr(seen, "WATCHDOG=1"));
 	assert_non_null(strstr(seen, "RELOADING=1"));
 	assert_non_null(strstr(seen, "STOPPING=1"));
+	assert_non_null(strstr(seen, "STATUS=serving 0 departments"));
+	assert_non_null(strstr(seen, "STATUS=stopping:"));
 	/* READY only once the sockets answer: it comes before any STOPPING. */
 	assert_true(strstr(seen, "READY=1") < strstr(seen, "STOPPING=1"));
+}
+
+/* A client whose request arrives while the daemon stops is told so:
+ * "unavailable", not a dropped connection. */
+static void test_stop_answers_unavailable(void **state)
+{
+	(void)state;
+	assert_int_equal(harness_init(&h, "stop"), 0);
+	assert_int_equal(harness_start(&h), 0);
+	kill(h.pid, SIGTERM);
+	int unavailable = 0, ok = 0, lost = 0;
+	for (int i = 0; i < 40 && unavailable == 0 && lost == 0; i++) {
+		cJSON *r = harness_call_text(&h, "{\"op\":\"status\"}");
+		if (r == NULL)
+			lost++;
+		else if (harness_ok(r))
+			ok++; /* the signal not yet seen */
+		else if (strcmp(harness_error_code(r), "unavailable") == 0)
+			unavailable++;
+		cJSON_Delete(r);
+		usleep(10000);
+	}
+	fprintf(stderr, "  after SIGTERM: %d served, then %s\n", ok,
+		unavailable ? "\"unavailable\"" : "the connection dropped");
+	assert_int_equal(unavailable, 1);
+	assert_int_equal(lost, 0);
+	assert_int_equal(harness_stop(&h), 0);
 }
 
 int main(void)
@@ -953,6 +982,7 @@ int main(void)
 	    HARNESS_TEST(test_broken_plugin_list_refuses_to_start, &h),
 	    HARNESS_TEST(test_concurrent_submissions, &h),
 	    HARNESS_TEST(test_sd_notify, &h),
+	    HARNESS_TEST(test_stop_answers_unavailable, &h),
 	    HARNESS_TEST(test_injected_errors, &h),
 	    HARNESS_TEST(test_rate_limit_per_connection, &h),
 	};
