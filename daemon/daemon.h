@@ -56,6 +56,14 @@ struct daemon {
 /* Reads the config file (if any) and applies the flags over it. */
 int daemon_config_load(const struct daemon_flags *flags, struct config **out,
 		       char *err, size_t err_size);
+/* The installed config file (/etc/budgetd/budgetd.conf) when it exists and
+ * this budgetd is not run from a build tree; else NULL (built-in
+ * defaults). */
+const char *daemon_installed_config(void);
+/* Whether the state directory is writable by this process (or can be
+ * created); 0, or a negative errno with who, owner and mode in err. */
+int daemon_check_state_dir(const struct config *config, char *err,
+			   size_t err_size);
 /* Picks the plugin and config directories (flags, config, build tree,
  * installation). */
 void daemon_choose_dirs(struct daemon *d);

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -109,6 +111,73 @@ static void choose_conf_dir(const struct config *c, char *dir, size_t size)
 	} else if (!beside_executable("../etc/budgetd", dir, size)) {
 		snprintf(dir, size, "%s", BUDGETD_CONF_INSTALL_DIR);
 	}
+}
+
+const char *daemon_installed_config(void)
+{
+	static const char path[] = BUDGETD_CONF_INSTALL_DIR "/budgetd.conf";
+	char dir[PATH_MAX], here[PATH_MAX], installed[PATH_MAX];
+	/* A build tree keeps its own config beside the executable and must
+	 * not pick up an installation's (a /usr/local install has its
+	 * sysconfdir beside sbin too: that one is the installation). */
+	if (beside_executable("../etc/budgetd", dir, sizeof dir) &&
+	    (realpath(dir, here) == NULL ||
+	     realpath(BUDGETD_CONF_INSTALL_DIR, installed) == NULL ||
+	     strcmp(here, installed) != 0))
+		return NULL;
+	return access(path, F_OK) == 0 ? path : NULL;
+}
+
+/* "uid 998 (budgetd)": who the process is, for permission errors. */
+static void describe_user(char *buf, size_t size)
+{
+	uid_t uid = geteuid();
+	struct passwd *pw = getpwuid(uid);
+	snprintf(buf, size, "uid %u (%s)", (unsigned)uid,
+		 pw ? pw->pw_name : "no user name");
+}
+
+int daemon_check_state_dir(const struct config *c, char *err, size_t err_size)
+{
+	char who[96], parent[PATH_MAX];
+	struct stat st;
+	const char *dir = c->state_dir;
+	describe_user(who, sizeof who);
+	if (stat(dir, &st) != 0) {
+		/* Created at start: then its parent must take it. */
+		snprintf(parent, sizeof parent, "%s", dir);
+		char *slash = strrchr(parent, '/');
+		if (slash == NULL)
+			snprintf(parent, sizeof parent, ".");
+		else if (slash == parent)
+			parent[1] = '\0';
+		else
+			*slash = '\0';
+		if (access(parent, W_OK | X_OK) != 0) {
+			snprintf(err, err_size,
+				 "state directory %s does not exist and %s "
+				 "cannot create it in %s: %s",
+				 dir, who, parent, strerror(errno));
+			return -errno;
+		}
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, err_size, "state directory %s is not a directory",
+			 dir);
+		return -ENOTDIR;
+	}
+	if (access(dir, W_OK | X_OK) != 0) {
+		int e = errno;
+		struct passwd *owner = getpwuid(st.st_uid);
+		snprintf(err, err_size,
+			 "state directory %s is not writable by %s (owned by "
+			 "%s, mode %04o): %s",
+			 dir, who, owner ? owner->pw_name : "?",
+			 (unsigned)(st.st_mode & 07777), strerror(e));
+		return -e;
+	}
+	return 0;
 }
 
 void daemon_choose_dirs(struct daemon *d)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "model.h"
@@ -32,18 +33,27 @@ static void usage(FILE *out)
 	    "                         (default %s)\n"
 	    "  -P, --plugin-dir DIR   load plugins from DIR\n"
 	    "      --log-level LEVEL  error, warning, info or debug\n"
-	    "      --check-config     load config and plugins, report, exit\n"
+	    "      --check-config     load config and plugins, check the "
+	    "state\n"
+	    "                         directory is writable, report, exit\n"
+	    "      --reload           ask the running daemon (through its "
+	    "first\n"
+	    "                         trusted listener) to reload; exit 1 "
+	    "when\n"
+	    "                         it refuses the new config\n"
 	    "  -h, --help             show this help and exit\n"
 	    "  -V, --version          show the version and exit\n"
 	    "\n"
-	    "Flags override the config file.  With no config file the "
-	    "built-in defaults load\nthe plugins %s from beside the "
-	    "executable.\n"
+	    "Flags override the config file.  Without --config an installed "
+	    "budgetd reads\n%s/budgetd.conf when it exists; run from a build "
+	    "tree, or without\nthat file, the built-in defaults load the "
+	    "plugins %s.\n"
 	    "Signals: SIGTERM/SIGINT stop cleanly, SIGHUP reloads the "
 	    "config.\n"
 	    "Exit status: 0 clean stop, 1 failure to start.\n",
 	    CONFIG_DEFAULT_STATE_DIR, CONFIG_DEFAULT_LISTEN,
-	    CONFIG_DEFAULT_PUBLISH, CONFIG_DEFAULT_PLUGINS);
+	    CONFIG_DEFAULT_PUBLISH, BUDGETD_CONF_INSTALL_DIR,
+	    CONFIG_DEFAULT_PLUGINS);
 }
 
 /* ---- the loop ---- */
@@ -177,10 +187,12 @@ static int start_watchdog(struct daemon *d)
 	return event_add(d->watchdog, &tv);
 }
 
+enum mode { MODE_SERVE, MODE_CHECK, MODE_RELOAD };
+
 static int parse_flags(int argc, char **argv, struct daemon_flags *flags,
-		       bool *check_only)
+		       enum mode *mode)
 {
-	enum { OPT_LOG_LEVEL = 256, OPT_CHECK_CONFIG };
+	enum { OPT_LOG_LEVEL = 256, OPT_CHECK_CONFIG, OPT_RELOAD };
 	static const struct option options[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"state-dir", required_argument, NULL, 's'},
@@ -189,6 +201,7 @@ static int parse_flags(int argc, char **argv, struct daemon_flags *flags,
 	    {"plugin-dir", required_argument, NULL, 'P'},
 	    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	    {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+	    {"reload", no_argument, NULL, OPT_RELOAD},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {0},
@@ -216,7 +229,10 @@ static int parse_flags(int argc, char **argv, struct daemon_flags *flags,
 			flags->log_level = optarg;
 			break;
 		case OPT_CHECK_CONFIG:
-			*check_only = true;
+			*mode = MODE_CHECK;
+			break;
+		case OPT_RELOAD:
+			*mode = MODE_RELOAD;
 			break;
 		case 'h':
 			usage(stdout);
@@ -256,17 +272,23 @@ static int publish(void *ctx, const char *topic, const char *body, size_t len)
 int main(int argc, char **argv)
 {
 	static struct daemon d; /* static: signal-free, zeroed, one instance */
-	bool check_only = false;
+	enum mode mode = MODE_SERVE;
 	char err[1024];
 	int status = 1;
 
 	log_init();
 	signal(SIGPIPE, SIG_IGN);
-	if (parse_flags(argc, argv, &d.flags, &check_only) < 0)
+	if (parse_flags(argc, argv, &d.flags, &mode) < 0)
 		return 2;
+	if (d.flags.config_path == NULL)
+		d.flags.config_path = daemon_installed_config();
 	if (daemon_config_load(&d.flags, &d.config, err, sizeof err) < 0) {
 		log_error("%s", err);
 		return 1;
+	}
+	if (mode == MODE_RELOAD) {
+		status = control_reload(&d);
+		goto out_config;
 	}
 	daemon_choose_dirs(&d);
 	d.host.latest_revision = latest_revision;
@@ -280,10 +302,15 @@ int main(int argc, char **argv)
 		    d.config->path ? d.config->path : "the built-in defaults");
 		goto out_config;
 	}
-	if (check_only) {
-		printf("configuration %s is valid; %zu plugins load from %s\n",
+	if (mode == MODE_CHECK) {
+		if (daemon_check_state_dir(d.config, err, sizeof err) < 0) {
+			log_error("%s", err);
+			goto out_host;
+		}
+		printf("configuration %s is valid; %zu plugins load from %s; "
+		       "state directory %s is writable\n",
 		       d.config->path ? d.config->path : "(built-in defaults)",
-		       d.host.n_plugins, d.plugin_dir);
+		       d.host.n_plugins, d.plugin_dir, d.config->state_dir);
 		status = 0;
 		goto out_host;
 	}

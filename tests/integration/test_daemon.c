@@ -487,15 +487,19 @@ static void test_reload_changes_policy(void **state)
 	cJSON_Delete(r);
 
 	/* The operator decides these rules only warn. */
-	assert_int_equal(harness_write_config(
-			     &h,
-			     "[daemon]\nlog_level = info\n"
-			     "[severity]\narith.stated.* = warning\n"
-			     "arith.balance.appropriation = warning\n"
-			     "catalog.function.name_of_other_code = warning\n"),
-			 0);
-	kill(h.pid, SIGHUP);
-	usleep(300000);
+	static const char warn_only[] =
+	    "[daemon]\nlog_level = info\n"
+	    "[severity]\narith.stated.* = warning\n"
+	    "arith.balance.appropriation = warning\n"
+	    "catalog.function.name_of_other_code = warning\n";
+	assert_int_equal(harness_write_config(&h, warn_only), 0);
+	/* budgetd --reload (systemd's ExecReload) asks through the socket
+	 * and says whether the new config was taken. */
+	char reload[900];
+	snprintf(reload, sizeof reload,
+		 "%s/budgetd --config %s --listen %s --reload >/dev/null 2>&1",
+		 BUDGETD_TEST_BIN_DIR, h.config_path, h.request_url);
+	assert_int_equal(system(reload), 0);
 	r = harness_send_document(&h, "validate", sample);
 	assert_true(harness_ok(r));
 	const cJSON *f0 =
@@ -516,6 +520,18 @@ static void test_reload_changes_policy(void **state)
 	fclose(f);
 	r = harness_call_text(&h, "{\"op\":\"reload\"}");
 	assert_true(harness_ok(r));
+	cJSON_Delete(r);
+	r = harness_send_document(&h, "validate", sample);
+	assert_false(harness_ok(r));
+	/* A config the daemon refuses makes --reload exit 1 (systemctl
+	 * reload fails), and the running one stays. */
+	assert_int_equal(
+	    harness_write_config(&h, "[daemon]\nlog_level = info\n"
+				     "[plugin.arith]\ntolerance_fen = lots\n"),
+	    0);
+	int refused = system(reload);
+	assert_true(WIFEXITED(refused) && WEXITSTATUS(refused) == 1);
+	assert_int_equal(harness_write_config(&h, warn_only), 0);
 	cJSON_Delete(r);
 	r = harness_send_document(&h, "validate", sample);
 	assert_false(harness_ok(r));

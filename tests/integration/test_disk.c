@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "daemon_harness.h"
+#include "test_files.h"
 
 static struct harness h;
 static char mountpoint[256];
@@ -128,6 +129,22 @@ static void test_readonly_state_refuses_to_start(void **state)
 	fprintf(stderr, "  %s",
 		strstr(log, "error") ? strstr(log, "error") : log);
 	assert_non_null(strstr(log, "is not writable: Read-only file system"));
+	/* --check-config (systemd's ExecStartPre) says so before a start. */
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+		 "%s/budgetd --check-config --state-dir %s > %s/check.log "
+		 "2>&1",
+		 BUDGETD_TEST_BIN_DIR, mountpoint, h.dir);
+	assert_int_not_equal(system(cmd), 0);
+	char path[300];
+	size_t n;
+	snprintf(path, sizeof path, "%s/check.log", h.dir);
+	char *out = test_read_file(path, &n);
+	assert_non_null(out);
+	fprintf(stderr, "  --check-config: %s", strstr(out, "state") ?: out);
+	assert_non_null(strstr(out, "is not writable by uid"));
+	assert_non_null(strstr(out, "Read-only file system"));
+	free(out);
 }
 
 static int teardown(void **state)
