@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -106,6 +108,26 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t err_size)
 	return 0;
 }
 
+void store_describe_file(const char *path, char *buf, size_t size)
+{
+	struct stat st;
+	buf[0] = '\0';
+	if (stat(path, &st) != 0)
+		return;
+	struct passwd *owner = getpwuid(st.st_uid);
+	struct group *group = getgrgid(st.st_gid);
+	struct passwd *me = getpwuid(geteuid());
+	char owner_id[16], group_id[16];
+	snprintf(owner_id, sizeof owner_id, "%u", (unsigned)st.st_uid);
+	snprintf(group_id, sizeof group_id, "%u", (unsigned)st.st_gid);
+	snprintf(buf, size,
+		 " (the file is owned by %s:%s, mode %04o; budgetd runs as "
+		 "%s: chown budgetd:budgetd and chmod 0640 a restored copy)",
+		 owner ? owner->pw_name : owner_id,
+		 group ? group->gr_name : group_id,
+		 (unsigned)(st.st_mode & 07777), me ? me->pw_name : "?");
+}
+
 static int open_connection(const char *path, int flags, sqlite3 **db, char *err,
 			   size_t err_size)
 {
@@ -167,8 +189,10 @@ int store_open(struct store *s, const char *state_dir, int batch_max, char *err,
 	if (rc == 0)
 		rc = exec(s->writer, "COMMIT", what, sizeof what);
 	if (rc < 0) {
-		snprintf(err, err_size, "%s: cannot initialise: %s", s->path,
-			 what);
+		char owner[200];
+		store_describe_file(s->path, owner, sizeof owner);
+		snprintf(err, err_size, "%s: cannot initialise: %s%s", s->path,
+			 what, owner);
 		goto fail;
 	}
 	static const struct {

@@ -97,6 +97,11 @@ struct store_counts {
 	uint64_t last_seq;
 };
 
+/* " (the file is owned by root:root, mode 0644; budgetd runs as …)": what
+ * an administrator needs to mend a file the store cannot write; "" when
+ * there is no such file. */
+void store_describe_file(const char *path, char *buf, size_t size);
+
 /* Opens (creating if needed) DIR/budgetd.db. */
 int store_open(struct store *store, const char *state_dir, int batch_max,
 	       char *err, size_t err_size);

@@ -147,6 +147,33 @@ static void test_readonly_state_refuses_to_start(void **state)
 	free(out);
 }
 
+/* A store copied in that budgetd cannot write (as a restore done as
+ * root leaves it): the refusal says whose the file is and what to do. */
+static void test_readonly_store_is_explained(void **state)
+{
+	(void)state;
+	assert_int_equal(harness_init(&h, "rofile"), 0);
+	assert_int_equal(harness_start(&h), 0);
+	assert_int_equal(harness_stop(&h), 0);
+	snprintf(mountpoint, sizeof mountpoint, "%s/state/budgetd.db", h.dir);
+	if (mount(mountpoint, mountpoint, NULL, MS_BIND, NULL) != 0 ||
+	    mount(NULL, mountpoint, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY,
+		  NULL) != 0) {
+		fprintf(stderr, "  cannot bind-mount (%s): not root? skipped\n",
+			strerror(errno));
+		skip();
+	}
+	mounted = true;
+	assert_int_equal(harness_start(&h), -1);
+	char log[8192];
+	harness_read_log(&h, log, sizeof log);
+	const char *error = strstr(log, "cannot initialise");
+	fprintf(stderr, "  %s", error ? error : log);
+	assert_non_null(error);
+	assert_non_null(strstr(error, "the file is owned by root:"));
+	assert_non_null(strstr(error, "chmod 0640"));
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -165,6 +192,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_full_then_recovered, teardown),
 	    cmocka_unit_test_teardown(test_readonly_state_refuses_to_start,
+				      teardown),
+	    cmocka_unit_test_teardown(test_readonly_store_is_explained,
 				      teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

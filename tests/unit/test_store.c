@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -174,12 +176,35 @@ static void test_open_failure_is_explained(void **state)
 	assert_non_null(strstr(err, "/proc/budgetd-cannot-exist"));
 }
 
+/* A restored copy the daemon cannot write: the message says whose it is
+ * and what to do. */
+static void test_unwritable_file_is_described(void **state)
+{
+	char path[] = "/tmp/budgetd-describe-XXXXXX", why[256];
+	(void)state;
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(chmod(path, 0444), 0);
+	store_describe_file(path, why, sizeof why);
+	assert_non_null(strstr(why, "mode 0444"));
+	assert_non_null(strstr(why, "chown budgetd:budgetd and chmod 0640"));
+	struct passwd *me = getpwuid(geteuid());
+	char owner[96];
+	snprintf(owner, sizeof owner, "owned by %s:", me->pw_name);
+	assert_non_null(strstr(why, owner));
+	unlink(path);
+	store_describe_file(path, why, sizeof why);
+	assert_string_equal(why, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_group_commit_and_reads, setup,
 					    teardown),
 	    cmocka_unit_test(test_open_failure_is_explained),
+	    cmocka_unit_test(test_unwritable_file_is_described),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
