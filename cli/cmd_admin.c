@@ -148,3 +148,41 @@ int cmd_credential(struct options *o, int argc, char **argv)
 	}
 	return ctl_finish(o, ctl_call(o, r), human_credential);
 }
+
+/* For monitoring systems (Nagios plugin conventions): one line, and
+ * 0 OK, 1 WARNING, 2 CRITICAL, also when the daemon does not answer. */
+int cmd_check(struct options *o, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 0) {
+		fprintf(stderr, "budgetctl: check takes options only\n");
+		return EXIT_USAGE;
+	}
+	cJSON *request = ctl_request(o, "check");
+	cJSON *reply = client_call_json(&o->client, request);
+	cJSON_Delete(request);
+	if (reply == NULL) {
+		printf("CRITICAL - no answer from %s: %s\n", o->client.endpoint,
+		       o->client.error);
+		return 2;
+	}
+	if (!ctl_reply_ok(reply)) {
+		const cJSON *e =
+		    cJSON_GetObjectItemCaseSensitive(reply, "error");
+		printf("CRITICAL - %s: %s\n", ctl_str(e, "code"),
+		       ctl_str(e, "message"));
+		cJSON_Delete(reply);
+		return 2;
+	}
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(reply, "health");
+	if (o->json)
+		ctl_print_json(h);
+	else
+		printf("%s\n", ctl_str(h, "line"));
+	const char *level = ctl_str(h, "level");
+	int rc = strcmp(level, "ok") == 0	 ? 0
+		 : strcmp(level, "warning") == 0 ? 1
+						 : 2;
+	cJSON_Delete(reply);
+	return rc;
+}

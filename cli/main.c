@@ -77,6 +77,12 @@ static const struct command {
      "event store, in the same format.\n"},
     {"verify", cmd_verify, "verify", "recompute every total from the store",
      "Exit 1 if any total differs from the store's documents.\n"},
+    {"check", cmd_check, "check",
+     "health for monitoring: exit 0 OK, 1 WARNING, 2 CRITICAL",
+     "One line: whether the store is writable and how much space it has,\n"
+     "how long the last commit took, how many submissions wait for the\n"
+     "disk against max_in_flight, and how late the daemon's loop runs.\n"
+     "No answer at all is CRITICAL too.\n"},
     {"status", cmd_status, "status",
      "the daemon's state and its listeners' policies", ""},
     {"reload", cmd_reload, "reload",

@@ -31,7 +31,10 @@ struct daemon {
 	struct event_base *base;
 	struct event *rpc_wake, *store_wake, *watchdog;
 	struct event *sigterm, *sigint, *sighup;
-	struct event *grace; /* stopping: "unavailable" until it fires */
+	struct event *grace;	 /* stopping: "unavailable" until it fires */
+	struct event *heartbeat; /* measures how late the loop runs timers */
+	uint64_t heartbeat_due_ms;
+	uint64_t loop_lag_ms, loop_max_lag_ms;
 	struct host host;
 	struct store store;
 	struct rpc rpc;

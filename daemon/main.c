@@ -174,6 +174,30 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg)
 	notify_status(arg);
 }
 
+#define HEARTBEAT_MS 1000
+
+static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)fd, (void)what;
+	uint64_t now = throttle_now_ms();
+	d->loop_lag_ms =
+	    now > d->heartbeat_due_ms ? now - d->heartbeat_due_ms : 0;
+	if (d->loop_lag_ms > d->loop_max_lag_ms)
+		d->loop_max_lag_ms = d->loop_lag_ms;
+	d->heartbeat_due_ms = now + HEARTBEAT_MS;
+}
+
+static int start_heartbeat(struct daemon *d)
+{
+	struct timeval tv = {HEARTBEAT_MS / 1000, (HEARTBEAT_MS % 1000) * 1000};
+	d->heartbeat = event_new(d->base, -1, EV_PERSIST, on_heartbeat, d);
+	if (d->heartbeat == NULL)
+		return -ENOMEM;
+	d->heartbeat_due_ms = throttle_now_ms() + HEARTBEAT_MS;
+	return event_add(d->heartbeat, &tv);
+}
+
 static int start_watchdog(struct daemon *d)
 {
 	uint64_t usec = 0;
@@ -345,7 +369,7 @@ int main(int argc, char **argv)
 	if (!d.rpc_wake || !d.store_wake || !d.sigterm || !d.sigint ||
 	    !d.sighup || event_add(d.sigterm, NULL) ||
 	    event_add(d.sigint, NULL) || event_add(d.sighup, NULL) ||
-	    start_watchdog(&d) < 0) {
+	    start_watchdog(&d) < 0 || start_heartbeat(&d) < 0) {
 		log_error("cannot set up the event loop");
 		goto out_loop;
 	}
@@ -391,6 +415,8 @@ out_loop:
 		event_free(d.watchdog);
 	if (d.grace)
 		event_free(d.grace);
+	if (d.heartbeat)
+		event_free(d.heartbeat);
 	if (d.rpc_wake)
 		event_free(d.rpc_wake);
 	if (d.store_wake)

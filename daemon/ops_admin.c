@@ -12,6 +12,7 @@
 #include "money.h"
 #include "ops.h"
 #include "reply.h"
+#include "health.h"
 #include "verify.h"
 
 void ops_reload(const struct op_call *c)
@@ -195,6 +196,14 @@ void ops_credential_list(const struct op_call *c)
 		cJSON_AddItemToArray(list, o);
 	}
 	reply_send(d, req, reply);
+}
+
+void ops_check(const struct op_call *c)
+{
+	enum health_level level;
+	cJSON *reply = reply_ok();
+	cJSON_AddItemToObject(reply, "health", health_report(c->d, &level));
+	reply_send(c->d, c->req, reply);
 }
 
 void ops_verify(const struct op_call *c)

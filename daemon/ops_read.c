@@ -12,6 +12,7 @@
 #include "log.h"
 #include "money.h"
 #include "ops.h"
+#include "health.h"
 #include "reply.h"
 
 #define EVENTS_LIMIT_MAX 1000
@@ -341,6 +342,9 @@ void ops_status(const struct op_call *c)
 		cJSON_AddNumberToObject(reply, "last_seq",
 					(double)counts.last_seq);
 	}
+	/* The same readings as "check", as data. */
+	enum health_level level;
+	cJSON_AddItemToObject(reply, "health", health_report(d, &level));
 	cJSON_AddNumberToObject(reply, "requests", (double)d->requests);
 	cJSON_AddNumberToObject(reply, "in_flight", (double)d->in_flight);
 	pthread_mutex_lock(&d->store.lock);

@@ -27,6 +27,7 @@ static const struct op {
     {"events", AUTH_OPERATOR, ops_events},
     {"status", AUTH_DEPARTMENT, ops_status},
     {"verify", AUTH_OPERATOR, ops_verify},
+    {"check", AUTH_OPERATOR, ops_check},
     {"reload", AUTH_ADMIN, ops_reload},
     {"lock", AUTH_ADMIN, ops_lock},
     {"credential.add", AUTH_ADMIN, ops_credential_add},

@@ -346,7 +346,8 @@ static void fail_job(struct store_job *job, int rc, const char *what)
 				     : "");
 }
 
-static void commit_batch(struct store *s, struct store_job *batch)
+/* Commits a batch; false when the transaction as a whole failed. */
+static bool commit_batch(struct store *s, struct store_job *batch)
 {
 	char now[40], what[256];
 	now_utc(now, sizeof now);
@@ -355,7 +356,7 @@ static void commit_batch(struct store *s, struct store_job *batch)
 	if (rc < 0) {
 		for (struct store_job *j = batch; j; j = j->next)
 			fail_job(j, sqlite3_errcode(s->writer), "begin");
-		return;
+		return false;
 	}
 	for (struct store_job *j = batch; j; j = j->next) {
 		j->rc = 0;
@@ -377,7 +378,17 @@ static void commit_batch(struct store *s, struct store_job *batch)
 		for (struct store_job *j = batch; j; j = j->next)
 			if (j->rc == 0)
 				fail_job(j, crc, "commit");
+		return false;
 	}
+	return true;
+}
+
+static uint64_t elapsed_us(const struct timespec *from)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)(now.tv_sec - from->tv_sec) * 1000000 +
+	       (uint64_t)((now.tv_nsec - from->tv_nsec) / 1000);
 }
 
 static bool only_annotations(const struct store_job *j)
@@ -424,9 +435,17 @@ static void *writer_main(void *arg)
 		last->next = NULL;
 		pthread_mutex_unlock(&s->lock);
 
-		commit_batch(s, batch);
+		struct timespec began;
+		clock_gettime(CLOCK_MONOTONIC, &began);
+		bool committed = commit_batch(s, batch);
+		uint64_t took = elapsed_us(&began);
 
 		pthread_mutex_lock(&s->lock);
+		s->last_commit_us = took;
+		if (took > s->max_commit_us)
+			s->max_commit_us = took;
+		s->last_commit_failed = !committed;
+		s->commit_failures += !committed;
 		if (s->done_tail)
 			s->done_tail->next = batch;
 		else

@@ -80,6 +80,9 @@ struct store {
 	uint64_t
 	    submission_commits; /* transactions with a submission in them */
 	uint64_t submissions_committed;
+	uint64_t last_commit_us, max_commit_us; /* BEGIN to COMMIT */
+	uint64_t commit_failures;
+	bool last_commit_failed;
 };
 
 struct store_revision_row {

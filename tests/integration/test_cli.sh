@@ -32,6 +32,7 @@ trap cleanup EXIT
 check "help exits 0" exit_is 0 "$ctl" --help
 check "unknown command exits 2" exit_is 2 "$ctl" frobnicate
 check "no daemon is a transport error (2)" exit_is 2 "$ctl" status
+check "and CRITICAL to check (2)" grep -q "^CRITICAL - no answer" <<<"$("$ctl" check)"
 check "bad --unit exits 2" exit_is 2 "$ctl" totals --unit 千元
 check "an option error names the option" grep -q -- '--year: "abc" is not a fiscal year' <<<"$("$ctl" totals --year abc 2>&1)"
 check "COMMAND --help is that command's" grep -q "^Usage: budgetctl totals \[--by" <<<"$("$ctl" totals --help)"
@@ -94,6 +95,9 @@ check "history exits 0" exit_is 0 "$ctl" history 116001
 check "projects, largest first" grep -q "劳务派遣人员工资.*40.80" <<<"$("$ctl" projects --limit 1)"
 check "三公 by department" grep -q "215001 .* 37.91" <<<"$("$ctl" three-public --by department)"
 check "verify finds the totals consistent (0)" exit_is 0 "$ctl" verify
+check "check is OK (0)" exit_is 0 "$ctl" check
+check "check says it in one line" grep -q "^OK - store writable (.* free), last commit .* ms, 0 waiting for the disk, loop lag [0-9]* ms$" <<<"$("$ctl" check)"
+check "status carries the same readings" python3 -c 'import json,sys; h=json.loads(sys.argv[1])["health"]; sys.exit(0 if h["level"] == "ok" and h["store"]["writable"] else 1)' "$("$ctl" --json status)"
 csv=$("$ctl" totals --by year,function:class --csv)
 check "totals --csv has a header" grep -q "^year,function:class,amount_wanyuan,departments$" <<<"$csv"
 check "totals --csv has the rows" grep -q "^2023,201,213.7800,1$" <<<"$csv"

@@ -24,6 +24,7 @@
 
 #include "daemon_harness.h"
 #include "test_files.h"
+#include "test_json.h"
 
 static struct harness h;
 static char mountpoint[256];
@@ -80,6 +81,13 @@ static void test_full_then_recovered(void **state)
 	assert_non_null(strstr(message_of(r), "disk"));
 	assert_non_null(strstr(message_of(r), "nothing was stored"));
 	cJSON_Delete(r);
+	/* The health check says so: a monitoring system sees CRITICAL. */
+	r = harness_call_text(&h, "{\"op\":\"check\"}");
+	const cJSON *health = cJSON_GetObjectItem(r, "health");
+	fprintf(stderr, "  check: %s\n", json_str(health, "line"));
+	assert_string_equal(json_str(health, "level"), "critical");
+	assert_non_null(strstr(json_str(health, "line"), "LAST COMMIT FAILED"));
+	cJSON_Delete(r);
 	/* Still answering queries, with exactly the acknowledged budgets. */
 	r = harness_call_text(&h, "{\"op\":\"departments\"}");
 	assert_int_equal(
@@ -95,6 +103,10 @@ static void test_full_then_recovered(void **state)
 		fail_msg("after space returned: %s", message_of(r));
 	cJSON_Delete(r);
 	accepted++;
+	r = harness_call_text(&h, "{\"op\":\"check\"}");
+	assert_string_equal(json_str(cJSON_GetObjectItem(r, "health"), "level"),
+			    "ok");
+	cJSON_Delete(r);
 
 	/* Restarted, it has every acknowledged budget and nothing else. */
 	assert_int_equal(harness_stop(&h), 0);
