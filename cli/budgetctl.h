@@ -94,6 +94,7 @@ int cmd_reload(struct options *o, int argc, char **argv);
 int cmd_credential(struct options *o, int argc, char **argv);
 int cmd_verify(struct options *o, int argc, char **argv);
 int cmd_check(struct options *o, int argc, char **argv);
+int cmd_backup(struct options *o, int argc, char **argv);
 int cmd_lock(struct options *o, int argc, char **argv);
 int cmd_unlock(struct options *o, int argc, char **argv);
 int cmd_projects(struct options *o, int argc, char **argv);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "budgetctl.h"
 #include "table.h"
@@ -185,4 +186,43 @@ int cmd_check(struct options *o, int argc, char **argv)
 						 : 2;
 	cJSON_Delete(reply);
 	return rc;
+}
+
+static void human_backup(const struct options *o, const cJSON *reply)
+{
+	(void)o;
+	printf("%s: a checked copy of the store (integrity %s): %lld "
+	       "revisions of %lld documents up to seq %lld, %lld bytes, in "
+	       "%.2f s\n",
+	       ctl_str(reply, "file"), ctl_str(reply, "integrity"),
+	       ctl_num(reply, "revisions"), ctl_num(reply, "documents"),
+	       ctl_num(reply, "last_seq"), ctl_num(reply, "bytes"),
+	       cJSON_GetNumberValue(
+		   cJSON_GetObjectItemCaseSensitive(reply, "seconds")));
+}
+
+int cmd_backup(struct options *o, int argc, char **argv)
+{
+	if (argc != 1) {
+		fprintf(stderr, "budgetctl: backup takes one FILE (new; on the "
+				"daemon's machine)\n");
+		return EXIT_USAGE;
+	}
+	/* The daemon writes it: a relative name means ours, made absolute. */
+	char path[4096], cwd[4000];
+	if (argv[0][0] == '/')
+		snprintf(path, sizeof path, "%s", argv[0]);
+	else if (getcwd(cwd, sizeof cwd) != NULL)
+		snprintf(path, sizeof path, "%s/%s", cwd, argv[0]);
+	else {
+		fprintf(stderr, "budgetctl: cannot tell where %s is\n",
+			argv[0]);
+		return EXIT_USAGE;
+	}
+	cJSON *r = ctl_request(o, "backup");
+	cJSON_AddStringToObject(r, "file", path);
+	/* A large store takes a while to copy. */
+	if (o->client.timeout_ms < 600000)
+		o->client.timeout_ms = 600000;
+	return ctl_finish(o, ctl_call(o, r), human_backup);
 }

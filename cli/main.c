@@ -77,6 +77,13 @@ static const struct command {
      "event store, in the same format.\n"},
     {"verify", cmd_verify, "verify", "recompute every total from the store",
      "Exit 1 if any total differs from the store's documents.\n"},
+    {"backup", cmd_backup, "backup FILE",
+     "an online, checked copy of the store (admin)",
+     "The daemon copies its store to FILE (a new file, mode 0640) with\n"
+     "SQLite's backup API while it keeps serving, and checks the copy\n"
+     "with PRAGMA integrity_check.  The copy holds every revision\n"
+     "acknowledged before the backup started.  Restore it with budgetd\n"
+     "stopped: budgetd --restore FILE.\n"},
     {"check", cmd_check, "check",
      "health for monitoring: exit 0 OK, 1 WARNING, 2 CRITICAL",
      "One line: whether the store is writable and how much space it has,\n"

@@ -50,6 +50,7 @@ struct daemon {
 	/* The settings the last reload could not apply ("listen, publish"). */
 	char restart_needed[256];
 	char status_sent[160]; /* the last STATUS= told to systemd */
+	bool backup_running;
 	bool stopping;
 	size_t in_flight; /* submissions queued to the store */
 	time_t started;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "backup.h"
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
@@ -36,6 +37,11 @@ static void usage(FILE *out)
 	    "      --check-config     load config and plugins, check the "
 	    "state\n"
 	    "                         directory is writable, report, exit\n"
+	    "      --restore FILE     with budgetd stopped: put a backup "
+	    "(budgetctl\n"
+	    "                         backup) in place as the store, keep the "
+	    "one\n"
+	    "                         it replaces, check that it rebuilds\n"
 	    "      --reload           ask the running daemon (through its "
 	    "first\n"
 	    "                         trusted listener) to reload; exit 1 "
@@ -79,6 +85,12 @@ static void on_grace_over(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	(void)fd, (void)what;
+	/* A backup thread still copying: wait for it, it answers too. */
+	if (d->backup_running) {
+		struct timeval tv = {0, STOP_GRACE_MS * 1000};
+		evtimer_add(d->grace, &tv);
+		return;
+	}
 	event_base_loopbreak(d->base);
 }
 
@@ -211,12 +223,14 @@ static int start_watchdog(struct daemon *d)
 	return event_add(d->watchdog, &tv);
 }
 
-enum mode { MODE_SERVE, MODE_CHECK, MODE_RELOAD };
+enum mode { MODE_SERVE, MODE_CHECK, MODE_RELOAD, MODE_RESTORE };
+
+static const char *restore_from; /* --restore FILE */
 
 static int parse_flags(int argc, char **argv, struct daemon_flags *flags,
 		       enum mode *mode)
 {
-	enum { OPT_LOG_LEVEL = 256, OPT_CHECK_CONFIG, OPT_RELOAD };
+	enum { OPT_LOG_LEVEL = 256, OPT_CHECK_CONFIG, OPT_RELOAD, OPT_RESTORE };
 	static const struct option options[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"state-dir", required_argument, NULL, 's'},
@@ -226,6 +240,7 @@ static int parse_flags(int argc, char **argv, struct daemon_flags *flags,
 	    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	    {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
 	    {"reload", no_argument, NULL, OPT_RELOAD},
+	    {"restore", required_argument, NULL, OPT_RESTORE},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {0},
@@ -257,6 +272,10 @@ static int parse_flags(int argc, char **argv, struct daemon_flags *flags,
 			break;
 		case OPT_RELOAD:
 			*mode = MODE_RELOAD;
+			break;
+		case OPT_RESTORE:
+			*mode = MODE_RESTORE;
+			restore_from = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -326,6 +345,15 @@ int main(int argc, char **argv)
 		    d.config->path ? d.config->path : "the built-in defaults");
 		goto out_config;
 	}
+	if (mode == MODE_RESTORE) {
+		if (backup_restore(restore_from, d.config->state_dir, err,
+				   sizeof err) < 0) {
+			log_error("restore refused: %s; nothing was changed",
+				  err);
+			goto out_host;
+		}
+		/* Then it must rebuild, as a start would. */
+	}
 	if (mode == MODE_CHECK) {
 		if (daemon_check_state_dir(d.config, err, sizeof err) < 0) {
 			log_error("%s", err);
@@ -348,8 +376,20 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		goto out_registry;
 	}
+	/* One budgetd per store (a restore takes the same lock). */
+	if (mode == MODE_SERVE &&
+	    backup_lock_state(d.config->state_dir, err, sizeof err) < 0) {
+		log_error("%s", err);
+		goto out_store;
+	}
 	if (daemon_rebuild(&d) < 0)
 		goto out_store;
+	if (mode == MODE_RESTORE) {
+		printf("restored %s: %zu department budgets rebuild from it\n",
+		       d.store.path, d.registry.n_entries);
+		status = 0;
+		goto out_store;
+	}
 	d.n_locked_years = store_locked_years(&d.store, d.locked_years, 64);
 	if (d.n_locked_years < 0 || auth_init() < 0 ||
 	    store_credentials_load(&d.store, &d.auth) < 0) {

@@ -50,6 +50,8 @@ void ops_credential_add(const struct op_call *c);
 void ops_credential_remove(const struct op_call *c);
 void ops_credential_list(const struct op_call *c);
 void ops_verify(const struct op_call *c);
+/* An online, checked copy of the store to a new file (admin). */
+void ops_backup(const struct op_call *c);
 /* Health for monitoring: store, queue, loop (operator). */
 void ops_check(const struct op_call *c);
 

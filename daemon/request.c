@@ -30,6 +30,7 @@ static const struct op {
     {"check", AUTH_OPERATOR, ops_check},
     {"reload", AUTH_ADMIN, ops_reload},
     {"lock", AUTH_ADMIN, ops_lock},
+    {"backup", AUTH_ADMIN, ops_backup},
     {"credential.add", AUTH_ADMIN, ops_credential_add},
     {"credential.remove", AUTH_ADMIN, ops_credential_remove},
     {"credential.list", AUTH_ADMIN, ops_credential_list},
