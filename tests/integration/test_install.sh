@@ -22,6 +22,8 @@ for doc in README.md LICENSE protocol.md security.md rules.md import.md catalog.
   check "$doc is installed" test -f "$dest$docdir/$doc"
 done
 check "the examples go to the documentation" test -d "$dest$docdir/examples"
+check "the man pages are installed" test -f "$dest$prefix/share/man/man8/budgetd.8" -a -f "$dest$prefix/share/man/man1/budgetctl.1" -a -f "$dest$prefix/share/man/man5/budgetd.conf.5"
+check "so is the bash completion" test -f "$dest$prefix/share/bash-completion/completions/budgetctl"
 unit=$dest$prefix/lib/systemd/system/budgetd.service
 check "the unit starts the installed program" grep -q "^ExecStart=$sbindir/budgetd " "$unit"
 check "and it is there" test -x "$dest$sbindir/budgetd"
