@@ -22,8 +22,9 @@ int access_authenticate(struct daemon *d, struct rpc_request *req,
 	}
 	const cJSON *token = cJSON_GetObjectItemCaseSensitive(env, "token");
 	if (!cJSON_IsString(token)) {
-		log_warning("unauthenticated request from %s refused",
-			    req->peer);
+		log_with(BD_LOG_WARNING,
+			 &(struct log_fields){.peer = req->peer},
+			 "unauthenticated request from %s refused", req->peer);
 		reply_fail(
 		    d, req, "unauthenticated",
 		    "this listener requires a credential: send \"token\": "
@@ -32,9 +33,10 @@ int access_authenticate(struct daemon *d, struct rpc_request *req,
 	}
 	if (strlen(token->valuestring) >= AUTH_TOKEN_MAX ||
 	    auth_verify(&d->auth, token->valuestring, who) < 0) {
-		log_warning(
-		    "request from %s with an invalid credential refused",
-		    req->peer);
+		log_with(BD_LOG_WARNING,
+			 &(struct log_fields){.peer = req->peer},
+			 "request from %s with an invalid credential refused",
+			 req->peer);
 		reply_fail(d, req, "unauthenticated",
 			   "the credential is not valid (unknown name or wrong "
 			   "secret)");
@@ -51,8 +53,11 @@ void access_forbid(struct daemon *d, struct rpc_request *req,
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	log_warning("%s (%s %s) from %s refused: %s", who->name,
-		    auth_role_name(who->role), who->scope, req->peer, why);
+	log_with(
+	    BD_LOG_WARNING,
+	    &(struct log_fields){.department = who->scope, .peer = req->peer},
+	    "%s (%s %s) from %s refused: %s", who->name,
+	    auth_role_name(who->role), who->scope, req->peer, why);
 	reply_fail(d, req, "forbidden", "%s as %s (%s%s%s)", why, who->name,
 		   auth_role_name(who->role), who->scope[0] ? " of " : "",
 		   who->scope);

@@ -11,6 +11,22 @@ void log_msg(enum bd_log_level level, const char *fmt, ...) BD_PRINTF(2, 3);
 void log_vmsg(enum bd_log_level level, const char *prefix, const char *fmt,
 	      va_list ap);
 
+/* What a log line is about, for the journal's fields (DEPARTMENT=, YEAR=,
+ * RULE=, PEER=) when budgetd runs under journald; plain lines show only
+ * the message.  Any field may be empty. */
+struct log_fields {
+	const char *department;
+	int year;
+	const char *rule;
+	const char *peer;
+};
+void log_with(enum bd_log_level level, const struct log_fields *fields,
+	      const char *fmt, ...) BD_PRINTF(3, 4);
+
+/* Where journal entries go (sd_journal_sendv; tests capture them). */
+struct iovec;
+void log_set_journal_sink(int (*sink)(const struct iovec *iov, int n));
+
 #define log_error(...)	 log_msg(BD_LOG_ERROR, __VA_ARGS__)
 #define log_warning(...) log_msg(BD_LOG_WARNING, __VA_ARGS__)
 #define log_info(...)	 log_msg(BD_LOG_INFO, __VA_ARGS__)

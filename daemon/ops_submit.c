@@ -31,6 +31,7 @@ struct pending {
 	enum bd_unit unit;
 	size_t n_errors;
 	char first_error[300];
+	char first_rule[96]; /* of the first error, for the log's RULE= */
 	char sender[180];    /* principal and peer, for the trail */
 	char connection[16]; /* limits key */
 };
@@ -140,6 +141,8 @@ static int audit_document(const struct op_call *c, struct pending *p)
 					 problems->items[i].path,
 					 problems->items[i].message);
 				utf8_trim_partial(p->first_error);
+				snprintf(p->first_rule, sizeof p->first_rule,
+					 "format.invalid");
 				break;
 			}
 		}
@@ -182,6 +185,8 @@ static int audit_document(const struct op_call *c, struct pending *p)
 				 "%.100s: %.190s", audit.items[i].path,
 				 audit.items[i].message);
 			utf8_trim_partial(p->first_error);
+			snprintf(p->first_rule, sizeof p->first_rule, "%s",
+				 audit.items[i].rule);
 			break;
 		}
 	}
@@ -413,9 +418,14 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 	struct pending *p = job->owner;
 	d->in_flight--;
 	throttle_submission_done(&d->throttle, p->connection);
+	struct log_fields fields = {.department = job->department,
+				    .year = job->year,
+				    .rule = p->first_rule,
+				    .peer = p->req->peer};
 	if (job->rc < 0) {
-		log_error("submission from %s for %s/%d not stored: %s",
-			  p->req->peer, job->department, job->year, job->error);
+		log_with(BD_LOG_ERROR, &fields,
+			 "submission from %s for %s/%d not stored: %s",
+			 p->req->peer, job->department, job->year, job->error);
 		reply_fail(d, p->req, "store_failed",
 			   "%s; nothing was stored, submit again later",
 			   job->error);
@@ -432,12 +442,14 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 		cJSON_AddNumberToObject(reply, "seq", (double)job->seq);
 		cJSON_AddItemToObject(reply, "findings", p->findings);
 		p->findings = NULL;
-		log_info("%s %s/%d from %s: %zu error%s (document %lld)",
+		log_with(BD_LOG_INFO, &fields,
+			 "%s %s/%d from %s: %zu error%s, first %s (document "
+			 "%lld)",
 			 job->outcome == STORE_INVALID ? "invalid document for"
 						       : "rejected",
 			 job->department[0] ? job->department : "?", job->year,
 			 p->req->peer, p->n_errors, p->n_errors == 1 ? "" : "s",
-			 (long long)job->document_id);
+			 p->first_rule, (long long)job->document_id);
 		reply_send(d, p->req, reply);
 		pending_free(p);
 		return;
@@ -499,7 +511,8 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 		    "budgetctl verify, restart budgetd to rebuild");
 	cJSON_AddItemToObject(reply, "findings", p->findings);
 	p->findings = NULL;
-	log_info("accepted %s/%d revision %lld from %s (seq %llu, %zu totals "
+	log_with(BD_LOG_INFO, &fields,
+		 "accepted %s/%d revision %lld from %s (seq %llu, %zu totals "
 		 "moved)",
 		 job->department, job->year, (long long)job->revision,
 		 p->req->peer, (unsigned long long)job->seq, apply.n);

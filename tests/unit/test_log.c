@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/uio.h>
+
 #include "log.h"
 
 /* What log calls wrote to stderr while f ran. */
@@ -69,11 +71,81 @@ static void test_levels_filter(void **state)
 	assert_int_equal(log_set_level_name("loud"), -EINVAL);
 }
 
+/* A journal that is not there (no socket): the stream is used. */
+static int no_journal(const struct iovec *iov, int n)
+{
+	(void)iov, (void)n;
+	return -ENOENT;
+}
+
+/* The entries a journal would have received, "FIELD=value" per line. */
+static char entries[8192];
+
+static int capture_journal(const struct iovec *iov, int n)
+{
+	size_t used = strlen(entries);
+	for (int i = 0; i < n && used < sizeof entries - 2; i++) {
+		int len = snprintf(entries + used, sizeof entries - used,
+				   "%.*s\n", (int)iov[i].iov_len,
+				   (const char *)iov[i].iov_base);
+		used += len > 0 ? (size_t)len : 0;
+	}
+	if (used < sizeof entries - 2)
+		strcat(entries, "--\n");
+	return 0;
+}
+
+static void log_submission(void)
+{
+	struct log_fields f = {.department = "116001",
+			       .year = 2023,
+			       .rule = "arith.line.total",
+			       .peer = "tcp 10.1.2.3:51522"};
+	log_with(BD_LOG_INFO, &f, "rejected %s/%d", f.department, f.year);
+	log_with(BD_LOG_WARNING, &(struct log_fields){.peer = "ipc"},
+		 "refused");
+}
+
+static void test_journal_fields(void **state)
+{
+	(void)state;
+	entries[0] = '\0';
+	log_set_journal_sink(capture_journal);
+	setenv("JOURNAL_STREAM", "8:12345", 1);
+	log_init();
+	assert_int_equal(log_set_level_name("info"), 0);
+	capture(log_submission);
+	assert_non_null(strstr(entries, "MESSAGE=rejected 116001/2023\n"
+					"PRIORITY=6\n"
+					"SYSLOG_IDENTIFIER=budgetd\n"
+					"DEPARTMENT=116001\nYEAR=2023\n"
+					"RULE=arith.line.total\n"
+					"PEER=tcp 10.1.2.3:51522\n--\n"));
+	assert_non_null(strstr(entries, "MESSAGE=refused\nPRIORITY=4\n"
+					"SYSLOG_IDENTIFIER=budgetd\nPEER=ipc\n"
+					"--\n"));
+	/* Nothing on the stream: it went to the journal. */
+	assert_string_equal(captured, "");
+	/* Without journald: plain lines, no fields. */
+	unsetenv("JOURNAL_STREAM");
+	log_init();
+	entries[0] = '\0';
+	capture(log_submission);
+	assert_string_equal(entries, "");
+	assert_non_null(
+	    strstr(captured, "budgetd info: rejected 116001/2023\n"));
+	assert_null(strstr(captured, "DEPARTMENT"));
+	log_set_journal_sink(NULL);
+}
+
 static void test_journal_priorities(void **state)
 {
 	(void)state;
-	/* Under systemd the journal reads "<N>" and stamps lines itself. */
+	/* Under systemd, with no journal socket to send entries to, the
+	 * stream reads "<N>" and the journal stamps lines itself. */
+	log_set_journal_sink(no_journal);
 	log_four(true, "info");
+	log_set_journal_sink(NULL);
 	assert_non_null(strstr(captured, "<3>disk is full\n"));
 	assert_non_null(strstr(captured, "<4>slow commit: 250 ms\n"));
 	assert_non_null(strstr(captured, "<6>accepted 116001/2023\n"));
@@ -107,6 +179,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_levels_filter),
 	    cmocka_unit_test(test_journal_priorities),
+	    cmocka_unit_test(test_journal_fields),
 	    cmocka_unit_test(test_long_line_is_one_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
