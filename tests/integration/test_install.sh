@@ -22,7 +22,7 @@ for doc in README.md LICENSE protocol.md security.md rules.md import.md catalog.
   check "$doc is installed" test -f "$dest$docdir/$doc"
 done
 check "the examples go to the documentation" test -d "$dest$docdir/examples"
-check "the man pages are installed" test -f "$dest$prefix/share/man/man8/budgetd.8" -a -f "$dest$prefix/share/man/man1/budgetctl.1" -a -f "$dest$prefix/share/man/man5/budgetd.conf.5"
+check "the man pages are installed" test -f "$dest$prefix/share/man/man8/budgetd.8.gz" -a -f "$dest$prefix/share/man/man1/budgetctl.1.gz" -a -f "$dest$prefix/share/man/man5/budgetd.conf.5.gz"
 check "so is the bash completion" test -f "$dest$prefix/share/bash-completion/completions/budgetctl"
 unit=$dest$prefix/lib/systemd/system/budgetd.service
 check "the unit starts the installed program" grep -q "^ExecStart=$sbindir/budgetd " "$unit"
