@@ -172,9 +172,9 @@ static void human_status(const struct options *o, const cJSON *reply)
 	printf("  documents %lld: %lld accepted, %lld rejected, %lld invalid\n",
 	       ctl_num(stored, "documents"), ctl_num(stored, "accepted"),
 	       ctl_num(stored, "rejected"), ctl_num(stored, "invalid"));
-	printf("  health     %s\n",
-	       ctl_str(cJSON_GetObjectItemCaseSensitive(reply, "health"),
-		       "line"));
+	printf(
+	    "  health     %s\n",
+	    ctl_str(cJSON_GetObjectItemCaseSensitive(reply, "health"), "line"));
 }
 
 int cmd_status(struct options *o, int argc, char **argv)
