@@ -10,6 +10,7 @@
  * older minor has a smaller descriptor, and the host reads no further. */
 static const uint32_t plugin_size_at_minor[BD_ABI_MINOR + 1] = {
     [0] = sizeof(struct bd_plugin),
+    [1] = sizeof(struct bd_plugin), /* 2.1 added to the host table only */
 };
 
 uint32_t abi_plugin_size(uint32_t minor)

@@ -154,6 +154,12 @@ host_latest_revision(const struct bd_plugin_handle *self, int year,
 	return h->latest_revision(h->latest_ctx, year, department);
 }
 
+static int host_subscribers(const struct bd_plugin_handle *self)
+{
+	struct host *h = self->host;
+	return h->subscribers ? h->subscribers(h->publish_ctx) : 0;
+}
+
 /* ---- loading ---- */
 
 /* Every key of [plugin.NAME] must be one the plugin declares, and every
@@ -267,6 +273,7 @@ int host_load(struct host *h, const struct config *config,
 	    .query_error = host_query_error,
 	    .resolve_path = host_resolve_path,
 	    .latest_revision = host_latest_revision,
+	    .subscribers = host_subscribers,
 	};
 	h->plugins = calloc(config->n_plugins ? config->n_plugins : 1,
 			    sizeof *h->plugins);

@@ -40,6 +40,7 @@ struct host {
 	void *publish_ctx;
 	const struct bd_revision *(*latest_revision)(void *ctx, int year,
 						     const char *department);
+	int (*subscribers)(void *publish_ctx); /* PUB peers connected now */
 	void *latest_ctx;
 };
 

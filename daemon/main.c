@@ -312,6 +312,12 @@ static int publish(void *ctx, const char *topic, const char *body, size_t len)
 	return rpc_publish(&d->rpc, topic, body, len);
 }
 
+static int subscribers(void *ctx)
+{
+	struct daemon *d = ctx;
+	return rpc_subscribers(&d->rpc);
+}
+
 int main(int argc, char **argv)
 {
 	static struct daemon d; /* static: signal-free, zeroed, one instance */
@@ -338,6 +344,7 @@ int main(int argc, char **argv)
 	d.host.latest_ctx = &d;
 	d.host.publish = publish;
 	d.host.publish_ctx = &d;
+	d.host.subscribers = subscribers;
 	if (host_load(&d.host, d.config, d.plugin_dir, err, sizeof err) < 0) {
 		log_error("%s", err);
 		log_error(

@@ -152,6 +152,21 @@ fail:
 	return -EIO;
 }
 
+static void count_subscriber(nng_pipe pipe, nng_pipe_ev ev, void *arg)
+{
+	struct rpc *rpc = arg;
+	(void)pipe;
+	if (ev == NNG_PIPE_EV_ADD_POST)
+		atomic_fetch_add(&rpc->subscribers, 1);
+	else
+		atomic_fetch_sub(&rpc->subscribers, 1);
+}
+
+int rpc_subscribers(struct rpc *rpc)
+{
+	return atomic_load(&rpc->subscribers);
+}
+
 int rpc_open(struct rpc *rpc, char *const *urls, size_t n_urls,
 	     const char *publish_url, size_t max_message_size, size_t n_ctxs,
 	     const struct rpc_tls *tls, void (*notify)(void *arg),
@@ -215,6 +230,9 @@ int rpc_open(struct rpc *rpc, char *const *urls, size_t n_urls,
 		return -EIO;
 	}
 	rpc->pub_open = true;
+	/* Counted from nng's threads; read by the loop before publishing. */
+	nng_pipe_notify(rpc->pub, NNG_PIPE_EV_ADD_POST, count_subscriber, rpc);
+	nng_pipe_notify(rpc->pub, NNG_PIPE_EV_REM_POST, count_subscriber, rpc);
 	if (publish_url != NULL && *publish_url &&
 	    (rv = nng_listen(rpc->pub, publish_url, NULL, 0)) != 0) {
 		snprintf(err, err_size, "cannot publish on %s: %s", publish_url,

@@ -10,6 +10,7 @@
 
 #include <nng/nng.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,7 @@ struct rpc {
 	pthread_mutex_t lock;
 	struct rpc_request *head, *tail;
 	void (*notify)(void *arg); /* wakes the loop; called from nng threads */
+	atomic_int subscribers;	   /* PUB peers connected */
 	void *notify_arg;
 };
 
@@ -61,6 +63,8 @@ void rpc_reply(struct rpc *rpc, struct rpc_request *req, const char *body,
 	       size_t len);
 int rpc_publish(struct rpc *rpc, const char *topic, const char *body,
 		size_t len);
+/* How many subscribers are connected to the PUB socket now. */
+int rpc_subscribers(struct rpc *rpc);
 /* Closes everything, from one thread; waits for nng's callbacks. */
 void rpc_close(struct rpc *rpc);
 

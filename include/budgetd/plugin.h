@@ -32,6 +32,9 @@
  * The config table's element grew, so 1.x plugins cannot be read safely:
  * hence a major.
  *
+ * ABI 2.1 (from 2.0): the host function subscribers(), in a reserved slot
+ * of bd_host; nothing else changed, so 2.0 plugins load unchanged.
+ *
  * Threading: every callback runs on the daemon's single loop thread.
  * Plugins need no locks and must not block.
  */
@@ -48,7 +51,7 @@ extern "C" {
 #endif
 
 #define BD_ABI_MAJOR	 2
-#define BD_ABI_MINOR	 0
+#define BD_ABI_MINOR	 1
 #define BD_PLUGIN_SYMBOL "budgetd_plugin"
 
 #if defined(__GNUC__)
@@ -459,7 +462,12 @@ struct bd_host {
 	    const struct bd_plugin_handle *self, int year,
 	    const char *department);
 
-	void *reserved[8];
+	/* 2.1: how many subscribers are connected to the PUB socket now (0:
+	 * a publication would reach no one; build nothing).  Test with
+	 * BD_HOST_HAS(host, subscribers). */
+	int (*subscribers)(const struct bd_plugin_handle *self);
+
+	void *reserved[7];
 };
 
 /* Whether the host's table has function fn (a plugin built for a newer

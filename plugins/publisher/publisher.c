@@ -90,6 +90,11 @@ static int publisher_publish(void *state, const struct bd_event *ev)
 {
 	struct publisher *p = state;
 	char topic[160];
+	/* PUB drops what no one receives: then build nothing (the stored
+	 * events still serve a subscriber that catches up later). */
+	if (BD_HOST_HAS(p->host, subscribers) &&
+	    p->host->subscribers(p->self) == 0)
+		return 0;
 	cJSON *body = cJSON_CreateObject();
 	if (body == NULL)
 		return -ENOMEM;

@@ -220,6 +220,7 @@ static void test_host_has_and_sizes(void **state)
 	load_kept("abi_good", NULL, 0);
 	assert_true(BD_HOST_HAS(&loaded.table, latest_revision));
 	assert_true(BD_HOST_HAS(&loaded.table, config_bool));
+	assert_true(BD_HOST_HAS(&loaded.table, subscribers)); /* 2.1 */
 	/* A table from an older host ends before the function. */
 	struct bd_host old = loaded.table;
 	old.struct_size = (uint32_t)offsetof(struct bd_host, latest_revision);

@@ -51,6 +51,44 @@ static void test_event_topic_and_body(void **state)
 	mock_plugin_unload(&p);
 }
 
+static int nobody(const struct bd_plugin_handle *self)
+{
+	(void)self;
+	return 0;
+}
+
+static int someone(const struct bd_plugin_handle *self)
+{
+	(void)self;
+	return 1;
+}
+
+/* With no subscriber connected nothing is built (PUB would drop it);
+ * a host of ABI 2.0, without the function, gets every message. */
+static void test_nobody_listening(void **state)
+{
+	struct mock_plugin p;
+	(void)state;
+	assert_int_equal(mock_plugin_load(&p, "publisher", NULL), 0);
+	struct bd_total_change change = {2023, "total", "", 0, 100};
+	struct bd_event ev = {.seq = 1,
+			      .kind = "revision.accepted",
+			      .year = 2023,
+			      .department = "116001",
+			      .changes = &change,
+			      .n_changes = 1};
+	p.host.subscribers = nobody;
+	assert_int_equal(p.desc->publish(p.state, &ev), 0);
+	assert_int_equal(p.n_published, 0);
+	p.host.subscribers = someone;
+	assert_int_equal(p.desc->publish(p.state, &ev), 0);
+	assert_int_equal(p.n_published, 2);
+	p.host.subscribers = NULL;
+	assert_int_equal(p.desc->publish(p.state, &ev), 0);
+	assert_int_equal(p.n_published, 4);
+	mock_plugin_unload(&p);
+}
+
 static void test_config(void **state)
 {
 	struct mock_plugin p;
@@ -80,6 +118,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_event_topic_and_body),
+	    cmocka_unit_test(test_nobody_listening),
 	    cmocka_unit_test(test_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
