@@ -230,6 +230,10 @@ int store_open(struct store *s, const char *state_dir, int batch_max, char *err,
 	if (rc == 0)
 		rc = open_connection(s->path, SQLITE_OPEN_READWRITE, &s->admin,
 				     err, err_size);
+	/* Counted once; the writer keeps the counts from here on. */
+	if (rc == 0 && (rc = store_recount(s, &s->counted)) < 0)
+		snprintf(err, err_size, "%s: cannot count its contents",
+			 s->path);
 	if (rc < 0)
 		goto fail;
 	return 0;
@@ -383,6 +387,20 @@ static bool commit_batch(struct store *s, struct store_job *batch)
 	return true;
 }
 
+/* A committed job in the counts status reports. */
+static void count_job(struct store_counts *c, const struct store_job *j)
+{
+	if (j->kind != STORE_JOB_SUBMISSION || j->rc < 0)
+		return;
+	c->documents++;
+	c->accepted += j->outcome == STORE_ACCEPTED;
+	c->rejected += j->outcome == STORE_REJECTED;
+	c->invalid += j->outcome == STORE_INVALID;
+	c->revisions += j->outcome == STORE_ACCEPTED;
+	if (j->seq > c->last_seq)
+		c->last_seq = j->seq;
+}
+
 static uint64_t elapsed_us(const struct timespec *from)
 {
 	struct timespec now;
@@ -446,6 +464,8 @@ static void *writer_main(void *arg)
 			s->max_commit_us = took;
 		s->last_commit_failed = !committed;
 		s->commit_failures += !committed;
+		for (struct store_job *j = batch; j; j = j->next)
+			count_job(&s->counted, j);
 		if (s->done_tail)
 			s->done_tail->next = batch;
 		else

@@ -58,6 +58,11 @@ struct store_job {
 	struct store_job *next;
 };
 
+struct store_counts {
+	int64_t documents, accepted, rejected, invalid, revisions;
+	uint64_t last_seq;
+};
+
 struct store {
 	char *path;
 	sqlite3 *writer;
@@ -81,6 +86,7 @@ struct store {
 	    submission_commits; /* transactions with a submission in them */
 	uint64_t submissions_committed;
 	uint64_t last_commit_us, max_commit_us; /* BEGIN to COMMIT */
+	struct store_counts counted; /* kept as jobs commit; status reads it */
 	uint64_t commit_failures;
 	bool last_commit_failed;
 };
@@ -93,11 +99,6 @@ struct store_revision_row {
 	uint64_t seq;
 	const char *body;
 	size_t body_len;
-};
-
-struct store_counts {
-	int64_t documents, accepted, rejected, invalid, revisions;
-	uint64_t last_seq;
 };
 
 /* " (the file is owned by root:root, mode 0644; budgetd runs as …)": what
@@ -129,7 +130,10 @@ int store_document(struct store *store, const char *department, int year,
 /* Appends {revision?, document_id, received_at, outcome, seq, …} objects. */
 int store_history(struct store *store, const char *department, int year,
 		  cJSON *array);
+/* What the store holds, from counters the writer keeps (no query). */
 int store_counts(struct store *store, struct store_counts *counts);
+/* The same, counted by SQL (at open, and for the tests). */
+int store_recount(struct store *store, struct store_counts *counts);
 /* Appends up to limit stored events with seq > since. */
 int store_events_since(struct store *store, uint64_t since, int limit,
 		       cJSON *array);

@@ -120,6 +120,14 @@ int store_history(struct store *s, const char *department, int year,
 
 int store_counts(struct store *s, struct store_counts *c)
 {
+	pthread_mutex_lock(&s->lock);
+	*c = s->counted;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+int store_recount(struct store *s, struct store_counts *c)
+{
 	sqlite3_stmt *st;
 	memset(c, 0, sizeof *c);
 	int rc = store_prepare_read(

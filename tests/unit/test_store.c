@@ -163,6 +163,13 @@ static void test_group_commit_and_reads(void **state)
 	wait_done(&s, 1, done);
 	assert_int_equal(jobs[0].seq, 7);
 	assert_int_equal(jobs[0].revision, 2);
+	/* The counters the writer keeps agree with a count by SQL. */
+	struct store_counts kept, counted;
+	assert_int_equal(store_counts(&s, &kept), 0);
+	assert_int_equal(store_recount(&s, &counted), 0);
+	assert_memory_equal(&kept, &counted, sizeof kept);
+	assert_int_equal(kept.documents, 7);
+	assert_int_equal(kept.last_seq, 7);
 	store_close(&s);
 }
 
