@@ -54,6 +54,9 @@ struct totals {
 	struct dept **dept_list;
 	size_t n_depts, cap_depts;
 	struct strmap aggregates; /* "year\x1fdim\x1fkey" → amount */
+	/* The same keys → how many departments have a fact under them: what
+	 * a query answered from the aggregates reports as "departments". */
+	struct strmap contributors;
 };
 
 #define DISTRICT_MAX_WHERE  16

@@ -200,6 +200,44 @@ static int compare_moved(const void *a, const void *b)
 		      ((const struct moved *)b)->key);
 }
 
+struct difference {
+	struct strmap *delta, *was, *now, *contributors;
+	int rc;
+};
+
+static void add_now(void *arg, const char *key, bd_fen amount)
+{
+	struct difference *d = arg;
+	bool before = strmap_contains(d->was, key);
+	if (d->rc == 0)
+		d->rc =
+		    strmap_add(d->delta, key, amount - strmap_get(d->was, key));
+	/* A department newly under this key: one more contributor. */
+	if (d->rc == 0 && !before)
+		d->rc = strmap_add(d->contributors, key, 1);
+}
+
+static void drop_was(void *arg, const char *key, bd_fen amount)
+{
+	struct difference *d = arg;
+	if (d->rc != 0 || strmap_contains(d->now, key))
+		return;
+	d->rc = strmap_add(d->delta, key, -amount);
+	if (d->rc == 0)
+		d->rc = strmap_add(d->contributors, key, -1);
+}
+
+/* delta = now - was, key by key; contributors counts each key's
+ * departments: +1 where a key appears, -1 where it goes. */
+static int difference(struct strmap *delta, struct strmap *was,
+		      struct strmap *now, struct strmap *contributors)
+{
+	struct difference d = {delta, was, now, contributors, 0};
+	strmap_each(now, add_now, &d);
+	strmap_each(was, drop_was, &d);
+	return d.rc;
+}
+
 /* Applies the deltas to the aggregates and reports each change. */
 static int apply_deltas(struct totals *t, struct strmap *delta,
 			struct bd_apply *apply)
@@ -263,13 +301,25 @@ int district_apply(void *state, const struct bd_revision *prev,
 	size_t index = found ? (size_t)strmap_get(&t->depts, key) : t->n_depts;
 	struct dept *old = found ? t->dept_list[index] : NULL;
 
-	if (strmap_init(&delta) < 0 ||
-	    (old && collect_delta(&delta, old, -1) < 0) ||
-	    collect_delta(&delta, fresh, +1) < 0) {
+	struct strmap was, now;
+	int mrc = strmap_init(&delta);
+	if (mrc == 0)
+		mrc = strmap_init(&was);
+	if (mrc == 0 && (mrc = strmap_init(&now)) < 0)
+		strmap_free(&was);
+	if (mrc < 0 || (old && collect_delta(&was, old, +1) < 0) ||
+	    collect_delta(&now, fresh, +1) < 0 ||
+	    difference(&delta, &was, &now, &t->contributors) < 0) {
+		if (mrc == 0) {
+			strmap_free(&was);
+			strmap_free(&now);
+		}
 		strmap_free(&delta);
 		district_dept_free(fresh);
 		return -ENOMEM;
 	}
+	strmap_free(&was);
+	strmap_free(&now);
 	if (!found) {
 		if (t->n_depts == t->cap_depts) {
 			size_t cap = t->cap_depts ? t->cap_depts * 2 : 64;

@@ -245,6 +245,120 @@ static void cell_table_free(struct cell_table *ct)
 }
 
 /* Sums the facts that pass the cuts into cells by their drilldown key. */
+/*
+ * Whether the totals maintained on apply answer the query: the whole
+ * district (an unrestricted scope, no cuts), no explain, and as dimensions
+ * one maintained dimension or year, with or without year beside it.
+ * *dim is that dimension (DIM_YEAR for the year alone: the "total" keys),
+ * *year_first where the year stands in the row key (-1: not in it).
+ */
+static bool maintained_answers(const struct query_spec *spec, enum dim *dim,
+			       int *year_at)
+{
+	const struct bd_scope *scope = spec->common.scope;
+	if ((scope && scope->restricted) || spec->common.n_where > 0 ||
+	    spec->explain || spec->n_by == 0 || spec->n_by > 2)
+		return false;
+	*year_at = -1;
+	*dim = DIM_COUNT;
+	for (size_t b = 0; b < spec->n_by; b++) {
+		if (spec->by[b] == DIM_YEAR && *year_at < 0)
+			*year_at = (int)b;
+		else if (*dim == DIM_COUNT)
+			*dim = spec->by[b];
+		else
+			return false;
+	}
+	if (*dim == DIM_COUNT) {
+		*dim = DIM_YEAR; /* by year alone */
+		return true;
+	}
+	for (size_t k = 0; k < district_n_maintained; k++)
+		if (district_maintained[k] == *dim)
+			return true;
+	return false;
+}
+
+struct from_maintained {
+	const struct totals *t;
+	const char *dim_name; /* "function:class", or "total" */
+	int year;	      /* 0: every year */
+	int year_at;	      /* where the year goes in the row key */
+	bool by_year_alone;
+	struct cell_table *ct;
+	bd_fen grand;
+	int rc;
+};
+
+static void take_maintained(void *arg, const char *key, bd_fen amount)
+{
+	struct from_maintained *m = arg;
+	if (m->rc < 0)
+		return;
+	/* key is "year\x1fdim\x1fvalue". */
+	const char *dim = strchr(key, '\x1f');
+	const char *value = dim ? strchr(dim + 1, '\x1f') : NULL;
+	size_t dim_len = value ? (size_t)(value - dim - 1) : 0;
+	if (value == NULL || dim_len != strlen(m->dim_name) ||
+	    memcmp(dim + 1, m->dim_name, dim_len) != 0)
+		return;
+	int year = atoi(key);
+	if (m->year && year != m->year)
+		return;
+	/* A key no department has any more: the scan would not see it. */
+	bd_fen departments = strmap_get(&m->t->contributors, key);
+	if (departments <= 0)
+		return;
+	value++;
+	char row[96];
+	if (m->by_year_alone)
+		snprintf(row, sizeof row, "%d", year);
+	else if (m->year_at == 0)
+		snprintf(row, sizeof row, "%d\x1f%s", year, value);
+	else if (m->year_at == 1)
+		snprintf(row, sizeof row, "%s\x1f%d", value, year);
+	else
+		snprintf(row, sizeof row, "%s", value);
+	struct cell *c = cell_get(m->ct, row);
+	if (c == NULL) {
+		m->rc = -ENOMEM;
+		return;
+	}
+	c->amount += amount;
+	c->departments += (size_t)departments;
+	m->grand += amount;
+}
+
+/* The cells of a query the maintained totals answer: O(cells), without
+ * touching a fact; the same cells, amounts and counts as the scan. */
+static int aggregate_maintained(const struct totals *t,
+				const struct query_spec *spec, enum dim dim,
+				int year_at, bool economic,
+				struct cell_table *ct, bd_fen *grand,
+				size_t *departments)
+{
+	struct from_maintained m = {
+	    .t = t,
+	    .dim_name = dim == DIM_YEAR ? "total" : district_dim_names[dim],
+	    .year = spec->common.year,
+	    .year_at = year_at,
+	    .by_year_alone = dim == DIM_YEAR,
+	    .ct = ct,
+	};
+	strmap_each(&t->aggregates, take_maintained, &m);
+	*grand = m.grand;
+	/* The departments the total is of: those of the year with a fact. */
+	*departments = 0;
+	for (size_t i = 0; i < t->n_depts; i++) {
+		const struct dept *d = t->dept_list[i];
+		size_t cursor = 0;
+		if (dept_passes(spec, d) &&
+		    district_next_fact(d, economic, &cursor) != NULL)
+			(*departments)++;
+	}
+	return m.rc;
+}
+
 /* Sums the facts that pass into cells; *grand is their total and
  * *departments how many departments contributed. */
 static int aggregate(const struct totals *t, const struct query_spec *spec,
@@ -253,6 +367,11 @@ static int aggregate(const struct totals *t, const struct query_spec *spec,
 {
 	char key[256];
 	struct cell_table *ct = cells;
+	enum dim dim;
+	int year_at;
+	if (maintained_answers(spec, &dim, &year_at))
+		return aggregate_maintained(t, spec, dim, year_at, economic, ct,
+					    grand, departments);
 	*departments = 0;
 	for (size_t i = 0; i < t->n_depts; i++) {
 		const struct dept *d = t->dept_list[i];

@@ -26,7 +26,8 @@ static int totals_init(const struct bd_host *host,
 		return -ENOMEM;
 	t->host = host;
 	t->self = self;
-	if (strmap_init(&t->depts) < 0 || strmap_init(&t->aggregates) < 0) {
+	if (strmap_init(&t->depts) < 0 || strmap_init(&t->aggregates) < 0 ||
+	    strmap_init(&t->contributors) < 0) {
 		strmap_free(&t->depts);
 		free(t);
 		return -ENOMEM;
@@ -43,6 +44,7 @@ static void totals_fini(void *state)
 	free(t->dept_list);
 	strmap_free(&t->depts);
 	strmap_free(&t->aggregates);
+	strmap_free(&t->contributors);
 	free(t);
 }
 
