@@ -21,6 +21,9 @@
  * hostile or broken, and refusing it keeps the duplicate check linear. */
 #define MODEL_MAX_MEMBERS 64
 
+/* Deeper than any path of the format (project.indicators[i].value). */
+#define MODEL_PATH_DEPTH 16
+
 struct parser {
 	struct arena *arena;
 	struct model_problems *problems;
@@ -28,8 +31,14 @@ struct parser {
 	bd_fen grand_sum; /* of every amount, to rule out overflow later */
 	bool sum_overflowed;
 	bool out_of_memory;
-	char path[160];
-	size_t path_len;
+	/* Where the parser is: rendered into a JSON path ("expenditure[3].
+	 * total") only when a problem is reported, since most lines have
+	 * none. */
+	struct path_step {
+		const char *key; /* NULL: an index */
+		size_t index;
+	} steps[MODEL_PATH_DEPTH];
+	size_t depth; /* may exceed MODEL_PATH_DEPTH; deeper steps unkept */
 };
 
 /* ---- paths and problems ---------------------------------------------------
@@ -37,27 +46,46 @@ struct parser {
 
 static size_t path_push_key(struct parser *p, const char *key)
 {
-	size_t saved = p->path_len;
-	int n = snprintf(p->path + p->path_len, sizeof p->path - p->path_len,
-			 "%s%s", p->path_len ? "." : "", key);
-	if (n > 0)
-		p->path_len = strnlen(p->path, sizeof p->path - 1);
+	size_t saved = p->depth;
+	if (p->depth < MODEL_PATH_DEPTH)
+		p->steps[p->depth] = (struct path_step){key, 0};
+	p->depth++;
 	return saved;
 }
 
 static size_t path_push_index(struct parser *p, size_t index)
 {
-	size_t saved = p->path_len;
-	snprintf(p->path + p->path_len, sizeof p->path - p->path_len, "[%zu]",
-		 index);
-	p->path_len = strnlen(p->path, sizeof p->path - 1);
+	size_t saved = p->depth;
+	if (p->depth < MODEL_PATH_DEPTH)
+		p->steps[p->depth] = (struct path_step){NULL, index};
+	p->depth++;
 	return saved;
 }
 
 static void path_pop(struct parser *p, size_t saved)
 {
-	p->path_len = saved;
-	p->path[saved] = '\0';
+	p->depth = saved;
+}
+
+/* The JSON path of where the parser is ("$" at the top). */
+static void path_render(const struct parser *p, char *buf, size_t size)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->depth && i < MODEL_PATH_DEPTH; i++) {
+		const struct path_step *s = &p->steps[i];
+		int n = s->key ? snprintf(buf + used, size - used, "%s%s",
+					  i ? "." : "", s->key)
+			       : snprintf(buf + used, size - used, "[%zu]",
+					  s->index);
+		if (n < 0 || (size_t)n >= size - used) {
+			used = strnlen(buf, size - 1);
+			break;
+		}
+		used += (size_t)n;
+	}
+	if (used == 0)
+		snprintf(buf, size, "$");
 }
 
 BD_PRINTF(3, 4)
@@ -72,7 +100,7 @@ static void problem(struct parser *p, bool is_error, const char *fmt, ...)
 	}
 	struct model_problem *pr = &ps->items[ps->n++];
 	pr->is_error = is_error;
-	snprintf(pr->path, sizeof pr->path, "%s", p->path_len ? p->path : "$");
+	path_render(p, pr->path, sizeof pr->path);
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(pr->message, sizeof pr->message, fmt, ap);
@@ -882,8 +910,7 @@ int model_parse(const cJSON *doc, struct arena *arena,
 	if (p.out_of_memory)
 		return -ENOMEM;
 	if (p.sum_overflowed) {
-		p.path_len = 0;
-		p.path[0] = '\0';
+		p.depth = 0;
 		error(&p, "the amounts of this document add up to more than "
 			  "can be represented; check for misplaced units");
 	}
