@@ -344,28 +344,101 @@ static void publish_event(struct daemon *d, const struct pending *p,
 
 /* Queues the totals an event moved for its row in the store, so that a
  * subscriber catching up with "events" sees them too. */
+/* A growing text, for JSON written by hand. */
+struct text {
+	char *buf;
+	size_t len, cap;
+	bool failed;
+};
+
+static void text_put(struct text *t, const char *s, size_t n)
+{
+	if (t->failed)
+		return;
+	if (t->len + n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		while (cap < t->len + n + 1)
+			cap *= 2;
+		char *grown = realloc(t->buf, cap);
+		if (grown == NULL) {
+			t->failed = true;
+			return;
+		}
+		t->buf = grown;
+		t->cap = cap;
+	}
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
+static void text_str(struct text *t, const char *s)
+{
+	text_put(t, s, strlen(s));
+}
+
+/* A JSON string: quoted, with quotes, backslashes and controls escaped. */
+static void text_json_string(struct text *t, const char *s)
+{
+	text_put(t, "\"", 1);
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\') {
+			char esc[2] = {'\\', (char)c};
+			text_put(t, esc, 2);
+		} else if (c < 0x20) {
+			char esc[8];
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+			text_str(t, esc);
+		} else {
+			text_put(t, p, 1);
+		}
+	}
+	text_put(t, "\"", 1);
+}
+
+/*
+ * The totals an event moved as the JSON the store keeps for "events":
+ * written straight, not built as objects and printed, since this runs
+ * once for every moved total of every accepted revision.
+ */
+static char *changes_json(const struct bd_apply *apply)
+{
+	struct text t = {0};
+	char year[16], amount[MONEY_TEXT_MAX];
+	text_put(&t, "[", 1);
+	for (size_t i = 0; i < apply->n; i++) {
+		const struct bd_total_change *c = &apply->items[i];
+		snprintf(year, sizeof year, "%d", c->year);
+		text_str(&t, i ? ",{\"year\":" : "{\"year\":");
+		text_str(&t, year);
+		text_str(&t, ",\"dimension\":");
+		text_json_string(&t, c->dimension);
+		text_str(&t, ",\"key\":");
+		text_json_string(&t, c->key);
+		money_format(c->before, BD_UNIT_YUAN, amount, sizeof amount);
+		text_str(&t, ",\"before\":\"");
+		text_str(&t, amount);
+		money_format(c->after, BD_UNIT_YUAN, amount, sizeof amount);
+		text_str(&t, "\",\"after\":\"");
+		text_str(&t, amount);
+		text_str(&t, "\"}");
+	}
+	text_put(&t, "]", 1);
+	if (t.failed) {
+		free(t.buf);
+		return NULL;
+	}
+	return t.buf;
+}
+
 static void annotate_event(struct daemon *d, uint64_t seq,
 			   const struct bd_apply *apply)
 {
 	if (apply->n == 0)
 		return;
-	cJSON *changes = cJSON_CreateArray();
-	for (size_t i = 0; changes && i < apply->n; i++) {
-		const struct bd_total_change *c = &apply->items[i];
-		char before[MONEY_TEXT_MAX], after[MONEY_TEXT_MAX];
-		money_format(c->before, BD_UNIT_YUAN, before, sizeof before);
-		money_format(c->after, BD_UNIT_YUAN, after, sizeof after);
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "year", c->year);
-		cJSON_AddStringToObject(o, "dimension", c->dimension);
-		cJSON_AddStringToObject(o, "key", c->key);
-		cJSON_AddStringToObject(o, "before", before);
-		cJSON_AddStringToObject(o, "after", after);
-		cJSON_AddItemToArray(changes, o);
-	}
 	struct store_job *job = calloc(1, sizeof *job);
-	char *json = changes ? cJSON_PrintUnformatted(changes) : NULL;
-	cJSON_Delete(changes);
+	char *json = changes_json(apply);
 	if (job == NULL || json == NULL) {
 		/* Derived data: its loss costs a subscriber detail, not a
 		 * total. */

@@ -138,28 +138,39 @@ int money_from_double(double value, enum bd_unit unit, bd_fen *fen,
 
 int money_format(bd_fen fen, enum bd_unit unit, char *buf, size_t size)
 {
-	/* Work in unsigned so that INT64_MIN prints too. */
+	/* Written from the right by integer division: every moved total and
+	 * every reply amount passes here, and printf is most of their cost.
+	 * Unsigned, so that INT64_MIN prints too. */
 	uint64_t magnitude =
 	    fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
-	const char *sign = fen < 0 ? "-" : "";
-	int n;
-
-	if (unit == BD_UNIT_WANYUAN) {
-		char fraction[8];
-		snprintf(fraction, sizeof fraction, "%06" PRIu64,
-			 magnitude % 1000000);
-		/* Keep at least two decimals, drop the zeros after them. */
-		for (int i = 5; i >= 2 && fraction[i] == '0'; i--)
-			fraction[i] = '\0';
-		n = snprintf(buf, size, "%s%" PRIu64 ".%s", sign,
-			     magnitude / 1000000, fraction);
-	} else {
-		n = snprintf(buf, size, "%s%" PRIu64 ".%02" PRIu64, sign,
-			     magnitude / 100, magnitude % 100);
+	int decimals = unit == BD_UNIT_WANYUAN ? 6 : 2;
+	uint64_t scale = unit == BD_UNIT_WANYUAN ? 1000000 : 100;
+	uint64_t whole = magnitude / scale, part = magnitude % scale;
+	char text[MONEY_TEXT_MAX];
+	char *p = text + sizeof text;
+	*--p = '\0';
+	/* 万元 keep at least two decimals and drop the zeros after them. */
+	int shown = decimals;
+	while (shown > 2 && part % 10 == 0) {
+		part /= 10;
+		shown--;
 	}
-	if (n < 0 || (size_t)n >= size)
+	for (int i = 0; i < shown; i++) {
+		*--p = (char)('0' + part % 10);
+		part /= 10;
+	}
+	*--p = '.';
+	do {
+		*--p = (char)('0' + whole % 10);
+		whole /= 10;
+	} while (whole != 0);
+	if (fen < 0)
+		*--p = '-';
+	size_t n = (size_t)(text + sizeof text - 1 - p);
+	if (n >= size)
 		return -ENOSPC;
-	return n;
+	memcpy(buf, p, n + 1);
+	return (int)n;
 }
 
 int money_unit_parse(const char *text, enum bd_unit *unit)
