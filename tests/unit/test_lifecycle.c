@@ -23,7 +23,8 @@
 
 static struct inproc p;
 
-static void submit_file(const char *file)
+/* Submits a data file and returns the reply (caller deletes). */
+static cJSON *submit_reply(const char *file)
 {
 	char path[512];
 	size_t len;
@@ -33,11 +34,17 @@ static void submit_file(const char *file)
 	char *request = malloc(len + 64);
 	snprintf(request, len + 64, "{\"op\":\"submit\",\"document\":%s}", doc);
 	cJSON *r = inproc_call(&p, request, 0);
-	assert_non_null(r);
-	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
-	cJSON_Delete(r);
 	free(request);
 	free(doc);
+	assert_non_null(r);
+	return r;
+}
+
+static void submit_file(const char *file)
+{
+	cJSON *r = submit_reply(file);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
+	cJSON_Delete(r);
 }
 
 /* The text of a reply, for comparing whole answers. */
@@ -131,23 +138,6 @@ static void test_rebuild_gives_back_the_same_state(void **state)
 	cJSON_Delete(v);
 	inproc_stop(&p);
 	inproc_remove(&p);
-}
-
-/* Submits a data file and returns the reply (caller deletes). */
-static cJSON *submit_reply(const char *file)
-{
-	char path[512];
-	size_t len;
-	snprintf(path, sizeof path, "%s/%s", BUDGETD_TEST_DATA_DIR, file);
-	char *doc = test_read_file(path, &len);
-	assert_non_null(doc);
-	char *request = malloc(len + 64);
-	snprintf(request, len + 64, "{\"op\":\"submit\",\"document\":%s}", doc);
-	cJSON *r = inproc_call(&p, request, 0);
-	free(request);
-	free(doc);
-	assert_non_null(r);
-	return r;
 }
 
 static void test_identical_resubmission_is_told(void **state)
