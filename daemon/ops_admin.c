@@ -311,5 +311,6 @@ void ops_backup(const struct op_call *c)
 		free(b);
 		return;
 	}
+	pthread_setname_np(b->thread, "budgetd:backup"); /* for top -H */
 	log_info("backup to %s started", b->path);
 }

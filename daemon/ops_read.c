@@ -349,6 +349,8 @@ void ops_status(const struct op_call *c)
 	cJSON_AddNumberToObject(reply, "in_flight", (double)d->in_flight);
 	pthread_mutex_lock(&d->store.lock);
 	cJSON_AddNumberToObject(reply, "commits", (double)d->store.commits);
+	cJSON_AddNumberToObject(reply, "commit_ms_total",
+				(double)d->store.commit_us_total / 1000.0);
 	cJSON_AddNumberToObject(reply, "committed_jobs",
 				(double)d->store.jobs_committed);
 	/* Group commit at work: submissions per transaction that had any. */

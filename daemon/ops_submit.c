@@ -17,6 +17,7 @@
 #include "ops.h"
 #include "reply.h"
 #include "hash.h"
+#include "json_text.h"
 #include "model.h"
 #include "utf8.h"
 
@@ -342,61 +343,6 @@ static void publish_event(struct daemon *d, const struct pending *p,
 	host_publish(&d->host, &ev);
 }
 
-/* Queues the totals an event moved for its row in the store, so that a
- * subscriber catching up with "events" sees them too. */
-/* A growing text, for JSON written by hand. */
-struct text {
-	char *buf;
-	size_t len, cap;
-	bool failed;
-};
-
-static void text_put(struct text *t, const char *s, size_t n)
-{
-	if (t->failed)
-		return;
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		char *grown = realloc(t->buf, cap);
-		if (grown == NULL) {
-			t->failed = true;
-			return;
-		}
-		t->buf = grown;
-		t->cap = cap;
-	}
-	memcpy(t->buf + t->len, s, n);
-	t->len += n;
-	t->buf[t->len] = '\0';
-}
-
-static void text_str(struct text *t, const char *s)
-{
-	text_put(t, s, strlen(s));
-}
-
-/* A JSON string: quoted, with quotes, backslashes and controls escaped. */
-static void text_json_string(struct text *t, const char *s)
-{
-	text_put(t, "\"", 1);
-	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '"' || c == '\\') {
-			char esc[2] = {'\\', (char)c};
-			text_put(t, esc, 2);
-		} else if (c < 0x20) {
-			char esc[8];
-			snprintf(esc, sizeof esc, "\\u%04x", c);
-			text_str(t, esc);
-		} else {
-			text_put(t, p, 1);
-		}
-	}
-	text_put(t, "\"", 1);
-}
-
 /*
  * The totals an event moved as the JSON the store keeps for "events":
  * written straight, not built as objects and printed, since this runs
@@ -404,34 +350,35 @@ static void text_json_string(struct text *t, const char *s)
  */
 static char *changes_json(const struct bd_apply *apply)
 {
-	struct text t = {0};
-	char year[16], amount[MONEY_TEXT_MAX];
-	text_put(&t, "[", 1);
+	struct json_text t = {0};
+	char amount[MONEY_TEXT_MAX];
+	json_text_raw(&t, "[");
 	for (size_t i = 0; i < apply->n; i++) {
 		const struct bd_total_change *c = &apply->items[i];
-		snprintf(year, sizeof year, "%d", c->year);
-		text_str(&t, i ? ",{\"year\":" : "{\"year\":");
-		text_str(&t, year);
-		text_str(&t, ",\"dimension\":");
-		text_json_string(&t, c->dimension);
-		text_str(&t, ",\"key\":");
-		text_json_string(&t, c->key);
+		json_text_raw(&t, i ? ",{\"year\":" : "{\"year\":");
+		json_text_int(&t, c->year);
+		json_text_raw(&t, ",\"dimension\":");
+		json_text_string(&t, c->dimension);
+		json_text_raw(&t, ",\"key\":");
+		json_text_string(&t, c->key);
 		money_format(c->before, BD_UNIT_YUAN, amount, sizeof amount);
-		text_str(&t, ",\"before\":\"");
-		text_str(&t, amount);
+		json_text_raw(&t, ",\"before\":\"");
+		json_text_raw(&t, amount);
 		money_format(c->after, BD_UNIT_YUAN, amount, sizeof amount);
-		text_str(&t, "\",\"after\":\"");
-		text_str(&t, amount);
-		text_str(&t, "\"}");
+		json_text_raw(&t, "\",\"after\":\"");
+		json_text_raw(&t, amount);
+		json_text_raw(&t, "\"}");
 	}
-	text_put(&t, "]", 1);
+	json_text_raw(&t, "]");
 	if (t.failed) {
-		free(t.buf);
+		json_text_free(&t);
 		return NULL;
 	}
 	return t.buf;
 }
 
+/* Queues the totals an event moved for its row in the store, so that a
+ * subscriber catching up with "events" sees them too. */
 static void annotate_event(struct daemon *d, uint64_t seq,
 			   const struct bd_apply *apply)
 {

@@ -86,6 +86,7 @@ struct store {
 	    submission_commits; /* transactions with a submission in them */
 	uint64_t submissions_committed;
 	uint64_t last_commit_us, max_commit_us; /* BEGIN to COMMIT */
+	uint64_t commit_us_total;    /* all of them: how busy the writer is */
 	struct store_counts counted; /* kept as jobs commit; status reads it */
 	uint64_t commit_failures;
 	bool last_commit_failed;

@@ -9,11 +9,12 @@
  * seq is how a subscriber learns to re-query ("events" op).
  */
 #include <budgetd/plugin.h>
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "json_text.h"
 
 struct publisher {
 	const struct bd_host *host;
@@ -31,7 +32,7 @@ static const struct bd_config_key publisher_config[] = {
      "unit of the amounts in events: 元 or 万元"},
     {"include_changes", BD_CONFIG_BOOL, "true",
      "list the totals that moved, with old and new values"},
-    {"per_total_topics", BD_CONFIG_BOOL, "true",
+    {"per_total_topics", BD_CONFIG_BOOL, "false",
      "also publish each moved total on PREFIX.total.YEAR.DIMENSION.KEY"},
     {0},
 };
@@ -78,14 +79,41 @@ static void publisher_fini(void *state)
 	free(state);
 }
 
-static void add_amount(struct publisher *p, cJSON *o, const char *key,
-		       bd_fen fen)
+static void put_amount(struct publisher *p, struct json_text *t,
+		       const char *key, bd_fen fen)
 {
 	char text[40];
 	p->host->format_amount(fen, p->unit, text, sizeof text);
-	cJSON_AddStringToObject(o, key, text);
+	json_text_raw(t, key);
+	json_text_raw(t, "\"");
+	json_text_raw(t, text);
+	json_text_raw(t, "\"");
 }
 
+static void put_change(struct publisher *p, struct json_text *t,
+		       const struct bd_total_change *c)
+{
+	json_text_raw(t, "\"year\":");
+	json_text_int(t, c->year);
+	json_text_raw(t, ",\"dimension\":");
+	json_text_string(t, c->dimension);
+	json_text_raw(t, ",\"key\":");
+	json_text_string(t, c->key);
+	put_amount(p, t, ",\"before\":", c->before);
+	put_amount(p, t, ",\"after\":", c->after);
+	put_amount(p, t, ",\"delta\":", c->after - c->before);
+}
+
+static const char *unit_name(const struct publisher *p)
+{
+	return p->unit == BD_UNIT_YUAN ? "元" : "万元";
+}
+
+/*
+ * Messages are written straight as JSON text (this runs for every stored
+ * submission, with tens of moved totals each) and only when someone
+ * listens.
+ */
 static int publisher_publish(void *state, const struct bd_event *ev)
 {
 	struct publisher *p = state;
@@ -95,78 +123,68 @@ static int publisher_publish(void *state, const struct bd_event *ev)
 	if (BD_HOST_HAS(p->host, subscribers) &&
 	    p->host->subscribers(p->self) == 0)
 		return 0;
-	cJSON *body = cJSON_CreateObject();
-	if (body == NULL)
-		return -ENOMEM;
-
+	const char *department = ev->department ? ev->department : "";
 	snprintf(topic, sizeof topic, "%s.%s.%d.%s.%s", p->prefix, ev->kind,
 		 ev->year, ev->parent && *ev->parent ? ev->parent : "-",
-		 ev->department && *ev->department ? ev->department : "-");
-	cJSON_AddNumberToObject(body, "seq", (double)ev->seq);
-	cJSON_AddStringToObject(body, "kind", ev->kind);
-	cJSON_AddNumberToObject(body, "year", ev->year);
-	cJSON_AddStringToObject(body, "department",
-				ev->department ? ev->department : "");
-	if (ev->parent && *ev->parent)
-		cJSON_AddStringToObject(body, "parent", ev->parent);
-	if (ev->revision)
-		cJSON_AddNumberToObject(body, "revision", (double)ev->revision);
-	cJSON_AddStringToObject(body, "unit",
-				p->unit == BD_UNIT_YUAN ? "元" : "万元");
-	cJSON_AddNumberToObject(body, "changed", (double)ev->n_changes);
-	if (p->include_changes) {
-		cJSON *changes = cJSON_AddArrayToObject(body, "changes");
-		for (size_t i = 0; i < ev->n_changes; i++) {
-			const struct bd_total_change *c = &ev->changes[i];
-			cJSON *o = cJSON_CreateObject();
-			cJSON_AddNumberToObject(o, "year", c->year);
-			cJSON_AddStringToObject(o, "dimension", c->dimension);
-			cJSON_AddStringToObject(o, "key", c->key);
-			add_amount(p, o, "before", c->before);
-			add_amount(p, o, "after", c->after);
-			add_amount(p, o, "delta", c->after - c->before);
-			cJSON_AddItemToArray(changes, o);
-		}
+		 *department ? department : "-");
+	struct json_text t = {0};
+	json_text_raw(&t, "{\"seq\":");
+	json_text_int(&t, (int64_t)ev->seq);
+	json_text_raw(&t, ",\"kind\":");
+	json_text_string(&t, ev->kind);
+	json_text_raw(&t, ",\"year\":");
+	json_text_int(&t, ev->year);
+	json_text_raw(&t, ",\"department\":");
+	json_text_string(&t, department);
+	if (ev->parent && *ev->parent) {
+		json_text_raw(&t, ",\"parent\":");
+		json_text_string(&t, ev->parent);
 	}
-	char *text = cJSON_PrintUnformatted(body);
-	cJSON_Delete(body);
-	if (text == NULL)
-		return -ENOMEM;
-	int rc = p->host->publish(p->self, topic, text, strlen(text));
-	free(text);
-	if (rc < 0 || !p->per_total_topics)
-		return rc;
+	if (ev->revision) {
+		json_text_raw(&t, ",\"revision\":");
+		json_text_int(&t, ev->revision);
+	}
+	json_text_raw(&t, ",\"unit\":\"");
+	json_text_raw(&t, unit_name(p));
+	json_text_raw(&t, "\",\"changed\":");
+	json_text_int(&t, (int64_t)ev->n_changes);
+	if (p->include_changes) {
+		json_text_raw(&t, ",\"changes\":[");
+		for (size_t i = 0; i < ev->n_changes; i++) {
+			json_text_raw(&t, i ? ",{" : "{");
+			put_change(p, &t, &ev->changes[i]);
+			json_text_raw(&t, "}");
+		}
+		json_text_raw(&t, "]");
+	}
+	json_text_raw(&t, "}");
+	int rc =
+	    t.failed ? -ENOMEM : p->host->publish(p->self, topic, t.buf, t.len);
 	/* One message per moved total, for subscribers that follow a figure:
-	 * PREFIX.total.YEAR.DIMENSION.KEY (the grand total's key is "all"). */
-	for (size_t i = 0; i < ev->n_changes; i++) {
+	 * PREFIX.total.YEAR.DIMENSION.KEY (the grand total's key is "all").
+	 * Opt-in: a submission moves tens of totals. */
+	for (size_t i = 0; rc >= 0 && p->per_total_topics && i < ev->n_changes;
+	     i++) {
 		const struct bd_total_change *c = &ev->changes[i];
-		cJSON *o = cJSON_CreateObject();
-		if (o == NULL)
-			return -ENOMEM;
 		snprintf(topic, sizeof topic, "%s.total.%d.%s.%s", p->prefix,
 			 c->year, c->dimension, c->key[0] ? c->key : "all");
-		cJSON_AddNumberToObject(o, "seq", (double)ev->seq);
-		cJSON_AddStringToObject(o, "department",
-					ev->department ? ev->department : "");
-		cJSON_AddNumberToObject(o, "revision", (double)ev->revision);
-		cJSON_AddNumberToObject(o, "year", c->year);
-		cJSON_AddStringToObject(o, "dimension", c->dimension);
-		cJSON_AddStringToObject(o, "key", c->key);
-		cJSON_AddStringToObject(
-		    o, "unit", p->unit == BD_UNIT_YUAN ? "元" : "万元");
-		add_amount(p, o, "before", c->before);
-		add_amount(p, o, "after", c->after);
-		add_amount(p, o, "delta", c->after - c->before);
-		text = cJSON_PrintUnformatted(o);
-		cJSON_Delete(o);
-		if (text == NULL)
-			return -ENOMEM;
-		rc = p->host->publish(p->self, topic, text, strlen(text));
-		free(text);
-		if (rc < 0)
-			return rc;
+		t.len = 0;
+		json_text_raw(&t, "{\"seq\":");
+		json_text_int(&t, (int64_t)ev->seq);
+		json_text_raw(&t, ",\"department\":");
+		json_text_string(&t, department);
+		json_text_raw(&t, ",\"revision\":");
+		json_text_int(&t, ev->revision);
+		json_text_raw(&t, ",\"unit\":\"");
+		json_text_raw(&t, unit_name(p));
+		json_text_raw(&t, "\",");
+		put_change(p, &t, c);
+		json_text_raw(&t, "}");
+		rc = t.failed ? -ENOMEM
+			      : p->host->publish(p->self, topic, t.buf, t.len);
 	}
-	return 0;
+	json_text_free(&t);
+	return rc < 0 ? rc : 0;
 }
 
 BD_PLUGIN_DEFINE = {

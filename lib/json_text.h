@@ -1,0 +1,31 @@
+/*
+ * JSON written straight into a growing buffer, for the hot paths that
+ * would otherwise build cJSON objects only to print them: the changes of
+ * every stored event and every published message.  An allocation failure
+ * is sticky (json_text.failed) so a writer checks once, at the end.
+ */
+#ifndef BUDGETD_JSON_TEXT_H
+#define BUDGETD_JSON_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_text {
+	char *buf; /* NUL-terminated once anything is written */
+	size_t len, cap;
+	bool failed;
+};
+
+/* Appends n bytes as they are. */
+void json_text_put(struct json_text *t, const char *s, size_t n);
+/* Appends a C string as it is (JSON punctuation, known-safe text). */
+void json_text_raw(struct json_text *t, const char *s);
+/* Appends s as a JSON string: quoted, with '"', '\\' and controls escaped. */
+void json_text_string(struct json_text *t, const char *s);
+/* Appends a decimal integer. */
+void json_text_int(struct json_text *t, int64_t v);
+/* Frees the buffer and starts again empty. */
+void json_text_free(struct json_text *t);
+
+#endif

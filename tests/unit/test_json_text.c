@@ -1,0 +1,90 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json_text.h"
+
+/* Every byte from 1 to 255 (UTF-8 pieces included) goes in and the
+ * parsed JSON gives back exactly the same string. */
+static void test_string_round_trip(void **state)
+{
+	char all[256];
+	(void)state;
+	for (int i = 1; i < 256; i++)
+		all[i - 1] = (char)i;
+	all[255] = '\0';
+	/* cJSON reads bytes >= 0x80 as they are, so the check is exact. */
+	struct json_text t = {0};
+	json_text_raw(&t, "[");
+	json_text_string(&t, all);
+	json_text_raw(&t, ",");
+	json_text_string(&t, "");
+	json_text_raw(&t, ",");
+	json_text_string(&t, "单位\"甲\"\\n");
+	json_text_raw(&t, "]");
+	assert_false(t.failed);
+	assert_int_equal(t.len, strlen(t.buf));
+	cJSON *a = cJSON_Parse(t.buf);
+	assert_non_null(a);
+	assert_string_equal(cJSON_GetArrayItem(a, 0)->valuestring, all);
+	assert_string_equal(cJSON_GetArrayItem(a, 1)->valuestring, "");
+	assert_string_equal(cJSON_GetArrayItem(a, 2)->valuestring,
+			    "单位\"甲\"\\n");
+	cJSON_Delete(a);
+	/* Controls are written as \u00XX, quotes and backslashes escaped. */
+	t.len = 0;
+	json_text_string(&t, "\x01\x1f\"\\");
+	assert_string_equal(t.buf, "\"\\u0001\\u001f\\\"\\\\\"");
+	json_text_free(&t);
+	assert_null(t.buf);
+	assert_int_equal(t.len, 0);
+}
+
+static void test_integers_at_the_edges(void **state)
+{
+	static const int64_t values[] = {
+	    0,	       -1,	  1,	     9,		10,	      -10,
+	    INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+	(void)state;
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+		struct json_text t = {0};
+		char expect[32];
+		json_text_int(&t, values[i]);
+		snprintf(expect, sizeof expect, "%lld", (long long)values[i]);
+		assert_string_equal(t.buf, expect);
+		json_text_free(&t);
+	}
+}
+
+/* Appends across the first buffer's end and many doublings keep every
+ * byte, in order. */
+static void test_growth(void **state)
+{
+	struct json_text t = {0};
+	(void)state;
+	for (int i = 0; i < 100000; i++)
+		json_text_int(&t, i % 10);
+	assert_false(t.failed);
+	assert_int_equal(t.len, 100000);
+	assert_true(t.cap > t.len);
+	for (int i = 0; i < 100000; i++)
+		assert_int_equal(t.buf[i], '0' + i % 10);
+	assert_int_equal(t.buf[t.len], '\0');
+	json_text_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_string_round_trip),
+	    cmocka_unit_test(test_integers_at_the_edges),
+	    cmocka_unit_test(test_growth),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
