@@ -762,7 +762,7 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"bench: --lines 1..%d (distinct 项 × source pairs of "
 			"the catalogue), --departments 1..60000, --clients "
-			"1..64, --rounds 1.. \n",
+			"1..64, --rounds 1..\n",
 			(int)n_codes * N_SOURCES);
 		return 2;
 	}

@@ -47,21 +47,6 @@ struct dept {
 	size_t n_projects;
 };
 
-struct totals {
-	const struct bd_host *host;
-	struct bd_plugin_handle *self;
-	struct strmap depts; /* "year/code" → index into dept_list */
-	struct dept **dept_list;
-	size_t n_depts, cap_depts;
-	struct strmap aggregates; /* "year\x1fdim\x1fkey" → amount */
-	/* The same keys → how many departments have a fact under them: what
-	 * a query answered from the aggregates reports as "departments". */
-	struct strmap contributors;
-};
-
-#define DISTRICT_MAX_WHERE  16
-#define DISTRICT_MAX_VALUES 32
-
 enum dim {
 	DIM_FUNCTION_CLASS,
 	DIM_FUNCTION_SECTION,
@@ -75,6 +60,24 @@ enum dim {
 	DIM_YEAR,
 	DIM_COUNT
 };
+
+struct totals {
+	const struct bd_host *host;
+	struct bd_plugin_handle *self;
+	struct strmap depts; /* "year/code" → index into dept_list */
+	struct dept **dept_list;
+	size_t n_depts, cap_depts;
+	/* "year\x1fdim\x1fkey" → amount, one map per dimension (the grand
+	 * totals, dimension "total", under DIM_YEAR) so that a query of one
+	 * dimension reads only that dimension's keys. */
+	struct strmap aggregates[DIM_COUNT];
+	/* The same keys → how many departments have a fact under them: what
+	 * a query answered from the aggregates reports as "departments". */
+	struct strmap contributors;
+};
+
+#define DISTRICT_MAX_WHERE  16
+#define DISTRICT_MAX_VALUES 32
 
 struct cut {
 	enum dim dim;
@@ -123,6 +126,8 @@ void district_dept_free(struct dept *d);
  * cells; NULL at the end.  *cursor starts at 0. */
 const struct fact *district_next_fact(const struct dept *d, bool economic,
 				      size_t *cursor);
+/* The map of aggregates that holds key ("year\x1fdim\x1fvalue"). */
+struct strmap *district_aggregates_of(struct totals *t, const char *key);
 int district_apply(void *state, const struct bd_revision *prev,
 		   const struct bd_revision *next, struct bd_apply *apply);
 

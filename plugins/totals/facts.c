@@ -264,6 +264,19 @@ static int difference(struct strmap *delta, struct strmap *was,
 	return d.rc;
 }
 
+struct strmap *district_aggregates_of(struct totals *t, const char *key)
+{
+	const char *dim = strchr(key, '\x1f');
+	const char *value = dim ? strchr(dim + 1, '\x1f') : NULL;
+	if (value == NULL)
+		return NULL;
+	size_t len = (size_t)(value - dim - 1);
+	if (len == 5 && memcmp(dim + 1, "total", 5) == 0)
+		return &t->aggregates[DIM_YEAR];
+	int d = district_dim_from_name(dim + 1, len);
+	return d < 0 ? NULL : &t->aggregates[d];
+}
+
 /* Applies the deltas to the aggregates and reports each change. */
 static int apply_deltas(struct totals *t, struct strmap *delta,
 			struct bd_apply *apply)
@@ -279,8 +292,14 @@ static int apply_deltas(struct totals *t, struct strmap *delta,
 	int rc = 0;
 	for (size_t i = 0; i < list.n && rc == 0; i++) {
 		const char *key = list.items[i].key;
-		bd_fen before = strmap_get(&t->aggregates, key);
-		if (strmap_add(&t->aggregates, key, list.items[i].delta) < 0) {
+		struct strmap *aggregates = district_aggregates_of(t, key);
+		if (aggregates == NULL) {
+			/* Keys are made in this file: a bug, not input. */
+			rc = -EINVAL;
+			break;
+		}
+		bd_fen before = strmap_get(aggregates, key);
+		if (strmap_add(aggregates, key, list.items[i].delta) < 0) {
 			rc = -ENOMEM;
 			break;
 		}

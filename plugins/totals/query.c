@@ -345,7 +345,7 @@ static int aggregate_maintained(const struct totals *t,
 	    .by_year_alone = dim == DIM_YEAR,
 	    .ct = ct,
 	};
-	strmap_each(&t->aggregates, take_maintained, &m);
+	strmap_each(&t->aggregates[dim], take_maintained, &m);
 	*grand = m.grand;
 	/* The departments the total is of: those of the year with a fact. */
 	*departments = 0;

@@ -26,9 +26,16 @@ static int totals_init(const struct bd_host *host,
 		return -ENOMEM;
 	t->host = host;
 	t->self = self;
-	if (strmap_init(&t->depts) < 0 || strmap_init(&t->aggregates) < 0 ||
-	    strmap_init(&t->contributors) < 0) {
+	int rc = strmap_init(&t->depts);
+	for (int i = 0; i < DIM_COUNT && rc == 0; i++)
+		rc = strmap_init(&t->aggregates[i]);
+	if (rc == 0)
+		rc = strmap_init(&t->contributors);
+	if (rc < 0) {
 		strmap_free(&t->depts);
+		for (int i = 0; i < DIM_COUNT; i++)
+			strmap_free(&t->aggregates[i]);
+		strmap_free(&t->contributors);
 		free(t);
 		return -ENOMEM;
 	}
@@ -43,7 +50,8 @@ static void totals_fini(void *state)
 		district_dept_free(t->dept_list[i]);
 	free(t->dept_list);
 	strmap_free(&t->depts);
-	strmap_free(&t->aggregates);
+	for (int i = 0; i < DIM_COUNT; i++)
+		strmap_free(&t->aggregates[i]);
 	strmap_free(&t->contributors);
 	free(t);
 }
