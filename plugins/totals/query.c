@@ -329,6 +329,23 @@ static void take_maintained(void *arg, const char *key, bd_fen amount)
 	m->grand += amount;
 }
 
+struct year_departments {
+	const struct totals *t;
+	int year; /* 0: every year */
+	size_t n;
+};
+
+static void count_year_departments(void *arg, const char *key, bd_fen amount)
+{
+	struct year_departments *y = arg;
+	(void)amount;
+	if (y->year && atoi(key) != y->year)
+		return;
+	bd_fen n = strmap_get(&y->t->contributors, key);
+	if (n > 0)
+		y->n += (size_t)n;
+}
+
 /* The cells of a query the maintained totals answer: O(cells), without
  * touching a fact; the same cells, amounts and counts as the scan. */
 static int aggregate_maintained(const struct totals *t,
@@ -347,8 +364,17 @@ static int aggregate_maintained(const struct totals *t,
 	};
 	strmap_each(&t->aggregates[dim], take_maintained, &m);
 	*grand = m.grand;
-	/* The departments the total is of: those of the year with a fact. */
+	/* The departments the total is of: those of the year with a fact,
+	 * which the grand total's contributors count (one key a year). */
 	*departments = 0;
+	if (!economic) {
+		struct year_departments y = {t, spec->common.year, 0};
+		strmap_each(&t->aggregates[DIM_YEAR], count_year_departments,
+			    &y);
+		*departments = y.n;
+		return m.rc;
+	}
+	/* Economic facts are a subset no maintained count follows. */
 	for (size_t i = 0; i < t->n_depts; i++) {
 		const struct dept *d = t->dept_list[i];
 		size_t cursor = 0;
