@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ struct ack {
 static struct ack acks[MAX_ACKS];
 static size_t n_acks;
 static pthread_mutex_t acks_lock = PTHREAD_MUTEX_INITIALIZER;
-static volatile int stop_clients;
+static atomic_int stop_clients; /* set by the main thread, read by clients */
 
 struct client {
 	int index;
