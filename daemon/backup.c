@@ -186,7 +186,7 @@ int backup_lock_state(const char *state_dir, char *err, size_t err_size)
 int backup_restore(const char *copy_path, const char *state_dir, char *err,
 		   size_t err_size)
 {
-	char store[4200], fresh[4300], kept[4300], side[4300];
+	char store[4200], fresh[4300], kept[4300] = "", side[4300];
 	sqlite3 *db = NULL;
 	struct backup_result r;
 	int rc = backup_lock_state(state_dir, err, err_size);
@@ -217,26 +217,43 @@ int backup_restore(const char *copy_path, const char *state_dir, char *err,
 		snprintf(err, err_size, "%s", r.error);
 		return rc;
 	}
+	/* The store it replaces is kept with its WAL: after a crash the
+	 * last acknowledged commits may live only there.  The WAL moves
+	 * first and comes back if the store cannot follow; its -shm is an
+	 * index of that WAL, rebuilt on open, so it goes. */
 	if (access(store, F_OK) == 0) {
+		char wal[4300], kept_wal[4400];
 		snprintf(kept, sizeof kept, "%s.before-restore-%ld", store,
 			 (long)time(NULL));
-		if (rename(store, kept) != 0) {
-			snprintf(err, err_size, "cannot keep %s as %s: %s",
-				 store, kept, strerror(errno));
-			unlink(fresh);
-			return -errno;
+		snprintf(wal, sizeof wal, "%s-wal", store);
+		snprintf(kept_wal, sizeof kept_wal, "%s-wal", kept);
+		bool wal_moved = rename(wal, kept_wal) == 0;
+		if ((!wal_moved && errno != ENOENT) ||
+		    rename(store, kept) != 0) {
+			rc = -errno;
+			if (wal_moved)
+				rename(kept_wal, wal);
+			snprintf(err, err_size,
+				 "cannot keep %s as %s: %s; the store is "
+				 "untouched, the restored copy waits in %s",
+				 store, kept, strerror(-rc), fresh);
+			return rc;
 		}
 		log_info("the store it replaces is kept as %s", kept);
 	}
-	/* Its journal belongs to the store it replaces. */
+	/* What is left beside the store's name is not the copy's: a WAL
+	 * without its store, or the -shm. */
 	for (int i = 0; i < 2; i++) {
 		snprintf(side, sizeof side, "%s%s", store, i ? "-shm" : "-wal");
 		unlink(side);
 	}
 	if (rename(fresh, store) != 0) {
-		snprintf(err, err_size, "cannot put %s in place: %s", store,
-			 strerror(errno));
-		return -errno;
+		rc = -errno;
+		snprintf(err, err_size,
+			 "cannot put %s in place as %s: %s (the store it "
+			 "replaces is %s)",
+			 fresh, store, strerror(-rc), kept[0] ? kept : "none");
+		return rc;
 	}
 	log_info("restored %s from %s: %lld revisions of %lld documents, "
 		 "last seq %lld",

@@ -9,9 +9,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <glob.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +68,29 @@ static long long single(sqlite3 *db, const char *sql)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
+}
+
+/* Each of seqs is in db as a revision with its document and event. */
+static void assert_all_stored(sqlite3 *db, const long long *seqs, int n,
+			      const char *what)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(
+			     db,
+			     "SELECT COUNT(*) FROM revisions r JOIN documents "
+			     "d ON d.id = r.document_id JOIN events e ON "
+			     "e.seq = r.seq WHERE r.seq = ?",
+			     -1, &st, NULL),
+			 SQLITE_OK);
+	for (int i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, seqs[i]);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		if (sqlite3_column_int(st, 0) != 1)
+			fail_msg("acknowledged seq %lld is not in %s", seqs[i],
+				 what);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
 }
 
 static void test_backup_while_submitting(void **state)
@@ -125,23 +151,7 @@ static void test_backup_while_submitting(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open_v2(copy, &db, SQLITE_OPEN_READONLY, NULL),
 			 SQLITE_OK);
-	sqlite3_stmt *st_rev;
-	assert_int_equal(sqlite3_prepare_v2(
-			     db,
-			     "SELECT COUNT(*) FROM revisions r JOIN documents "
-			     "d ON d.id = r.document_id JOIN events e ON "
-			     "e.seq = r.seq WHERE r.seq = ?",
-			     -1, &st_rev, NULL),
-			 SQLITE_OK);
-	for (int i = 0; i < before; i++) {
-		sqlite3_bind_int64(st_rev, 1, snapshot[i]);
-		assert_int_equal(sqlite3_step(st_rev), SQLITE_ROW);
-		if (sqlite3_column_int(st_rev, 0) != 1)
-			fail_msg("acknowledged seq %lld is not in the copy",
-				 snapshot[i]);
-		sqlite3_reset(st_rev);
-	}
-	sqlite3_finalize(st_rev);
+	assert_all_stored(db, snapshot, before, "the copy");
 	/* Of one moment: events gap-free, every revision with its
 	 * document and event, every event with its document. */
 	long long events = single(db, "SELECT COUNT(*) FROM events");
@@ -168,9 +178,30 @@ static void test_backup_while_submitting(void **state)
 		 BUDGETD_TEST_BIN_DIR, h.dir, copy, h.dir);
 	int rc = system(restore);
 	assert_true(WIFEXITED(rc) && WEXITSTATUS(rc) != 0);
-	/* With it stopped, the copy goes in place and rebuilds. */
-	assert_int_equal(harness_stop(&h), 0);
+	/* Killed, so that its last commits may be only in its WAL: the copy
+	 * goes in place, and the store it replaces is kept whole, WAL and
+	 * all, with every revision ever acknowledged. */
+	kill(h.pid, SIGKILL);
+	waitpid(h.pid, &rc, 0);
+	h.pid = 0;
+	char wal[300];
+	snprintf(wal, sizeof wal, "%s/state/budgetd.db-wal", h.dir);
+	bool had_wal = access(wal, F_OK) == 0;
 	assert_int_equal(system(restore), 0);
+	glob_t kept;
+	char pattern[300];
+	snprintf(pattern, sizeof pattern,
+		 "%s/state/budgetd.db.before-restore-*[0-9]", h.dir);
+	assert_int_equal(glob(pattern, 0, NULL, &kept), 0);
+	assert_int_equal(kept.gl_pathc, 1);
+	assert_int_equal(
+	    sqlite3_open_v2(kept.gl_pathv[0], &db, SQLITE_OPEN_READWRITE, NULL),
+	    SQLITE_OK);
+	assert_all_stored(db, acked, n_acked, "the store kept aside");
+	sqlite3_close(db);
+	globfree(&kept);
+	fprintf(stderr, "  restore after SIGKILL: the old store had %s WAL\n",
+		had_wal ? "a" : "no");
 	assert_int_equal(harness_start(&h), 0);
 	r = harness_call_text(&h, "{\"op\":\"departments\"}");
 	assert_int_equal(
