@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "json_text.h"
+#include "money.h"
 
 struct publisher {
 	const struct bd_host *host;
@@ -50,14 +51,15 @@ static int publisher_reconfigure(void *state)
 		    "topic_prefix must be 1..63 characters without spaces");
 		return -EINVAL;
 	}
-	if (strcmp(unit, "元") != 0 && strcmp(unit, "万元") != 0) {
+	enum bd_unit parsed;
+	if (money_unit_parse(unit, &parsed) < 0) {
 		p->host->log(p->self, BD_LOG_ERROR,
 			     "unit must be 元 or 万元, got %s", unit);
 		return -EINVAL;
 	}
 	p->per_total_topics = p->host->config_bool(p->self, "per_total_topics");
 	snprintf(p->prefix, sizeof p->prefix, "%s", prefix);
-	p->unit = strcmp(unit, "元") == 0 ? BD_UNIT_YUAN : BD_UNIT_WANYUAN;
+	p->unit = parsed;
 	p->include_changes = p->host->config_bool(p->self, "include_changes");
 	return 0;
 }
@@ -104,11 +106,6 @@ static void put_change(struct publisher *p, struct json_text *t,
 	put_amount(p, t, ",\"delta\":", c->after - c->before);
 }
 
-static const char *unit_name(const struct publisher *p)
-{
-	return p->unit == BD_UNIT_YUAN ? "元" : "万元";
-}
-
 /*
  * Messages are written straight as JSON text (this runs for every stored
  * submission, with tens of moved totals each) and only when someone
@@ -145,7 +142,7 @@ static int publisher_publish(void *state, const struct bd_event *ev)
 		json_text_int(&t, ev->revision);
 	}
 	json_text_raw(&t, ",\"unit\":\"");
-	json_text_raw(&t, unit_name(p));
+	json_text_raw(&t, money_unit_name(p->unit));
 	json_text_raw(&t, "\",\"changed\":");
 	json_text_int(&t, (int64_t)ev->n_changes);
 	if (p->include_changes) {
@@ -176,7 +173,7 @@ static int publisher_publish(void *state, const struct bd_event *ev)
 		json_text_raw(&t, ",\"revision\":");
 		json_text_int(&t, ev->revision);
 		json_text_raw(&t, ",\"unit\":\"");
-		json_text_raw(&t, unit_name(p));
+		json_text_raw(&t, money_unit_name(p->unit));
 		json_text_raw(&t, "\",");
 		put_change(p, &t, c);
 		json_text_raw(&t, "}");

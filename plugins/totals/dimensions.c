@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "district.h"
+#include "money.h"
 #include "strmap.h"
 
 const char *const district_dim_names[DIM_COUNT] = {
@@ -243,10 +244,7 @@ int district_read_common(struct totals *t, struct bd_query *q,
 	}
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(req, "unit");
 	if (u != NULL) {
-		if (cJSON_IsString(u) && strcmp(u->valuestring, "元") == 0)
-			*unit = BD_UNIT_YUAN;
-		else if (!cJSON_IsString(u) ||
-			 strcmp(u->valuestring, "万元") != 0)
+		if (money_unit_parse(cJSON_GetStringValue(u), unit) < 0)
 			return t->host->query_error(
 			    q, "bad_request",
 			    "\"unit\" must be \"元\" or \"万元\"");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "district.h"
+#include "money.h"
 
 /* A project that does not state its kind has the kind its function's
  * lines carry, when they carry project spending of one kind only. */
@@ -186,8 +187,7 @@ int lists_three_public(struct totals *t, const struct bd_scope *scope,
 		rows[k].departments++;
 	}
 	cJSON *reply = t->host->query_reply(q);
-	cJSON_AddStringToObject(reply, "unit",
-				f.common.unit == BD_UNIT_YUAN ? "元" : "万元");
+	cJSON_AddStringToObject(reply, "unit", money_unit_name(f.common.unit));
 	cJSON_AddStringToObject(reply, "by", group);
 	cJSON *list = cJSON_AddArrayToObject(reply, "rows");
 	for (size_t k = 0; k < n; k++) {
@@ -274,8 +274,7 @@ int lists_projects(struct totals *t, const struct bd_scope *scope,
 	if (n > 0)
 		qsort(all, n, sizeof *all, compare_found);
 	cJSON *reply = t->host->query_reply(q);
-	cJSON_AddStringToObject(reply, "unit",
-				f.common.unit == BD_UNIT_YUAN ? "元" : "万元");
+	cJSON_AddStringToObject(reply, "unit", money_unit_name(f.common.unit));
 	cJSON_AddNumberToObject(reply, "count", (double)n);
 	/* A kind filter cannot place projects of no known kind: say how
 	 * many, so that an empty list is not read as "none". */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "district.h"
+#include "money.h"
 #include "strmap.h"
 
 #define MAX_BY 6
@@ -470,8 +471,8 @@ int district_totals(void *state, const struct bd_scope *scope,
 
 	cJSON *reply = t->host->query_reply(q);
 	char text[40];
-	cJSON_AddStringToObject(
-	    reply, "unit", spec.common.unit == BD_UNIT_YUAN ? "元" : "万元");
+	cJSON_AddStringToObject(reply, "unit",
+				money_unit_name(spec.common.unit));
 	if (spec.common.year)
 		cJSON_AddNumberToObject(reply, "year", spec.common.year);
 	cJSON *by = cJSON_AddArrayToObject(reply, "by");
