@@ -126,8 +126,6 @@ void district_dept_free(struct dept *d);
  * cells; NULL at the end.  *cursor starts at 0. */
 const struct fact *district_next_fact(const struct dept *d, bool economic,
 				      size_t *cursor);
-/* The map of aggregates that holds key ("year\x1fdim\x1fvalue"). */
-struct strmap *district_aggregates_of(struct totals *t, const char *key);
 int district_apply(void *state, const struct bd_revision *prev,
 		   const struct bd_revision *next, struct bd_apply *apply);
 

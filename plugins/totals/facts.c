@@ -264,16 +264,13 @@ static int difference(struct strmap *delta, struct strmap *was,
 	return d.rc;
 }
 
-struct strmap *district_aggregates_of(struct totals *t, const char *key)
+/* The map of aggregates for a dimension named in a key ("total": the
+ * grand totals, kept under DIM_YEAR). */
+static struct strmap *aggregates_of(struct totals *t, const char *dim)
 {
-	const char *dim = strchr(key, '\x1f');
-	const char *value = dim ? strchr(dim + 1, '\x1f') : NULL;
-	if (value == NULL)
-		return NULL;
-	size_t len = (size_t)(value - dim - 1);
-	if (len == 5 && memcmp(dim + 1, "total", 5) == 0)
+	if (strcmp(dim, "total") == 0)
 		return &t->aggregates[DIM_YEAR];
-	int d = district_dim_from_name(dim + 1, len);
+	int d = district_dim_from_name(dim, strlen(dim));
 	return d < 0 ? NULL : &t->aggregates[d];
 }
 
@@ -292,7 +289,17 @@ static int apply_deltas(struct totals *t, struct strmap *delta,
 	int rc = 0;
 	for (size_t i = 0; i < list.n && rc == 0; i++) {
 		const char *key = list.items[i].key;
-		struct strmap *aggregates = district_aggregates_of(t, key);
+		/* key is "year\x1fdim\x1fvalue": split once, in a copy. */
+		char copy[sizeof list.items[i].key];
+		memcpy(copy, key, sizeof copy);
+		char *dim = strchr(copy, '\x1f');
+		char *value = dim ? strchr(dim + 1, '\x1f') : NULL;
+		if (value != NULL) {
+			*dim++ = '\0';
+			*value++ = '\0';
+		}
+		struct strmap *aggregates =
+		    value ? aggregates_of(t, dim) : NULL;
 		if (aggregates == NULL) {
 			/* Keys are made in this file: a bug, not input. */
 			rc = -EINVAL;
@@ -305,15 +312,6 @@ static int apply_deltas(struct totals *t, struct strmap *delta,
 		}
 		if (apply == NULL)
 			continue;
-		/* key is "year\x1fdim\x1fvalue". */
-		char copy[96];
-		snprintf(copy, sizeof copy, "%s", key);
-		char *dim = strchr(copy, '\x1f');
-		char *value = dim ? strchr(dim + 1, '\x1f') : NULL;
-		if (value == NULL)
-			continue;
-		*dim++ = '\0';
-		*value++ = '\0';
 		struct bd_total_change change = {
 		    .year = atoi(copy),
 		    .dimension = dim,
