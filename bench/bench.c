@@ -282,7 +282,7 @@ static void stop_daemon(void)
 struct submitter {
 	int first, step;
 	int accepted;
-	volatile int *stop; /* revisions mode: resubmit until told */
+	atomic_int *stop; /* revisions mode: resubmit until told */
 	double busy_s;
 };
 
@@ -516,7 +516,7 @@ static void pg_queries(PGconn *c)
 /* ---- what budgetd listens to, and what it costs the loop ---- */
 
 struct subscriber {
-	volatile int *stop;
+	atomic_int *stop;
 	_Atomic long messages, bytes; /* read while the listener runs */
 };
 
@@ -675,7 +675,7 @@ static double sqlite_limit_s(void)
 }
 
 /* An echo server that answers every request with reply_size bytes. */
-static volatile size_t reply_size;
+static atomic_size_t reply_size; /* set by main, read by the echo thread */
 static char rr_url[256];
 
 static void *echo_main(void *arg)
@@ -783,7 +783,7 @@ int main(int argc, char **argv)
 	/* budgetd: empty, then loaded by concurrent durable submissions,
 	 * with a subscriber listening throughout. */
 	start_daemon();
-	volatile int stop_listening = 0;
+	atomic_int stop_listening = 0;
 	struct subscriber listener = {.stop = &stop_listening};
 	pthread_t listener_thread;
 	pthread_create(&listener_thread, NULL, subscribe_main, &listener);
@@ -828,7 +828,7 @@ int main(int argc, char **argv)
 
 	budgetd_queries(0);
 	/* The same while two clients keep sending revisions. */
-	volatile int stop = 0;
+	atomic_int stop = 0;
 	struct submitter revisers[2] = {{.first = 0, .step = 2, .stop = &stop},
 					{.first = 1, .step = 2, .stop = &stop}};
 	double revise_t0 = now_s();
