@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -128,21 +127,12 @@ const char *daemon_installed_config(void)
 	return access(path, F_OK) == 0 ? path : NULL;
 }
 
-/* "uid 998 (budgetd)": who the process is, for permission errors. */
-static void describe_user(char *buf, size_t size)
-{
-	uid_t uid = geteuid();
-	struct passwd *pw = getpwuid(uid);
-	snprintf(buf, size, "uid %u (%s)", (unsigned)uid,
-		 pw ? pw->pw_name : "no user name");
-}
-
 int daemon_check_state_dir(const struct config *c, char *err, size_t err_size)
 {
 	char who[96], parent[PATH_MAX];
 	struct stat st;
 	const char *dir = c->state_dir;
-	describe_user(who, sizeof who);
+	store_describe_self(who, sizeof who);
 	if (stat(dir, &st) != 0) {
 		/* Created at start: then its parent must take it. */
 		snprintf(parent, sizeof parent, "%s", dir);
@@ -169,12 +159,11 @@ int daemon_check_state_dir(const struct config *c, char *err, size_t err_size)
 	}
 	if (access(dir, W_OK | X_OK) != 0) {
 		int e = errno;
-		struct passwd *owner = getpwuid(st.st_uid);
+		char owner[160];
+		store_describe_owner(dir, owner, sizeof owner);
 		snprintf(err, err_size,
-			 "state directory %s is not writable by %s (owned by "
-			 "%s, mode %04o): %s",
-			 dir, who, owner ? owner->pw_name : "?",
-			 (unsigned)(st.st_mode & 07777), strerror(e));
+			 "state directory %s is not writable by %s (%s): %s",
+			 dir, who, owner, strerror(e));
 		return -e;
 	}
 	return 0;

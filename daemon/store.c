@@ -108,24 +108,44 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t err_size)
 	return 0;
 }
 
-void store_describe_file(const char *path, char *buf, size_t size)
+void store_describe_self(char *buf, size_t size)
+{
+	uid_t uid = geteuid();
+	struct passwd *pw = getpwuid(uid);
+	snprintf(buf, size, "uid %u (%s)", (unsigned)uid,
+		 pw ? pw->pw_name : "no user name");
+}
+
+int store_describe_owner(const char *path, char *buf, size_t size)
 {
 	struct stat st;
 	buf[0] = '\0';
 	if (stat(path, &st) != 0)
-		return;
+		return -errno;
 	struct passwd *owner = getpwuid(st.st_uid);
 	struct group *group = getgrgid(st.st_gid);
-	struct passwd *me = getpwuid(geteuid());
 	char owner_id[16], group_id[16];
 	snprintf(owner_id, sizeof owner_id, "%u", (unsigned)st.st_uid);
 	snprintf(group_id, sizeof group_id, "%u", (unsigned)st.st_gid);
-	snprintf(buf, size,
-		 " (the file is owned by %s:%s, mode %04o; budgetd runs as "
-		 "%s: chown budgetd:budgetd and chmod 0640 a restored copy)",
+	snprintf(buf, size, "owned by %s:%s, mode %04o",
 		 owner ? owner->pw_name : owner_id,
 		 group ? group->gr_name : group_id,
-		 (unsigned)(st.st_mode & 07777), me ? me->pw_name : "?");
+		 (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* Why a store may be refused: who owns it, who we are, the mend. */
+static void describe_store_file(const char *path, char *buf, size_t size)
+{
+	char owner[160], self[96];
+	buf[0] = '\0';
+	if (store_describe_owner(path, owner, sizeof owner) < 0)
+		return;
+	store_describe_self(self, sizeof self);
+	snprintf(buf, size,
+		 " (the file is %s; budgetd runs as %s: chown budgetd:budgetd "
+		 "and chmod 0640 a restored copy)",
+		 owner, self);
 }
 
 static int open_connection(const char *path, int flags, sqlite3 **db, char *err,
@@ -189,8 +209,8 @@ int store_open(struct store *s, const char *state_dir, int batch_max, char *err,
 	if (rc == 0)
 		rc = exec(s->writer, "COMMIT", what, sizeof what);
 	if (rc < 0) {
-		char owner[200];
-		store_describe_file(s->path, owner, sizeof owner);
+		char owner[400];
+		describe_store_file(s->path, owner, sizeof owner);
 		snprintf(err, err_size, "%s: cannot initialise: %s%s", s->path,
 			 what, owner);
 		goto fail;

@@ -102,10 +102,11 @@ struct store_revision_row {
 	size_t body_len;
 };
 
-/* " (the file is owned by root:root, mode 0644; budgetd runs as …)": what
- * an administrator needs to mend a file the store cannot write; "" when
- * there is no such file. */
-void store_describe_file(const char *path, char *buf, size_t size);
+/* For permission errors about the state directory and the store:
+ * "owned by root:root, mode 0644" of path (-errno when it cannot be
+ * read), and "uid 998 (budgetd)" of this process. */
+int store_describe_owner(const char *path, char *buf, size_t size);
+void store_describe_self(char *buf, size_t size);
 
 /* Opens (creating if needed) DIR/budgetd.db. */
 int store_open(struct store *store, const char *state_dir, int batch_max,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -183,25 +184,29 @@ static void test_open_failure_is_explained(void **state)
 	assert_non_null(strstr(err, "/proc/budgetd-cannot-exist"));
 }
 
-/* A restored copy the daemon cannot write: the message says whose it is
- * and what to do. */
+/* A file the daemon cannot write: the description says whose it is, and
+ * who the daemon is; a missing file is said to be missing. */
 static void test_unwritable_file_is_described(void **state)
 {
-	char path[] = "/tmp/budgetd-describe-XXXXXX", why[256];
+	char path[] = "/tmp/budgetd-describe-XXXXXX", why[256], self[96];
 	(void)state;
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(chmod(path, 0444), 0);
-	store_describe_file(path, why, sizeof why);
-	assert_non_null(strstr(why, "mode 0444"));
-	assert_non_null(strstr(why, "chown budgetd:budgetd and chmod 0640"));
+	assert_int_equal(store_describe_owner(path, why, sizeof why), 0);
 	struct passwd *me = getpwuid(geteuid());
-	char owner[96];
-	snprintf(owner, sizeof owner, "owned by %s:", me->pw_name);
-	assert_non_null(strstr(why, owner));
+	struct group *mine = getgrgid(getegid());
+	char expect[160];
+	snprintf(expect, sizeof expect, "owned by %s:%s, mode 0444",
+		 me->pw_name, mine->gr_name);
+	assert_string_equal(why, expect);
+	store_describe_self(self, sizeof self);
+	snprintf(expect, sizeof expect, "uid %u (%s)", (unsigned)geteuid(),
+		 me->pw_name);
+	assert_string_equal(self, expect);
 	unlink(path);
-	store_describe_file(path, why, sizeof why);
+	assert_int_equal(store_describe_owner(path, why, sizeof why), -ENOENT);
 	assert_string_equal(why, "");
 }
 
