@@ -10,8 +10,13 @@
  *
  * Names are compared after removing the damage real documents show
  * (spaces, line-wrap truncation, half/full-width brackets and
- * punctuation); a different name is an error, and when the printed name
- * is that of another code, the finding names that code.
+ * punctuation).  A different name is an error against a row the project
+ * trusts and a warning against one it does not (trust K, M, R).
+ *
+ * Standard 项 names (行政运行, 一般行政管理事务, 机关服务, 事业运行, …)
+ * recur under many 款, so a printed name suggests a miscoding only when
+ * exactly one code carries it, that code is in another 类, and no code
+ * under the printed 款 carries it; then the finding names that code.
  */
 #include <budgetd/plugin.h>
 #include <dirent.h>
@@ -24,14 +29,22 @@
 
 #include "names.h"
 
+/* A printed variant; `until` is the last fiscal year of an old name
+ * ("医疗卫生与计划生育支出<=2018"), 0 for a variant valid in every year. */
+struct alt_name {
+	struct cp_string norm;
+	int until;
+};
+
 struct entry {
 	char code[8];
 	char parent[8];
 	char *name;
 	struct cp_string norm;
-	struct cp_string *alts;
+	struct alt_name *alts;
 	size_t n_alts;
 	char trust[8];
+	bool weak; /* trust K, M or R: its name alone proves nothing */
 };
 
 struct table {
@@ -68,7 +81,7 @@ static void table_free(struct table *t)
 		free(e->name);
 		cp_free(&e->norm);
 		for (size_t k = 0; k < e->n_alts; k++)
-			cp_free(&e->alts[k]);
+			cp_free(&e->alts[k].norm);
 		free(e->alts);
 	}
 	free(t->entries);
@@ -156,6 +169,7 @@ static int table_load(struct catalog *c, const char *path, struct table *t)
 			 n > 3 ? fields[3] : "");
 		snprintf(e->trust, sizeof e->trust, "%.7s",
 			 n > 4 ? fields[4] : "");
+		e->weak = strchr("KMR", e->trust[0]) != NULL;
 		e->name = strdup(fields[2]);
 		if (e->name == NULL || cp_normalise(fields[2], &e->norm) < 0) {
 			free(e->name);
@@ -176,7 +190,14 @@ static int table_load(struct catalog *c, const char *path, struct table *t)
 					break;
 				}
 				e->alts = grown;
-				if (cp_normalise(a, &e->alts[e->n_alts]) == 0)
+				struct alt_name *alt = &e->alts[e->n_alts];
+				char *until = strstr(a, "<=");
+				alt->until = 0;
+				if (until != NULL) {
+					*until = '\0';
+					alt->until = atoi(until + 2);
+				}
+				if (cp_normalise(a, &alt->norm) == 0)
 					e->n_alts++;
 			}
 		}
@@ -318,56 +339,88 @@ static const struct entry *find(const struct table *t, const char *code)
 		       compare_entries);
 }
 
-enum match { MATCH_SAME, MATCH_VARIANT, MATCH_DIFFERENT };
+enum match { MATCH_SAME, MATCH_OLD, MATCH_VARIANT, MATCH_DIFFERENT };
 
+/* How the printed name matches e's in `year`; *until is the last year of
+ * an old name (MATCH_OLD). */
 static enum match name_match(const struct entry *e,
-			     const struct cp_string *printed)
+			     const struct cp_string *printed, int year,
+			     int *until)
 {
 	if (cp_equal(&e->norm, printed) ||
 	    cp_is_wrapped_prefix(printed, &e->norm))
 		return MATCH_SAME;
-	for (size_t i = 0; i < e->n_alts; i++)
-		if (cp_equal(&e->alts[i], printed))
+	for (size_t i = 0; i < e->n_alts; i++) {
+		if (!cp_equal(&e->alts[i].norm, printed))
+			continue;
+		if (e->alts[i].until == 0 || year <= e->alts[i].until)
 			return MATCH_SAME;
+		*until = e->alts[i].until;
+		return MATCH_OLD;
+	}
 	if (printed->n >= 6 && cp_distance(&e->norm, printed, 1) <= 1)
 		return MATCH_VARIANT;
 	return MATCH_DIFFERENT;
 }
 
-/*
- * The code whose catalogue name is the printed name, at the same code
- * length; prefers one in the same 类, then one with the same last two
- * digits.  *count says how many codes carry that name.
- */
-static const struct entry *owner_of_name(const struct table *t,
-					 const char *code,
-					 const struct cp_string *printed,
-					 size_t *count)
+/* The codes other than `code`, of its length, whose name is the printed
+ * one. */
+struct name_owners {
+	const struct entry *first; /* prefers one in another 类 */
+	size_t count;
+	bool in_section; /* one of them shares code's 款 (or 类) */
+};
+
+static void owners_of_name(const struct table *t, const char *code,
+			   const struct cp_string *printed,
+			   struct name_owners *o)
 {
-	const struct entry *best = NULL;
-	int best_score = -1;
-	*count = 0;
+	size_t len = strlen(code), section = len == 7 ? 5 : 3;
+	memset(o, 0, sizeof *o);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct entry *e = &t->entries[i];
-		if (strlen(e->code) != strlen(code) ||
-		    strcmp(e->code, code) == 0)
+		if (strlen(e->code) != len || strcmp(e->code, code) == 0)
 			continue;
 		bool same = cp_equal(&e->norm, printed);
 		for (size_t k = 0; !same && k < e->n_alts; k++)
-			same = cp_equal(&e->alts[k], printed);
+			same = cp_equal(&e->alts[k].norm, printed);
 		if (!same)
 			continue;
-		(*count)++;
-		size_t len = strlen(code);
-		int score =
-		    (strncmp(e->code, code, 3) == 0) * 2 +
-		    (len > 2 && strcmp(e->code + len - 2, code + len - 2) == 0);
-		if (score > best_score) {
-			best = e;
-			best_score = score;
-		}
+		o->count++;
+		o->in_section |= strncmp(e->code, code, section) == 0;
+		if (o->first == NULL || strncmp(o->first->code, code, 3) == 0)
+			o->first = e;
 	}
-	return best;
+}
+
+/*
+ * Whether the printed name is evidence that `code` is a miscoding of
+ * o->first: only a name exactly one code carries, and for function codes
+ * one that belongs to another 类 and to nothing under the printed 款 (in
+ * the economic classification names are unique, so one owner is enough).
+ */
+static bool names_other_code(const char *code, const struct name_owners *o,
+			     bool function)
+{
+	if (o->count != 1)
+		return false;
+	if (!function)
+		return true;
+	return strncmp(o->first->code, code, 3) != 0 && !o->in_section;
+}
+
+/*
+ * A name that proves a miscoding is as strong as the row it comes from;
+ * in the economic classification only a name of another 类 proves one,
+ * since provinces renumber the 款 within a 类.
+ */
+static enum bd_severity other_code_severity(const struct name_owners *o,
+					    const char *code)
+{
+	if (o->first->weak)
+		return BD_SEVERITY_WARNING;
+	return strncmp(o->first->code, code, 3) != 0 ? BD_SEVERITY_ERROR
+						     : BD_SEVERITY_WARNING;
 }
 
 /* ---- audit ---- */
@@ -460,20 +513,30 @@ static int check_code(struct run *r, const struct table *t,
 			goto out;
 		}
 	}
+	bool function = strcmp(kind, "function") == 0;
+	struct name_owners owners = {0};
+	if (printed.n)
+		owners_of_name(t, code, &printed, &owners);
+	bool miscode = names_other_code(code, &owners, function);
 	if (e == NULL) {
-		size_t count;
-		const struct entry *owner =
-		    printed.n ? owner_of_name(t, code, &printed, &count) : NULL;
-		if (owner != NULL) {
+		if (miscode) {
+			/* Only a complete catalogue proves the code wrong; in
+			 * a partial one the code may simply be missing. */
 			snprintf(rule, sizeof rule, "%s.name_of_other_code",
 				 rule_base);
 			rc = report(
-			    r, rule, BD_SEVERITY_ERROR, path,
+			    r, rule,
+			    r->cat->complete
+				? other_code_severity(&owners, code)
+				: BD_SEVERITY_WARNING,
+			    path,
 			    "%s code %s is not in the %d catalogue, and its "
-			    "printed name \"%s\" is that of %s%s: did you mean "
-			    "%s?",
-			    kind, code, r->cat->year, printed_name, owner->code,
-			    count > 1 ? " (among others)" : "", owner->code);
+			    "printed name \"%s\" belongs only to %s (%s %.3s, "
+			    "not %.3s): did you mean %s?%s",
+			    kind, code, r->cat->year, printed_name,
+			    owners.first->code, function ? "类" : "class",
+			    owners.first->code, code, owners.first->code,
+			    partial_note(r));
 		} else {
 			snprintf(rule, sizeof rule, "%s.unknown", rule_base);
 			rc = report(r, rule, unknown_severity(r), path,
@@ -484,8 +547,17 @@ static int check_code(struct run *r, const struct table *t,
 	}
 	if (printed.n == 0)
 		goto out;
-	switch (name_match(e, &printed)) {
+	int until = 0;
+	switch (name_match(e, &printed, r->s->year, &until)) {
 	case MATCH_SAME:
+		break;
+	case MATCH_OLD:
+		snprintf(rule, sizeof rule, "%s.old_name", rule_base);
+		rc =
+		    report(r, rule, BD_SEVERITY_WARNING, name_path,
+			   "%s %s is printed \"%s\", its name until %d; "
+			   "since %d it is \"%s\"",
+			   kind, code, printed_name, until, until + 1, e->name);
 		break;
 	case MATCH_VARIANT:
 		snprintf(rule, sizeof rule, "%s.name_variant", rule_base);
@@ -495,33 +567,120 @@ static int check_code(struct run *r, const struct table *t,
 			   "(one character apart)",
 			   kind, code, printed_name, e->name);
 		break;
-	case MATCH_DIFFERENT: {
-		size_t count;
-		const struct entry *owner =
-		    owner_of_name(t, code, &printed, &count);
-		if (owner != NULL) {
+	case MATCH_DIFFERENT:
+		if (miscode) {
+			/* The evidence is the other code's name, so it is as
+			 * strong as that row. */
 			snprintf(rule, sizeof rule, "%s.name_of_other_code",
 				 rule_base);
 			rc = report(
-			    r, rule, BD_SEVERITY_ERROR, path,
-			    "%s code %s is %s, but the printed name \"%s\" is "
-			    "that of %s%s: did you mean %s?",
-			    kind, code, e->name, printed_name, owner->code,
-			    count > 1 ? " (among others)" : "", owner->code);
-		} else {
-			snprintf(rule, sizeof rule, "%s.name_mismatch",
-				 rule_base);
-			rc = report(r, rule, BD_SEVERITY_ERROR, name_path,
-				    "%s %s is printed \"%s\"; the catalogue "
-				    "says \"%s\"",
-				    kind, code, printed_name, e->name);
+			    r, rule, other_code_severity(&owners, code), path,
+			    "%s code %s is %s, but the printed name \"%s\" "
+			    "belongs only to %s: did you mean %s?",
+			    kind, code, e->name, printed_name,
+			    owners.first->code, owners.first->code);
+			break;
 		}
+		char also[160] = "";
+		if (owners.count == 1)
+			snprintf(also, sizeof also,
+				 " (\"%s\" is the name of %s)", printed_name,
+				 owners.first->code);
+		else if (owners.count > 1)
+			snprintf(also, sizeof also,
+				 " (a name %zu other codes carry, such as %s)",
+				 owners.count, owners.first->code);
+		/* Provinces number and name the economic 款 their own way
+		 * (上海 has 30211 事业单位离退休人员福利费), so there only a
+		 * name of another 类 is an error. */
+		bool weak = e->weak || !function;
+		snprintf(rule, sizeof rule, "%s.name_mismatch", rule_base);
+		rc = report(r, rule,
+			    weak ? BD_SEVERITY_WARNING : BD_SEVERITY_ERROR,
+			    name_path,
+			    "%s %s is printed \"%s\"; the catalogue says "
+			    "\"%s\"%s%s",
+			    kind, code, printed_name, e->name, also,
+			    e->weak ? " (a catalogue row not checked against "
+				      "the official list)"
+			    : !function ? " (a provincial numbering of the "
+					  "economic 款?)"
+					: "");
 		break;
-	}
 	}
 out:
 	cp_free(&printed);
 	return rc;
+}
+
+/*
+ * A province's own numbering of the economic 款 (上海 prints 30202 咨询费,
+ * 30203 水费, … where the national list has 30202 印刷费, 30203 咨询费):
+ * known codes of a 类 printed with other names of that 类, or names the
+ * national list lacks.  From RENUMBERED_MIN such rows on, the table gets
+ * one warning instead of one per row.
+ */
+enum { RENUMBERED_MIN = 3 };
+
+/* 1 when the row is renumbered in that sense, 0 when not, or -ENOMEM. */
+static int is_renumbered(const struct run *r, const char *code,
+			 const char *name)
+{
+	const struct table *t = &r->cat->economic;
+	const struct entry *e = find(t, code);
+	struct cp_string printed = {0};
+	if (e == NULL || strlen(code) != 5 || name == NULL || !*name)
+		return 0;
+	if (cp_normalise(name, &printed) < 0)
+		return -ENOMEM;
+	int until = 0, moved = 0;
+	if (name_match(e, &printed, r->s->year, &until) == MATCH_DIFFERENT) {
+		struct name_owners owners;
+		owners_of_name(t, code, &printed, &owners);
+		moved = owners.count == 0 ||
+			(owners.count == 1 &&
+			 strncmp(owners.first->code, code, 3) == 0);
+	}
+	cp_free(&printed);
+	return moved;
+}
+
+/* Counts the renumbered rows and, from RENUMBERED_MIN on, reports them
+ * once with a few examples.  Returns the count or -ENOMEM. */
+static int renumbered_rows(struct run *r)
+{
+	char examples[400] = "";
+	size_t used = 0;
+	int count = 0;
+	for (size_t i = 0; i < r->s->n_economic; i++) {
+		const struct bd_economic_line *l = &r->s->economic[i];
+		int moved = is_renumbered(r, l->code, l->name);
+		if (moved < 0)
+			return -ENOMEM;
+		if (!moved)
+			continue;
+		if (count++ < 4 && used < sizeof examples) {
+			const struct entry *e =
+			    find(&r->cat->economic, l->code);
+			int n = snprintf(
+			    examples + used, sizeof examples - used,
+			    "%s%s %s (nationally %s)", used ? ", " : "",
+			    l->code, l->name, e->name);
+			used += n > 0 ? (size_t)n : 0;
+		}
+	}
+	if (count < RENUMBERED_MIN)
+		return count;
+	if (report(r, "catalog.economic.local_numbering", BD_SEVERITY_WARNING,
+		   "economic",
+		   "the economic table numbers %d 款 differently from the "
+		   "national 部门预算支出经济分类 (%s%s), as a province's own "
+		   "list does (款 the national list lacks are taken as more of "
+		   "the same); its 类 totals are as printed, but its 款 count "
+		   "under other codes in the district's economic totals",
+		   count, examples, count > 4 ? ", …" : "") < 0)
+		return -ENOMEM;
+	return count;
 }
 
 static int catalog_validate(void *state, const struct bd_submission *s,
@@ -550,11 +709,29 @@ static int catalog_validate(void *state, const struct bd_submission *s,
 			       NULL) < 0)
 			return -ENOMEM;
 	}
+	int renumbered = renumbered_rows(&r);
+	if (renumbered < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < s->n_economic; i++) {
+		const struct bd_economic_line *l = &s->economic[i];
+		int moved = renumbered >= RENUMBERED_MIN
+				? is_renumbered(&r, l->code, l->name)
+				: 0;
+		if (moved < 0)
+			return -ENOMEM;
+		/* A 款 the national list lacks, in a renumbered table, is
+		 * one more of the province's own. */
+		char class_code[4];
+		snprintf(class_code, sizeof class_code, "%.3s", l->code);
+		if (renumbered >= RENUMBERED_MIN && strlen(l->code) == 5 &&
+		    find(&r.cat->economic, l->code) == NULL &&
+		    find(&r.cat->economic, class_code) != NULL)
+			moved = 1;
+		if (moved)
+			continue; /* in the one finding about the numbering */
 		snprintf(path, sizeof path, "economic[%zu].code", i);
 		if (check_code(&r, &r.cat->economic, "catalog.economic",
-			       "economic", path, s->economic[i].code,
-			       s->economic[i].name) < 0)
+			       "economic", path, l->code, l->name) < 0)
 			return -ENOMEM;
 	}
 	return 0;

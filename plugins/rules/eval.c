@@ -83,11 +83,13 @@ static const struct {
 static const char *const three_public_parts[] = {
     "overseas", "vehicle_purchase", "vehicle_operation", "reception", "total"};
 
-/* Splits "base[key].suffix"; false when malformed. */
+/* Splits "base[key:name].suffix" (":name" optional); false when
+ * malformed. */
 static bool split_path(const char *text, char *base, size_t base_size,
-		       char *key, size_t key_size, char *suffix,
-		       size_t suffix_size)
+		       char *key, size_t key_size, char *name, size_t name_size,
+		       char *suffix, size_t suffix_size)
 {
+	name[0] = '\0';
 	const char *open = strchr(text, '[');
 	key[0] = suffix[0] = '\0';
 	if (open == NULL) {
@@ -95,11 +97,21 @@ static bool split_path(const char *text, char *base, size_t base_size,
 		return strchr(text, ']') == NULL;
 	}
 	const char *close = strchr(open, ']');
-	if (close == NULL || (size_t)(close - open - 1) >= key_size ||
-	    (size_t)(open - text) >= base_size)
+	if (close == NULL || (size_t)(open - text) >= base_size)
 		return false;
 	snprintf(base, base_size, "%.*s", (int)(open - text), text);
-	snprintf(key, key_size, "%.*s", (int)(close - open - 1), open + 1);
+	const char *colon = memchr(open, ':', (size_t)(close - open));
+	const char *key_end = colon ? colon : close;
+	if ((size_t)(key_end - open - 1) >= key_size ||
+	    (colon && (size_t)(close - colon - 1) >= name_size))
+		return false;
+	snprintf(key, key_size, "%.*s", (int)(key_end - open - 1), open + 1);
+	if (colon != NULL) {
+		snprintf(name, name_size, "%.*s", (int)(close - colon - 1),
+			 colon + 1);
+		if (name[0] == '\0')
+			return false;
+	}
 	if (strspn(key, "0123456789") != strlen(key) || key[0] == '\0')
 		return false;
 	if (close[1] == '\0')
@@ -118,11 +130,18 @@ int rules_resolve_quantity(struct node *n, enum rule_scope scope,
 	const char *name = n->text;
 
 	*why = reason;
-	if (!split_path(name, base, sizeof base, key, sizeof key, suffix,
-			sizeof suffix)) {
+	if (!split_path(name, base, sizeof base, key, sizeof key, n->key_name,
+			sizeof n->key_name, suffix, sizeof suffix)) {
 		snprintf(reason, sizeof reason,
 			 "\"%.60s\": a code in [] must be digits, as in "
-			 "expenditure[201]",
+			 "expenditure[201], optionally with a name after a "
+			 "colon, as in economic[30217:公务接待]",
+			 name);
+		return -EINVAL;
+	}
+	if (n->key_name[0] && strcmp(base, "economic") != 0) {
+		snprintf(reason, sizeof reason,
+			 "\"%.60s\": only economic[CODE:NAME] takes a name",
 			 name);
 		return -EINVAL;
 	}
@@ -424,6 +443,12 @@ static bd_fen quantity(struct context *c, const struct node *n)
 					    strncmp(s->economic[k].code, code,
 						    3) == 0);
 			}
+			/* A row printed under another name is another 款 of a
+			 * provincial numbering; a row without a name counts. */
+			const char *printed = s->economic[i].name;
+			if (counted && n->key_name[0] && printed && *printed &&
+			    strstr(printed, n->key_name) == NULL)
+				counted = false;
 			if (counted)
 				sum += s->economic[i].amount;
 		}

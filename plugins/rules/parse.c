@@ -136,8 +136,14 @@ static void next(struct parser *ps)
 		t->kind = TOK_NUMBER;
 	} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		   *p == '_') {
-		while (is_word_char(p[n]))
+		/* Inside [] any text but a newline: economic[30212:因公出国].
+		 */
+		bool bracket = false;
+		while (p[n] != '\0' && p[n] != '\n' &&
+		       (is_word_char(p[n]) || (bracket && p[n] != ']'))) {
+			bracket = p[n] == '[' || (bracket && p[n] != ']');
 			n++;
+		}
 		t->kind = TOK_WORD;
 	} else if (strncmp(p, "==", 2) == 0 || strncmp(p, "!=", 2) == 0 ||
 		   strncmp(p, "<=", 2) == 0 || strncmp(p, ">=", 2) == 0) {

@@ -36,10 +36,11 @@ struct node {
 	int decimals;
 	enum amount_unit unit;
 	/* NODE_QUANTITY */
-	int quantity; /* enum quantity, private to eval.c */
-	int part;     /* which column/part, when the quantity has one */
-	char key[8];  /* a code: expenditure[201], economic[301] */
-	char *text;   /* as written, for messages */
+	int quantity;	   /* enum quantity, private to eval.c */
+	int part;	   /* which column/part, when the quantity has one */
+	char key[8];	   /* a code: expenditure[201], economic[301] */
+	char key_name[64]; /* economic[30212:因公出国]: rows so named */
+	char *text;	   /* as written, for messages */
 };
 
 enum compare { CMP_EQ, CMP_NE, CMP_LE, CMP_GE, CMP_LT, CMP_GT };

@@ -106,6 +106,39 @@ static void test_tolerance_and_units(void **state)
 }
 
 static void expect_syntax_error(const char *text, const char *where,
+				const char *words);
+
+/* economic[CODE:NAME] counts a row only under that name: 上海 numbers
+ * 30212 机关事业单位退休人员活动费, which is no 因公出国 spending. */
+static void test_economic_by_name(void **state)
+{
+	(void)state;
+	assert_int_equal(load_rules("rule t.overseas warning \"x\"\n"
+				    "  economic[30212:因公出国] <= "
+				    "three_public.overseas\n"),
+			 0);
+	static const char *const rows[][2] = {
+	    {"机关事业单位退休人员活动费", "0"}, /* another 款: no finding */
+	    {"因公出国（境）费用", "1"},	 /* the national one: found */
+	    {"", "1"},				 /* no name: taken as coded */
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char extra[512];
+		snprintf(extra, sizeof extra,
+			 ",\"three_public\":{\"overseas\":\"0\"},"
+			 "\"economic\":[{\"code\":\"30212\",\"name\":\"%s\","
+			 "\"amount\":\"0.7\"}]",
+			 rows[i][0]);
+		char json[1024];
+		snprintf(json, sizeof json, DOC("%s"), extra);
+		struct bd_audit *a = audit_json(&plugin, json);
+		assert_int_equal(a->n, (size_t)atoi(rows[i][1]));
+	}
+	expect_syntax_error("rule t.x error \"x\"\n  expenditure[201:a] >= 0\n",
+			    "test.rules:2", "only economic[CODE:NAME]");
+}
+
+static void expect_syntax_error(const char *text, const char *where,
 				const char *words)
 {
 	/* The plugin logs through the mock, which writes to stderr. */
@@ -285,6 +318,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_operator_rule, teardown),
 	    cmocka_unit_test_teardown(test_tolerance_and_units, teardown),
+	    cmocka_unit_test_teardown(test_economic_by_name, teardown),
 	    cmocka_unit_test_teardown(test_syntax_errors, teardown),
 	    cmocka_unit_test_teardown(test_arith_is_expressible, teardown),
 	};
