@@ -15,19 +15,30 @@ struct arith {
 	const struct bd_host *host;
 	struct bd_plugin_handle *self;
 	bd_fen tolerance; /* in 分: published 万元 tables round each cell */
+	bool blame_cells;
 };
 
-/* One audit run. */
+enum { FAILED_MAX = 24 };
+
+/* One audit run.  While `counting`, checks report nothing and only note
+ * which figures disagree: that is how a correction is tried. */
 struct run {
 	struct arith *a;
 	const struct bd_submission *s;
 	struct bd_audit *audit;
+	bool counting;
+	int failures;
+	char failed[FAILED_MAX][64]; /* paths of the first failures */
 };
 
 static const struct bd_config_key arith_config[] = {
     {"tolerance_fen", BD_CONFIG_INT, "0",
      "largest difference, in 分, that still counts as equal", .min = 0,
      .max = 100000000},
+    {"blame_cells", BD_CONFIG_BOOL, "true",
+     "when a row's parts miss its 合计, find the one part whose correction "
+     "makes the row and every column total agree, and report that part "
+     "instead of the 合计 and every total it inflates"},
     {0},
 };
 
@@ -36,6 +47,7 @@ static int arith_reconfigure(void *state)
 	struct arith *a = state;
 	/* The host has checked the range. */
 	a->tolerance = a->host->config_int(a->self, "tolerance_fen");
+	a->blame_cells = a->host->config_bool(a->self, "blame_cells");
 	return 0;
 }
 
@@ -74,6 +86,13 @@ static int mismatch(struct run *r, const char *rule, const char *path,
 {
 	char exp[40], act[40], diff[40], message[768];
 	const char *unit = r->s->unit == BD_UNIT_WANYUAN ? "万元" : "元";
+	if (r->counting) {
+		if (r->failures < FAILED_MAX)
+			snprintf(r->failed[r->failures], sizeof r->failed[0],
+				 "%s", path);
+		r->failures++;
+		return 0;
+	}
 	r->a->host->format_amount(expected, r->s->unit, exp, sizeof exp);
 	r->a->host->format_amount(actual, r->s->unit, act, sizeof act);
 	r->a->host->format_amount(actual - expected, r->s->unit, diff,
@@ -301,8 +320,11 @@ static int check_by_class(struct run *r, const char *rule, const char *base,
 		snprintf(what, sizeof what, "the %s total of 类 %s",
 			 fiscal_only ? "财政拨款" : "expenditure",
 			 by[i].class_code);
-		shifted_line_hint(r, by[i].class_code, detail - by[i].fen, by,
-				  n, fiscal_only, hint, sizeof hint);
+		hint[0] = '\0';
+		if (!r->counting)
+			shifted_line_hint(r, by[i].class_code,
+					  detail - by[i].fen, by, n,
+					  fiscal_only, hint, sizeof hint);
 		if (mismatch(r, rule, path, what, detail, by[i].fen,
 			     hint[0] ? hint : NULL) < 0)
 			return -ENOMEM;
@@ -446,17 +468,174 @@ static int check_balance(struct run *r, const struct sums *m)
 	return rc < 0 ? -ENOMEM : 0;
 }
 
+static int run_checks(struct run *r)
+{
+	struct sums m;
+	add_sums(r->s, &m);
+	if (check_lines(r) < 0 || check_projects(r) < 0 ||
+	    check_three_public(r) < 0 || check_stated(r, &m) < 0 ||
+	    check_balance(r, &m) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* ---- blame: which cell of a row that does not add up is wrong ---- */
+
+static const struct {
+	const char *path; /* under expenditure[i] */
+	const char *name;
+} column_cells[BD_COL_COUNT] = {
+    [BD_COL_WAGES] = {"basic.wages", "工资福利支出"},
+    [BD_COL_FAMILY] = {"basic.family", "对个人和家庭的补助"},
+    [BD_COL_GOODS] = {"basic.goods", "商品和服务支出"},
+    [BD_COL_CAPITAL] = {"basic.capital", "资本性支出"},
+    [BD_COL_BASIC_UNSPLIT] = {"basic.total", "基本支出"},
+    [BD_COL_OPERATING] = {"project.operating", "其他运转类项目支出"},
+    [BD_COL_TARGETED] = {"project.targeted", "特定目标类项目支出"},
+    [BD_COL_PROJECT_UNSPLIT] = {"project.total", "项目支出"},
+};
+
+/* Whether the document printed that cell of the line. */
+static bool column_printed(const struct bd_line *l, enum bd_column c)
+{
+	if (c == BD_COL_BASIC_UNSPLIT)
+		return !l->basic_split;
+	if (c == BD_COL_PROJECT_UNSPLIT)
+		return !l->project_split;
+	return bd_column_is_basic(c) ? l->basic_split : l->project_split;
+}
+
+/* The figures that disagree in `view`, noted in *out. */
+static int count_failures(struct run *base, const struct bd_submission *view,
+			  struct run *out)
+{
+	*out = (struct run){.a = base->a, .s = view, .counting = true};
+	return run_checks(out) < 0 ? -ENOMEM : out->failures;
+}
+
+static bool failed_in(const struct run *r, const char *path)
+{
+	for (int i = 0; i < r->failures && i < FAILED_MAX; i++)
+		if (strcmp(r->failed[i], path) == 0)
+			return true;
+	return false;
+}
+
+/* Reports the cell found wrong, naming the sums its correction settles. */
+static int report_cell(struct run *r, size_t i, const struct bd_line *printed,
+		       enum bd_column c, bd_fen expected,
+		       const struct run *before, const struct run *after)
+{
+	char path[96], what[256], settled[400] = "", own[40];
+	size_t used = 0;
+	snprintf(own, sizeof own, "expenditure[%zu].", i);
+	int n_settled = 0;
+	for (int k = 0; k < before->failures && k < FAILED_MAX; k++) {
+		if (failed_in(after, before->failed[k]) ||
+		    strncmp(before->failed[k], own, strlen(own)) == 0)
+			continue;
+		n_settled++;
+		if (used + 70 < sizeof settled) {
+			int w = snprintf(settled + used, sizeof settled - used,
+					 "%s%s", used ? ", " : "",
+					 before->failed[k]);
+			used += w > 0 ? (size_t)w : 0;
+		}
+	}
+	snprintf(path, sizeof path, "expenditure[%zu].%s", i,
+		 column_cells[c].path);
+	snprintf(what, sizeof what, "the %s of %s%s%s", column_cells[c].name,
+		 printed->function, printed->name ? " " : "",
+		 printed->name ? printed->name : "");
+	char hint[600];
+	snprintf(hint, sizeof hint,
+		 "with it the row adds up to its printed 合计 and %d sums "
+		 "that disagree now agree (%s); nothing else is derived from "
+		 "the printed figure",
+		 n_settled, settled);
+	return mismatch(r, "arith.line.cell", path, what, expected,
+			printed->column[c], hint);
+}
+
+/*
+ * A row whose parts do not add up to its 合计 is usually blamed on the
+ * 合计.  But when one part is the wrong one, the column totals agree with
+ * the 合计 and every one of them would be reported too.  So for each such
+ * row try correcting each printed cell instead, and keep the correction
+ * that leaves fewest figures in disagreement, if it is unique and leaves
+ * fewer than blaming the 合计 (which settles only the row itself).
+ * Corrections accumulate in `fixed`, a copy of the lines the remaining
+ * checks then run on.
+ */
+static int blame_cells(struct run *r, struct bd_line *fixed,
+		       struct bd_submission *view)
+{
+	for (size_t i = 0; i < view->n_lines; i++) {
+		struct bd_line *l = &fixed[i];
+		bd_fen sum = bd_line_total(l);
+		if (!l->total.present || !differs(r, sum, l->total.fen))
+			continue;
+		bd_fen off = sum - l->total.fen;
+		struct run before, tried, best_run;
+		int base = count_failures(r, view, &before);
+		if (base < 0)
+			return -ENOMEM;
+		int best = base - 1, ties = 0;
+		enum bd_column best_col = BD_COL_COUNT;
+		for (int c = 0; c < BD_COL_COUNT; c++) {
+			if (!column_printed(l, (enum bd_column)c) ||
+			    l->column[c] - off < 0)
+				continue;
+			l->column[c] -= off;
+			int left = count_failures(r, view, &tried);
+			l->column[c] += off;
+			if (left < 0)
+				return -ENOMEM;
+			if (left < best) {
+				best = left;
+				best_col = (enum bd_column)c;
+				best_run = tried;
+				ties = 0;
+			} else if (left == best && best_col != BD_COL_COUNT) {
+				ties++;
+			}
+		}
+		if (best_col == BD_COL_COUNT || ties > 0)
+			continue; /* the 合计, or no one cell: as before */
+		struct bd_line printed = r->s->lines[i];
+		l->column[best_col] -= off;
+		if (report_cell(r, i, &printed, best_col,
+				printed.column[best_col] - off, &before,
+				&best_run) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int arith_validate(void *state, const struct bd_submission *s,
 			  struct bd_audit *audit)
 {
-	struct run r = {state, s, audit};
-	struct sums m;
-	add_sums(s, &m);
-	if (check_lines(&r) < 0 || check_projects(&r) < 0 ||
-	    check_three_public(&r) < 0 || check_stated(&r, &m) < 0 ||
-	    check_balance(&r, &m) < 0)
+	struct run r = {.a = state, .s = s, .audit = audit};
+	bool any = false;
+	for (size_t i = 0; r.a->blame_cells && i < s->n_lines && !any; i++)
+		any = s->lines[i].total.present &&
+		      differs(&r, bd_line_total(&s->lines[i]),
+			      s->lines[i].total.fen);
+	if (!any)
+		return run_checks(&r);
+	struct bd_line *fixed = malloc(s->n_lines * sizeof *fixed);
+	if (fixed == NULL)
 		return -ENOMEM;
-	return 0;
+	memcpy(fixed, s->lines, s->n_lines * sizeof *fixed);
+	struct bd_submission view = *s;
+	view.lines = fixed;
+	int rc = blame_cells(&r, fixed, &view);
+	if (rc == 0) {
+		r.s = &view;
+		rc = run_checks(&r);
+	}
+	free(fixed);
+	return rc;
 }
 
 BD_PLUGIN_DEFINE = {

@@ -260,9 +260,13 @@ static int check_year_on_year(struct run *r)
 {
 	char a[40], b[40];
 	const char *unit = r->s->unit == BD_UNIT_WANYUAN ? "万元" : "元";
+	/* The department's own printed total, where there is one: a sum of
+	 * the lines would carry a wrong cell into this comparison too. */
 	bd_fen total = 0;
 	for (size_t i = 0; i < r->s->n_lines; i++)
 		total += bd_line_total(&r->s->lines[i]);
+	if (r->s->stated.expenditure_total.present)
+		total = r->s->stated.expenditure_total.fen;
 	const struct bd_stated *prev = &r->s->previous_year_total;
 	if (prev->present && prev->fen > 0 &&
 	    moved_more_than(prev->fen, total, r->p->total_change_percent,

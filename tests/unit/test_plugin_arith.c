@@ -153,6 +153,64 @@ static void test_within_table(void **state)
 	free(a);
 }
 
+/*
+ * One cell wrong: a row's 项目支出 printed 170 where its 合计 (150) and
+ * every column total say 150.  The audit names that cell, with the sums
+ * that prove it, and nothing else: not the 合计, not the totals the
+ * printed 170 would inflate.
+ */
+#define STATED_300                                                             \
+	",\"stated\":{\"expenditure_total\":\"300\",\"project_total\":"        \
+	"\"150\",\"basic_total\":\"150\",\"expenditure_by_class\":{"           \
+	"\"201\":\"150\",\"208\":\"150\"}}"
+#define L2_PROJECT(P, T)                                                       \
+	"{\"function\":\"2080505\",\"project\":{\"total\":\"" P "\"},"         \
+	"\"total\":\"" T "\"}"
+
+static void test_blame_the_wrong_cell(void **state)
+{
+	struct bd_audit *a = calloc(1, sizeof *a);
+	(void)state;
+	audit_text(DOC(L1 "," L2_PROJECT("150", "150"), STATED_300), a);
+	assert_int_equal(a->n, 0);
+	audit_text(DOC(L1 "," L2_PROJECT("170", "150"), STATED_300), a);
+	for (size_t i = 0; i < a->n; i++)
+		fprintf(stderr, "  %s %s: %s\n", a->items[i].rule,
+			a->items[i].path, a->items[i].message);
+	assert_int_equal(a->n, 1);
+	expect(a, "arith.line.cell", "expenditure[1].project.total", 15000,
+	       17000);
+	const char *m = a->items[0].message;
+	assert_non_null(strstr(m, "stated.project_total"));
+	assert_non_null(strstr(m, "stated.expenditure_total"));
+	assert_non_null(strstr(m, "stated.expenditure_by_class.208"));
+	/* The 合计 wrong instead: the 合计 is named, as before. */
+	audit_text(DOC(L1 "," L2_PROJECT("150", "130"), STATED_300), a);
+	assert_int_equal(a->n, 1);
+	expect(a, "arith.line.total", "expenditure[1].total", 15000, 13000);
+	/* A wrong part of a split row: the part, not its subtotal. */
+	audit_text(DOC("{\"function\":\"2010301\",\"basic\":{\"wages\":"
+		       "\"120\",\"goods\":\"50\",\"total\":\"150\"},"
+		       "\"total\":\"150\"}," L2_PROJECT("150", "150"),
+		       ",\"stated\":{\"expenditure_total\":\"300\","
+		       "\"personnel_total\":\"100\",\"public_total\":\"50\"}"),
+		   a);
+	assert_int_equal(a->n, 1);
+	expect(a, "arith.line.cell", "expenditure[0].basic.wages", 10000,
+	       12000);
+	/* Nothing tells which part is wrong (no column totals printed, and
+	 * the income confirms only the 合计): the row's 合计 is reported, as
+	 * before, not a guess. */
+	audit_text(DOC("{\"function\":\"2010301\",\"basic\":{\"wages\":"
+		       "\"120\",\"goods\":\"50\"},\"total\":\"150\"}",
+		       ""),
+		   a);
+	assert_non_null(
+	    mock_find(a, "arith.line.total", "expenditure[0].total"));
+	assert_null(mock_find(a, "arith.line.cell", NULL));
+	free(a);
+}
+
 static void test_across_tables(void **state)
 {
 	struct bd_audit *a = calloc(1, sizeof *a);
@@ -213,6 +271,7 @@ int main(void)
 	    cmocka_unit_test(test_sample_inconsistencies),
 	    cmocka_unit_test(test_corrected_sample_is_clean),
 	    cmocka_unit_test(test_within_table),
+	    cmocka_unit_test(test_blame_the_wrong_cell),
 	    cmocka_unit_test(test_across_tables),
 	    cmocka_unit_test(test_tolerance),
 	};

@@ -276,7 +276,12 @@ static void test_arith_is_expressible(void **state)
 		}
 		char *json = cJSON_PrintUnformatted(copy);
 		cJSON_Delete(copy);
-		assert_int_equal(mock_plugin_load(&arith, "arith", NULL), 0);
+		/* arith.rules has no way to say which cell of a row is
+		 * wrong, so the plugin is compared without that search. */
+		static const char *const no_blame[] = {"blame_cells=false",
+						       NULL};
+		assert_int_equal(mock_plugin_load(&arith, "arith", no_blame),
+				 0);
 		struct bd_audit *a = audit_json(&arith, json);
 		size_t n1 = keys_of(a, "arith.", k1);
 		mock_plugin_unload(&arith);
