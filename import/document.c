@@ -94,6 +94,34 @@ static void add_printed(const struct importer *im, cJSON *o, const char *key,
 		imp_add_amount(im, o, key, p.fen);
 }
 
+/* A 三公 figure in the 三公 table's own unit, with the decimals it was
+ * printed with (6.4 万元 stays "6.4", not "6.40"): its precision is part
+ * of what it says. */
+static void add_three_public(const struct importer *im, cJSON *o,
+			     const char *key, struct printed p)
+{
+	if (!p.have)
+		return;
+	if (im->tp_wanyuan == im->wanyuan) {
+		imp_add_amount(im, o, key, p.fen);
+		return;
+	}
+	char buf[MONEY_TEXT_MAX];
+	if (money_format(p.fen, im->tp_wanyuan ? BD_UNIT_WANYUAN : BD_UNIT_YUAN,
+			 buf, sizeof buf) < 0)
+		return;
+	char *dot = strchr(buf, '.');
+	if (dot != NULL) {
+		size_t keep = (size_t)(dot - buf) + 1 + (size_t)im->tp_decimals;
+		size_t len = strlen(buf);
+		while (len > keep && buf[len - 1] == '0')
+			buf[--len] = '\0';
+		if (buf[len - 1] == '.')
+			buf[--len] = '\0';
+	}
+	cJSON_AddStringToObject(o, key, buf);
+}
+
 static void add_classes(const struct importer *im, cJSON *o,
 			const struct by_class *list, int n)
 {
@@ -156,11 +184,14 @@ cJSON *imp_build_document(struct importer *im)
 	im->lines = NULL;
 	if (im->overseas.have) {
 		cJSON *tp = cJSON_AddObjectToObject(doc, "three_public");
-		add_printed(im, tp, "overseas", im->overseas);
-		add_printed(im, tp, "vehicle_purchase", im->purchase);
-		add_printed(im, tp, "vehicle_operation", im->operation);
-		add_printed(im, tp, "reception", im->reception);
-		add_printed(im, tp, "total", im->tp_total);
+		if (im->tp_wanyuan != im->wanyuan)
+			cJSON_AddStringToObject(tp, "unit",
+						im->tp_wanyuan ? "万元" : "元");
+		add_three_public(im, tp, "overseas", im->overseas);
+		add_three_public(im, tp, "vehicle_purchase", im->purchase);
+		add_three_public(im, tp, "vehicle_operation", im->operation);
+		add_three_public(im, tp, "reception", im->reception);
+		add_three_public(im, tp, "total", im->tp_total);
 	}
 	if (im->economic && cJSON_GetArraySize(im->economic) > 0) {
 		cJSON_AddItemToObject(doc, "economic", im->economic);

@@ -53,6 +53,8 @@ struct importer {
 	struct printed basic_total, project_total, personnel, public_,
 	    operating, targeted, projects_total;
 	struct printed overseas, purchase, operation, reception, tp_total;
+	bool tp_wanyuan; /* the 三公 table's unit and decimals as printed */
+	int tp_decimals;
 
 	struct imp_coded_row *rows[IMP_T_COUNT];
 	int n_rows[IMP_T_COUNT];

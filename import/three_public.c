@@ -168,6 +168,7 @@ void imp_read_three_public(struct importer *im, struct imp_table *t)
 	int k = 0;
 	bool positional = values->keeps_empty;
 	int64_t printed[TP_SLOTS];
+	int decimals = 0;
 	bool slot_empty[TP_SLOTS] = {0};
 	int slots = 0;
 	for (int c = 0; c < values->n_cells; c++) {
@@ -187,6 +188,8 @@ void imp_read_three_public(struct importer *im, struct imp_table *t)
 			t->skipped++;
 			return;
 		}
+		if (cell->amount.scale > decimals)
+			decimals = cell->amount.scale;
 		slots++;
 		k++;
 	}
@@ -292,6 +295,11 @@ void imp_read_three_public(struct importer *im, struct imp_table *t)
 			imp_say(im->r, "    %s %s", names[s], a);
 		}
 	}
+	/* Kept as printed: a 万元 三公 table in a 元 budget compares with
+	 * the 元 tables at its own precision (budget-submission/1's
+	 * three_public.unit). */
+	im->tp_wanyuan = t->wanyuan;
+	im->tp_decimals = decimals;
 	im->tp_total = (struct printed){best[TP_TOTAL], true};
 	im->overseas = (struct printed){best[TP_OVERSEAS], true};
 	im->reception = (struct printed){best[TP_RECEPTION], true};

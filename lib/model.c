@@ -28,6 +28,9 @@ struct parser {
 	struct arena *arena;
 	struct model_problems *problems;
 	enum bd_unit unit;
+	/* The most decimals an amount was printed with, where the amounts
+	 * being read count (the document's, or the 三公 table's). */
+	int *decimals;
 	bd_fen grand_sum; /* of every amount, to rule out overflow later */
 	bool sum_overflowed;
 	bool out_of_memory;
@@ -244,6 +247,34 @@ static bool read_code(struct parser *p, const cJSON *object, const char *key,
 	return ok;
 }
 
+/* Digits after the point of a decimal string ("0.70": 2). */
+static int printed_decimals(const char *text)
+{
+	const char *dot = strchr(text, '.');
+	return dot ? (int)strspn(dot + 1, "0123456789") : 0;
+}
+
+/* The fewest decimals that write fen in unit: a JSON number has no
+ * printed form of its own. */
+static int fen_decimals(bd_fen fen, enum bd_unit unit)
+{
+	int d = unit == BD_UNIT_WANYUAN ? 6 : 2;
+	while (d > 0 && fen % 10 == 0) {
+		fen /= 10;
+		d--;
+	}
+	return d;
+}
+
+/* One step of the last of `decimals` in unit, in 分. */
+static bd_fen step_of(int decimals, enum bd_unit unit)
+{
+	bd_fen step = 1;
+	for (int k = decimals; k < (unit == BD_UNIT_WANYUAN ? 6 : 2); k++)
+		step *= 10;
+	return step;
+}
+
 /*
  * An amount at the current path.  Missing, null and "" are a blank cell:
  * not present, zero.  Everything else must be an exact non-negative amount
@@ -290,6 +321,13 @@ static void read_amount_item(struct parser *p, const cJSON *item,
 	}
 	if (!bd_fen_add(&p->grand_sum, fen))
 		p->sum_overflowed = true;
+	if (p->decimals != NULL) {
+		int d = cJSON_IsString(item)
+			    ? printed_decimals(item->valuestring)
+			    : fen_decimals(fen, p->unit);
+		if (d > *p->decimals)
+			*p->decimals = d;
+	}
 	out->fen = fen;
 	out->present = true;
 }
@@ -654,7 +692,8 @@ static void parse_projects(struct parser *p, const cJSON *doc,
 static void parse_three_public(struct parser *p, const cJSON *doc,
 			       struct bd_submission *sub)
 {
-	static const char *const known[] = {"overseas",
+	static const char *const known[] = {"unit",
+					    "overseas",
 					    "vehicle_purchase",
 					    "vehicle_operation",
 					    "reception",
@@ -667,12 +706,32 @@ static void parse_three_public(struct parser *p, const cJSON *doc,
 	size_t s = path_push_key(p, "three_public");
 	if (check_object(p, obj, known, "three_public (三公经费)")) {
 		struct bd_three_public *t = &sub->three_public;
+		/* Its own unit where the table was printed in another one
+		 * (a 万元 三公 table in a 元 budget): its amounts are read in
+		 * it and keep their own precision. */
+		enum bd_unit unit = sub->unit;
+		const cJSON *u = cJSON_GetObjectItemCaseSensitive(obj, "unit");
+		if (u != NULL) {
+			size_t k = path_push_key(p, "unit");
+			if (!cJSON_IsString(u) ||
+			    money_unit_parse(u->valuestring, &unit) < 0)
+				error(p, "the 三公 table's unit must be \"元\" "
+					 "or \"万元\"");
+			path_pop(p, k);
+		}
+		int decimals = 0, *doc_decimals = p->decimals;
+		p->unit = unit;
+		p->decimals = &decimals;
 		t->present = true;
 		read_amount(p, obj, "overseas", &t->overseas);
 		read_amount(p, obj, "vehicle_purchase", &t->vehicle_purchase);
 		read_amount(p, obj, "vehicle_operation", &t->vehicle_operation);
 		read_amount(p, obj, "reception", &t->reception);
 		read_amount(p, obj, "total", &t->total);
+		p->unit = sub->unit;
+		p->decimals = doc_decimals;
+		if (u != NULL || decimals > 0)
+			sub->three_public_step = step_of(decimals, unit);
 	}
 	path_pop(p, s);
 }
@@ -865,7 +924,9 @@ int model_parse(const cJSON *doc, struct arena *arena,
 	    "format",	"year",	       "unit",		"department",
 	    "income",	"expenditure", "projects",	"three_public",
 	    "economic", "stated",      "previous_year", NULL};
-	struct parser p = {.arena = arena, .problems = problems};
+	int decimals = 0;
+	struct parser p = {
+	    .arena = arena, .problems = problems, .decimals = &decimals};
 
 	*out = NULL;
 	memset(problems, 0, sizeof *problems);
@@ -916,6 +977,9 @@ int model_parse(const cJSON *doc, struct arena *arena,
 	}
 	if (problems->n_errors > 0)
 		return -EINVAL;
+	sub->amount_step = step_of(decimals, sub->unit);
+	if (sub->three_public_step == 0)
+		sub->three_public_step = sub->amount_step;
 	*out = sub;
 	return 0;
 }

@@ -35,6 +35,11 @@
  * ABI 2.1 (from 2.0): the host function subscribers(), in a reserved slot
  * of bd_host; nothing else changed, so 2.0 plugins load unchanged.
  *
+ * ABI 2.2 (from 2.1): bd_submission ends with the printed precision of its
+ * tables (amount_step, three_public_step), so that figures printed in
+ * different units compare at that precision; 2.1 plugins load unchanged
+ * and never read past previous_year_three_public.
+ *
  * Threading: every callback runs on the daemon's single loop thread.
  * Plugins need no locks and must not block.
  */
@@ -51,7 +56,7 @@ extern "C" {
 #endif
 
 #define BD_ABI_MAJOR	 2
-#define BD_ABI_MINOR	 1
+#define BD_ABI_MINOR	 2
 #define BD_PLUGIN_SYMBOL "budgetd_plugin"
 
 #if defined(__GNUC__)
@@ -296,6 +301,13 @@ struct bd_submission {
 	struct bd_stated_totals stated;
 	struct bd_stated previous_year_total;
 	struct bd_stated previous_year_three_public; /* extension, optional */
+	/* 2.2: one step of the last decimal printed, in 分: 100 for whole 元,
+	 * 10000 for 万元 with two decimals.  A figure printed at step S stands
+	 * for anything within S/2 of it: 0.73 万元 covers 7,250–7,350 元.
+	 * amount_step is the finest of the document's amounts; the 三公 table,
+	 * which many budgets print in 万元 beside 元 tables, has its own. */
+	bd_fen amount_step;
+	bd_fen three_public_step;
 };
 
 /* An accepted, durably stored revision of one department's budget. */

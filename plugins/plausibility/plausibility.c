@@ -119,7 +119,8 @@ enum bound { BOUND_LE, BOUND_LT, BOUND_GE, BOUND_GT, BOUND_EQ };
  * there, or the indicator is not about money.  Returns false when the
  * text is not such an amount.
  */
-static bool parse_cost(const char *text, enum bound *bound, bd_fen *fen)
+static bool parse_cost(const char *text, enum bound *bound, bd_fen *fen,
+		       bd_fen *step)
 {
 	const char *p = text;
 	while (*p == ' ')
@@ -172,6 +173,9 @@ static bool parse_cost(const char *text, enum bound *bound, bd_fen *fen)
 		return false;
 	if (decimals < 0)
 		decimals = 0;
+	*step = 1;
+	for (int k = decimals; k < scale; k++)
+		*step *= 10;
 	for (int k = decimals; k < scale; k++) {
 		if (mantissa > (uint64_t)BD_FEN_LIMIT)
 			return false;
@@ -186,19 +190,33 @@ static bool parse_cost(const char *text, enum bound *bound, bd_fen *fen)
 	return true;
 }
 
-static bool contradicts(enum bound bound, bd_fen limit, bd_fen amount)
+/* How far a figure printed at `step` may be from what it stands for:
+ * half a step, nothing for one printed to the 分. */
+static bd_fen half_step(bd_fen step)
 {
+	return step > 1 ? step / 2 : 0;
+}
+
+/*
+ * Whether the amount breaks the bound even at the precision both were
+ * printed at (`slack`, the sum of their half steps): "≤16.82 万元" holds
+ * for a project of 168,234 元, and 0.73 万元 equals 7,315 元.
+ */
+static bool contradicts(enum bound bound, bd_fen limit, bd_fen amount,
+			bd_fen slack)
+{
+	bd_fen over = amount - limit;
 	switch (bound) {
 	case BOUND_LE:
-		return amount > limit;
+		return over > slack;
 	case BOUND_LT:
-		return amount >= limit;
+		return over >= slack;
 	case BOUND_GE:
-		return amount < limit;
+		return -over > slack;
 	case BOUND_GT:
-		return amount <= limit;
+		return -over >= slack;
 	default:
-		return amount != limit;
+		return over > slack || -over > slack;
 	}
 }
 
@@ -216,11 +234,13 @@ static int check_cost_indicators(struct run *r)
 		for (size_t k = 0; k < pr->n_indicators; k++) {
 			const struct bd_indicator *ind = &pr->indicators[k];
 			enum bound bound;
-			bd_fen limit;
+			bd_fen limit, step;
 			if (ind->category != BD_INDICATOR_COST ||
 			    ind->value == NULL ||
-			    !parse_cost(ind->value, &bound, &limit) ||
-			    !contradicts(bound, limit, amount))
+			    !parse_cost(ind->value, &bound, &limit, &step) ||
+			    !contradicts(bound, limit, amount,
+					 half_step(step) +
+					     half_step(r->s->amount_step)))
 				continue;
 			snprintf(path, sizeof path,
 				 "projects[%zu].indicators[%zu].value", i, k);

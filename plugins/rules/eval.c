@@ -320,6 +320,8 @@ struct context {
 	const struct bd_project *project;
 	char class_code[4];
 	bool absent; /* a printed figure the document lacks was named */
+	bd_fen step; /* the coarsest printed precision among the figures
+			named on the side being evaluated */
 };
 
 static bd_fen part_of_line(const struct bd_line *l, int part)
@@ -517,8 +519,14 @@ static __int128 eval(struct context *c, const struct node *n)
 	switch (n->kind) {
 	case NODE_AMOUNT:
 		return amount_value(n, c->s->unit);
-	case NODE_QUANTITY:
+	case NODE_QUANTITY: {
+		bd_fen step = n->quantity == Q_THREE_PUBLIC
+				  ? c->s->three_public_step
+				  : c->s->amount_step;
+		if (step > c->step)
+			c->step = step;
 		return (__int128)quantity(c, n) * SCALE;
+	}
 	case NODE_ADD:
 		return eval(c, n->left) + eval(c, n->right);
 	case NODE_SUB:
@@ -553,6 +561,13 @@ static bool holds(enum compare cmp, __int128 l, __int128 r, __int128 tolerance)
 	return true;
 }
 
+/* How far a figure printed at `step` may be from the amount it stands
+ * for: half a step, and nothing for a figure printed to the 分. */
+static bd_fen half_step(bd_fen step)
+{
+	return step > 1 ? step / 2 : 0;
+}
+
 static const char *const compare_names[] = {"==", "!=", "<=", ">=", "<", ">"};
 
 static int check(const struct rule *r, const struct bd_host *host,
@@ -560,22 +575,35 @@ static int check(const struct rule *r, const struct bd_host *host,
 		 struct bd_audit *audit)
 {
 	c->absent = false;
-	__int128 l = eval(c, r->left), rv = eval(c, r->right);
+	c->step = 0;
+	__int128 l = eval(c, r->left);
+	bd_fen left_step = c->step;
+	c->step = 0;
+	__int128 rv = eval(c, r->right);
+	bd_fen right_step = c->step;
 	if (c->absent)
 		return 0;
-	__int128 tolerance = 0;
+	/* Figures printed at different precisions (a 万元 三公 table against
+	 * a 元 economic table) agree when they agree at those precisions:
+	 * each stands for anything within half its step. */
+	__int128 printed = 0;
+	if (left_step != right_step)
+		printed =
+		    ((__int128)half_step(left_step) + half_step(right_step)) *
+		    SCALE;
+	__int128 tolerance = printed;
 	if (r->has_tolerance) {
 		if (r->tolerance_percent) {
 			__int128 base = rv < 0 ? -rv : rv;
 			struct node pct = *r->tolerance;
 			pct.unit = UNIT_DOCUMENT;
 			/* N% of the right side. */
-			tolerance = base * (__int128)pct.mantissa;
+			__int128 share = base * (__int128)pct.mantissa;
 			for (int k = 0; k < pct.decimals; k++)
-				tolerance /= 10;
-			tolerance /= 100;
+				share /= 10;
+			tolerance += share / 100;
 		} else {
-			tolerance = amount_value(r->tolerance, c->s->unit);
+			tolerance += amount_value(r->tolerance, c->s->unit);
 		}
 	}
 	if (holds(r->cmp, l, rv, tolerance))
@@ -587,12 +615,20 @@ static int check(const struct rule *r, const struct bd_host *host,
 	const char *unit = c->s->unit == BD_UNIT_WANYUAN ? "万元" : "元";
 	host->format_amount(left, c->s->unit, a, sizeof a);
 	host->format_amount(right, c->s->unit, b, sizeof b);
+	char precision[80] = "";
+	if (printed > 0) {
+		char half[40];
+		host->format_amount((bd_fen)(printed / SCALE), c->s->unit, half,
+				    sizeof half);
+		snprintf(precision, sizeof precision,
+			 " (at the printed precision, ±%s %s)", half, unit);
+	}
 	snprintf(message, sizeof message,
-		 "%s%s: %s %s %s %s does not hold (%s %s, %s %s)", r->message,
+		 "%s%s: %s %s %s %s does not hold (%s %s, %s %s)%s", r->message,
 		 where, r->left_text ? r->left_text : "left",
 		 compare_names[r->cmp], r->right_text ? r->right_text : "right",
 		 r->has_tolerance ? "within the tolerance" : "", a, unit, b,
-		 unit);
+		 unit, precision);
 	struct bd_finding f = {
 	    .rule = r->id,
 	    .severity = r->severity,

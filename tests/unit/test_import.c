@@ -322,11 +322,16 @@ static void check_printed(const cJSON *doc, const struct printed_budget *p)
 		project +=
 		    amount(cJSON_GetObjectItem(e, "project"), "total", wanyuan);
 	}
+	/* The 三公 table keeps its own unit where it was printed in another
+	 * one. */
 	const cJSON *tp = cJSON_GetObjectItem(doc, "three_public");
-	int64_t three = amount(tp, "overseas", wanyuan) +
-			amount(tp, "vehicle_purchase", wanyuan) +
-			amount(tp, "vehicle_operation", wanyuan) +
-			amount(tp, "reception", wanyuan);
+	bool tp_wanyuan = cJSON_GetObjectItem(tp, "unit")
+			      ? strcmp(json_str(tp, "unit"), "万元") == 0
+			      : wanyuan;
+	int64_t three = amount(tp, "overseas", tp_wanyuan) +
+			amount(tp, "vehicle_purchase", tp_wanyuan) +
+			amount(tp, "vehicle_operation", tp_wanyuan) +
+			amount(tp, "reception", tp_wanyuan);
 	if (income != p->income || total != p->expenditure ||
 	    basic != p->basic || project != p->project ||
 	    three != p->three_public ||
@@ -748,10 +753,10 @@ static void test_csv_template(void **state)
 	assert_int_equal(amount(income, "general_budget", false), 174000000);
 	assert_int_equal(amount(income, "fund_budget", false), 50000000);
 	assert_int_equal(amount(income, "business", false), 10000000);
-	/* The 三公 sheet is in 万元, the document in 元. */
-	assert_int_equal(
-	    amount(cJSON_GetObjectItem(doc, "three_public"), "total", false),
-	    3000000);
+	/* The 三公 sheet is in 万元, the document in 元: it keeps its unit. */
+	const cJSON *tp = cJSON_GetObjectItem(doc, "three_public");
+	assert_string_equal(json_str(tp, "unit"), "万元");
+	assert_int_equal(amount(tp, "total", true), 3000000);
 	assert_int_equal(
 	    cJSON_GetArraySize(cJSON_GetObjectItem(doc, "economic")), 8);
 	const cJSON *appr = cJSON_GetObjectItem(

@@ -132,6 +132,39 @@ static void test_blank_cells(void **state)
 	release(&p);
 }
 
+/* The printed precision: the finest decimals of the document's amounts,
+ * and the 三公 table's own, in its own unit where it has one. */
+static void test_printed_precision(void **state)
+{
+	struct parsed p;
+	(void)state;
+	parse(&p, HEAD DEPT INCOME EXPENDITURE "}");
+	assert_int_equal(p.rc, 0);
+	assert_int_equal(p.s->amount_step, 100); /* whole 元 */
+	assert_int_equal(p.s->three_public_step, 100);
+	release(&p);
+	parse(&p, HEAD DEPT
+	      "\"income\":{\"general_budget\":\"100.50\"}," EXPENDITURE
+	      ",\"three_public\":{\"unit\":\"万元\","
+	      "\"reception\":\"0.73\",\"total\":\"0.73\"}}");
+	assert_int_equal(p.rc, 0);
+	assert_int_equal(p.s->amount_step, 1);
+	assert_int_equal(p.s->three_public_step, 10000); /* 0.01 万元 */
+	assert_int_equal(p.s->three_public.reception.fen, 730000);
+	release(&p);
+	/* A JSON number has no printed form: its own fewest decimals. */
+	parse(&p, "{\"format\":\"budget-submission/1\",\"year\":2024,"
+		  "\"unit\":\"万元\"," DEPT INCOME EXPENDITURE
+		  ",\"three_public\":{\"reception\":6.4}}");
+	assert_int_equal(p.rc, 0);
+	assert_int_equal(p.s->amount_step, 1000000); /* whole 万元 */
+	assert_int_equal(p.s->three_public_step, 100000);
+	release(&p);
+	expect_error(HEAD DEPT INCOME EXPENDITURE
+		     ",\"three_public\":{\"unit\":\"千元\"}}",
+		     "three_public.unit", "元");
+}
+
 static void test_format_errors(void **state)
 {
 	(void)state;
@@ -302,6 +335,7 @@ int main(void)
 	    cmocka_unit_test(test_sample_parses),
 	    cmocka_unit_test(test_unsplit_subtotals),
 	    cmocka_unit_test(test_blank_cells),
+	    cmocka_unit_test(test_printed_precision),
 	    cmocka_unit_test(test_format_errors),
 	    cmocka_unit_test(test_header_errors),
 	    cmocka_unit_test(test_amount_errors),

@@ -65,13 +65,21 @@ static void test_cost_indicators(void **state)
 	assert_int_equal(a->items[0].severity, BD_SEVERITY_WARNING);
 	assert_int_equal(a->items[0].expected.fen, 10000000);
 	assert_int_equal(a->items[0].actual.fen, 8000000);
-	assert_int_equal(audit_doc(PROJECT("6", "≤5 万元"))->n, 1);
+	assert_int_equal(audit_doc(PROJECT("7", "≤5 万元"))->n, 1);
+	/* At the precision printed: whole 万元 stand for ±0.5 万元 each, so
+	 * 6 may be 5.5 and ≤5 may be 5.5. */
+	assert_int_equal(audit_doc(PROJECT("6", "≤5 万元"))->n, 0);
+	/* 0.73 万元 (two decimals) covers 7,250 to 7,350 元. */
+	assert_int_equal(audit_doc(PROJECT("0.73", "7315 元"))->n, 0);
+	assert_int_equal(audit_doc(PROJECT("0.73", "7349 元"))->n, 0);
+	assert_int_equal(audit_doc(PROJECT("0.73", "7351 元"))->n, 1);
+	assert_int_equal(audit_doc(PROJECT("0.73", "≤7249 元"))->n, 1);
 	assert_int_equal(audit_doc(PROJECT("16.82", "≤16. 82 万元"))->n, 0);
 	/* Units are converted: 408 000 元 is 40.80 万元. */
 	assert_int_equal(audit_doc(PROJECT("40.80", "≥408 000 元"))->n, 0);
 	assert_int_equal(audit_doc(PROJECT("40.79", "≥408 000 元"))->n, 1);
 	assert_int_equal(audit_doc(PROJECT("5", "5 万元"))->n, 0);
-	assert_int_equal(audit_doc(PROJECT("5", "<5 万元"))->n, 1);
+	assert_int_equal(audit_doc(PROJECT("7", "<5 万元"))->n, 1);
 	/* Not about money: ignored. */
 	assert_int_equal(audit_doc(PROJECT("5", "≤200 吨"))->n, 0);
 	assert_int_equal(audit_doc(PROJECT("5", "0 无"))->n, 0);

@@ -108,6 +108,39 @@ static void test_tolerance_and_units(void **state)
 static void expect_syntax_error(const char *text, const char *where,
 				const char *words);
 
+/* A 万元 三公 table beside a 元 economic table: 0.73 万元 and 7,315 元
+ * agree at the 三公 table's precision (7,250–7,350 元), 7,400 元 does
+ * not. */
+static void test_precision_across_units(void **state)
+{
+	(void)state;
+	assert_int_equal(load_rules("rule t.reception warning \"x\"\n"
+				    "  economic[30217] <= "
+				    "three_public.reception\n"),
+			 0);
+	static const struct {
+		const char *economic;
+		size_t findings;
+	} cases[] = {{"7315", 0}, {"7350", 0}, {"7400", 1}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char json[1024];
+		snprintf(json, sizeof json,
+			 "{\"format\":\"budget-submission/1\",\"year\":2024,"
+			 "\"unit\":\"元\",\"department\":{\"code\":\"900001\","
+			 "\"name\":\"t\"},\"income\":{},\"expenditure\":[],"
+			 "\"three_public\":{\"unit\":\"万元\",\"reception\":"
+			 "\"0.73\",\"total\":\"0.73\"},\"economic\":[{"
+			 "\"code\":\"30217\",\"name\":\"公务接待费\","
+			 "\"amount\":\"%s\"}]}",
+			 cases[i].economic);
+		struct bd_audit *a = audit_json(&plugin, json);
+		assert_int_equal(a->n, cases[i].findings);
+		if (a->n)
+			assert_non_null(
+			    strstr(a->items[0].message, "printed precision"));
+	}
+}
+
 /* economic[CODE:NAME] counts a row only under that name: 上海 numbers
  * 30212 机关事业单位退休人员活动费, which is no 因公出国 spending. */
 static void test_economic_by_name(void **state)
@@ -324,6 +357,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_operator_rule, teardown),
 	    cmocka_unit_test_teardown(test_tolerance_and_units, teardown),
 	    cmocka_unit_test_teardown(test_economic_by_name, teardown),
+	    cmocka_unit_test_teardown(test_precision_across_units, teardown),
 	    cmocka_unit_test_teardown(test_syntax_errors, teardown),
 	    cmocka_unit_test_teardown(test_arith_is_expressible, teardown),
 	};
