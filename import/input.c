@@ -222,7 +222,9 @@ int import_files(const char *const *paths, size_t n_paths,
 			break;
 		bool csv = !pdf && ends_with(paths[i], ".csv");
 		/* pdftotext ends every page with a form feed. */
-		int first_page = pdf ? im->in.pages + 1 : im->in.pages;
+		int first_page = pdf || memchr(text, '\f', len)
+				     ? im->in.pages + 1
+				     : im->in.pages;
 		im->in.format = pdf   ? "PDF via pdftotext"
 				: csv ? "CSV"
 				      : "text";

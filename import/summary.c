@@ -43,15 +43,20 @@ static void read_label(struct labelled *f, struct imp_line *l, int c)
  * an amount waits for the next line.
  */
 static void walk_labels(struct importer *im, struct imp_table *t,
-			void (*take)(struct importer *, struct imp_table *,
+			bool (*take)(struct importer *, struct imp_table *,
 				     struct labelled *))
 {
 	struct labelled pending;
 	bool waiting = false;
+	/* Every row with amounts is used or reported: none vanishes. */
+	int rows_in = 0, rows_out = 0;
 	for (size_t i = t->begin; i < t->end; i++) {
 		struct imp_line *l = &im->in.lines[i];
 		struct labelled found[8];
-		int n = 0;
+		int n = 0, amounts = 0;
+		bool accounted = false;
+		for (int c = 0; c < l->n_cells; c++)
+			amounts += l->cells[c].kind == IMP_AMOUNT;
 		for (int c = 0; c < l->n_cells; c++) {
 			struct imp_cell *cell = &l->cells[c];
 			if (cell->kind == IMP_TEXT && n < 8) {
@@ -65,6 +70,7 @@ static void walk_labels(struct importer *im, struct imp_table *t,
 							   : NULL;
 			if (owner == NULL) {
 				t->skipped++;
+				accounted = true;
 				imp_problem(im->r, l,
 					    "amount \"%s\" has no label before "
 					    "it; not used",
@@ -73,13 +79,15 @@ static void walk_labels(struct importer *im, struct imp_table *t,
 			}
 			if (owner->have)
 				continue; /* further columns of the same row */
-			if (imp_cell_fen(im, t, l, cell, &owner->fen))
+			if (imp_cell_fen(im, t, l, cell, &owner->fen)) {
 				t->skipped++;
-			else
+				accounted = true; /* reported */
+			} else {
 				owner->have = true;
+			}
 		}
 		if (waiting) {
-			take(im, t, &pending);
+			accounted |= take(im, t, &pending);
 			waiting = false;
 		}
 		for (int k = 0; k < n; k++) {
@@ -93,11 +101,28 @@ static void walk_labels(struct importer *im, struct imp_table *t,
 				waiting = true;
 				continue;
 			}
-			take(im, t, &found[k]);
+			accounted |= take(im, t, &found[k]);
 		}
+		if (amounts == 0)
+			continue;
+		rows_in++;
+		if (accounted) {
+			rows_out++;
+			continue;
+		}
+		rows_out++;
+		t->skipped++;
+		imp_warning(im->r, l,
+			    "a row with amounts that no label of this table "
+			    "places (\"%s\"); not used",
+			    l->raw);
 	}
 	if (waiting)
 		take(im, t, &pending);
+	if (im->opt->verbose)
+		imp_say(im->r,
+			"  %d rows with amounts in, %d used or reported out",
+			rows_in, rows_out);
 }
 
 static bool header_word(const char *label)
@@ -139,11 +164,13 @@ static void trail(struct importer *im, const struct labelled *f,
 	imp_say(im->r, "  %s: %s %s → %s", where, f->label, a, into);
 }
 
-static void take_summary(struct importer *im, struct imp_table *t,
+/* Places one label's amount; false when it was neither used nor
+ * reported (a header word with an amount). */
+static bool take_summary(struct importer *im, struct imp_table *t,
 			 struct labelled *f)
 {
 	if (!f->have)
-		return;
+		return false;
 	const char *label = f->label;
 	int income = imp_income_label(label);
 	const char *cls = imp_class_code(label);
@@ -153,7 +180,7 @@ static void take_summary(struct importer *im, struct imp_table *t,
 	if (f->sub_item) {
 		t->used++; /* "其中：财政拨款" repeats the line above */
 		trail(im, f, "(a part of the line above)");
-		return;
+		return true;
 	}
 	if (income_side && income != IMP_LABEL_NONE) {
 		t->used++;
@@ -162,17 +189,17 @@ static void take_summary(struct importer *im, struct imp_table *t,
 			trail(im, f, "a check: the sum of the fiscal sources");
 			imp_set_printed(im, &im->fiscal_subtotal, f->fen,
 					f->line, "财政拨款收入");
-			return;
+			return true;
 		case IMP_LABEL_YEAR_TOTAL:
 			trail(im, f, "stated.income_total");
 			imp_set_printed(im, &im->income_year, f->fen, f->line,
 					"本年收入合计");
-			return;
+			return true;
 		case IMP_LABEL_TOTAL:
 			trail(im, f, "stated.income_total (less carry-over)");
 			imp_set_printed(im, &im->income_grand, f->fen, f->line,
 					"收入总计");
-			return;
+			return true;
 		default: {
 			char into[64];
 			snprintf(into, sizeof into, "income.%s",
@@ -180,7 +207,7 @@ static void take_summary(struct importer *im, struct imp_table *t,
 			trail(im, f, into);
 			imp_set_printed(im, &im->income[income], f->fen,
 					f->line, label);
-			return;
+			return true;
 		}
 		}
 	}
@@ -189,21 +216,21 @@ static void take_summary(struct importer *im, struct imp_table *t,
 		trail(im, f, "stated.expenditure_by_class");
 		imp_put_class(im, im->classes, &im->n_classes, cls, f->fen,
 			      f->line);
-		return;
+		return true;
 	}
 	if (strstr(label, "本年支出合计")) {
 		t->used++;
 		trail(im, f, "stated.expenditure_total");
 		imp_set_printed(im, &im->expenditure_year, f->fen, f->line,
 				"本年支出合计");
-		return;
+		return true;
 	}
 	if (strstr(label, "支出总计") || strstr(label, "支出合计")) {
 		t->used++;
 		trail(im, f, "stated.expenditure_total");
 		imp_set_printed(im, &im->expenditure_grand, f->fen, f->line,
 				"支出总计");
-		return;
+		return true;
 	}
 	if (strstr(label, "结转结余") || strstr(label, "结余")) {
 		t->used++;
@@ -212,10 +239,10 @@ static void take_summary(struct importer *im, struct imp_table *t,
 				    "\"%s\" is not zero; the model keeps the "
 				    "year-end balance only inside the totals",
 				    label);
-		return;
+		return true;
 	}
 	if (header_word(label))
-		return;
+		return f->fen == 0; /* a heading's zero says nothing */
 	t->skipped++;
 	if (f->fen != 0)
 		imp_problem(im->r, f->line,
@@ -223,34 +250,35 @@ static void take_summary(struct importer *im, struct imp_table *t,
 			    "table that is neither a source of income nor a "
 			    "类 of expenditure)",
 			    label);
+	return true;
 }
 
-static void take_appropriation(struct importer *im, struct imp_table *t,
+static bool take_appropriation(struct importer *im, struct imp_table *t,
 			       struct labelled *f)
 {
 	if (!f->have)
-		return;
+		return false;
 	const char *label = f->label;
 	if (strstr(label, "收入合计") || strstr(label, "收入总计")) {
 		t->used++;
 		trail(im, f, "stated.appropriation.income_total");
 		imp_set_printed(im, &im->appr_income, f->fen, f->line,
 				"财政拨款收入合计");
-		return;
+		return true;
 	}
 	if (strstr(label, "支出合计") || strstr(label, "支出总计")) {
 		t->used++;
 		trail(im, f, "stated.appropriation.expenditure_total");
 		imp_set_printed(im, &im->appr_expenditure, f->fen, f->line,
 				"财政拨款支出合计");
-		return;
+		return true;
 	}
 	if (strcmp(label, "本年支出") == 0) {
 		t->used++;
 		trail(im, f, "stated.appropriation.expenditure_total");
 		imp_set_printed(im, &im->appr_expenditure_year, f->fen, f->line,
 				"财政拨款本年支出");
-		return;
+		return true;
 	}
 	const char *cls = imp_class_code(label);
 	if (cls && !(f->left && imp_income_label(label) != IMP_LABEL_NONE)) {
@@ -258,9 +286,11 @@ static void take_appropriation(struct importer *im, struct imp_table *t,
 		trail(im, f, "stated.appropriation.expenditure_by_class");
 		imp_put_class(im, im->appr_classes, &im->n_appr_classes, cls,
 			      f->fen, f->line);
-		return;
+		return true;
 	}
-	/* Income lines by source repeat the summary; they are not kept. */
+	/* Income lines by source repeat the summary; they are not kept,
+	 * but they are read. */
+	return imp_income_label(label) != IMP_LABEL_NONE || header_word(label);
 }
 
 void imp_read_summary(struct importer *im, struct imp_table *t)

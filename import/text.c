@@ -290,6 +290,39 @@ static int amount_run(const char *s, size_t *starts, size_t *ends, int max)
 	return count;
 }
 
+/*
+ * "一、一般公共预算资金 91,016,775.35 一、一般公共服务支出": a tight summary
+ * row sets the income label, its amount and the expenditure label one space
+ * apart.  Finds the first formatted amount (a comma or a point) standing
+ * one space after words and before more of them; [*start, *end) is it.
+ */
+static bool amount_between_words(const char *s, size_t *start, size_t *end)
+{
+	for (const char *sp = strchr(s, ' '); sp != NULL;
+	     sp = strchr(sp + 1, ' ')) {
+		if (sp == s || !((unsigned char)sp[-1] & 0x80))
+			continue; /* the amount must follow words */
+		const char *a = sp + 1, *b = a;
+		while (*b && *b != ' ')
+			b++;
+		if (*b != ' ' || !((unsigned char)b[1] & 0x80))
+			continue; /* …and come before more of them */
+		char token[48];
+		struct imp_amount amount;
+		if ((size_t)(b - a) >= sizeof token)
+			continue;
+		memcpy(token, a, (size_t)(b - a));
+		token[b - a] = '\0';
+		if (!strpbrk(token, ",.") ||
+		    imp_amount_parse(token, &amount) != 0)
+			continue;
+		*start = (size_t)(a - s);
+		*end = (size_t)(b - s);
+		return true;
+	}
+	return false;
+}
+
 static int push_split(struct cell_list *l, const char *s, size_t n, bool keep)
 {
 	while (n > 0 && space_in(s, n) == 1 && *s != '\t')
@@ -298,9 +331,15 @@ static int push_split(struct cell_list *l, const char *s, size_t n, bool keep)
 	if (tmp == NULL)
 		return -ENOMEM;
 	size_t g = glued_amount(tmp);
-	size_t starts[16], ends[16];
+	size_t starts[16], ends[16], a, b;
 	int run, rc = 0;
-	if (g > 0) {
+	if (g == 0 && amount_between_words(tmp, &a, &b)) {
+		rc = push_cell(l, tmp, a, keep);
+		if (rc == 0)
+			rc = push_cell(l, tmp + a, b - a, keep);
+		if (rc == 0)
+			rc = push_split(l, tmp + b, strlen(tmp + b), keep);
+	} else if (g > 0) {
 		rc = push_cell(l, tmp, g, keep);
 		if (rc == 0)
 			rc = push_cell(l, tmp + g, strlen(tmp + g), keep);
@@ -479,8 +518,10 @@ int imp_input_parse(struct imp_input *in, const char *text, size_t len,
 	size_t cap = in->n_lines, lineno = 0;
 	int page = first_page;
 	const char *p = text, *end = text + len;
-	/* "-- 1 of 31 --" closes page 1: the lines before it are on it. */
-	if (page == 0 && !csv && memmem(text, len, "\n-- 1 of ", 9))
+	/* "-- 1 of 31 --" closes page 1: the lines before it are on it.  A
+	 * form feed ends a page, so text with them starts on page 1 too. */
+	if (page == 0 && !csv &&
+	    (memmem(text, len, "\n-- 1 of ", 9) || memchr(text, '\f', len)))
 		page = 1;
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;

@@ -597,6 +597,66 @@ static char *replace_once(const char *text, const char *from, const char *to,
 	return out;
 }
 
+/*
+ * Layouts seen in budgets from outside the repository: a summary row with
+ * its income label and amount one space apart, form feeds for pages, a
+ * label printed letter-spaced.  Each gives the document the plain layout
+ * gives, and a row with amounts that nothing places is reported.
+ */
+static void test_tight_summary_and_pages(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = read_sample("putuo-finance-2025-budget", &len);
+	struct import_report r;
+	cJSON *want = import_string(text, &r);
+	import_report_free(&r);
+	/* Once it vanished silently. */
+	char *tight = replace_once(
+	    text,
+	    "一、财政拨款收入 | 31,214,205.80一、一般公共服务支出 | "
+	    "22,186,440.80",
+	    "一、财政拨款收入 31,214,205.80 一、一般公共服务支出        "
+	    "22,186,440.80",
+	    0);
+	cJSON *got = import_string(tight, &r);
+	assert_true(cJSON_Compare(want, got, true));
+	assert_int_equal(r.problems, 0);
+	import_report_free(&r);
+	cJSON_Delete(got);
+	free(tight);
+	/* A row the table's labels cannot place is said, not dropped. */
+	char *stray = replace_once(text, "二、事业收入\n",
+				   "二、事业收入\n项目 | 1,000.00\n", 0);
+	got = import_string(stray, &r);
+	assert_non_null(strstr(r.text, "no label of this table places"));
+	import_report_free(&r);
+	cJSON_Delete(got);
+	free(stray);
+	free(text);
+	cJSON_Delete(want);
+
+	/* Form feeds end pages (pdftotext ends each with one): three pages
+	 * are pages 1 to 3, not 0 to 2. */
+	struct imp_input in =
+	    parse("one\n\ftwo\nstill two\n\fthree\n\f", false);
+	assert_int_equal(in.pages, 3);
+	assert_int_equal(in.lines[0].page, 1);
+	assert_int_equal(in.lines[2].page, 2);
+	assert_int_equal(in.lines[3].page, 3);
+	imp_input_free(&in);
+	/* Label, amount and label one space apart are three cells. */
+	in = parse("一、一般公共预算资金 91,016,775.35 一、一般公共服务支出"
+		   "        82,096,797.42   82,096,797.42\n",
+		   false);
+	assert_int_equal(in.lines[0].n_cells, 5);
+	assert_string_equal(in.lines[0].cells[0].text, "一、一般公共预算资金");
+	assert_string_equal(in.lines[0].cells[1].text, "91,016,775.35");
+	assert_string_equal(in.lines[0].cells[2].text, "一、一般公共服务支出");
+	imp_input_free(&in);
+	(void)len;
+}
+
 static void test_document_errors_reported(void **state)
 {
 	(void)state;
@@ -1350,6 +1410,7 @@ int main(void)
 	    cmocka_unit_test(test_shanghai_text_and_pdf),
 	    cmocka_unit_test(test_final_accounts_refused),
 	    cmocka_unit_test(test_other_layouts),
+	    cmocka_unit_test(test_tight_summary_and_pages),
 	    cmocka_unit_test(test_document_errors_reported),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_csv_template),
