@@ -143,6 +143,34 @@ static bool line_has_amount(const struct imp_line *l)
 	return false;
 }
 
+/* A sentence of the narrative: words that end a clause, maybe with a
+ * figure inside ("…预算为 1,234.00 元，比上年减少。"). */
+static bool prose_line(const struct imp_line *l)
+{
+	return l->n_cells >= 1 && l->cells[0].kind == IMP_TEXT &&
+	       utf8_chars(l->cells[0].text) >= 10 &&
+	       utf8_chars(l->squeezed) >= 20 &&
+	       (imp_has(l->squeezed, "。") || imp_has(l->squeezed, "；"));
+}
+
+/* The title of a table the importer does not read (项目支出绩效目标表,
+ * 政府采购预算表): a short line ending in 表, with a unit or 编制 line
+ * under it. */
+static bool other_title(const struct imp_input *in, size_t i)
+{
+	const char *sq = in->lines[i].squeezed;
+	size_t len = strlen(sq);
+	if (len < 3 || strcmp(sq + len - 3, "表") != 0 || utf8_chars(sq) > 48 ||
+	    title_kind(sq) >= 0)
+		return false;
+	bool wanyuan;
+	for (size_t j = i + 1; j < in->n_lines && j <= i + 3; j++)
+		if (unit_line(in->lines[j].squeezed, &wanyuan) ||
+		    heading_line(in->lines[j].squeezed))
+			return true;
+	return false;
+}
+
 size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 		       size_t max, struct import_report *r)
 {
@@ -198,11 +226,21 @@ size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 	for (size_t k = 0; k < n; k++) {
 		struct imp_table *t = &tables[k];
 		size_t header = 0;
+		bool rows_seen = false;
 		for (size_t i = t->begin; i < t->end; i++) {
 			const char *sq = in->lines[i].squeezed;
 			if (imp_has(sq, "空表") || imp_has(sq, "无数据") ||
 			    imp_has(sq, "此表为空"))
 				t->empty = true;
+			/* A table ends where its rows stop: the narrative or
+			 * a table this importer does not read (绩效目标表) may
+			 * follow the last one, and its figures are not rows. */
+			if (rows_seen &&
+			    (prose_line(&in->lines[i]) || other_title(in, i))) {
+				t->end = i;
+				break;
+			}
+			rows_seen |= line_has_amount(&in->lines[i]);
 			/* The narrative after the last table is not a table. */
 			if (imp_has(sq, "其他相关情况说明") ||
 			    imp_has(sq, "项目经费情况说明") ||

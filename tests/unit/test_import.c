@@ -636,6 +636,33 @@ static void test_tight_summary_and_pages(void **state)
 	free(text);
 	cJSON_Delete(want);
 
+	/* After a table: a note, a table this importer does not read and
+	 * narrative with figures.  None of it is rows of that table. */
+	text = read_sample("putuo-wanli-2025-budget", &len);
+	want = import_string(text, &r);
+	import_report_free(&r);
+	static const char tail[] =
+	    "注：本表为预算数，各项目的说明见本部分之后的文字。\n"
+	    "2025年政府采购预算表\n"
+	    "编制部门：万里 \t单位：元\n"
+	    "项目\t合计\n"
+	    "办公设备\t120,000.00\n"
+	    "合计\t120,000.00\n"
+	    "本街道2025年机关运行经费预算为 1,234,567.00 元，比上年减少。\n";
+	char before[sizeof tail + 128];
+	snprintf(before, sizeof before, "%s%s", tail,
+		 "2025年部门“三公”经费和机关运行经费预算表");
+	char *longer = replace_once(
+	    text, "2025年部门“三公”经费和机关运行经费预算表", before, 0);
+	got = import_string(longer, &r);
+	assert_true(cJSON_Compare(want, got, true));
+	assert_int_equal(r.problems, 0);
+	import_report_free(&r);
+	cJSON_Delete(got);
+	cJSON_Delete(want);
+	free(longer);
+	free(text);
+
 	/* Form feeds end pages (pdftotext ends each with one): three pages
 	 * are pages 1 to 3, not 0 to 2. */
 	struct imp_input in =
