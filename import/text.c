@@ -381,6 +381,54 @@ static void place(struct cell_list *l, int first, const char *s, size_t start,
 	}
 }
 
+/* One character of a CJK script, alone in a cell. */
+static bool single_cjk(const struct imp_cell *c)
+{
+	const unsigned char *u = (const unsigned char *)c->text;
+	return c->kind == IMP_TEXT && u[0] >= 0xe0 && u[0] < 0xf0 &&
+	       strlen(c->text) == 3;
+}
+
+/*
+ * "收   入   总     计   1,000.00": a label set letter-spaced splits into
+ * one cell per character.  On a row with amounts, runs of such cells are
+ * one label again (a heading row, "类  款  项", has none and keeps its
+ * cells).
+ */
+static void join_spaced_letters(struct cell_list *l)
+{
+	bool amounts = false;
+	for (int k = 0; k < l->n; k++)
+		amounts |= l->cells[k].kind == IMP_AMOUNT;
+	if (!amounts)
+		return;
+	for (int k = 0; k + 1 < l->n; k++) {
+		if (!single_cjk(&l->cells[k]) || !single_cjk(&l->cells[k + 1]))
+			continue;
+		int end = k + 1;
+		while (end + 1 < l->n && single_cjk(&l->cells[end + 1]))
+			end++;
+		char *joined = malloc((size_t)(end - k + 1) * 3 + 1);
+		if (joined == NULL)
+			return; /* left split: the label is reported unknown */
+		size_t o = 0;
+		for (int j = k; j <= end; j++) {
+			memcpy(joined + o, l->cells[j].text, 3);
+			o += 3;
+			if (j > k)
+				free(l->cells[j].text);
+		}
+		joined[o] = '\0';
+		free(l->cells[k].text);
+		l->cells[k].text = joined;
+		l->cells[k].end_col = l->cells[end].end_col;
+		classify(&l->cells[k]);
+		memmove(&l->cells[k + 1], &l->cells[end + 1],
+			(size_t)(l->n - end - 1) * sizeof l->cells[0]);
+		l->n -= end - k;
+	}
+}
+
 static int split_line(struct imp_line *line, const char *s, size_t n)
 {
 	struct cell_list l = {0};
@@ -432,6 +480,7 @@ static int split_line(struct imp_line *line, const char *s, size_t n)
 			place(&l, first, s, start, n);
 		}
 		line->positioned = true;
+		join_spaced_letters(&l);
 	}
 	line->cells = l.cells;
 	line->n_cells = l.n;
@@ -482,6 +531,59 @@ static int csv_record(struct imp_line *line, const char **pp, const char *end)
 }
 
 /* ---- the whole input ---- */
+
+/*
+ * A page number printed inside the text ("- 12 -", "— 12 —", "第 12 页",
+ * "第12页 共30页", "12/30"): not a row of the table it interrupts.
+ */
+static bool printed_page_number(const char *s, size_t n)
+{
+	char sq[64];
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t sp = space_in(s + i, n - i);
+		if (sp) {
+			i += sp - 1;
+			continue;
+		}
+		if (o + 1 >= sizeof sq)
+			return false;
+		sq[o++] = s[i];
+	}
+	sq[o] = '\0';
+	if (o == 0)
+		return false;
+	const char *p = sq;
+	static const char *const opens[] = {"-", "—", "第", NULL};
+	static const char *const closes[] = {"-", "—", "页", NULL};
+	bool open = false;
+	for (int k = 0; opens[k]; k++)
+		if (strncmp(p, opens[k], strlen(opens[k])) == 0) {
+			p += strlen(opens[k]);
+			open = true;
+			break;
+		}
+	size_t digits = strspn(p, "0123456789");
+	if (digits == 0 || digits > 4)
+		return false;
+	p += digits;
+	if (!open) /* "12/30" */
+		return *p == '/' && strspn(p + 1, "0123456789") > 0 &&
+		       p[1 + strspn(p + 1, "0123456789")] == '\0';
+	for (int k = 0; closes[k]; k++)
+		if (strncmp(p, closes[k], strlen(closes[k])) == 0) {
+			p += strlen(closes[k]);
+			/* "第12页共30页" */
+			if (strncmp(p, "共", 3) == 0) {
+				p += 3;
+				p += strspn(p, "0123456789");
+				if (strncmp(p, "页", 3) == 0)
+					p += 3;
+			}
+			return *p == '\0';
+		}
+	return false;
+}
 
 static int page_mark(const char *s, size_t n)
 {
@@ -551,7 +653,7 @@ int imp_input_parse(struct imp_input *in, const char *text, size_t len,
 				start = ff + 1;
 			}
 			int mark = page_mark(start, n);
-			if (mark > 0 ||
+			if (mark > 0 || printed_page_number(start, n) ||
 			    (lineno <= 3 && n > 0 && *start == '#')) {
 				if (mark > 0)
 					page = mark;

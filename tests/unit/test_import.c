@@ -625,6 +625,22 @@ static void test_tight_summary_and_pages(void **state)
 	import_report_free(&r);
 	cJSON_Delete(got);
 	free(tight);
+	/* Letter-spaced labels, and a page number printed inside the
+	 * table. */
+	char *spaced = replace_once(
+	    text, "收入总计 | 31,214,205.80 | 支出总计 | 31,214,205.80",
+	    "收   入   总     计     31,214,205.80     支   出   总   计    "
+	    "31,214,205.80",
+	    0);
+	char *numbered =
+	    replace_once(spaced, "二、事业收入\n", "二、事业收入\n- 9 -\n", 0);
+	got = import_string(numbered, &r);
+	assert_true(cJSON_Compare(want, got, true));
+	assert_int_equal(r.problems, 0);
+	import_report_free(&r);
+	cJSON_Delete(got);
+	free(numbered);
+	free(spaced);
 	/* A row the table's labels cannot place is said, not dropped. */
 	char *stray = replace_once(text, "二、事业收入\n",
 				   "二、事业收入\n项目 | 1,000.00\n", 0);
@@ -671,6 +687,16 @@ static void test_tight_summary_and_pages(void **state)
 	assert_int_equal(in.lines[0].page, 1);
 	assert_int_equal(in.lines[2].page, 2);
 	assert_int_equal(in.lines[3].page, 3);
+	imp_input_free(&in);
+	/* Printed page numbers are no lines; a letter-spaced label is one
+	 * cell on a row with amounts, and a heading row keeps its cells. */
+	in = parse("a\n- 12 -\n第 3 页\n第12页 共30页\n12/30\n"
+		   "收   入   总     计     1,000.00\n类  款  项\n",
+		   false);
+	assert_int_equal(in.n_lines, 3);
+	assert_int_equal(in.lines[1].n_cells, 2);
+	assert_string_equal(in.lines[1].cells[0].text, "收入总计");
+	assert_int_equal(in.lines[2].n_cells, 3);
 	imp_input_free(&in);
 	/* Label, amount and label one space apart are three cells. */
 	in = parse("一、一般公共预算资金 91,016,775.35 一、一般公共服务支出"
