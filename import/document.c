@@ -122,6 +122,27 @@ static void add_three_public(const struct importer *im, cJSON *o,
 	cJSON_AddStringToObject(o, key, buf);
 }
 
+/* 本年收入合计, or 收入总计 less what was carried over and the balance
+ * used. */
+static struct printed year_income(const struct importer *im)
+{
+	if (im->income_year.have || !im->income_grand.have)
+		return im->income_year;
+	return (struct printed){im->income_grand.fen -
+				    im->income[BD_SOURCE_CARRYOVER].fen -
+				    im->balance_used.fen,
+				true};
+}
+
+/* 本年支出合计, or 支出总计 less what is carried forward. */
+static struct printed year_expenditure(const struct importer *im)
+{
+	if (im->expenditure_year.have || !im->expenditure_grand.have)
+		return im->expenditure_year;
+	return (struct printed){
+	    im->expenditure_grand.fen - im->carry_forward.fen, true};
+}
+
 static void add_classes(const struct importer *im, cJSON *o,
 			const struct by_class *list, int n)
 {
@@ -222,15 +243,10 @@ cJSON *imp_build_document(struct importer *im)
 		}
 	}
 	cJSON *stated = cJSON_AddObjectToObject(doc, "stated");
-	struct printed income_total = im->income_year;
-	if (!income_total.have && im->income_grand.have)
-		income_total = (struct printed){
-		    im->income_grand.fen - im->income[BD_SOURCE_CARRYOVER].fen,
-		    true};
-	add_printed(im, stated, "income_total", income_total);
-	add_printed(im, stated, "expenditure_total",
-		    im->expenditure_year.have ? im->expenditure_year
-					      : im->expenditure_grand);
+	add_printed(im, stated, "income_total", year_income(im));
+	add_printed(im, stated, "expenditure_total", year_expenditure(im));
+	add_printed(im, stated, "balance_used", im->balance_used);
+	add_printed(im, stated, "carry_forward", im->carry_forward);
 	add_classes(im, stated, im->classes, im->n_classes);
 	add_printed(im, stated, "basic_total", im->basic_total);
 	add_printed(im, stated, "personnel_total", im->personnel);
@@ -308,8 +324,7 @@ void imp_self_check(struct importer *im, const cJSON *doc)
 	for (int s = 0; s < BD_SOURCE_COUNT; s++)
 		if (s != BD_SOURCE_CARRYOVER && im->income[s].have)
 			income += im->income[s].fen;
-	struct printed income_total =
-	    im->income_year.have ? im->income_year : im->income_grand;
+	struct printed income_total = year_income(im);
 	/* 财政拨款收入, where printed, is the three fiscal sources' sum. */
 	int64_t fiscal = im->income[BD_SOURCE_GENERAL_BUDGET].fen +
 			 im->income[BD_SOURCE_FUND_BUDGET].fen +
@@ -318,10 +333,7 @@ void imp_self_check(struct importer *im, const cJSON *doc)
 	if (im->fiscal_subtotal.have)
 		compare(im, "财政拨款收入", im->fiscal_subtotal, fiscal);
 	compare(im, "income total", income_total, income);
-	compare(im, "expenditure total",
-		im->expenditure_year.have ? im->expenditure_year
-					  : im->expenditure_grand,
-		total);
+	compare(im, "expenditure total", year_expenditure(im), total);
 	compare(im, "basic expenditure", im->basic_total, basic);
 	compare(im, "project expenditure", im->project_total, project);
 	if (im->tp_total.have)

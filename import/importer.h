@@ -45,6 +45,7 @@ struct importer {
 	struct printed income[BD_SOURCE_COUNT];
 	struct printed income_year, income_grand, fiscal_subtotal;
 	struct printed expenditure_year, expenditure_grand;
+	struct printed balance_used, carry_forward; /* balance rows */
 	struct by_class classes[MAX_CLASSES];
 	int n_classes;
 	struct printed appr_income, appr_expenditure, appr_expenditure_year;

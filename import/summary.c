@@ -232,6 +232,21 @@ static bool take_summary(struct importer *im, struct imp_table *t,
 				"支出总计");
 		return true;
 	}
+	/* The balance rows: 收入总计 = 本年收入 + 上年结转 + 使用结余,
+	 * 支出总计 = 本年支出 + 结转下年. */
+	if ((strstr(label, "使用") && strstr(label, "结余")) ||
+	    strstr(label, "弥补收支差额")) {
+		t->used++;
+		trail(im, f, "stated.balance_used");
+		imp_set_printed(im, &im->balance_used, f->fen, f->line, label);
+		return true;
+	}
+	if (strstr(label, "结转下年") || strstr(label, "年末结转")) {
+		t->used++;
+		trail(im, f, "stated.carry_forward");
+		imp_set_printed(im, &im->carry_forward, f->fen, f->line, label);
+		return true;
+	}
 	if (strstr(label, "结转结余") || strstr(label, "结余")) {
 		t->used++;
 		if (f->fen != 0)

@@ -818,10 +818,13 @@ static void parse_stated(struct parser *p, const cJSON *doc,
 			 struct bd_submission *sub)
 {
 	static const char *const known[] = {
-	    "income_total",   "expenditure_total", "expenditure_by_class",
-	    "basic_total",    "personnel_total",   "public_total",
-	    "project_total",  "project_operating", "project_targeted",
-	    "projects_total", "appropriation",	   NULL};
+	    "income_total",	    "expenditure_total",
+	    "expenditure_by_class", "basic_total",
+	    "personnel_total",	    "public_total",
+	    "project_total",	    "project_operating",
+	    "project_targeted",	    "projects_total",
+	    "appropriation",	    "balance_used",
+	    "carry_forward",	    NULL};
 	static const char *const known_appr[] = {
 	    "income_total", "expenditure_total", "expenditure_by_class", NULL};
 	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(doc, "stated");
@@ -843,6 +846,8 @@ static void parse_stated(struct parser *p, const cJSON *doc,
 			    &st->project_operating);
 		read_amount(p, obj, "project_targeted", &st->project_targeted);
 		read_amount(p, obj, "projects_total", &st->projects_total);
+		read_amount(p, obj, "balance_used", &sub->balance_used);
+		read_amount(p, obj, "carry_forward", &sub->carry_forward);
 		const cJSON *appr =
 		    cJSON_GetObjectItemCaseSensitive(obj, "appropriation");
 		if (appr != NULL && !cJSON_IsNull(appr)) {

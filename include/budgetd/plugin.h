@@ -37,8 +37,9 @@
  *
  * ABI 2.2 (from 2.1): bd_submission ends with the printed precision of its
  * tables (amount_step, three_public_step), so that figures printed in
- * different units compare at that precision; 2.1 plugins load unchanged
- * and never read past previous_year_three_public.
+ * different units compare at that precision, and with the balance rows
+ * (balance_used, carry_forward); 2.1 plugins load unchanged and never read
+ * past previous_year_three_public.
  *
  * Threading: every callback runs on the daemon's single loop thread.
  * Plugins need no locks and must not block.
@@ -308,6 +309,13 @@ struct bd_submission {
 	 * which many budgets print in 万元 beside 元 tables, has its own. */
 	bd_fen amount_step;
 	bd_fen three_public_step;
+	/* 2.2: the balance rows of the summary table.  balance_used
+	 * (使用非财政拨款结余, 用事业基金弥补收支差额) is spent beside the
+	 * year's income; carry_forward (结转下年, 年末结转和结余) is income not
+	 * spent this year.  Income + carry-over + balance_used = expenditure
+	 * + carry_forward. */
+	struct bd_stated balance_used;
+	struct bd_stated carry_forward;
 };
 
 /* An accepted, durably stored revision of one department's budget. */

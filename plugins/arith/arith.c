@@ -443,16 +443,29 @@ static int check_balance(struct run *r, const struct sums *m)
 {
 	const struct bd_stated_totals *st = &r->s->stated;
 	int rc = 0;
-	struct bd_stated income = {m->income_all, true};
-	rc |= check(r, "arith.balance", "income",
-		    "income with carry-over (收入总计) against expenditure "
-		    "(支出总计)",
-		    m->expenditure, income);
-	if (st->income_total.present && st->expenditure_total.present)
+	/* 收入总计 = 支出总计: the year's income, what was carried over
+	 * and the balance used on one side; what is spent and what is
+	 * carried forward on the other. */
+	const struct bd_submission *s = r->s;
+	bd_fen used = s->balance_used.fen, forward = s->carry_forward.fen;
+	struct bd_stated income = {m->income_all + used, true};
+	rc |=
+	    check(r, "arith.balance", "income",
+		  "income with carry-over and balance used (收入总计) against "
+		  "expenditure with what is carried forward (支出总计)",
+		  m->expenditure + forward, income);
+	if (st->income_total.present && st->expenditure_total.present) {
+		struct bd_stated printed = {
+		    st->income_total.fen + s->income[BD_SOURCE_CARRYOVER].fen +
+			used,
+		    true};
 		rc |= check(r, "arith.balance.stated", "stated.income_total",
-			    "the printed income total against the printed "
-			    "expenditure total of 部门收支预算表",
-			    st->expenditure_total.fen, st->income_total);
+			    "the printed income total with carry-over and "
+			    "balance used against the printed expenditure "
+			    "total with what is carried forward, of "
+			    "部门收支预算表",
+			    st->expenditure_total.fen + forward, printed);
+	}
 	if (st->appropriation.income_total.present) {
 		bd_fen expenditure =
 		    st->appropriation.expenditure_total.present

@@ -17,7 +17,8 @@ enum quantity {
 	Q_ECONOMIC,	  /* economic table; [CODE] prefix */
 	Q_PREVIOUS_TOTAL,
 	Q_PREVIOUS_THREE_PUBLIC,
-	Q_LINE,		 /* line.PART (per line) */
+	Q_BALANCE, /* stated.balance_used, stated.carry_forward: blank is 0 */
+	Q_LINE,	   /* line.PART (per line) */
 	Q_LINE_STATED,	 /* line.total, line.basic_total, line.project_total */
 	Q_PROJECT_TOTAL, /* project.total (per project) */
 	Q_PROJECT_SOURCES, /* project.sources */
@@ -193,6 +194,14 @@ int rules_resolve_quantity(struct node *n, enum rule_scope scope,
 		}
 		n->quantity =
 		    base[7] == 'e' ? Q_STATED_BY_CLASS : Q_STATED_APPR_BY_CLASS;
+		return 0;
+	}
+	if (strcmp(base, "stated.balance_used") == 0 ||
+	    strcmp(base, "stated.carry_forward") == 0) {
+		if (key[0])
+			goto no_key;
+		n->quantity = Q_BALANCE;
+		n->part = base[7] == 'c';
 		return 0;
 	}
 	if (strncmp(base, "stated.", 7) == 0) {
@@ -459,6 +468,9 @@ static bd_fen quantity(struct context *c, const struct node *n)
 		return stated(c, s->previous_year_total);
 	case Q_PREVIOUS_THREE_PUBLIC:
 		return stated(c, s->previous_year_three_public);
+	case Q_BALANCE:
+		/* Most budgets have no balance rows: none is zero. */
+		return n->part ? s->carry_forward.fen : s->balance_used.fen;
 	case Q_LINE:
 		return part_of_line(c->line, n->part);
 	case Q_LINE_STATED: {

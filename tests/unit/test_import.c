@@ -641,6 +641,30 @@ static void test_tight_summary_and_pages(void **state)
 	cJSON_Delete(got);
 	free(numbered);
 	free(spaced);
+	/* Balance rows: 使用非财政拨款结余 beside the income, 结转下年 beside
+	 * the expenditure; the year's totals are what they were. */
+	char *balanced = replace_once(
+	    text, "四、其他收入\n",
+	    "四、其他收入\n五、使用非财政拨款结余 | 1,000.00 | 结转下年 | "
+	    "1,000.00\n",
+	    0);
+	char *totals = replace_once(
+	    balanced, "收入总计 | 31,214,205.80 | 支出总计 | 31,214,205.80",
+	    "收入总计 | 31,215,205.80 | 支出总计 | 31,215,205.80", 0);
+	got = import_string(totals, &r);
+	assert_int_equal(r.problems, 0);
+	const cJSON *st = cJSON_GetObjectItem(got, "stated");
+	assert_int_equal(amount(st, "balance_used", false), 100000);
+	assert_int_equal(amount(st, "carry_forward", false), 100000);
+	const cJSON *want_st = cJSON_GetObjectItem(want, "stated");
+	assert_int_equal(amount(st, "income_total", false),
+			 amount(want_st, "income_total", false));
+	assert_int_equal(amount(st, "expenditure_total", false),
+			 amount(want_st, "expenditure_total", false));
+	import_report_free(&r);
+	cJSON_Delete(got);
+	free(totals);
+	free(balanced);
 	/* A row the table's labels cannot place is said, not dropped. */
 	char *stray = replace_once(text, "二、事业收入\n",
 				   "二、事业收入\n项目 | 1,000.00\n", 0);

@@ -163,6 +163,14 @@ static void test_printed_precision(void **state)
 	expect_error(HEAD DEPT INCOME EXPENDITURE
 		     ",\"three_public\":{\"unit\":\"千元\"}}",
 		     "three_public.unit", "元");
+	/* The balance rows. */
+	parse(&p, HEAD DEPT INCOME EXPENDITURE
+	      ",\"stated\":{\"balance_used\":\"5\",\"carry_forward\":\"7\"}}");
+	assert_int_equal(p.rc, 0);
+	assert_true(p.s->balance_used.present);
+	assert_int_equal(p.s->balance_used.fen, 500);
+	assert_int_equal(p.s->carry_forward.fen, 700);
+	release(&p);
 }
 
 static void test_format_errors(void **state)

@@ -211,6 +211,32 @@ static void test_blame_the_wrong_cell(void **state)
 	free(a);
 }
 
+/* 收入总计 = 支出总计 with the balance rows: 100 of income, 20 carried
+ * over and 10 of balance used pay for 110 spent and 20 carried forward. */
+static void test_balance_rows(void **state)
+{
+	struct bd_audit *a = calloc(1, sizeof *a);
+	(void)state;
+#define BALANCED(FORWARD)                                                      \
+	"{\"format\":\"budget-submission/1\",\"year\":2024,\"unit\":\"元\","  \
+	"\"department\":{\"code\":\"900001\",\"name\":\"t\"},"                 \
+	"\"income\":{\"general_budget\":\"100\",\"carryover\":\"20\"},"        \
+	"\"expenditure\":[{\"function\":\"2010301\",\"basic\":{\"wages\":"     \
+	"\"110\"},\"total\":\"110\"}],\"stated\":{\"income_total\":\"100\","   \
+	"\"expenditure_total\":\"110\",\"balance_used\":\"10\"" FORWARD "}}"
+	audit_text(BALANCED(",\"carry_forward\":\"20\""), a);
+	for (size_t i = 0; i < a->n; i++)
+		fprintf(stderr, "  %s %s: %s\n", a->items[i].rule,
+			a->items[i].path, a->items[i].message);
+	assert_int_equal(a->n, 0);
+	/* Without what is carried forward the two sides differ by it. */
+	audit_text(BALANCED(""), a);
+	expect(a, "arith.balance", "income", 11000, 13000);
+	expect(a, "arith.balance.stated", "stated.income_total", 11000, 13000);
+#undef BALANCED
+	free(a);
+}
+
 static void test_across_tables(void **state)
 {
 	struct bd_audit *a = calloc(1, sizeof *a);
@@ -272,6 +298,7 @@ int main(void)
 	    cmocka_unit_test(test_corrected_sample_is_clean),
 	    cmocka_unit_test(test_within_table),
 	    cmocka_unit_test(test_blame_the_wrong_cell),
+	    cmocka_unit_test(test_balance_rows),
 	    cmocka_unit_test(test_across_tables),
 	    cmocka_unit_test(test_tolerance),
 	};
