@@ -9,7 +9,7 @@
 #define CONFIG_DEFAULT_PUBLISH	 "ipc:///run/budgetd/events.sock"
 #define CONFIG_DEFAULT_STATE_DIR "/var/lib/budgetd"
 #define CONFIG_DEFAULT_PLUGINS                                                 \
-	"arith,catalog,plausibility,rules,totals,publisher"
+	"arith,catalog,plausibility,narrative,rules,totals,publisher"
 #define CONFIG_MAX_LIST 32
 
 struct config_entry {

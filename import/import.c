@@ -280,6 +280,12 @@ int imp_run(struct importer *im, cJSON **out)
 	cJSON *doc = imp_build_document(im);
 	if (doc == NULL)
 		return -ENOMEM;
+	cJSON *narrative =
+	    imp_read_narrative(im, cJSON_GetObjectItem(doc, "expenditure"));
+	if (narrative && cJSON_GetArraySize(narrative) > 0)
+		cJSON_AddItemToObject(doc, "narrative", narrative);
+	else
+		cJSON_Delete(narrative);
 	imp_self_check(im, doc);
 	imp_say(r, "%d problem%s, %d warning%s", r->problems,
 		r->problems == 1 ? "" : "s", r->warnings,

@@ -86,6 +86,10 @@ void imp_put_class(struct importer *im, struct by_class *list, int *n,
 /* The budget-submission/1 object from what the tables gave (takes the
  * lines, economic table and indicators out of im). */
 cJSON *imp_build_document(struct importer *im);
+/* The explanatory text's typed statements (budget-submission/1
+ * "narrative"), from the lines outside the tables; `lines` are the
+ * document's expenditure lines, for the 项 the text names. */
+cJSON *imp_read_narrative(struct importer *im, const cJSON *lines);
 /* The stated totals the summary tables left out, from the 合计 rows of the
  * expenditure tables. */
 void imp_stated_from_tables(struct importer *im);

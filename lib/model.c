@@ -887,6 +887,211 @@ static void parse_previous_year(struct parser *p, const cJSON *doc,
 	path_pop(p, s);
 }
 
+/* ---- the explanatory text (narrative) ---- */
+
+/* A percentage as printed ("8.17", "-8.17"): mantissa and decimals. */
+static bool parse_percent(const char *text, int64_t *mantissa, int *decimals)
+{
+	const char *q = text;
+	bool negative = *q == '-';
+	q += negative;
+	int64_t m = 0;
+	int d = -1, digits = 0;
+	for (; *q; q++) {
+		if (*q >= '0' && *q <= '9') {
+			if (m > INT64_MAX / 100 || d >= 6)
+				return false;
+			m = m * 10 + (*q - '0');
+			digits++;
+			d += d >= 0;
+		} else if (*q == '.' && d < 0) {
+			d = 0;
+		} else {
+			return false;
+		}
+	}
+	if (digits == 0)
+		return false;
+	*mantissa = negative ? -m : m;
+	*decimals = d < 0 ? 0 : d;
+	return true;
+}
+
+/* A figure's amount or change, in its own unit; keeps its precision. */
+static bool read_figure_amount(struct parser *p, const cJSON *item,
+			       const char *key, enum bd_unit unit,
+			       struct bd_figure *f)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, key);
+	if (v == NULL || cJSON_IsNull(v))
+		return false;
+	size_t s = path_push_key(p, key);
+	const char *why = NULL;
+	if (!cJSON_IsString(v) ||
+	    money_parse(v->valuestring, unit, &f->fen, &why) < 0) {
+		error(p, "expected an amount as a decimal string%s%s",
+		      why ? ": " : "", why ? why : "");
+		path_pop(p, s);
+		return false;
+	}
+	if (f->fen < 0 && strcmp(key, "amount") == 0)
+		error(p, "an amount the text states is not negative; a "
+			 "decrease is a \"change\"");
+	/* A zero is exact however it is printed ("0 万元"). */
+	f->step =
+	    f->fen == 0 ? 1 : step_of(printed_decimals(v->valuestring), unit);
+	path_pop(p, s);
+	return true;
+}
+
+static void parse_figure(struct parser *p, const cJSON *item,
+			 struct bd_figure *f)
+{
+	static const char *const known[] = {"quantity", "amount", "unit",
+					    "share",	"of",	  "change",
+					    "percent",	NULL};
+	if (!check_object(p, item, known, "a figure"))
+		return;
+	const char *quantity = read_string(p, item, "quantity", true);
+	if (quantity != NULL)
+		snprintf(f->quantity, sizeof f->quantity, "%s", quantity);
+	const char *of = read_string(p, item, "of", false);
+	if (of != NULL)
+		snprintf(f->of, sizeof f->of, "%s", of);
+	enum bd_unit unit = p->unit;
+	const char *u = read_string(p, item, "unit", false);
+	if (u != NULL && money_unit_parse(u, &unit) < 0) {
+		size_t s = path_push_key(p, "unit");
+		error(p, "unit must be \"元\" or \"万元\"");
+		path_pop(p, s);
+	}
+	const char *share = read_string(p, item, "share", false);
+	const char *percent = read_string(p, item, "percent", false);
+	const char *pct_text = share ? share : percent;
+	if (pct_text != NULL) {
+		size_t s = path_push_key(p, share ? "share" : "percent");
+		if (parse_percent(pct_text, &f->percent, &f->percent_decimals))
+			f->has_percent = true;
+		else
+			error(p, "expected a percentage such as \"8.17\"");
+		path_pop(p, s);
+	}
+	if (read_figure_amount(p, item, "change", unit, f)) {
+		f->kind = BD_FIGURE_CHANGE;
+		f->has_amount = true;
+	} else {
+		f->kind = share ? BD_FIGURE_SHARE : BD_FIGURE_AMOUNT;
+		f->has_amount = read_figure_amount(p, item, "amount", unit, f);
+		if (!f->has_amount && !share)
+			error(p, "a figure states an amount, a change or a "
+				 "share");
+	}
+	if (share && !f->of[0])
+		error(p, "a share names what it is a share \"of\"");
+}
+
+static void parse_years(struct parser *p, const cJSON *item,
+			struct bd_statement *st)
+{
+	static const char *const known[] = {"year", "role", NULL};
+	static const char *const roles[] = {"stated", "compared", "period_end"};
+	const cJSON *array = member_array(p, item, "years", false);
+	if (array == NULL)
+		return;
+	size_t n = (size_t)cJSON_GetArraySize(array);
+	struct bd_year_mention *years =
+	    arena_calloc(p->arena, n, sizeof *years);
+	if (years == NULL && n > 0) {
+		p->out_of_memory = true;
+		return;
+	}
+	size_t s = path_push_key(p, "years"), i = 0;
+	for (const cJSON *y = array->child; y; y = y->next, i++) {
+		size_t s2 = path_push_index(p, i);
+		if (check_object(p, y, known, "a year mention")) {
+			const cJSON *year =
+			    cJSON_GetObjectItemCaseSensitive(y, "year");
+			if (!cJSON_IsNumber(year) || year->valuedouble < 1900 ||
+			    year->valuedouble > 2200)
+				error(p, "\"year\" is a year such as 2023");
+			else
+				years[i].year = (int)year->valuedouble;
+			const char *role = read_string(p, y, "role", false);
+			bool found = role == NULL;
+			for (int r = 0; role && r < 3 && !found; r++)
+				if (strcmp(role, roles[r]) == 0) {
+					years[i].role = (enum bd_year_role)r;
+					found = true;
+				}
+			if (!found)
+				error(p, "role is stated, compared or "
+					 "period_end");
+		}
+		path_pop(p, s2);
+	}
+	path_pop(p, s);
+	st->years = years;
+	st->n_years = n;
+}
+
+static void parse_narrative(struct parser *p, const cJSON *doc,
+			    struct bd_submission *sub)
+{
+	static const char *const known[] = {"section", "page",	"line", "text",
+					    "figures", "years", NULL};
+	const cJSON *array = member_array(p, doc, "narrative", false);
+	if (array == NULL)
+		return;
+	size_t n = (size_t)cJSON_GetArraySize(array);
+	struct bd_statement *st = arena_calloc(p->arena, n, sizeof *st);
+	if (st == NULL && n > 0) {
+		p->out_of_memory = true;
+		return;
+	}
+	size_t s = path_push_key(p, "narrative"), i = 0;
+	for (const cJSON *item = array->child; item; item = item->next, i++) {
+		size_t s2 = path_push_index(p, i);
+		if (check_object(p, item, known, "a statement")) {
+			st[i].section = read_string(p, item, "section", false);
+			st[i].text = read_string(p, item, "text", true);
+			const cJSON *page =
+			    cJSON_GetObjectItemCaseSensitive(item, "page");
+			const cJSON *line =
+			    cJSON_GetObjectItemCaseSensitive(item, "line");
+			if (cJSON_IsNumber(page) && page->valuedouble > 0 &&
+			    page->valuedouble < 100000)
+				st[i].page = (int)page->valuedouble;
+			if (cJSON_IsNumber(line) && line->valuedouble > 0 &&
+			    line->valuedouble < 10000000)
+				st[i].line = (int)line->valuedouble;
+			const cJSON *figs =
+			    member_array(p, item, "figures", false);
+			size_t nf = figs ? (size_t)cJSON_GetArraySize(figs) : 0;
+			struct bd_figure *f =
+			    arena_calloc(p->arena, nf, sizeof *f);
+			if (f == NULL && nf > 0) {
+				p->out_of_memory = true;
+				break;
+			}
+			size_t s3 = path_push_key(p, "figures"), k = 0;
+			for (const cJSON *fi = figs ? figs->child : NULL; fi;
+			     fi = fi->next, k++) {
+				size_t s4 = path_push_index(p, k);
+				parse_figure(p, fi, &f[k]);
+				path_pop(p, s4);
+			}
+			path_pop(p, s3);
+			st[i].figures = f;
+			st[i].n_figures = nf;
+			parse_years(p, item, &st[i]);
+		}
+		path_pop(p, s2);
+	}
+	path_pop(p, s);
+	sub->narrative = st;
+	sub->n_narrative = n;
+}
+
 static void parse_header(struct parser *p, const cJSON *doc,
 			 struct bd_submission *sub)
 {
@@ -928,7 +1133,8 @@ int model_parse(const cJSON *doc, struct arena *arena,
 	static const char *const known[] = {
 	    "format",	"year",	       "unit",		"department",
 	    "income",	"expenditure", "projects",	"three_public",
-	    "economic", "stated",      "previous_year", NULL};
+	    "economic", "stated",      "previous_year", "narrative",
+	    NULL};
 	int decimals = 0;
 	struct parser p = {
 	    .arena = arena, .problems = problems, .decimals = &decimals};
@@ -972,6 +1178,8 @@ int model_parse(const cJSON *doc, struct arena *arena,
 	parse_economic(&p, doc, sub);
 	parse_stated(&p, doc, sub);
 	parse_previous_year(&p, doc, sub);
+	p.decimals = NULL; /* the text's figures are not the tables' */
+	parse_narrative(&p, doc, sub);
 
 	if (p.out_of_memory)
 		return -ENOMEM;

@@ -37,9 +37,10 @@
  *
  * ABI 2.2 (from 2.1): bd_submission ends with the printed precision of its
  * tables (amount_step, three_public_step), so that figures printed in
- * different units compare at that precision, and with the balance rows
- * (balance_used, carry_forward); 2.1 plugins load unchanged and never read
- * past previous_year_three_public.
+ * different units compare at that precision, with the balance rows
+ * (balance_used, carry_forward) and the explanatory text's statements
+ * (narrative: bd_statement, bd_figure); 2.1 plugins load unchanged and never
+ * read past previous_year_three_public.
  *
  * Threading: every callback runs on the daemon's single loop thread.
  * Plugins need no locks and must not block.
@@ -283,6 +284,57 @@ struct bd_stated_totals {
 	} appropriation;
 };
 
+/* ---- the explanatory text (情况说明), optional ---- */
+
+enum bd_figure_kind {
+	BD_FIGURE_AMOUNT = 0, /* "基本支出 110.21 万元" */
+	BD_FIGURE_SHARE,      /* "占 47.44%" of `of` */
+	BD_FIGURE_CHANGE, /* "减少 20.66 万元，下降 8.17%" against last year */
+};
+
+/* One figure a sentence states, typed by what it is a figure of. */
+struct bd_figure {
+	enum bd_figure_kind kind;
+	/* What it is: "income_grand" (收入总计), "income_year" (本年收入),
+	 * "expenditure_grand", "expenditure_year", "basic_total",
+	 * "personnel_total", "public_total", "project_total",
+	 * "general_expenditure", "income.SOURCE", "class.201",
+	 * "three_public.total" (and .overseas, .reception, .vehicles,
+	 * .vehicle_purchase, .vehicle_operation). */
+	char quantity[32];
+	char of[32];	 /* a share's whole */
+	bd_fen fen;	 /* amount or change (negative: a decrease) */
+	bd_fen step;	 /* its printed precision, in 分 (see amount_step) */
+	bool has_amount; /* a share may state only its percentage */
+	bool has_percent;
+	int64_t percent; /* share or change: percent × 10^percent_decimals */
+	int percent_decimals;
+	void *reserved[2];
+};
+
+enum bd_year_role {
+	BD_YEAR_STATED = 0, /* "2023 年收入总计": the year the figures are of */
+	BD_YEAR_COMPARED,   /* "与 2022 年预算相比" */
+	BD_YEAR_PERIOD_END, /* "2022 年期末，我局共有车辆" */
+};
+
+struct bd_year_mention {
+	int year;
+	enum bd_year_role role;
+};
+
+/* One sentence of the text, where it stands and what it states. */
+struct bd_statement {
+	const char *section; /* the heading it stands under, or NULL */
+	int page, line;	     /* 0: unknown */
+	const char *text;
+	const struct bd_figure *figures;
+	size_t n_figures;
+	const struct bd_year_mention *years;
+	size_t n_years;
+	void *reserved[2];
+};
+
 struct bd_submission {
 	int year;
 	enum bd_unit unit;
@@ -316,6 +368,10 @@ struct bd_submission {
 	 * + carry_forward. */
 	struct bd_stated balance_used;
 	struct bd_stated carry_forward;
+	/* 2.2: the explanatory text's statements, as the document gives them
+	 * (budget-submission/1 "narrative"; none for most documents). */
+	const struct bd_statement *narrative;
+	size_t n_narrative;
 };
 
 /* An accepted, durably stored revision of one department's budget. */
@@ -568,6 +624,8 @@ struct bd_plugin {
  * check and plugins built elsewhere rely on them. */
 #if defined(__LP64__) && !defined(__cplusplus)
 _Static_assert(sizeof(struct bd_line) == 160, "bd_line layout");
+_Static_assert(sizeof(struct bd_figure) == 128, "bd_figure layout");
+_Static_assert(sizeof(struct bd_statement) == 72, "bd_statement layout");
 _Static_assert(sizeof(struct bd_finding) == 80, "bd_finding layout");
 _Static_assert(sizeof(struct bd_total_change) == 56, "bd_total_change");
 _Static_assert(sizeof(struct bd_config_key) == 64, "bd_config_key layout");

@@ -182,7 +182,7 @@ check "the imported seed sample equals its transcription" python3 -c '
 import json, sys
 from decimal import Decimal
 def norm(x):
-    if isinstance(x, dict): return {k: norm(v) for k, v in x.items() if k != "indicators"}
+    if isinstance(x, dict): return {k: norm(v) for k, v in x.items() if k not in ("indicators", "narrative")}
     if isinstance(x, list): return [norm(v) for v in x]
     if isinstance(x, str):
         try: return Decimal(x)

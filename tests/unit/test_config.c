@@ -35,8 +35,9 @@ static void test_defaults(void **state)
 	assert_int_equal(config_defaults(&c), 0);
 	assert_int_equal(c.n_listen, 1);
 	assert_string_equal(c.listen[0], CONFIG_DEFAULT_LISTEN);
-	assert_int_equal(c.n_plugins, 6);
+	assert_int_equal(c.n_plugins, 7);
 	assert_string_equal(c.plugins[1], "catalog");
+	assert_string_equal(c.plugins[3], "narrative");
 	assert_int_equal(c.max_message_size, 4u << 20);
 	config_free(&c);
 }
