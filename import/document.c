@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "importer.h"
+#include "model.h"
 #include "money.h"
 #include "utf8.h"
 
@@ -122,6 +123,60 @@ static void add_three_public(const struct importer *im, cJSON *o,
 	cJSON_AddStringToObject(o, key, buf);
 }
 
+/*
+ * "一、财政拨款收入 1,000.00" with no 一般公共预算 / 政府性基金 lines under
+ * it: its parts follow from the expenditure lines each source funds, the
+ * 政府性基金 and 国有资本经营 lines, and the rest is 一般公共预算.
+ */
+static void fiscal_without_parts(struct importer *im)
+{
+	if (!im->fiscal_subtotal.have ||
+	    im->income[BD_SOURCE_GENERAL_BUDGET].have ||
+	    im->income[BD_SOURCE_FUND_BUDGET].have ||
+	    im->income[BD_SOURCE_STATE_CAPITAL].have)
+		return;
+	int64_t spent[BD_SOURCE_COUNT] = {0};
+	const cJSON *l;
+	cJSON_ArrayForEach(l, im->lines)
+	{
+		enum bd_source source = BD_SOURCE_GENERAL_BUDGET;
+		const cJSON *src = cJSON_GetObjectItem(l, "source");
+		if (cJSON_IsString(src))
+			model_source_from_key(src->valuestring, &source);
+		const char *parts[] = {"basic", "project"};
+		for (int k = 0; k < 2; k++) {
+			const cJSON *o;
+			cJSON_ArrayForEach(o, cJSON_GetObjectItem(l, parts[k]))
+			{
+				struct imp_amount a;
+				int64_t fen;
+				if (cJSON_IsString(o) &&
+				    imp_amount_parse(o->valuestring, &a) == 0 &&
+				    imp_amount_fen(&a, im->wanyuan, &fen) == 0)
+					spent[source] += fen;
+			}
+		}
+	}
+	int64_t rest = im->fiscal_subtotal.fen - spent[BD_SOURCE_FUND_BUDGET] -
+		       spent[BD_SOURCE_STATE_CAPITAL];
+	if (rest < 0)
+		return; /* the lines say otherwise: left for the audit */
+	im->income[BD_SOURCE_GENERAL_BUDGET] = (struct printed){rest, true};
+	if (spent[BD_SOURCE_FUND_BUDGET])
+		im->income[BD_SOURCE_FUND_BUDGET] =
+		    (struct printed){spent[BD_SOURCE_FUND_BUDGET], true};
+	if (spent[BD_SOURCE_STATE_CAPITAL])
+		im->income[BD_SOURCE_STATE_CAPITAL] =
+		    (struct printed){spent[BD_SOURCE_STATE_CAPITAL], true};
+	char a[MONEY_TEXT_MAX];
+	imp_fmt(im, rest, a, sizeof a);
+	imp_warning(im->r, NULL,
+		    "财政拨款收入 is printed without its parts; the 政府性基金 "
+		    "and 国有资本经营 parts are taken from the lines they fund "
+		    "and the rest, %s %s, as 一般公共预算",
+		    a, imp_unit_name(im));
+}
+
 /* 本年收入合计, or 收入总计 less what was carried over and the balance
  * used. */
 static struct printed year_income(const struct importer *im)
@@ -196,6 +251,7 @@ cJSON *imp_build_document(struct importer *im)
 		imp_add_amount(im,
 			       cJSON_AddObjectToObject(doc, "previous_year"),
 			       "total", im->previous.fen);
+	fiscal_without_parts(im);
 	cJSON *income = cJSON_AddObjectToObject(doc, "income");
 	for (int s = 0; s < BD_SOURCE_COUNT; s++)
 		if (im->income[s].have && im->income[s].fen)

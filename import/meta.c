@@ -39,6 +39,65 @@ void imp_find_department_code(struct importer *im)
 	}
 }
 
+/*
+ * A budget without a 编制部门 line names itself on its cover: the line
+ * before (or the start of) "2025 年部门预算" / "单位预算", among the first
+ * lines, before any table.
+ */
+/* Whether a name ends as an organisation's does (…局, …委员会, …学校). */
+static bool organisation(const char *name, size_t len)
+{
+	static const char *const ends[] = {
+	    "局", "委", "办", "院", "馆",   "中心", "所", "站", "队",
+	    "处", "会", "部", "厅", "学校", "园",   "社", "室", "政府"};
+	for (size_t k = 0; k < sizeof ends / sizeof ends[0]; k++) {
+		size_t n = strlen(ends[k]);
+		if (len >= n + 6 && strncmp(name + len - n, ends[k], n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A budget without a 编制部门 line names itself on its cover, before any
+ * table: "新乡市凤泉区政务服务和大数据管理局2023年部门预算", or the line
+ * above "2025 年部门预算".  A district's own name ("上海市普陀区2025年区级
+ * 部门预算") is no department's: only a name that ends as an
+ * organisation's is taken.
+ */
+static void name_from_cover(struct importer *im)
+{
+	size_t first_table =
+	    im->n_tables ? im->tables[0].title : im->in.n_lines;
+	for (size_t i = 0; i < im->in.n_lines && i < 40 && i < first_table;
+	     i++) {
+		const char *sq = im->in.lines[i].squeezed;
+		const char *p = strstr(sq, "部门预算");
+		if (p == NULL)
+			p = strstr(sq, "单位预算");
+		if (p == NULL)
+			continue;
+		/* Back over "2025年" and 度 to where a name would end. */
+		const char *end = p;
+		while (end - sq >= 3 && (strncmp(end - 3, "年", 3) == 0 ||
+					 strncmp(end - 3, "度", 3) == 0))
+			end -= 3;
+		while (end > sq && end[-1] >= '0' && end[-1] <= '9')
+			end--;
+		const char *above = i > 0 ? im->in.lines[i - 1].squeezed : "";
+		if (organisation(sq, (size_t)(end - sq)))
+			snprintf(im->name, sizeof im->name, "%.*s",
+				 (int)(end - sq), sq);
+		else if (end == sq && organisation(above, strlen(above)))
+			snprintf(im->name, sizeof im->name, "%s", above);
+		else
+			continue;
+		imp_say(im->r, "the department's name from the cover: %s",
+			im->name);
+		return;
+	}
+}
+
 void imp_find_department(struct importer *im)
 {
 	static const char *const keys[] = {
@@ -65,6 +124,8 @@ void imp_find_department(struct importer *im)
 			}
 		}
 	}
+	if (!im->name[0])
+		name_from_cover(im);
 }
 
 int imp_find_year(struct importer *im)

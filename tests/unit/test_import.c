@@ -764,6 +764,26 @@ static void test_tight_summary_and_pages(void **state)
 	free(longer);
 	free(text);
 
+	/* 财政拨款收入 printed without its 一般公共预算 line under it: the
+	 * parts follow from the lines (all 一般公共预算 here). */
+	text = read_sample("putuo-finance-2025-budget", &len);
+	want = import_string(text, &r);
+	import_report_free(&r);
+	char *no_parts =
+	    replace_once(text, "1.一般公共预算资金 | 31,214,205.80二、社会保障",
+			 "二、社会保障", 0);
+	got = import_string(no_parts, &r);
+	assert_int_equal(r.problems, 0);
+	assert_non_null(strstr(r.text, "printed without its parts"));
+	forget_places(want);
+	forget_places(got);
+	assert_true(cJSON_Compare(want, got, true));
+	import_report_free(&r);
+	cJSON_Delete(got);
+	cJSON_Delete(want);
+	free(no_parts);
+	free(text);
+
 	/* Form feeds end pages (pdftotext ends each with one): three pages
 	 * are pages 1 to 3, not 0 to 2. */
 	struct imp_input in =
@@ -1500,6 +1520,48 @@ static void test_tight_layout(void **state)
 	cJSON_Delete(doc);
 }
 
+/* No 编制部门 line: the name from the cover, where it ends as an
+ * organisation's does; a district's cover title is not taken. */
+static void test_name_from_cover(void **state)
+{
+	(void)state;
+	static const char body[] =
+	    "2025年部门一般公共预算支出功能分类预算表\n"
+	    "单位：元\n"
+	    "功能分类科目名称  合计 基本支出 项目支出\n"
+	    "201 一般公共服务支出  100,000.00 100,000.00 0.00\n"
+	    "201 06 财政事务  100,000.00 100,000.00 0.00\n"
+	    "201 06 01 行政运行  100,000.00 100,000.00 0.00\n"
+	    "合计  100,000.00 100,000.00 0.00\n";
+	static const char *const covers[][2] = {
+	    {"示例区教育局\n2025年部门预算\n", "示例区教育局"},
+	    {"新乡市凤泉区政务服务和大数据管理局2025年部门预算\n",
+	     "新乡市凤泉区政务服务和大数据管理局"},
+	};
+	struct import_options o = {.department = "215099"};
+	for (size_t i = 0; i < 2; i++) {
+		char text[2048];
+		snprintf(text, sizeof text, "%s%s", covers[i][0], body);
+		cJSON *doc = NULL;
+		struct import_report r = {0};
+		if (import_text(text, strlen(text), "cover", &o, &doc, &r) != 0)
+			fail_msg("%s", r.text);
+		assert_string_equal(
+		    json_str(cJSON_GetObjectItem(doc, "department"), "name"),
+		    covers[i][1]);
+		import_report_free(&r);
+		cJSON_Delete(doc);
+	}
+	char text[2048];
+	snprintf(text, sizeof text, "上海市普陀区2025年区级部门预算\n%s", body);
+	cJSON *doc = NULL;
+	struct import_report r = {0};
+	assert_int_equal(import_text(text, strlen(text), "cover", &o, &doc, &r),
+			 -EINVAL);
+	assert_non_null(strstr(r.text, "name was not found"));
+	import_report_free(&r);
+}
+
 /* Twenty lines under one 款, each 基本 or 项目 with the cell dropped: the
  * one split that adds up is found (all but the 1 元 line are 基本). */
 static void test_many_children(void **state)
@@ -1556,6 +1618,7 @@ int main(void)
 	    cmocka_unit_test(test_final_accounts_refused),
 	    cmocka_unit_test(test_other_layouts),
 	    cmocka_unit_test(test_tight_summary_and_pages),
+	    cmocka_unit_test(test_name_from_cover),
 	    cmocka_unit_test(test_document_errors_reported),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_csv_template),
