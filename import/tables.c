@@ -443,14 +443,6 @@ static const char *wrapped_name(struct imp_input *in, struct imp_table *t,
 	return NULL;
 }
 
-static bool all_zero(const struct imp_coded_row *row)
-{
-	for (int i = 0; i < row->n_values; i++)
-		if (row->value[i] != 0)
-			return false;
-	return true;
-}
-
 static void append_name(char *name, size_t size, const char *text)
 {
 	char sq[256];
@@ -458,6 +450,56 @@ static void append_name(char *name, size_t size, const char *text)
 	size_t n = strlen(name);
 	if (n + strlen(sq) + 1 < size)
 		memcpy(name + n, sq, strlen(sq) + 1);
+}
+
+/* A line of nothing but a code and amounts: a row whose name is
+ * elsewhere. */
+static bool nameless_row(const struct imp_line *l)
+{
+	bool amount = false;
+	for (int c = 0; c < l->n_cells; c++) {
+		if (l->cells[c].kind == IMP_TEXT)
+			return false;
+		amount |= l->cells[c].kind == IMP_AMOUNT;
+	}
+	return amount;
+}
+
+/*
+ * "其他一般公共服务" / "2019999   100.00" / "支出": pdftotext centres the
+ * amounts of a row whose name wraps in two, so the name stands above and
+ * below them.  Taken only when the line after the lower part is not itself
+ * a row without a name (then the lower part is that row's lifted name).
+ */
+static bool split_name(struct imp_input *in, struct imp_table *t, size_t i,
+		       char *name, size_t size)
+{
+	struct imp_line *above = &in->lines[i - 1];
+	if (i + 1 >= t->end || above->used || above->n_cells != 1 ||
+	    above->cells[0].kind != IMP_TEXT || line_has_amount(above))
+		return false;
+	struct imp_line *below = &in->lines[i + 1];
+	if (below->used || below->n_cells != 1 ||
+	    below->cells[0].kind != IMP_TEXT)
+		return false;
+	if (i + 2 < t->end && nameless_row(&in->lines[i + 2]))
+		return false;
+	/* The upper part must be words a name starts with, not a heading. */
+	const char *up = name_above(above);
+	if (up == NULL)
+		return false;
+	append_name(name, size, up);
+	append_name(name, size, below->cells[0].text);
+	below->used = true;
+	return true;
+}
+
+static bool all_zero(const struct imp_coded_row *row)
+{
+	for (int i = 0; i < row->n_values; i++)
+		if (row->value[i] != 0)
+			return false;
+	return true;
 }
 
 /* ---- columns by position (pdftotext -layout) ---- */
@@ -714,7 +756,10 @@ int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 		row->by_position = -1;
 		if (!row->positional && l->positioned && slots < columns)
 			by_position(row, anchors, columns);
-		if (row->name[0] == '\0') {
+		if (row->name[0] == '\0' && row->code[0] && i > t->begin &&
+		    split_name(in, t, i, row->name, sizeof row->name)) {
+			/* above and below its amounts: taken */
+		} else if (row->name[0] == '\0') {
 			const char *w = wrapped_name(in, t, i);
 			if (w)
 				append_name(row->name, sizeof row->name, w);

@@ -1562,6 +1562,34 @@ static void test_name_from_cover(void **state)
 	import_report_free(&r);
 }
 
+/* A name wrapped in two with its amounts centred between the parts. */
+static void test_name_split_around_amounts(void **state)
+{
+	(void)state;
+	static const char text[] =
+	    "2025年部门一般公共预算支出功能分类预算表\n"
+	    "编制部门：示例局  单位：元\n"
+	    "功能分类科目名称  合计 基本支出 项目支出\n"
+	    "201 一般公共服务支出  150,000.00 100,000.00 50,000.00\n"
+	    "201 06 财政事务  100,000.00 100,000.00 0.00\n"
+	    "201 06 01 行政运行  100,000.00 100,000.00 0.00\n"
+	    "201 99 其他一般公共服务支出  50,000.00 0.00 50,000.00\n"
+	    "          其他一般公共服务\n"
+	    "2019999                   50,000.00     0.00    50,000.00\n"
+	    "          支出\n"
+	    "合计  150,000.00 100,000.00 50,000.00\n";
+	struct import_options o = {.department = "215099"};
+	cJSON *doc = NULL;
+	struct import_report r = {0};
+	if (import_text(text, strlen(text), "split", &o, &doc, &r) != 0)
+		fail_msg("%s", r.text);
+	assert_string_equal(json_str(line_of(doc, "2019999"), "name"),
+			    "其他一般公共服务支出");
+	assert_int_equal(r.problems, 0);
+	import_report_free(&r);
+	cJSON_Delete(doc);
+}
+
 /* Twenty lines under one 款, each 基本 or 项目 with the cell dropped: the
  * one split that adds up is found (all but the 1 元 line are 基本). */
 static void test_many_children(void **state)
@@ -1619,6 +1647,7 @@ int main(void)
 	    cmocka_unit_test(test_other_layouts),
 	    cmocka_unit_test(test_tight_summary_and_pages),
 	    cmocka_unit_test(test_name_from_cover),
+	    cmocka_unit_test(test_name_split_around_amounts),
 	    cmocka_unit_test(test_document_errors_reported),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_csv_template),
