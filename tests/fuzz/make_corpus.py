@@ -60,12 +60,33 @@ mini['expenditure'] = mini['expenditure'][:2]
 mini['projects'] = mini['projects'][:1]
 mini['projects'][0]['indicators'] = mini['projects'][0]['indicators'][:1]
 mini['economic'] = samples[1]['economic'][:1]
-for s in [mini]:
+# The optional keys budgetd adds: a 三公 table in its own unit, the balance
+# rows and one statement of the explanatory text.
+ext = json.loads(json.dumps(mini))
+ext['three_public']['unit'] = '元'
+ext['stated']['balance_used'] = '1'
+ext['stated']['carry_forward'] = '1'
+ext['narrative'] = [{'section': '一、收支预算总体情况', 'page': 3, 'line': 82,
+                     'text': '2023年收入总计232.31万元，比2022年减少20.66万元，下降8.17%。',
+                     'figures': [{'quantity': 'income_grand', 'amount': '232.31', 'unit': '万元'},
+                                 {'quantity': 'income_grand', 'change': '-20.66', 'percent': '-8.17'},
+                                 {'quantity': 'basic_total', 'amount': '110.21',
+                                  'share': '47.44', 'of': 'expenditure_year'}],
+                     'years': [{'year': 2023, 'role': 'stated'}, {'year': 2022, 'role': 'compared'}]}]
+add('valid-extensions', env(ext, 'validate'))
+new_keys = (('narrative',), ('three_public', 'unit'), ('stated', 'balance_used'),
+            ('stated', 'carry_forward'))
+for s in [mini, ext]:
     for path in paths(s):
         if not path:
             continue
+        if s is ext and not any(path[:len(k)] == k for k in new_keys):
+            continue  # the rest is mini's
         for j, v in enumerate(wrong_types):
-            add('type-%s-%d' % ('.'.join(map(str, path)), j), env(replaced(s, path, v)))
+            name = 'type-%s-%d' % ('.'.join(map(str, path)), j)
+            if s is ext:
+                name = 'ext-' + name
+            add(name, env(replaced(s, path, v)))
 
 # Amounts at and past their edges.
 for j, v in enumerate(['9000000000000000', '9000000000000000.01', '-0.01', '1e3', '0x10',
