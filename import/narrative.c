@@ -107,6 +107,18 @@ static const char *clause_start(const char *text, const char *at)
 	return best;
 }
 
+/* 收入预算, 支出预算, 支出合计 …: a total unless a word before says of
+ * what. */
+static bool generic(const char *word, size_t len)
+{
+	static const char *const words[] = {"收入预算", "支出预算", "收入合计",
+					    "支出合计", "本年收入", "本年支出"};
+	for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+		if (strlen(words[k]) == len && memcmp(word, words[k], len) == 0)
+			return true;
+	return false;
+}
+
 /* What the clause before `at` says the figure is, or NULL. */
 static const char *keyword_before(const char *from, const char *at)
 {
@@ -127,14 +139,19 @@ static const char *keyword_before(const char *from, const char *at)
 		}
 	}
 	/* "财政拨款支出预算": 财政拨款支出 overlaps the nearer 支出预算 and
-	 * says more; a keyword overlapping the nearest one from before it
-	 * names the figure. */
+	 * says more; so does "“三公”经费支出预算", where it ends as 支出预算
+	 * begins.  A keyword that overlaps or touches the nearest one from
+	 * before it names the figure. */
 	const char *best_start = best_end ? best_end - best_len : NULL;
+	/* Only a word that says nothing of its own gives way ("一般公共预算
+	 * 基本支出" is basic expenditure). */
+	if (best_start && !generic(best_start, best_len))
+		best_start = NULL;
 	for (size_t k = 0;
 	     best_start && k < sizeof keywords / sizeof keywords[0]; k++) {
 		size_t n = strlen(keywords[k].word);
 		for (const char *p = from; p < best_start && p + n <= at; p++)
-			if (p + n > best_start &&
+			if (p + n >= best_start &&
 			    memcmp(p, keywords[k].word, n) == 0) {
 				quantity = keywords[k].quantity;
 				best_start = p;

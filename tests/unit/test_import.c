@@ -1562,6 +1562,47 @@ static void test_name_from_cover(void **state)
 	import_report_free(&r);
 }
 
+/* The words type a figure only where they are certain. */
+static void test_narrative_typing(void **state)
+{
+	(void)state;
+	static const char text[] =
+	    "一、收支预算总体情况\n"
+	    "2025年“三公”经费支出预算为 22.91 万元，一般公共预算基本支出 "
+	    "110.21 万元，财政拨款支出预算 150.00 万元。\n"
+	    "上年结转收入预算 5.00 万元，机关运行经费 3.61 万元。\n"
+	    "截至2024年8月31日，本局共有车辆2辆，与2024年预算相比减少1辆。\n"
+	    "2025年部门一般公共预算支出功能分类预算表\n"
+	    "编制部门：示例局  单位：元\n"
+	    "功能分类科目名称  合计 基本支出 项目支出\n"
+	    "201 一般公共服务支出  150,000.00 100,000.00 50,000.00\n"
+	    "201 06 财政事务  150,000.00 100,000.00 50,000.00\n"
+	    "201 06 01 行政运行  150,000.00 100,000.00 50,000.00\n"
+	    "合计  150,000.00 100,000.00 50,000.00\n";
+	struct import_options o = {.department = "215099"};
+	cJSON *doc = NULL;
+	struct import_report r = {0};
+	if (import_text(text, strlen(text), "words", &o, &doc, &r) != 0)
+		fail_msg("%s", r.text);
+	const cJSON *n = cJSON_GetObjectItem(doc, "narrative");
+	assert_int_equal(cJSON_GetArraySize(n), 1);
+	const cJSON *st = cJSON_GetArrayItem(n, 0);
+	assert_string_equal(json_str(st, "section"), "一、收支预算总体情况");
+	const cJSON *f = cJSON_GetObjectItem(st, "figures");
+	assert_int_equal(cJSON_GetArraySize(f), 3);
+	assert_string_equal(json_str(cJSON_GetArrayItem(f, 0), "quantity"),
+			    "three_public.total");
+	assert_string_equal(json_str(cJSON_GetArrayItem(f, 1), "quantity"),
+			    "basic_total");
+	assert_string_equal(json_str(cJSON_GetArrayItem(f, 2), "quantity"),
+			    "appropriation_expenditure");
+	/* 上年结转 and 机关运行经费 are not typed; the sentence with the date
+	 * names only the budget year, compared, and a point in time. */
+	assert_non_null(strstr(r.text, "2 amounts in the text not typed"));
+	import_report_free(&r);
+	cJSON_Delete(doc);
+}
+
 /* A name wrapped in two with its amounts centred between the parts. */
 static void test_name_split_around_amounts(void **state)
 {
@@ -1648,6 +1689,7 @@ int main(void)
 	    cmocka_unit_test(test_tight_summary_and_pages),
 	    cmocka_unit_test(test_name_from_cover),
 	    cmocka_unit_test(test_name_split_around_amounts),
+	    cmocka_unit_test(test_narrative_typing),
 	    cmocka_unit_test(test_document_errors_reported),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_csv_template),
