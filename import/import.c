@@ -29,6 +29,48 @@ static struct imp_table *first_table(struct importer *im,
 	return NULL;
 }
 
+/*
+ * A 财政拨款支出预算表 read as the 一般公共预算 table holds the 政府性基金
+ * and 国有资本经营 lines too: each 项 of those tables is taken out of the
+ * 项 of the same code, column by column.
+ */
+static void split_fiscal_table(struct importer *im)
+{
+	struct imp_table *t = first_table(im, IMP_T_GENERAL);
+	if (t == NULL || !t->fiscal)
+		return;
+	struct imp_coded_row *rows = im->rows[IMP_T_GENERAL];
+	static const enum imp_table_kind others[] = {IMP_T_FUND, IMP_T_CAPITAL};
+	for (int o = 0; o < 2; o++) {
+		const struct imp_coded_row *sub = im->rows[others[o]];
+		for (int j = 0; j < im->n_rows[others[o]]; j++) {
+			if (sub[j].level != 3)
+				continue;
+			int i = imp_find_row(rows, im->n_rows[IMP_T_GENERAL],
+					     sub[j].code, 3);
+			if (i < 0 || rows[i].total < sub[j].total) {
+				imp_problem(
+				    im->r, &im->in.lines[sub[j].line],
+				    "%s is not in the 财政拨款支出预算表 "
+				    "with at least its amount, which "
+				    "should hold every fiscal line",
+				    sub[j].code);
+				continue;
+			}
+			struct imp_coded_row *row = &rows[i];
+			row->total -= sub[j].total;
+			row->basic -= sub[j].basic;
+			row->project -= sub[j].project;
+			for (int k = 0;
+			     k < row->n_values && k < sub[j].n_values; k++)
+				row->value[k] -= sub[j].value[k];
+			/* Wholly the other source's: no 一般公共预算 line. */
+			if (row->total == 0)
+				row->level = -2;
+		}
+	}
+}
+
 static int read_tables(struct importer *im)
 {
 	static const enum imp_table_kind order[] = {
@@ -228,6 +270,7 @@ int imp_run(struct importer *im, cJSON **out)
 	int rc = read_tables(im);
 	if (rc)
 		return rc;
+	split_fiscal_table(im);
 	imp_emit_fiscal_lines(im, IMP_T_GENERAL, BD_SOURCE_GENERAL_BUDGET);
 	imp_emit_fiscal_lines(im, IMP_T_FUND, BD_SOURCE_FUND_BUDGET);
 	imp_emit_fiscal_lines(im, IMP_T_CAPITAL, BD_SOURCE_STATE_CAPITAL);

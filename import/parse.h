@@ -112,6 +112,7 @@ struct imp_table {
 	bool unit_known;
 	int year; /* printed in the title, or 0 */
 	bool detailed; /* function table with 工资福利…特定目标类 columns */
+	bool fiscal; /* titled 财政拨款支出预算表: every fiscal source */
 	bool empty; /* declared empty by a note */
 	int used, skipped;
 };

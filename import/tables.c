@@ -9,6 +9,10 @@
 
 #include "parse.h"
 
+/* The longest title: the standard one (25 characters) with a long unit's
+ * name before it ("上海市普陀区人民政府长征镇社区卫生服务中心2025年单位…"). */
+#define TITLE_CHARS 80
+
 const char *imp_table_name(enum imp_table_kind kind)
 {
 	static const char *const names[IMP_T_COUNT] = {
@@ -171,6 +175,37 @@ static bool other_title(const struct imp_input *in, size_t i)
 	return false;
 }
 
+/*
+ * "…2025年财政拨款支出预算表": the function table of every fiscal source
+ * together.  Beside a 一般公共预算支出表 it repeats what that and the 政府性
+ * 基金 table give, and is not read; without one it is read as that table,
+ * and the 政府性基金 and 国有资本经营 lines are taken out of it
+ * (imp_split_fiscal_table).
+ */
+static void fiscal_tables(const struct imp_input *in, struct imp_table *tables,
+			  size_t n, struct import_report *r)
+{
+	bool general = false;
+	for (size_t k = 0; k < n; k++) {
+		const char *sq = in->lines[tables[k].title].squeezed;
+		tables[k].fiscal = imp_has(sq, "财政拨款支出") &&
+				   !imp_has(sq, "收支") &&
+				   tables[k].kind == IMP_T_EXPENDITURE;
+		general |= tables[k].kind == IMP_T_GENERAL;
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (!tables[k].fiscal)
+			continue;
+		tables[k].kind = general ? IMP_T_OTHER : IMP_T_GENERAL;
+		imp_say(r, "  the 财政拨款支出预算表 is read %s",
+			general
+			    ? "as a repeat of the 一般公共预算 and 政府性基金 "
+			      "tables: not imported"
+			    : "as the 一般公共预算 table, less the lines of "
+			      "the 政府性基金 and 国有资本经营 tables");
+	}
+}
+
 size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 		       size_t max, struct import_report *r)
 {
@@ -181,7 +216,7 @@ size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 		/* "1.3部门财务收支总表" is a title some budgets print; a
 		 * contents entry differs by its dots, or by having no unit line
 		 * under it (checked next). */
-		if (kind < 0 || utf8_chars(sq) > 48 || toc_dots(sq))
+		if (kind < 0 || utf8_chars(sq) > TITLE_CHARS || toc_dots(sq))
 			continue;
 		/* A title has a unit or a 编制部门 line under it; a mention in
 		 * the narrative does not. */
@@ -193,7 +228,7 @@ size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 			if (heading_line(s2) || column_heads(s2))
 				confirmed = true;
 			if (title_kind(s2) >= 0 && !toc_like(s2) &&
-			    utf8_chars(s2) <= 48)
+			    utf8_chars(s2) <= TITLE_CHARS)
 				break;
 		}
 		if (!confirmed)
@@ -221,6 +256,7 @@ size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 	}
 	if (n > 0)
 		tables[n - 1].end = in->n_lines;
+	fiscal_tables(in, tables, n, r);
 
 	char text[4096];
 	for (size_t k = 0; k < n; k++) {

@@ -1603,6 +1603,50 @@ static void test_narrative_typing(void **state)
 	cJSON_Delete(doc);
 }
 
+/* "…财政拨款支出预算表" without a 一般公共预算 table: read as it, less the
+ * lines of the 政府性基金 table. */
+static void test_fiscal_expenditure_table(void **state)
+{
+	(void)state;
+	static const char text[] =
+	    "上海市普陀区人民政府长征镇社区卫生服务中心附属康复护理站第二分站老"
+	    "年照护部2025年"
+	    "单位财政拨款支出预算表\n"
+	    "编制部门：示例局  单位：元\n"
+	    "功能分类科目名称  合计 基本支出 项目支出\n"
+	    "201 一般公共服务支出  100,000.00 100,000.00 0.00\n"
+	    "201 06 财政事务  100,000.00 100,000.00 0.00\n"
+	    "201 06 01 行政运行  100,000.00 100,000.00 0.00\n"
+	    "212 城乡社区支出  50,000.00 0.00 50,000.00\n"
+	    "212 05 城乡社区环境卫生  50,000.00 0.00 50,000.00\n"
+	    "212 05 01 城乡社区环境卫生  50,000.00 0.00 50,000.00\n"
+	    "合计  150,000.00 100,000.00 50,000.00\n"
+	    "2025年部门政府性基金预算支出功能分类预算表\n"
+	    "编制部门：示例局  单位：元\n"
+	    "功能分类科目名称  合计 基本支出 项目支出\n"
+	    "212 城乡社区支出  50,000.00 0.00 50,000.00\n"
+	    "212 05 城乡社区环境卫生  50,000.00 0.00 50,000.00\n"
+	    "212 05 01 城乡社区环境卫生  50,000.00 0.00 50,000.00\n"
+	    "合计  50,000.00 0.00 50,000.00\n";
+	struct import_options o = {.department = "215099"};
+	cJSON *doc = NULL;
+	struct import_report r = {0};
+	if (import_text(text, strlen(text), "fiscal", &o, &doc, &r) != 0)
+		fail_msg("%s", r.text);
+	const cJSON *lines = cJSON_GetObjectItem(doc, "expenditure");
+	assert_int_equal(cJSON_GetArraySize(lines), 2);
+	const cJSON *run = line_of(doc, "2010601");
+	assert_string_equal(json_str(run, "source"), "general_budget");
+	const cJSON *clean = line_of(doc, "2120501");
+	assert_string_equal(json_str(clean, "source"), "fund_budget");
+	assert_int_equal(
+	    amount(cJSON_GetObjectItem(clean, "project"), "total", false),
+	    5000000);
+	assert_non_null(strstr(r.text, "read as the 一般公共预算 table"));
+	import_report_free(&r);
+	cJSON_Delete(doc);
+}
+
 /* A name wrapped in two with its amounts centred between the parts. */
 static void test_name_split_around_amounts(void **state)
 {
@@ -1690,6 +1734,7 @@ int main(void)
 	    cmocka_unit_test(test_name_from_cover),
 	    cmocka_unit_test(test_name_split_around_amounts),
 	    cmocka_unit_test(test_narrative_typing),
+	    cmocka_unit_test(test_fiscal_expenditure_table),
 	    cmocka_unit_test(test_document_errors_reported),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_csv_template),
