@@ -645,12 +645,15 @@ int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 	int anchors[IMP_MAX_VALUES];
 	for (int k = 0; k < IMP_MAX_VALUES; k++)
 		anchors[k] = -1;
+	/* Every row with amounts is used or reported: counted in and out. */
+	int rows_in = 0, zeros = 0, skipped_before = t->skipped;
 	for (size_t i = t->begin; i < t->end; i++) {
 		struct imp_line *l = &in->lines[i];
 		if (l->positioned && !line_has_amount(l))
 			find_anchors(l, columns, anchors);
 		if (l->used || !line_has_amount(l))
 			continue;
+		rows_in++;
 		if ((size_t)n == cap) {
 			struct imp_coded_row *g =
 			    realloc(rows, cap * 2 * sizeof *rows);
@@ -813,6 +816,7 @@ int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 			} else if (row->name[0] == '\0' && all_zero(row)) {
 				/* A blank template row printed as zeros. */
 				l->used = true;
+				zeros++;
 				continue;
 			} else if (!is_total_label(row->name)) {
 				imp_problem(r, l,
@@ -826,6 +830,13 @@ int imp_read_coded(struct imp_input *in, struct imp_table *t, int columns,
 		l->used = true;
 		n++;
 	}
+	int rows_out = n + zeros + (t->skipped - skipped_before);
+	if (rows_out != rows_in)
+		imp_warning(r, &in->lines[t->title],
+			    "%d rows with amounts in this table, %d used or "
+			    "reported: the importer lost some (a bug; please "
+			    "report the input)",
+			    rows_in, rows_out);
 	*out = rows;
 	return n;
 }
