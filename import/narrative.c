@@ -53,6 +53,7 @@ static const struct {
     {"一般公共预算", "income.general_budget"},
     {"政府性基金收入", "income.fund_budget"},
     {"政府性基金预算收入", "income.fund_budget"},
+    {"政府性基金", "income.fund_budget"},
     {"“三公”经费", "three_public.total"},
     {"三公经费", "three_public.total"},
     {"\"三公\"经费", "three_public.total"},
@@ -84,6 +85,9 @@ struct sentence_state {
 	cJSON *narrative;
 	char section[256];
 	char whole[32]; /* the paragraph's first total, for shares */
+	/* The paragraph's last income and expenditure totals: "支出减少
+	 * 20.66 万元" in the sentence after them is a change of those. */
+	char last_income[32], last_spending[32];
 	int typed, untyped;
 };
 
@@ -200,29 +204,70 @@ static bool class_before(const char *from, const char *at, char *quantity,
  * “一般公共服务支出（类）财政事务（款）行政运行（项）”1,623.18万元: the
  * document's own line of that 类 and 项 name, where only one has them.
  */
-static bool item_before(const cJSON *lines, const char *from, const char *at,
-			char *quantity, size_t size)
+/* A 款 of the document's function tables by its 类 and name ("201" and
+ * 统计信息事务 → 20105), or NULL. */
+static const char *section_code(const struct importer *im, const char *cls,
+				const char *name)
+{
+	static const enum imp_table_kind kinds[] = {
+	    IMP_T_GENERAL, IMP_T_EXPENDITURE, IMP_T_FUND, IMP_T_CAPITAL};
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		const struct imp_coded_row *rows = im->rows[kinds[k]];
+		for (int i = 0; rows && i < im->n_rows[kinds[k]]; i++) {
+			char sq[192];
+			imp_squeeze(rows[i].name, sq, sizeof sq);
+			if (rows[i].level == 2 &&
+			    strncmp(rows[i].code, cls, 3) == 0 &&
+			    strcmp(sq, name) == 0)
+				return rows[i].code;
+		}
+	}
+	return NULL;
+}
+
+static void strip_quotes(char *s)
+{
+	size_t skip = 0;
+	while (starts(s + skip, "“") || starts(s + skip, "\""))
+		skip += starts(s + skip, "“") ? 3 : 1;
+	memmove(s, s + skip, strlen(s + skip) + 1);
+}
+
+/*
+ * “一般公共服务支出（类）统计信息事务（款）专项普查活动（项）”25.77万元: the
+ * document's own line of that 项 under that 款 (by the 款's name in the
+ * function tables), or of that name in that 类 where only one has it.
+ */
+static bool item_before(const struct importer *im, const cJSON *lines,
+			const char *from, const char *at, char *quantity,
+			size_t size)
 {
 	const char *cls = strstr(from, "（类）");
 	const char *sec = cls ? strstr(cls, "（款）") : NULL;
 	const char *item = sec ? strstr(sec, "（项）") : NULL;
 	if (item == NULL || item >= at || lines == NULL)
 		return false;
-	char name[160], class_name[160];
-	const char *begin = from;
-	while (starts(begin, "“") || starts(begin, "\""))
-		begin += starts(begin, "“") ? 3 : 1;
-	size_t cn = (size_t)(cls - begin), in = (size_t)(item - sec - 9);
-	if (cn >= sizeof class_name || in >= sizeof name)
+	char name[160], class_name[160], section_name[160];
+	size_t cn = (size_t)(cls - from), sn = (size_t)(sec - cls - 9),
+	       in = (size_t)(item - sec - 9);
+	if (cn >= sizeof class_name || sn >= sizeof section_name ||
+	    in >= sizeof name)
 		return false;
-	memcpy(class_name, begin, cn);
+	memcpy(class_name, from, cn);
 	class_name[cn] = '\0';
+	memcpy(section_name, cls + 9, sn);
+	section_name[sn] = '\0';
 	memcpy(name, sec + 9, in);
 	name[in] = '\0';
 	bool sub = false;
-	const char *code = imp_class_code(imp_strip_ordinal(class_name, &sub));
+	char stripped[160];
+	snprintf(stripped, sizeof stripped, "%s",
+		 imp_strip_ordinal(class_name, &sub));
+	strip_quotes(stripped);
+	const char *code = imp_class_code(stripped);
 	if (code == NULL)
 		return false;
+	const char *section = section_code(im, code, section_name);
 	const char *found = NULL;
 	const cJSON *l;
 	cJSON_ArrayForEach(l, lines)
@@ -230,7 +275,8 @@ static bool item_before(const cJSON *lines, const char *from, const char *at,
 		const cJSON *f = cJSON_GetObjectItem(l, "function");
 		const cJSON *n = cJSON_GetObjectItem(l, "name");
 		if (!cJSON_IsString(f) || !cJSON_IsString(n) ||
-		    strncmp(f->valuestring, code, 3) != 0)
+		    strncmp(f->valuestring, section ? section : code,
+			    section ? 5 : 3) != 0)
 			continue;
 		char squeezed[192];
 		imp_squeeze(n->valuestring, squeezed, sizeof squeezed);
@@ -457,6 +503,11 @@ static int read_figures(struct sentence_state *ss, const char *text,
 				subject = n > 0 && !figs[n - 1].change
 					      ? figs[n - 1].quantity
 					      : NULL;
+			else if (subject == NULL)
+				subject = income ? ss->last_income
+						 : ss->last_spending;
+			if (subject && !subject[0])
+				subject = NULL;
 			if (subject == NULL) {
 				ss->untyped++;
 				continue;
@@ -471,7 +522,7 @@ static int read_figures(struct sentence_state *ss, const char *text,
 		}
 		char cls[20];
 		const char *quantity = NULL;
-		if (item_before(ss->lines, from, q, cls, sizeof cls))
+		if (item_before(ss->im, ss->lines, from, q, cls, sizeof cls))
 			quantity = cls;
 		if (quantity == NULL)
 			quantity = keyword_before(from, q);
@@ -490,6 +541,12 @@ static int read_figures(struct sentence_state *ss, const char *text,
 		}
 		snprintf(f->quantity, sizeof f->quantity, "%s", quantity);
 		snprintf(f->amount, sizeof f->amount, "%s", digits);
+		if (strncmp(quantity, "income_", 7) == 0)
+			snprintf(ss->last_income, sizeof ss->last_income, "%s",
+				 quantity);
+		else if (strncmp(quantity, "expenditure_", 12) == 0)
+			snprintf(ss->last_spending, sizeof ss->last_spending,
+				 "%s", quantity);
 		if (!ss->whole[0] && is_whole(quantity))
 			snprintf(ss->whole, sizeof ss->whole, "%s", quantity);
 		n++;
@@ -501,7 +558,22 @@ static void statement(struct sentence_state *ss, const char *text,
 		      const struct imp_line *at)
 {
 	struct figure figs[FIGURES_MAX];
+	int untyped = ss->untyped;
 	int n = read_figures(ss, text, figs, at);
+	untyped = ss->untyped - untyped;
+	if (untyped > 0) {
+		/* Said once per sentence, with its line: what is not typed is
+		 * not checked, and the reader should know which. */
+		char head[200];
+		snprintf(head, sizeof head, "%.199s", text);
+		utf8_trim_partial(head);
+		imp_warning(ss->im->r, at,
+			    "the text states %d amount%s without saying of "
+			    "what, so %s not checked: \"%s%s\"",
+			    untyped, untyped == 1 ? "" : "s",
+			    untyped == 1 ? "it is" : "they are", head,
+			    strlen(text) >= sizeof head ? "…" : "");
+	}
 	cJSON *years = cJSON_CreateArray();
 	bool odd = false;
 	find_years(text, years, &odd, ss->im->year);
@@ -568,6 +640,7 @@ cJSON *imp_read_narrative(struct importer *im, const cJSON *lines)
 				snprintf(ss.section, sizeof ss.section,
 					 "%.255s", text);
 				ss.whole[0] = '\0';
+				ss.last_income[0] = ss.last_spending[0] = '\0';
 			}
 			continue;
 		}

@@ -296,18 +296,28 @@ static void fmt(const struct run *r, bd_fen fen, char *buf, size_t size)
 	r->n->host->format_amount(fen, r->s->unit, buf, size);
 }
 
+/*
+ * Whether the text's figure can be the table's amount (itself printed at
+ * table_step) written at the text's precision: rounded (0.73 万元 for
+ * 7,250–7,349.99 元) or cut off after its last digit, as many texts do
+ * (87.70 万元 for 877,080 元).
+ */
+static bool stands_for(const struct bd_figure *f, bd_fen amount,
+		       bd_fen table_step)
+{
+	bd_fen off = f->fen - amount, ht = half_step(table_step);
+	bd_fen cut = f->step > 1 ? f->step - 1 : 0;
+	return off <= half_step(f->step) + ht && -off <= cut + ht;
+}
+
 static int check_amount(struct run *r, size_t i, const struct bd_statement *st,
 			const struct bd_figure *f)
 {
 	struct table_figure t;
 	if (!f->has_amount || !table_figure(r->s, f->quantity, &t))
 		return 0;
-	bd_fen off = f->fen - t.fen;
-	bd_fen slack = half_step(f->step) + half_step(t.step);
-	if ((off < 0 ? -off : off) <= slack)
-		return 0;
-	off = f->fen - t.alternative;
-	if (t.alternative && (off < 0 ? -off : off) <= slack)
+	if (stands_for(f, t.fen, t.step) ||
+	    (t.alternative && stands_for(f, t.alternative, t.step)))
 		return 0;
 	char a[40], b[40];
 	fmt(r, f->fen, a, sizeof a);

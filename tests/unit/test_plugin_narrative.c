@@ -107,6 +107,18 @@ static void test_amounts(void **state)
 					 "")
 			     ->n,
 			 1);
+	/* Cut off after the last digit, as many texts print: 232.3 for
+	 * 232.31; but not 232.2. */
+	assert_int_equal(audit_statement("{\"quantity\":\"expenditure_year\","
+					 "\"amount\":\"232.3\"}",
+					 "")
+			     ->n,
+			 0);
+	assert_int_equal(audit_statement("{\"quantity\":\"expenditure_year\","
+					 "\"amount\":\"232.2\"}",
+					 "")
+			     ->n,
+			 1);
 }
 
 static void test_shares_and_changes(void **state)
