@@ -374,6 +374,13 @@ struct bd_submission {
 	size_t n_narrative;
 };
 
+/* How far a figure printed at `step` may be from the amount it stands
+ * for: half a step, and nothing for one printed to the 分 (or a zero). */
+static inline bd_fen bd_half_step(bd_fen step)
+{
+	return step > 1 ? step / 2 : 0;
+}
+
 /* An accepted, durably stored revision of one department's budget. */
 struct bd_revision {
 	const struct bd_submission *submission;

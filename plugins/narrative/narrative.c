@@ -76,11 +76,6 @@ static void narrative_fini(void *state)
 	free(state);
 }
 
-static bd_fen half_step(bd_fen step)
-{
-	return step > 1 ? step / 2 : 0;
-}
-
 static bd_fen lines_sum(const struct bd_submission *s, int part,
 			const char *class_code, bool general_only)
 {
@@ -305,9 +300,9 @@ static void fmt(const struct run *r, bd_fen fen, char *buf, size_t size)
 static bool stands_for(const struct bd_figure *f, bd_fen amount,
 		       bd_fen table_step)
 {
-	bd_fen off = f->fen - amount, ht = half_step(table_step);
+	bd_fen off = f->fen - amount, ht = bd_half_step(table_step);
 	bd_fen cut = f->step > 1 ? f->step - 1 : 0;
-	return off <= half_step(f->step) + ht && -off <= cut + ht;
+	return off <= bd_half_step(f->step) + ht && -off <= cut + ht;
 }
 
 static int check_amount(struct run *r, size_t i, const struct bd_statement *st,
@@ -372,8 +367,8 @@ static int check_share(struct run *r, size_t i, const struct bd_statement *st,
 	if (!f->has_percent || !table_figure(r->s, f->quantity, &part) ||
 	    !table_figure(r->s, f->of, &whole) || whole.fen <= 0)
 		return 0;
-	if (share_agrees(f, part.fen, half_step(part.step), whole.fen,
-			 half_step(whole.step)))
+	if (share_agrees(f, part.fen, bd_half_step(part.step), whole.fen,
+			 bd_half_step(whole.step)))
 		return 0;
 	char a[40], b[40], printed[32], actual[32];
 	fmt(r, part.fen, a, sizeof a);
@@ -396,8 +391,8 @@ static int check_change(struct run *r, size_t i, const struct bd_statement *st,
 		return 0;
 	/* Whatever last year was, it was not negative: "0 万元, an increase
 	 * of 1421.25 万元" cannot be. */
-	if (f->has_amount &&
-	    now.fen - f->fen < -(half_step(f->step) + half_step(now.step))) {
+	if (f->has_amount && now.fen - f->fen < -(bd_half_step(f->step) +
+						  bd_half_step(now.step))) {
 		char a[40], b[40], c[40];
 		fmt(r, f->fen, a, sizeof a);
 		fmt(r, now.fen, b, sizeof b);
@@ -415,7 +410,7 @@ static int check_change(struct run *r, size_t i, const struct bd_statement *st,
 	if (f->has_amount) {
 		bd_fen off = f->fen - change;
 		if ((off < 0 ? -off : off) >
-		    half_step(f->step) + 2 * half_step(now.step)) {
+		    bd_half_step(f->step) + 2 * bd_half_step(now.step)) {
 			fmt(r, f->fen, a, sizeof a);
 			fmt(r, change, b, sizeof b);
 			fmt(r, prev->fen, c, sizeof c);
@@ -427,8 +422,8 @@ static int check_change(struct run *r, size_t i, const struct bd_statement *st,
 		}
 	}
 	if (f->has_percent &&
-	    !share_agrees(f, change, half_step(now.step), prev->fen,
-			  half_step(r->s->amount_step))) {
+	    !share_agrees(f, change, bd_half_step(now.step), prev->fen,
+			  bd_half_step(r->s->amount_step))) {
 		char printed[32], actual[32];
 		fmt(r, change, b, sizeof b);
 		fmt(r, prev->fen, c, sizeof c);
@@ -487,12 +482,12 @@ static int check_three_public_parts(struct run *r, size_t i,
 		if (strcmp(part, "total") == 0) {
 			total = f->fen;
 			have_total = true;
-			step += half_step(f->step);
+			step += bd_half_step(f->step);
 		} else if (strcmp(part, "overseas") == 0 ||
 			   strcmp(part, "reception") == 0 ||
 			   strcmp(part, "vehicles") == 0) {
 			parts += f->fen;
-			step += half_step(f->step);
+			step += bd_half_step(f->step);
 			n_parts++;
 			have_vehicles |= part[0] == 'v';
 		}

@@ -190,13 +190,6 @@ static bool parse_cost(const char *text, enum bound *bound, bd_fen *fen,
 	return true;
 }
 
-/* How far a figure printed at `step` may be from what it stands for:
- * half a step, nothing for one printed to the 分. */
-static bd_fen half_step(bd_fen step)
-{
-	return step > 1 ? step / 2 : 0;
-}
-
 /*
  * Whether the amount breaks the bound even at the precision both were
  * printed at (`slack`, the sum of their half steps): "≤16.82 万元" holds
@@ -239,8 +232,8 @@ static int check_cost_indicators(struct run *r)
 			    ind->value == NULL ||
 			    !parse_cost(ind->value, &bound, &limit, &step) ||
 			    !contradicts(bound, limit, amount,
-					 half_step(step) +
-					     half_step(r->s->amount_step)))
+					 bd_half_step(step) +
+					     bd_half_step(r->s->amount_step)))
 				continue;
 			snprintf(path, sizeof path,
 				 "projects[%zu].indicators[%zu].value", i, k);

@@ -573,13 +573,6 @@ static bool holds(enum compare cmp, __int128 l, __int128 r, __int128 tolerance)
 	return true;
 }
 
-/* How far a figure printed at `step` may be from the amount it stands
- * for: half a step, and nothing for a figure printed to the 分. */
-static bd_fen half_step(bd_fen step)
-{
-	return step > 1 ? step / 2 : 0;
-}
-
 static const char *const compare_names[] = {"==", "!=", "<=", ">=", "<", ">"};
 
 static int check(const struct rule *r, const struct bd_host *host,
@@ -600,9 +593,9 @@ static int check(const struct rule *r, const struct bd_host *host,
 	 * each stands for anything within half its step. */
 	__int128 printed = 0;
 	if (left_step != right_step)
-		printed =
-		    ((__int128)half_step(left_step) + half_step(right_step)) *
-		    SCALE;
+		printed = ((__int128)bd_half_step(left_step) +
+			   bd_half_step(right_step)) *
+			  SCALE;
 	__int128 tolerance = printed;
 	if (r->has_tolerance) {
 		if (r->tolerance_percent) {
