@@ -18,7 +18,7 @@ struct arith {
 	bool blame_cells;
 };
 
-enum { FAILED_MAX = 24 };
+enum { FAILED_MAX = 24, BLAME_ROWS_MAX = 16 };
 
 /* One audit run.  While `counting`, checks report nothing and only note
  * which figures disagree: that is how a correction is tried. */
@@ -113,16 +113,24 @@ static int mismatch(struct run *r, const char *rule, const char *path,
 	return r->a->host->finding(r->audit, &f);
 }
 
+/* Whether a printed figure disagrees with its detail. */
+static bool fails(const struct run *r, bd_fen expected, struct bd_stated actual)
+{
+	return actual.present && differs(r, expected, actual.fen);
+}
+
 static int check(struct run *r, const char *rule, const char *path,
 		 const char *what, bd_fen expected, struct bd_stated actual)
 {
-	if (!actual.present || !differs(r, expected, actual.fen))
+	if (!fails(r, expected, actual))
 		return 0;
 	return mismatch(r, rule, path, what, expected, actual.fen, NULL);
 }
 
 /* ---- within a table (表内) ---- */
 
+/* Messages are built only for the figures that disagree: most rows of
+ * most documents add up, and the blame search runs these checks often. */
 static int check_lines(struct run *r)
 {
 	char path[64], what[256];
@@ -131,29 +139,38 @@ static int check_lines(struct run *r)
 		const char *name = l->name ? l->name : "";
 		bd_fen basic = bd_line_basic(l), project = bd_line_project(l);
 
-		snprintf(path, sizeof path, "expenditure[%zu].basic.total", i);
-		snprintf(what, sizeof what,
-			 "the basic subtotal (基本支出小计) of %s %s",
-			 l->function, name);
-		if (l->basic_split && check(r, "arith.line.basic_total", path,
-					    what, basic, l->basic_total) < 0)
-			return -ENOMEM;
-		snprintf(path, sizeof path, "expenditure[%zu].project.total",
-			 i);
-		snprintf(what, sizeof what,
-			 "the project subtotal (项目支出小计) of %s %s",
-			 l->function, name);
-		if (l->project_split &&
-		    check(r, "arith.line.project_total", path, what, project,
-			  l->project_total) < 0)
-			return -ENOMEM;
-		snprintf(path, sizeof path, "expenditure[%zu].total", i);
-		snprintf(what, sizeof what,
-			 "the row total (合计) of %s %s, basic %s + project",
-			 l->function, name, l->basic_split ? "parts" : "");
-		if (check(r, "arith.line.total", path, what, basic + project,
-			  l->total) < 0)
-			return -ENOMEM;
+		if (l->basic_split && fails(r, basic, l->basic_total)) {
+			snprintf(path, sizeof path,
+				 "expenditure[%zu].basic.total", i);
+			snprintf(what, sizeof what,
+				 "the basic subtotal (基本支出小计) of %s %s",
+				 l->function, name);
+			if (mismatch(r, "arith.line.basic_total", path, what,
+				     basic, l->basic_total.fen, NULL) < 0)
+				return -ENOMEM;
+		}
+		if (l->project_split && fails(r, project, l->project_total)) {
+			snprintf(path, sizeof path,
+				 "expenditure[%zu].project.total", i);
+			snprintf(what, sizeof what,
+				 "the project subtotal (项目支出小计) of %s %s",
+				 l->function, name);
+			if (mismatch(r, "arith.line.project_total", path, what,
+				     project, l->project_total.fen, NULL) < 0)
+				return -ENOMEM;
+		}
+		if (fails(r, basic + project, l->total)) {
+			snprintf(path, sizeof path, "expenditure[%zu].total",
+				 i);
+			snprintf(what, sizeof what,
+				 "the row total (合计) of %s %s, basic %s + "
+				 "project",
+				 l->function, name,
+				 l->basic_split ? "parts" : "");
+			if (mismatch(r, "arith.line.total", path, what,
+				     basic + project, l->total.fen, NULL) < 0)
+				return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -169,14 +186,14 @@ static int check_projects(struct run *r)
 			sum += p->sources[k];
 			any |= p->sources[k] != 0;
 		}
-		if (!any)
+		if (!any || !fails(r, sum, p->total))
 			continue;
 		snprintf(path, sizeof path, "projects[%zu].total", i);
 		snprintf(what, sizeof what,
 			 "the total of project %s (%s), its sources summed",
 			 p->code ? p->code : "", p->name ? p->name : "");
-		if (check(r, "arith.project.total", path, what, sum, p->total) <
-		    0)
+		if (mismatch(r, "arith.project.total", path, what, sum,
+			     p->total.fen, NULL) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -583,11 +600,17 @@ static int report_cell(struct run *r, size_t i, const struct bd_line *printed,
 static int blame_cells(struct run *r, struct bd_line *fixed,
 		       struct bd_submission *view)
 {
+	int tried_rows = 0;
 	for (size_t i = 0; i < view->n_lines; i++) {
 		struct bd_line *l = &fixed[i];
 		bd_fen sum = bd_line_total(l);
 		if (!l->total.present || !differs(r, sum, l->total.fen))
 			continue;
+		/* Each row tried re-runs every check up to nine times; a
+		 * document with more wrong rows than this is not one wrong
+		 * cell, and its rows are blamed on their 合计 as before. */
+		if (++tried_rows > BLAME_ROWS_MAX)
+			break;
 		bd_fen off = sum - l->total.fen;
 		struct run before, tried, best_run;
 		int base = count_failures(r, view, &before);
