@@ -43,22 +43,6 @@ struct table_figure {
 	((1u << BD_SOURCE_GENERAL_BUDGET) | (1u << BD_SOURCE_FUND_BUDGET) |    \
 	 (1u << BD_SOURCE_STATE_CAPITAL))
 
-/* The lines of a function code (NULL: all) funded by the sources in the
- * mask. */
-static bd_fen lines_of(const struct bd_submission *s, const char *code,
-		       unsigned sources)
-{
-	bd_fen sum = 0;
-	for (size_t i = 0; i < s->n_lines; i++) {
-		const struct bd_line *l = &s->lines[i];
-		if ((code && strcmp(l->function, code) != 0) ||
-		    !(sources & (1u << l->source)))
-			continue;
-		sum += bd_line_total(l);
-	}
-	return sum;
-}
-
 static int narrative_init(const struct bd_host *host,
 			  struct bd_plugin_handle *self, void **state)
 {
@@ -76,28 +60,34 @@ static void narrative_fini(void *state)
 	free(state);
 }
 
-static bd_fen lines_sum(const struct bd_submission *s, int part,
-			const char *class_code, bool general_only)
+enum part { ALL, BASIC, PROJECT, PERSONNEL, PUBLIC_ };
+
+#define ALL_SOURCES (~0u)
+
+/* What the lines whose function code starts with `code` (NULL: every
+ * line) and whose source is in the mask add up to, of one part. */
+static bd_fen lines_sum(const struct bd_submission *s, enum part part,
+			const char *code, unsigned sources)
 {
 	bd_fen sum = 0;
+	size_t len = code ? strlen(code) : 0;
 	for (size_t i = 0; i < s->n_lines; i++) {
 		const struct bd_line *l = &s->lines[i];
-		if (class_code && strncmp(l->function, class_code, 3) != 0)
-			continue;
-		if (general_only && l->source != BD_SOURCE_GENERAL_BUDGET)
-			continue;
 		const bd_fen *c = l->column;
+		if ((code && strncmp(l->function, code, len) != 0) ||
+		    !(sources & (1u << l->source)))
+			continue;
 		switch (part) {
-		case 1:
+		case BASIC:
 			sum += bd_line_basic(l);
 			break;
-		case 2:
+		case PROJECT:
 			sum += bd_line_project(l);
 			break;
-		case 3:
+		case PERSONNEL:
 			sum += c[BD_COL_WAGES] + c[BD_COL_FAMILY];
 			break;
-		case 4:
+		case PUBLIC_:
 			sum += c[BD_COL_GOODS] + c[BD_COL_CAPITAL];
 			break;
 		default:
@@ -145,47 +135,48 @@ static bool table_figure(const struct bd_submission *s, const char *quantity,
 		t->whole = true;
 	} else if (strcmp(quantity, "expenditure_grand") == 0) {
 		printed_or(t, st->expenditure_total, "stated.expenditure_total",
-			   lines_sum(s, 0, NULL, false));
+			   lines_sum(s, ALL, NULL, ALL_SOURCES));
 		t->fen += s->carry_forward.fen;
 		t->name = "支出总计";
 		t->whole = true;
 	} else if (strcmp(quantity, "expenditure_year") == 0) {
 		printed_or(t, st->expenditure_total, "stated.expenditure_total",
-			   lines_sum(s, 0, NULL, false));
+			   lines_sum(s, ALL, NULL, ALL_SOURCES));
 		t->name = "本年支出合计";
 		t->whole = true;
 	} else if (strcmp(quantity, "basic_total") == 0) {
 		printed_or(t, st->basic_total, "stated.basic_total",
-			   lines_sum(s, 1, NULL, false));
+			   lines_sum(s, BASIC, NULL, ALL_SOURCES));
 		t->name = "基本支出";
 	} else if (strcmp(quantity, "project_total") == 0) {
 		printed_or(t, st->project_total, "stated.project_total",
-			   lines_sum(s, 2, NULL, false));
+			   lines_sum(s, PROJECT, NULL, ALL_SOURCES));
 		t->name = "项目支出";
 	} else if (strcmp(quantity, "personnel_total") == 0) {
 		printed_or(t, st->personnel_total, "stated.personnel_total",
-			   lines_sum(s, 3, NULL, false));
+			   lines_sum(s, PERSONNEL, NULL, ALL_SOURCES));
 		t->name = "人员经费";
 	} else if (strcmp(quantity, "public_total") == 0) {
 		printed_or(t, st->public_total, "stated.public_total",
-			   lines_sum(s, 4, NULL, false));
+			   lines_sum(s, PUBLIC_, NULL, ALL_SOURCES));
 		t->name = "公用经费";
 	} else if (strcmp(quantity, "general_expenditure") == 0) {
-		t->fen = lines_of(s, NULL, 1u << BD_SOURCE_GENERAL_BUDGET);
+		t->fen =
+		    lines_sum(s, ALL, NULL, 1u << BD_SOURCE_GENERAL_BUDGET);
 		t->where = "the 一般公共预算 lines";
 		t->name = "一般公共预算支出";
 	} else if (strcmp(quantity, "fund_expenditure") == 0) {
-		t->fen = lines_of(s, NULL, 1u << BD_SOURCE_FUND_BUDGET);
+		t->fen = lines_sum(s, ALL, NULL, 1u << BD_SOURCE_FUND_BUDGET);
 		t->where = "the 政府性基金 lines";
 		t->name = "政府性基金支出";
 	} else if (strcmp(quantity, "capital_expenditure") == 0) {
-		t->fen = lines_of(s, NULL, 1u << BD_SOURCE_STATE_CAPITAL);
+		t->fen = lines_sum(s, ALL, NULL, 1u << BD_SOURCE_STATE_CAPITAL);
 		t->where = "the 国有资本经营预算 lines";
 		t->name = "国有资本经营预算支出";
 	} else if (strcmp(quantity, "appropriation_expenditure") == 0) {
 		printed_or(t, st->appropriation.expenditure_total,
 			   "stated.appropriation.expenditure_total",
-			   lines_of(s, NULL, FISCAL));
+			   lines_sum(s, ALL, NULL, FISCAL));
 		t->name = "财政拨款支出";
 	} else if (strcmp(quantity, "appropriation_income") == 0) {
 		bd_fen fiscal = 0;
@@ -198,8 +189,8 @@ static bool table_figure(const struct bd_submission *s, const char *quantity,
 		t->name = "财政拨款收入";
 	} else if (strncmp(quantity, "function.", 9) == 0 &&
 		   strlen(quantity) == 16) {
-		t->fen = lines_of(s, quantity + 9, FISCAL);
-		t->alternative = lines_of(s, quantity + 9, ~0u);
+		t->fen = lines_sum(s, ALL, quantity + 9, FISCAL);
+		t->alternative = lines_sum(s, ALL, quantity + 9, ALL_SOURCES);
 		t->where = "its expenditure lines";
 		t->name = quantity + 9;
 	} else if (strncmp(quantity, "income.", 7) == 0) {
@@ -222,7 +213,7 @@ static bool table_figure(const struct bd_submission *s, const char *quantity,
 				printed = (struct bd_stated){
 				    st->expenditure_by_class[i].fen, true};
 		printed_or(t, printed, "stated.expenditure_by_class",
-			   lines_sum(s, 0, code, false));
+			   lines_sum(s, ALL, code, ALL_SOURCES));
 		t->name = quantity;
 	} else if (strncmp(quantity, "three_public.", 13) == 0) {
 		const struct bd_three_public *tp = &s->three_public;
@@ -271,8 +262,20 @@ static int report(struct run *r, const char *rule, enum bd_severity severity,
 			 st->line);
 	else if (st->line > 0)
 		snprintf(where, sizeof where, " (line %d)", st->line);
-	snprintf(message, sizeof message, "the text says \"%.700s\"%s: %s",
-		 st->text ? st->text : "", where, body);
+	/* A long sentence is quoted up to a whole character: a cut inside
+	 * one would put broken UTF-8 in the middle of the reply. */
+	const char *text = st->text ? st->text : "";
+	int quoted = (int)strlen(text), most = 700;
+	const char *more = "";
+	if (quoted > most) {
+		quoted = most;
+		while (quoted > 0 &&
+		       ((unsigned char)text[quoted] & 0xc0) == 0x80)
+			quoted--;
+		more = "…";
+	}
+	snprintf(message, sizeof message, "the text says \"%.*s%s\"%s: %s",
+		 quoted, text, more, where, body);
 	snprintf(path, sizeof path, "narrative[%zu]", i);
 	struct bd_finding f = {.rule = rule,
 			       .severity = severity,

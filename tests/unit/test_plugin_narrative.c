@@ -121,6 +121,42 @@ static void test_amounts(void **state)
 			 1);
 }
 
+/* A sentence longer than a finding quotes is cut at a whole character. */
+static void test_long_sentence_quoted_whole(void **state)
+{
+	(void)state;
+	static struct bd_audit audit;
+	char text[1200] = "", json[4096];
+	for (int i = 0; i < 120; i++)
+		strcat(text, i % 4 < 2 ? "a" : "年"); /* 700 is mid-年 */
+	snprintf(json, sizeof json,
+		 "{\"format\":\"budget-submission/1\",\"year\":2023,"
+		 "\"unit\":\"万元\",\"department\":{\"code\":\"900001\","
+		 "\"name\":\"t\"},\"income\":{},\"expenditure\":[],"
+		 "\"narrative\":[{\"text\":\"%s%s%s\",\"years\":[{"
+		 "\"year\":2021,\"role\":\"stated\"}]}]}",
+		 text, text, text);
+	struct mock_submission ms;
+	assert_int_equal(mock_submission_parse(&ms, json), 0);
+	memset(&audit, 0, sizeof audit);
+	assert_int_equal(plugin.desc->validate(plugin.state, ms.s, &audit), 0);
+	mock_submission_free(&ms);
+	assert_int_equal(audit.n, 1);
+	const unsigned char *m = (const unsigned char *)audit.items[0].message;
+	/* Every multi-byte character whole: a lead byte and its
+	 * continuations. */
+	for (size_t k = 0; m[k];) {
+		size_t len = m[k] < 0x80    ? 1
+			     : m[k] >= 0xf0 ? 4
+			     : m[k] >= 0xe0 ? 3
+					    : 2;
+		for (size_t j = 1; j < len; j++)
+			assert_int_equal(m[k + j] & 0xc0, 0x80);
+		k += len;
+	}
+	assert_non_null(strstr(audit.items[0].message, "…"));
+}
+
 static void test_shares_and_changes(void **state)
 {
 	(void)state;
@@ -200,6 +236,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_shares_and_changes, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_years, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_sentence_quoted_whole,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_three_public_parts, setup,
 					    teardown),
 	};
