@@ -175,6 +175,24 @@ static const char *keyword_before(const char *from, const char *at)
 	return quantity;
 }
 
+/* The 类 named from `from` up to `mark` (ordinal and quotation marks
+ * before it are not the name: "1.“一般公共服务支出"), or NULL. */
+static const char *class_named(const char *from, const char *mark)
+{
+	char name[160];
+	if ((size_t)(mark - from) >= sizeof name)
+		return NULL;
+	memcpy(name, from, (size_t)(mark - from));
+	name[mark - from] = '\0';
+	bool sub = false;
+	char label[160];
+	snprintf(label, sizeof label, "%s", imp_strip_ordinal(name, &sub));
+	size_t skip = 0;
+	while (starts(label + skip, "“") || starts(label + skip, "\""))
+		skip += starts(label + skip, "“") ? 3 : 1;
+	return imp_class_code(label + skip);
+}
+
 /* "一般公共服务（类）支出 213.78 万元": a 类 named before （类）. */
 static bool class_before(const char *from, const char *at, char *quantity,
 			 size_t size)
@@ -185,18 +203,7 @@ static bool class_before(const char *from, const char *at, char *quantity,
 	if (mark == NULL || mark >= at || (sec && sec < at) ||
 	    (item && item < at))
 		return false;
-	char name[160];
-	const char *begin = from;
-	/* Quotation marks and ordinals before the name are not the name. */
-	while (starts(begin, "“") || starts(begin, "\""))
-		begin += starts(begin, "“") ? 3 : 1;
-	if ((size_t)(mark - begin) >= sizeof name)
-		return false;
-	memcpy(name, begin, (size_t)(mark - begin));
-	name[mark - begin] = '\0';
-	bool sub = false;
-	const char *label = imp_strip_ordinal(name, &sub);
-	const char *code = imp_class_code(label);
+	const char *code = class_named(from, mark);
 	if (code == NULL)
 		return false;
 	snprintf(quantity, size, "class.%s", code);
@@ -228,14 +235,6 @@ static const char *section_code(const struct importer *im, const char *cls,
 	return NULL;
 }
 
-static void strip_quotes(char *s)
-{
-	size_t skip = 0;
-	while (starts(s + skip, "“") || starts(s + skip, "\""))
-		skip += starts(s + skip, "“") ? 3 : 1;
-	memmove(s, s + skip, strlen(s + skip) + 1);
-}
-
 /*
  * “一般公共服务支出（类）统计信息事务（款）专项普查活动（项）”25.77万元: the
  * document's own line of that 项 under that 款 (by the 款's name in the
@@ -250,24 +249,15 @@ static bool item_before(const struct importer *im, const cJSON *lines,
 	const char *item = sec ? strstr(sec, "（项）") : NULL;
 	if (item == NULL || item >= at || lines == NULL)
 		return false;
-	char name[160], class_name[160], section_name[160];
-	size_t cn = (size_t)(cls - from), sn = (size_t)(sec - cls - 9),
-	       in = (size_t)(item - sec - 9);
-	if (cn >= sizeof class_name || sn >= sizeof section_name ||
-	    in >= sizeof name)
+	char name[160], section_name[160];
+	size_t sn = (size_t)(sec - cls - 9), in = (size_t)(item - sec - 9);
+	if (sn >= sizeof section_name || in >= sizeof name)
 		return false;
-	memcpy(class_name, from, cn);
-	class_name[cn] = '\0';
 	memcpy(section_name, cls + 9, sn);
 	section_name[sn] = '\0';
 	memcpy(name, sec + 9, in);
 	name[in] = '\0';
-	bool sub = false;
-	char stripped[160];
-	snprintf(stripped, sizeof stripped, "%s",
-		 imp_strip_ordinal(class_name, &sub));
-	strip_quotes(stripped);
-	const char *code = imp_class_code(stripped);
+	const char *code = class_named(from, cls);
 	if (code == NULL)
 		return false;
 	const char *section = section_code(im, code, section_name);

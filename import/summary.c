@@ -49,7 +49,7 @@ static void walk_labels(struct importer *im, struct imp_table *t,
 	struct labelled pending;
 	bool waiting = false;
 	/* Every row with amounts is used or reported: none vanishes. */
-	int rows_in = 0, rows_out = 0;
+	int rows = 0, unplaced = 0;
 	for (size_t i = t->begin; i < t->end; i++) {
 		struct imp_line *l = &im->in.lines[i];
 		struct labelled found[8];
@@ -105,12 +105,10 @@ static void walk_labels(struct importer *im, struct imp_table *t,
 		}
 		if (amounts == 0)
 			continue;
-		rows_in++;
-		if (accounted) {
-			rows_out++;
+		rows++;
+		if (accounted)
 			continue;
-		}
-		rows_out++;
+		unplaced++;
 		t->skipped++;
 		imp_warning(im->r, l,
 			    "a row with amounts that no label of this table "
@@ -121,8 +119,9 @@ static void walk_labels(struct importer *im, struct imp_table *t,
 		take(im, t, &pending);
 	if (im->opt->verbose)
 		imp_say(im->r,
-			"  %d rows with amounts in, %d used or reported out",
-			rows_in, rows_out);
+			"  %d rows with amounts: %d placed, %d reported as "
+			"unplaced",
+			rows, rows - unplaced, unplaced);
 }
 
 static bool header_word(const char *label)

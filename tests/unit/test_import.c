@@ -1572,6 +1572,7 @@ static void test_narrative_typing(void **state)
 	    "110.21 万元，财政拨款支出预算 150.00 万元。\n"
 	    "上年结转收入预算 5.00 万元，机关运行经费 3.61 万元。\n"
 	    "截至2024年8月31日，本局共有车辆2辆，与2024年预算相比减少1辆。\n"
+	    "1.“一般公共服务（类）”支出 150.00 万元。\n"
 	    "2025年部门一般公共预算支出功能分类预算表\n"
 	    "编制部门：示例局  单位：元\n"
 	    "功能分类科目名称  合计 基本支出 项目支出\n"
@@ -1585,7 +1586,11 @@ static void test_narrative_typing(void **state)
 	if (import_text(text, strlen(text), "words", &o, &doc, &r) != 0)
 		fail_msg("%s", r.text);
 	const cJSON *n = cJSON_GetObjectItem(doc, "narrative");
-	assert_int_equal(cJSON_GetArraySize(n), 1);
+	assert_int_equal(cJSON_GetArraySize(n), 2);
+	/* A 类 behind an ordinal and a quotation mark. */
+	const cJSON *cls = cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(n, 1), "figures"), 0);
+	assert_string_equal(json_str(cls, "quantity"), "class.201");
 	const cJSON *st = cJSON_GetArrayItem(n, 0);
 	assert_string_equal(json_str(st, "section"), "一、收支预算总体情况");
 	const cJSON *f = cJSON_GetObjectItem(st, "figures");
