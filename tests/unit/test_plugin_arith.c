@@ -213,6 +213,47 @@ static void test_blame_the_wrong_cell(void **state)
 
 /* 收入总计 = 支出总计 with the balance rows: 100 of income, 20 carried
  * over and 10 of balance used pay for 110 spent and 20 carried forward. */
+/* Past 16 rows that miss their 合计 the search stops: those rows are
+ * blamed on their 合计, and the audit stays quick. */
+static void test_blame_gives_up_past_sixteen_rows(void **state)
+{
+	struct bd_audit *a = calloc(1, sizeof *a);
+	(void)state;
+	/* Eighteen rows in eighteen 类, each printing 项目支出 120 against a
+	 * 合计 and a 类 total of 100: each alone is one wrong cell. */
+	static const char *const classes[18] = {
+	    "201", "203", "204", "205", "206", "207", "208", "210", "211",
+	    "212", "213", "214", "215", "216", "217", "219", "220", "221"};
+	char json[16384], by[1024] = "";
+	size_t n = (size_t)snprintf(
+	    json, sizeof json,
+	    "{\"format\":\"budget-submission/1\",\"year\":2024,\"unit\":"
+	    "\"元\",\"department\":{\"code\":\"900001\",\"name\":\"t\"},"
+	    "\"income\":{\"general_budget\":\"1800\"},\"expenditure\":[");
+	size_t m = 0;
+	for (int i = 0; i < 18; i++) {
+		n += (size_t)snprintf(json + n, sizeof json - n,
+				      "%s{\"function\":\"%s0101\",\"project\":"
+				      "{\"total\":\"120\"},\"total\":\"100\"}",
+				      i ? "," : "", classes[i]);
+		m += (size_t)snprintf(by + m, sizeof by - m, "%s\"%s\":\"100\"",
+				      i ? "," : "", classes[i]);
+	}
+	snprintf(json + n, sizeof json - n,
+		 "],\"stated\":{\"expenditure_by_class\":{%s}}}", by);
+	audit_text(json, a);
+	size_t cells = 0, totals = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		cells += strcmp(a->items[i].rule, "arith.line.cell") == 0;
+		totals += strcmp(a->items[i].rule, "arith.line.total") == 0;
+	}
+	assert_int_equal(cells, 16);
+	assert_int_equal(totals, 2);
+	assert_non_null(
+	    mock_find(a, "arith.line.total", "expenditure[17].total"));
+	free(a);
+}
+
 static void test_balance_rows(void **state)
 {
 	struct bd_audit *a = calloc(1, sizeof *a);
@@ -299,6 +340,7 @@ int main(void)
 	    cmocka_unit_test(test_within_table),
 	    cmocka_unit_test(test_blame_the_wrong_cell),
 	    cmocka_unit_test(test_balance_rows),
+	    cmocka_unit_test(test_blame_gives_up_past_sixteen_rows),
 	    cmocka_unit_test(test_across_tables),
 	    cmocka_unit_test(test_tolerance),
 	};
