@@ -43,6 +43,7 @@ struct options {
 	bool replace; /* credential add: a new secret for an existing name */
 	bool verbose;
 	const char *report;
+	const char *catalog; /* export: the classification catalogue */
 };
 
 /* ---- ctl.c ---- */
@@ -99,5 +100,6 @@ int cmd_lock(struct options *o, int argc, char **argv);
 int cmd_unlock(struct options *o, int argc, char **argv);
 int cmd_projects(struct options *o, int argc, char **argv);
 int cmd_three_public(struct options *o, int argc, char **argv);
+int cmd_export(struct options *o, int argc, char **argv);
 
 #endif

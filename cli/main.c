@@ -101,6 +101,18 @@ static const struct command {
      "(admin)",
      ""},
     {"unlock", cmd_unlock, "unlock YEAR", "open it again (admin)", ""},
+    {"export", cmd_export,
+     "export district --year Y [--unit 元|万元] [--catalog DIR] -o FILE.xlsx\n"
+     "       | export district --year Y --csv",
+     "the district's tables as an Excel workbook",
+     "One sheet per table: 一般公共预算, all sources, 财政拨款, 政府性基金 "
+     "and\n"
+     "other funds by function 类/款/项 with subtotals; economic class;\n"
+     "departments under their 主管部门; 三公经费; against the year before.\n"
+     "Amounts are numeric cells exact to the 分 (the fewest decimals that\n"
+     "show every amount).  Names come from the classification catalogue\n"
+     "(--catalog DIR, $BUDGETCTL_CATALOG, or the installed one).\n",
+     true},
     {"credential", cmd_credential,
      "credential add NAME --role department|parent|operator|admin\n"
      "       [--department CODE] [--replace] | list | remove NAME",
@@ -214,7 +226,8 @@ int main(int argc, char **argv)
 		OPT_SUBMIT,
 		OPT_KEEP_GOING,
 		OPT_REPLACE,
-		OPT_REPORT
+		OPT_REPORT,
+		OPT_CATALOG
 	};
 	static const struct option options[] = {
 	    {"endpoint", required_argument, NULL, 'e'},
@@ -247,6 +260,7 @@ int main(int argc, char **argv)
 	    {"keep-going", no_argument, NULL, OPT_KEEP_GOING},
 	    {"replace", no_argument, NULL, OPT_REPLACE},
 	    {"report", required_argument, NULL, OPT_REPORT},
+	    {"catalog", required_argument, NULL, OPT_CATALOG},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {0},
 	};
@@ -285,6 +299,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_REPORT:
 			o.report = optarg;
+			break;
+		case OPT_CATALOG:
+			o.catalog = optarg;
 			break;
 		case OPT_ROLE:
 			o.role = optarg;
