@@ -57,7 +57,7 @@ static void names_load(struct names *names, const char *path)
 			names->cap = cap;
 		}
 		struct name_entry *e = &names->items[names->n];
-		snprintf(e->code, sizeof e->code, "%s", code);
+		snprintf(e->code, sizeof e->code, "%.10s", code);
 		if ((e->name = strdup(name)) != NULL)
 			names->n++;
 	}
@@ -144,7 +144,7 @@ static bd_fen amount_of(struct export_run *x, const cJSON *o, const char *key)
 enum { F_TOTAL, F_BASIC, F_PERSONNEL, F_PUBLIC, F_PROJECT, F_N };
 
 struct item_sum {
-	char code[16];
+	char code[32]; /* a code, or "parent/department" */
 	bd_fen cell[F_N];
 };
 
