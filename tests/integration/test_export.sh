@@ -36,7 +36,7 @@ check "samples accepted" exit_is 0 "$ctl" submit "$data/putuo-wanli-2025.json" \
   "$dir/wanli-2024.json" "$data/fengquan-116001-2023-corrected.json"
 
 # Each check asks the daemon some twenty questions: two workbooks cover
-# both units, a year with a year before it, and one with two departments.
+# both units, and a year with the year before it in the store.
 for case in 2025:元 2023:万元; do
   year=${case%:*} unit=${case#*:}
   out="$dir/district-$year-$unit.xlsx"
