@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "budgetctl.h"
 #include "money.h"
@@ -154,44 +155,107 @@ static int compare_items(const void *a, const void *b)
 		      ((const struct item_sum *)b)->code);
 }
 
-/* Rows keyed by code, each with the kind split into the F_ columns. */
+/* Rows keyed by code, each with the kind split into the F_ columns: one
+ * item per reply row, sorted by code, then the kinds of a code merged. */
 static struct item_sum *collect_kinds(struct export_run *x, cJSON *reply,
 				      const char *dim, size_t *n_out)
 {
 	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(reply, "rows");
-	size_t n = 0, cap = (size_t)cJSON_GetArraySize(rows) + 1;
-	struct item_sum *items = calloc(cap, sizeof *items);
+	size_t n = 0;
+	struct item_sum *items =
+	    calloc((size_t)cJSON_GetArraySize(rows) + 1, sizeof *items);
+	if (items == NULL) {
+		fprintf(stderr, "budgetctl: export: out of memory\n");
+		x->rc = EXIT_USAGE;
+		return NULL;
+	}
 	const cJSON *row;
 	cJSON_ArrayForEach(row, rows)
 	{
-		if (items == NULL)
-			break;
 		const cJSON *key = cJSON_GetObjectItemCaseSensitive(row, "key");
-		const char *code = ctl_str(key, dim);
 		const char *kind = ctl_str(key, "kind");
 		bd_fen fen = amount_of(x, row, "amount");
-		size_t i = 0;
-		while (i < n && strcmp(items[i].code, code) != 0)
-			i++;
-		if (i == n)
-			snprintf(items[n++].code, sizeof items->code, "%s",
-				 code);
-		struct item_sum *it = &items[i];
-		it->cell[F_TOTAL] += fen;
+		struct item_sum *it = &items[n++];
+		snprintf(it->code, sizeof it->code, "%s", ctl_str(key, dim));
+		it->cell[F_TOTAL] = fen;
 		if (strncmp(kind, "basic.", 6) == 0) {
-			it->cell[F_BASIC] += fen;
+			it->cell[F_BASIC] = fen;
 			if (strcmp(kind, "basic.personnel") == 0)
-				it->cell[F_PERSONNEL] += fen;
+				it->cell[F_PERSONNEL] = fen;
 			else if (strcmp(kind, "basic.public") == 0)
-				it->cell[F_PUBLIC] += fen;
+				it->cell[F_PUBLIC] = fen;
 		} else {
-			it->cell[F_PROJECT] += fen;
+			it->cell[F_PROJECT] = fen;
 		}
 	}
-	if (items)
-		qsort(items, n, sizeof *items, compare_items);
-	*n_out = n;
+	qsort(items, n, sizeof *items, compare_items);
+	size_t merged = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (merged > 0 &&
+		    strcmp(items[merged - 1].code, items[i].code) == 0) {
+			for (size_t c = 0; c < F_N; c++)
+				items[merged - 1].cell[c] += items[i].cell[c];
+			continue;
+		}
+		items[merged++] = items[i];
+	}
+	*n_out = merged;
 	return items;
+}
+
+/* A row of the sheet; out of memory stops the export (nothing is
+ * written rather than a workbook with rows missing). */
+static struct sheet_row *add_row(struct export_run *x, struct sheet *s,
+				 int level, const char *code, const char *name)
+{
+	struct sheet_row *r = sheet_add_row(s, level, code, name);
+	if (r == NULL && x->rc == 0) {
+		fprintf(stderr, "budgetctl: export: out of memory\n");
+		x->rc = EXIT_USAGE;
+	}
+	return r;
+}
+
+/* The 合计 / 基本支出 / 项目支出 columns of the economic and department
+ * sheets. */
+static void basic_project_columns(struct sheet *s)
+{
+	s->n_columns = 3;
+	s->columns[0] = (struct sheet_column){NULL, "合计", SHEET_AMOUNT};
+	s->columns[1] = (struct sheet_column){NULL, "基本支出", SHEET_AMOUNT};
+	s->columns[2] = (struct sheet_column){NULL, "项目支出", SHEET_AMOUNT};
+}
+
+static void put_basic_project(struct sheet_row *r, const bd_fen *cell)
+{
+	sheet_set(r, 0, cell[F_TOTAL]);
+	sheet_set(r, 1, cell[F_BASIC]);
+	sheet_set(r, 2, cell[F_PROJECT]);
+}
+
+/* The sum of the items from i on whose codes share its first len bytes. */
+static void prefix_sum(const struct item_sum *items, size_t i, size_t n,
+		       size_t len, bd_fen *sum)
+{
+	memset(sum, 0, F_N * sizeof *sum);
+	for (size_t k = i;
+	     k < n && strncmp(items[k].code, items[i].code, len) == 0; k++)
+		for (size_t c = 0; c < F_N; c++)
+			sum[c] += items[k].cell[c];
+}
+
+/* The total row of a sheet whose items are the rows under it. */
+static void total_row(struct export_run *x, struct sheet *s,
+		      const struct item_sum *items, size_t n,
+		      void (*put)(struct sheet_row *, const bd_fen *))
+{
+	bd_fen grand[F_N] = {0};
+	for (size_t i = 0; i < n; i++)
+		for (size_t c = 0; c < F_N; c++)
+			grand[c] += items[i].cell[c];
+	struct sheet_row *r = add_row(x, s, 0, "", "合计");
+	if (r)
+		put(r, grand);
 }
 
 static void put_cells(struct sheet_row *r, const bd_fen *cell)
@@ -227,13 +291,7 @@ static void function_sheet(struct export_run *x, const char *tab,
 	}
 	s->n_columns = F_N;
 	memcpy(s->columns, function_columns, sizeof function_columns);
-	bd_fen grand[F_N] = {0};
-	for (size_t i = 0; i < n; i++)
-		for (size_t c = 0; c < F_N; c++)
-			grand[c] += items[i].cell[c];
-	struct sheet_row *total = sheet_add_row(s, 0, "", "合计");
-	if (total)
-		put_cells(total, grand);
+	total_row(x, s, items, n, put_cells);
 	for (size_t i = 0; i < n; i++) {
 		for (int level = 1; level <= 2; level++) {
 			size_t len = level == 1 ? 3 : 5;
@@ -243,22 +301,18 @@ static void function_sheet(struct export_run *x, const char *tab,
 			char code[8];
 			snprintf(code, sizeof code, "%.*s", (int)len,
 				 items[i].code);
-			bd_fen sum[F_N] = {0};
-			for (size_t k = i;
-			     k < n && strncmp(items[k].code, code, len) == 0;
-			     k++)
-				for (size_t c = 0; c < F_N; c++)
-					sum[c] += items[k].cell[c];
-			struct sheet_row *r = sheet_add_row(
-			    s, level, code, names_get(&x->function, code));
+			bd_fen sum[F_N];
+			prefix_sum(items, i, n, len, sum);
+			struct sheet_row *r = add_row(
+			    x, s, level, code, names_get(&x->function, code));
 			if (r == NULL)
 				break;
 			r->subtotal = true;
 			put_cells(r, sum);
 		}
 		struct sheet_row *r =
-		    sheet_add_row(s, 3, items[i].code,
-				  names_get(&x->function, items[i].code));
+		    add_row(x, s, 3, items[i].code,
+			    names_get(&x->function, items[i].code));
 		if (r)
 			put_cells(r, items[i].cell);
 	}
@@ -293,43 +347,29 @@ static void economic_sheet(struct export_run *x)
 		x->rc = EXIT_USAGE;
 		return;
 	}
-	s->n_columns = 3;
-	s->columns[0] = (struct sheet_column){NULL, "合计", SHEET_AMOUNT};
-	s->columns[1] = (struct sheet_column){NULL, "基本支出", SHEET_AMOUNT};
-	s->columns[2] = (struct sheet_column){NULL, "项目支出", SHEET_AMOUNT};
-	bd_fen grand[3] = {0};
-	for (size_t i = 0; i < n_c; i++) {
-		grand[0] += c_items[i].cell[F_TOTAL];
-		grand[1] += c_items[i].cell[F_BASIC];
-		grand[2] += c_items[i].cell[F_PROJECT];
-	}
-	struct sheet_row *r = sheet_add_row(s, 0, "", "合计");
-	for (size_t c = 0; r && c < 3; c++)
-		sheet_set(r, c, grand[c]);
+	basic_project_columns(s);
+	total_row(x, s, c_items, n_c, put_basic_project);
+	struct sheet_row *r;
 	for (size_t i = 0; i < n_c; i++) {
 		const struct item_sum *cl = &c_items[i];
 		const char *name = cl->code[0]
 				       ? names_get(&x->economic, cl->code)
 				       : "项目支出（未按经济分类细化）";
-		r = sheet_add_row(s, 1, cl->code, name);
+		r = add_row(x, s, 1, cl->code, name);
 		if (r == NULL)
 			break;
 		r->subtotal = true;
-		sheet_set(r, 0, cl->cell[F_TOTAL]);
-		sheet_set(r, 1, cl->cell[F_BASIC]);
-		sheet_set(r, 2, cl->cell[F_PROJECT]);
+		put_basic_project(r, cl->cell);
 		for (size_t k = 0; cl->code[0] && k < n_s; k++) {
 			const struct item_sum *se = &s_items[k];
 			if (strncmp(se->code, cl->code, 3) != 0 ||
 			    strlen(se->code) != 5)
 				continue;
-			r = sheet_add_row(s, 2, se->code,
-					  names_get(&x->economic, se->code));
+			r = add_row(x, s, 2, se->code,
+				    names_get(&x->economic, se->code));
 			if (r == NULL)
 				break;
-			sheet_set(r, 0, se->cell[F_TOTAL]);
-			sheet_set(r, 1, se->cell[F_BASIC]);
-			sheet_set(r, 2, se->cell[F_PROJECT]);
+			put_basic_project(r, se->cell);
 		}
 	}
 	free(s_items);
@@ -337,6 +377,18 @@ static void economic_sheet(struct export_run *x)
 }
 
 /* ---- departments under their 主管部门 ---- */
+
+/* A department's name from the departments op's list ("" if absent). */
+static const char *department_name(const cJSON *list, const char *code)
+{
+	const cJSON *d;
+	cJSON_ArrayForEach(d, list)
+	{
+		if (strcmp(ctl_str(d, "code"), code) == 0)
+			return ctl_str(d, "name");
+	}
+	return "";
+}
 
 static void department_sheet(struct export_run *x)
 {
@@ -375,58 +427,36 @@ static void department_sheet(struct export_run *x)
 	}
 	s->code_heading = "单位编码";
 	s->name_heading = "单位名称";
-	s->n_columns = 3;
-	s->columns[0] = (struct sheet_column){NULL, "合计", SHEET_AMOUNT};
-	s->columns[1] = (struct sheet_column){NULL, "基本支出", SHEET_AMOUNT};
-	s->columns[2] = (struct sheet_column){NULL, "项目支出", SHEET_AMOUNT};
+	basic_project_columns(s);
 	const cJSON *list =
 	    cJSON_GetObjectItemCaseSensitive(depts, "departments");
-	bd_fen grand[3] = {0};
-	for (size_t i = 0; i < n; i++) {
-		grand[0] += items[i].cell[F_TOTAL];
-		grand[1] += items[i].cell[F_BASIC];
-		grand[2] += items[i].cell[F_PROJECT];
-	}
-	struct sheet_row *r = sheet_add_row(s, 0, "", "合计");
-	for (size_t c = 0; r && c < 3; c++)
-		sheet_set(r, c, grand[c]);
+	total_row(x, s, items, n, put_basic_project);
+	struct sheet_row *r;
 	for (size_t i = 0; i < n; i++) {
 		const char *slash = strchr(items[i].code, '/');
 		size_t plen = (size_t)(slash - items[i].code);
 		if (i == 0 ||
 		    strncmp(items[i - 1].code, items[i].code, plen + 1) != 0) {
-			bd_fen sum[3] = {0};
-			for (size_t k = i;
-			     k < n && strncmp(items[k].code, items[i].code,
-					      plen + 1) == 0;
-			     k++) {
-				sum[0] += items[k].cell[F_TOTAL];
-				sum[1] += items[k].cell[F_BASIC];
-				sum[2] += items[k].cell[F_PROJECT];
-			}
+			bd_fen sum[F_N];
+			prefix_sum(items, i, n, plen + 1, sum);
 			char parent[16];
 			snprintf(parent, sizeof parent, "%.*s", (int)plen,
 				 items[i].code);
-			r = sheet_add_row(s, 1, parent,
-					  plen ? "主管部门"
-					       : "（未列主管部门）");
+			const char *name = department_name(list, parent);
+			r = add_row(x, s, 1, parent,
+				    *name  ? name
+				    : plen ? "主管部门"
+					   : "（未列主管部门）");
 			if (r == NULL)
 				break;
 			r->subtotal = true;
-			for (size_t c = 0; c < 3; c++)
-				sheet_set(r, c, sum[c]);
+			put_basic_project(r, sum);
 		}
-		const char *name = "";
-		const cJSON *d;
-		cJSON_ArrayForEach(
-		    d, list) if (strcmp(ctl_str(d, "code"), slash + 1) == 0)
-		    name = ctl_str(d, "name");
-		r = sheet_add_row(s, 2, slash + 1, name);
+		r = add_row(x, s, 2, slash + 1,
+			    department_name(list, slash + 1));
 		if (r == NULL)
 			break;
-		sheet_set(r, 0, items[i].cell[F_TOTAL]);
-		sheet_set(r, 1, items[i].cell[F_BASIC]);
-		sheet_set(r, 2, items[i].cell[F_PROJECT]);
+		put_basic_project(r, items[i].cell);
 	}
 	free(items);
 	cJSON_Delete(depts);
@@ -463,13 +493,13 @@ static void three_public_sheet(struct export_run *x)
 					      SHEET_AMOUNT};
 	s->columns[4] = (struct sheet_column){"公务用车购置及运行费",
 					      "运行维护费", SHEET_AMOUNT};
-	struct sheet_row *total = sheet_add_row(s, 0, "", "合计");
+	struct sheet_row *total = add_row(x, s, 0, "", "合计");
 	bd_fen grand[5] = {0};
 	const cJSON *row;
 	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(reply, "rows"))
 	{
 		struct sheet_row *r =
-		    sheet_add_row(s, 2, ctl_str(row, "department"), "");
+		    add_row(x, s, 2, ctl_str(row, "department"), "");
 		for (size_t c = 0; r && c < 5; c++) {
 			bd_fen fen = amount_of(x, row, keys[c]);
 			sheet_set(r, c, fen);
@@ -511,7 +541,7 @@ static void change_sheet(struct export_run *x)
 	s->columns[3] = (struct sheet_column){NULL, "增减率", SHEET_PERMILLE};
 	bd_fen now = amount_of(x, reply, "total");
 	bd_fen before = amount_of(x, reply, "previous_total");
-	struct sheet_row *r = sheet_add_row(s, 0, "", "合计");
+	struct sheet_row *r = add_row(x, s, 0, "", "合计");
 	if (r) {
 		sheet_set(r, 0, now);
 		sheet_set(r, 1, before);
@@ -522,7 +552,7 @@ static void change_sheet(struct export_run *x)
 	{
 		const cJSON *key = cJSON_GetObjectItemCaseSensitive(row, "key");
 		const char *code = ctl_str(key, "function:class");
-		r = sheet_add_row(s, 1, code, names_get(&x->function, code));
+		r = add_row(x, s, 1, code, names_get(&x->function, code));
 		if (r == NULL)
 			break;
 		sheet_set(r, 0, amount_of(x, row, "amount"));
@@ -540,32 +570,28 @@ static void change_sheet(struct export_run *x)
 	cJSON_Delete(reply);
 }
 
-static void catalogue_names(struct export_run *x, const char *dir)
+/* Loads DIR/YEAR's names; false when that year has no catalogue. */
+static bool catalogue_year(struct export_run *x, const char *dir, int year)
 {
 	char path[4200];
+	snprintf(path, sizeof path, "%s/%d/function.csv", dir, year);
+	if (access(path, R_OK) != 0)
+		return false;
+	names_load(&x->function, path);
+	snprintf(path, sizeof path, "%s/%d/economic.csv", dir, year);
+	names_load(&x->economic, path);
+	return true;
+}
+
+static void catalogue_names(struct export_run *x, const char *dir)
+{
 	/* The newest catalogue not after the year, else the oldest. */
-	for (int year = x->wb.year; year >= 2000; year--) {
-		snprintf(path, sizeof path, "%s/%d/function.csv", dir, year);
-		FILE *probe = fopen(path, "r");
-		if (probe == NULL)
-			continue;
-		fclose(probe);
-		names_load(&x->function, path);
-		snprintf(path, sizeof path, "%s/%d/economic.csv", dir, year);
-		names_load(&x->economic, path);
-		return;
-	}
-	for (int year = x->wb.year + 1; year <= 2100; year++) {
-		snprintf(path, sizeof path, "%s/%d/function.csv", dir, year);
-		FILE *probe = fopen(path, "r");
-		if (probe == NULL)
-			continue;
-		fclose(probe);
-		names_load(&x->function, path);
-		snprintf(path, sizeof path, "%s/%d/economic.csv", dir, year);
-		names_load(&x->economic, path);
-		return;
-	}
+	for (int year = x->wb.year; year >= 2000; year--)
+		if (catalogue_year(x, dir, year))
+			return;
+	for (int year = x->wb.year + 1; year <= 2100; year++)
+		if (catalogue_year(x, dir, year))
+			return;
 	fprintf(stderr,
 		"budgetctl: export: no catalogue under %s (--catalog DIR): "
 		"the tables carry codes without names\n",
