@@ -216,7 +216,19 @@ void imp_stated_from_tables(struct importer *im)
 	for (size_t k = 0; k < im->n_tables; k++)
 		if (im->tables[k].kind == IMP_T_GENERAL)
 			detailed |= im->tables[k].detailed;
-	if (all && all->known) {
+	bool all_detailed = false;
+	for (size_t k = 0; k < im->n_tables; k++)
+		if (im->tables[k].kind == IMP_T_EXPENDITURE)
+			all_detailed |= im->tables[k].detailed;
+	if (all && all->known && all_detailed) {
+		const int64_t *v = all->value;
+		im->basic_total = (struct printed){v[1], true};
+		im->project_total = (struct printed){v[6], true};
+		im->personnel = (struct printed){v[2] + v[3], true};
+		im->public_ = (struct printed){v[4] + v[5], true};
+		im->operating = (struct printed){v[7], true};
+		im->targeted = (struct printed){v[8], true};
+	} else if (all && all->known) {
 		im->basic_total = (struct printed){all->basic, true};
 		im->project_total = (struct printed){all->project, true};
 	} else if (gen && gen->known && !im->seen[IMP_T_EXPENDITURE]) {
@@ -282,7 +294,11 @@ cJSON *imp_build_document(struct importer *im)
 			if (p->code[0])
 				cJSON_AddStringToObject(o, "code", p->code);
 			cJSON_AddStringToObject(o, "name", p->name);
-			cJSON_AddStringToObject(o, "function", p->function);
+			if (p->function[0])
+				cJSON_AddStringToObject(o, "function",
+							p->function);
+			if (p->kind)
+				cJSON_AddStringToObject(o, "kind", p->kind);
 			cJSON *src = cJSON_AddObjectToObject(o, "sources");
 			for (int s = 0; s < BD_SOURCE_COUNT; s++)
 				if (p->source[s])

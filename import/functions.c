@@ -23,6 +23,17 @@ static void classify_row(struct importer *im, struct imp_table *t,
 		row->total = v[0];
 		row->basic = v[2] + v[3] + v[4] + v[5];
 		row->project = v[7] + v[8];
+		/* A subtotal printed without any of its parts is one the
+		 * department published unsplit. */
+		row->basic_unsplit = row->present[1] && v[1] != 0 &&
+				     !row->present[2] && !row->present[3] &&
+				     !row->present[4] && !row->present[5];
+		row->project_unsplit = row->present[6] && v[6] != 0 &&
+				       !row->present[7] && !row->present[8];
+		if (row->basic_unsplit)
+			row->basic = v[1];
+		if (row->project_unsplit)
+			row->project = v[6];
 		if (!row->present[1])
 			v[1] = row->basic;
 		if (!row->present[6])

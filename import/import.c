@@ -120,6 +120,28 @@ static int read_tables(struct importer *im)
 		if (im->rows[t->kind] && t->used == 0)
 			t->used = im->n_rows[t->kind];
 	}
+	for (size_t k = 0; k < im->n_tables; k++) {
+		struct imp_table *t = &im->tables[k];
+		if (t->kind != IMP_T_SOURCE)
+			continue;
+		if (im->source_rows[t->source]) {
+			imp_problem(
+			    im->r, &im->in.lines[t->title],
+			    "a second 非财政拨款支出预算表 for %s; only "
+			    "the first is read",
+			    bd_source_key((enum bd_source)t->source));
+			continue;
+		}
+		int rc = imp_read_function_table(im, t, NULL, 0);
+		if (rc)
+			return rc;
+		im->source_rows[t->source] = im->rows[IMP_T_SOURCE];
+		im->n_source_rows[t->source] = im->n_rows[IMP_T_SOURCE];
+		im->source_detailed[t->source] = t->detailed;
+		im->rows[IMP_T_SOURCE] = NULL;
+		im->n_rows[IMP_T_SOURCE] = 0;
+		t->used = im->n_source_rows[t->source];
+	}
 	return 0;
 }
 
@@ -267,6 +289,8 @@ int imp_run(struct importer *im, cJSON **out)
 	imp_find_department(im);
 	if (!im->opt->department)
 		imp_find_department_code(im);
+	if (!im->opt->parent)
+		imp_find_parent_code(im);
 	int rc = read_tables(im);
 	if (rc)
 		return rc;
@@ -274,6 +298,7 @@ int imp_run(struct importer *im, cJSON **out)
 	imp_emit_fiscal_lines(im, IMP_T_GENERAL, BD_SOURCE_GENERAL_BUDGET);
 	imp_emit_fiscal_lines(im, IMP_T_FUND, BD_SOURCE_FUND_BUDGET);
 	imp_emit_fiscal_lines(im, IMP_T_CAPITAL, BD_SOURCE_STATE_CAPITAL);
+	imp_emit_source_lines(im);
 	imp_emit_other_lines(im);
 	imp_stated_from_tables(im);
 
@@ -345,6 +370,8 @@ void imp_importer_free(struct importer *im)
 {
 	for (int k = 0; k < IMP_T_COUNT; k++)
 		free(im->rows[k]);
+	for (int s = 0; s < BD_SOURCE_COUNT; s++)
+		free(im->source_rows[s]);
 	for (int i = 0; im->projects && i < im->n_projects; i++)
 		cJSON_Delete(im->projects[i].indicators);
 	free(im->projects);

@@ -26,6 +26,7 @@ struct project {
 	char code[64];
 	char name[192];
 	char function[8];
+	const char *kind; /* "operating", "targeted", or NULL */
 	int64_t total;
 	int64_t source[BD_SOURCE_COUNT];
 	cJSON *indicators;
@@ -59,6 +60,10 @@ struct importer {
 
 	struct imp_coded_row *rows[IMP_T_COUNT];
 	int n_rows[IMP_T_COUNT];
+	/* The rows of each 非财政拨款支出预算表, by the source it names. */
+	struct imp_coded_row *source_rows[BD_SOURCE_COUNT];
+	int n_source_rows[BD_SOURCE_COUNT];
+	bool source_detailed[BD_SOURCE_COUNT];
 	struct project *projects;
 	int n_projects;
 	cJSON *economic;
@@ -114,6 +119,8 @@ int imp_run(struct importer *im, cJSON **out);
 /* The name from 编制部门/部门名称 lines; the code from 部门编码 lines. */
 void imp_find_department(struct importer *im);
 void imp_find_department_code(struct importer *im);
+/* The 主管部门 code from a 主管部门编码 line. */
+void imp_find_parent_code(struct importer *im);
 /* The year most titles print, or the cover's; 0 when none. */
 int imp_find_year(struct importer *im);
 /* Last year's total from the narrative's "比2024年预算增加…万元". */
@@ -133,6 +140,8 @@ int imp_read_function_table(struct importer *im, struct imp_table *t,
 void imp_emit_fiscal_lines(struct importer *im, enum imp_table_kind kind,
 			   enum bd_source source);
 void imp_emit_other_lines(struct importer *im);
+/* The lines of each 非财政拨款支出预算表, paid from the source it names. */
+void imp_emit_source_lines(struct importer *im);
 /* projects.c: 经济分类, 项目支出, 绩效目标 */
 int imp_read_economic(struct importer *im, struct imp_table *t);
 void imp_read_projects(struct importer *im, struct imp_table *t);

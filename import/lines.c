@@ -76,6 +76,18 @@ static void emit_line(struct importer *im, const struct imp_coded_row *row,
 			imp_add_amount(im, p, "operating", row->value[7]);
 		if (row->value[8])
 			imp_add_amount(im, p, "targeted", row->value[8]);
+		/* The subtotal alone, or one that disagrees with its parts
+		 * (for the audit to name). */
+		if (row->basic_unsplit ||
+		    (b && row->present[1] && row->value[1] != row->basic))
+			imp_add_amount(
+			    im, b ? b : cJSON_AddObjectToObject(o, "basic"),
+			    "total", row->value[1]);
+		if (row->project_unsplit ||
+		    (p && row->present[6] && row->value[6] != row->project))
+			imp_add_amount(
+			    im, p ? p : cJSON_AddObjectToObject(o, "project"),
+			    "total", row->value[6]);
 	} else {
 		if (row->basic)
 			imp_add_amount(im, cJSON_AddObjectToObject(o, "basic"),
@@ -144,16 +156,11 @@ static void merge_units(struct importer *im, struct imp_coded_row *rows, int n)
 	}
 }
 
-void imp_emit_fiscal_lines(struct importer *im, enum imp_table_kind kind,
-			   enum bd_source source)
+static void emit_rows(struct importer *im, struct imp_coded_row *rows, int n,
+		      bool detailed, enum bd_source source)
 {
-	struct imp_coded_row *rows = im->rows[kind];
-	bool detailed = false;
-	for (size_t k = 0; k < im->n_tables; k++)
-		if (im->tables[k].kind == kind)
-			detailed |= im->tables[k].detailed;
-	merge_units(im, rows, im->n_rows[kind]);
-	for (int i = 0; i < im->n_rows[kind]; i++) {
+	merge_units(im, rows, n);
+	for (int i = 0; i < n; i++) {
 		const struct imp_coded_row *row = &rows[i];
 		const struct imp_line *l = &im->in.lines[row->line];
 		if (row->level != 3)
@@ -171,6 +178,24 @@ void imp_emit_fiscal_lines(struct importer *im, enum imp_table_kind kind,
 		}
 		emit_line(im, row, detailed, source, l);
 	}
+}
+
+void imp_emit_fiscal_lines(struct importer *im, enum imp_table_kind kind,
+			   enum bd_source source)
+{
+	bool detailed = false;
+	for (size_t k = 0; k < im->n_tables; k++)
+		if (im->tables[k].kind == kind)
+			detailed |= im->tables[k].detailed;
+	emit_rows(im, im->rows[kind], im->n_rows[kind], detailed, source);
+}
+
+void imp_emit_source_lines(struct importer *im)
+{
+	for (int s = 0; s < BD_SOURCE_COUNT; s++)
+		if (im->source_rows[s])
+			emit_rows(im, im->source_rows[s], im->n_source_rows[s],
+				  im->source_detailed[s], (enum bd_source)s);
 }
 
 /* A line of the all-source table less its fiscal lines. */
@@ -231,6 +256,8 @@ void imp_emit_other_lines(struct importer *im)
 	covered[BD_SOURCE_FUND_BUDGET] = im->seen[IMP_T_FUND];
 	covered[BD_SOURCE_STATE_CAPITAL] = im->seen[IMP_T_CAPITAL];
 	covered[BD_SOURCE_CARRYOVER] = true;
+	for (int s = 0; s < BD_SOURCE_COUNT; s++)
+		covered[s] |= im->source_rows[s] != NULL;
 	int sources[BD_SOURCE_COUNT], k = 0;
 	for (int s = 0; s < BD_SOURCE_COUNT; s++)
 		if (!covered[s] && im->income[s].have && im->income[s].fen)
@@ -258,6 +285,17 @@ void imp_emit_other_lines(struct importer *im)
 			t -= fr->total;
 			b -= fr->basic;
 			p -= fr->project;
+		}
+		for (int s = 0; s < BD_SOURCE_COUNT; s++) {
+			int j =
+			    imp_find_row(im->source_rows[s],
+					 im->n_source_rows[s], row->code, 3);
+			if (j < 0)
+				continue;
+			const struct imp_coded_row *sr = &im->source_rows[s][j];
+			t -= sr->total;
+			b -= sr->basic;
+			p -= sr->project;
 		}
 		if (t == 0)
 			continue;

@@ -6,6 +6,40 @@
 #include "importer.h"
 #include "money.h"
 
+/* The digits after "KEY：" on a line, into out; false when there are none
+ * of a code's length. */
+static bool code_after(const char *sq, const char *key, char *out, size_t size)
+{
+	const char *p = strstr(sq, key);
+	if (!p)
+		return false;
+	p += strlen(key);
+	if (strncmp(p, "：", 3) == 0)
+		p += 3;
+	else if (*p == ':')
+		p++;
+	else
+		return false;
+	size_t n = strspn(p, "0123456789");
+	if (n < 3 || n > 12)
+		return false;
+	snprintf(out, size, "%.*s", (int)n, p);
+	return true;
+}
+
+/* "主管部门编码：215", as budgetd's own publication tables print it. */
+void imp_find_parent_code(struct importer *im)
+{
+	for (size_t i = 0; i < im->in.n_lines && !im->parent[0]; i++)
+		if (code_after(im->in.lines[i].squeezed, "主管部门编码",
+			       im->parent, sizeof im->parent)) {
+			char where[320];
+			imp_where(&im->in.lines[i], where, sizeof where);
+			imp_say(im->r, "  主管部门 code %s from %s", im->parent,
+				where);
+		}
+}
+
 /* "部门编码：215099" — printed by some, and the CSV template's own line. */
 void imp_find_department_code(struct importer *im)
 {
@@ -13,6 +47,8 @@ void imp_find_department_code(struct importer *im)
 					   "预算单位编码", "单位代码", NULL};
 	for (size_t i = 0; i < im->in.n_lines && !im->code[0]; i++) {
 		const char *sq = im->in.lines[i].squeezed;
+		if (strstr(sq, "主管部门编码"))
+			continue;
 		for (int k = 0; keys[k]; k++) {
 			const char *p = strstr(sq, keys[k]);
 			if (!p)

@@ -99,8 +99,9 @@ enum imp_table_kind {
 	IMP_T_THREE_PUBLIC, /* “三公”经费(和机关运行经费)预算表 */
 	IMP_T_PROJECTS,	    /* 项目支出预算表 */
 	IMP_T_PERFORMANCE, /* 项目绩效目标表 */
-	IMP_T_OTHER,	   /* recognised, carries nothing the model keeps */
-	IMP_T_FINAL,	   /* a 决算 table */
+	IMP_T_SOURCE, /* 非财政拨款支出预算表（事业收入）: one other source */
+	IMP_T_OTHER, /* recognised, carries nothing the model keeps */
+	IMP_T_FINAL, /* a 决算 table */
 	IMP_T_COUNT
 };
 
@@ -114,6 +115,7 @@ struct imp_table {
 	bool detailed; /* function table with 工资福利…特定目标类 columns */
 	bool fiscal; /* titled 财政拨款支出预算表: every fiscal source */
 	bool empty; /* declared empty by a note */
+	int source; /* IMP_T_SOURCE: the source its title names */
 	int used, skipped;
 };
 
@@ -146,6 +148,7 @@ struct imp_coded_row {
 	bool positional;	      /* value[i] is column i */
 	/* Resolved 合计 / 基本 / 项目 for three-column tables. */
 	int64_t total, basic, project;
+	bool basic_unsplit, project_unsplit; /* nine columns: subtotal only */
 	bool known;
 	int parent; /* index of the enclosing row, -1 for the root */
 	/* How 基本/项目 were told apart where the layout dropped a cell. */

@@ -66,10 +66,139 @@ int imp_read_economic(struct importer *im, struct imp_table *t)
 	return 0;
 }
 
+/* ---- projects, columns by their headings (budgetd's own layout) ---- */
+
+enum heading_column {
+	HC_NONE = -1,
+	HC_CODE = -2,
+	HC_NAME = -3,
+	HC_FUNCTION = -4,
+	HC_KIND = -5,
+	HC_TOTAL = -6,
+	/* 0 … BD_SOURCE_COUNT-1: a source */
+};
+
+#define MAX_HEADINGS 24
+
+/* The line naming every column: 项目编码, 项目名称, 科目编码 …; or none. */
+static size_t heading_line(const struct importer *im, const struct imp_table *t,
+			   int *column, int *n)
+{
+	for (size_t i = t->begin; i < t->end; i++) {
+		const struct imp_line *l = &im->in.lines[i];
+		if (!l->keeps_empty || l->n_cells < 5 ||
+		    !imp_has(l->squeezed, "项目编码") ||
+		    !imp_has(l->squeezed, "科目编码"))
+			continue;
+		*n = l->n_cells < MAX_HEADINGS ? l->n_cells : MAX_HEADINGS;
+		for (int c = 0; c < *n; c++) {
+			char sq[96];
+			imp_squeeze(l->cells[c].text, sq, sizeof sq);
+			int s = imp_income_label(sq);
+			column[c] = strcmp(sq, "项目编码") == 0	  ? HC_CODE
+				    : strcmp(sq, "项目名称") == 0 ? HC_NAME
+				    : strcmp(sq, "科目编码") == 0 ? HC_FUNCTION
+				    : strcmp(sq, "项目类别") == 0 ? HC_KIND
+				    : strcmp(sq, "合计") == 0	  ? HC_TOTAL
+				    : s >= 0			  ? s
+								  : HC_NONE;
+		}
+		return i;
+	}
+	return (size_t)-1;
+}
+
+static bool read_projects_by_heading(struct importer *im, struct imp_table *t)
+{
+	int column[MAX_HEADINGS], n_columns = 0;
+	size_t head = heading_line(im, t, column, &n_columns);
+	if (head == (size_t)-1)
+		return false;
+	for (size_t i = head + 1; i < t->end; i++) {
+		struct imp_line *l = &im->in.lines[i];
+		if (l->n_cells == 0 || !l->keeps_empty)
+			continue;
+		char first[64];
+		imp_squeeze(l->cells[0].text, first, sizeof first);
+		bool total_row = strcmp(first, "合计") == 0;
+		struct project p = {0};
+		bool bad = false;
+		for (int c = 0; c < l->n_cells && c < n_columns && !bad; c++) {
+			const struct imp_cell *cell = &l->cells[c];
+			if (cell->kind == IMP_EMPTY)
+				continue;
+			int64_t fen = 0;
+			switch (column[c]) {
+			case HC_CODE:
+				if (!total_row)
+					snprintf(p.code, sizeof p.code, "%s",
+						 cell->text);
+				break;
+			case HC_NAME:
+				snprintf(p.name, sizeof p.name, "%s",
+					 cell->text);
+				break;
+			case HC_FUNCTION:
+				snprintf(p.function, sizeof p.function, "%s",
+					 cell->text);
+				break;
+			case HC_KIND:
+				p.kind = imp_has(cell->text, "运转")
+					     ? "operating"
+					 : imp_has(cell->text, "特定目标")
+					     ? "targeted"
+					     : NULL;
+				break;
+			case HC_NONE:
+				break;
+			default:
+				if (imp_cell_fen(im, t, l, cell, &fen)) {
+					bad = true;
+					break;
+				}
+				if (column[c] == HC_TOTAL)
+					p.total = fen;
+				else
+					p.source[column[c]] += fen;
+			}
+		}
+		if (bad) {
+			t->skipped++;
+			continue;
+		}
+		if (total_row) {
+			imp_set_printed(im, &im->projects_total, p.total, l,
+					"项目支出预算表 合计");
+			t->used++;
+			continue;
+		}
+		if (!p.name[0] && !p.code[0])
+			continue;
+		if (im->n_projects == MAX_PROJECTS) {
+			imp_problem(im->r, l, "more than %d projects",
+				    MAX_PROJECTS);
+			return true;
+		}
+		im->projects[im->n_projects++] = p;
+		l->used = true;
+		t->used++;
+		if (im->opt->verbose) {
+			char where[320], a[MONEY_TEXT_MAX];
+			imp_where(l, where, sizeof where);
+			imp_fmt(im, p.total, a, sizeof a);
+			imp_say(im->r, "  %s: project %s %s (%s) %s", where,
+				p.code, p.name, p.function, a);
+		}
+	}
+	return true;
+}
+
 /* ---- projects (Henan layout) ---- */
 
 void imp_read_projects(struct importer *im, struct imp_table *t)
 {
+	if (read_projects_by_heading(im, t))
+		return;
 	for (size_t i = t->begin; i < t->end; i++) {
 		struct imp_line *l = &im->in.lines[i];
 		int c = 0;
@@ -176,10 +305,18 @@ void imp_read_performance(struct importer *im, struct imp_table *t)
 	static const char *const categories[] = {"cost", "output", "benefit",
 						 "satisfaction"};
 	struct project *current = NULL;
+	/* budgetd's own tables (headed 项目编码 | 项目名称 | 资金总额) print
+	 * every target as the document holds it; only a PDF's line breaks
+	 * need tidying. */
+	bool verbatim = false;
 	for (size_t i = t->begin; i < t->end; i++) {
 		struct imp_line *l = &im->in.lines[i];
 		if (l->n_cells == 0)
 			continue;
+		if (l->keeps_empty && l->n_cells > 2 &&
+		    strcmp(l->cells[0].text, "项目编码") == 0 &&
+		    strcmp(l->cells[2].text, "资金总额") == 0)
+			verbatim = true;
 		char first[64];
 		imp_squeeze(l->cells[0].text, first, sizeof first);
 		size_t digits = strspn(first, "0123456789");
@@ -193,7 +330,12 @@ void imp_read_performance(struct importer *im, struct imp_table *t)
 				t->used++;
 				continue;
 			}
-			for (int p = 0; p < im->n_projects; p++)
+			/* By code where the projects table printed codes;
+			 * by name where it did not. */
+			for (int p = 0; p < im->n_projects && !current; p++)
+				if (strcmp(im->projects[p].code, first) == 0)
+					current = &im->projects[p];
+			for (int p = 0; p < im->n_projects && !current; p++)
 				if (strcmp(im->projects[p].name, name) == 0)
 					current = &im->projects[p];
 			if (current && digits >= 12) {
@@ -229,9 +371,12 @@ void imp_read_performance(struct importer *im, struct imp_table *t)
 				continue;
 			char name[192], value[192];
 			imp_squeeze(l->cells[c].text, name, sizeof name);
-			tidy_value(c + 1 < l->n_cells ? l->cells[c + 1].text
-						      : "",
-				   value, sizeof value);
+			const char *printed =
+			    c + 1 < l->n_cells ? l->cells[c + 1].text : "";
+			if (verbatim)
+				snprintf(value, sizeof value, "%s", printed);
+			else
+				tidy_value(printed, value, sizeof value);
 			if (strstr(name, "不适用"))
 				continue;
 			if (current->indicators == NULL)

@@ -176,6 +176,12 @@ static bool take_summary(struct importer *im, struct imp_table *t,
 	/* The words say which half a label stands in; only 国有资本经营预算
 	 * names both a source and a 类, and there the position decides. */
 	bool income_side = income != IMP_LABEL_NONE && (!cls || f->left);
+	if (strncmp(label, "上年预算", strlen("上年预算")) == 0) {
+		t->used++;
+		trail(im, f, "previous_year.total");
+		imp_set_printed(im, &im->previous, f->fen, f->line, label);
+		return true;
+	}
 	if (f->sub_item) {
 		t->used++; /* "其中：财政拨款" repeats the line above */
 		trail(im, f, "(a part of the line above)");

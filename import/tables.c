@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "labels.h"
 #include "parse.h"
 
 /* The longest title: the standard one (25 characters) with a long unit's
@@ -27,6 +28,7 @@ const char *imp_table_name(enum imp_table_kind kind)
 	    [IMP_T_THREE_PUBLIC] = "“三公”经费预算表",
 	    [IMP_T_PROJECTS] = "项目支出预算表",
 	    [IMP_T_PERFORMANCE] = "项目绩效目标表",
+	    [IMP_T_SOURCE] = "非财政拨款支出预算表",
 	    [IMP_T_OTHER] = "(not imported)",
 	    [IMP_T_FINAL] = "决算表",
 	};
@@ -54,6 +56,11 @@ static int title_kind(const char *sq)
 		return imp_has(sq, "项目") && !imp_has(sq, "整体")
 			   ? IMP_T_PERFORMANCE
 			   : IMP_T_OTHER;
+	/* One source besides the fiscal ones, named in brackets; the lines
+	 * that no published table otherwise tells apart. */
+	if (imp_has(sq, "非财政拨款") && imp_has(sq, "支出预算表") &&
+	    (imp_has(sq, "（") || imp_has(sq, "(")))
+		return IMP_T_SOURCE;
 	if (imp_has(sq, "财政拨款收支"))
 		return IMP_T_APPROPRIATION;
 	if (imp_has(sq, "收支预算") || imp_has(sq, "收支总表"))
@@ -95,6 +102,25 @@ static bool toc_like(const char *sq)
 	    (*p == '.' || strncmp(p, "．", 3) == 0 || strncmp(p, "、", 3) == 0))
 		return true;
 	return false;
+}
+
+/* "非财政拨款支出预算表（事业收入）" → BD_SOURCE_BUSINESS; -1 for none or
+ * a fiscal one. */
+static int title_source(const char *sq)
+{
+	const char *open = strstr(sq, "（");
+	size_t skip = 3;
+	if (open == NULL) {
+		open = strchr(sq, '(');
+		skip = 1;
+	}
+	if (open == NULL)
+		return -1;
+	int s = imp_income_label(open + skip);
+	if (s < 0 || s >= BD_SOURCE_CARRYOVER ||
+	    bd_source_is_fiscal((enum bd_source)s))
+		return -1;
+	return s;
 }
 
 static bool unit_line(const char *sq, bool *wanyuan)
@@ -233,8 +259,17 @@ size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 		}
 		if (!confirmed)
 			continue;
+		int source = kind == IMP_T_SOURCE ? title_source(sq) : -1;
+		if (kind == IMP_T_SOURCE && source < 0) {
+			imp_problem(r, &in->lines[i],
+				    "\"%s\" names no source of income in its "
+				    "brackets (事业收入, 其他收入 …)",
+				    sq);
+			continue;
+		}
 		/* Some PDFs print a table's title again on every page. */
-		if (n > 0 && tables[n - 1].kind == (enum imp_table_kind)kind)
+		if (n > 0 && tables[n - 1].kind == (enum imp_table_kind)kind &&
+		    tables[n - 1].source == source)
 			continue;
 		if (n == max) {
 			imp_problem(r, &in->lines[i],
@@ -251,6 +286,7 @@ size_t imp_find_tables(const struct imp_input *in, struct imp_table *tables,
 		t->wanyuan = wanyuan;
 		t->unit_known = unit;
 		t->year = title_year(sq);
+		t->source = source;
 		if (n > 1)
 			tables[n - 2].end = i;
 	}
