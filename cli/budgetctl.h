@@ -44,6 +44,7 @@ struct options {
 	bool verbose;
 	const char *report;
 	const char *catalog; /* export: the classification catalogue */
+	const char *format;  /* export: xlsx, csv or text */
 };
 
 /* ---- ctl.c ---- */
@@ -101,5 +102,8 @@ int cmd_unlock(struct options *o, int argc, char **argv);
 int cmd_projects(struct options *o, int argc, char **argv);
 int cmd_three_public(struct options *o, int argc, char **argv);
 int cmd_export(struct options *o, int argc, char **argv);
+/* cmd_export's other exports (export_department.c, export_fdp.c). */
+int export_department(struct options *o, const char *code);
+int export_fdp(struct options *o);
 
 #endif

@@ -6,79 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "budgetctl.h"
+#include "catalog_names.h"
 #include "money.h"
 #include "sheet.h"
-
-#ifndef BUDGETCTL_CATALOG_DIR
-#define BUDGETCTL_CATALOG_DIR "/usr/share/budgetd/defaults/catalog"
-#endif
-
-/* ---- names from the classification catalogue ---- */
-
-struct name_entry {
-	char code[12];
-	char *name;
-};
-
-struct names {
-	struct name_entry *items;
-	size_t n, cap;
-};
-
-static void names_load(struct names *names, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return;
-	char line[1024];
-	while (fgets(line, sizeof line, f)) {
-		char *code = line, *comma = strchr(line, ',');
-		if (comma == NULL || comma - code > 10 || comma == code)
-			continue;
-		*comma = '\0';
-		if (strspn(code, "0123456789") != strlen(code))
-			continue; /* the heading line */
-		char *level = comma + 1, *name = strchr(level, ',');
-		if (name == NULL)
-			continue;
-		name++;
-		char *end = strchr(name, ',');
-		if (end)
-			*end = '\0';
-		if (names->n == names->cap) {
-			size_t cap = names->cap ? names->cap * 2 : 256;
-			void *grown =
-			    realloc(names->items, cap * sizeof *names->items);
-			if (grown == NULL)
-				break;
-			names->items = grown;
-			names->cap = cap;
-		}
-		struct name_entry *e = &names->items[names->n];
-		snprintf(e->code, sizeof e->code, "%.10s", code);
-		if ((e->name = strdup(name)) != NULL)
-			names->n++;
-	}
-	fclose(f);
-}
-
-static const char *names_get(const struct names *names, const char *code)
-{
-	for (size_t i = 0; i < names->n; i++)
-		if (strcmp(names->items[i].code, code) == 0)
-			return names->items[i].name;
-	return "";
-}
-
-static void names_free(struct names *names)
-{
-	for (size_t i = 0; i < names->n; i++)
-		free(names->items[i].name);
-	free(names->items);
-}
 
 /* ---- asking the daemon ---- */
 
@@ -570,44 +504,45 @@ static void change_sheet(struct export_run *x)
 	cJSON_Delete(reply);
 }
 
-/* Loads DIR/YEAR's names; false when that year has no catalogue. */
-static bool catalogue_year(struct export_run *x, const char *dir, int year)
+/* Each sheet as DIR/TAB.csv. */
+static int write_csv_dir(const struct workbook *wb, const char *dir)
 {
-	char path[4200];
-	snprintf(path, sizeof path, "%s/%d/function.csv", dir, year);
-	if (access(path, R_OK) != 0)
-		return false;
-	names_load(&x->function, path);
-	snprintf(path, sizeof path, "%s/%d/economic.csv", dir, year);
-	names_load(&x->economic, path);
-	return true;
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "budgetctl: export: cannot create %s: %s\n",
+			dir, strerror(errno));
+		return EXIT_REJECTED;
+	}
+	for (size_t i = 0; i < wb->n_sheets; i++) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/%s.csv", dir,
+			 wb->sheets[i]->tab);
+		FILE *f = fopen(path, "w");
+		int rc = f ? sheet_write_csv(wb, wb->sheets[i], f) : -errno;
+		if (f && fclose(f) != 0 && rc == 0)
+			rc = -EIO;
+		if (rc < 0) {
+			fprintf(stderr,
+				"budgetctl: export: cannot write %s: %s\n",
+				path, strerror(-rc));
+			return EXIT_REJECTED;
+		}
+	}
+	return EXIT_OK;
 }
 
-static void catalogue_names(struct export_run *x, const char *dir)
+static int export_district(struct options *o)
 {
-	/* The newest catalogue not after the year, else the oldest. */
-	for (int year = x->wb.year; year >= 2000; year--)
-		if (catalogue_year(x, dir, year))
-			return;
-	for (int year = x->wb.year + 1; year <= 2100; year++)
-		if (catalogue_year(x, dir, year))
-			return;
-	fprintf(stderr,
-		"budgetctl: export: no catalogue under %s (--catalog DIR): "
-		"the tables carry codes without names\n",
-		dir);
-}
-
-int cmd_export(struct options *o, int argc, char **argv)
-{
-	if (argc != 1 || strcmp(argv[0], "district") != 0) {
-		fprintf(stderr, "budgetctl: export district --year Y "
-				"[--unit 元|万元] [--csv] -o FILE.xlsx\n");
+	const char *format = o->format ? o->format : o->csv ? "csv" : "xlsx";
+	bool csv = strcmp(format, "csv") == 0;
+	if (!csv && strcmp(format, "xlsx") != 0) {
+		fprintf(stderr, "budgetctl: export district: --format is xlsx "
+				"or csv\n");
 		return EXIT_USAGE;
 	}
 	if (o->year == 0 || (o->output == NULL && !o->csv)) {
 		fprintf(stderr, "budgetctl: export district needs --year and "
-				"-o FILE.xlsx (or --csv)\n");
+				"-o FILE.xlsx (or --format csv -o DIR, or "
+				"--csv)\n");
 		return EXIT_USAGE;
 	}
 	struct export_run x = {.o = o};
@@ -621,10 +556,7 @@ int cmd_export(struct options *o, int argc, char **argv)
 	char title[64];
 	snprintf(title, sizeof title, "%d 年部门预算汇总", o->year);
 	x.wb.title = title;
-	const char *env = getenv("BUDGETCTL_CATALOG");
-	catalogue_names(&x, o->catalog	  ? o->catalog
-			    : env && *env ? env
-					  : BUDGETCTL_CATALOG_DIR);
+	names_for_year(&x.function, &x.economic, catalog_dir(o), o->year);
 
 	function_sheet(&x, "一般公共预算支出", "一般公共预算支出预算汇总表",
 		       "source:general_budget");
@@ -642,11 +574,16 @@ int cmd_export(struct options *o, int argc, char **argv)
 	change_sheet(&x);
 
 	int rc = x.rc;
-	if (rc == 0 && o->csv) {
+	if (rc == 0 && csv && o->output == NULL) {
 		for (size_t i = 0; i < x.wb.n_sheets; i++) {
 			printf("# %s\n", x.wb.sheets[i]->title);
 			sheet_write_csv(&x.wb, x.wb.sheets[i], stdout);
 		}
+	} else if (rc == 0 && csv) {
+		rc = write_csv_dir(&x.wb, o->output);
+		if (rc == EXIT_OK && !o->json)
+			printf("%s: %zu tables as CSV\n", o->output,
+			       x.wb.n_sheets);
 	} else if (rc == 0) {
 		char err[512];
 		if (workbook_write_xlsx(&x.wb, o->output, err, sizeof err) <
@@ -661,4 +598,21 @@ int cmd_export(struct options *o, int argc, char **argv)
 	names_free(&x.function);
 	names_free(&x.economic);
 	return rc;
+}
+
+int cmd_export(struct options *o, int argc, char **argv)
+{
+	if (argc == 1 && strcmp(argv[0], "district") == 0)
+		return export_district(o);
+	if (argc == 2 && strcmp(argv[0], "department") == 0)
+		return export_department(o, argv[1]);
+	if (argc == 1 && strcmp(argv[0], "fdp") == 0)
+		return export_fdp(o);
+	fprintf(stderr,
+		"budgetctl: export district --year Y [--unit 元|万元] "
+		"[--format xlsx|csv] -o FILE.xlsx|DIR\n"
+		"       export department CODE [--year Y] [--revision N] "
+		"[--format xlsx|text] -o FILE\n"
+		"       export fdp --year Y -o DIR\n");
+	return EXIT_USAGE;
 }

@@ -103,12 +103,21 @@ static const struct command {
     {"unlock", cmd_unlock, "unlock YEAR", "open it again (admin)", ""},
     {"export", cmd_export,
      "export district --year Y [--unit 元|万元] [--catalog DIR] -o FILE.xlsx\n"
-     "       | export district --year Y --csv",
-     "the district's tables as an Excel workbook",
-     "One sheet per table: 一般公共预算, all sources, 财政拨款, 政府性基金 "
-     "and\n"
-     "other funds by function 类/款/项 with subtotals; economic class;\n"
-     "departments under their 主管部门; 三公经费; against the year before.\n"
+     "       | export district --year Y --format csv -o DIR | --csv\n"
+     "       | export department CODE [--year Y] [--revision N]\n"
+     "         [--format xlsx|text] -o FILE\n"
+     "       | export fdp --year Y [--catalog DIR] -o DIR",
+     "the district's tables, a department's publication tables, open data",
+     "district: one sheet per table: 一般公共预算, all sources, 财政拨款,\n"
+     "政府性基金 and other funds by function 类/款/项 with subtotals;\n"
+     "economic class; departments under their 主管部门; 三公经费; against\n"
+     "the year before.  --format csv writes each table as DIR/TABLE.csv.\n"
+     "department: the standard published tables of a revision (the latest\n"
+     "accepted one unless --revision), one sheet each; --format text writes\n"
+     "the same tables as text that `budgetctl import` reads back to the\n"
+     "same document (-o - for standard output).\n"
+     "fdp: a Fiscal Data Package (datapackage.json and CSV) of the year's\n"
+     "expenditure by function, economic class, department and source.\n"
      "Amounts are numeric cells exact to the 分 (the fewest decimals that\n"
      "show every amount).  Names come from the classification catalogue\n"
      "(--catalog DIR, $BUDGETCTL_CATALOG, or the installed one).\n",
@@ -227,7 +236,8 @@ int main(int argc, char **argv)
 		OPT_KEEP_GOING,
 		OPT_REPLACE,
 		OPT_REPORT,
-		OPT_CATALOG
+		OPT_CATALOG,
+		OPT_FORMAT
 	};
 	static const struct option options[] = {
 	    {"endpoint", required_argument, NULL, 'e'},
@@ -261,6 +271,7 @@ int main(int argc, char **argv)
 	    {"replace", no_argument, NULL, OPT_REPLACE},
 	    {"report", required_argument, NULL, OPT_REPORT},
 	    {"catalog", required_argument, NULL, OPT_CATALOG},
+	    {"format", required_argument, NULL, OPT_FORMAT},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {0},
 	};
@@ -299,6 +310,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_REPORT:
 			o.report = optarg;
+			break;
+		case OPT_FORMAT:
+			o.format = optarg;
 			break;
 		case OPT_CATALOG:
 			o.catalog = optarg;

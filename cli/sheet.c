@@ -90,35 +90,40 @@ int sheet_amount_value(bd_fen fen, enum bd_unit unit, double *value)
 	return 0;
 }
 
-int workbook_decimals(const struct workbook *wb)
+int sheet_decimals_for(bd_fen fen, enum bd_unit unit, int at_least)
 {
-	if (wb->unit != BD_UNIT_WANYUAN)
-		return 2;
-	int decimals = 2;
-	for (size_t i = 0; i < wb->n_sheets; i++) {
-		const struct sheet *s = wb->sheets[i];
-		for (size_t r = 0; r < s->n_rows; r++)
-			for (size_t c = 0; c < s->n_columns; c++) {
-				if (s->columns[c].type != SHEET_AMOUNT ||
-				    !(s->rows[r].present & (1u << c)))
-					continue;
-				bd_fen fen = s->rows[r].cell[c];
-				/* 万元 with d decimals is a step of 10^(6-d)
-				 * 分. */
-				while (decimals < 6) {
-					bd_fen step = 1;
-					for (int k = decimals; k < 6; k++)
-						step *= 10;
-					if (fen % step == 0)
-						break;
-					decimals++;
-				}
-			}
+	if (unit != BD_UNIT_WANYUAN)
+		return at_least;
+	/* 万元 with d decimals is a step of 10^(6-d) 分. */
+	int decimals = at_least;
+	while (decimals < 6) {
+		bd_fen step = 1;
+		for (int k = decimals; k < 6; k++)
+			step *= 10;
+		if (fen % step == 0)
+			break;
+		decimals++;
 	}
 	return decimals;
 }
 
-static void csv_field(FILE *out, const char *text)
+int workbook_decimals(const struct workbook *wb)
+{
+	int decimals = 2;
+	for (size_t i = 0; i < wb->n_sheets; i++) {
+		const struct sheet *s = wb->sheets[i];
+		for (size_t r = 0; r < s->n_rows; r++)
+			for (size_t c = 0; c < s->n_columns; c++)
+				if (s->columns[c].type == SHEET_AMOUNT &&
+				    (s->rows[r].present & (1u << c)))
+					decimals = sheet_decimals_for(
+					    s->rows[r].cell[c], wb->unit,
+					    decimals);
+	}
+	return decimals;
+}
+
+void sheet_csv_field(FILE *out, const char *text)
 {
 	if (strpbrk(text, ",\"\n\r") == NULL) {
 		fputs(text, out);
@@ -135,23 +140,23 @@ static void csv_field(FILE *out, const char *text)
 
 int sheet_write_csv(const struct workbook *wb, const struct sheet *s, FILE *out)
 {
-	csv_field(out, s->code_heading);
+	sheet_csv_field(out, s->code_heading);
 	fputc(',', out);
-	csv_field(out, s->name_heading);
+	sheet_csv_field(out, s->name_heading);
 	for (size_t c = 0; c < s->n_columns; c++) {
 		char heading[128];
 		snprintf(heading, sizeof heading, "%s%s%s",
 			 s->columns[c].group ? s->columns[c].group : "",
 			 s->columns[c].group ? "/" : "", s->columns[c].heading);
 		fputc(',', out);
-		csv_field(out, heading);
+		sheet_csv_field(out, heading);
 	}
 	fputc('\n', out);
 	for (size_t r = 0; r < s->n_rows; r++) {
 		const struct sheet_row *row = &s->rows[r];
-		csv_field(out, row->code);
+		sheet_csv_field(out, row->code);
 		fputc(',', out);
-		csv_field(out, row->name);
+		sheet_csv_field(out, row->name);
 		for (size_t c = 0; c < s->n_columns; c++) {
 			fputc(',', out);
 			if (!(row->present & (1u << c)))

@@ -74,11 +74,15 @@ int sheet_amount_value(bd_fen fen, enum bd_unit unit, double *value);
 /* The fewest decimals (2 at least) that show every amount of the
  * workbook exactly in its unit: 2 for 元, 2 to 6 for 万元. */
 int workbook_decimals(const struct workbook *wb);
+/* The fewest decimals, at_least or more, that show fen exactly in unit. */
+int sheet_decimals_for(bd_fen fen, enum bd_unit unit, int at_least);
 
 /* Each writer returns 0, or a negative error after writing a sentence
  * into err. */
 int workbook_write_xlsx(const struct workbook *wb, const char *path, char *err,
 			size_t err_size);
+/* One CSV field, quoted when it holds a comma, quote or line break. */
+void sheet_csv_field(FILE *out, const char *text);
 /* One sheet as CSV: heading line, then rows, amounts as exact decimals. */
 int sheet_write_csv(const struct workbook *wb, const struct sheet *s,
 		    FILE *out);

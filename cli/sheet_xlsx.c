@@ -7,87 +7,12 @@
 #include <xlsxwriter.h>
 
 #include "sheet.h"
-#include "utf8.h"
+#include "xlsx_style.h"
 
 #define HEADING_ROWS 4 /* title, unit line, two heading rows */
 
-struct formats {
-	lxw_format *title, *note, *note_right, *heading;
-	lxw_format *code, *code_bold;
-	lxw_format *name[4], *name_bold[4]; /* by level */
-	lxw_format *amount, *amount_bold, *percent, *percent_bold, *count;
-};
-
-static struct formats make_formats(lxw_workbook *book, int decimals)
-{
-	struct formats f;
-	char number[32] = "#,##0.";
-	memset(number + 6, '0', (size_t)decimals);
-	number[6 + decimals] = '\0';
-
-	f.title = workbook_add_format(book);
-	format_set_bold(f.title);
-	format_set_font_size(f.title, 16);
-	format_set_align(f.title, LXW_ALIGN_CENTER);
-	format_set_align(f.title, LXW_ALIGN_VERTICAL_CENTER);
-	f.note = workbook_add_format(book);
-	f.note_right = workbook_add_format(book);
-	format_set_align(f.note_right, LXW_ALIGN_RIGHT);
-	f.heading = workbook_add_format(book);
-	format_set_bold(f.heading);
-	format_set_border(f.heading, LXW_BORDER_THIN);
-	format_set_align(f.heading, LXW_ALIGN_CENTER);
-	format_set_align(f.heading, LXW_ALIGN_VERTICAL_CENTER);
-	format_set_bg_color(f.heading, 0xDDEBF7);
-	format_set_text_wrap(f.heading);
-	f.code = workbook_add_format(book);
-	format_set_border(f.code, LXW_BORDER_THIN);
-	f.code_bold = workbook_add_format(book);
-	format_set_border(f.code_bold, LXW_BORDER_THIN);
-	format_set_bold(f.code_bold);
-	for (int level = 0; level < 4; level++) {
-		f.name[level] = workbook_add_format(book);
-		format_set_border(f.name[level], LXW_BORDER_THIN);
-		format_set_indent(f.name[level],
-				  (uint8_t)(level > 0 ? level - 1 : 0));
-		f.name_bold[level] = workbook_add_format(book);
-		format_set_border(f.name_bold[level], LXW_BORDER_THIN);
-		format_set_bold(f.name_bold[level]);
-		format_set_indent(f.name_bold[level],
-				  (uint8_t)(level > 0 ? level - 1 : 0));
-	}
-	f.amount = workbook_add_format(book);
-	format_set_num_format(f.amount, number);
-	format_set_border(f.amount, LXW_BORDER_THIN);
-	f.amount_bold = workbook_add_format(book);
-	format_set_num_format(f.amount_bold, number);
-	format_set_border(f.amount_bold, LXW_BORDER_THIN);
-	format_set_bold(f.amount_bold);
-	f.percent = workbook_add_format(book);
-	format_set_num_format(f.percent, "0.0%");
-	format_set_border(f.percent, LXW_BORDER_THIN);
-	f.percent_bold = workbook_add_format(book);
-	format_set_num_format(f.percent_bold, "0.0%");
-	format_set_border(f.percent_bold, LXW_BORDER_THIN);
-	format_set_bold(f.percent_bold);
-	f.count = workbook_add_format(book);
-	format_set_num_format(f.count, "0");
-	format_set_border(f.count, LXW_BORDER_THIN);
-	return f;
-}
-
-/* Display width: a wide (CJK) character takes two columns. */
-static size_t display_width(const char *text)
-{
-	size_t width = 0;
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-		if ((*p & 0xC0) != 0x80)
-			width += *p >= 0xE0 ? 2 : 1;
-	return width;
-}
-
 static void write_headings(lxw_worksheet *ws, const struct sheet *s,
-			   const struct formats *f)
+			   const struct xlsx_formats *f)
 {
 	lxw_row_t top = 2, bottom = 3;
 	worksheet_merge_range(ws, top, 0, bottom, 0, s->code_heading,
@@ -123,7 +48,7 @@ static void write_headings(lxw_worksheet *ws, const struct sheet *s,
 }
 
 static int write_sheet(lxw_workbook *book, const struct workbook *wb,
-		       const struct sheet *s, const struct formats *f,
+		       const struct sheet *s, const struct xlsx_formats *f,
 		       char *err, size_t err_size)
 {
 	lxw_worksheet *ws = workbook_add_worksheet(book, s->tab);
@@ -143,7 +68,7 @@ static int write_sheet(lxw_workbook *book, const struct workbook *wb,
 	worksheet_write_string(ws, 1, last_col, line, f->note_right);
 	write_headings(ws, s, f);
 
-	size_t name_width = display_width(s->name_heading);
+	size_t name_width = xlsx_display_width(s->name_heading);
 	for (size_t r = 0; r < s->n_rows; r++) {
 		const struct sheet_row *row = &s->rows[r];
 		lxw_row_t at = (lxw_row_t)(HEADING_ROWS + r);
@@ -156,7 +81,7 @@ static int write_sheet(lxw_workbook *book, const struct workbook *wb,
 		worksheet_write_string(ws, at, 1, row->name,
 				       bold ? f->name_bold[level]
 					    : f->name[level]);
-		size_t w = display_width(row->name) +
+		size_t w = xlsx_display_width(row->name) +
 			   (size_t)(level > 0 ? level - 1 : 0) * 2;
 		if (w > name_width)
 			name_width = w;
@@ -204,12 +129,7 @@ static int write_sheet(lxw_workbook *book, const struct workbook *wb,
 	    ws, 1, 1, (double)(name_width > 60 ? 60 : name_width) + 2, NULL);
 	worksheet_set_column(ws, 2, last_col, 17, NULL);
 	worksheet_set_row(ws, 2, 20, NULL);
-	worksheet_freeze_panes(ws, HEADING_ROWS, 2);
-	worksheet_set_landscape(ws);
-	worksheet_set_paper(ws, 9); /* A4 */
-	worksheet_repeat_rows(ws, 0, HEADING_ROWS - 1);
-	worksheet_fit_to_pages(ws, 1, 0);
-	worksheet_set_footer(ws, "&C第 &P 页，共 &N 页");
+	xlsx_print_setup(ws, HEADING_ROWS, 2);
 	return 0;
 }
 
@@ -237,7 +157,7 @@ int workbook_write_xlsx(const struct workbook *wb, const char *path, char *err,
 	    .created = time(NULL),
 	};
 	workbook_set_properties(book, &properties);
-	struct formats f = make_formats(book, workbook_decimals(wb));
+	struct xlsx_formats f = xlsx_formats_new(book, workbook_decimals(wb));
 	int rc = 0;
 	for (size_t i = 0; i < wb->n_sheets && rc == 0; i++)
 		rc = write_sheet(book, wb, wb->sheets[i], &f, err, err_size);

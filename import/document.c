@@ -208,6 +208,18 @@ static void add_classes(const struct importer *im, cJSON *o,
 		imp_add_amount(im, c, list[i].code, list[i].fen);
 }
 
+/* The parts of the total row, each stated only where it was printed: a
+ * blank cell says the part was not published, which is not a zero. */
+static void stated_parts(struct importer *im, const struct imp_coded_row *row)
+{
+	const int64_t *v = row->value;
+	const bool *printed = row->present;
+	im->personnel = (struct printed){v[2] + v[3], printed[2] || printed[3]};
+	im->public_ = (struct printed){v[4] + v[5], printed[4] || printed[5]};
+	im->operating = (struct printed){v[7], printed[7]};
+	im->targeted = (struct printed){v[8], printed[8]};
+}
+
 void imp_stated_from_tables(struct importer *im)
 {
 	const struct imp_coded_row *all = root_row(im, IMP_T_EXPENDITURE);
@@ -224,10 +236,7 @@ void imp_stated_from_tables(struct importer *im)
 		const int64_t *v = all->value;
 		im->basic_total = (struct printed){v[1], true};
 		im->project_total = (struct printed){v[6], true};
-		im->personnel = (struct printed){v[2] + v[3], true};
-		im->public_ = (struct printed){v[4] + v[5], true};
-		im->operating = (struct printed){v[7], true};
-		im->targeted = (struct printed){v[8], true};
+		stated_parts(im, all);
 	} else if (all && all->known) {
 		im->basic_total = (struct printed){all->basic, true};
 		im->project_total = (struct printed){all->project, true};
@@ -239,12 +248,8 @@ void imp_stated_from_tables(struct importer *im)
 		    (struct printed){detailed ? v[1] : gen->basic, true};
 		im->project_total =
 		    (struct printed){detailed ? v[6] : gen->project, true};
-		if (detailed) {
-			im->personnel = (struct printed){v[2] + v[3], true};
-			im->public_ = (struct printed){v[4] + v[5], true};
-			im->operating = (struct printed){v[7], true};
-			im->targeted = (struct printed){v[8], true};
-		}
+		if (detailed)
+			stated_parts(im, gen);
 	}
 }
 

@@ -23,8 +23,9 @@ struct publisher {
 	const struct bd_submission *sub;
 	char *buf;
 	size_t len, cap;
+	struct publish_amount *amounts;
+	size_t n_amounts, cap_amounts;
 	int rc;
-	int tables;
 };
 
 static void put(struct publisher *p, const char *fmt, ...)
@@ -58,12 +59,33 @@ static void put(struct publisher *p, const char *fmt, ...)
 	}
 }
 
-/* "\t" and the amount, exact in the document's unit. */
-static void cell(struct publisher *p, bd_fen fen)
+/* The amount, exact in the document's unit, remembered as an amount. */
+static void amount(struct publisher *p, bd_fen fen)
 {
+	if (p->rc)
+		return;
+	if (p->n_amounts == p->cap_amounts) {
+		size_t cap = p->cap_amounts ? p->cap_amounts * 2 : 256;
+		void *grown = realloc(p->amounts, cap * sizeof *p->amounts);
+		if (grown == NULL) {
+			p->rc = -ENOMEM;
+			return;
+		}
+		p->amounts = grown;
+		p->cap_amounts = cap;
+	}
+	p->amounts[p->n_amounts++] =
+	    (struct publish_amount){.offset = p->len, .fen = fen};
 	char a[MONEY_TEXT_MAX];
 	money_format(fen, p->sub->unit, a, sizeof a);
-	put(p, "\t%s", a);
+	put(p, "%s", a);
+}
+
+/* "\t" and the amount. */
+static void cell(struct publisher *p, bd_fen fen)
+{
+	put(p, "\t");
+	amount(p, fen);
 }
 
 /* A cell printed only when it holds something: blank says "not split". */
@@ -75,10 +97,10 @@ static void cell_if(struct publisher *p, bool printed, bd_fen fen)
 		put(p, "\t");
 }
 
+/* Each table on a page of its own, the cover alone on the first. */
 static void table_start(struct publisher *p, const char *title)
 {
-	put(p, "%s%d年%s\n\n部门名称：%s\n\n单位：%s\n\n",
-	    p->tables++ ? "\f" : "", p->sub->year, title,
+	put(p, "\f%d年%s\n\n部门名称：%s\n\n单位：%s\n\n", p->sub->year, title,
 	    p->sub->department.name, money_unit_name(p->sub->unit));
 }
 
@@ -360,14 +382,11 @@ static int by_code(const void *a, const void *b)
 		      ((const struct function_row *)b)->code);
 }
 
-static void function_row(struct publisher *p, const struct function_row *r)
+/* The amounts of a row: a subtotal with no part printed is one
+ * published unsplit, and a part that is zero is left blank. */
+static void function_values(struct publisher *p, const struct function_row *r)
 {
-	/* 类, 款 and 项 in cells of their own, as the tables print them. */
-	size_t n = strlen(r->code);
-	put(p, "%.3s\t%.2s\t%.2s\t%s", r->code, n > 3 ? r->code + 3 : "",
-	    n > 5 ? r->code + 5 : "", r->name);
 	cell(p, r->v[V_TOTAL]);
-	/* A subtotal with no part printed is one published unsplit. */
 	bool basic_parts =
 	    r->v[V_WAGES] || r->v[V_FAMILY] || r->v[V_GOODS] || r->v[V_CAPITAL];
 	bool project_parts = r->v[V_OPERATING] || r->v[V_TARGETED];
@@ -378,6 +397,15 @@ static void function_row(struct publisher *p, const struct function_row *r)
 	for (int k = V_OPERATING; k <= V_TARGETED; k++)
 		cell_if(p, r->v[k] != 0, r->v[k]);
 	put(p, "\n");
+}
+
+static void function_row(struct publisher *p, const struct function_row *r)
+{
+	/* 类, 款 and 项 in cells of their own, as the tables print them. */
+	size_t n = strlen(r->code);
+	put(p, "%.3s\t%.2s\t%.2s\t%s", r->code, n > 3 ? r->code + 3 : "",
+	    n > 5 ? r->code + 5 : "", r->name);
+	function_values(p, r);
 }
 
 /* source < 0: every source (部门支出预算表). */
@@ -421,9 +449,7 @@ static int function_table(struct publisher *p, const char *title, int source,
 	       "类\t款\t项\t\t\t小计\t工资福利支出\t对个人和家庭的补助\t"
 	       "商品和服务支出\t资本性支出\t小计\t其他运转类\t特定目标类\n");
 	put(p, "\t\t\t合计");
-	for (int k = 0; k < V_COUNT; k++)
-		cell(p, total.v[k]);
-	put(p, "\n");
+	function_values(p, &total);
 	for (size_t i = 0; i < n; i++) {
 		/* The 类 and 款 subtotal rows above their first 项. */
 		for (size_t width = 3; width <= 5; width += 2) {
@@ -505,10 +531,7 @@ static void three_public_table(struct publisher *p)
 	table_start(p, "一般公共预算“三公”经费预算表");
 	put(p, "“三公”经费合计\t因公出国（境）费\t公务用车购置及运行费\t\t\t"
 	       "公务接待费\n\t\t小计\t公务用车购置费\t公务用车运行费\t\n");
-	char a[MONEY_TEXT_MAX];
-	money_format(stated_or(tp->total, o + b + r + c), p->sub->unit, a,
-		     sizeof a);
-	put(p, "%s", a);
+	amount(p, stated_or(tp->total, o + b + r + c));
 	cell(p, o);
 	cell(p, b + r);
 	cell(p, b);
@@ -676,9 +699,10 @@ static int check_cells(const struct bd_submission *s, char *err,
 	return -EINVAL;
 }
 
-int publish_text(const cJSON *document, char **text, size_t *len, char *err,
-		 size_t err_size)
+int publish_tables(const cJSON *document, struct publication *out, char *err,
+		   size_t err_size)
 {
+	memset(out, 0, sizeof *out);
 	struct arena arena;
 	arena_init(&arena);
 	struct bd_submission *sub = NULL;
@@ -718,14 +742,42 @@ int publish_text(const cJSON *document, char **text, size_t *len, char *err,
 	three_public_table(&p);
 	projects_table(&p);
 	performance_table(&p);
+	out->unit = sub->unit;
+	out->year = sub->year;
+	snprintf(out->department, sizeof out->department, "%s",
+		 sub->department.code);
 	arena_release(&arena);
 	if (p.rc) {
 		free(p.buf);
+		free(p.amounts);
 		if (p.rc == -ENOMEM)
 			snprintf(err, err_size, "out of memory");
 		return p.rc;
 	}
-	*text = p.buf;
-	*len = p.len;
+	out->text = p.buf;
+	out->len = p.len;
+	out->amounts = p.amounts;
+	out->n_amounts = p.n_amounts;
+	return 0;
+}
+
+void publication_free(struct publication *pub)
+{
+	free(pub->text);
+	free(pub->amounts);
+	memset(pub, 0, sizeof *pub);
+}
+
+int publish_text(const cJSON *document, char **text, size_t *len, char *err,
+		 size_t err_size)
+{
+	struct publication pub;
+	int rc = publish_tables(document, &pub, err, err_size);
+	if (rc)
+		return rc;
+	*text = pub.text;
+	*len = pub.len;
+	pub.text = NULL;
+	publication_free(&pub);
 	return 0;
 }

@@ -170,8 +170,10 @@ static bool projects_differ(const struct bd_submission *a,
 				    *yi = calloc(n + 1, sizeof *yi);
 		assert_non_null(xi);
 		assert_non_null(yi);
-		memcpy(xi, x->indicators, n * sizeof *xi);
-		memcpy(yi, y->indicators, n * sizeof *yi);
+		if (n) { /* no targets: indicators may be NULL */
+			memcpy(xi, x->indicators, n * sizeof *xi);
+			memcpy(yi, y->indicators, n * sizeof *yi);
+		}
 		qsort(xi, n, sizeof *xi, indicator_order);
 		qsort(yi, n, sizeof *yi, indicator_order);
 		bool bad = false;
@@ -738,7 +740,7 @@ static cJSON *generated_document(unsigned seed)
 		    {"设备完好率", "100%"}};
 		for (int k = 0; k < n_projects; k++) {
 			cJSON *pr = cJSON_CreateObject();
-			char pcode[32];
+			char pcode[64];
 			snprintf(pcode, sizeof pcode, "%s22%012u%u", code,
 				 rnd(1000000000), (unsigned)k);
 			cJSON_AddStringToObject(pr, "code", pcode);

@@ -1,0 +1,104 @@
+/* budgetctl export department: one revision's publication tables, as the
+ * .xlsx a department publishes or as the text `budgetctl import` reads
+ * back.  The document comes from the daemon's show op, so what is written
+ * is what the audit accepted. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "budgetctl.h"
+#include "publication_xlsx.h"
+#include "publish.h"
+
+/* Writes len bytes to path through a temporary beside it, so that a
+ * failed export never leaves a half-written file where the old one was. */
+static int write_whole(const char *path, const char *bytes, size_t len)
+{
+	if (strcmp(path, "-") == 0)
+		return fwrite(bytes, 1, len, stdout) == len ? 0 : -EIO;
+	char tmp[4200];
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "wb");
+	if (f == NULL)
+		return -errno;
+	size_t put = fwrite(bytes, 1, len, f);
+	int rc = ferror(f) || put != len ? -EIO : 0;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0)
+		remove(tmp);
+	return rc;
+}
+
+int export_department(struct options *o, const char *code)
+{
+	const char *format = o->format ? o->format : "xlsx";
+	bool text = strcmp(format, "text") == 0;
+	if (!text && strcmp(format, "xlsx") != 0) {
+		fprintf(stderr, "budgetctl: export department: --format is "
+				"xlsx or text\n");
+		return EXIT_USAGE;
+	}
+	if (o->output == NULL || (!text && strcmp(o->output, "-") == 0)) {
+		fprintf(stderr,
+			"budgetctl: export department needs -o FILE%s\n",
+			text ? " (or -o - for standard output)" : ".xlsx");
+		return EXIT_USAGE;
+	}
+	cJSON *req = ctl_request(o, "show");
+	cJSON_AddStringToObject(req, "department", code);
+	if (o->year)
+		cJSON_AddNumberToObject(req, "year", o->year);
+	if (o->revision)
+		cJSON_AddNumberToObject(req, "revision", (double)o->revision);
+	cJSON *reply = ctl_call(o, req);
+	if (reply == NULL)
+		return EXIT_USAGE;
+	if (!ctl_reply_ok(reply)) {
+		ctl_print_error("export department", reply);
+		int rc = ctl_exit_for_error(reply);
+		cJSON_Delete(reply);
+		return rc;
+	}
+	const cJSON *document =
+	    cJSON_GetObjectItemCaseSensitive(reply, "document");
+	struct publication pub;
+	char err[512];
+	int rc = publish_tables(document, &pub, err, sizeof err);
+	if (rc < 0) {
+		fprintf(stderr,
+			"budgetctl: export department %s revision %lld: %s\n",
+			code, ctl_num(reply, "revision"),
+			rc == -ENOMEM ? "out of memory" : err);
+		cJSON_Delete(reply);
+		return EXIT_REJECTED;
+	}
+	const cJSON *department =
+	    cJSON_GetObjectItemCaseSensitive(document, "department");
+	if (text) {
+		rc = write_whole(o->output, pub.text, pub.len);
+		if (rc < 0)
+			snprintf(err, sizeof err, "cannot write %s: %s",
+				 o->output, strerror(-rc));
+	} else {
+		rc = publication_write_xlsx(&pub, ctl_str(department, "name"),
+					    o->output, err, sizeof err);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "budgetctl: export department: %s\n", err);
+		rc = EXIT_REJECTED;
+	} else {
+		if (!o->json && strcmp(o->output, "-") != 0)
+			printf("%s: department %s, %lld, revision %lld\n",
+			       o->output, code, ctl_num(reply, "year"),
+			       ctl_num(reply, "revision"));
+		rc = EXIT_OK;
+	}
+	publication_free(&pub);
+	cJSON_Delete(reply);
+	return rc;
+}

@@ -1,0 +1,26 @@
+/* The look every budgetctl workbook shares: cell formats, column widths
+ * for Chinese text, and the print set-up finance staff expect. */
+#ifndef BUDGETCTL_XLSX_STYLE_H
+#define BUDGETCTL_XLSX_STYLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <xlsxwriter.h>
+
+struct xlsx_formats {
+	lxw_format *title, *note, *note_right, *heading;
+	lxw_format *code, *code_bold;
+	lxw_format *name[4], *name_bold[4]; /* by level */
+	lxw_format *amount, *amount_bold, *percent, *percent_bold, *count;
+};
+
+/* The formats of a workbook whose amounts show `decimals` decimals. */
+struct xlsx_formats xlsx_formats_new(lxw_workbook *book, int decimals);
+/* Display width: a wide (CJK) character takes two columns. */
+size_t xlsx_display_width(const char *text);
+/* Frozen headings (and columns), A4 landscape, headings repeated on each
+ * page, fit to the page's width, page numbers in the footer. */
+void xlsx_print_setup(lxw_worksheet *ws, lxw_row_t heading_rows,
+		      lxw_col_t frozen_columns);
+
+#endif
