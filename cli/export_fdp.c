@@ -4,7 +4,15 @@
  * One row per department × function 项 × economic 类 × source, with one
  * measure per kind of expenditure and their sum; the classification
  * dimensions carry their parents (类 → 款 → 项, 主管部门 → 部门) and their
- * names.  Amounts are exact decimals of 元, never floats. */
+ * names.  Amounts are exact decimals of 元, never floats.
+ *
+ * The rows come from the expenditure lines of each department's latest
+ * accepted revision (the show op), so every amount keeps its function:
+ * its economic 类 is the one its column stands for (工资福利 301, 商品和
+ * 服务 302, 对个人和家庭的补助 303, 资本性 310), and "-" where the
+ * department published the amount unsplit or as project spending.  The
+ * totals op's own economic view swaps a department's economic table in for
+ * its basic lines, and so loses their function; a cube must not. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +22,8 @@
 
 #include "budgetctl.h"
 #include "catalog_names.h"
+#include "arena.h"
+#include "model.h"
 #include "money.h"
 #include "sheet.h"
 
@@ -46,7 +56,8 @@ static const struct {
 };
 
 struct fact {
-	const char *department, *function, *economic, *source; /* the reply's */
+	char department[16], function[8], economic[4];
+	const char *source; /* static */
 	bd_fen measure[N_KINDS];
 };
 
@@ -76,7 +87,7 @@ struct fdp_run {
 	struct names function, economic;
 	cJSON *departments; /* the departments op's list */
 	struct fact *facts;
-	size_t n_facts;
+	size_t n_facts, cap_facts;
 };
 
 static const cJSON *department_of(const struct fdp_run *x, const char *code)
@@ -103,39 +114,65 @@ static cJSON *ask(struct options *o, cJSON *request, const char *what)
 	return reply;
 }
 
-/* The facts from one totals reply, one per key with its kinds merged. */
-static int collect_facts(struct fdp_run *x, const cJSON *rows)
+static int add_fact(struct fdp_run *x, const char *department,
+		    const struct bd_line *l, enum bd_column column)
 {
-	size_t n = (size_t)cJSON_GetArraySize(rows);
-	x->facts = calloc(n + 1, sizeof *x->facts);
-	if (x->facts == NULL)
-		return -ENOMEM;
-	const cJSON *row;
-	cJSON_ArrayForEach(row, rows)
-	{
-		const cJSON *key = cJSON_GetObjectItemCaseSensitive(row, "key");
-		const char *kind = ctl_str(key, "kind");
-		size_t k = 0;
-		while (k < N_KINDS && strcmp(kinds[k].kind, kind) != 0)
-			k++;
-		bd_fen fen;
-		const char *why;
-		if (k == N_KINDS || money_parse(ctl_str(row, "amount"),
-						BD_UNIT_YUAN, &fen, &why) < 0) {
-			fprintf(stderr,
-				"budgetctl: export fdp: the daemon's row "
-				"(kind \"%s\", amount \"%s\") is not one this "
-				"export knows\n",
-				kind, ctl_str(row, "amount"));
-			return -EPROTO;
-		}
-		struct fact *f = &x->facts[x->n_facts++];
-		f->department = ctl_str(key, "department");
-		f->function = ctl_str(key, "function:item");
-		f->economic = ctl_str(key, "economic:class");
-		f->source = ctl_str(key, "source");
-		f->measure[k] = fen;
+	if (x->n_facts == x->cap_facts) {
+		size_t cap = x->cap_facts ? x->cap_facts * 2 : 1024;
+		void *grown = realloc(x->facts, cap * sizeof *x->facts);
+		if (grown == NULL)
+			return -ENOMEM;
+		x->facts = grown;
+		x->cap_facts = cap;
 	}
+	const char *kind = bd_column_kind(column);
+	size_t k = 0;
+	while (k < N_KINDS && strcmp(kinds[k].kind, kind) != 0)
+		k++;
+	if (k == N_KINDS)
+		return -EPROTO;
+	const char *economic = bd_column_economic_class(column);
+	struct fact *f = &x->facts[x->n_facts++];
+	memset(f, 0, sizeof *f);
+	snprintf(f->department, sizeof f->department, "%s", department);
+	snprintf(f->function, sizeof f->function, "%s", l->function);
+	snprintf(f->economic, sizeof f->economic, "%s",
+		 *economic ? economic : "-");
+	f->source = bd_source_key(l->source);
+	f->measure[k] = l->column[column];
+	return 0;
+}
+
+/* The facts of one department's document: a fact per line and column. */
+static int add_document(struct fdp_run *x, const char *code,
+			const cJSON *document)
+{
+	struct arena arena;
+	arena_init(&arena);
+	struct bd_submission *sub = NULL;
+	struct model_problems *problems = calloc(1, sizeof *problems);
+	int rc =
+	    problems ? model_parse(document, &arena, &sub, problems) : -ENOMEM;
+	free(problems);
+	for (size_t i = 0; rc == 0 && i < sub->n_lines; i++)
+		for (int c = 0; rc == 0 && c < BD_COL_COUNT; c++)
+			if (sub->lines[i].column[c] != 0)
+				rc = add_fact(x, code, &sub->lines[i],
+					      (enum bd_column)c);
+	arena_release(&arena);
+	if (rc == -EINVAL)
+		fprintf(stderr,
+			"budgetctl: export fdp: department %s: the stored "
+			"document does not parse\n",
+			code);
+	return rc;
+}
+
+/* Sorts the facts and merges those of one key, kinds side by side. */
+static void merge_facts(struct fdp_run *x)
+{
+	if (x->n_facts == 0)
+		return;
 	qsort(x->facts, x->n_facts, sizeof *x->facts, fact_order);
 	size_t merged = 0;
 	for (size_t i = 0; i < x->n_facts; i++) {
@@ -149,6 +186,29 @@ static int collect_facts(struct fdp_run *x, const cJSON *rows)
 		x->facts[merged++] = x->facts[i];
 	}
 	x->n_facts = merged;
+}
+
+/* Every department of the year, its latest accepted document. */
+static int collect_facts(struct fdp_run *x)
+{
+	const cJSON *d;
+	cJSON_ArrayForEach(d, x->departments)
+	{
+		const char *code = ctl_str(d, "code");
+		cJSON *req = ctl_request(x->o, "show");
+		cJSON_AddStringToObject(req, "department", code);
+		cJSON_AddNumberToObject(req, "year", x->o->year);
+		cJSON *reply = ask(x->o, req, "export fdp");
+		if (reply == NULL)
+			return -EPROTO;
+		int rc = add_document(
+		    x, code,
+		    cJSON_GetObjectItemCaseSensitive(reply, "document"));
+		cJSON_Delete(reply);
+		if (rc < 0)
+			return rc;
+	}
+	merge_facts(x);
 	return 0;
 }
 
@@ -401,21 +461,9 @@ int export_fdp(struct options *o)
 	if (depts == NULL)
 		return EXIT_USAGE;
 	x.departments = cJSON_GetObjectItemCaseSensitive(depts, "departments");
-	req = ctl_request(o, "totals");
-	cJSON *by = cJSON_AddArrayToObject(req, "by");
-	static const char *const dims[] = {"department", "function:item",
-					   "economic:class", "source", "kind"};
-	for (size_t i = 0; i < 5; i++)
-		cJSON_AddItemToArray(by, cJSON_CreateString(dims[i]));
-	cJSON_AddNumberToObject(req, "year", o->year);
-	cJSON_AddStringToObject(req, "unit", "元");
-	cJSON *totals = ask(o, req, "export fdp");
-	if (totals == NULL) {
-		cJSON_Delete(depts);
-		return EXIT_USAGE;
-	}
-	int rc =
-	    collect_facts(&x, cJSON_GetObjectItemCaseSensitive(totals, "rows"));
+	int rc = collect_facts(&x);
+	if (rc == -ENOMEM)
+		fprintf(stderr, "budgetctl: export fdp: out of memory\n");
 	names_for_year(&x.function, &x.economic, catalog_dir(o), o->year);
 	char path[4200];
 	const char *failed = NULL;
@@ -436,7 +484,7 @@ int export_fdp(struct options *o)
 		rc = json ? write_text(path, json) : -ENOMEM;
 		free(json);
 	}
-	if (rc < 0 && rc != -EPROTO)
+	if (rc < 0 && rc != -EPROTO && rc != -EINVAL && rc != -ENOMEM)
 		fprintf(stderr, "budgetctl: export fdp: %s: %s\n",
 			failed ? failed : o->output, strerror(-rc));
 	else if (rc == 0 && !o->json)
@@ -445,7 +493,6 @@ int export_fdp(struct options *o)
 	free(x.facts);
 	names_free(&x.function);
 	names_free(&x.economic);
-	cJSON_Delete(totals);
 	cJSON_Delete(depts);
 	return rc == 0 ? EXIT_OK : EXIT_REJECTED;
 }

@@ -20,7 +20,10 @@ cleanup() {
 trap cleanup EXIT
 
 check "export without --year is a usage error" exit_is 2 "$ctl" export district -o "$dir/x.xlsx"
-check "export of something else is a usage error" exit_is 2 "$ctl" export department --year 2025
+check "export of something else is a usage error" exit_is 2 "$ctl" export treasury --year 2025
+check "export department without -o is a usage error" exit_is 2 "$ctl" export department 215001 --year 2025
+check "export department --format pdf is a usage error" exit_is 2 "$ctl" export department 215001 --format pdf -o "$dir/x.pdf"
+check "export fdp without a directory is a usage error" exit_is 2 "$ctl" export fdp --year 2025
 check "no daemon: a transport error" exit_is 2 "$ctl" export district --year 2025 -o "$dir/x.xlsx"
 check "and no file is left" test ! -e "$dir/x.xlsx"
 
@@ -51,6 +54,41 @@ csv=$("$ctl" export district --year 2025 --csv)
 check "--csv prints every table" test "$(grep -c '^# ' <<<"$csv")" -eq 9
 total=$("$ctl" --json totals --year 2025 --unit 元 --where source:general_budget | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
 check "--csv's general budget total is the totals op's ($total)" grep -q "^,合计,$total," <<<"$(sed -n 3p <<<"$csv")"
+
+# District tables as one CSV file each.
+check "export district --format csv -o DIR" exit_is 0 "$ctl" export district --year 2025 --format csv -o "$dir/csv"
+check "writes the nine tables" test "$(ls "$dir/csv" | grep -c '\.csv$')" -eq 9
+check "and the general budget's total row is the totals op's" grep -q "^,合计,$total," "$dir/csv/一般公共预算支出.csv"
+
+# Each accepted budget's publication tables: the workbook against the text
+# export cell by cell, and the text imported back to the same document.
+for case in 215001:2025:元 215001:2024:元 116001:2023:万元; do
+  IFS=: read -r code year unit <<<"$case"
+  base="$dir/publish-$code-$year"
+  check "export department $code $year" exit_is 0 "$ctl" export department "$code" --year "$year" -o "$base.xlsx"
+  check "export department $code $year --format text" exit_is 0 "$ctl" export department "$code" --year "$year" --format text -o "$base.txt"
+  check "$code $year: the workbook is the text's tables, amounts as numbers" \
+    "$here/check_publication.py" "$base.xlsx" "$base.txt" "$unit" 部门收支预算总表 部门支出预算表 一般公共预算支出预算表 一般公共预算“三公”经费预算表
+  "$ctl" --json show "$code" --year "$year" | /usr/bin/python3 -c \
+    'import json,sys; json.dump(json.load(sys.stdin)["document"], open(sys.argv[1], "w"), ensure_ascii=False)' "$base.stored.json"
+  check "$code $year: the text export imports" exit_is 0 "$ctl" import "$base.txt" -o "$base.back.json"
+  check "$code $year: back to the same document" "$here/same_document.py" "$base.stored.json" "$base.back.json"
+done
+check "export department of revision 1 by number" exit_is 0 "$ctl" export department 116001 --year 2023 --revision 1 --format text -o - 
+check "a revision that does not exist is refused" exit_is 1 "$ctl" export department 116001 --year 2023 --revision 9 -o "$dir/r9.xlsx"
+check "and leaves no file" test ! -e "$dir/r9.xlsx"
+check "a department that does not exist is refused" exit_is 1 "$ctl" export department 999999 --year 2023 -o "$dir/none.xlsx"
+# The text export, submitted as the next revision, moves no total.
+before=$("$ctl" --json totals --by department,function:item,source,kind --year 2025 --unit 元)
+check "the re-imported 2025 budget is accepted again" exit_is 0 "$ctl" submit "$dir/publish-215001-2025.back.json"
+after=$("$ctl" --json totals --by department,function:item,source,kind --year 2025 --unit 元)
+check "and every total stays where it was" test "$before" = "$after"
+
+# Open data: the Fiscal Data Package, validated and summed against the totals.
+for year in 2025 2023; do
+  check "export fdp $year" exit_is 0 "$ctl" export fdp --year $year -o "$dir/fdp-$year"
+  check "fdp $year is valid and sums to the totals" "$here/check_fdp.py" "$ctl" "$dir/fdp-$year" $year
+done
 check "the daemon still serves" exit_is 0 "$ctl" status
 
 echo "$passes passed, $failures failed"
