@@ -804,6 +804,76 @@ static void generated_documents_come_back(void **state)
 	}
 }
 
+/* Each marked amount is the cell that starts at its offset and reads back
+ * as its figure; every other cell of a table row is text (a code, a name,
+ * a label) and never a decimal amount: so a workbook built from the marks
+ * has every amount as a number and no amount as text. */
+static void amounts_are_marked(const cJSON *doc, const char *name)
+{
+	struct publication pub;
+	char err[256] = "";
+	int rc = publish_tables(doc, &pub, err, sizeof err);
+	if (rc)
+		print_error("%s: publish_tables: %s\n", name, err);
+	assert_int_equal(rc, 0);
+	assert_true(pub.n_amounts > 0);
+	size_t next = 0, cells = 0;
+	for (size_t at = 0; at < pub.len; at++) {
+		bool starts = at == 0 || strchr("\t\n\f", pub.text[at - 1]);
+		if (!starts || strchr("\t\n\f", pub.text[at]))
+			continue;
+		size_t end = at + strcspn(pub.text + at, "\t\n\f");
+		char cell[64];
+		snprintf(cell, sizeof cell, "%.*s", (int)(end - at),
+			 pub.text + at);
+		bd_fen fen;
+		const char *why;
+		bool decimal = strchr(cell, '.') &&
+			       money_parse(cell, pub.unit, &fen, &why) == 0;
+		if (next < pub.n_amounts && pub.amounts[next].offset == at) {
+			if (!decimal || fen != pub.amounts[next].fen)
+				print_error("%s: amount %zu at %zu is \"%s\"\n",
+					    name, next, at, cell);
+			assert_true(decimal);
+			assert_true(fen == pub.amounts[next].fen);
+			next++;
+			cells++;
+		} else if (decimal) {
+			print_error("%s: \"%s\" at %zu is not marked\n", name,
+				    cell, at);
+			fail();
+		}
+	}
+	assert_int_equal(next, pub.n_amounts);
+	assert_int_equal(cells, pub.n_amounts);
+	publication_free(&pub);
+}
+
+static void every_amount_is_marked(void **state)
+{
+	(void)state;
+	static const char *const samples[] = {
+	    "fengquan-116001-2023.json", "fengquan-116001-2023-corrected.json",
+	    "putuo-wanli-2025.json"};
+	for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+		char path[512];
+		snprintf(path, sizeof path, "%s/%s", DATA, samples[i]);
+		size_t len;
+		char *json = test_read_file(path, &len);
+		assert_non_null(json);
+		cJSON *doc = cJSON_Parse(json);
+		assert_non_null(doc);
+		amounts_are_marked(doc, samples[i]);
+		cJSON_Delete(doc);
+		free(json);
+	}
+	for (unsigned seed = 1; seed <= 200; seed++) {
+		cJSON *doc = generated_document(seed);
+		amounts_are_marked(doc, "generated");
+		cJSON_Delete(doc);
+	}
+}
+
 /* What a cell cannot hold is refused, and the reason names the field. */
 static void a_tab_in_a_name_is_refused(void **state)
 {
@@ -833,6 +903,7 @@ int main(void)
 	    cmocka_unit_test(imported_budgets_come_back),
 	    cmocka_unit_test(generated_documents_come_back),
 	    cmocka_unit_test(a_tab_in_a_name_is_refused),
+	    cmocka_unit_test(every_amount_is_marked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

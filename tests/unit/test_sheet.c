@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "publication_xlsx.h"
 #include "sheet.h"
 
 static void amount_values_are_the_nearest_double(void **state)
@@ -121,6 +122,66 @@ static void xlsx_refuses_what_it_cannot_hold(void **state)
 	workbook_free(&wb);
 }
 
+/* A publication of one table with one amount, built by hand. */
+static struct publication one_table(char *text, bd_fen fen)
+{
+	struct publication pub = {.text = text,
+				  .len = strlen(text),
+				  .unit = BD_UNIT_YUAN,
+				  .year = 2025,
+				  .department = "215001"};
+	static struct publish_amount amount;
+	amount.offset =
+	    (size_t)(strstr(text, "合计\t") - text) + strlen("合计\t");
+	amount.fen = fen;
+	pub.amounts = &amount;
+	pub.n_amounts = 1;
+	return pub;
+}
+
+static void publication_workbook_is_written_or_refused(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test-publication-XXXXXX.xlsx";
+	int fd = mkstemps(path, 5);
+	assert_true(fd >= 0);
+	close(fd);
+	char err[256] = "";
+	char text[] = "单位X\n\f2025年部门支出预算表\n\n部门名称：单位X\n\n"
+		      "单位：元\n\n科目\t金额\n合计\t1.00\n";
+	struct publication pub = one_table(text, 100);
+	assert_int_equal(
+	    publication_write_xlsx(&pub, "单位X", path, err, sizeof err), 0);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	char magic[2] = {0};
+	assert_int_equal(fread(magic, 1, 2, f), 2);
+	fclose(f);
+	assert_memory_equal(magic, "PK", 2); /* a zip, as .xlsx is */
+
+	/* More than a spreadsheet holds exactly: refused, no file left. */
+	char big[] = "单位X\n\f2025年部门支出预算表\n\n部门名称：单位X\n\n"
+		     "单位：元\n\n科目\t金额\n合计\t12345678901234.56\n";
+	pub = one_table(big, 1234567890123456LL);
+	assert_int_equal(
+	    publication_write_xlsx(&pub, "单位X", path, err, sizeof err),
+	    -ERANGE);
+	assert_non_null(strstr(err, "部门支出预算表"));
+	assert_null(fopen(path, "r"));
+
+	/* A row wider than a table may be is refused with the reason. */
+	char wide[512] = "单位X\n\f2025年表\n\n科目";
+	for (int i = 0; i < 40; i++)
+		strcat(wide, "\tx");
+	strcat(wide, "\n合计\t1.00\n");
+	pub = one_table(wide, 100);
+	assert_int_equal(
+	    publication_write_xlsx(&pub, "单位X", path, err, sizeof err),
+	    -E2BIG);
+	assert_non_null(strstr(err, "cells"));
+	assert_null(fopen(path, "r"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +189,7 @@ int main(void)
 	    cmocka_unit_test(decimals_are_the_fewest_exact),
 	    cmocka_unit_test(csv_is_exact_and_quoted),
 	    cmocka_unit_test(xlsx_refuses_what_it_cannot_hold),
+	    cmocka_unit_test(publication_workbook_is_written_or_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
