@@ -270,7 +270,8 @@ static int write_table(lxw_workbook *book, const struct publication *pub,
 			const struct pub_cell *cell = cell_at(t, r, c);
 			copy_cell(text, sizeof text, cell);
 			size_t wide = xlsx_display_width(text);
-			if (r >= t->heading_rows && wide > width[c])
+			/* The lowest heading row names one column each. */
+			if (r + 1 >= t->heading_rows && wide > width[c])
 				width[c] = wide;
 			if (r < t->heading_rows)
 				continue;
