@@ -105,5 +105,12 @@ int cmd_export(struct options *o, int argc, char **argv);
 /* cmd_export's other exports (export_department.c, export_fdp.c). */
 int export_department(struct options *o, const char *code);
 int export_fdp(struct options *o);
+struct names;
+/* The catalogue directory: --catalog, $BUDGETCTL_CATALOG, or the
+ * installed one. */
+const char *catalog_dir(const struct options *o);
+/* The year's names from it; says on stderr when there are none. */
+void load_catalog_names(const struct options *o, int year,
+			struct names *function, struct names *economic);
 
 #endif

@@ -464,7 +464,7 @@ int export_fdp(struct options *o)
 	int rc = collect_facts(&x);
 	if (rc == -ENOMEM)
 		fprintf(stderr, "budgetctl: export fdp: out of memory\n");
-	names_for_year(&x.function, &x.economic, catalog_dir(o), o->year);
+	load_catalog_names(o, o->year, &x.function, &x.economic);
 	char path[4200];
 	const char *failed = NULL;
 	if (rc == 0 && mkdir(o->output, 0755) != 0 && errno != EEXIST) {

@@ -1,14 +1,11 @@
 /* Code → name from the catalogue CSV: code,level,name[,…] a line. */
 #include "catalog_names.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifndef BUDGETCTL_CATALOG_DIR
-#define BUDGETCTL_CATALOG_DIR "/usr/share/budgetd/defaults/catalog"
-#endif
 
 static int by_code(const void *a, const void *b)
 {
@@ -74,14 +71,6 @@ void names_free(struct names *names)
 	memset(names, 0, sizeof *names);
 }
 
-const char *catalog_dir(const struct options *o)
-{
-	const char *env = getenv("BUDGETCTL_CATALOG");
-	return o->catalog    ? o->catalog
-	       : env && *env ? env
-			     : BUDGETCTL_CATALOG_DIR;
-}
-
 /* Loads DIR/YEAR's names; false when that year has no catalogue. */
 static bool catalogue_year(struct names *function, struct names *economic,
 			   const char *dir, int year)
@@ -96,17 +85,14 @@ static bool catalogue_year(struct names *function, struct names *economic,
 	return true;
 }
 
-void names_for_year(struct names *function, struct names *economic,
-		    const char *dir, int year)
+int names_for_year(struct names *function, struct names *economic,
+		   const char *dir, int year)
 {
 	for (int y = year; y >= 2000; y--)
 		if (catalogue_year(function, economic, dir, y))
-			return;
+			return 0;
 	for (int y = year + 1; y <= 2100; y++)
 		if (catalogue_year(function, economic, dir, y))
-			return;
-	fprintf(stderr,
-		"budgetctl: export: no catalogue under %s (--catalog DIR): "
-		"the tables carry codes without names\n",
-		dir);
+			return 0;
+	return -ENOENT;
 }

@@ -6,8 +6,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "budgetctl.h"
-
 struct name_entry {
 	char code[12];
 	char *name;
@@ -19,13 +17,11 @@ struct names {
 	size_t n, cap;
 };
 
-/* The catalogue directory: --catalog, $BUDGETCTL_CATALOG, or the
- * installed one. */
-const char *catalog_dir(const struct options *o);
-/* Loads the names of the newest catalogue not after year (else the
- * oldest); says on stderr when there is none, and the names stay empty. */
-void names_for_year(struct names *function, struct names *economic,
-		    const char *dir, int year);
+/* Loads the names of the newest catalogue under dir not after year (else
+ * the oldest).  Returns 0, or -ENOENT when dir holds no catalogue (the
+ * names stay empty and codes go without them). */
+int names_for_year(struct names *function, struct names *economic,
+		   const char *dir, int year);
 /* The name of code ("" if the catalogue lacks it). */
 const char *names_get(const struct names *names, const char *code);
 void names_free(struct names *names);

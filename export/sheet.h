@@ -39,6 +39,9 @@ struct sheet {
 	const char *code_heading, *name_heading;
 	size_t n_columns;
 	struct sheet_column columns[SHEET_MAX_COLUMNS];
+	/* Headings made at run time ("2025 年"), for columns[].heading to
+	 * point at: they live as long as the sheet. */
+	char heading_text[2][24];
 	struct sheet_row *rows;
 	size_t n_rows, cap_rows;
 };
