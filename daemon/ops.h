@@ -35,6 +35,12 @@ void ops_store_done(struct daemon *d, struct store_job *job);
 
 /* ops_read.c */
 void ops_departments(const struct op_call *c);
+/* The departments reply for who: the latest accepted revision of each
+ * department it may see (of year, or every year for 0). */
+cJSON *ops_department_list(struct daemon *d, const struct principal *who,
+			   int year);
+/* The newest year department has an accepted revision for, or 0. */
+int ops_latest_year(struct daemon *d, const char *department);
 void ops_show(const struct op_call *c);
 void ops_history(const struct op_call *c);
 void ops_events(const struct op_call *c);
@@ -42,6 +48,10 @@ void ops_status(const struct op_call *c);
 /* Any op not in the core table: a plugin's query.  Returns 0 when it was
  * answered, -ENOENT (nothing sent) when no plugin knows the op. */
 int ops_plugin_query(const struct op_call *c);
+
+/* ops_export.c: the district workbook or a department's publication
+ * tables, built in process from the same code budgetctl uses. */
+void ops_export(const struct op_call *c);
 
 /* ops_admin.c */
 void ops_reload(const struct op_call *c);

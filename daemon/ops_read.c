@@ -73,15 +73,9 @@ static int compare_departments(const void *a, const void *b)
 		      cJSON_GetObjectItem(y, "code")->valuestring);
 }
 
-void ops_departments(const struct op_call *c)
+cJSON *ops_department_list(struct daemon *d, const struct principal *who,
+			   int year)
 {
-	struct daemon *d = c->d;
-	struct rpc_request *req = c->req;
-	const struct principal *who = c->who;
-	bool failed = false;
-	int year = envelope_year(c, &failed);
-	if (failed)
-		return;
 	struct department_list list = {cJSON_CreateArray(), year, who};
 	registry_each(&d->registry, add_department, &list);
 
@@ -101,7 +95,16 @@ void ops_departments(const struct op_call *c)
 	cJSON *reply = reply_ok();
 	cJSON_AddStringToObject(reply, "unit", "元");
 	cJSON_AddItemToObject(reply, "departments", sorted);
-	reply_send(d, req, reply);
+	return reply;
+}
+
+void ops_departments(const struct op_call *c)
+{
+	bool failed = false;
+	int year = envelope_year(c, &failed);
+	if (failed)
+		return;
+	reply_send(c->d, c->req, ops_department_list(c->d, c->who, year));
 }
 
 /* The newest year a department has an accepted revision for, or 0. */
@@ -116,6 +119,13 @@ static void find_latest_year(void *ctx, const struct registry_entry *e)
 	const struct bd_submission *s = e->revision.submission;
 	if (strcmp(s->department.code, ly->code) == 0 && s->year > ly->year)
 		ly->year = s->year;
+}
+
+int ops_latest_year(struct daemon *d, const char *department)
+{
+	struct latest_year ly = {department, 0};
+	registry_each(&d->registry, find_latest_year, &ly);
+	return ly.year;
 }
 
 /* The department a record op reads, if the principal may read it, and
@@ -144,9 +154,7 @@ void ops_show(const struct op_call *c)
 	if (failed)
 		return;
 	if (year == 0) {
-		struct latest_year ly = {code, 0};
-		registry_each(&d->registry, find_latest_year, &ly);
-		year = ly.year;
+		year = ops_latest_year(d, code);
 		if (year == 0) {
 			reply_fail(d, req, "not_found",
 				   "department %s has no accepted revision",

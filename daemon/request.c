@@ -31,6 +31,7 @@ static const struct op {
     {"reload", AUTH_ADMIN, ops_reload},
     {"lock", AUTH_ADMIN, ops_lock},
     {"backup", AUTH_ADMIN, ops_backup},
+    {"export", AUTH_DEPARTMENT, ops_export}, /* district: operator */
     {"credential.add", AUTH_ADMIN, ops_credential_add},
     {"credential.remove", AUTH_ADMIN, ops_credential_remove},
     {"credential.list", AUTH_ADMIN, ops_credential_list},

@@ -149,6 +149,21 @@ static void test_policies(void **state)
 	assert_string_equal(json_row_str(rows, 0, "department"), "215001");
 	cJSON_Delete(r);
 
+	/* The export op: a department reads its own publication tables,
+	 * not another's, and not the district's. */
+	assert_string_equal(
+	    as(dept, "export",
+	       ",\"table\":\"department\",\"department\":\"116001\","
+	       "\"format\":\"text\""),
+	    "ok");
+	assert_string_equal(
+	    as(dept, "export",
+	       ",\"table\":\"department\",\"department\":\"215001\""),
+	    "forbidden");
+	assert_string_equal(
+	    as(dept, "export", ",\"table\":\"district\",\"year\":2023"),
+	    "forbidden");
+
 	/* A 主管部门: its units. */
 	assert_string_equal(as(parent, "submit", fengquan), "ok");
 	assert_string_equal(as(parent, "submit", wanli), "forbidden");
@@ -161,6 +176,12 @@ static void test_policies(void **state)
 	assert_string_equal(as(op, "show", ",\"department\":\"215001\""), "ok");
 	assert_string_equal(as(op, "events", ""), "ok");
 	assert_string_equal(as(op, "reload", ""), "forbidden");
+	assert_string_equal(
+	    as(op, "export", ",\"table\":\"district\",\"year\":2025"), "ok");
+	assert_string_equal(
+	    as(op, "export",
+	       ",\"table\":\"department\",\"department\":\"215001\""),
+	    "ok");
 
 	/* An admin does everything, credentials included. */
 	assert_string_equal(as(admin, "reload", ""), "ok");

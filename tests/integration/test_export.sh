@@ -89,6 +89,35 @@ for year in 2025 2023; do
   check "export fdp $year" exit_is 0 "$ctl" export fdp --year $year -o "$dir/fdp-$year"
   check "fdp $year is valid and sums to the totals" "$here/check_fdp.py" "$ctl" "$dir/fdp-$year" $year
 done
+
+# The export op: what other clients ask for, built in the daemon from the
+# same code; asked here with nngcat, a client that shares none of it.
+nng_req() { nngcat --req --dial "$BUDGETD_ENDPOINT" --data "$1" --format raw --recv-timeout 20 -Z 0; }
+b64=$here/from_base64.py
+check "export op: the district workbook" \
+  bash -c "$(declare -f nng_req); nng_req '{\"op\":\"export\",\"table\":\"district\",\"year\":2025}' | $b64 '$dir/op-district.xlsx'"
+check "export op: it agrees with the totals, cell for cell" "$here/check_workbook.py" "$ctl" "$dir/op-district.xlsx" 2025 元
+check "export op: in 万元" \
+  bash -c "$(declare -f nng_req); nng_req '{\"op\":\"export\",\"table\":\"district\",\"year\":2023,\"unit\":\"万元\"}' | $b64 '$dir/op-2023.xlsx'"
+check "export op: 2023 in 万元 agrees too" "$here/check_workbook.py" "$ctl" "$dir/op-2023.xlsx" 2023 万元
+check "export op: a department's tables as text" \
+  bash -c "$(declare -f nng_req); nng_req '{\"op\":\"export\",\"table\":\"department\",\"department\":\"116001\",\"year\":2023,\"format\":\"text\"}' | $b64 '$dir/op-116001.txt' --text"
+check "export op: the same text budgetctl writes" cmp "$dir/op-116001.txt" "$dir/publish-116001-2023.txt"
+check "export op: a department's workbook" \
+  bash -c "$(declare -f nng_req); nng_req '{\"op\":\"export\",\"table\":\"department\",\"department\":\"116001\",\"year\":2023}' | $b64 '$dir/op-116001.xlsx'"
+check "export op: the workbook is the text's tables" "$here/check_publication.py" "$dir/op-116001.xlsx" "$dir/op-116001.txt" 万元 部门收支预算总表
+csv_reply=$(nng_req '{"op":"export","table":"district","year":2025,"format":"csv"}')
+check "export op: the tables as CSV, the total row the totals op's" \
+  grep -q ",合计,$total," <<<"$(/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["tables"][0]["csv"])' <<<"$csv_reply")"
+for bad in '{"op":"export"}' '{"op":"export","table":"treasury"}' \
+           '{"op":"export","table":"district"}' '{"op":"export","table":"district","year":2025,"format":"pdf"}' \
+           '{"op":"export","table":"district","year":2025,"unit":"千元"}' \
+           '{"op":"export","table":"department","department":"116001","year":2023,"revision":9}' \
+           '{"op":"export","table":"department","department":"116001","format":"csv"}'; do
+  reply=$(nng_req "$bad")
+  check "export op refuses $bad with a reason" \
+    /usr/bin/python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if not r["ok"] and len(r["error"]["message"]) > 10 else 1)' "$reply"
+done
 check "the daemon still serves" exit_is 0 "$ctl" status
 
 echo "$passes passed, $failures failed"
