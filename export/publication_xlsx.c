@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <xlsxwriter.h>
 
 #include "publication_xlsx.h"
@@ -354,17 +353,8 @@ int publication_write_xlsx(const struct publication *pub,
 	snprintf(comments, sizeof comments,
 		 "budgetd：部门编码 %s，%d 年度；金额为数值，精确到分",
 		 pub->department, pub->year);
-	lxw_doc_properties properties = {
-	    .title = title,
-	    .subject = "部门预算公开",
-	    .author = "budgetd",
-	    .company = "区财政局",
-	    .category = "预算",
-	    .keywords = "部门预算, 预算公开",
-	    .comments = comments,
-	    .created = time(NULL),
-	};
-	workbook_set_properties(book, &properties);
+	xlsx_set_properties(book, title, "部门预算公开", "部门预算, 预算公开",
+			    comments);
 	struct xlsx_formats f =
 	    xlsx_formats_new(book, publication_decimals(pub));
 	struct pub_reader r = {.pub = pub};

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <xlsxwriter.h>
 
 #include "sheet.h"
@@ -141,22 +140,12 @@ int workbook_write_xlsx(const struct workbook *wb, const char *path, char *err,
 		snprintf(err, err_size, "cannot create %s", path);
 		return -EIO;
 	}
-	char comments[128], title[128];
-	snprintf(title, sizeof title, "%s", wb->title);
+	char comments[128];
 	snprintf(comments, sizeof comments,
 		 "budgetd %d 年度，编制日期 %s；金额为数值，精确到分", wb->year,
 		 wb->date);
-	lxw_doc_properties properties = {
-	    .title = title,
-	    .subject = "部门预算汇总",
-	    .author = "budgetd",
-	    .company = "区财政局",
-	    .category = "预算",
-	    .keywords = "预算, 功能分类, 经济分类",
-	    .comments = comments,
-	    .created = time(NULL),
-	};
-	workbook_set_properties(book, &properties);
+	xlsx_set_properties(book, wb->title, "部门预算汇总",
+			    "预算, 功能分类, 经济分类", comments);
 	struct xlsx_formats f = xlsx_formats_new(book, workbook_decimals(wb));
 	int rc = 0;
 	for (size_t i = 0; i < wb->n_sheets && rc == 0; i++)

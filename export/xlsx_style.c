@@ -2,7 +2,9 @@
  * department publication tables. */
 #include "xlsx_style.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static lxw_format *bordered(lxw_workbook *book, bool bold)
 {
@@ -73,4 +75,27 @@ void xlsx_print_setup(lxw_worksheet *ws, lxw_row_t heading_rows,
 	worksheet_repeat_rows(ws, 0, heading_rows - 1);
 	worksheet_fit_to_pages(ws, 1, 0);
 	worksheet_set_footer(ws, "&C第 &P 页，共 &N 页");
+}
+
+void xlsx_set_properties(lxw_workbook *book, const char *title,
+			 const char *subject, const char *keywords,
+			 const char *comments)
+{
+	/* libxlsxwriter takes char *, and copies. */
+	char t[256], s[128], k[128], c[256];
+	snprintf(t, sizeof t, "%s", title);
+	snprintf(s, sizeof s, "%s", subject);
+	snprintf(k, sizeof k, "%s", keywords);
+	snprintf(c, sizeof c, "%s", comments);
+	lxw_doc_properties properties = {
+	    .title = t,
+	    .subject = s,
+	    .author = "budgetd",
+	    .company = "区财政局",
+	    .category = "预算",
+	    .keywords = k,
+	    .comments = c,
+	    .created = time(NULL),
+	};
+	workbook_set_properties(book, &properties);
 }

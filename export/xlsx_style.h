@@ -16,6 +16,10 @@ struct xlsx_formats {
 
 /* The formats of a workbook whose amounts show `decimals` decimals. */
 struct xlsx_formats xlsx_formats_new(lxw_workbook *book, int decimals);
+/* The document properties every budgetctl workbook carries. */
+void xlsx_set_properties(lxw_workbook *book, const char *title,
+			 const char *subject, const char *keywords,
+			 const char *comments);
 /* Display width: a wide (CJK) character takes two columns. */
 size_t xlsx_display_width(const char *text);
 /* Frozen headings (and columns), A4 landscape, headings repeated on each

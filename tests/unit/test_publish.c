@@ -376,9 +376,9 @@ static void round_trip(const cJSON *doc, const char *name)
 	assert_false(bad);
 }
 
-static void the_samples_come_back(void **state)
+/* Runs check on each sample document of tests/data. */
+static void for_each_sample(void (*check)(const cJSON *doc, const char *name))
 {
-	(void)state;
 	static const char *const samples[] = {
 	    "fengquan-116001-2023.json", "fengquan-116001-2023-corrected.json",
 	    "putuo-wanli-2025.json"};
@@ -390,10 +390,16 @@ static void the_samples_come_back(void **state)
 		assert_non_null(json);
 		cJSON *doc = cJSON_Parse(json);
 		assert_non_null(doc);
-		round_trip(doc, samples[i]);
+		check(doc, samples[i]);
 		cJSON_Delete(doc);
 		free(json);
 	}
+}
+
+static void the_samples_come_back(void **state)
+{
+	(void)state;
+	for_each_sample(round_trip);
 }
 
 /* Every budget the importer reads from a published text comes back from
@@ -852,21 +858,7 @@ static void amounts_are_marked(const cJSON *doc, const char *name)
 static void every_amount_is_marked(void **state)
 {
 	(void)state;
-	static const char *const samples[] = {
-	    "fengquan-116001-2023.json", "fengquan-116001-2023-corrected.json",
-	    "putuo-wanli-2025.json"};
-	for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
-		char path[512];
-		snprintf(path, sizeof path, "%s/%s", DATA, samples[i]);
-		size_t len;
-		char *json = test_read_file(path, &len);
-		assert_non_null(json);
-		cJSON *doc = cJSON_Parse(json);
-		assert_non_null(doc);
-		amounts_are_marked(doc, samples[i]);
-		cJSON_Delete(doc);
-		free(json);
-	}
+	for_each_sample(amounts_are_marked);
 	for (unsigned seed = 1; seed <= 200; seed++) {
 		cJSON *doc = generated_document(seed);
 		amounts_are_marked(doc, "generated");
