@@ -342,6 +342,97 @@ static void appropriation_table(struct publisher *p)
 	halves(p, left, n_left, right, n_right);
 }
 
+/* ---- 部门收入预算总表: income by function and source ---- */
+
+struct income_row {
+	char code[8]; /* 3, 5 or 7 digits */
+	const char *name;
+	bd_fen by_source[BD_SOURCE_COUNT], total;
+};
+
+static int income_order(const void *a, const void *b)
+{
+	return strcmp(((const struct income_row *)a)->code,
+		      ((const struct income_row *)b)->code);
+}
+
+static void income_cells(struct publisher *p, const struct income_row *r,
+			 const bool *used)
+{
+	cell(p, r->total);
+	for (int src = 0; src < BD_SOURCE_COUNT; src++)
+		if (used[src])
+			cell_if(p, r->by_source[src] != 0, r->by_source[src]);
+	put(p, "\n");
+}
+
+/* What each line's source brings in for its function, as departments
+ * print it: 类 and 款 subtotals above their 项. */
+static int income_table(struct publisher *p)
+{
+	const struct bd_submission *s = p->sub;
+	if (s->n_lines == 0)
+		return 0;
+	struct income_row *rows = calloc(s->n_lines, sizeof *rows);
+	if (rows == NULL)
+		return -ENOMEM;
+	struct income_row total = {.name = "合计"};
+	bool used[BD_SOURCE_COUNT] = {false};
+	size_t n = 0;
+	for (size_t i = 0; i < s->n_lines; i++) {
+		const struct bd_line *l = &s->lines[i];
+		size_t k = 0;
+		while (k < n && strcmp(rows[k].code, l->function) != 0)
+			k++;
+		if (k == n) {
+			snprintf(rows[n].code, sizeof rows[n].code, "%s",
+				 l->function);
+			rows[n++].name = l->name;
+		}
+		bd_fen fen = stated_or(l->total, bd_line_total(l));
+		rows[k].by_source[l->source] += fen;
+		rows[k].total += fen;
+		total.by_source[l->source] += fen;
+		total.total += fen;
+		used[l->source] = true;
+	}
+	qsort(rows, n, sizeof *rows, income_order);
+	table_start(p, "部门收入预算总表");
+	put(p, "科目编码\t\t\t科目名称\t合计");
+	for (int src = 0; src < BD_SOURCE_COUNT; src++)
+		if (used[src])
+			put(p, "\t%s", source_label[src]);
+	put(p, "\n类\t款\t项\n\t\t\t合计");
+	income_cells(p, &total, used);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t width = 3; width <= 5; width += 2) {
+			if (i > 0 &&
+			    strncmp(rows[i - 1].code, rows[i].code, width) == 0)
+				continue;
+			struct income_row sub = {.name =
+						     width == 3 ? "类" : "款"};
+			memcpy(sub.code, rows[i].code, width);
+			for (size_t j = i;
+			     j < n &&
+			     strncmp(rows[j].code, sub.code, width) == 0;
+			     j++) {
+				for (int src = 0; src < BD_SOURCE_COUNT; src++)
+					sub.by_source[src] +=
+					    rows[j].by_source[src];
+				sub.total += rows[j].total;
+			}
+			put(p, "%.3s\t%.2s\t\t%s", sub.code,
+			    width > 3 ? sub.code + 3 : "", sub.name);
+			income_cells(p, &sub, used);
+		}
+		put(p, "%.3s\t%.2s\t%.2s\t%s", rows[i].code, rows[i].code + 3,
+		    rows[i].code + 5, rows[i].name);
+		income_cells(p, &rows[i], used);
+	}
+	free(rows);
+	return 0;
+}
+
 /* ---- tables by 支出功能分类 ---- */
 
 enum {
@@ -735,6 +826,8 @@ int publish_tables(const cJSON *document, struct publication *out, char *err,
 	p.buf[0] = '\0';
 	cover(&p);
 	summary_table(&p);
+	if (p.rc == 0)
+		p.rc = income_table(&p);
 	appropriation_table(&p);
 	if (p.rc == 0)
 		p.rc = expenditure_tables(&p);

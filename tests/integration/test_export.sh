@@ -68,7 +68,7 @@ for case in 215001:2025:元 215001:2024:元 116001:2023:万元; do
   check "export department $code $year" exit_is 0 "$ctl" export department "$code" --year "$year" -o "$base.xlsx"
   check "export department $code $year --format text" exit_is 0 "$ctl" export department "$code" --year "$year" --format text -o "$base.txt"
   check "$code $year: the workbook is the text's tables, amounts as numbers" \
-    "$here/check_publication.py" "$base.xlsx" "$base.txt" "$unit" 部门收支预算总表 部门支出预算表 一般公共预算支出预算表 一般公共预算“三公”经费预算表
+    "$here/check_publication.py" "$base.xlsx" "$base.txt" "$unit" 部门收支预算总表 部门收入预算总表 部门支出预算表 一般公共预算支出预算表 一般公共预算“三公”经费预算表
   "$ctl" --json show "$code" --year "$year" | /usr/bin/python3 -c \
     'import json,sys; json.dump(json.load(sys.stdin)["document"], open(sys.argv[1], "w"), ensure_ascii=False)' "$base.stored.json"
   check "$code $year: the text export imports" exit_is 0 "$ctl" import "$base.txt" -o "$base.back.json"
