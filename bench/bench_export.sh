@@ -3,9 +3,10 @@
 # (deterministic, 项 codes and names from the shipped catalogue, the same
 # scheme as bench.c) submitted to a real daemon, then the district
 # workbook written R times as .xlsx and R times as CSV files (the same
-# sheets, the same rows), and the median of each with the ratio.  "budgetd
-# time" is the daemon's CPU spent answering the export's queries (from
-# /proc) plus budgetctl's own CPU; wall time is shown beside it.
+# sheets, the same rows) by budgetctl, and R times as .xlsx by the daemon's
+# export op (asked with nngcat), and the median of each with the ratio.
+# "budgetd time" is the daemon's CPU spent answering (from /proc) plus the
+# client's own CPU; wall time is shown beside it.
 #
 #   bench_export.sh BIN_DIR CATALOG_DIR [departments] [lines] [rounds]
 set -euo pipefail
@@ -77,15 +78,16 @@ measure() {
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 declare -A wall cli dmn
-for kind in xlsx csv; do
+for kind in xlsx csv op; do
   : >"$dir/$kind.times"
   for _ in $(seq "$rounds"); do
-    if [ $kind = xlsx ]; then
-      measure "$ctl" -t 120000 export district --year 2025 -o "$dir/district.xlsx" >>"$dir/$kind.times"
-    else
-      rm -rf "$dir/csv"
-      measure "$ctl" -t 120000 export district --year 2025 --format csv -o "$dir/csv" >>"$dir/$kind.times"
-    fi
+    case $kind in
+    xlsx) measure "$ctl" -t 120000 export district --year 2025 -o "$dir/district.xlsx" ;;
+    csv) rm -rf "$dir/csv"
+      measure "$ctl" -t 120000 export district --year 2025 --format csv -o "$dir/csv" ;;
+    op) measure nngcat --req --dial "$BUDGETD_ENDPOINT" --format raw -Z 0 --recv-timeout 120 \
+        --data '{"op":"export","table":"district","year":2025}' ;;
+    esac >>"$dir/$kind.times"
   done
   wall[$kind]=$(awk '{print $1}' "$dir/$kind.times" | median)
   cli[$kind]=$(awk '{print $2}' "$dir/$kind.times" | median)
@@ -99,12 +101,16 @@ add() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a + b}'; }
 
 echo "# District export: $accepted departments × $lines lines, median of $rounds"
 echo
-echo "| output | wall s | budgetctl CPU s | budgetd CPU s | budgetd time (CPU, both) s | size |"
+echo "| output | wall s | client CPU s | budgetd CPU s | budgetd time (CPU, both) s | size |"
 echo "|---|---:|---:|---:|---:|---:|"
-for kind in xlsx csv; do
-  size=$([ $kind = xlsx ] && echo "$size_xlsx" || echo "$size_csv")
+for kind in xlsx csv op; do
+  case $kind in
+  xlsx) what="budgetctl: .xlsx" size=$size_xlsx ;;
+  csv) what="budgetctl: CSV files" size=$size_csv ;;
+  op) what="export op: .xlsx built in budgetd, base64 over nng (nngcat)" size=$size_xlsx ;;
+  esac
   both=$(add "${cli[$kind]}" "${dmn[$kind]}")
-  echo "| $kind ($rows rows in 9 tables) | ${wall[$kind]} | ${cli[$kind]} | ${dmn[$kind]} | $both | $size B |"
+  echo "| $what ($rows rows in 9 tables) | ${wall[$kind]} | ${cli[$kind]} | ${dmn[$kind]} | $both | $size B |"
 done
 echo
 echo "xlsx / CSV: wall $(ratio "${wall[xlsx]}" "${wall[csv]}")×, CPU $(ratio "$(add "${cli[xlsx]}" "${dmn[xlsx]}")" "$(add "${cli[csv]}" "${dmn[csv]}")")×"

@@ -233,7 +233,7 @@ static void class_rows(const struct class_sum *classes, size_t n,
 {
 	for (size_t i = 0; i < n && *n_right < MAX_ROWS; i++) {
 		char label[32];
-		snprintf(label, sizeof label, "%s%s", classes[i].code, "支出");
+		snprintf(label, sizeof label, "%.3s支出", classes[i].code);
 		right[(*n_right)++] = half(label, classes[i].fen);
 	}
 }
