@@ -134,9 +134,14 @@ bool access_may_read(struct daemon *d, struct rpc_request *req,
 
 bool access_listener_trusted(const struct daemon *d, int listener_index)
 {
-	if (listener_index < 0 || (size_t)listener_index >= d->config->n_listen)
+	const char *url;
+	if (listener_index == RPC_LISTENER_HTTP)
+		url = d->http.url;
+	else if (listener_index < 0 ||
+		 (size_t)listener_index >= d->config->n_listen)
 		return false;
-	const char *url = d->config->listen[listener_index];
+	else
+		url = d->config->listen[listener_index];
 	const char *sep = strstr(url, "://");
 	size_t scheme = sep ? (size_t)(sep - url) : 0;
 	for (size_t i = 0; i < d->config->n_trust; i++) {

@@ -164,6 +164,31 @@ static const char *apply_daemon_key(struct config *c, const char *key,
 	return rc < 0 ? "out of memory" : NULL;
 }
 
+/* Applies one [http] key; returns a complaint or NULL. */
+static const char *apply_http_key(struct config *c, const char *key,
+				  const char *value)
+{
+	if (strcmp(key, "listen") == 0)
+		return config_set_string(&c->http_listen, value) < 0
+			   ? "out of memory"
+			   : NULL;
+	if (strcmp(key, "cors_origin") == 0)
+		return config_set_string(&c->http_cors_origin, value) < 0
+			   ? "out of memory"
+			   : NULL;
+	if (strcmp(key, "max_header_size") == 0)
+		return parse_size(value, &c->http_max_headers) < 0 ||
+			       c->http_max_headers < 1024
+			   ? "max_header_size must be a size of 1K or more"
+			   : NULL;
+	if (strcmp(key, "timeout") == 0)
+		return parse_int(value, 1, 3600, &c->http_timeout) < 0
+			   ? "timeout must be seconds, 1..3600"
+			   : NULL;
+	return "unknown key in [http] (listen, cors_origin, max_header_size, "
+	       "timeout)";
+}
+
 /* Returns 1 to go on, 0 on failure (st->failed says whether it was ours). */
 static int on_entry(struct load_state *st, const char *section, const char *key,
 		    const char *value, int line)
@@ -175,13 +200,15 @@ static int on_entry(struct load_state *st, const char *section, const char *key,
 		return 0;
 	if (strcmp(section, "daemon") == 0) {
 		complaint = apply_daemon_key(c, key, value);
+	} else if (strcmp(section, "http") == 0) {
+		complaint = apply_http_key(c, key, value);
 	} else if (strcmp(section, "severity") == 0) {
 		enum bd_severity sev;
 		if (config_parse_severity(value, &sev) < 0)
 			complaint = "severity must be error, warning or off";
 	} else if (strncmp(section, "plugin.", 7) != 0 || section[7] == '\0') {
-		complaint = "unknown section (expected [daemon], [severity] or "
-			    "[plugin.NAME])";
+		complaint = "unknown section (expected [daemon], [http], "
+			    "[severity] or [plugin.NAME])";
 	}
 	if (complaint != NULL) {
 		snprintf(st->err, st->err_size, "%s:%d: [%s] %s = %s: %s",
@@ -212,6 +239,8 @@ int config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof *c);
 	c->max_message_size = 4u << 20;
+	c->http_max_headers = 16u << 10;
+	c->http_timeout = 30;
 	c->request_contexts = 32;
 	c->commit_batch_max = 256;
 	c->rate_limit = 0;
@@ -328,6 +357,8 @@ void config_free(struct config *c)
 	free(c->path);
 	free(c->publish);
 	free(c->state_dir);
+	free(c->http_listen);
+	free(c->http_cors_origin);
 	free(c->plugin_dir);
 	free(c->log_level);
 	free(c->tls_cert_key);

@@ -51,6 +51,12 @@ struct config {
 	int rate_burst;
 	int max_in_flight; /* submissions waiting for the disk, overall */
 	int max_in_flight_per_connection;
+
+	/* [http] */
+	char *http_listen; /* HOST:PORT; NULL: no HTTP listener */
+	size_t http_max_headers;
+	int http_timeout;	/* seconds a connection may take */
+	char *http_cors_origin; /* NULL: no CORS headers */
 };
 
 /* Fills in the built-in defaults (no file). */

@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "config.h"
 #include "host.h"
+#include "http.h"
 #include "throttle.h"
 #include "registry.h"
 #include "rpc.h"
@@ -38,6 +39,7 @@ struct daemon {
 	struct host host;
 	struct store store;
 	struct rpc rpc;
+	struct http http;
 	struct registry registry;
 	struct auth auth; /* credentials, as stored */
 	struct throttle throttle;

@@ -433,6 +433,11 @@ int main(int argc, char **argv)
 		rpc_close(&d.rpc);
 		goto out_loop;
 	}
+	if (http_open(&d.http, &d, d.config) < 0) {
+		http_close(&d.http);
+		rpc_close(&d.rpc);
+		goto out_loop;
+	}
 	d.started = time(NULL);
 	for (size_t i = 0; i < d.config->n_listen; i++)
 		log_info("serving requests on %s (%s)", d.config->listen[i],
@@ -447,6 +452,7 @@ int main(int argc, char **argv)
 	event_base_dispatch(d.base);
 
 	/* Stopped with nothing in flight: every ack sent was durable. */
+	http_close(&d.http);
 	rpc_close(&d.rpc);
 	status = 0;
 	log_info("stopped cleanly");

@@ -8,12 +8,15 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "http.h"
 #include "log.h"
 
 static void send_bytes(struct daemon *d, struct rpc_request *req,
 		       const char *body, size_t len)
 {
-	if (d->send_reply != NULL)
+	if (req->http != NULL)
+		http_answer(req, body, len);
+	else if (d->send_reply != NULL)
 		d->send_reply(d, req, body, len);
 	else
 		rpc_reply(&d->rpc, req, body, len);

@@ -17,10 +17,14 @@
 
 struct rpc_ctx;
 
+/* listener_index of a request that came over HTTP (http.c). */
+#define RPC_LISTENER_HTTP (-2)
+
 struct rpc_request {
 	struct rpc_ctx *ctx;
 	nng_msg *msg;
-	char peer[96];	    /* "ipc", "tcp 127.0.0.1:40522", … */
+	void *http;    /* set: the HTTP exchange to answer (http.c), no ctx */
+	char peer[96]; /* "ipc", "tcp 127.0.0.1:40522", … */
 	int listener_index; /* position in the listen list, -1 unknown */
 	uint32_t pipe_id;   /* the connection, for per-connection limits */
 	struct rpc_request *next;

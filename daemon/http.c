@@ -1,0 +1,504 @@
+/*
+ * The HTTP listener: libevent's evhttp on the daemon's own loop.  Each
+ * HTTP request becomes the JSON request an nng client would send
+ * ({"op":…, parameters…, "token":…}) and goes through the same dispatch
+ * (request.c): the same authentication, role cuts, scopes, limits and
+ * answers, so the two faces cannot disagree.  The reply's JSON is sent
+ * as it is, with an HTTP status that says what its error code says.
+ *
+ *   GET  /api/v1/totals?by=function:class,kind&where=…&year=…&unit=…
+ *   GET  /api/v1/departments[?year=]         GET /api/v1/status
+ *   GET  /api/v1/departments/CODE[?year=&revision=]   (show)
+ *   GET  /api/v1/departments/CODE/history[?year=]
+ *   GET  /api/v1/three_public, /api/v1/projects, /api/v1/events?since=
+ *   POST /api/v1/submissions, /api/v1/validations     (body: a document)
+ *   GET  /metrics                                     (Prometheus text)
+ *
+ * Credentials: "Authorization: Bearer NAME.SECRET"; whether the listener
+ * trusts its peers is the [daemon] trust list, as for nng ("http" or the
+ * listener's http:// URL).
+ */
+#include "http.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "daemon.h"
+#include "log.h"
+#include "metrics.h"
+#include "reply.h"
+
+/* A request in flight: the HTTP side of an rpc_request. */
+struct http_exchange {
+	struct evhttp_request *req; /* NULL once the client went away */
+	struct evhttp_connection *conn;
+	struct http *http;
+};
+
+/* ---- building the JSON request ---- */
+
+/* Appends a JSON string (quoted, escaped) to buf. */
+static void put_json_string(struct evbuffer *buf, const char *text)
+{
+	evbuffer_add(buf, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			evbuffer_add_printf(buf, "\\%c", *p);
+		else if (*p < 0x20)
+			evbuffer_add_printf(buf, "\\u%04x", *p);
+		else
+			evbuffer_add(buf, p, 1);
+	}
+	evbuffer_add(buf, "\"", 1);
+}
+
+/* A query parameter that is a list: "a,b" → ["a","b"]. */
+static void put_list(struct evbuffer *buf, const char *key, const char *value)
+{
+	evbuffer_add_printf(buf, ",\"%s\":[", key);
+	const char *p = value;
+	for (int i = 0;; i++) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		char item[256];
+		snprintf(item, sizeof item, "%.*s", (int)n, p);
+		if (i)
+			evbuffer_add(buf, ",", 1);
+		put_json_string(buf, item);
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	evbuffer_add(buf, "]", 1);
+}
+
+/* An integer-valued parameter: digits only, else a string (the op then
+ * refuses it with the parameter named). */
+static void put_scalar(struct evbuffer *buf, const char *key, const char *value)
+{
+	evbuffer_add_printf(buf, ",\"%s\":", key);
+	size_t n = strlen(value);
+	bool integer = n > 0 && n < 19 &&
+		       strspn(value + (value[0] == '-'), "0123456789") ==
+			   n - (value[0] == '-') &&
+		       n > (size_t)(value[0] == '-');
+	if (integer)
+		evbuffer_add(buf, value, n);
+	else if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0)
+		evbuffer_add(buf, value, n);
+	else
+		put_json_string(buf, value);
+}
+
+/* Parameters that are lists on the wire: totals' "by" (the other ops
+ * group by one dimension, a string). */
+static bool is_list(const char *op, const char *key)
+{
+	return strcmp(key, "by") == 0 && strcmp(op, "totals") == 0;
+}
+
+/* The query string's parameters into the request; "where" may repeat. */
+static int put_query(struct evbuffer *buf, const char *op,
+		     const struct evkeyvalq *query, char *err, size_t err_size)
+{
+	struct evbuffer *where = evbuffer_new();
+	if (where == NULL)
+		return -ENOMEM;
+	size_t n_where = 0;
+	for (const struct evkeyval *kv = query->tqh_first; kv;
+	     kv = kv->next.tqe_next) {
+		if (strcmp(kv->key, "token") == 0 ||
+		    strcmp(kv->key, "op") == 0) {
+			snprintf(err, err_size,
+				 "\"%s\" is not a query parameter (send the "
+				 "credential as Authorization: Bearer)",
+				 kv->key);
+			evbuffer_free(where);
+			return -EINVAL;
+		}
+		bool bad = strlen(kv->key) == 0 || strlen(kv->key) > 32;
+		for (const char *k = kv->key; !bad && *k; k++)
+			bad = !(islower((unsigned char)*k) || *k == '_');
+		if (bad) {
+			snprintf(err, err_size,
+				 "query parameter \"%.40s\" is not one of the "
+				 "API's (lower-case names such as by, where, "
+				 "year, unit)",
+				 kv->key);
+			evbuffer_free(where);
+			return -EINVAL;
+		}
+		if (strcmp(kv->key, "where") == 0) {
+			if (n_where++ > 0)
+				evbuffer_add(where, ",", 1);
+			put_json_string(where, kv->value);
+		} else if (is_list(op, kv->key)) {
+			put_list(buf, kv->key, kv->value);
+		} else {
+			put_scalar(buf, kv->key, kv->value);
+		}
+	}
+	if (n_where) {
+		evbuffer_add_printf(buf, ",\"where\":[");
+		evbuffer_add_buffer(buf, where);
+		evbuffer_add(buf, "]", 1);
+	}
+	evbuffer_free(where);
+	return 0;
+}
+
+/* The op a path names, and the department it names (if any). */
+struct route {
+	const char *op;
+	char department[16];
+	bool body; /* the request body is the document */
+};
+
+static int route(const char *path, enum evhttp_cmd_type method, struct route *r)
+{
+	memset(r, 0, sizeof *r);
+	static const struct {
+		const char *path, *op;
+	} plain[] = {
+	    {"/api/v1/totals", "totals"},
+	    {"/api/v1/departments", "departments"},
+	    {"/api/v1/status", "status"},
+	    {"/api/v1/three_public", "three_public"},
+	    {"/api/v1/projects", "projects"},
+	    {"/api/v1/events", "events"},
+	};
+	if (method == EVHTTP_REQ_POST) {
+		if (strcmp(path, "/api/v1/submissions") == 0)
+			r->op = "submit";
+		else if (strcmp(path, "/api/v1/validations") == 0)
+			r->op = "validate";
+		r->body = true;
+		return r->op ? 0 : -ENOENT;
+	}
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+		if (strcmp(path, plain[i].path) == 0) {
+			r->op = plain[i].op;
+			return 0;
+		}
+	static const char prefix[] = "/api/v1/departments/";
+	if (strncmp(path, prefix, sizeof prefix - 1) != 0)
+		return -ENOENT;
+	const char *code = path + sizeof prefix - 1;
+	size_t n = strspn(code, "0123456789");
+	if (n == 0 || n >= sizeof r->department)
+		return -ENOENT;
+	memcpy(r->department, code, n);
+	if (code[n] == '\0')
+		r->op = "show";
+	else if (strcmp(code + n, "/history") == 0)
+		r->op = "history";
+	return r->op ? 0 : -ENOENT;
+}
+
+/* ---- answering ---- */
+
+static int status_for(const char *code)
+{
+	static const struct {
+		const char *code;
+		int status;
+	} map[] = {
+	    {"bad_request", 400},  {"bad_json", 400},
+	    {"bad_encoding", 400}, {"unauthenticated", 401},
+	    {"exists", 409},	   {"method_not_allowed", 405},
+	    {"forbidden", 403},	   {"not_found", 404},
+	    {"unknown_op", 404},   {"message_too_large", 413},
+	    {"rejected", 422},	   {"invalid", 422},
+	    {"locked", 409},	   {"conflict", 409},
+	    {"rate_limited", 429}, {"busy", 503},
+	    {"unavailable", 503},  {"unrepresentable", 422},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(map[i].code, code) == 0)
+			return map[i].status;
+	return 500;
+}
+
+static void send_json(struct http *h, struct evhttp_request *req, int status,
+		      const char *body, size_t len)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	evhttp_add_header(out, "Content-Type",
+			  "application/json; charset=utf-8");
+	evhttp_add_header(out, "Cache-Control", "no-store");
+	if (h->cors_origin[0])
+		evhttp_add_header(out, "Access-Control-Allow-Origin",
+				  h->cors_origin);
+	struct evbuffer *buf = evbuffer_new();
+	if (buf)
+		evbuffer_add(buf, body, len);
+	const char *reason = status == 200 ? "OK" : "Error";
+	h->responses[status / 100 % 6]++;
+	evhttp_send_reply(req, status, reason, buf);
+	if (buf)
+		evbuffer_free(buf);
+}
+
+/* An error of the HTTP layer itself, in the shape every reply has. */
+static void send_error(struct http *h, struct evhttp_request *req,
+		       const char *code, const char *message)
+{
+	cJSON *reply = reply_error(code, message);
+	char *text = cJSON_PrintUnformatted(reply);
+	cJSON_Delete(reply);
+	if (text) {
+		send_json(h, req, status_for(code), text, strlen(text));
+		free(text);
+	} else {
+		evhttp_send_error(req, 500, NULL);
+	}
+}
+
+static void on_close(struct evhttp_connection *conn, void *arg)
+{
+	struct http_exchange *x = arg;
+	(void)conn;
+	x->req = NULL; /* the answer, when it comes, goes nowhere */
+}
+
+void http_answer(struct rpc_request *rr, const char *body, size_t len)
+{
+	struct http_exchange *x = rr->http;
+	if (x->req != NULL) {
+		evhttp_connection_set_closecb(x->conn, NULL, NULL);
+		int status = 200;
+		cJSON *reply = cJSON_ParseWithLength(body, len);
+		const cJSON *ok = cJSON_GetObjectItemCaseSensitive(reply, "ok");
+		if (!cJSON_IsTrue(ok)) {
+			const cJSON *e =
+			    cJSON_GetObjectItemCaseSensitive(reply, "error");
+			const char *code = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(e, "code"));
+			/* A refused submission answers with its findings. */
+			status = code ? status_for(code) : 422;
+		}
+		cJSON_Delete(reply);
+		send_json(x->http, x->req, status, body, len);
+	}
+	nng_msg_free(rr->msg);
+	free(x);
+	free(rr);
+}
+
+/* Metrics are an operator's: on a listener that requires credentials,
+ * the scraper sends one (Prometheus: authorization credentials). */
+static bool metrics_allowed(struct http *h, struct evhttp_request *req)
+{
+	if (access_listener_trusted(h->d, RPC_LISTENER_HTTP))
+		return true;
+	const char *auth = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Authorization");
+	struct principal who;
+	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
+	    strlen(auth + 7) >= AUTH_TOKEN_MAX ||
+	    auth_verify(&h->d->auth, auth + 7, &who) < 0) {
+		send_error(h, req, "unauthenticated",
+			   "this listener requires a credential: send "
+			   "Authorization: Bearer NAME.SECRET");
+		return false;
+	}
+	if (who.role < AUTH_OPERATOR) {
+		send_error(h, req, "forbidden",
+			   "metrics are for operators and admins");
+		return false;
+	}
+	return true;
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct http *h = arg;
+	struct daemon *d = h->d;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	if (path == NULL) {
+		send_error(h, req, "bad_request", "the request has no path");
+		return;
+	}
+	if (strcmp(path, "/metrics") == 0 && method == EVHTTP_REQ_GET) {
+		if (!metrics_allowed(h, req))
+			return;
+		struct evbuffer *out = evbuffer_new();
+		if (out == NULL) {
+			evhttp_send_error(req, 500, NULL);
+			return;
+		}
+		metrics_write(d, out);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+				  "Content-Type",
+				  "text/plain; version=0.0.4; charset=utf-8");
+		h->responses[2]++;
+		evhttp_send_reply(req, 200, "OK", out);
+		evbuffer_free(out);
+		return;
+	}
+	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_POST) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+				  "Allow", "GET, POST");
+		send_error(h, req, "method_not_allowed",
+			   "only GET (queries) and POST (submissions, "
+			   "validations) are served");
+		return;
+	}
+	struct route r;
+	if (route(path, method, &r) < 0) {
+		char message[512];
+		snprintf(
+		    message, sizeof message,
+		    "no %s %.200s: the API is GET /api/v1/{totals, "
+		    "departments, departments/CODE, departments/CODE/"
+		    "history, three_public, projects, events, status}, "
+		    "POST /api/v1/{submissions, validations}, GET /metrics",
+		    method == EVHTTP_REQ_POST ? "POST" : "GET", path);
+		send_error(h, req, "not_found", message);
+		return;
+	}
+	struct evkeyvalq query = {0};
+	const char *q = evhttp_uri_get_query(uri);
+	if (q && evhttp_parse_query_str(q, &query) < 0) {
+		send_error(h, req, "bad_request",
+			   "the query string does not parse (name=value&…, "
+			   "percent-encoded)");
+		return;
+	}
+	struct evbuffer *json = evbuffer_new();
+	char err[256] = "";
+	int rc = json ? 0 : -ENOMEM;
+	if (rc == 0) {
+		evbuffer_add_printf(json, "{\"op\":\"%s\"", r.op);
+		if (r.department[0])
+			evbuffer_add_printf(json, ",\"department\":\"%s\"",
+					    r.department);
+		rc = put_query(json, r.op, &query, err, sizeof err);
+	}
+	evhttp_clear_headers(&query);
+	const char *auth = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Authorization");
+	if (rc == 0 && auth) {
+		if (strncmp(auth, "Bearer ", 7) != 0) {
+			snprintf(
+			    err, sizeof err,
+			    "Authorization must be \"Bearer NAME.SECRET\"");
+			rc = -EINVAL;
+		} else {
+			evbuffer_add(json, ",\"token\":", 9);
+			put_json_string(json, auth + 7);
+		}
+	}
+	if (rc == 0 && r.body) {
+		struct evbuffer *in = evhttp_request_get_input_buffer(req);
+		if (evbuffer_get_length(in) == 0) {
+			snprintf(err, sizeof err,
+				 "the body must be the budget-submission/1 "
+				 "document");
+			rc = -EINVAL;
+		} else {
+			evbuffer_add(json, ",\"document\":", 12);
+			evbuffer_add_buffer(json, in);
+		}
+	}
+	if (rc < 0) {
+		if (json)
+			evbuffer_free(json);
+		send_error(h, req, rc == -ENOMEM ? "internal" : "bad_request",
+			   rc == -ENOMEM ? "out of memory" : err);
+		return;
+	}
+	evbuffer_add(json, "}", 1);
+	size_t len = evbuffer_get_length(json);
+	struct rpc_request *rr = calloc(1, sizeof *rr);
+	struct http_exchange *x = calloc(1, sizeof *x);
+	nng_msg *msg = NULL;
+	if (rr == NULL || x == NULL || nng_msg_alloc(&msg, len) != 0) {
+		free(rr), free(x), evbuffer_free(json);
+		send_error(h, req, "internal", "out of memory");
+		return;
+	}
+	evbuffer_remove(json, nng_msg_body(msg), len);
+	evbuffer_free(json);
+	x->req = req;
+	x->conn = evhttp_request_get_connection(req);
+	x->http = h;
+	rr->msg = msg;
+	rr->http = x;
+	rr->listener_index = RPC_LISTENER_HTTP;
+	/* One connection, one id: the per-connection limits count it. */
+	rr->pipe_id = 0x80000000u | (uint32_t)((uintptr_t)x->conn >> 4);
+	char *host = NULL;
+	ev_uint16_t port = 0;
+	evhttp_connection_get_peer(x->conn, &host, &port);
+	snprintf(rr->peer, sizeof rr->peer, "http %s:%u", host ? host : "?",
+		 port);
+	evhttp_connection_set_closecb(x->conn, on_close, x);
+	request_handle(d, rr);
+}
+
+int http_open(struct http *h, struct daemon *d, const struct config *c)
+{
+	memset(h, 0, sizeof *h);
+	h->d = d;
+	if (c->http_listen == NULL)
+		return 0;
+	snprintf(h->cors_origin, sizeof h->cors_origin, "%s",
+		 c->http_cors_origin ? c->http_cors_origin : "");
+	char host[256];
+	const char *colon = strrchr(c->http_listen, ':');
+	long port = colon ? strtol(colon + 1, NULL, 10) : 0;
+	if (colon == NULL || colon == c->http_listen || port <= 0 ||
+	    port > 65535 || (size_t)(colon - c->http_listen) >= sizeof host) {
+		log_error("[http] listen = %s: expected HOST:PORT, such as "
+			  "127.0.0.1:8080",
+			  c->http_listen);
+		return -EINVAL;
+	}
+	snprintf(host, sizeof host, "%.*s", (int)(colon - c->http_listen),
+		 c->http_listen);
+	h->evhttp = evhttp_new(d->base);
+	if (h->evhttp == NULL)
+		return -ENOMEM;
+	/* Every method reaches on_request, which answers the others with a
+	 * 405 in JSON rather than evhttp's HTML 501. */
+	evhttp_set_allowed_methods(
+	    h->evhttp, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+			   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+			   EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
+			   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
+	evhttp_set_max_headers_size(h->evhttp, (ev_ssize_t)c->http_max_headers);
+	evhttp_set_max_body_size(h->evhttp, (ev_ssize_t)c->max_message_size);
+	evhttp_set_timeout(h->evhttp, c->http_timeout);
+	evhttp_set_gencb(h->evhttp, on_request, h);
+	if (evhttp_bind_socket(h->evhttp, host, (ev_uint16_t)port) != 0) {
+		log_error("[http] listen = %s: cannot bind (in use, or not an "
+			  "address of this machine)",
+			  c->http_listen);
+		evhttp_free(h->evhttp);
+		h->evhttp = NULL;
+		return -EADDRINUSE;
+	}
+	snprintf(h->url, sizeof h->url, "http://%s", c->http_listen);
+	log_info("serving HTTP on %s (%s)", h->url,
+		 access_listener_trusted(d, RPC_LISTENER_HTTP)
+		     ? "peers trusted"
+		     : "credentials required");
+	return 0;
+}
+
+void http_close(struct http *h)
+{
+	if (h->evhttp)
+		evhttp_free(h->evhttp);
+	h->evhttp = NULL;
+}

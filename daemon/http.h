@@ -1,0 +1,34 @@
+/*
+ * The HTTP face of the daemon ([http] listen = HOST:PORT): the same ops
+ * as nng, over libevent's evhttp on the loop thread (http.c says how
+ * paths map onto ops), and Prometheus metrics (metrics.c).
+ */
+#ifndef BUDGETD_HTTP_H
+#define BUDGETD_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct daemon;
+struct config;
+struct rpc_request;
+struct evhttp;
+
+struct http {
+	struct daemon *d;
+	struct evhttp *evhttp; /* NULL: no HTTP listener configured */
+	char url[300];	       /* http://HOST:PORT, for the trust policy */
+	char cors_origin[256]; /* "": no CORS headers */
+	/* Replies sent, by status class (index 1: 1xx … 5: 5xx). */
+	uint64_t responses[6];
+};
+
+/* Starts listening when the config asks for it.  0, or a negative error
+ * after logging why. */
+int http_open(struct http *h, struct daemon *d, const struct config *c);
+/* Stops listening; requests still waiting for an answer lose it. */
+void http_close(struct http *h);
+/* Sends a reply to an HTTP request (reply.c) and frees the request. */
+void http_answer(struct rpc_request *req, const char *body, size_t len);
+
+#endif

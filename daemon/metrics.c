@@ -1,0 +1,109 @@
+/*
+ * Prometheus metrics, read from the counters the daemon keeps anyway (the
+ * health report's store, queue and loop; requests; the registry; the PUB
+ * socket) at the moment of the scrape: nothing is counted twice.
+ */
+#include "metrics.h"
+
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "health.h"
+
+static void metric(struct evbuffer *out, const char *name, const char *type,
+		   const char *help, double value)
+{
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name,
+			    help, name, type, name, value);
+}
+
+/* A member of the health report, 0 when absent. */
+static double health_number(const cJSON *report, const char *part,
+			    const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(report, part), key);
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static double rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	long pages = 0, resident = 0;
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return (double)resident * (double)sysconf(_SC_PAGESIZE);
+}
+
+void metrics_write(struct daemon *d, struct evbuffer *out)
+{
+	enum health_level level;
+	cJSON *report = health_report(d, &level);
+	evbuffer_add_printf(out,
+			    "# HELP budgetd_build_info The running version.\n"
+			    "# TYPE budgetd_build_info gauge\n"
+			    "budgetd_build_info{version=\"%s\",plugin_abi="
+			    "\"%d\"} 1\n",
+			    PROJECT_VERSION, BD_ABI_MAJOR);
+	metric(out, "budgetd_start_time_seconds", "gauge",
+	       "When the daemon started, in seconds since the epoch.",
+	       (double)d->started);
+	metric(out, "budgetd_requests_total", "counter",
+	       "Requests received, over nng and HTTP.", (double)d->requests);
+	evbuffer_add_printf(out, "# HELP budgetd_http_responses_total HTTP "
+				 "replies sent, by status class.\n"
+				 "# TYPE budgetd_http_responses_total "
+				 "counter\n");
+	for (int c = 1; c <= 5; c++)
+		evbuffer_add_printf(
+		    out, "budgetd_http_responses_total{class=\"%dxx\"} %llu\n",
+		    c, (unsigned long long)d->http.responses[c]);
+	metric(out, "budgetd_departments", "gauge",
+	       "Departments with an accepted revision (per fiscal year).",
+	       (double)d->registry.n_entries);
+	metric(out, "budgetd_model_bytes", "gauge",
+	       "Memory held by the parsed latest revisions.",
+	       (double)d->registry.bytes);
+	metric(out, "budgetd_submissions_waiting", "gauge",
+	       "Submissions queued for the disk (not yet acknowledged).",
+	       (double)d->in_flight);
+	metric(out, "budgetd_submissions_waiting_limit", "gauge",
+	       "max_in_flight: past it, submissions are refused as busy.",
+	       health_number(report, "queue", "limit"));
+	metric(out, "budgetd_store_commits_total", "counter",
+	       "Store transactions committed.",
+	       health_number(report, "store", "commits"));
+	metric(out, "budgetd_store_commit_failures_total", "counter",
+	       "Store transactions that failed.",
+	       health_number(report, "store", "commit_failures"));
+	metric(out, "budgetd_store_last_commit_seconds", "gauge",
+	       "How long the last commit took (fsync included).",
+	       health_number(report, "store", "last_commit_ms") / 1000.0);
+	metric(out, "budgetd_store_max_commit_seconds", "gauge",
+	       "The longest commit since start.",
+	       health_number(report, "store", "max_commit_ms") / 1000.0);
+	metric(out, "budgetd_store_free_bytes", "gauge",
+	       "Free space where the store lives.",
+	       health_number(report, "store", "free_bytes"));
+	metric(out, "budgetd_loop_lag_seconds", "gauge",
+	       "How late the loop thread ran its last timer.",
+	       health_number(report, "loop", "lag_ms") / 1000.0);
+	metric(out, "budgetd_loop_max_lag_seconds", "gauge",
+	       "The worst loop lag since start.",
+	       health_number(report, "loop", "max_lag_ms") / 1000.0);
+	metric(out, "budgetd_health_level", "gauge",
+	       "0 OK, 1 warning, 2 critical (as budgetctl check).",
+	       (double)level);
+	metric(out, "budgetd_subscribers", "gauge",
+	       "Subscribers connected to the PUB socket.",
+	       (double)rpc_subscribers(&d->rpc));
+	metric(out, "process_resident_memory_bytes", "gauge",
+	       "Resident set size.", rss_bytes());
+	cJSON_Delete(report);
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The HTTP listener against the real daemon, with curl: every endpoint's
+# answer equals the nng op's on the same daemon, credentials and role cuts
+# hold, bad requests (parameters, bodies, oversized headers and bodies, a
+# slow client) get clear errors, and the daemon keeps serving throughout.
+set -uo pipefail
+bin=$1 data=$2 src=$(cd "$(dirname "$0")/../.." && pwd)
+dir=$(mktemp -d /tmp/budgetd-http-XXXXXX)
+ctl=$bin/budgetctl
+py=/usr/bin/python3
+export BUDGETD_ENDPOINT="ipc://$dir/req.sock"
+port=$((20000 + ($$ * 7) % 20000))
+base="http://127.0.0.1:$port"
+failures=0 passes=0
+check() { # description, command...
+  local what=$1; shift
+  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+exit_is() { local want=$1; shift; "$@" >/dev/null 2>&1; [ $? -eq "$want" ]; }
+cleanup() {
+  [ -n "${daemon:-}" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+cat >"$dir/budgetd.conf" <<EOF
+[daemon]
+listen = $BUDGETD_ENDPOINT
+publish = ipc://$dir/pub.sock
+state_dir = $dir/state
+# The ipc socket trusts its peers; HTTP requires a credential.
+trust = ipc
+max_message_size = 64K
+[http]
+listen = 127.0.0.1:$port
+max_header_size = 8K
+timeout = 2
+[plugin.catalog]
+dir = $src/conf/catalog
+[plugin.rules]
+files = $src/conf/rules/*.rules
+EOF
+"$bin/budgetd" --config "$dir/budgetd.conf" 2>"$dir/daemon.log" &
+daemon=$!
+for _ in $(seq 50); do curl -s -o /dev/null "$base/api/v1/status" && break; sleep 0.1; done
+check "samples accepted over nng" exit_is 0 "$ctl" submit "$data/putuo-wanli-2025.json" "$data/fengquan-116001-2023-corrected.json"
+token() { "$ctl" --json credential add "$@" | $py -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
+op=$(token analyst --role operator)
+dept=$(token fengquan --role department --department 116001)
+
+# status code, then the body in $dir/body
+get() { # token path
+  curl -s -o "$dir/body" -w '%{http_code}' ${1:+-H "Authorization: Bearer $1"} "$base$2"
+}
+post() { # token path file
+  curl -s -o "$dir/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+    ${1:+-H "Authorization: Bearer $1"} --data-binary @"$3" "$base$2"
+}
+same_json() { $py -c 'import json,sys; a,b=(json.loads(x) for x in sys.argv[1:3]); sys.exit(0 if a == b else 1)' "$1" "$2"; }
+error_code() { $py -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["error"]["code"] if not r["ok"] else "ok")' "$dir/body"; }
+
+check "no credential: 401" test "$(get "" /api/v1/status)" = 401
+check "and the reply says how to send one" test "$(error_code)" = unauthenticated
+check "a wrong credential: 401" test "$(get "analyst.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" /api/v1/status)" = 401
+check "Authorization that is not Bearer: 400" test "$(curl -s -o "$dir/body" -w '%{http_code}' -H 'Authorization: Basic eDp5' "$base/api/v1/status")" = 400
+
+# Every endpoint answers what the nng op answers, on the same daemon.
+cases=(
+  "/api/v1/totals?by=function:class&year=2025&unit=元|totals --by function:class --year 2025 --unit 元"
+  "/api/v1/totals?by=year,department,kind&unit=元|totals --by department,kind --unit 元"
+  "/api/v1/totals?by=function:item&where=function:201*&where=source:general_budget&year=2025|totals --by function:item --where function:201* --where source:general_budget --year 2025"
+  "/api/v1/totals?by=function:class&year=2025&change=true|totals --by function:class --year 2025 --change"
+  "/api/v1/departments|departments"
+  "/api/v1/departments?year=2023|departments --year 2023"
+  "/api/v1/departments/116001|show 116001"
+  "/api/v1/departments/215001?year=2025&revision=1|show 215001 --year 2025 --revision 1"
+  "/api/v1/departments/116001/history|history 116001"
+  "/api/v1/three_public?by=department|three-public --by department"
+  "/api/v1/projects?limit=3|projects --limit 3"
+  "/api/v1/events?since=0|events --since 0"
+)
+for c in "${cases[@]}"; do
+  path=${c%%|*} args=${c#*|}
+  check "GET $path: 200" test "$(get "$op" "$path")" = 200
+  # shellcheck disable=SC2086
+  want=$("$ctl" --json $args)
+  check "GET $path equals budgetctl $args" same_json "$(cat "$dir/body")" "$want" || { echo "  http: $(head -c 600 "$dir/body")"; echo "  nng:  ${want:0:600}"; }
+done
+
+# A department: its own figures only, on every endpoint.
+check "department: its totals" test "$(get "$dept" "/api/v1/totals?unit=元")" = 200
+check "department: only its own total" grep -q '"total":"2323100.00"' "$dir/body"
+check "department: its own document" test "$(get "$dept" /api/v1/departments/116001)" = 200
+check "department: not another's (403)" test "$(get "$dept" /api/v1/departments/215001)" = 403
+check "department: not another's history (403)" test "$(get "$dept" /api/v1/departments/215001/history)" = 403
+check "department: not the event log (403)" test "$(get "$dept" /api/v1/events)" = 403
+check "department: one department listed" test "$(get "$dept" /api/v1/departments)" = 200
+check "department: and it is its own" test "$($py -c 'import json,sys; print(",".join(d["code"] for d in json.load(open(sys.argv[1]))["departments"]))' "$dir/body")" = 116001
+
+# Submissions and validations: the body is the document.
+check "POST a validation: 200" test "$(post "$op" /api/v1/validations "$data/putuo-wanli-2025.json")" = 200
+check "a department submits its own budget: 200" test "$(post "$dept" /api/v1/submissions "$data/fengquan-116001-2023-corrected.json")" = 200
+check "and it is revision 2" grep -q '"revision":2' "$dir/body"
+check "but not another's: 403" test "$(post "$dept" /api/v1/submissions "$data/putuo-wanli-2025.json")" = 403
+check "the sample with its errors is refused: 422" test "$(post "$dept" /api/v1/submissions "$data/fengquan-116001-2023.json")" = 422
+check "with its findings" grep -q '"findings"' "$dir/body"
+printf '{"format":"budget-submission/1",' >"$dir/broken.json"
+check "a body that is not JSON: 400" test "$(post "$dept" /api/v1/submissions "$dir/broken.json")" = 400
+check "with where it broke" grep -q 'JSON' "$dir/body"
+: >"$dir/empty.json"
+check "an empty body: 400" test "$(post "$dept" /api/v1/submissions "$dir/empty.json")" = 400
+
+# Bad requests get clear errors.
+check "year=abc: 400" test "$(get "$op" "/api/v1/totals?year=abc")" = 400
+check "naming the parameter" grep -q 'year' "$dir/body"
+check "an unknown dimension: 400" test "$(get "$op" "/api/v1/totals?by=nonsense")" = 400
+check "a parameter not of the API: 400" test "$(get "$op" "/api/v1/totals?Year=2025")" = 400
+check "a token in the query is refused: 400" test "$(get "" "/api/v1/status?token=$op")" = 400
+check "an unknown path: 404" test "$(get "$op" /api/v2/totals)" = 404
+check "which lists the API" grep -q '/api/v1/{totals' "$dir/body"
+check "a method other than GET and POST: 405" test "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$base/api/v1/status")" = 405
+big=$(head -c 9000 /dev/zero | tr '\0' a)
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $big" "$base/api/v1/status")
+check "headers over max_header_size are refused ($code)" test "$code" -ge 400 -a "$code" -lt 500
+head -c 70000 /dev/zero | tr '\0' ' ' >"$dir/huge.json"
+code=$(post "$dept" /api/v1/submissions "$dir/huge.json")
+check "a body over max_message_size is refused ($code)" test "$code" = 413
+# A client that sends half a request and stops is cut off at the timeout,
+# while others are served.
+$py - "$port" >"$dir/slow" <<'EOF' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n")
+s.settimeout(10)
+start = time.time()
+try:
+    data = s.recv(100)
+except socket.timeout:
+    data = None
+print("closed" if data is not None else "open", round(time.time() - start))
+EOF
+slow=$!
+check "served while a slow client waits" test "$(get "$op" /api/v1/status)" = 200
+wait "$slow"
+check "the slow client is cut off after the timeout ($(cat "$dir/slow"))" grep -q '^closed [1-5]$' "$dir/slow"
+
+# Metrics, and no CORS unless configured.
+check "GET /metrics without a credential: 401" test "$(get "" /metrics)" = 401
+check "GET /metrics as a department: 403" test "$(get "$dept" /metrics)" = 403
+check "GET /metrics as an operator: 200" test "$(get "$op" /metrics)" = 200
+check "metrics count the requests" grep -q '^budgetd_requests_total [1-9]' "$dir/body"
+check "metrics count 4xx replies" grep -q '^budgetd_http_responses_total{class="4xx"} [1-9]' "$dir/body"
+check "metrics have the departments" grep -q '^budgetd_departments 2$' "$dir/body"
+check "metrics have the commit time" grep -q '^budgetd_store_last_commit_seconds ' "$dir/body"
+check "no CORS header unless configured" bash -c "! curl -s -D - -o /dev/null -H 'Authorization: Bearer $op' '$base/api/v1/status' | grep -qi access-control"
+check "the daemon still serves nng" exit_is 0 "$ctl" status
+check "and HTTP" test "$(get "$op" /api/v1/status)" = 200
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
