@@ -11,6 +11,7 @@
  *   GET  /api/v1/departments/CODE[?year=&revision=]   (show)
  *   GET  /api/v1/departments/CODE/history[?year=]
  *   GET  /api/v1/three_public, /api/v1/projects, /api/v1/events?since=
+ *   GET  /api/v1/events/stream      (Server-Sent Events: stream.c)
  *   POST /api/v1/submissions, /api/v1/validations     (body: a document)
  *   GET  /metrics                                     (Prometheus text)
  *
@@ -34,6 +35,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "reply.h"
+#include "stream.h"
 
 /* A request in flight: the HTTP side of an rpc_request. */
 struct http_exchange {
@@ -292,29 +294,65 @@ void http_answer(struct rpc_request *rr, const char *body, size_t len)
 	free(rr);
 }
 
-/* Metrics are an operator's: on a listener that requires credentials,
- * the scraper sends one (Prometheus: authorization credentials). */
-static bool metrics_allowed(struct http *h, struct evhttp_request *req)
+/* Who sends req: everyone is trusted on a trusted listener, else the
+ * Bearer credential says.  false after an error reply. */
+static bool principal_of(struct http *h, struct evhttp_request *req,
+			 struct principal *who)
 {
-	if (access_listener_trusted(h->d, RPC_LISTENER_HTTP))
+	memset(who, 0, sizeof *who);
+	if (access_listener_trusted(h->d, RPC_LISTENER_HTTP)) {
+		who->role = AUTH_ADMIN;
+		snprintf(who->name, sizeof who->name, "local");
 		return true;
+	}
 	const char *auth = evhttp_find_header(
 	    evhttp_request_get_input_headers(req), "Authorization");
-	struct principal who;
 	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
 	    strlen(auth + 7) >= AUTH_TOKEN_MAX ||
-	    auth_verify(&h->d->auth, auth + 7, &who) < 0) {
+	    auth_verify(&h->d->auth, auth + 7, who) < 0) {
 		send_error(h, req, "unauthenticated",
 			   "this listener requires a credential: send "
 			   "Authorization: Bearer NAME.SECRET");
 		return false;
 	}
+	return true;
+}
+
+/* Metrics are an operator's (Prometheus sends the credential as its
+ * authorization). */
+static bool metrics_allowed(struct http *h, struct evhttp_request *req)
+{
+	struct principal who;
+	if (!principal_of(h, req, &who))
+		return false;
 	if (who.role < AUTH_OPERATOR) {
 		send_error(h, req, "forbidden",
 			   "metrics are for operators and admins");
 		return false;
 	}
 	return true;
+}
+
+static void open_stream(struct http *h, struct evhttp_request *req,
+			const struct evhttp_uri *uri)
+{
+	struct principal who;
+	if (!principal_of(h, req, &who))
+		return;
+	struct evkeyvalq query = {0};
+	const char *q = evhttp_uri_get_query(uri);
+	if (q && evhttp_parse_query_str(q, &query) < 0) {
+		send_error(h, req, "bad_request",
+			   "the query string does not parse");
+		return;
+	}
+	char err[256];
+	int rc =
+	    stream_open(h, req, &who, evhttp_find_header(&query, "since"),
+			evhttp_find_header(&query, "unit"), err, sizeof err);
+	evhttp_clear_headers(&query);
+	if (rc < 0)
+		send_error(h, req, rc == -EBUSY ? "busy" : "bad_request", err);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -351,6 +389,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 		send_error(h, req, "method_not_allowed",
 			   "only GET (queries) and POST (submissions, "
 			   "validations) are served");
+		return;
+	}
+	if (strcmp(path, "/api/v1/events/stream") == 0 &&
+	    method == EVHTTP_REQ_GET) {
+		open_stream(h, req, uri);
 		return;
 	}
 	struct route r;
@@ -498,6 +541,7 @@ int http_open(struct http *h, struct daemon *d, const struct config *c)
 
 void http_close(struct http *h)
 {
+	stream_close_all(h);
 	if (h->evhttp)
 		evhttp_free(h->evhttp);
 	h->evhttp = NULL;

@@ -13,6 +13,7 @@ struct daemon;
 struct config;
 struct rpc_request;
 struct evhttp;
+struct stream;
 
 struct http {
 	struct daemon *d;
@@ -21,6 +22,8 @@ struct http {
 	char cors_origin[256]; /* "": no CORS headers */
 	/* Replies sent, by status class (index 1: 1xx … 5: 5xx). */
 	uint64_t responses[6];
+	struct stream *streams; /* event streams open (stream.c) */
+	int n_streams;
 };
 
 /* Starts listening when the config asks for it.  0, or a negative error

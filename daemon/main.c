@@ -17,6 +17,7 @@
 #include "log.h"
 #include "model.h"
 #include "ops.h"
+#include "stream.h"
 
 static void usage(FILE *out)
 {
@@ -127,6 +128,8 @@ static void on_store(evutil_socket_t fd, short what, void *arg)
 		ops_store_done(d, job);
 		job = next;
 	}
+	if (d->http.streams)
+		stream_notify(&d->http);
 	maybe_finish(d);
 }
 

@@ -6,6 +6,7 @@
 #ifndef BUDGETD_OPS_H
 #define BUDGETD_OPS_H
 
+#include <budgetd/plugin.h>
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
@@ -39,6 +40,8 @@ void ops_departments(const struct op_call *c);
  * department it may see (of year, or every year for 0). */
 cJSON *ops_department_list(struct daemon *d, const struct principal *who,
 			   int year);
+/* A stored event as the events op gives it: its changes in unit. */
+void ops_event_as_published(cJSON *ev, enum bd_unit unit);
 /* The newest year department has an accepted revision for, or 0. */
 int ops_latest_year(struct daemon *d, const char *department);
 void ops_show(const struct op_call *c);

@@ -225,7 +225,7 @@ static bool restate(const cJSON *amount, enum bd_unit unit, bd_fen *fen,
  * so that a subscriber filling a gap reads the same numbers it would have
  * received.
  */
-static void event_as_published(cJSON *ev, enum bd_unit unit)
+void ops_event_as_published(cJSON *ev, enum bd_unit unit)
 {
 	cJSON_AddStringToObject(ev, "unit", money_unit_name(unit));
 	cJSON *raw = cJSON_DetachItemFromObjectCaseSensitive(ev, "changes");
@@ -289,7 +289,7 @@ void ops_events(const struct op_call *c)
 	cJSON *events = cJSON_AddArrayToObject(reply, "events");
 	int rc = store_events_since(&d->store, (uint64_t)since, limit, events);
 	cJSON *ev;
-	cJSON_ArrayForEach(ev, events) event_as_published(ev, unit);
+	cJSON_ArrayForEach(ev, events) ops_event_as_published(ev, unit);
 	send_read(c, reply, rc);
 }
 

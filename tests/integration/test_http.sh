@@ -144,6 +144,33 @@ check "served while a slow client waits" test "$(get "$op" /api/v1/status)" = 20
 wait "$slow"
 check "the slow client is cut off after the timeout ($(cat "$dir/slow"))" grep -q '^closed [1-5]$' "$dir/slow"
 
+# Server-Sent Events: the log replayed from a seq, new events as they are
+# stored, a reconnection resuming after Last-Event-ID, role cuts.
+events_now=$("$ctl" --json events --since 0 | $py -c 'import json,sys; print(len(json.load(sys.stdin)["events"]))')
+curl -sN -H "Authorization: Bearer $op" "$base/api/v1/events/stream?since=0" >"$dir/sse1" &
+sse=$!
+sleep 3 # longer than [http] timeout: a stream is not cut off for idling
+"$ctl" submit "$data/fengquan-116001-2023-corrected.json" >/dev/null 2>&1
+for _ in $(seq 30); do [ "$(grep -c '^id: ' "$dir/sse1")" -gt "$events_now" ] && break; sleep 0.1; done
+kill "$sse" 2>/dev/null; wait "$sse" 2>/dev/null
+check "the stream replays all $events_now stored events" test "$(grep -c '^id: ' "$dir/sse1")" -ge "$events_now"
+check "and, past the idle timeout, the new one as it is stored" test "$(grep -c '^id: ' "$dir/sse1")" -eq $((events_now + 1))
+check "each event's data is the events op's JSON" \
+  $py -c 'import json,sys; [json.loads(l[6:]) for l in open(sys.argv[1]) if l.startswith("data: ")]' "$dir/sse1"
+last=$(grep '^id: ' "$dir/sse1" | tail -1 | cut -d' ' -f2)
+"$ctl" submit "$data/putuo-wanli-2025.json" >/dev/null 2>&1 # while nobody listens
+curl -sN -m 2 -H "Authorization: Bearer $op" -H "Last-Event-ID: $last" "$base/api/v1/events/stream" >"$dir/sse2"
+check "a reconnection with Last-Event-ID gets exactly what it missed" \
+  test "$(grep '^id: ' "$dir/sse2" | cut -d' ' -f2 | tr '\n' ' ')" = "$((last + 1)) "
+curl -sN -m 2 -H "Authorization: Bearer $op" "$base/api/v1/events/stream" >"$dir/sse3"
+check "without Last-Event-ID, none of the past" test "$(grep -c '^id: ' "$dir/sse3")" -eq 0
+curl -sN -m 2 -H "Authorization: Bearer $dept" "$base/api/v1/events/stream?since=0" >"$dir/sse4"
+check "a department's stream has its own events" grep -q '"department":"116001"' "$dir/sse4"
+check "and no other department's" bash -c "! grep -q '\"department\":\"215001\"' '$dir/sse4'"
+check "a stream without a credential: 401" test "$(curl -s -o /dev/null -w '%{http_code}' "$base/api/v1/events/stream")" = 401
+check "Last-Event-ID that is not a seq: 400" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $op" -H 'Last-Event-ID: x' "$base/api/v1/events/stream")" = 400
+
 # Metrics, and no CORS unless configured.
 check "GET /metrics without a credential: 401" test "$(get "" /metrics)" = 401
 check "GET /metrics as a department: 403" test "$(get "$dept" /metrics)" = 403
