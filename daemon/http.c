@@ -14,6 +14,8 @@
  *   GET  /api/v1/events/stream      (Server-Sent Events: stream.c)
  *   POST /api/v1/submissions, /api/v1/validations     (body: a document)
  *   GET  /metrics                                     (Prometheus text)
+ *   GET  /api/3/cubes/budget/{model, aggregate, facts, members/REF}
+ *        (OpenSpending Babbage: babbage.c)
  *
  * Credentials: "Authorization: Bearer NAME.SECRET"; whether the listener
  * trusts its peers is the [daemon] trust list, as for nng ("http" or the
@@ -31,6 +33,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "babbage.h"
 #include "daemon.h"
 #include "log.h"
 #include "metrics.h"
@@ -389,6 +392,14 @@ static void on_request(struct evhttp_request *req, void *arg)
 		send_error(h, req, "method_not_allowed",
 			   "only GET (queries) and POST (submissions, "
 			   "validations) are served");
+		return;
+	}
+	if (strncmp(path, "/api/3/cubes", 12) == 0 &&
+	    (path[12] == '\0' || path[12] == '/') && method == EVHTTP_REQ_GET) {
+		struct principal who;
+		if (principal_of(h, req, &who))
+			babbage_serve(h, req, &who, path,
+				      evhttp_uri_get_query(uri));
 		return;
 	}
 	if (strcmp(path, "/api/v1/events/stream") == 0 &&

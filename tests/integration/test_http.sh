@@ -144,6 +144,47 @@ check "served while a slow client waits" test "$(get "$op" /api/v1/status)" = 20
 wait "$slow"
 check "the slow client is cut off after the timeout ($(cat "$dir/slow"))" grep -q '^closed [1-5]$' "$dir/slow"
 
+# The Babbage-compatible cube: the totals op's figures, reshaped.
+cube="/api/3/cubes/budget"
+check "the cube list names the cube" test "$(get "$op" /api/3/cubes)" = 200
+check "and it is budget" grep -q '"name":"budget"' "$dir/body"
+check "the model: 200" test "$(get "$op" "$cube/model")" = 200
+check "the model has the function hierarchy" grep -q '"function.class","function.section","function.item"' "$dir/body"
+check "aggregate by 类 for 2025: 200" test "$(get "$op" "$cube/aggregate?drilldown=function.class&cut=year:2025")" = 200
+want=$("$ctl" --json totals --by function:class --year 2025 --unit 元)
+babbage_agrees() { # the aggregate in $dir/body against a totals reply, cell for cell
+  $py - "$dir/body" "$1" "$2" "$3" <<'EOF2'
+import json, sys
+got, want = json.load(open(sys.argv[1])), json.loads(sys.argv[2])
+attr, dim = sys.argv[3], sys.argv[4]
+cells = {c[attr]: c["amount.sum"] for c in got["cells"]}
+rows = {r["key"][dim]: r["amount"] for r in want["rows"]}
+ok = cells == rows and got["summary"]["amount.sum"] == want["total"] and got["total_cell_count"] == want["row_count"]
+if not ok:
+    print("babbage:", cells, got["summary"], "\ntotals:", rows, want["total"])
+sys.exit(0 if ok else 1)
+EOF2
+}
+check "its cells and summary are the totals op's, to the 分" babbage_agrees "$want" function.class function:class
+check "a cut on a source and an item prefix: 200" \
+  test "$(get "$op" "$cube/aggregate?drilldown=function.item|kind&cut=year:2025|source.code:%22general_budget%22")" = 200
+check "agrees with the totals op too" test "$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["amount.sum"])' "$dir/body")" = \
+  "$("$ctl" --json totals --year 2025 --unit 元 --where source:general_budget | $py -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
+check "ordered by amount, paged: 200" test "$(get "$op" "$cube/aggregate?drilldown=function.class&cut=year:2025&order=amount.sum:desc&pagesize=2&page=1")" = 200
+check "two cells, the largest first" $py -c 'import json,sys; c=[float(x["amount.sum"]) for x in json.load(open(sys.argv[1]))["cells"]]; sys.exit(0 if len(c)==2 and c[0]>=c[1] else 1)' "$dir/body"
+check "facts: 200" test "$(get "$op" "$cube/facts?cut=year:2025&pagesize=10000")" = 200
+check "the facts add up to the year's total" test "$($py -c 'import json,sys; from decimal import Decimal as D; print(sum(D(f["amount"]) for f in json.load(open(sys.argv[1]))["data"]))' "$dir/body")" = \
+  "$("$ctl" --json totals --year 2025 --unit 元 | $py -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
+check "members of function.class: 200" test "$(get "$op" "$cube/members/function.class?cut=year:2023")" = 200
+check "are the 类 of 2023" test "$($py -c 'import json,sys; print(",".join(m["function.class"] for m in json.load(open(sys.argv[1]))["data"]))' "$dir/body")" = "201,208,221"
+check "an unknown drilldown: 400" test "$(get "$op" "$cube/aggregate?drilldown=nope")" = 400
+check "a cut without a value: 400" test "$(get "$op" "$cube/aggregate?cut=year")" = 400
+check "page=0: 400" test "$(get "$op" "$cube/aggregate?page=0")" = 400
+check "another cube: 404" test "$(get "$op" /api/3/cubes/other/aggregate)" = 404
+check "a department's cube is its own" test "$(get "$dept" "$cube/aggregate")" = 200
+check "its summary is its own total" grep -q '"summary":{"amount.sum":"2323100.00"}' "$dir/body"
+check "the cube without a credential: 401" test "$(get "" "$cube/aggregate")" = 401
+
 # Server-Sent Events: the log replayed from a seq, new events as they are
 # stored, a reconnection resuming after Last-Event-ID, role cuts.
 events_now=$("$ctl" --json events --since 0 | $py -c 'import json,sys; print(len(json.load(sys.stdin)["events"]))')
