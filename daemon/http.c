@@ -270,6 +270,11 @@ static void on_close(struct evhttp_connection *conn, void *arg)
 {
 	struct http_exchange *x = arg;
 	(void)conn;
+	/* The client went away before its answer (a submission waiting for
+	 * the disk).  libevent has either detached the request from the
+	 * connection, leaving it to us, or frees it with the connection. */
+	if (evhttp_request_get_connection(x->req) == NULL)
+		evhttp_request_free(x->req);
 	x->req = NULL; /* the answer, when it comes, goes nowhere */
 }
 

@@ -54,6 +54,10 @@ static void on_close(struct evhttp_connection *conn, void *arg)
 {
 	struct stream *s = arg;
 	(void)conn;
+	/* A client gone mid-reply leaves its request to us, detached from
+	 * the connection (libevent frees only the requests still on it). */
+	if (evhttp_request_get_connection(s->req) == NULL)
+		evhttp_request_free(s->req);
 	unlink_stream(s);
 	free(s);
 }

@@ -307,8 +307,15 @@ static int catalog_init(const struct bd_host *host,
 		return -ENOMEM;
 	c->host = host;
 	c->self = self;
+	int rc = catalog_load(c);
+	if (rc < 0) {
+		/* A failed init gets no fini: nothing may be left behind. */
+		catalog_free_years(c);
+		free(c);
+		return rc;
+	}
 	*state = c;
-	return catalog_load(c);
+	return 0;
 }
 
 static void catalog_fini(void *state)

@@ -113,8 +113,13 @@ static int rules_init(const struct bd_host *host, struct bd_plugin_handle *self,
 		return -ENOMEM;
 	st->host = host;
 	st->self = self;
+	int rc = rules_reconfigure(st);
+	if (rc < 0) {
+		free(st); /* a failed init gets no fini */
+		return rc;
+	}
 	*state = st;
-	return rules_reconfigure(st);
+	return 0;
 }
 
 static void rules_fini(void *state)

@@ -224,5 +224,22 @@ check "no CORS header unless configured" bash -c "! curl -s -D - -o /dev/null -H
 check "the daemon still serves nng" exit_is 0 "$ctl" status
 check "and HTTP" test "$(get "$op" /api/v1/status)" = 200
 
+# Clients that give up before their answer: the daemon answers nobody
+# and loses nothing (the leak checker below sees any request left over).
+for _ in $(seq 20); do
+  curl -s -o /dev/null -m 0.01 -H "Authorization: Bearer $dept" \
+    --data-binary @"$data/fengquan-116001-2023-corrected.json" "$base/api/v1/submissions"
+done
+check "the daemon serves after clients hung up on it" test "$(get "$op" /api/v1/status)" = 200
+
+# A clean stop with streams and keep-alive connections open: exit 0, and
+# under the sanitizers no report (a leak fails here).
+curl -sN -m 5 -H "Authorization: Bearer $op" "$base/api/v1/events/stream" >/dev/null &
+sleep 0.3
+kill -TERM "$daemon"; wait "$daemon"; status=$?; daemon=
+check "the daemon stops cleanly with a stream open (exit $status)" test "$status" -eq 0
+check "and no sanitizer report" bash -c "! grep -q 'Sanitizer' '$dir/daemon.log'"
+wait
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
