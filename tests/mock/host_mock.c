@@ -240,12 +240,14 @@ int mock_plugin_load(struct mock_plugin *m, const char *name,
 	    .latest_revision = mock_latest,
 	};
 	the_handle.mock = m;
-	return m->desc->init(&m->host, &the_handle, &m->state);
+	int rc = m->desc->init(&m->host, &the_handle, &m->state);
+	m->initialised = rc == 0;
+	return rc;
 }
 
 void mock_plugin_unload(struct mock_plugin *m)
 {
-	if (m->desc && m->desc->fini)
+	if (m->desc && m->desc->fini && m->initialised)
 		m->desc->fini(m->state);
 	if (m->dl)
 		dlclose(m->dl);

@@ -53,6 +53,7 @@ struct mock_plugin {
 	void *dl;
 	const struct bd_plugin *desc;
 	void *state;
+	bool initialised; /* as the host: fini only after a successful init */
 	struct bd_host host;
 	/* config: "key=value" pairs the plugin reads through config_* */
 	const char *config[16];
