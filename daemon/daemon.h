@@ -57,6 +57,13 @@ struct daemon {
 	size_t in_flight; /* submissions queued to the store */
 	time_t started;
 	uint64_t requests;
+	/* Replies by op and outcome ("ok" or the error code), for /metrics;
+	 * pairs past the table's size count under op "other". */
+	struct reply_count {
+		char op[32], outcome[32];
+		uint64_t n;
+	} reply_counts[160];
+	size_t n_reply_counts;
 };
 
 /* Reads the config file (if any) and applies the flags over it. */

@@ -64,6 +64,17 @@ void metrics_write(struct daemon *d, struct evbuffer *out)
 		evbuffer_add_printf(
 		    out, "budgetd_http_responses_total{class=\"%dxx\"} %llu\n",
 		    c, (unsigned long long)d->http.responses[c]);
+	evbuffer_add_printf(out, "# HELP budgetd_replies_total Replies sent "
+				 "(nng and HTTP), by op and outcome: ok or "
+				 "the error code (a refused submission: "
+				 "rejected, invalid_document).\n"
+				 "# TYPE budgetd_replies_total counter\n");
+	for (size_t i = 0; i < d->n_reply_counts; i++)
+		evbuffer_add_printf(
+		    out,
+		    "budgetd_replies_total{op=\"%s\",outcome=\"%s\"} %llu\n",
+		    d->reply_counts[i].op, d->reply_counts[i].outcome,
+		    (unsigned long long)d->reply_counts[i].n);
 	metric(out, "budgetd_departments", "gauge",
 	       "Departments with an accepted revision (per fiscal year).",
 	       (double)d->registry.n_entries);

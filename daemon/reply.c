@@ -22,8 +22,47 @@ static void send_bytes(struct daemon *d, struct rpc_request *req,
 		rpc_reply(&d->rpc, req, body, len);
 }
 
+/* One more reply of req's op with this outcome. */
+static void count_reply(struct daemon *d, const struct rpc_request *req,
+			const cJSON *reply)
+{
+	const char *outcome = "ok";
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
+		const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(reply, "error"), "code"));
+		outcome = code ? code : "error";
+	}
+	const char *op = req->op[0] ? req->op : "none";
+	size_t i = 0;
+	for (; i < d->n_reply_counts; i++)
+		if (strcmp(d->reply_counts[i].op, op) == 0 &&
+		    strcmp(d->reply_counts[i].outcome, outcome) == 0)
+			break;
+	size_t max = sizeof d->reply_counts / sizeof d->reply_counts[0];
+	if (i == d->n_reply_counts && i == max) {
+		/* A client can name any op: a full table counts the rest
+		 * under one row rather than growing. */
+		op = "other";
+		for (i = 0; i < max; i++)
+			if (strcmp(d->reply_counts[i].op, op) == 0 &&
+			    strcmp(d->reply_counts[i].outcome, outcome) == 0)
+				break;
+		if (i == max)
+			i = max - 1;
+	}
+	struct reply_count *c = &d->reply_counts[i];
+	if (i == d->n_reply_counts) {
+		snprintf(c->op, sizeof c->op, "%s", op);
+		snprintf(c->outcome, sizeof c->outcome, "%s", outcome);
+		c->n = 0;
+		d->n_reply_counts++;
+	}
+	c->n++;
+}
+
 void reply_send(struct daemon *d, struct rpc_request *req, cJSON *reply)
 {
+	count_reply(d, req, reply);
 	char *text = cJSON_PrintUnformatted(reply);
 	if (text == NULL) {
 		static const char oom[] = "{\"ok\":false,\"error\":{\"code\":"

@@ -88,6 +88,12 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 	if (envelope_decode(d, req, &env) < 0)
 		return;
 	const cJSON *op = cJSON_GetObjectItemCaseSensitive(env, "op");
+	/* Named in the metrics only as an op could be named (any client can
+	 * send any string). */
+	if (cJSON_IsString(op) && strlen(op->valuestring) < sizeof req->op &&
+	    strspn(op->valuestring, "abcdefghijklmnopqrstuvwxyz0123456789._") ==
+		strlen(op->valuestring))
+		snprintf(req->op, sizeof req->op, "%s", op->valuestring);
 	struct principal who;
 	if (op == NULL) {
 		reply_fail(d, req, "bad_request",

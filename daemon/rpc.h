@@ -24,6 +24,7 @@ struct rpc_request {
 	struct rpc_ctx *ctx;
 	nng_msg *msg;
 	void *http;    /* set: the HTTP exchange to answer (http.c), no ctx */
+	char op[32];   /* the op asked, once known (for the metrics) */
 	char peer[96]; /* "ipc", "tcp 127.0.0.1:40522", … */
 	int listener_index; /* position in the listen list, -1 unknown */
 	uint32_t pipe_id;   /* the connection, for per-connection limits */

@@ -219,6 +219,8 @@ check "GET /metrics as an operator: 200" test "$(get "$op" /metrics)" = 200
 check "metrics count the requests" grep -q '^budgetd_requests_total [1-9]' "$dir/body"
 check "metrics count 4xx replies" grep -q '^budgetd_http_responses_total{class="4xx"} [1-9]' "$dir/body"
 check "metrics have the departments" grep -q '^budgetd_departments 2$' "$dir/body"
+check "metrics count replies by op and outcome" grep -q '^budgetd_replies_total{op="submit",outcome="rejected"} [1-9]' "$dir/body"
+check "and accepted submissions" grep -q '^budgetd_replies_total{op="submit",outcome="ok"} [1-9]' "$dir/body"
 check "metrics have the commit time" grep -q '^budgetd_store_last_commit_seconds ' "$dir/body"
 check "no CORS header unless configured" bash -c "! curl -s -D - -o /dev/null -H 'Authorization: Bearer $op' '$base/api/v1/status' | grep -qi access-control"
 check "the daemon still serves nng" exit_is 0 "$ctl" status
