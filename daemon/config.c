@@ -172,6 +172,10 @@ static const char *apply_http_key(struct config *c, const char *key,
 		return config_set_string(&c->http_listen, value) < 0
 			   ? "out of memory"
 			   : NULL;
+	if (strcmp(key, "console") == 0)
+		return config_set_string(&c->http_console, value) < 0
+			   ? "out of memory"
+			   : NULL;
 	if (strcmp(key, "cors_origin") == 0)
 		return config_set_string(&c->http_cors_origin, value) < 0
 			   ? "out of memory"
@@ -185,8 +189,8 @@ static const char *apply_http_key(struct config *c, const char *key,
 		return parse_int(value, 1, 3600, &c->http_timeout) < 0
 			   ? "timeout must be seconds, 1..3600"
 			   : NULL;
-	return "unknown key in [http] (listen, cors_origin, max_header_size, "
-	       "timeout)";
+	return "unknown key in [http] (listen, console, cors_origin, "
+	       "max_header_size, timeout)";
 }
 
 /* Returns 1 to go on, 0 on failure (st->failed says whether it was ours). */
@@ -359,6 +363,7 @@ void config_free(struct config *c)
 	free(c->state_dir);
 	free(c->http_listen);
 	free(c->http_cors_origin);
+	free(c->http_console);
 	free(c->plugin_dir);
 	free(c->log_level);
 	free(c->tls_cert_key);

@@ -57,6 +57,7 @@ struct config {
 	size_t http_max_headers;
 	int http_timeout;	/* seconds a connection may take */
 	char *http_cors_origin; /* NULL: no CORS headers */
+	char *http_console;	/* NULL: the default console directory */
 };
 
 /* Fills in the built-in defaults (no file). */

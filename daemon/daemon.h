@@ -80,6 +80,9 @@ int daemon_check_state_dir(const struct config *config, char *err,
 /* Picks the plugin and config directories (flags, config, build tree,
  * installation). */
 void daemon_choose_dirs(struct daemon *d);
+/* The web console's files: [http] console, else share/budgetd/console
+ * beside the executable (a build tree), else the installed ones. */
+void daemon_console_dir(const struct config *c, char *dir, size_t size);
 /* Re-reads the config (SIGHUP, "reload"); keeps the old one on error. */
 int daemon_reload(struct daemon *d, char *err, size_t err_size);
 /* Rebuilds the registry and every plugin's state from the store. */

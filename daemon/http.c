@@ -14,6 +14,7 @@
  *   GET  /api/v1/events/stream      (Server-Sent Events: stream.c)
  *   POST /api/v1/submissions, /api/v1/validations     (body: a document)
  *   GET  /metrics                                     (Prometheus text)
+ *   GET  /console/…, /api/v1/names?year=   (the web console: console.c)
  *   GET  /api/3/cubes/budget/{model, aggregate, facts, members/REF}
  *        (OpenSpending Babbage: babbage.c)
  *
@@ -34,6 +35,7 @@
 
 #include "access.h"
 #include "babbage.h"
+#include "console.h"
 #include "daemon.h"
 #include "log.h"
 #include "metrics.h"
@@ -304,8 +306,8 @@ void http_answer(struct rpc_request *rr, const char *body, size_t len)
 
 /* Who sends req: everyone is trusted on a trusted listener, else the
  * Bearer credential says.  false after an error reply. */
-static bool principal_of(struct http *h, struct evhttp_request *req,
-			 struct principal *who)
+static bool principal_with(struct http *h, struct evhttp_request *req,
+			   const char *query_token, struct principal *who)
 {
 	memset(who, 0, sizeof *who);
 	if (access_listener_trusted(h->d, RPC_LISTENER_HTTP)) {
@@ -315,15 +317,23 @@ static bool principal_of(struct http *h, struct evhttp_request *req,
 	}
 	const char *auth = evhttp_find_header(
 	    evhttp_request_get_input_headers(req), "Authorization");
-	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
-	    strlen(auth + 7) >= AUTH_TOKEN_MAX ||
-	    auth_verify(&h->d->auth, auth + 7, who) < 0) {
+	const char *secret = auth && strncmp(auth, "Bearer ", 7) == 0 ? auth + 7
+			     : auth				      ? NULL
+				    : query_token;
+	if (secret == NULL || strlen(secret) >= AUTH_TOKEN_MAX ||
+	    auth_verify(&h->d->auth, secret, who) < 0) {
 		send_error(h, req, "unauthenticated",
 			   "this listener requires a credential: send "
 			   "Authorization: Bearer NAME.SECRET");
 		return false;
 	}
 	return true;
+}
+
+static bool principal_of(struct http *h, struct evhttp_request *req,
+			 struct principal *who)
+{
+	return principal_with(h, req, NULL, who);
 }
 
 /* Metrics are an operator's (Prometheus sends the credential as its
@@ -344,14 +354,19 @@ static bool metrics_allowed(struct http *h, struct evhttp_request *req)
 static void open_stream(struct http *h, struct evhttp_request *req,
 			const struct evhttp_uri *uri)
 {
-	struct principal who;
-	if (!principal_of(h, req, &who))
-		return;
 	struct evkeyvalq query = {0};
 	const char *q = evhttp_uri_get_query(uri);
 	if (q && evhttp_parse_query_str(q, &query) < 0) {
 		send_error(h, req, "bad_request",
 			   "the query string does not parse");
+		return;
+	}
+	/* A browser's EventSource cannot send a header: the stream alone
+	 * takes the credential as access_token. */
+	struct principal who;
+	if (!principal_with(h, req, evhttp_find_header(&query, "access_token"),
+			    &who)) {
+		evhttp_clear_headers(&query);
 		return;
 	}
 	char err[256];
@@ -397,6 +412,14 @@ static void on_request(struct evhttp_request *req, void *arg)
 		send_error(h, req, "method_not_allowed",
 			   "only GET (queries) and POST (submissions, "
 			   "validations) are served");
+		return;
+	}
+	if (method == EVHTTP_REQ_GET && console_serve(h, req, path))
+		return;
+	if (strcmp(path, "/api/v1/names") == 0 && method == EVHTTP_REQ_GET) {
+		struct principal who;
+		if (principal_of(h, req, &who))
+			console_names(h, req, evhttp_uri_get_query(uri));
 		return;
 	}
 	if (strncmp(path, "/api/3/cubes", 12) == 0 &&

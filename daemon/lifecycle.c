@@ -84,6 +84,14 @@ static bool beside_executable(const char *relative, char *dir, size_t size)
 	return len > 0 && (size_t)len < size && access(dir, R_OK | X_OK) == 0;
 }
 
+void daemon_console_dir(const struct config *c, char *dir, size_t size)
+{
+	if (c->http_console != NULL)
+		snprintf(dir, size, "%s", c->http_console);
+	else if (!beside_executable("../share/budgetd/console", dir, size))
+		snprintf(dir, size, "%s", BUDGETD_CONSOLE_INSTALL_DIR);
+}
+
 /* Plugins: the flag or config, else beside the executable, else installed. */
 static void choose_plugin_dir(const struct config *c, char *dir, size_t size)
 {

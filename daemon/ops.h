@@ -55,6 +55,8 @@ int ops_plugin_query(const struct op_call *c);
 /* ops_export.c: the district workbook or a department's publication
  * tables, built in process from the same code budgetctl uses. */
 void ops_export(const struct op_call *c);
+/* The classification catalogue's directory (the audit's). */
+void ops_catalog_dir(struct daemon *d, char *dir, size_t size);
 
 /* ops_admin.c */
 void ops_reload(const struct op_call *c);

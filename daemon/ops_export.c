@@ -158,6 +158,17 @@ static int write_publication(const void *what, const char *path, char *err,
 
 /* ---- district ---- */
 
+void ops_catalog_dir(struct daemon *d, char *dir, size_t size)
+{
+	/* The names the audit knows: the catalogue plugin's directory. */
+	const char *configured = config_get(d->config, "plugin.catalog", "dir");
+	if (configured && configured[0] == '/')
+		snprintf(dir, size, "%s", configured);
+	else
+		snprintf(dir, size, "%.4000s/%.200s", d->host.conf_dir,
+			 configured ? configured : "catalog");
+}
+
 static void export_district(const struct op_call *c, const char *format)
 {
 	struct daemon *d = c->d;
@@ -191,14 +202,8 @@ static void export_district(const struct op_call *c, const char *format)
 			   format);
 		return;
 	}
-	/* The names the audit knows: the catalogue plugin's directory. */
-	const char *configured = config_get(d->config, "plugin.catalog", "dir");
 	char dir[sizeof d->host.conf_dir + 256];
-	if (configured && configured[0] == '/')
-		snprintf(dir, sizeof dir, "%s", configured);
-	else
-		snprintf(dir, sizeof dir, "%s/%s", d->host.conf_dir,
-			 configured ? configured : "catalog");
+	ops_catalog_dir(d, dir, sizeof dir);
 	struct names function = {0}, economic = {0};
 	if (names_for_year(&function, &economic, dir, year) < 0)
 		log_warning("export: no catalogue under %s: the district "

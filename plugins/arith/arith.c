@@ -59,8 +59,13 @@ static int arith_init(const struct bd_host *host, struct bd_plugin_handle *self,
 		return -ENOMEM;
 	a->host = host;
 	a->self = self;
+	int rc = arith_reconfigure(a);
+	if (rc < 0) {
+		free(a); /* a failed init gets no fini */
+		return rc;
+	}
 	*state = a;
-	return arith_reconfigure(a);
+	return 0;
 }
 
 static void arith_fini(void *state)

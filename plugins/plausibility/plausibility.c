@@ -66,8 +66,13 @@ static int plausibility_init(const struct bd_host *host,
 		return -ENOMEM;
 	p->host = host;
 	p->self = self;
+	int rc = plausibility_reconfigure(p);
+	if (rc < 0) {
+		free(p); /* a failed init gets no fini */
+		return rc;
+	}
 	*state = p;
-	return plausibility_reconfigure(p);
+	return 0;
 }
 
 static void plausibility_fini(void *state)

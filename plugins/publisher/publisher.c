@@ -72,8 +72,13 @@ static int publisher_init(const struct bd_host *host,
 		return -ENOMEM;
 	p->host = host;
 	p->self = self;
+	int rc = publisher_reconfigure(p);
+	if (rc < 0) {
+		free(p); /* a failed init gets no fini */
+		return rc;
+	}
 	*state = p;
-	return publisher_reconfigure(p);
+	return 0;
 }
 
 static void publisher_fini(void *state)
