@@ -80,18 +80,7 @@ static const struct attribute *find_attribute(const char *ref, size_t len)
 static void send_body(struct http *h, struct evhttp_request *req, int status,
 		      cJSON *body)
 {
-	char *text = cJSON_PrintUnformatted(body);
-	cJSON_Delete(body);
-	struct evbuffer *out = evbuffer_new();
-	if (out && text)
-		evbuffer_add(out, text, strlen(text));
-	free(text);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-			  "Content-Type", "application/json; charset=utf-8");
-	h->responses[status / 100 % 6]++;
-	evhttp_send_reply(req, status, status == 200 ? "OK" : "Error", out);
-	if (out)
-		evbuffer_free(out);
+	http_send_json(h, req, status, body);
 }
 
 /* Babbage's error shape: {"status":"error","message":…}. */

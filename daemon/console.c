@@ -20,6 +20,7 @@
 #include "catalog_names.h"
 #include "daemon.h"
 #include "ops.h"
+#include "reply.h"
 
 #define CONSOLE_FILE_MAX (8u << 20)
 
@@ -47,15 +48,8 @@ static const char *content_type(const char *name)
 static void send_plain(struct http *h, struct evhttp_request *req, int status,
 		       const char *text)
 {
-	struct evbuffer *out = evbuffer_new();
-	if (out)
-		evbuffer_add_printf(out, "%s\n", text);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-			  "Content-Type", "text/plain; charset=utf-8");
-	h->responses[status / 100 % 6]++;
-	evhttp_send_reply(req, status, status == 200 ? "OK" : "Error", out);
-	if (out)
-		evbuffer_free(out);
+	http_send(h, req, status, "text/plain; charset=utf-8", text,
+		  strlen(text));
 }
 
 bool console_serve(struct http *h, struct evhttp_request *req, const char *path)
@@ -132,9 +126,9 @@ void console_names(struct http *h, struct evhttp_request *req,
 	}
 	evhttp_clear_headers(&params);
 	if (year < 2000 || year > 2100) {
-		send_plain(h, req, 400,
-			   "{\"ok\":false,\"error\":{\"code\":\"bad_request\","
-			   "\"message\":\"year must be from 2000 to 2100\"}}");
+		http_send_json(h, req, 400,
+			       reply_error("bad_request",
+					   "year must be from 2000 to 2100"));
 		return;
 	}
 	char dir[4400];
@@ -148,16 +142,5 @@ void console_names(struct http *h, struct evhttp_request *req,
 	cJSON_AddItemToObject(reply, "economic", names_object(&economic));
 	names_free(&function);
 	names_free(&economic);
-	char *text = cJSON_PrintUnformatted(reply);
-	cJSON_Delete(reply);
-	struct evbuffer *out = evbuffer_new();
-	if (out && text)
-		evbuffer_add(out, text, strlen(text));
-	free(text);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-			  "Content-Type", "application/json; charset=utf-8");
-	h->responses[2]++;
-	evhttp_send_reply(req, 200, "OK", out);
-	if (out)
-		evbuffer_free(out);
+	http_send_json(h, req, 200, reply);
 }

@@ -233,18 +233,17 @@ static int status_for(const char *code)
 	return 500;
 }
 
-static void send_json(struct http *h, struct evhttp_request *req, int status,
-		      const char *body, size_t len)
+void http_send(struct http *h, struct evhttp_request *req, int status,
+	       const char *type, const char *body, size_t len)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-	evhttp_add_header(out, "Content-Type",
-			  "application/json; charset=utf-8");
+	evhttp_add_header(out, "Content-Type", type);
 	evhttp_add_header(out, "Cache-Control", "no-store");
 	if (h->cors_origin[0])
 		evhttp_add_header(out, "Access-Control-Allow-Origin",
 				  h->cors_origin);
 	struct evbuffer *buf = evbuffer_new();
-	if (buf)
+	if (buf && body)
 		evbuffer_add(buf, body, len);
 	const char *reason = status == 200 ? "OK" : "Error";
 	h->responses[status / 100 % 6]++;
@@ -253,19 +252,31 @@ static void send_json(struct http *h, struct evhttp_request *req, int status,
 		evbuffer_free(buf);
 }
 
+void http_send_json(struct http *h, struct evhttp_request *req, int status,
+		    cJSON *body)
+{
+	char *text = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	if (text == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	http_send(h, req, status, "application/json; charset=utf-8", text,
+		  strlen(text));
+	free(text);
+}
+
+static void send_json(struct http *h, struct evhttp_request *req, int status,
+		      const char *body, size_t len)
+{
+	http_send(h, req, status, "application/json; charset=utf-8", body, len);
+}
+
 /* An error of the HTTP layer itself, in the shape every reply has. */
 static void send_error(struct http *h, struct evhttp_request *req,
 		       const char *code, const char *message)
 {
-	cJSON *reply = reply_error(code, message);
-	char *text = cJSON_PrintUnformatted(reply);
-	cJSON_Delete(reply);
-	if (text) {
-		send_json(h, req, status_for(code), text, strlen(text));
-		free(text);
-	} else {
-		evhttp_send_error(req, 500, NULL);
-	}
+	http_send_json(h, req, status_for(code), reply_error(code, message));
 }
 
 static void on_close(struct evhttp_connection *conn, void *arg)
@@ -398,11 +409,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 			return;
 		}
 		metrics_write(d, out);
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-				  "Content-Type",
-				  "text/plain; version=0.0.4; charset=utf-8");
-		h->responses[2]++;
-		evhttp_send_reply(req, 200, "OK", out);
+		size_t len = evbuffer_get_length(out);
+		http_send(h, req, 200,
+			  "text/plain; version=0.0.4; charset=utf-8",
+			  (const char *)evbuffer_pullup(out, -1), len);
 		evbuffer_free(out);
 		return;
 	}

@@ -6,6 +6,7 @@
 #ifndef BUDGETD_HTTP_H
 #define BUDGETD_HTTP_H
 
+#include <cjson/cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,7 @@ struct daemon;
 struct config;
 struct rpc_request;
 struct evhttp;
+struct evhttp_request;
 struct stream;
 
 struct http {
@@ -31,6 +33,13 @@ struct http {
 int http_open(struct http *h, struct daemon *d, const struct config *c);
 /* Stops listening; requests still waiting for an answer lose it. */
 void http_close(struct http *h);
+/* A whole reply: status, content type and body (counted, CORS as
+ * configured). */
+void http_send(struct http *h, struct evhttp_request *req, int status,
+	       const char *type, const char *body, size_t len);
+/* The same with a JSON body, which it frees. */
+void http_send_json(struct http *h, struct evhttp_request *req, int status,
+		    cJSON *body);
 /* Sends a reply to an HTTP request (reply.c) and frees the request. */
 void http_answer(struct rpc_request *req, const char *body, size_t len);
 

@@ -11,35 +11,10 @@ py=/usr/bin/python3
 export BUDGETD_ENDPOINT="ipc://$dir/req.sock"
 port=$((20000 + ($$ * 11 + 5) % 20000))
 base="http://127.0.0.1:$port"
-failures=0 passes=0
-check() { # description, command...
-  local what=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
-exit_is() { local want=$1; shift; "$@" >/dev/null 2>&1; [ $? -eq "$want" ]; }
-cleanup() {
-  [ -n "${daemon:-}" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+. "$src/tests/integration/checks.sh"
 
-cat >"$dir/budgetd.conf" <<EOF
-[daemon]
-listen = $BUDGETD_ENDPOINT
-publish = ipc://$dir/pub.sock
-state_dir = $dir/state
 # The console on loopback, trusted as the demo runs it.
-trust = ipc, http
-[http]
-listen = 127.0.0.1:$port
-[plugin.catalog]
-dir = $src/conf/catalog
-[plugin.rules]
-files = $src/conf/rules/*.rules
-EOF
-"$bin/budgetd" --config "$dir/budgetd.conf" 2>"$dir/daemon.log" &
-daemon=$!
-for _ in $(seq 50); do curl -s -o /dev/null "$base/api/v1/status" && break; sleep 0.1; done
+start_http_daemon "$bin" "$src" "$port" "ipc, http" || exit 1
 check "samples accepted" exit_is 0 "$ctl" submit "$data/putuo-wanli-2025.json" "$data/fengquan-116001-2023-corrected.json"
 
 code() { curl -s -o "$dir/body" -w '%{http_code}' "$base$1"; }
@@ -81,5 +56,4 @@ check "amounts as the document prints them" grep -q '<td class="num">122.10 ä¸‡å
 check "its revision listed" grep -q '<td>accepted</td>' "$dir/dept.html"
 check "the daemon still serves" exit_is 0 "$ctl" status
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

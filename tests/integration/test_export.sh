@@ -7,17 +7,7 @@ dir=$(mktemp -d /tmp/budgetd-export-XXXXXX)
 ctl=$bin/budgetctl
 export BUDGETD_ENDPOINT="ipc://$dir/req.sock"
 export BUDGETCTL_CATALOG="$data/../../conf/catalog"
-failures=0 passes=0
-check() { # description, command...
-  local what=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
-exit_is() { local want=$1; shift; "$@" >/dev/null 2>&1; [ $? -eq "$want" ]; }
-cleanup() {
-  [ -n "${daemon:-}" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+. "$here/checks.sh"
 
 check "export without --year is a usage error" exit_is 2 "$ctl" export district -o "$dir/x.xlsx"
 check "export of something else is a usage error" exit_is 2 "$ctl" export treasury --year 2025
@@ -120,5 +110,4 @@ for bad in '{"op":"export"}' '{"op":"export","table":"treasury"}' \
 done
 check "the daemon still serves" exit_is 0 "$ctl" status
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

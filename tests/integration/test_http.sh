@@ -11,38 +11,11 @@ py=/usr/bin/python3
 export BUDGETD_ENDPOINT="ipc://$dir/req.sock"
 port=$((20000 + ($$ * 7) % 20000))
 base="http://127.0.0.1:$port"
-failures=0 passes=0
-check() { # description, command...
-  local what=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
-exit_is() { local want=$1; shift; "$@" >/dev/null 2>&1; [ $? -eq "$want" ]; }
-cleanup() {
-  [ -n "${daemon:-}" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+. "$src/tests/integration/checks.sh"
 
-cat >"$dir/budgetd.conf" <<EOF
-[daemon]
-listen = $BUDGETD_ENDPOINT
-publish = ipc://$dir/pub.sock
-state_dir = $dir/state
 # The ipc socket trusts its peers; HTTP requires a credential.
-trust = ipc
-max_message_size = 64K
-[http]
-listen = 127.0.0.1:$port
-max_header_size = 8K
-timeout = 2
-[plugin.catalog]
-dir = $src/conf/catalog
-[plugin.rules]
-files = $src/conf/rules/*.rules
-EOF
-"$bin/budgetd" --config "$dir/budgetd.conf" 2>"$dir/daemon.log" &
-daemon=$!
-for _ in $(seq 50); do curl -s -o /dev/null "$base/api/v1/status" && break; sleep 0.1; done
+HTTP_EXTRA="max_header_size = 8K
+timeout = 2" start_http_daemon "$bin" "$src" "$port" ipc "max_message_size = 64K" || exit 1
 check "samples accepted over nng" exit_is 0 "$ctl" submit "$data/putuo-wanli-2025.json" "$data/fengquan-116001-2023-corrected.json"
 token() { "$ctl" --json credential add "$@" | $py -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
 op=$(token analyst --role operator)
@@ -243,5 +216,4 @@ check "the daemon stops cleanly with a stream open (exit $status)" test "$status
 check "and no sanitizer report" bash -c "! grep -q 'Sanitizer' '$dir/daemon.log'"
 wait
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish
