@@ -378,13 +378,5 @@ int publication_write_xlsx(const struct publication *pub,
 			rc = write_table(book, pub, &t, &f, err, err_size);
 		free(t.rows);
 	}
-	lxw_error closed = workbook_close(book);
-	if (rc == 0 && closed != LXW_NO_ERROR) {
-		snprintf(err, err_size, "cannot write %s: %s", path,
-			 lxw_strerror(closed));
-		rc = -EIO;
-	}
-	if (rc < 0)
-		remove(path);
-	return rc;
+	return xlsx_close(book, path, rc, err, err_size);
 }

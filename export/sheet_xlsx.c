@@ -150,13 +150,5 @@ int workbook_write_xlsx(const struct workbook *wb, const char *path, char *err,
 	int rc = 0;
 	for (size_t i = 0; i < wb->n_sheets && rc == 0; i++)
 		rc = write_sheet(book, wb, wb->sheets[i], &f, err, err_size);
-	lxw_error closed = workbook_close(book);
-	if (rc == 0 && closed != LXW_NO_ERROR) {
-		snprintf(err, err_size, "cannot write %s: %s", path,
-			 lxw_strerror(closed));
-		rc = -EIO;
-	}
-	if (rc < 0)
-		remove(path);
-	return rc;
+	return xlsx_close(book, path, rc, err, err_size);
 }

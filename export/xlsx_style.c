@@ -2,6 +2,7 @@
  * department publication tables. */
 #include "xlsx_style.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -98,4 +99,18 @@ void xlsx_set_properties(lxw_workbook *book, const char *title,
 	    .created = time(NULL),
 	};
 	workbook_set_properties(book, &properties);
+}
+
+int xlsx_close(lxw_workbook *book, const char *path, int rc, char *err,
+	       size_t err_size)
+{
+	lxw_error closed = workbook_close(book);
+	if (rc == 0 && closed != LXW_NO_ERROR) {
+		snprintf(err, err_size, "cannot write %s: %s", path,
+			 lxw_strerror(closed));
+		rc = -EIO;
+	}
+	if (rc < 0)
+		remove(path);
+	return rc;
 }

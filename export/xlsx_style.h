@@ -20,6 +20,11 @@ struct xlsx_formats xlsx_formats_new(lxw_workbook *book, int decimals);
 void xlsx_set_properties(lxw_workbook *book, const char *title,
 			 const char *subject, const char *keywords,
 			 const char *comments);
+/* Closes (writes) book; rc is the writing's outcome so far.  Returns it,
+ * or -EIO when closing failed, with err saying why; on any failure the
+ * file at path is removed, so nothing half-written is left. */
+int xlsx_close(lxw_workbook *book, const char *path, int rc, char *err,
+	       size_t err_size);
 /* Display width: a wide (CJK) character takes two columns. */
 size_t xlsx_display_width(const char *text);
 /* Frozen headings (and columns), A4 landscape, headings repeated on each
