@@ -14,6 +14,7 @@
 #include "registry.h"
 #include "rpc.h"
 #include "store.h"
+#include "strmap.h"
 
 /* Flags given on the command line; they win over the file on every load. */
 struct daemon_flags {
@@ -64,6 +65,11 @@ struct daemon {
 		uint64_t n;
 	} reply_counts[160];
 	size_t n_reply_counts;
+	/* Findings by rule over every audit (lazily made; the rules are the
+	 * plugins' and the operator's, a bounded set), and messages
+	 * published: for /metrics. */
+	struct strmap findings_by_rule;
+	uint64_t events_published;
 };
 
 /* Reads the config file (if any) and applies the flags over it. */

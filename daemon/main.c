@@ -312,6 +312,7 @@ static const struct bd_revision *latest_revision(void *ctx, int year,
 static int publish(void *ctx, const char *topic, const char *body, size_t len)
 {
 	struct daemon *d = ctx;
+	d->events_published++;
 	return rpc_publish(&d->rpc, topic, body, len);
 }
 
@@ -485,6 +486,7 @@ out_loop:
 		event_free(d.sighup);
 	event_base_free(d.base);
 out_store:
+	strmap_free(&d.findings_by_rule);
 	auth_free(&d.auth);
 	store_close(&d.store);
 out_registry:

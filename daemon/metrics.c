@@ -7,6 +7,7 @@
 
 #include <event2/buffer.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +40,17 @@ static double rss_bytes(void)
 		resident = 0;
 	fclose(f);
 	return (double)resident * (double)sysconf(_SC_PAGESIZE);
+}
+
+static void put_finding(void *ctx, const char *rule, bd_fen count)
+{
+	/* Rule ids are the plugins' and the operator's: dots, letters,
+	 * digits; anything else would break the label. */
+	if (strspn(rule, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._-") != strlen(rule))
+		return;
+	evbuffer_add_printf(ctx, "budgetd_findings_total{rule=\"%s\"} %lld\n",
+			    rule, (long long)count);
 }
 
 void metrics_write(struct daemon *d, struct evbuffer *out)
@@ -75,6 +87,13 @@ void metrics_write(struct daemon *d, struct evbuffer *out)
 		    "budgetd_replies_total{op=\"%s\",outcome=\"%s\"} %llu\n",
 		    d->reply_counts[i].op, d->reply_counts[i].outcome,
 		    (unsigned long long)d->reply_counts[i].n);
+	evbuffer_add_printf(out, "# HELP budgetd_findings_total Audit findings "
+				 "since start, by rule.\n"
+				 "# TYPE budgetd_findings_total counter\n");
+	strmap_each(&d->findings_by_rule, put_finding, out);
+	metric(out, "budgetd_published_total", "counter",
+	       "Messages published on the PUB socket.",
+	       (double)d->events_published);
 	metric(out, "budgetd_departments", "gauge",
 	       "Departments with an accepted revision (per fiscal year).",
 	       (double)d->registry.n_entries);

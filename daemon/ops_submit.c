@@ -180,6 +180,11 @@ static int audit_document(const struct op_call *c, struct pending *p)
 	cJSON_Delete(audit_json);
 	p->n_errors = audit.n_errors;
 	p->job.outcome = audit.n_errors ? STORE_REJECTED : STORE_ACCEPTED;
+	if (d->findings_by_rule.slots != NULL ||
+	    strmap_init(&d->findings_by_rule) == 0)
+		for (size_t i = 0; i < audit.n; i++)
+			strmap_add(&d->findings_by_rule, audit.items[i].rule,
+				   1);
 	for (size_t i = 0; i < audit.n; i++) {
 		if (audit.items[i].severity == BD_SEVERITY_ERROR) {
 			snprintf(p->first_error, sizeof p->first_error,

@@ -194,6 +194,15 @@ check "metrics count 4xx replies" grep -q '^budgetd_http_responses_total{class="
 check "metrics have the departments" grep -q '^budgetd_departments 2$' "$dir/body"
 check "metrics count replies by op and outcome" grep -q '^budgetd_replies_total{op="submit",outcome="rejected"} [1-9]' "$dir/body"
 check "and accepted submissions" grep -q '^budgetd_replies_total{op="submit",outcome="ok"} [1-9]' "$dir/body"
+check "metrics count findings by rule (the sample's six arithmetic errors)" grep -q '^budgetd_findings_total{rule="arith\.' "$dir/body"
+# With a subscriber on the PUB socket, a submission publishes.
+nngcat --sub --dial "ipc://$dir/pub.sock" --subscribe "" --format raw --recv-timeout 5 >/dev/null 2>&1 &
+sub=$!
+sleep 0.5
+"$ctl" submit "$data/putuo-wanli-2025.json" >/dev/null 2>&1
+kill "$sub" 2>/dev/null; wait "$sub" 2>/dev/null
+get "$op" /metrics >/dev/null
+check "metrics count published messages" grep -q '^budgetd_published_total [1-9]' "$dir/body"
 check "metrics have the commit time" grep -q '^budgetd_store_last_commit_seconds ' "$dir/body"
 check "no CORS header unless configured" bash -c "! curl -s -D - -o /dev/null -H 'Authorization: Bearer $op' '$base/api/v1/status' | grep -qi access-control"
 check "the daemon still serves nng" exit_is 0 "$ctl" status
