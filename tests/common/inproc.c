@@ -128,6 +128,7 @@ void inproc_stop(struct inproc *p)
 	registry_free(&d->registry);
 	throttle_free(&d->throttle);
 	auth_free(&d->auth);
+	strmap_free(&d->findings_by_rule);
 	config_free(d->config);
 	free(d->config);
 	d->config = NULL;
