@@ -10,6 +10,7 @@
  *   GET  /api/v1/departments[?year=]         GET /api/v1/status
  *   GET  /api/v1/departments/CODE[?year=&revision=]   (show)
  *   GET  /api/v1/departments/CODE/history[?year=]
+ *   GET  /api/v1/departments/CODE/findings[?year=&document=]
  *   GET  /api/v1/three_public, /api/v1/projects, /api/v1/events?since=
  *   GET  /api/v1/events/stream      (Server-Sent Events: stream.c)
  *   POST /api/v1/submissions, /api/v1/validations     (body: a document)
@@ -206,6 +207,8 @@ static int route(const char *path, enum evhttp_cmd_type method, struct route *r)
 		r->op = "show";
 	else if (strcmp(code + n, "/history") == 0)
 		r->op = "history";
+	else if (strcmp(code + n, "/findings") == 0)
+		r->op = "findings";
 	return r->op ? 0 : -ENOENT;
 }
 
@@ -452,7 +455,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		    message, sizeof message,
 		    "no %s %.200s: the API is GET /api/v1/{totals, "
 		    "departments, departments/CODE, departments/CODE/"
-		    "history, three_public, projects, events, status}, "
+		    "{history, findings}, three_public, projects, events, "
+		    "events/stream, status, names}, GET /api/3/cubes/…, "
 		    "POST /api/v1/{submissions, validations}, GET /metrics",
 		    method == EVHTTP_REQ_POST ? "POST" : "GET", path);
 		send_error(h, req, "not_found", message);

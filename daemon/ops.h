@@ -46,6 +46,8 @@ void ops_event_as_published(cJSON *ev, enum bd_unit unit);
 int ops_latest_year(struct daemon *d, const char *department);
 void ops_show(const struct op_call *c);
 void ops_history(const struct op_call *c);
+/* The stored findings of a department's newest (or a named) document. */
+void ops_findings(const struct op_call *c);
 void ops_events(const struct op_call *c);
 void ops_status(const struct op_call *c);
 /* Any op not in the core table: a plugin's query.  Returns 0 when it was

@@ -195,6 +195,31 @@ void ops_show(const struct op_call *c)
 	reply_send(d, req, reply);
 }
 
+void ops_findings(const struct op_call *c)
+{
+	struct daemon *d = c->d;
+	int year;
+	const char *code = department_asked(c, &year);
+	if (code == NULL)
+		return;
+	bool failed = false;
+	long long document =
+	    envelope_int(c, "document", 1, INT64_MAX / 2, 0, &failed);
+	if (failed)
+		return;
+	cJSON *reply = reply_ok();
+	cJSON_AddStringToObject(reply, "department", code);
+	int rc = store_findings(&d->store, code, year, document, reply);
+	if (rc == -ENOENT) {
+		cJSON_Delete(reply);
+		reply_fail(d, c->req, "not_found", "department %s has no %s%s",
+			   code, document ? "such document" : "document",
+			   year ? " for that year" : "");
+		return;
+	}
+	send_read(c, reply, rc);
+}
+
 void ops_history(const struct op_call *c)
 {
 	struct daemon *d = c->d;

@@ -24,6 +24,7 @@ static const struct op {
     {"departments", AUTH_DEPARTMENT, ops_departments},
     {"show", AUTH_DEPARTMENT, ops_show},
     {"history", AUTH_DEPARTMENT, ops_history},
+    {"findings", AUTH_DEPARTMENT, ops_findings},
     {"events", AUTH_OPERATOR, ops_events},
     {"status", AUTH_DEPARTMENT, ops_status},
     {"verify", AUTH_OPERATOR, ops_verify},

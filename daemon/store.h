@@ -132,6 +132,11 @@ int store_document(struct store *store, const char *department, int year,
 /* Appends {revision?, document_id, received_at, outcome, seq, …} objects. */
 int store_history(struct store *store, const char *department, int year,
 		  cJSON *array);
+/* The findings of a department's newest document (of year, or of
+ * document_id when not 0), whatever its outcome, with its id, outcome
+ * and revision, added to reply; -ENOENT when there is none. */
+int store_findings(struct store *store, const char *department, int year,
+		   int64_t document_id, cJSON *reply);
 /* What the store holds, from counters the writer keeps (no query). */
 int store_counts(struct store *store, struct store_counts *counts);
 /* The same, counted by SQL (at open, and for the tests). */

@@ -118,6 +118,50 @@ int store_history(struct store *s, const char *department, int year,
 	return rc;
 }
 
+int store_findings(struct store *s, const char *department, int year,
+		   int64_t document_id, cJSON *reply)
+{
+	sqlite3_stmt *st;
+	int rc = store_prepare_read(
+	    s,
+	    "SELECT d.id, d.received_at, d.year, d.outcome, r.number,"
+	    " d.findings FROM documents d"
+	    " LEFT JOIN revisions r ON r.document_id = d.id"
+	    " WHERE d.department = ?1 AND (?2 = 0 OR d.year = ?2)"
+	    " AND (?3 = 0 OR d.id = ?3) ORDER BY d.id DESC LIMIT 1",
+	    &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, year);
+	sqlite3_bind_int64(st, 3, document_id);
+	int src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		cJSON_AddNumberToObject(reply, "document_id",
+					(double)sqlite3_column_int64(st, 0));
+		cJSON_AddStringToObject(
+		    reply, "received_at",
+		    (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddNumberToObject(reply, "year",
+					sqlite3_column_int(st, 2));
+		cJSON_AddStringToObject(
+		    reply, "outcome", (const char *)sqlite3_column_text(st, 3));
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			cJSON_AddNumberToObject(
+			    reply, "revision",
+			    (double)sqlite3_column_int64(st, 4));
+		/* Written by budgetd itself, as a JSON array: passed on. */
+		cJSON_AddItemToObject(
+		    reply, "findings",
+		    cJSON_CreateRaw((const char *)sqlite3_column_text(st, 5)));
+		rc = 0;
+	} else {
+		rc = src == SQLITE_DONE ? -ENOENT : store_errno(src);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int store_counts(struct store *s, struct store_counts *c)
 {
 	pthread_mutex_lock(&s->lock);

@@ -164,6 +164,7 @@ async function drawDepartment(code) {
     return r;
   });
   table('dept-lines', ['功能科目', '科目名称', '资金来源', '合计'], rows);
+  await drawFindings(code, shown.year);
   const history = await api(`/api/v1/departments/${code}/history?year=${shown.year}`);
   table('dept-history', ['修订', '收到时间', '结果', '序号'], history.history.map((h) => {
     const r = [h.revision ? String(h.revision) : '—', h.received_at || '', h.outcome || '', String(h.seq || '')];
@@ -187,6 +188,44 @@ async function drawDepartment(code) {
     }
   }
   table('dept-diff', ['功能科目', '资金来源', '上一修订', '本修订'], diff);
+}
+
+// The tables the findings' paths point into, as budgetctl validate groups
+// them.
+const TABLES = {
+  expenditure: '支出预算表（支出明细）', income: '收入预算表', stated: '收支总表（列示的合计）',
+  projects: '项目支出预算表', economic: '基本支出经济分类表', three_public: '“三公”经费预算表',
+  narrative: '情况说明', department: '部门信息', previous_year: '上年数',
+};
+
+async function drawFindings(code, year) {
+  const box = document.getElementById('dept-findings');
+  box.textContent = '';
+  let r;
+  try { r = await api(`/api/v1/departments/${code}/findings?year=${year}`); } catch (e) { box.textContent = e.message; return; }
+  const head = document.createElement('p');
+  const errors = r.findings.filter((f) => f.severity === 'error').length;
+  head.textContent = `${r.received_at} · ${r.outcome === 'accepted' ? '通过' : '退回'} · 错误 ${errors} 条，警告 ${r.findings.length - errors} 条`;
+  box.appendChild(head);
+  const groups = new Map();
+  for (const f of r.findings) {
+    const table = (f.path || '').split(/[.[]/)[0];
+    if (!groups.has(table)) groups.set(table, []);
+    groups.get(table).push(f);
+  }
+  for (const [table, list] of groups) {
+    const h = document.createElement('h4');
+    h.textContent = TABLES[table] || table || '整体';
+    box.appendChild(h);
+    const ul = document.createElement('ul');
+    for (const f of list) {
+      const li = document.createElement('li');
+      li.className = f.severity;
+      li.textContent = `${f.severity === 'error' ? '错误' : '警告'} ${f.rule} ${f.path || ''}：${f.message}`;
+      ul.appendChild(li);
+    }
+    box.appendChild(ul);
+  }
 }
 
 // ---- navigation and live updates ----

@@ -77,6 +77,17 @@ check "and it is revision 2" grep -q '"revision":2' "$dir/body"
 check "but not another's: 403" test "$(post "$dept" /api/v1/submissions "$data/putuo-wanli-2025.json")" = 403
 check "the sample with its errors is refused: 422" test "$(post "$dept" /api/v1/submissions "$data/fengquan-116001-2023.json")" = 422
 check "with its findings" grep -q '"findings"' "$dir/body"
+check "the stored findings of its newest document: 200" test "$(get "$dept" /api/v1/departments/116001/findings)" = 200
+check "are the rejected sample's" $py -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+rules = [f["rule"] for f in r["findings"] if f["severity"] == "error"]
+sys.exit(0 if r["outcome"] == "rejected" and sum(x.startswith("arith.") for x in rules) >= 6 else 1)' "$dir/body"
+mine=$(cat "$dir/body")
+theirs=$(nngcat --req --dial "$BUDGETD_ENDPOINT" --format raw --recv-timeout 5 --data '{"op":"findings","department":"116001"}')
+check "and the nng op's, the same" same_json "$mine" "$theirs"
+check "another department's findings: 403" test "$(get "$dept" /api/v1/departments/215001/findings)" = 403
+check "a document that does not exist: 404" test "$(get "$op" "/api/v1/departments/116001/findings?document=99999")" = 404
 printf '{"format":"budget-submission/1",' >"$dir/broken.json"
 check "a body that is not JSON: 400" test "$(post "$dept" /api/v1/submissions "$dir/broken.json")" = 400
 check "with where it broke" grep -q 'JSON' "$dir/body"
