@@ -24,6 +24,12 @@ function money(text) {
   return (text.startsWith('-') ? '-' : '') + grouped + (dec !== undefined ? '.' + dec : '');
 }
 
+// Tooltips are HTML: names come from the documents departments send, so
+// they are escaped, never trusted.
+function esc(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+}
+
 function token() { return sessionStorage.getItem('budgetd-token') || ''; }
 
 async function api(path) {
@@ -91,9 +97,9 @@ async function drawOverview() {
     ? `${money(compare.total)} / 上年 ${money(compare.previous_total)}` : '上年无数据';
   document.getElementById('change').textContent = change;
 
-  const exactTip = (p) => `${p.name}<br>${money(p.data.exact || (p.data.amount || ''))} 元`;
+  const exactTip = (p) => `${esc(p.name)}<br>${money(p.data.exact || (p.data.amount || ''))} 元`;
   chart('treemap').setOption({
-    tooltip: { formatter: (p) => `${p.name}<br>${p.data.exact ? money(p.data.exact) + ' 元' : ''}` },
+    tooltip: { formatter: (p) => `${esc(p.name)}<br>${p.data.exact ? money(p.data.exact) + ' 元' : ''}` },
     series: [{ type: 'treemap', data: treemapData(byItem.rows), leafDepth: 1, roam: false,
                nodeClick: 'zoomToNode', breadcrumb: { show: true },
                label: { formatter: '{b}' }, upperLabel: { show: true, height: 22 } }],
@@ -112,7 +118,7 @@ async function drawOverview() {
   chart('bydept').on('click', (p) => { location.hash = '#/dept/' + p.data.code; });
 
   const pie = (rows, dim, labels) => ({
-    tooltip: { formatter: (p) => `${p.name}<br>${money(p.data.amount)} 元（${p.percent}%）` },
+    tooltip: { formatter: (p) => `${esc(p.name)}<br>${money(p.data.amount)} 元（${p.percent}%）` },
     series: [{ type: 'pie', radius: ['35%', '65%'],
                data: rows.map((r) => ({ name: labels[r.key[dim]] || r.key[dim], value: Number(r.amount), amount: r.amount })) }],
   });
@@ -120,7 +126,7 @@ async function drawOverview() {
   chart('kinds').setOption(pie(byKind.rows, 'kind', KINDS), true);
 
   chart('compare').setOption({
-    tooltip: { trigger: 'axis', formatter: (ps) => ps.map((p) => `${p.seriesName} ${p.name}：${money(p.data.amount)} 元`).join('<br>') },
+    tooltip: { trigger: 'axis', formatter: (ps) => ps.map((p) => `${esc(p.seriesName)} ${esc(p.name)}：${money(p.data.amount)} 元`).join('<br>') },
     legend: {},
     xAxis: { type: 'category', data: compare.rows.map((r) => r.key['function:class'] + ' ' + fname(r.key['function:class'])) },
     yAxis: { type: 'value' },
