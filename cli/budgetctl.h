@@ -89,6 +89,7 @@ int cmd_totals(struct options *o, int argc, char **argv);
 int cmd_departments(struct options *o, int argc, char **argv);
 int cmd_show(struct options *o, int argc, char **argv);
 int cmd_history(struct options *o, int argc, char **argv);
+int cmd_findings(struct options *o, int argc, char **argv);
 int cmd_events(struct options *o, int argc, char **argv);
 int cmd_watch(struct options *o, int argc, char **argv);
 int cmd_status(struct options *o, int argc, char **argv);

@@ -1,4 +1,5 @@
-/* departments, show, history, events and status: the records kept. */
+/* departments, show, history, findings, events and status: the records
+ * kept. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,33 @@ int cmd_show(struct options *o, int argc, char **argv)
 	if (o->revision)
 		cJSON_AddNumberToObject(r, "revision", (double)o->revision);
 	return ctl_finish(o, ctl_call(o, r), human_show);
+}
+
+static void human_findings(const struct options *o, const cJSON *reply)
+{
+	(void)o;
+	const cJSON *findings =
+	    cJSON_GetObjectItemCaseSensitive(reply, "findings");
+	printf("%s/%lld document %lld (%s), %s: %d finding%s\n",
+	       ctl_str(reply, "department"), ctl_num(reply, "year"),
+	       ctl_num(reply, "document_id"), ctl_str(reply, "received_at"),
+	       ctl_str(reply, "outcome"), cJSON_GetArraySize(findings),
+	       cJSON_GetArraySize(findings) == 1 ? "" : "s");
+	ctl_print_findings(findings, ctl_str(reply, "unit"));
+}
+
+int cmd_findings(struct options *o, int argc, char **argv)
+{
+	if (argc != 1) {
+		fprintf(stderr,
+			"budgetctl: findings takes one department CODE\n");
+		return EXIT_USAGE;
+	}
+	cJSON *r = ctl_request(o, "findings");
+	cJSON_AddStringToObject(r, "department", argv[0]);
+	if (o->year)
+		cJSON_AddNumberToObject(r, "year", o->year);
+	return ctl_finish(o, ctl_call(o, r), human_findings);
 }
 
 static void human_history(const struct options *o, const cJSON *reply)

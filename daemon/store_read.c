@@ -125,7 +125,8 @@ int store_findings(struct store *s, const char *department, int year,
 	int rc = store_prepare_read(
 	    s,
 	    "SELECT d.id, d.received_at, d.year, d.outcome, r.number,"
-	    " d.findings FROM documents d"
+	    " d.findings, CASE WHEN json_valid(d.body)"
+	    " THEN json_extract(d.body, '$.unit') END FROM documents d"
 	    " LEFT JOIN revisions r ON r.document_id = d.id"
 	    " WHERE d.department = ?1 AND (?2 = 0 OR d.year = ?2)"
 	    " AND (?3 = 0 OR d.id = ?3) ORDER BY d.id DESC LIMIT 1",
@@ -150,6 +151,14 @@ int store_findings(struct store *s, const char *department, int year,
 			cJSON_AddNumberToObject(
 			    reply, "revision",
 			    (double)sqlite3_column_int64(st, 4));
+		/* The unit the findings' amounts are in: the document's
+		 * (万元 when it names none, as budget-submission/1 says). */
+		const char *unit = (const char *)sqlite3_column_text(st, 6);
+		cJSON_AddStringToObject(reply, "unit",
+					unit && (strcmp(unit, "元") == 0 ||
+						 strcmp(unit, "万元") == 0)
+					    ? unit
+					    : "万元");
 		/* Written by budgetd itself, as a JSON array: passed on. */
 		cJSON_AddItemToObject(
 		    reply, "findings",

@@ -108,6 +108,9 @@ for bad in '{"op":"export"}' '{"op":"export","table":"treasury"}' \
   check "export op refuses $bad with a reason" \
     /usr/bin/python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if not r["ok"] and len(r["error"]["message"]) > 10 else 1)' "$reply"
 done
+check "budgetctl findings prints the latest document's findings" \
+  grep -q "116001/2023 document .* accepted" <<<"$("$ctl" findings 116001 2>&1)"
+check "budgetctl findings of an unknown department is refused (1)" exit_is 1 "$ctl" findings 999999
 check "the daemon still serves" exit_is 0 "$ctl" status
 
 finish
