@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "abi.h"
 #include "config_value.h"
@@ -377,7 +378,14 @@ int host_validate(struct host *h, const struct bd_submission *submission,
 		if (p->desc->validate == NULL)
 			continue;
 		audit->plugin = p->name;
+		struct timespec began, ended;
+		clock_gettime(CLOCK_MONOTONIC, &began);
 		int rc = p->desc->validate(p->state, submission, audit);
+		clock_gettime(CLOCK_MONOTONIC, &ended);
+		p->validate_ns +=
+		    (uint64_t)((ended.tv_sec - began.tv_sec) * 1000000000LL +
+			       (ended.tv_nsec - began.tv_nsec));
+		p->validations++;
 		audit->plugin = NULL;
 		if (rc < 0) {
 			log_error("plugin %s: validate failed (%s)", p->name,

@@ -18,6 +18,8 @@ struct bd_plugin_handle {
 	char *section; /* "plugin.NAME" */
 	bool initialised;
 	char last_error[512]; /* the plugin's last error log line */
+	/* Time spent in validate, and how often (loop thread; /metrics). */
+	uint64_t validate_ns, validations;
 };
 
 struct bd_query {

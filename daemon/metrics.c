@@ -6,6 +6,7 @@
 #include "metrics.h"
 
 #include <event2/buffer.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -53,6 +54,50 @@ static void put_finding(void *ctx, const char *rule, bd_fen count)
 			    rule, (long long)count);
 }
 
+/* One Prometheus histogram from per-bucket counts (cumulated here). */
+static void histogram(struct evbuffer *out, const char *name, const char *help,
+		      const uint64_t *counts, const uint64_t *bounds,
+		      double scale, double sum)
+{
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name,
+			    help, name);
+	uint64_t cumulative = 0;
+	for (size_t i = 0; i < STORE_HIST_BUCKETS; i++) {
+		cumulative += counts[i];
+		evbuffer_add_printf(out, "%s_bucket{le=\"%g\"} %llu\n", name,
+				    (double)bounds[i] * scale,
+				    (unsigned long long)cumulative);
+	}
+	cumulative += counts[STORE_HIST_BUCKETS];
+	evbuffer_add_printf(out,
+			    "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9g\n"
+			    "%s_count %llu\n",
+			    name, (unsigned long long)cumulative, name, sum,
+			    name, (unsigned long long)cumulative);
+}
+
+static void histograms(struct daemon *d, struct evbuffer *out)
+{
+	uint64_t commits[STORE_HIST_BUCKETS + 1],
+	    batches[STORE_HIST_BUCKETS + 1];
+	uint64_t commit_us, jobs;
+	pthread_mutex_lock(&d->store.lock);
+	memcpy(commits, d->store.commit_hist, sizeof commits);
+	memcpy(batches, d->store.batch_hist, sizeof batches);
+	commit_us = d->store.commit_us_total;
+	jobs = d->store.jobs_committed;
+	pthread_mutex_unlock(&d->store.lock);
+	histogram(out, "budgetd_commit_seconds",
+		  "Store transactions by how long they took (BEGIN to COMMIT, "
+		  "fsync included).",
+		  commits, store_commit_bounds_us, 1e-6,
+		  (double)commit_us / 1e6);
+	histogram(out, "budgetd_commit_batch_jobs",
+		  "Store transactions by how many jobs (submissions, event "
+		  "annotations) they carried.",
+		  batches, store_batch_bounds, 1, (double)jobs);
+}
+
 void metrics_write(struct daemon *d, struct evbuffer *out)
 {
 	enum health_level level;
@@ -94,6 +139,24 @@ void metrics_write(struct daemon *d, struct evbuffer *out)
 	metric(out, "budgetd_published_total", "counter",
 	       "Messages published on the PUB socket.",
 	       (double)d->events_published);
+	histograms(d, out);
+	evbuffer_add_printf(out,
+			    "# HELP budgetd_audit_seconds_total Time each "
+			    "plugin spent validating.\n"
+			    "# TYPE budgetd_audit_seconds_total counter\n");
+	for (size_t i = 0; i < d->host.n_plugins; i++)
+		evbuffer_add_printf(
+		    out, "budgetd_audit_seconds_total{plugin=\"%s\"} %.9f\n",
+		    d->host.plugins[i].name,
+		    (double)d->host.plugins[i].validate_ns / 1e9);
+	evbuffer_add_printf(out, "# HELP budgetd_audits_total Documents each "
+				 "plugin validated.\n"
+				 "# TYPE budgetd_audits_total counter\n");
+	for (size_t i = 0; i < d->host.n_plugins; i++)
+		evbuffer_add_printf(
+		    out, "budgetd_audits_total{plugin=\"%s\"} %llu\n",
+		    d->host.plugins[i].name,
+		    (unsigned long long)d->host.plugins[i].validations);
 	metric(out, "budgetd_departments", "gauge",
 	       "Departments with an accepted revision (per fiscal year).",
 	       (double)d->registry.n_entries);

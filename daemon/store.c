@@ -421,6 +421,21 @@ static void count_job(struct store_counts *c, const struct store_job *j)
 		c->last_seq = j->seq;
 }
 
+const uint64_t store_commit_bounds_us[STORE_HIST_BUCKETS] = {
+    500,   1000,   2000,   5000,   10000,   20000,
+    50000, 100000, 200000, 500000, 1000000, 2000000};
+const uint64_t store_batch_bounds[STORE_HIST_BUCKETS] = {
+    1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096};
+
+/* The histogram bucket of value: the first bound it does not exceed. */
+static size_t bucket(const uint64_t *bounds, uint64_t value)
+{
+	size_t i = 0;
+	while (i < STORE_HIST_BUCKETS && value > bounds[i])
+		i++;
+	return i;
+}
+
 static uint64_t elapsed_us(const struct timespec *from)
 {
 	struct timespec now;
@@ -499,6 +514,8 @@ static void *writer_main(void *arg)
 			s->done_head = batch;
 		s->done_tail = last;
 		s->commits++;
+		s->commit_hist[bucket(store_commit_bounds_us, took)]++;
+		s->batch_hist[bucket(store_batch_bounds, (uint64_t)n)]++;
 		s->jobs_committed += (uint64_t)n;
 		if (submissions > 0) {
 			s->submission_commits++;

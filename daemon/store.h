@@ -58,6 +58,11 @@ struct store_job {
 	struct store_job *next;
 };
 
+#define STORE_HIST_BUCKETS 12
+/* The histograms' upper bounds: commit time in µs, batch size in jobs. */
+extern const uint64_t store_commit_bounds_us[STORE_HIST_BUCKETS];
+extern const uint64_t store_batch_bounds[STORE_HIST_BUCKETS];
+
 struct store_counts {
 	int64_t documents, accepted, rejected, invalid, revisions;
 	uint64_t last_seq;
@@ -90,6 +95,11 @@ struct store {
 	struct store_counts counted; /* kept as jobs commit; status reads it */
 	uint64_t commit_failures;
 	bool last_commit_failed;
+	/* Histograms for /metrics: commits by how long they took and by how
+	 * many jobs they carried (bucket i: up to the i-th bound; the last,
+	 * beyond every bound). */
+	uint64_t commit_hist[STORE_HIST_BUCKETS + 1];
+	uint64_t batch_hist[STORE_HIST_BUCKETS + 1];
 };
 
 struct store_revision_row {

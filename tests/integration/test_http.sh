@@ -215,6 +215,17 @@ kill "$sub" 2>/dev/null; wait "$sub" 2>/dev/null
 get "$op" /metrics >/dev/null
 check "metrics count published messages" grep -q '^budgetd_published_total [1-9]' "$dir/body"
 check "metrics have the commit time" grep -q '^budgetd_store_last_commit_seconds ' "$dir/body"
+check "a commit-time histogram with every commit in +Inf" $py -c '
+import re, sys
+t = open(sys.argv[1]).read()
+inf = int(re.search(r"^budgetd_commit_seconds_bucket\{le=\"\+Inf\"\} (\d+)$", t, re.M).group(1))
+count = int(re.search(r"^budgetd_commit_seconds_count (\d+)$", t, re.M).group(1))
+commits = float(re.search(r"^budgetd_store_commits_total (\S+)$", t, re.M).group(1))
+buckets = [int(x) for x in re.findall(r"^budgetd_commit_seconds_bucket\{le=\"[^+]+\"\} (\d+)$", t, re.M)]
+sys.exit(0 if inf == count == commits and buckets == sorted(buckets) and inf >= 1 else 1)' "$dir/body"
+check "a batch-size histogram" grep -q '^budgetd_commit_batch_jobs_bucket{le="1"} ' "$dir/body"
+check "audit time per plugin" grep -q '^budgetd_audit_seconds_total{plugin="arith"} ' "$dir/body"
+check "documents audited per plugin" grep -q '^budgetd_audits_total{plugin="arith"} [1-9]' "$dir/body"
 check "no CORS header unless configured" bash -c "! curl -s -D - -o /dev/null -H 'Authorization: Bearer $op' '$base/api/v1/status' | grep -qi access-control"
 check "the daemon still serves nng" exit_is 0 "$ctl" status
 check "and HTTP" test "$(get "$op" /api/v1/status)" = 200
