@@ -12,6 +12,7 @@
  *   GET  /api/v1/departments/CODE/history[?year=]
  *   GET  /api/v1/departments/CODE/findings[?year=&document=]
  *   GET  /api/v1/three_public, /api/v1/projects, /api/v1/events?since=
+ *   GET  /api/v1/export?table=district&year=…  (the .xlsx itself)
  *   GET  /api/v1/events/stream      (Server-Sent Events: stream.c)
  *   POST /api/v1/submissions, /api/v1/validations     (body: a document)
  *   GET  /metrics                                     (Prometheus text)
@@ -30,6 +31,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,8 +89,22 @@ static void put_list(struct evbuffer *buf, const char *key, const char *value)
 	evbuffer_add(buf, "]", 1);
 }
 
-/* An integer-valued parameter: digits only, else a string (the op then
- * refuses it with the parameter named). */
+/* The parameters the ops take as numbers or booleans; every other one
+ * (codes above all: "116001" is a department, not a number) is a string.
+ * A value that is not of the kind goes as a string, which the op then
+ * refuses with the parameter named. */
+static const char *const numeric_keys[] = {"year",  "revision", "since",
+					   "limit", "offset",	"document"};
+static const char *const boolean_keys[] = {"change", "explain"};
+
+static bool listed(const char *key, const char *const *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(keys[i], key) == 0)
+			return true;
+	return false;
+}
+
 static void put_scalar(struct evbuffer *buf, const char *key, const char *value)
 {
 	evbuffer_add_printf(buf, ",\"%s\":", key);
@@ -97,9 +113,10 @@ static void put_scalar(struct evbuffer *buf, const char *key, const char *value)
 		       strspn(value + (value[0] == '-'), "0123456789") ==
 			   n - (value[0] == '-') &&
 		       n > (size_t)(value[0] == '-');
-	if (integer)
-		evbuffer_add(buf, value, n);
-	else if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0)
+	bool boolean =
+	    strcmp(value, "true") == 0 || strcmp(value, "false") == 0;
+	if ((integer && listed(key, numeric_keys, 6)) ||
+	    (boolean && listed(key, boolean_keys, 2)))
 		evbuffer_add(buf, value, n);
 	else
 		put_json_string(buf, value);
@@ -181,6 +198,7 @@ static int route(const char *path, enum evhttp_cmd_type method, struct route *r)
 	    {"/api/v1/three_public", "three_public"},
 	    {"/api/v1/projects", "projects"},
 	    {"/api/v1/events", "events"},
+	    {"/api/v1/export", "export"},
 	};
 	if (method == EVHTTP_REQ_POST) {
 		if (strcmp(path, "/api/v1/submissions") == 0)
@@ -294,6 +312,46 @@ static void on_close(struct evhttp_connection *conn, void *arg)
 	x->req = NULL; /* the answer, when it comes, goes nowhere */
 }
 
+/* An export over HTTP is the file itself, not JSON: the workbook
+ * (downloaded under its name), or the text or CSV tables.  -EINVAL when
+ * the reply carries neither (it is then sent as JSON). */
+static int send_file(struct http *h, struct evhttp_request *req,
+		     const cJSON *reply)
+{
+	const char *content = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(reply, "content"));
+	const char *text = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(reply, "text"));
+	const char *file = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(reply, "file"));
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	if (text != NULL) {
+		http_send(h, req, 200, "text/plain; charset=utf-8", text,
+			  strlen(text));
+		return 0;
+	}
+	if (content == NULL || file == NULL)
+		return -EINVAL;
+	size_t n = strlen(content), len = 0;
+	unsigned char *bytes = malloc(n + 1);
+	if (bytes == NULL ||
+	    sodium_base642bin(bytes, n + 1, content, n, NULL, &len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0) {
+		free(bytes);
+		return -EINVAL;
+	}
+	char disposition[128];
+	snprintf(disposition, sizeof disposition,
+		 "attachment; filename=\"%.64s\"", file);
+	evhttp_add_header(out, "Content-Disposition", disposition);
+	http_send(h, req, 200,
+		  "application/vnd.openxmlformats-officedocument."
+		  "spreadsheetml.sheet",
+		  (const char *)bytes, len);
+	free(bytes);
+	return 0;
+}
+
 void http_answer(struct rpc_request *rr, const char *body, size_t len)
 {
 	struct http_exchange *x = rr->http;
@@ -310,8 +368,13 @@ void http_answer(struct rpc_request *rr, const char *body, size_t len)
 			/* A refused submission answers with its findings. */
 			status = code ? status_for(code) : 422;
 		}
-		cJSON_Delete(reply);
-		send_json(x->http, x->req, status, body, len);
+		if (status == 200 && strcmp(rr->op, "export") == 0 &&
+		    send_file(x->http, x->req, reply) == 0) {
+			cJSON_Delete(reply);
+		} else {
+			cJSON_Delete(reply);
+			send_json(x->http, x->req, status, body, len);
+		}
 	}
 	nng_msg_free(rr->msg);
 	free(x);
@@ -456,7 +519,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		    "no %s %.200s: the API is GET /api/v1/{totals, "
 		    "departments, departments/CODE, departments/CODE/"
 		    "{history, findings}, three_public, projects, events, "
-		    "events/stream, status, names}, GET /api/3/cubes/…, "
+		    "events/stream, export, status, names}, GET "
+		    "/api/3/cubes/…, "
 		    "POST /api/v1/{submissions, validations}, GET /metrics",
 		    method == EVHTTP_REQ_POST ? "POST" : "GET", path);
 		send_error(h, req, "not_found", message);

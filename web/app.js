@@ -279,12 +279,27 @@ async function start() {
     select.onchange = async () => { state.year = Number(select.value); await loadNames(); route(); };
     await loadNames();
   } catch (e) { if (e.message !== 'unauthenticated') status('出错：' + e.message); return; }
+  document.getElementById('download').onclick = download;
   window.onhashchange = route;
   window.onresize = () => Object.values(state.charts).forEach((c) => c.resize());
   await route();
   // ?live=0: a still picture (printing, screenshots), no event stream.
   if (new URLSearchParams(location.search).get('live') !== '0') live();
   document.body.dataset.ready = 'true';
+}
+
+// The district workbook, built by the daemon (GET /api/v1/export): fetched
+// with the credential, then saved under its own name.
+async function download() {
+  const headers = token() ? { Authorization: 'Bearer ' + token() } : {};
+  const res = await fetch(`/api/v1/export?table=district&year=${state.year}`, { headers });
+  if (!res.ok) { status('下载失败：' + res.status); return; }
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `district-${state.year}.xlsx`;
+  a.click();
+  URL.revokeObjectURL(url);
 }
 
 async function loadNames() {

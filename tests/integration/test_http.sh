@@ -128,6 +128,18 @@ check "served while a slow client waits" test "$(get "$op" /api/v1/status)" = 20
 wait "$slow"
 check "the slow client is cut off after the timeout ($(cat "$dir/slow"))" grep -q '^closed [1-5]$' "$dir/slow"
 
+# Exports over HTTP are the files themselves.
+code=$(curl -s -o "$dir/district.xlsx" -D "$dir/headers" -w '%{http_code}' -H "Authorization: Bearer $op" \
+  "$base/api/v1/export?table=district&year=2025")
+check "GET /api/v1/export: the district workbook (200)" test "$code" = 200
+check "as a spreadsheet, named" grep -qi 'content-disposition: attachment; filename="district-2025.xlsx"' "$dir/headers"
+check "which agrees with the totals, cell for cell" "$src/tests/integration/check_workbook.py" "$ctl" "$dir/district.xlsx" 2025 元
+check "a department's own tables as text (200)" \
+  test "$(curl -s -o "$dir/dept.txt" -w '%{http_code}' -H "Authorization: Bearer $dept" "$base/api/v1/export?table=department&department=116001&format=text")" = 200
+"$ctl" export department 116001 --format text -o "$dir/dept-ctl.txt" >/dev/null
+check "the same text budgetctl writes" cmp "$dir/dept.txt" "$dir/dept-ctl.txt"
+check "but not the district's (403)" test "$(get "$dept" "/api/v1/export?table=district&year=2025")" = 403
+
 # The Babbage-compatible cube: the totals op's figures, reshaped.
 cube="/api/3/cubes/budget"
 check "the cube list names the cube" test "$(get "$op" /api/3/cubes)" = 200
