@@ -238,15 +238,25 @@ static int status_for(const char *code)
 		const char *code;
 		int status;
 	} map[] = {
-	    {"bad_request", 400},  {"bad_json", 400},
-	    {"bad_encoding", 400}, {"unauthenticated", 401},
-	    {"exists", 409},	   {"method_not_allowed", 405},
-	    {"forbidden", 403},	   {"not_found", 404},
-	    {"unknown_op", 404},   {"message_too_large", 413},
-	    {"rejected", 422},	   {"invalid", 422},
-	    {"locked", 409},	   {"conflict", 409},
-	    {"rate_limited", 429}, {"busy", 503},
-	    {"unavailable", 503},  {"unrepresentable", 422},
+	    {"ok", 200},
+	    {"bad_request", 400},
+	    {"bad_json", 400},
+	    {"bad_encoding", 400},
+	    {"unauthenticated", 401},
+	    {"forbidden", 403},
+	    {"not_found", 404},
+	    {"unknown_op", 404},
+	    {"method_not_allowed", 405},
+	    {"exists", 409},
+	    {"locked", 409},
+	    {"message_too_large", 413},
+	    /* A refused submission answers with its findings. */
+	    {"rejected", 422},
+	    {"invalid_document", 422},
+	    {"unrepresentable", 422},
+	    {"rate_limited", 429},
+	    {"busy", 503},
+	    {"unavailable", 503},
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(map[i].code, code) == 0)
@@ -263,12 +273,11 @@ void http_send(struct http *h, struct evhttp_request *req, int status,
 	if (h->cors_origin[0])
 		evhttp_add_header(out, "Access-Control-Allow-Origin",
 				  h->cors_origin);
+	h->responses[status / 100 % 6]++;
 	struct evbuffer *buf = evbuffer_new();
 	if (buf && body)
 		evbuffer_add(buf, body, len);
-	const char *reason = status == 200 ? "OK" : "Error";
-	h->responses[status / 100 % 6]++;
-	evhttp_send_reply(req, status, reason, buf);
+	evhttp_send_reply(req, status, status == 200 ? "OK" : "Error", buf);
 	if (buf)
 		evbuffer_free(buf);
 }
@@ -277,20 +286,20 @@ void http_send_json(struct http *h, struct evhttp_request *req, int status,
 		    cJSON *body)
 {
 	char *text = cJSON_PrintUnformatted(body);
-	cJSON_Delete(body);
 	if (text == NULL) {
+		cJSON_Delete(body);
 		evhttp_send_error(req, 500, NULL);
 		return;
 	}
 	http_send(h, req, status, "application/json; charset=utf-8", text,
 		  strlen(text));
+	/* The text before the tree: freeing a large text first raises
+	 * malloc's trim threshold, where freeing the tree first left a huge
+	 * free top of the heap that was trimmed and grown again on every
+	 * write while the reply went out (300 brk calls and twice the CPU
+	 * for a 5.7 MB reply). */
 	free(text);
-}
-
-static void send_json(struct http *h, struct evhttp_request *req, int status,
-		      const char *body, size_t len)
-{
-	http_send(h, req, status, "application/json; charset=utf-8", body, len);
+	cJSON_Delete(body);
 }
 
 /* An error of the HTTP layer itself, in the shape every reply has. */
@@ -352,29 +361,19 @@ static int send_file(struct http *h, struct evhttp_request *req,
 	return 0;
 }
 
-void http_answer(struct rpc_request *rr, const char *body, size_t len)
+void http_answer(struct rpc_request *rr, cJSON *reply)
 {
 	struct http_exchange *x = rr->http;
 	if (x->req != NULL) {
 		evhttp_connection_set_closecb(x->conn, NULL, NULL);
-		int status = 200;
-		cJSON *reply = cJSON_ParseWithLength(body, len);
-		const cJSON *ok = cJSON_GetObjectItemCaseSensitive(reply, "ok");
-		if (!cJSON_IsTrue(ok)) {
-			const cJSON *e =
-			    cJSON_GetObjectItemCaseSensitive(reply, "error");
-			const char *code = cJSON_GetStringValue(
-			    cJSON_GetObjectItemCaseSensitive(e, "code"));
-			/* A refused submission answers with its findings. */
-			status = code ? status_for(code) : 422;
-		}
-		if (status == 200 && strcmp(rr->op, "export") == 0 &&
-		    send_file(x->http, x->req, reply) == 0) {
+		int status = status_for(reply_outcome(reply));
+		if (status != 200 || strcmp(rr->op, "export") != 0 ||
+		    send_file(x->http, x->req, reply) < 0)
+			http_send_json(x->http, x->req, status, reply);
+		else
 			cJSON_Delete(reply);
-		} else {
-			cJSON_Delete(reply);
-			send_json(x->http, x->req, status, body, len);
-		}
+	} else {
+		cJSON_Delete(reply);
 	}
 	nng_msg_free(rr->msg);
 	free(x);

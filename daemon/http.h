@@ -40,7 +40,8 @@ void http_send(struct http *h, struct evhttp_request *req, int status,
 /* The same with a JSON body, which it frees. */
 void http_send_json(struct http *h, struct evhttp_request *req, int status,
 		    cJSON *body);
-/* Sends a reply to an HTTP request (reply.c) and frees the request. */
-void http_answer(struct rpc_request *req, const char *body, size_t len);
+/* Sends reply (taken) to an HTTP request (reply.c) and frees the
+ * request. */
+void http_answer(struct rpc_request *req, cJSON *reply);
 
 #endif

@@ -3,6 +3,7 @@
 #include <event2/thread.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,6 +332,13 @@ int main(int argc, char **argv)
 
 	log_init();
 	signal(SIGPIPE, SIG_IGN);
+	/* Replies of megabytes (a totals drilldown, a workbook) are built,
+	 * sent and freed; with glibc's default trim threshold the freed top
+	 * of the heap went back to the system and was faulted in again while
+	 * the reply was written out (hundreds of brk calls per reply, twice
+	 * the CPU of the work itself).  Keeping up to 64 MiB of free heap is
+	 * the cheaper trade for a long-running daemon. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	if (parse_flags(argc, argv, &d.flags, &mode) < 0)
 		return 2;
 	if (d.flags.config_path == NULL)

@@ -14,24 +14,27 @@
 static void send_bytes(struct daemon *d, struct rpc_request *req,
 		       const char *body, size_t len)
 {
-	if (req->http != NULL)
-		http_answer(req, body, len);
-	else if (d->send_reply != NULL)
+	if (d->send_reply != NULL)
 		d->send_reply(d, req, body, len);
 	else
 		rpc_reply(&d->rpc, req, body, len);
+}
+
+const char *reply_outcome(const cJSON *reply)
+{
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok")))
+		return "ok";
+	const char *code =
+	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(reply, "error"), "code"));
+	return code ? code : "error";
 }
 
 /* One more reply of req's op with this outcome. */
 static void count_reply(struct daemon *d, const struct rpc_request *req,
 			const cJSON *reply)
 {
-	const char *outcome = "ok";
-	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
-		const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(
-		    cJSON_GetObjectItem(reply, "error"), "code"));
-		outcome = code ? code : "error";
-	}
+	const char *outcome = reply_outcome(reply);
 	const char *op = req->op[0] ? req->op : "none";
 	size_t i = 0;
 	for (; i < d->n_reply_counts; i++)
@@ -63,6 +66,12 @@ static void count_reply(struct daemon *d, const struct rpc_request *req,
 void reply_send(struct daemon *d, struct rpc_request *req, cJSON *reply)
 {
 	count_reply(d, req, reply);
+	if (req->http != NULL) {
+		/* HTTP reads the reply's outcome (its status) and may send a
+		 * file instead of JSON: it gets the object, not its text. */
+		http_answer(req, reply);
+		return;
+	}
 	char *text = cJSON_PrintUnformatted(reply);
 	if (text == NULL) {
 		static const char oom[] = "{\"ok\":false,\"error\":{\"code\":"

@@ -12,6 +12,8 @@ struct rpc_request;
 cJSON *reply_ok(void);
 /* {"ok":false,"error":{"code":code,"message":message}}. */
 cJSON *reply_error(const char *code, const char *message);
+/* "ok", or the reply's error code ("error" when it names none). */
+const char *reply_outcome(const cJSON *reply);
 /* Sends reply (and frees it); the request is answered and gone. */
 void reply_send(struct daemon *d, struct rpc_request *req, cJSON *reply);
 /* Sends an error reply; logged at debug level with the peer. */

@@ -88,6 +88,9 @@ theirs=$(nngcat --req --dial "$BUDGETD_ENDPOINT" --format raw --recv-timeout 5 -
 check "and the nng op's, the same" same_json "$mine" "$theirs"
 check "another department's findings: 403" test "$(get "$dept" /api/v1/departments/215001/findings)" = 403
 check "a document that does not exist: 404" test "$(get "$op" "/api/v1/departments/116001/findings?document=99999")" = 404
+printf '{"format":"budget-submission/1","year":"2023"}' >"$dir/invalid.json"
+check "a JSON body that is no budget-submission/1 document: 422" test "$(post "$op" /api/v1/validations "$dir/invalid.json")" = 422
+check "as invalid_document, naming the field" bash -c "grep -q '\"code\":\"invalid_document\"' '$dir/body' && grep -q 'year' '$dir/body'"
 printf '{"format":"budget-submission/1",' >"$dir/broken.json"
 check "a body that is not JSON: 400" test "$(post "$dept" /api/v1/submissions "$dir/broken.json")" = 400
 check "with where it broke" grep -q 'JSON' "$dir/body"
