@@ -42,6 +42,11 @@ cJSON *ops_department_list(struct daemon *d, const struct principal *who,
 			   int year);
 /* A stored event as the events op gives it: its changes in unit. */
 void ops_event_as_published(cJSON *ev, enum bd_unit unit);
+/* The stored document a request names (department, year: its newest by
+ * default, revision: the latest accepted by default), malloc'd, with
+ * *code, *year and the revision *number; NULL after an error reply. */
+char *ops_stored_document(const struct op_call *c, const char **code, int *year,
+			  int64_t *number);
 /* The newest year department has an accepted revision for, or 0. */
 int ops_latest_year(struct daemon *d, const char *department);
 void ops_show(const struct op_call *c);

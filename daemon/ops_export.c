@@ -275,42 +275,21 @@ static void export_district(const struct op_call *c, const char *format)
 static void export_department(const struct op_call *c, const char *format)
 {
 	struct daemon *d = c->d;
-	bool failed = false;
-	const char *code = envelope_string(c, "department", true, &failed);
-	if (failed || !access_may_read(d, c->req, c->who, code))
-		return;
-	int year = envelope_year(c, &failed);
-	long long revision =
-	    envelope_int(c, "revision", 1, INT64_MAX / 2, 0, &failed);
-	if (failed)
-		return;
-	bool xlsx = strcmp(format, "xlsx") == 0;
-	if (!xlsx && strcmp(format, "text") != 0) {
+	if (strcmp(format, "xlsx") != 0 && strcmp(format, "text") != 0) {
 		reply_fail(d, c->req, "bad_request",
 			   "a department's tables are \"xlsx\" or \"text\", "
 			   "not \"%s\"",
 			   format);
 		return;
 	}
-	if (year == 0 && (year = ops_latest_year(d, code)) == 0) {
-		reply_fail(d, c->req, "not_found",
-			   "department %s has no accepted revision", code);
-		return;
-	}
-	char *body = NULL;
+	bool xlsx = strcmp(format, "xlsx") == 0;
+	const char *code;
+	int year;
 	int64_t number = 0;
-	int rc =
-	    store_document(&d->store, code, year, revision, &body, &number);
-	if (rc == -ENOENT) {
-		reply_fail(d, c->req, "not_found",
-			   "department %s has no %s revision %lld for %d", code,
-			   revision ? "" : "accepted", revision, year);
+	char *body = ops_stored_document(c, &code, &year, &number);
+	if (body == NULL)
 		return;
-	}
-	if (rc < 0) {
-		reply_store_failed(d, c->req, rc);
-		return;
-	}
+	int rc;
 	cJSON *document = cJSON_Parse(body);
 	free(body);
 	struct publication pub;

@@ -140,48 +140,50 @@ static const char *department_asked(const struct op_call *c, int *year)
 	return failed ? NULL : code;
 }
 
-void ops_show(const struct op_call *c)
+char *ops_stored_document(const struct op_call *c, const char **code, int *year,
+			  int64_t *number)
 {
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
-	int year;
-	const char *code = department_asked(c, &year);
-	if (code == NULL)
-		return;
+	*code = department_asked(c, year);
+	if (*code == NULL)
+		return NULL;
 	bool failed = false;
 	long long revision =
 	    envelope_int(c, "revision", 1, INT64_MAX / 2, 0, &failed);
 	if (failed)
-		return;
-	if (year == 0) {
-		year = ops_latest_year(d, code);
-		if (year == 0) {
-			reply_fail(d, req, "not_found",
-				   "department %s has no accepted revision",
-				   code);
-			return;
-		}
+		return NULL;
+	if (*year == 0 && (*year = ops_latest_year(d, *code)) == 0) {
+		reply_fail(d, req, "not_found",
+			   "department %s has no accepted revision", *code);
+		return NULL;
 	}
 	char *body = NULL;
-	int64_t number = 0;
 	int rc =
-	    store_document(&d->store, code, year, revision, &body, &number);
-	if (rc == -ENOENT) {
-		if (revision)
-			reply_fail(d, req, "not_found",
-				   "department %s has no revision %lld for %d",
-				   code, revision, year);
-		else
-			reply_fail(
-			    d, req, "not_found",
-			    "department %s has no accepted revision for %d",
-			    code, year);
-		return;
-	}
-	if (rc < 0) {
+	    store_document(&d->store, *code, *year, revision, &body, number);
+	if (rc == -ENOENT && revision)
+		reply_fail(d, req, "not_found",
+			   "department %s has no revision %lld for %d", *code,
+			   revision, *year);
+	else if (rc == -ENOENT)
+		reply_fail(d, req, "not_found",
+			   "department %s has no accepted revision for %d",
+			   *code, *year);
+	else if (rc < 0)
 		reply_store_failed(d, req, rc);
+	return rc < 0 ? NULL : body;
+}
+
+void ops_show(const struct op_call *c)
+{
+	struct daemon *d = c->d;
+	struct rpc_request *req = c->req;
+	const char *code;
+	int year;
+	int64_t number = 0;
+	char *body = ops_stored_document(c, &code, &year, &number);
+	if (body == NULL)
 		return;
-	}
 	cJSON *reply = reply_ok();
 	cJSON_AddStringToObject(reply, "department", code);
 	cJSON_AddNumberToObject(reply, "year", year);
