@@ -40,6 +40,7 @@
 #include "babbage.h"
 #include "console.h"
 #include "daemon.h"
+#include "json_text.h"
 #include "log.h"
 #include "metrics.h"
 #include "reply.h"
@@ -54,39 +55,22 @@ struct http_exchange {
 
 /* ---- building the JSON request ---- */
 
-/* Appends a JSON string (quoted, escaped) to buf. */
-static void put_json_string(struct evbuffer *buf, const char *text)
-{
-	evbuffer_add(buf, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			evbuffer_add_printf(buf, "\\%c", *p);
-		else if (*p < 0x20)
-			evbuffer_add_printf(buf, "\\u%04x", *p);
-		else
-			evbuffer_add(buf, p, 1);
-	}
-	evbuffer_add(buf, "\"", 1);
-}
-
 /* A query parameter that is a list: "a,b" → ["a","b"]. */
-static void put_list(struct evbuffer *buf, const char *key, const char *value)
+static void put_list(struct json_text *t, const char *key, const char *value)
 {
-	evbuffer_add_printf(buf, ",\"%s\":[", key);
-	const char *p = value;
-	for (int i = 0;; i++) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		char item[256];
-		snprintf(item, sizeof item, "%.*s", (int)n, p);
-		if (i)
-			evbuffer_add(buf, ",", 1);
-		put_json_string(buf, item);
-		if (comma == NULL)
+	json_text_raw(t, ",");
+	json_text_string(t, key);
+	json_text_raw(t, ":[");
+	for (const char *p = value;; p++) {
+		size_t n = strcspn(p, ",");
+		if (p != value)
+			json_text_raw(t, ",");
+		json_text_string_n(t, p, n);
+		p += n;
+		if (*p == '\0')
 			break;
-		p = comma + 1;
 	}
-	evbuffer_add(buf, "]", 1);
+	json_text_raw(t, "]");
 }
 
 /* The parameters the ops take as numbers or booleans; every other one
@@ -105,9 +89,11 @@ static bool listed(const char *key, const char *const *keys, size_t n)
 	return false;
 }
 
-static void put_scalar(struct evbuffer *buf, const char *key, const char *value)
+static void put_scalar(struct json_text *t, const char *key, const char *value)
 {
-	evbuffer_add_printf(buf, ",\"%s\":", key);
+	json_text_raw(t, ",");
+	json_text_string(t, key);
+	json_text_raw(t, ":");
 	size_t n = strlen(value);
 	bool integer = n > 0 && n < 19 &&
 		       strspn(value + (value[0] == '-'), "0123456789") ==
@@ -115,11 +101,13 @@ static void put_scalar(struct evbuffer *buf, const char *key, const char *value)
 		       n > (size_t)(value[0] == '-');
 	bool boolean =
 	    strcmp(value, "true") == 0 || strcmp(value, "false") == 0;
-	if ((integer && listed(key, numeric_keys, 6)) ||
-	    (boolean && listed(key, boolean_keys, 2)))
-		evbuffer_add(buf, value, n);
+	if ((integer && listed(key, numeric_keys,
+			       sizeof numeric_keys / sizeof *numeric_keys)) ||
+	    (boolean && listed(key, boolean_keys,
+			       sizeof boolean_keys / sizeof *boolean_keys)))
+		json_text_raw(t, value);
 	else
-		put_json_string(buf, value);
+		json_text_string(t, value);
 }
 
 /* Parameters that are lists on the wire: totals' "by" (the other ops
@@ -130,12 +118,9 @@ static bool is_list(const char *op, const char *key)
 }
 
 /* The query string's parameters into the request; "where" may repeat. */
-static int put_query(struct evbuffer *buf, const char *op,
+static int put_query(struct json_text *t, const char *op,
 		     const struct evkeyvalq *query, char *err, size_t err_size)
 {
-	struct evbuffer *where = evbuffer_new();
-	if (where == NULL)
-		return -ENOMEM;
 	size_t n_where = 0;
 	for (const struct evkeyval *kv = query->tqh_first; kv;
 	     kv = kv->next.tqe_next) {
@@ -145,7 +130,6 @@ static int put_query(struct evbuffer *buf, const char *op,
 				 "\"%s\" is not a query parameter (send the "
 				 "credential as Authorization: Bearer)",
 				 kv->key);
-			evbuffer_free(where);
 			return -EINVAL;
 		}
 		bool bad = strlen(kv->key) == 0 || strlen(kv->key) > 32;
@@ -157,25 +141,28 @@ static int put_query(struct evbuffer *buf, const char *op,
 				 "API's (lower-case names such as by, where, "
 				 "year, unit)",
 				 kv->key);
-			evbuffer_free(where);
 			return -EINVAL;
 		}
-		if (strcmp(kv->key, "where") == 0) {
-			if (n_where++ > 0)
-				evbuffer_add(where, ",", 1);
-			put_json_string(where, kv->value);
-		} else if (is_list(op, kv->key)) {
-			put_list(buf, kv->key, kv->value);
-		} else {
-			put_scalar(buf, kv->key, kv->value);
-		}
+		if (strcmp(kv->key, "where") == 0)
+			n_where++;
+		else if (is_list(op, kv->key))
+			put_list(t, kv->key, kv->value);
+		else
+			put_scalar(t, kv->key, kv->value);
 	}
+	/* Every "where" of the query is one cut of the list. */
 	if (n_where) {
-		evbuffer_add_printf(buf, ",\"where\":[");
-		evbuffer_add_buffer(buf, where);
-		evbuffer_add(buf, "]", 1);
+		json_text_raw(t, ",\"where\":[");
+		n_where = 0;
+		for (const struct evkeyval *kv = query->tqh_first; kv;
+		     kv = kv->next.tqe_next)
+			if (strcmp(kv->key, "where") == 0) {
+				if (n_where++)
+					json_text_raw(t, ",");
+				json_text_string(t, kv->value);
+			}
+		json_text_raw(t, "]");
 	}
-	evbuffer_free(where);
 	return 0;
 }
 
@@ -533,16 +520,15 @@ static void on_request(struct evhttp_request *req, void *arg)
 			   "percent-encoded)");
 		return;
 	}
-	struct evbuffer *json = evbuffer_new();
+	struct json_text json = {0};
 	char err[256] = "";
-	int rc = json ? 0 : -ENOMEM;
-	if (rc == 0) {
-		evbuffer_add_printf(json, "{\"op\":\"%s\"", r.op);
-		if (r.department[0])
-			evbuffer_add_printf(json, ",\"department\":\"%s\"",
-					    r.department);
-		rc = put_query(json, r.op, &query, err, sizeof err);
+	json_text_raw(&json, "{\"op\":");
+	json_text_string(&json, r.op);
+	if (r.department[0]) {
+		json_text_raw(&json, ",\"department\":");
+		json_text_string(&json, r.department);
 	}
+	int rc = put_query(&json, r.op, &query, err, sizeof err);
 	evhttp_clear_headers(&query);
 	const char *auth = evhttp_find_header(
 	    evhttp_request_get_input_headers(req), "Authorization");
@@ -553,41 +539,42 @@ static void on_request(struct evhttp_request *req, void *arg)
 			    "Authorization must be \"Bearer NAME.SECRET\"");
 			rc = -EINVAL;
 		} else {
-			evbuffer_add(json, ",\"token\":", 9);
-			put_json_string(json, auth + 7);
+			json_text_raw(&json, ",\"token\":");
+			json_text_string(&json, auth + 7);
 		}
 	}
 	if (rc == 0 && r.body) {
 		struct evbuffer *in = evhttp_request_get_input_buffer(req);
-		if (evbuffer_get_length(in) == 0) {
+		size_t n = evbuffer_get_length(in);
+		if (n == 0) {
 			snprintf(err, sizeof err,
 				 "the body must be the budget-submission/1 "
 				 "document");
 			rc = -EINVAL;
 		} else {
-			evbuffer_add(json, ",\"document\":", 12);
-			evbuffer_add_buffer(json, in);
+			/* The document as it came: stored byte for byte. */
+			json_text_raw(&json, ",\"document\":");
+			json_text_put(&json,
+				      (const char *)evbuffer_pullup(in, -1), n);
 		}
 	}
+	json_text_raw(&json, "}");
+	if (rc == 0 && json.failed)
+		rc = -ENOMEM;
+	struct rpc_request *rr = rc == 0 ? calloc(1, sizeof *rr) : NULL;
+	struct http_exchange *x = rc == 0 ? calloc(1, sizeof *x) : NULL;
+	nng_msg *msg = NULL;
+	if (rc == 0 &&
+	    (rr == NULL || x == NULL || nng_msg_alloc(&msg, json.len) != 0))
+		rc = -ENOMEM;
 	if (rc < 0) {
-		if (json)
-			evbuffer_free(json);
+		free(rr), free(x), json_text_free(&json);
 		send_error(h, req, rc == -ENOMEM ? "internal" : "bad_request",
 			   rc == -ENOMEM ? "out of memory" : err);
 		return;
 	}
-	evbuffer_add(json, "}", 1);
-	size_t len = evbuffer_get_length(json);
-	struct rpc_request *rr = calloc(1, sizeof *rr);
-	struct http_exchange *x = calloc(1, sizeof *x);
-	nng_msg *msg = NULL;
-	if (rr == NULL || x == NULL || nng_msg_alloc(&msg, len) != 0) {
-		free(rr), free(x), evbuffer_free(json);
-		send_error(h, req, "internal", "out of memory");
-		return;
-	}
-	evbuffer_remove(json, nng_msg_body(msg), len);
-	evbuffer_free(json);
+	memcpy(nng_msg_body(msg), json.buf, json.len);
+	json_text_free(&json);
 	x->req = req;
 	x->conn = evhttp_request_get_connection(req);
 	x->http = h;

@@ -29,17 +29,17 @@ void json_text_raw(struct json_text *t, const char *s)
 	json_text_put(t, s, strlen(s));
 }
 
-void json_text_string(struct json_text *t, const char *s)
+void json_text_string_n(struct json_text *t, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *run = s; /* bytes that need no escape, copied at once */
 	json_text_put(t, "\"", 1);
 	for (const char *p = s;; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c != '\0' && c != '"' && c != '\\' && c >= 0x20)
+		unsigned char c = p < s + n ? (unsigned char)*p : 0;
+		if (p < s + n && c != '"' && c != '\\' && c >= 0x20)
 			continue;
 		json_text_put(t, run, (size_t)(p - run));
-		if (c == '\0')
+		if (p == s + n)
 			break;
 		if (c == '"' || c == '\\') {
 			char esc[2] = {'\\', (char)c};
@@ -52,6 +52,11 @@ void json_text_string(struct json_text *t, const char *s)
 		run = p + 1;
 	}
 	json_text_put(t, "\"", 1);
+}
+
+void json_text_string(struct json_text *t, const char *s)
+{
+	json_text_string_n(t, s, strlen(s));
 }
 
 void json_text_int(struct json_text *t, int64_t v)

@@ -23,6 +23,8 @@ void json_text_put(struct json_text *t, const char *s, size_t n);
 void json_text_raw(struct json_text *t, const char *s);
 /* Appends s as a JSON string: quoted, with '"', '\\' and controls escaped. */
 void json_text_string(struct json_text *t, const char *s);
+/* The same for the n bytes at s (a NUL among them is escaped). */
+void json_text_string_n(struct json_text *t, const char *s, size_t n);
 /* Appends a decimal integer. */
 void json_text_int(struct json_text *t, int64_t v);
 /* Frees the buffer and starts again empty. */

@@ -46,6 +46,22 @@ static void test_string_round_trip(void **state)
 	assert_int_equal(t.len, 0);
 }
 
+/* A piece of a longer text: exactly its n bytes, a NUL among them
+ * escaped rather than ending it. */
+static void test_string_of_n_bytes(void **state)
+{
+	(void)state;
+	struct json_text t = {0};
+	json_text_string_n(&t, "function:201*,221*", 13);
+	json_text_raw(&t, " ");
+	json_text_string_n(&t, "a\0b\"", 4);
+	json_text_raw(&t, " ");
+	json_text_string_n(&t, "xyz", 0);
+	assert_false(t.failed);
+	assert_string_equal(t.buf, "\"function:201*\" \"a\\u0000b\\\"\" \"\"");
+	json_text_free(&t);
+}
+
 static void test_integers_at_the_edges(void **state)
 {
 	static const int64_t values[] = {
@@ -83,6 +99,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_string_round_trip),
+	    cmocka_unit_test(test_string_of_n_bytes),
 	    cmocka_unit_test(test_integers_at_the_edges),
 	    cmocka_unit_test(test_growth),
 	};
