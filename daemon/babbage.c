@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "access.h"
 #include "daemon.h"
 #include "money.h"
+#include "ops.h"
 #include "reply.h"
 
 #define CUBE "budget"
@@ -304,13 +304,9 @@ static int build(struct query *q, const struct evkeyvalq *params, bool drill,
 static cJSON *ask_totals(struct http *h, struct evhttp_request *req,
 			 const struct principal *who, cJSON *request)
 {
-	struct bd_scope scope;
-	access_scope(who, &scope);
-	struct bd_query bq = {.request = request, .reply = reply_ok()};
-	int rc = host_query(&h->d->host, "totals", &scope, &bq);
-	if (rc == 0 && !bq.failed)
+	struct bd_query bq;
+	if (ops_query(h->d, who, "totals", request, &bq) == 0)
 		return bq.reply;
-	cJSON_Delete(bq.reply);
 	send_failure(h, req, bq.failed ? 400 : 500,
 		     bq.failed ? bq.error_message : "the totals query failed");
 	return NULL;

@@ -55,6 +55,13 @@ void ops_history(const struct op_call *c);
 void ops_findings(const struct op_call *c);
 void ops_events(const struct op_call *c);
 void ops_status(const struct op_call *c);
+/* A plugin's query op asked in process, within who's scope: 0 with the
+ * answer in q->reply (the caller's); else -ENOENT (no plugin answers
+ * op), -EACCES (not within a scope), -EINVAL (the plugin refused it:
+ * q->error_code and q->error_message) or another error, q->reply NULL. */
+struct bd_query;
+int ops_query(struct daemon *d, const struct principal *who, const char *op,
+	      const cJSON *request, struct bd_query *q);
 /* Any op not in the core table: a plugin's query.  Returns 0 when it was
  * answered, -ENOENT (nothing sent) when no plugin knows the op. */
 int ops_plugin_query(const struct op_call *c);

@@ -48,20 +48,16 @@ static cJSON *ask_self(void *ctx, cJSON *request, char *err, size_t err_size)
 		reply = ops_department_list(
 		    a->d, a->who, cJSON_IsNumber(year) ? year->valueint : 0);
 	} else if (op) {
-		struct bd_scope scope;
-		access_scope(a->who, &scope);
-		struct bd_query q = {.request = request, .reply = reply_ok()};
-		int rc = host_query(&a->d->host, op, &scope, &q);
-		if (rc == 0 && !q.failed) {
+		struct bd_query q;
+		int rc = ops_query(a->d, a->who, op, request, &q);
+		if (rc == 0)
 			reply = q.reply;
-		} else {
+		else
 			snprintf(err, err_size, "%s: %s", op,
 				 q.failed	 ? q.error_message
 				 : rc == -EACCES ? "not answered within a scope"
 				 : rc == -ENOENT ? "no plugin answers it"
 						 : "the query failed");
-			cJSON_Delete(q.reply);
-		}
 	}
 	cJSON_Delete(request);
 	return reply;

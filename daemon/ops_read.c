@@ -397,38 +397,41 @@ void ops_status(const struct op_call *c)
 	reply_send(d, req, reply);
 }
 
-int ops_plugin_query(const struct op_call *c)
+int ops_query(struct daemon *d, const struct principal *who, const char *op,
+	      const cJSON *request, struct bd_query *q)
 {
-	struct daemon *d = c->d;
-	struct rpc_request *req = c->req;
-	const struct principal *who = c->who;
-	const char *op = c->op;
-	const cJSON *env = c->env;
 	/* The host, not the plugin, decides what the principal may see: the
 	 * plugin is handed the scope, and an op that does not declare that it
 	 * honours one is refused to a restricted principal. */
 	struct bd_scope scope;
 	access_scope(who, &scope);
-	struct bd_query q = {.request = env, .reply = reply_ok()};
-	int rc = host_query(&d->host, op, &scope, &q);
-	if (rc == -EACCES) {
-		cJSON_Delete(q.reply);
-		access_forbid(d, req, who,
+	*q = (struct bd_query){.request = request, .reply = reply_ok()};
+	int rc = host_query(&d->host, op, &scope, q);
+	if (rc == 0 && q->failed)
+		rc = -EINVAL;
+	if (rc < 0) {
+		cJSON_Delete(q->reply);
+		q->reply = NULL;
+	}
+	return rc;
+}
+
+int ops_plugin_query(const struct op_call *c)
+{
+	struct bd_query q;
+	int rc = ops_query(c->d, c->who, c->op, c->env, &q);
+	if (rc == -ENOENT)
+		return -ENOENT;
+	if (rc == -EACCES)
+		access_forbid(c->d, c->req, c->who,
 			      "\"%s\" is answered for operators only (its "
 			      "plugin does not restrict it to a department)",
-			      op);
-		return 0;
-	}
-	if (rc == -ENOENT) {
-		cJSON_Delete(q.reply);
-		return -ENOENT;
-	}
-	if (q.failed || rc < 0) {
-		cJSON_Delete(q.reply);
-		reply_fail(d, req, q.failed ? q.error_code : "internal", "%s",
+			      c->op);
+	else if (rc < 0)
+		reply_fail(c->d, c->req, q.failed ? q.error_code : "internal",
+			   "%s",
 			   q.failed ? q.error_message : "the query failed");
-		return 0;
-	}
-	reply_send(d, req, q.reply);
+	else
+		reply_send(c->d, c->req, q.reply);
 	return 0;
 }
