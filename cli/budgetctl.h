@@ -67,6 +67,10 @@ cJSON *ctl_call(struct options *o, cJSON *request);
  * 0 ok, 1 refused, 2 transport or usage. */
 int ctl_finish(struct options *o, cJSON *reply,
 	       void (*human)(const struct options *o, const cJSON *reply));
+/* Writes len bytes to path ("-": standard output) through a temporary
+ * beside it, so that a failed write never leaves a half-written file
+ * where the old one was.  0, or a negative errno. */
+int ctl_write_file(const char *path, const char *bytes, size_t len);
 /* A whole file, or standard input for "-" (malloc'ed, NUL-terminated). */
 char *ctl_read_file(const char *path, size_t *len);
 /* One event as a line: seq, kind, department/year, revision (note: why

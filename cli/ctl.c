@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "budgetctl.h"
 #include "table.h"
@@ -222,4 +223,26 @@ void ctl_print_table(const struct options *o, struct table *t,
 		table_print_csv(t, stdout);
 	else
 		table_print(t, stdout);
+}
+
+/* Writes len bytes to path through a temporary beside it, so that a
+ * failed export never leaves a half-written file where the old one was. */
+int ctl_write_file(const char *path, const char *bytes, size_t len)
+{
+	if (strcmp(path, "-") == 0)
+		return fwrite(bytes, 1, len, stdout) == len ? 0 : -EIO;
+	char tmp[4200];
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "wb");
+	if (f == NULL)
+		return -errno;
+	size_t put = fwrite(bytes, 1, len, f);
+	int rc = ferror(f) || put != len ? -EIO : 0;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0)
+		remove(tmp);
+	return rc;
 }

@@ -12,28 +12,6 @@
 #include "publication_xlsx.h"
 #include "publish.h"
 
-/* Writes len bytes to path through a temporary beside it, so that a
- * failed export never leaves a half-written file where the old one was. */
-static int write_whole(const char *path, const char *bytes, size_t len)
-{
-	if (strcmp(path, "-") == 0)
-		return fwrite(bytes, 1, len, stdout) == len ? 0 : -EIO;
-	char tmp[4200];
-	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "wb");
-	if (f == NULL)
-		return -errno;
-	size_t put = fwrite(bytes, 1, len, f);
-	int rc = ferror(f) || put != len ? -EIO : 0;
-	if (fclose(f) != 0 && rc == 0)
-		rc = -EIO;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc != 0)
-		remove(tmp);
-	return rc;
-}
-
 int export_department(struct options *o, const char *code)
 {
 	const char *format = o->format ? o->format : "xlsx";
@@ -80,7 +58,7 @@ int export_department(struct options *o, const char *code)
 	const cJSON *department =
 	    cJSON_GetObjectItemCaseSensitive(document, "department");
 	if (text) {
-		rc = write_whole(o->output, pub.text, pub.len);
+		rc = ctl_write_file(o->output, pub.text, pub.len);
 		if (rc < 0)
 			snprintf(err, sizeof err, "cannot write %s: %s",
 				 o->output, strerror(-rc));

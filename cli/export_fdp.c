@@ -434,19 +434,6 @@ static cJSON *descriptor(const struct fdp_run *x)
 	return dp;
 }
 
-static int write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	if (f == NULL)
-		return -errno;
-	fputs(text, f);
-	fputc('\n', f);
-	int rc = ferror(f) ? -EIO : 0;
-	if (fclose(f) != 0 && rc == 0)
-		rc = -EIO;
-	return rc;
-}
-
 int export_fdp(struct options *o)
 {
 	if (o->year == 0 || o->output == NULL) {
@@ -481,7 +468,7 @@ int export_fdp(struct options *o)
 		char *json = cJSON_Print(dp);
 		cJSON_Delete(dp);
 		snprintf(path, sizeof path, "%s/datapackage.json", o->output);
-		rc = json ? write_text(path, json) : -ENOMEM;
+		rc = json ? ctl_write_file(path, json, strlen(json)) : -ENOMEM;
 		free(json);
 	}
 	if (rc < 0 && rc != -EPROTO && rc != -EINVAL && rc != -ENOMEM)
