@@ -25,6 +25,7 @@ struct bd_audit {
 	size_t n, cap;
 	size_t n_errors, n_warnings;
 	bool out_of_memory;
+	enum bd_stage stage; /* what the submission is sent for (2.3) */
 };
 
 struct bd_apply {

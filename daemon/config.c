@@ -193,6 +193,23 @@ static const char *apply_http_key(struct config *c, const char *key,
 	       "max_header_size, timeout)";
 }
 
+/* Applies one [workflow] key; returns a complaint or NULL. */
+static const char *apply_workflow_key(struct config *c, const char *key,
+				      const char *value)
+{
+	if (strcmp(key, "require_control_numbers") == 0) {
+		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
+			c->require_control_numbers = true;
+		else if (strcmp(value, "no") == 0 ||
+			 strcmp(value, "false") == 0)
+			c->require_control_numbers = false;
+		else
+			return "require_control_numbers must be yes or no";
+		return NULL;
+	}
+	return "unknown key in [workflow] (require_control_numbers)";
+}
+
 /* Returns 1 to go on, 0 on failure (st->failed says whether it was ours). */
 static int on_entry(struct load_state *st, const char *section, const char *key,
 		    const char *value, int line)
@@ -206,13 +223,15 @@ static int on_entry(struct load_state *st, const char *section, const char *key,
 		complaint = apply_daemon_key(c, key, value);
 	} else if (strcmp(section, "http") == 0) {
 		complaint = apply_http_key(c, key, value);
+	} else if (strcmp(section, "workflow") == 0) {
+		complaint = apply_workflow_key(c, key, value);
 	} else if (strcmp(section, "severity") == 0) {
 		enum bd_severity sev;
 		if (config_parse_severity(value, &sev) < 0)
 			complaint = "severity must be error, warning or off";
 	} else if (strncmp(section, "plugin.", 7) != 0 || section[7] == '\0') {
 		complaint = "unknown section (expected [daemon], [http], "
-			    "[severity] or [plugin.NAME])";
+			    "[workflow], [severity] or [plugin.NAME])";
 	}
 	if (complaint != NULL) {
 		snprintf(st->err, st->err_size, "%s:%d: [%s] %s = %s: %s",
@@ -251,6 +270,8 @@ int config_defaults(struct config *c)
 	c->rate_burst = 0;
 	c->max_in_flight = 4096;
 	c->max_in_flight_per_connection = 64;
+	/* A budget (二上) is sent within control numbers (一下). */
+	c->require_control_numbers = true;
 	if (config_set_list(c->listen, &c->n_listen, CONFIG_DEFAULT_LISTEN) <
 		0 ||
 	    config_set_string(&c->publish, CONFIG_DEFAULT_PUBLISH) < 0 ||

@@ -3,13 +3,14 @@
 #define BUDGETD_CONFIG_H
 
 #include <budgetd/plugin.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CONFIG_DEFAULT_LISTEN	 "ipc:///run/budgetd/budgetd.sock"
 #define CONFIG_DEFAULT_PUBLISH	 "ipc:///run/budgetd/events.sock"
 #define CONFIG_DEFAULT_STATE_DIR "/var/lib/budgetd"
 #define CONFIG_DEFAULT_PLUGINS                                                 \
-	"arith,catalog,plausibility,narrative,rules,totals,publisher"
+	"arith,catalog,plausibility,narrative,rules,control,totals,publisher"
 #define CONFIG_MAX_LIST 32
 
 struct config_entry {
@@ -51,6 +52,7 @@ struct config {
 	int rate_burst;
 	int max_in_flight; /* submissions waiting for the disk, overall */
 	int max_in_flight_per_connection;
+	bool require_control_numbers; /* [workflow] */
 
 	/* [http] */
 	char *http_listen; /* HOST:PORT; NULL: no HTTP listener */

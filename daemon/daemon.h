@@ -12,6 +12,7 @@
 #include "http.h"
 #include "throttle.h"
 #include "registry.h"
+#include "review.h"
 #include "rpc.h"
 #include "store.h"
 #include "strmap.h"
@@ -43,6 +44,7 @@ struct daemon {
 	struct http http;
 	struct registry registry;
 	struct auth auth; /* credentials, as stored */
+	struct review review; /* the budget year's cases, control numbers */
 	struct throttle throttle;
 	int locked_years[64]; /* fiscal years closed to submissions */
 	int n_locked_years;

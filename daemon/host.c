@@ -155,6 +155,45 @@ host_latest_revision(const struct bd_plugin_handle *self, int year,
 	return h->latest_revision(h->latest_ctx, year, department);
 }
 
+static const struct bd_control *
+host_control_numbers(const struct bd_plugin_handle *self, int year,
+		     const char *department)
+{
+	struct host *h = self->host;
+	if (h->control_numbers == NULL)
+		return NULL;
+	return h->control_numbers(h->latest_ctx, year, department);
+}
+
+static enum bd_stage host_audit_stage(const struct bd_audit *audit)
+{
+	return audit ? audit->stage : BD_STAGE_NONE;
+}
+
+static const char *const view_names[HOST_VIEW_COUNT] = {
+    "latest", "submitted", "approved", "original"};
+
+const char *host_view_name(enum host_view view)
+{
+	return (unsigned)view < HOST_VIEW_COUNT ? view_names[view] : "?";
+}
+
+int host_view_from_name(const char *name, enum host_view *view)
+{
+	if (name == NULL)
+		return -EINVAL;
+	if (strcmp(name, "adjusted") == 0) {
+		*view = HOST_VIEW_APPROVED;
+		return 0;
+	}
+	for (int i = 0; i < HOST_VIEW_COUNT; i++)
+		if (strcmp(name, view_names[i]) == 0) {
+			*view = (enum host_view)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 static int host_subscribers(const struct bd_plugin_handle *self)
 {
 	struct host *h = self->host;
@@ -248,6 +287,20 @@ static int load_one(struct host *h, struct bd_plugin_handle *p,
 		return rc;
 	}
 	p->initialised = true;
+	/* 2.3: one more instance per stage view, each with its own state. */
+	if (p->desc->abi_minor >= 3 && p->desc->apply && p->desc->query) {
+		for (int v = 1; v < HOST_VIEW_COUNT; v++) {
+			rc = p->desc->init(&h->table, p, &p->view_state[v]);
+			if (rc < 0) {
+				snprintf(err, err_size,
+					 "plugin %s: init of its %s view failed "
+					 "(%s)",
+					 name, view_names[v], strerror(-rc));
+				return rc;
+			}
+		}
+		p->has_views = true;
+	}
 	log_info("plugin %s %s loaded from %s", name,
 		 p->desc->version ? p->desc->version : "", p->path);
 	return 0;
@@ -275,6 +328,8 @@ int host_load(struct host *h, const struct config *config,
 	    .resolve_path = host_resolve_path,
 	    .latest_revision = host_latest_revision,
 	    .subscribers = host_subscribers,
+	    .control_numbers = host_control_numbers,
+	    .audit_stage = host_audit_stage,
 	};
 	h->plugins = calloc(config->n_plugins ? config->n_plugins : 1,
 			    sizeof *h->plugins);
@@ -325,8 +380,12 @@ void host_unload(struct host *h)
 	/* Reverse order: later plugins may depend on earlier ones' output. */
 	for (size_t i = h->n_plugins; i-- > 0;) {
 		struct bd_plugin_handle *p = &h->plugins[i];
-		if (p->initialised && p->desc->fini)
+		if (p->initialised && p->desc->fini) {
 			p->desc->fini(p->state);
+			for (int v = 1; v < HOST_VIEW_COUNT; v++)
+				if (p->view_state[v])
+					p->desc->fini(p->view_state[v]);
+		}
 		if (p->dl)
 			dlclose(p->dl);
 		free(p->name);
@@ -350,8 +409,14 @@ int host_reconfigure(struct host *h, const struct config *config, char *err,
 	for (size_t i = 0; i < h->n_plugins; i++) {
 		struct bd_plugin_handle *p = &h->plugins[i];
 		p->last_error[0] = '\0';
-		if (p->desc->reconfigure &&
-		    p->desc->reconfigure(p->state) < 0) {
+		bool refused = p->desc->reconfigure &&
+			       p->desc->reconfigure(p->state) < 0;
+		for (int v = 1; !refused && p->desc->reconfigure &&
+				v < HOST_VIEW_COUNT;
+		     v++)
+			refused = p->view_state[v] &&
+				  p->desc->reconfigure(p->view_state[v]) < 0;
+		if (refused) {
 			snprintf(
 			    err, err_size, "plugin %s refused it: %s", p->name,
 			    p->last_error[0] ? p->last_error : "see the log");
@@ -427,6 +492,68 @@ void host_publish(struct host *h, const struct bd_event *event)
 			log_warning("plugin %s: publish of event %llu failed",
 				    p->name, (unsigned long long)event->seq);
 	}
+}
+
+int host_apply_view(struct host *h, enum host_view view,
+		    const struct bd_revision *prev,
+		    const struct bd_revision *next)
+{
+	int result = 0;
+	if (view <= HOST_VIEW_LATEST || view >= HOST_VIEW_COUNT)
+		return -EINVAL;
+	for (size_t i = 0; i < h->n_plugins; i++) {
+		struct bd_plugin_handle *p = &h->plugins[i];
+		if (!p->has_views)
+			continue;
+		/* A view's moves are read by queries, not published. */
+		struct bd_apply changes;
+		apply_init(&changes);
+		int rc = p->desc->apply(p->view_state[view], prev, next,
+					&changes);
+		apply_free(&changes);
+		if (rc < 0) {
+			log_error("plugin %s: apply of %s/%d revision %lld to "
+				  "its %s view failed (%s)",
+				  p->name, next->submission->department.code,
+				  next->submission->year,
+				  (long long)next->number, view_names[view],
+				  strerror(-rc));
+			result = rc;
+		}
+	}
+	return result;
+}
+
+bool host_has_views(const struct host *h)
+{
+	for (size_t i = 0; i < h->n_plugins; i++)
+		if (h->plugins[i].has_views)
+			return true;
+	return false;
+}
+
+int host_query_view(struct host *h, enum host_view view, const char *op,
+		    const struct bd_scope *scope, struct bd_query *query)
+{
+	if (view == HOST_VIEW_LATEST)
+		return host_query(h, op, scope, query);
+	for (size_t i = 0; i < h->n_plugins; i++) {
+		struct bd_plugin_handle *p = &h->plugins[i];
+		if (p->desc->query == NULL || p->desc->query_ops == NULL)
+			continue;
+		for (const struct bd_query_op *o = p->desc->query_ops; o->name;
+		     o++) {
+			if (strcmp(o->name, op) != 0)
+				continue;
+			if (scope->restricted && !(o->flags & BD_QUERY_SCOPED))
+				return -EACCES;
+			if (!p->has_views)
+				return -ENOTSUP;
+			return p->desc->query(p->view_state[view], op, scope,
+					      query);
+		}
+	}
+	return -ENOENT;
 }
 
 int host_query(struct host *h, const char *op, const struct bd_scope *scope,

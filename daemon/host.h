@@ -8,6 +8,21 @@
 #include "audit.h"
 #include "config.h"
 
+/* The stage views (ABI 2.3): which revision of each department counts.
+ * LATEST is the plugins' own state; the others are further instances of
+ * the plugins that have both apply and query. */
+enum host_view {
+	HOST_VIEW_LATEST = 0, /* the latest accepted revision */
+	HOST_VIEW_SUBMITTED,  /* the latest not returned, else the approved */
+	HOST_VIEW_APPROVED,   /* the latest approved (adjustments included) */
+	HOST_VIEW_ORIGINAL,   /* the budget as first approved (年初预算) */
+	HOST_VIEW_COUNT
+};
+const char *host_view_name(enum host_view view);
+/* "latest", "submitted", "approved" or "adjusted" (the same view),
+ * "original"; -EINVAL for anything else. */
+int host_view_from_name(const char *name, enum host_view *view);
+
 struct bd_plugin_handle {
 	struct host *host;
 	const struct bd_plugin *desc;
@@ -17,6 +32,10 @@ struct bd_plugin_handle {
 	char *path;
 	char *section; /* "plugin.NAME" */
 	bool initialised;
+	/* ABI 2.3: the states of the stage views (index 0 unused: state),
+	 * for a plugin with apply and query; else all NULL. */
+	void *view_state[HOST_VIEW_COUNT];
+	bool has_views;
 	char last_error[512]; /* the plugin's last error log line */
 	/* Time spent in validate, and how often (loop thread; /metrics). */
 	uint64_t validate_ns, validations;
@@ -44,6 +63,9 @@ struct host {
 						     const char *department);
 	int (*subscribers)(void *publish_ctx); /* PUB peers connected now */
 	void *latest_ctx;
+	/* The bureau's control numbers (ctx: latest_ctx). */
+	const struct bd_control *(*control_numbers)(void *ctx, int year,
+						    const char *department);
 };
 
 /*
@@ -66,6 +88,18 @@ int host_validate(struct host *host, const struct bd_submission *submission,
 int host_apply(struct host *host, const struct bd_revision *prev,
 	       const struct bd_revision *next, struct bd_apply *apply);
 void host_publish(struct host *host, const struct bd_event *event);
+/* Applies a revision to one stage view's instances (not LATEST: that
+ * is host_apply).  A department withdrawn from a view is applied as a
+ * submission of its code and year with nothing in it. */
+int host_apply_view(struct host *host, enum host_view view,
+		    const struct bd_revision *prev,
+		    const struct bd_revision *next);
+/* Whether some plugin keeps stage views. */
+bool host_has_views(const struct host *host);
+/* host_query in a view: -ENOTSUP when the plugin answering op keeps no
+ * views (built for ABI 2.2 or older). */
+int host_query_view(struct host *host, enum host_view view, const char *op,
+		    const struct bd_scope *scope, struct bd_query *query);
 /* Answers op for a principal of the given scope: -ENOENT when no plugin
  * answers op, -EACCES when the scope is restricted and the op is not
  * declared BD_QUERY_SCOPED (the plugin is never called). */

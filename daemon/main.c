@@ -357,6 +357,7 @@ int main(int argc, char **argv)
 	d.host.publish = publish;
 	d.host.publish_ctx = &d;
 	d.host.subscribers = subscribers;
+	d.host.control_numbers = review_control_numbers;
 	if (host_load(&d.host, d.config, d.plugin_dir, err, sizeof err) < 0) {
 		log_error("%s", err);
 		log_error(
@@ -385,7 +386,7 @@ int main(int argc, char **argv)
 		status = 0;
 		goto out_host;
 	}
-	if (registry_init(&d.registry) < 0 ||
+	if (registry_init(&d.registry) < 0 || review_init(&d.review) < 0 ||
 	    throttle_init(&d.throttle, (unsigned)d.config->rate_limit,
 			  (unsigned)d.config->rate_burst,
 			  (unsigned)d.config->max_in_flight_per_connection) < 0)
@@ -410,6 +411,8 @@ int main(int argc, char **argv)
 		goto out_store;
 	}
 	d.n_locked_years = store_locked_years(&d.store, d.locked_years, 64);
+	if (d.n_locked_years >= 0 && review_load(&d) < 0)
+		goto out_store;
 	if (d.n_locked_years < 0 || auth_init() < 0 ||
 	    store_credentials_load(&d.store, &d.auth) < 0) {
 		log_error("cannot load the credentials from %s", d.store.path);
@@ -499,6 +502,7 @@ out_store:
 	store_close(&d.store);
 out_registry:
 	registry_free(&d.registry);
+	review_free(&d.review);
 	throttle_free(&d.throttle);
 out_host:
 	host_unload(&d.host);

@@ -232,7 +232,20 @@ void ops_history(const struct op_call *c)
 	cJSON *reply = reply_ok();
 	cJSON_AddStringToObject(reply, "department", code);
 	cJSON *history = cJSON_AddArrayToObject(reply, "history");
-	send_read(c, reply, store_history(&d->store, code, year, history));
+	int rc = store_history(&d->store, code, year, history);
+	/* The workflow's side: its transitions (seq orders them among the
+	 * documents) and where each year's case stands. */
+	cJSON *transitions = cJSON_AddArrayToObject(reply, "transitions");
+	if (rc == 0)
+		rc = review_history(d, code, year, transitions);
+	cJSON *cases = cJSON_AddArrayToObject(reply, "cases");
+	for (size_t i = 0; rc == 0 && i < d->review.n_cases; i++) {
+		const struct review_case *rc_case = d->review.cases[i];
+		if (strcmp(rc_case->department, code) == 0 &&
+		    (year == 0 || rc_case->year == year))
+			cJSON_AddItemToArray(cases, review_case_json(rc_case));
+	}
+	send_read(c, reply, rc);
 }
 
 /* A stored amount (元, as budgetd wrote it) in unit; false if it is not
@@ -406,7 +419,36 @@ int ops_query(struct daemon *d, const struct principal *who, const char *op,
 	struct bd_scope scope;
 	access_scope(who, &scope);
 	*q = (struct bd_query){.request = request, .reply = reply_ok()};
-	int rc = host_query(&d->host, op, &scope, q);
+	/* The stage view asked ("stage"), the latest revisions by default. */
+	enum host_view view = HOST_VIEW_LATEST;
+	const cJSON *stage = cJSON_GetObjectItemCaseSensitive(request, "stage");
+	if (stage != NULL &&
+	    (!cJSON_IsString(stage) ||
+	     host_view_from_name(stage->valuestring, &view) < 0)) {
+		q->failed = true;
+		snprintf(q->error_code, sizeof q->error_code, "bad_request");
+		snprintf(q->error_message, sizeof q->error_message,
+			 "\"stage\" must be latest (the default: each "
+			 "department's latest accepted revision), submitted, "
+			 "approved, adjusted (the same as approved) or original");
+		cJSON_Delete(q->reply);
+		q->reply = NULL;
+		return -EINVAL;
+	}
+	int rc = host_query_view(&d->host, view, op, &scope, q);
+	if (rc == -ENOTSUP) {
+		q->failed = true;
+		snprintf(q->error_code, sizeof q->error_code, "bad_request");
+		snprintf(q->error_message, sizeof q->error_message,
+			 "\"%s\" is answered for the latest revisions only: "
+			 "its plugin keeps no stage views (plugin ABI 2.2 or "
+			 "older)",
+			 op);
+		rc = -EINVAL;
+	}
+	if (rc == 0 && view != HOST_VIEW_LATEST && q->reply)
+		cJSON_AddStringToObject(q->reply, "stage",
+					host_view_name(view));
 	if (rc == 0 && q->failed)
 		rc = -EINVAL;
 	if (rc < 0) {

@@ -16,6 +16,7 @@
 #include "money.h"
 #include "ops.h"
 #include "reply.h"
+#include "review.h"
 #include "hash.h"
 #include "json_text.h"
 #include "model.h"
@@ -35,6 +36,8 @@ struct pending {
 	char first_rule[96]; /* of the first error, for the log's RULE= */
 	char sender[180];    /* principal and peer, for the trail */
 	char connection[16]; /* limits key */
+	/* accepted: the workflow's transition, written with the revision */
+	struct store_transition *transition;
 };
 
 static void pending_free(struct pending *p)
@@ -165,6 +168,10 @@ static int audit_document(const struct op_call *c, struct pending *p)
 
 	struct bd_audit audit;
 	audit_init(&audit, d->config);
+	const cJSON *stage = cJSON_GetObjectItemCaseSensitive(env, "stage");
+	audit.stage = review_stage_for(
+	    d, sub->year, sub->department.code,
+	    cJSON_IsString(stage) ? stage->valuestring : NULL);
 	rc = host_validate(&d->host, sub, &audit);
 	if (rc < 0) {
 		audit_free(&audit);
@@ -295,7 +302,11 @@ void ops_submit(const struct op_call *c)
 		pending_free(p);
 		return;
 	}
-	for (int i = 0; i < d->n_locked_years; i++) {
+	/* An accepted budget moves its case; the workflow knows about
+	 * locked years (an open adjustment may still be sent). */
+	for (int i = 0; p->job.outcome != STORE_ACCEPTED &&
+			i < d->n_locked_years;
+	     i++) {
 		if (p->job.year == d->locked_years[i]) {
 			throttle_submission_done(&d->throttle, connection);
 			reply_fail(d, req, "locked",
@@ -324,6 +335,27 @@ void ops_submit(const struct op_call *c)
 	p->job.findings_json = p->findings_json;
 	snprintf(p->sender, sizeof p->sender, "%s %s", c->who->name, req->peer);
 	p->job.sender = p->sender;
+	if (p->job.outcome == STORE_ACCEPTED) {
+		const cJSON *stage =
+		    cJSON_GetObjectItemCaseSensitive(c->env, "stage");
+		if (stage != NULL && !cJSON_IsString(stage)) {
+			throttle_submission_done(&d->throttle, connection);
+			reply_fail(d, req, "bad_request",
+				   "\"stage\" must be a string: proposal, "
+				   "budget or adjustment");
+			pending_free(p);
+			return;
+		}
+		if (review_submission(c, p->entry->revision.submission,
+				      stage ? stage->valuestring : NULL,
+				      &p->transition) < 0) {
+			throttle_submission_done(&d->throttle, connection);
+			pending_free(p);
+			return;
+		}
+		p->job.write_rows = store_write_transition;
+		p->job.rows = p->transition;
+	}
 	d->in_flight++;
 	store_submit(&d->store, &p->job);
 }
@@ -431,6 +463,13 @@ static int64_t same_as_latest(struct daemon *d,
 
 void ops_store_done(struct daemon *d, struct store_job *job)
 {
+	if (job->kind == STORE_JOB_RECORD) {
+		if (job->write_rows == store_write_controls)
+			control_record_done(d, job);
+		else
+			review_record_done(d, job);
+		return;
+	}
 	if (job->kind == STORE_JOB_ANNOTATION) {
 		if (job->rc < 0)
 			log_warning("event %llu: changes not recorded: %s",
@@ -454,6 +493,8 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 		reply_fail(d, p->req, "store_failed",
 			   "%s; nothing was stored, submit again later",
 			   job->error);
+		review_submission_done(d, job, p->transition);
+		p->transition = NULL;
 		pending_free(p);
 		return;
 	}
@@ -497,6 +538,8 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 		log_error("out of memory applying %s/%d revision %lld; restart "
 			  "budgetd to rebuild the totals",
 			  job->department, job->year, (long long)job->revision);
+		review_submission_done(d, job, p->transition);
+		p->transition = NULL;
 		apply_free(&apply);
 		reply_fail(d, p->req, "internal",
 			   "stored as revision %lld, but the daemon ran out of "
@@ -507,6 +550,8 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 	}
 	publish_event(d, p, entry->revision.submission, &apply);
 	annotate_event(d, job->seq, &apply);
+	review_submission_done(d, job, p->transition);
+	p->transition = NULL;
 
 	cJSON *reply = reply_ok();
 	add_outcome(reply, p);

@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "envelope.h"
 #include "ops.h"
+#include "review.h"
 #include "reply.h"
 
 static const struct op {
@@ -33,6 +34,11 @@ static const struct op {
     {"lock", AUTH_ADMIN, ops_lock},
     {"backup", AUTH_ADMIN, ops_backup},
     {"export", AUTH_DEPARTMENT, ops_export}, /* district: operator */
+    {"review", AUTH_PARENT, ops_review}, /* each action its own roles */
+    {"progress", AUTH_PARENT, ops_progress},
+    {"deadline", AUTH_ADMIN, ops_deadline},
+    {"control.set", AUTH_ADMIN, ops_control_set},
+    {"control.show", AUTH_DEPARTMENT, ops_control_show},
     {"credential.add", AUTH_ADMIN, ops_credential_add},
     {"credential.remove", AUTH_ADMIN, ops_credential_remove},
     {"credential.list", AUTH_ADMIN, ops_credential_list},

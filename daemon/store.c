@@ -13,7 +13,9 @@
 #include "log.h"
 #include "store_private.h"
 
-#define STORE_SCHEMA_VERSION "1"
+/* 2: events may have no document (workflow records); transitions,
+ * control numbers. */
+#define STORE_SCHEMA_VERSION "2"
 
 static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta ("
@@ -48,8 +50,40 @@ static const char *const schema_sql =
     "  department TEXT,"
     "  year INTEGER,"
     "  revision INTEGER,"
-    "  document_id INTEGER NOT NULL REFERENCES documents (id),"
+    "  document_id INTEGER REFERENCES documents (id),"
     "  changes TEXT);"
+    /* The budget year's workflow: every transition of a department's
+     * case, with the event that published it. */
+    "CREATE TABLE IF NOT EXISTS transitions ("
+    "  seq INTEGER PRIMARY KEY REFERENCES events (seq),"
+    "  at TEXT NOT NULL,"
+    "  department TEXT NOT NULL,"
+    "  parent TEXT,"
+    "  year INTEGER NOT NULL,"
+    "  stage TEXT NOT NULL,"
+    "  round INTEGER NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  from_state TEXT NOT NULL,"
+    "  to_state TEXT NOT NULL,"
+    "  revision INTEGER,"
+    "  actor TEXT NOT NULL,"
+    "  reason TEXT,"
+    "  approval_number TEXT,"
+    "  approval_date TEXT,"
+    "  concerns TEXT);"
+    "CREATE INDEX IF NOT EXISTS transitions_by_department"
+    "  ON transitions (department, year);"
+    /* Control numbers (控制数): every version kept; the newest counts. */
+    "CREATE TABLE IF NOT EXISTS control_numbers ("
+    "  year INTEGER NOT NULL,"
+    "  department TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL REFERENCES events (seq),"
+    "  set_by TEXT NOT NULL,"
+    "  set_at TEXT NOT NULL,"
+    "  PRIMARY KEY (year, department, version, key));"
     /* Credentials: only a salted hash of each secret. */
     "CREATE TABLE IF NOT EXISTS credentials ("
     "  name TEXT PRIMARY KEY,"
@@ -164,6 +198,46 @@ static int open_connection(const char *path, int flags, sqlite3 **db, char *err,
 	return 0;
 }
 
+/*
+ * Schema 1 stores (before the workflow) required every event to have a
+ * document.  SQLite cannot drop a NOT NULL, so the table is copied, seq
+ * for seq; sqlite_sequence follows the rename, so no seq is reused.
+ */
+static int migrate(sqlite3 *db, char *what, size_t what_size)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT CAST(value AS INTEGER) FROM meta"
+			       " WHERE key = 'schema'",
+			       -1, &st, NULL) != SQLITE_OK) {
+		snprintf(what, what_size, "%s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version >= 2)
+		return 0;
+	log_info("store: migrating schema %d to " STORE_SCHEMA_VERSION
+		 " (events without a document)",
+		 version);
+	return exec(db,
+		    "CREATE TABLE events_v2 ("
+		    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+		    "  at TEXT NOT NULL, kind TEXT NOT NULL, department TEXT,"
+		    "  year INTEGER, revision INTEGER,"
+		    "  document_id INTEGER REFERENCES documents (id),"
+		    "  changes TEXT);"
+		    "INSERT INTO events_v2 SELECT seq, at, kind, department,"
+		    "  year, revision, document_id, changes FROM events;"
+		    "DROP TABLE events;"
+		    "ALTER TABLE events_v2 RENAME TO events;"
+		    "UPDATE meta SET value = '" STORE_SCHEMA_VERSION "'"
+		    "  WHERE key = 'schema';",
+		    what, what_size);
+}
+
 int store_open(struct store *s, const char *state_dir, int batch_max, char *err,
 	       size_t err_size)
 {
@@ -206,6 +280,8 @@ int store_open(struct store *s, const char *state_dir, int batch_max, char *err,
 			  "INSERT OR IGNORE INTO meta VALUES ('schema', "
 			  "'" STORE_SCHEMA_VERSION "')",
 			  what, sizeof what);
+	if (rc == 0)
+		rc = migrate(s->writer, what, sizeof what);
 	if (rc == 0)
 		rc = exec(s->writer, "COMMIT", what, sizeof what);
 	if (rc < 0) {
@@ -296,6 +372,24 @@ static int write_job(struct store *s, struct store_job *job, const char *now)
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)job->annotate_seq);
 		return step_done(st);
 	}
+	if (job->kind == STORE_JOB_RECORD) {
+		sqlite3_stmt *st = s->insert_event;
+		int rc;
+		sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, job->event_kind, -1, SQLITE_STATIC);
+		bind_text_or_null(st, 3, job->department);
+		bind_year(st, 4, job->year);
+		if (job->revision)
+			sqlite3_bind_int64(st, 5, job->revision);
+		else
+			sqlite3_bind_null(st, 5);
+		sqlite3_bind_null(st, 6);
+		if ((rc = step_done(st)) != SQLITE_OK)
+			return rc;
+		job->seq = (uint64_t)sqlite3_last_insert_rowid(s->writer);
+		return job->write_rows ? job->write_rows(s->writer, job, now)
+				       : SQLITE_OK;
+	}
 	static const char *const outcome_names[] = {"accepted", "rejected",
 						    "invalid"};
 	static const char *const event_kinds[] = {
@@ -352,6 +446,11 @@ static int write_job(struct store *s, struct store_job *job, const char *now)
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)job->seq);
 		if ((rc = step_done(st)) != SQLITE_OK)
 			return rc;
+		/* The workflow's transition, in the same transaction: an
+		 * acknowledged revision is never without its state. */
+		if (job->write_rows &&
+		    (rc = job->write_rows(s->writer, job, now)) != SQLITE_OK)
+			return rc;
 	}
 	return SQLITE_OK;
 }
@@ -360,7 +459,8 @@ static void fail_job(struct store_job *job, int rc, const char *what)
 {
 	job->rc = store_errno(rc);
 	job->document_id = 0;
-	job->revision = 0;
+	if (job->kind != STORE_JOB_RECORD) /* a record's is an input */
+		job->revision = 0;
 	job->seq = 0;
 	snprintf(job->error, sizeof job->error, "store %s failed: %s%s", what,
 		 sqlite3_errstr(rc),
@@ -410,8 +510,13 @@ static bool commit_batch(struct store *s, struct store_job *batch)
 /* A committed job in the counts status reports. */
 static void count_job(struct store_counts *c, const struct store_job *j)
 {
-	if (j->kind != STORE_JOB_SUBMISSION || j->rc < 0)
+	if (j->rc < 0 || j->kind == STORE_JOB_ANNOTATION)
 		return;
+	if (j->kind == STORE_JOB_RECORD) {
+		if (j->seq > c->last_seq)
+			c->last_seq = j->seq;
+		return;
+	}
 	c->documents++;
 	c->accepted += j->outcome == STORE_ACCEPTED;
 	c->rejected += j->outcome == STORE_REJECTED;
@@ -482,11 +587,11 @@ static void *writer_main(void *arg)
 		}
 		/* Take up to batch_max jobs: that is the group commit. */
 		struct store_job *batch = s->queue_head, *last = batch;
-		int n = 1, submissions = batch->kind == STORE_JOB_SUBMISSION;
+		int n = 1, submissions = batch->kind != STORE_JOB_ANNOTATION;
 		while (last->next != NULL && n < s->batch_max) {
 			last = last->next;
 			n++;
-			submissions += last->kind == STORE_JOB_SUBMISSION;
+			submissions += last->kind != STORE_JOB_ANNOTATION;
 		}
 		s->queue_head = last->next;
 		if (s->queue_head == NULL)

@@ -32,6 +32,9 @@ enum store_job_kind {
 	/* Attaches the totals an event moved to its row: derived data written
 	 * after the fact, never waited for by an ack. */
 	STORE_JOB_ANNOTATION,
+	/* A workflow record (a transition, control numbers): an event of
+	 * event_kind with no document, and the rows write_rows adds. */
+	STORE_JOB_RECORD,
 };
 
 struct store_job {
@@ -47,6 +50,14 @@ struct store_job {
 	enum store_outcome outcome;
 	const char *findings_json;
 	const char *sender;
+	/* record: the event's kind ("review.returned"); department, year
+	 * and revision (an input here) name what it concerns */
+	const char *event_kind;
+	/* record, and optionally an accepted submission: further rows,
+	 * written on the writer thread inside the job's savepoint once seq
+	 * (and a submission's revision) are known; returns an SQLite code */
+	int (*write_rows)(sqlite3 *db, struct store_job *job, const char *now);
+	void *rows; /* what write_rows writes: the owner's */
 	/* out */
 	int rc; /* 0 or negative errno */
 	char error[256];
@@ -159,6 +170,75 @@ int store_events_since(struct store *store, uint64_t since, int limit,
 /* Fills years[] (at most max) with the locked years; returns how many. */
 int store_locked_years(struct store *store, int *years, int max);
 int store_set_locked(struct store *store, int year, bool locked);
+
+/* ---- the budget year's workflow (store_review.c) ---- */
+
+/* One transition of a department's case (docs/workflow.md). */
+struct store_transition {
+	uint64_t seq;	/* read: the event that published it */
+	const char *at; /* read */
+	char department[13], parent[13];
+	int year;
+	const char *stage;
+	int round; /* adjustment number; 0 outside adjustments */
+	const char *action, *from_state, *to_state;
+	int64_t revision; /* a submission's: the job's, once known */
+	const char *actor, *reason, *approval_number, *approval_date;
+	const char *concerns; /* JSON array of findings or paths, or NULL */
+};
+/* write_rows of a transition record, or of a submission carrying one:
+ * job->rows is a struct store_transition. */
+int store_write_transition(sqlite3 *db, struct store_job *job,
+			   const char *now);
+/* Every transition in seq order, of one department (NULL: all) and year
+ * (0: all). */
+int store_transitions_each(struct store *store, const char *department,
+			   int year,
+			   int (*each)(void *ctx,
+				       const struct store_transition *t),
+			   void *ctx);
+
+struct store_control_item {
+	char key[40]; /* "total", "source:fund_budget", "class:201", … */
+	bd_fen amount;
+};
+struct store_control_department {
+	char code[13];
+	struct store_control_item *items;
+	size_t n_items;
+	int64_t version; /* out: the version this set became */
+};
+/* job->rows of a control-number record: one new version for each
+ * department. */
+struct store_control_set {
+	int year;
+	const char *actor;
+	struct store_control_department *departments;
+	size_t n;
+};
+int store_write_controls(sqlite3 *db, struct store_job *job, const char *now);
+struct store_control_row {
+	int year;
+	const char *department;
+	int64_t version;
+	const char *key;
+	bd_fen amount;
+	uint64_t seq;
+	const char *set_by, *set_at;
+};
+/* The newest version of each department's control numbers, a row per
+ * item, by year (0: every year), department, key. */
+int store_controls_each(struct store *store, int year,
+			int (*each)(void *ctx,
+				    const struct store_control_row *row),
+			void *ctx);
+/* A stage's deadline (YYYY-MM-DD; NULL removes it). */
+int store_set_deadline(struct store *store, int year, const char *stage,
+		       const char *date);
+int store_deadlines_each(struct store *store, int year,
+			 int (*each)(void *ctx, int year, const char *stage,
+				     const char *date),
+			 void *ctx);
 
 /* ---- credentials (loop thread) ---- */
 int store_credentials_load(struct store *store, struct auth *auth);

@@ -242,8 +242,10 @@ int store_events_since(struct store *s, uint64_t since, int limit, cJSON *array)
 		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
 			cJSON_AddNumberToObject(
 			    o, "revision", (double)sqlite3_column_int64(st, 5));
-		cJSON_AddNumberToObject(o, "document_id",
-					(double)sqlite3_column_int64(st, 6));
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+			cJSON_AddNumberToObject(
+			    o, "document_id",
+			    (double)sqlite3_column_int64(st, 6));
 		/* Written by budgetd itself, as a JSON array: passed through.
 		 */
 		if (sqlite3_column_type(st, 7) != SQLITE_NULL)

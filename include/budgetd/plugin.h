@@ -42,6 +42,18 @@
  * (narrative: bd_statement, bd_figure); 2.1 plugins load unchanged and never
  * read past previous_year_three_public.
  *
+ * ABI 2.3 (from 2.2): the budget year's workflow.  Two host functions in
+ * reserved slots: control_numbers() (the bureau's 控制数 for a department
+ * and year) and audit_stage() (the workflow stage a submission is sent
+ * for).  And stage views: a plugin of minor 3 or later that has both
+ * apply and query is initialised once more for each stage view
+ * ("submitted", "approved", "original"), each init with its own state, and
+ * each view's state is applied the revisions that count in that view;
+ * its queries are answered from the view the request names ("stage").
+ * A plugin that keeps all its state behind its init's pointer needs no
+ * change; one with file-level state must not claim minor 3.  2.2 plugins
+ * load unchanged and answer for the latest revisions only.
+ *
  * Threading: every callback runs on the daemon's single loop thread.
  * Plugins need no locks and must not block.
  */
@@ -58,7 +70,7 @@ extern "C" {
 #endif
 
 #define BD_ABI_MAJOR	 2
-#define BD_ABI_MINOR	 2
+#define BD_ABI_MINOR	 3
 #define BD_PLUGIN_SYMBOL "budgetd_plugin"
 
 #if defined(__GNUC__)
@@ -435,6 +447,39 @@ struct bd_event {
 	size_t n_changes;
 };
 
+/* ---- the budget year (2.3) ---- */
+
+/* The workflow stage a submission is sent for (docs/workflow.md). */
+enum bd_stage {
+	BD_STAGE_NONE = 0, /* not in the workflow: validate, rebuild */
+	BD_STAGE_PROPOSAL, /* 一上 */
+	BD_STAGE_BUDGET,   /* 二上 */
+	BD_STAGE_ADJUSTMENT,
+};
+
+/*
+ * One control number (控制数).  key is "total" (本年支出合计), a source
+ * ("source:general_budget", "source:fund_budget", "source:other": every
+ * source but those two), a kind ("kind:basic", "kind:basic.personnel",
+ * "kind:basic.public", "kind:project"), a function 类 ("class:201") or a
+ * named project ("project:CODE").
+ */
+struct bd_control_item {
+	const char *key;
+	bd_fen amount;
+	void *reserved[2];
+};
+
+/* The control numbers the bureau set for a department and year. */
+struct bd_control {
+	int year;
+	const char *department;
+	int64_t version; /* 1, 2, … each change kept */
+	const struct bd_control_item *items;
+	size_t n_items;
+	void *reserved[2];
+};
+
 /* ---- who is asking ---- */
 
 /*
@@ -550,7 +595,16 @@ struct bd_host {
 	 * BD_HOST_HAS(host, subscribers). */
 	int (*subscribers)(const struct bd_plugin_handle *self);
 
-	void *reserved[7];
+	/* 2.3: the newest control numbers of a department for a year, or
+	 * NULL when the bureau set none.  Valid until the callback returns. */
+	const struct bd_control *(*control_numbers)(
+	    const struct bd_plugin_handle *self, int year,
+	    const char *department);
+	/* 2.3: the stage the submission being audited is sent for
+	 * (BD_STAGE_NONE outside the workflow). */
+	enum bd_stage (*audit_stage)(const struct bd_audit *audit);
+
+	void *reserved[5];
 };
 
 /* Whether the host's table has function fn (a plugin built for a newer

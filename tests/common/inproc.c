@@ -45,16 +45,19 @@ static int open_daemon(struct inproc *p, const char *plugin_dir,
 	d->send_reply = capture_reply;
 	d->started = time(NULL);
 	current = p;
+	d->host.latest_ctx = d;
+	d->host.control_numbers = review_control_numbers;
 	if (host_load(&d->host, d->config, d->plugin_dir, err, sizeof err) <
 		0 ||
-	    registry_init(&d->registry) < 0 ||
+	    registry_init(&d->registry) < 0 || review_init(&d->review) < 0 ||
 	    throttle_init(&d->throttle, 0, 0, 0) < 0 ||
 	    store_open(&d->store, p->state_dir, 64, err, sizeof err) < 0 ||
 	    auth_init() < 0 ||
 	    (d->n_locked_years =
 		 store_locked_years(&d->store, d->locked_years, 64)) < 0 ||
 	    store_credentials_load(&d->store, &d->auth) < 0 ||
-	    daemon_rebuild(d) < 0 || store_start(&d->store, NULL, NULL) < 0)
+	    daemon_rebuild(d) < 0 || review_load(d) < 0 ||
+	    store_start(&d->store, NULL, NULL) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -126,6 +129,7 @@ void inproc_stop(struct inproc *p)
 	store_close(&d->store);
 	host_unload(&d->host);
 	registry_free(&d->registry);
+	review_free(&d->review);
 	throttle_free(&d->throttle);
 	auth_free(&d->auth);
 	strmap_free(&d->findings_by_rule);

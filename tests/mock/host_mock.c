@@ -197,6 +197,22 @@ mock_latest(const struct bd_plugin_handle *self, int year,
 	return NULL;
 }
 
+static const struct bd_control *
+mock_control_numbers(const struct bd_plugin_handle *self, int year,
+		     const char *department)
+{
+	const struct bd_control *c = self->mock->control;
+	if (c == NULL || c->year != year || department == NULL ||
+	    strcmp(c->department, department) != 0)
+		return NULL;
+	return c;
+}
+
+static enum bd_stage mock_audit_stage(const struct bd_audit *audit)
+{
+	return audit->stage;
+}
+
 int mock_plugin_load(struct mock_plugin *m, const char *name,
 		     const char *const *config)
 {
@@ -238,6 +254,8 @@ int mock_plugin_load(struct mock_plugin *m, const char *name,
 	    .query_error = mock_query_error,
 	    .resolve_path = mock_resolve_path,
 	    .latest_revision = mock_latest,
+	    .control_numbers = mock_control_numbers,
+	    .audit_stage = mock_audit_stage,
 	};
 	the_handle.mock = m;
 	int rc = m->desc->init(&m->host, &the_handle, &m->state);

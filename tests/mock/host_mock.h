@@ -34,6 +34,7 @@ struct mock_publication {
 struct bd_audit {
 	struct mock_finding items[MOCK_MAX];
 	size_t n;
+	enum bd_stage stage; /* what audit_stage() answers */
 };
 
 struct bd_apply {
@@ -59,6 +60,8 @@ struct mock_plugin {
 	const char *config[16];
 	struct mock_publication published[32];
 	size_t n_published;
+	/* what control_numbers() answers for its year and department */
+	const struct bd_control *control;
 };
 
 /* The scope of an operator: everything. */

@@ -1,0 +1,392 @@
+/*
+ * Control numbers (控制数, 一下): the bureau sets them per department and
+ * year; every change is a new version, stored with its event and who set
+ * it, published, and followed by a re-audit of each department's latest
+ * revision against them (the control plugin does the checking).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "daemon.h"
+#include "json_text.h"
+#include "log.h"
+#include "money.h"
+#include "ops.h"
+#include "reply.h"
+#include "review.h"
+
+#define CONTROL_MAX_DEPARTMENTS 20000
+#define CONTROL_MAX_ITEMS	128
+
+/* Whether key names something a control number can bound. */
+static bool valid_key(const char *key, char *why, size_t why_size)
+{
+	static const char *const fixed[] = {
+	    "total",	      "source:general_budget", "source:fund_budget",
+	    "source:other",   "kind:basic",	       "kind:basic.personnel",
+	    "kind:basic.public", "kind:project",
+	};
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+		if (strcmp(key, fixed[i]) == 0)
+			return true;
+	if (strncmp(key, "class:", 6) == 0 && strlen(key) == 9 &&
+	    strspn(key + 6, "0123456789") == 3)
+		return true;
+	if (strncmp(key, "project:", 8) == 0 && strlen(key) > 8 &&
+	    strlen(key) < 40)
+		return true;
+	snprintf(why, why_size,
+		 "\"%.40s\" is not a control number: use total, "
+		 "source:general_budget, source:fund_budget, source:other, "
+		 "kind:basic, kind:basic.personnel, kind:basic.public, "
+		 "kind:project, class:NNN (a function 类) or project:CODE",
+		 key);
+	return false;
+}
+
+/* The set a request asks for; replies and returns NULL when it is bad. */
+static struct store_control_set *read_set(const struct op_call *call,
+					  int year, enum bd_unit unit)
+{
+	struct daemon *d = call->d;
+	const cJSON *list =
+	    cJSON_GetObjectItemCaseSensitive(call->env, "departments");
+	int n = cJSON_GetArraySize(list);
+	if (!cJSON_IsArray(list) || n < 1 || n > CONTROL_MAX_DEPARTMENTS) {
+		reply_fail(d, call->req, "bad_request",
+			   "\"departments\" must be an array of 1 to %d "
+			   "{\"department\": CODE, \"items\": {KEY: AMOUNT}}",
+			   CONTROL_MAX_DEPARTMENTS);
+		return NULL;
+	}
+	struct store_control_set *set = calloc(1, sizeof *set);
+	if (set)
+		set->departments = calloc((size_t)n, sizeof *set->departments);
+	if (set == NULL || set->departments == NULL) {
+		free(set);
+		reply_fail(d, call->req, "internal", "out of memory");
+		return NULL;
+	}
+	set->year = year;
+	char why[400] = "";
+	int index = 0;
+	const cJSON *dep;
+	cJSON_ArrayForEach(dep, list)
+	{
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(dep, "department");
+		const cJSON *items = cJSON_GetObjectItemCaseSensitive(dep, "items");
+		int n_items = cJSON_GetArraySize(items);
+		struct store_control_department *out =
+		    &set->departments[set->n];
+		if (!cJSON_IsString(code) || strlen(code->valuestring) < 3 ||
+		    strlen(code->valuestring) > 12 ||
+		    strspn(code->valuestring, "0123456789") !=
+			strlen(code->valuestring)) {
+			snprintf(why, sizeof why,
+				 "departments[%d].department must be a "
+				 "department code of 3 to 12 digits",
+				 index);
+			break;
+		}
+		for (size_t k = 0; k < set->n; k++)
+			if (strcmp(set->departments[k].code,
+				   code->valuestring) == 0)
+				snprintf(why, sizeof why,
+					 "departments[%d]: %s is listed twice",
+					 index, code->valuestring);
+		if (why[0])
+			break;
+		if (!cJSON_IsObject(items) || n_items < 1 ||
+		    n_items > CONTROL_MAX_ITEMS) {
+			snprintf(why, sizeof why,
+				 "departments[%d].items must be an object of "
+				 "1 to %d control numbers ({\"total\": "
+				 "\"1200000.00\", …})",
+				 index, CONTROL_MAX_ITEMS);
+			break;
+		}
+		struct store_control_item *its =
+		    calloc((size_t)n_items, sizeof *its);
+		if (its == NULL) {
+			snprintf(why, sizeof why, "out of memory");
+			break;
+		}
+		snprintf(out->code, sizeof out->code, "%s", code->valuestring);
+		out->items = its;
+		set->n++;
+		const cJSON *item;
+		cJSON_ArrayForEach(item, items)
+		{
+			char kwhy[300];
+			const char *mwhy = NULL;
+			struct store_control_item *it = &its[out->n_items];
+			if (!valid_key(item->string, kwhy, sizeof kwhy)) {
+				snprintf(why, sizeof why,
+					 "departments[%d] (%s): %s", index,
+					 out->code, kwhy);
+				break;
+			}
+			int rc = cJSON_IsString(item)
+				     ? money_parse(item->valuestring, unit,
+						   &it->amount, &mwhy)
+				 : cJSON_IsNumber(item)
+				     ? money_from_double(item->valuedouble,
+							 unit, &it->amount,
+							 &mwhy)
+				     : -EINVAL;
+			if (rc == 0 && it->amount < 0)
+				mwhy = "a control number cannot be negative",
+				rc = -EINVAL;
+			if (rc < 0) {
+				snprintf(why, sizeof why,
+					 "departments[%d] (%s).items.%s: %s",
+					 index, out->code, item->string,
+					 mwhy ? mwhy
+					      : "must be an amount (a string "
+						"such as \"1200000.00\")");
+				break;
+			}
+			snprintf(it->key, sizeof it->key, "%s", item->string);
+			out->n_items++;
+		}
+		if (why[0])
+			break;
+		index++;
+	}
+	if (why[0]) {
+		for (size_t k = 0; k < set->n; k++)
+			free(set->departments[k].items);
+		free(set->departments);
+		free(set);
+		reply_fail(d, call->req, "bad_request", "%s; nothing was set",
+			   why);
+		return NULL;
+	}
+	return set;
+}
+
+struct control_job {
+	struct store_job job;
+	struct rpc_request *req;
+	struct store_control_set *set;
+	char actor[72];
+	enum bd_unit unit;
+};
+
+static void control_job_free(struct control_job *cj)
+{
+	if (cj->set) {
+		for (size_t k = 0; k < cj->set->n; k++)
+			free(cj->set->departments[k].items);
+		free(cj->set->departments);
+		free(cj->set);
+	}
+	free(cj);
+}
+
+static void publish_control(struct daemon *d, const struct control_job *cj,
+			    const struct store_control_department *dep)
+{
+	const char *prefix =
+	    config_get(d->config, "plugin.publisher", "topic_prefix");
+	char topic[160], amount[MONEY_TEXT_MAX];
+	snprintf(topic, sizeof topic, "%s.control.%d.%s",
+		 prefix && *prefix ? prefix : "budgetd", cj->set->year,
+		 dep->code);
+	struct json_text t = {0};
+	json_text_raw(&t, "{\"seq\":");
+	json_text_int(&t, (int64_t)cj->job.seq);
+	json_text_raw(&t, ",\"kind\":\"control.set\",\"year\":");
+	json_text_int(&t, cj->set->year);
+	json_text_raw(&t, ",\"department\":");
+	json_text_string(&t, dep->code);
+	json_text_raw(&t, ",\"version\":");
+	json_text_int(&t, dep->version);
+	json_text_raw(&t, ",\"unit\":\"元\",\"items\":{");
+	for (size_t i = 0; i < dep->n_items; i++) {
+		json_text_raw(&t, i ? "," : "");
+		json_text_string(&t, dep->items[i].key);
+		money_format(dep->items[i].amount, BD_UNIT_YUAN, amount,
+			     sizeof amount);
+		json_text_raw(&t, ":");
+		json_text_string(&t, amount);
+	}
+	json_text_raw(&t, "}}");
+	if (!t.failed && d->host.publish)
+		d->host.publish(d->host.publish_ctx, topic, t.buf, t.len);
+	json_text_free(&t);
+}
+
+static void control_done(struct daemon *d, struct store_job *job)
+{
+	struct control_job *cj = job->owner;
+	if (job->rc < 0) {
+		reply_fail(d, cj->req, "store_failed",
+			   "%s; no control number was set", job->error);
+		control_job_free(cj);
+		return;
+	}
+	char now[40];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cJSON *reply = reply_ok();
+	cJSON_AddNumberToObject(reply, "year", cj->set->year);
+	cJSON_AddNumberToObject(reply, "seq", (double)job->seq);
+	cJSON *set = cJSON_AddArrayToObject(reply, "set");
+	cJSON *breaks = cJSON_AddArrayToObject(reply, "reaudit");
+	size_t n_broken = 0;
+	for (size_t i = 0; i < cj->set->n; i++) {
+		const struct store_control_department *dep =
+		    &cj->set->departments[i];
+		if (review_control_replace(d, cj->set->year, dep->code,
+					   dep->items, dep->n_items,
+					   dep->version, job->seq, cj->actor,
+					   now) < 0)
+			log_error("control numbers of %s/%d stored but not "
+				  "taken in memory (out of memory): restart "
+				  "budgetd",
+				  dep->code, cj->set->year);
+		publish_control(d, cj, dep);
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "department", dep->code);
+		cJSON_AddNumberToObject(o, "version", (double)dep->version);
+		cJSON_AddItemToArray(set, o);
+		/* What the change does to what was already sent. */
+		struct review_case *c =
+		    review_find(&d->review, cj->set->year, dep->code);
+		if (c == NULL || c->revision == 0)
+			continue;
+		char first[400];
+		size_t errors = review_reaudit(d, c, first, sizeof first);
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddStringToObject(r, "department", dep->code);
+		cJSON_AddNumberToObject(r, "revision", (double)c->revision);
+		cJSON_AddStringToObject(r, "stage", wf_stage_name(c->at.stage));
+		cJSON_AddStringToObject(r, "state", wf_state_name(c->at.state));
+		cJSON_AddNumberToObject(r, "errors", (double)errors);
+		if (errors) {
+			cJSON_AddStringToObject(r, "first", first);
+			n_broken++;
+		}
+		cJSON_AddItemToArray(breaks, r);
+	}
+	cJSON_AddNumberToObject(reply, "now_breaking", (double)n_broken);
+	log_info("control numbers for %zu departments of %d set by %s (seq "
+		 "%llu); %zu latest revisions now break them",
+		 cj->set->n, cj->set->year, cj->actor,
+		 (unsigned long long)job->seq, n_broken);
+	reply_send(d, cj->req, reply);
+	control_job_free(cj);
+}
+
+void control_record_done(struct daemon *d, struct store_job *job)
+{
+	control_done(d, job);
+}
+
+void ops_control_set(const struct op_call *call)
+{
+	struct daemon *d = call->d;
+	const cJSON *year = cJSON_GetObjectItemCaseSensitive(call->env, "year");
+	const cJSON *unit_v = cJSON_GetObjectItemCaseSensitive(call->env, "unit");
+	enum bd_unit unit = BD_UNIT_YUAN;
+	if (!cJSON_IsNumber(year) || year->valueint < 1990 ||
+	    year->valueint > 2200) {
+		reply_fail(d, call->req, "bad_request",
+			   "\"year\" (the fiscal year, a number) is required");
+		return;
+	}
+	if (unit_v && (!cJSON_IsString(unit_v) ||
+		       money_unit_parse(unit_v->valuestring, &unit) < 0)) {
+		reply_fail(d, call->req, "bad_request",
+			   "\"unit\" must be \"元\" or \"万元\"");
+		return;
+	}
+	struct store_control_set *set = read_set(call, year->valueint, unit);
+	if (set == NULL)
+		return;
+	struct control_job *cj = calloc(1, sizeof *cj);
+	if (cj == NULL) {
+		for (size_t k = 0; k < set->n; k++)
+			free(set->departments[k].items);
+		free(set->departments);
+		free(set);
+		reply_fail(d, call->req, "internal", "out of memory");
+		return;
+	}
+	cj->req = call->req;
+	cj->set = set;
+	cj->unit = unit;
+	snprintf(cj->actor, sizeof cj->actor, "%s (%s)", call->who->name,
+		 auth_role_name(call->who->role));
+	set->actor = cj->actor;
+	cj->job.kind = STORE_JOB_RECORD;
+	cj->job.owner = cj;
+	cj->job.event_kind = "control.set";
+	cj->job.year = set->year;
+	if (set->n == 1)
+		snprintf(cj->job.department, sizeof cj->job.department, "%s",
+			 set->departments[0].code);
+	cj->job.write_rows = store_write_controls;
+	cj->job.rows = set;
+	store_submit(&d->store, &cj->job);
+}
+
+void ops_control_show(const struct op_call *call)
+{
+	struct daemon *d = call->d;
+	const cJSON *year = cJSON_GetObjectItemCaseSensitive(call->env, "year");
+	const cJSON *only =
+	    cJSON_GetObjectItemCaseSensitive(call->env, "department");
+	const cJSON *unit_v = cJSON_GetObjectItemCaseSensitive(call->env, "unit");
+	enum bd_unit unit = BD_UNIT_YUAN;
+	if (!cJSON_IsNumber(year)) {
+		reply_fail(d, call->req, "bad_request",
+			   "\"year\" (a number) is required");
+		return;
+	}
+	if (unit_v && (!cJSON_IsString(unit_v) ||
+		       money_unit_parse(unit_v->valuestring, &unit) < 0)) {
+		reply_fail(d, call->req, "bad_request",
+			   "\"unit\" must be \"元\" or \"万元\"");
+		return;
+	}
+	cJSON *reply = reply_ok();
+	cJSON_AddNumberToObject(reply, "year", year->valueint);
+	cJSON_AddStringToObject(reply, "unit", money_unit_name(unit));
+	cJSON *list = cJSON_AddArrayToObject(reply, "controls");
+	for (size_t i = 0; i < d->review.n_controls; i++) {
+		const struct review_control *c = d->review.controls[i];
+		if (c->control.year != year->valueint)
+			continue;
+		if (cJSON_IsString(only) &&
+		    strcmp(only->valuestring, c->department) != 0)
+			continue;
+		struct review_case *rc =
+		    review_find(&d->review, c->control.year, c->department);
+		if (!auth_covers(call->who, c->department,
+				 rc ? rc->parent : NULL))
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "department", c->department);
+		cJSON_AddNumberToObject(o, "version",
+					(double)c->control.version);
+		cJSON_AddStringToObject(o, "set_by", c->set_by);
+		cJSON_AddStringToObject(o, "set_at", c->set_at);
+		cJSON_AddNumberToObject(o, "seq", (double)c->seq);
+		cJSON *items = cJSON_AddObjectToObject(o, "items");
+		for (size_t k = 0; k < c->control.n_items; k++) {
+			char amount[MONEY_TEXT_MAX];
+			money_format(c->items[k].amount, unit, amount,
+				     sizeof amount);
+			cJSON_AddStringToObject(items, c->items[k].key, amount);
+		}
+		cJSON_AddItemToArray(list, o);
+	}
+	reply_send(d, call->req, reply);
+}
