@@ -45,6 +45,12 @@ struct options {
 	const char *report;
 	const char *catalog; /* export: the classification catalogue */
 	const char *format;  /* export: xlsx, csv or text */
+	/* the workflow (docs/workflow.md) */
+	const char *stage;    /* submit: proposal|budget|adjustment; queries:
+				 the stage view; diff: the from stage */
+	const char *to_stage; /* diff */
+	long long from, to;   /* diff: revisions */
+	const char *reason, *approval_number, *date, *concerns;
 };
 
 /* ---- ctl.c ---- */
@@ -107,6 +113,14 @@ int cmd_unlock(struct options *o, int argc, char **argv);
 int cmd_projects(struct options *o, int argc, char **argv);
 int cmd_three_public(struct options *o, int argc, char **argv);
 int cmd_export(struct options *o, int argc, char **argv);
+int cmd_forward(struct options *o, int argc, char **argv);
+int cmd_return(struct options *o, int argc, char **argv);
+int cmd_approve(struct options *o, int argc, char **argv);
+int cmd_adjust(struct options *o, int argc, char **argv);
+int cmd_control(struct options *o, int argc, char **argv);
+int cmd_deadline(struct options *o, int argc, char **argv);
+int cmd_progress(struct options *o, int argc, char **argv);
+int cmd_diff(struct options *o, int argc, char **argv);
 /* cmd_export's other exports (export_department.c, export_fdp.c). */
 int export_department(struct options *o, const char *code);
 int export_fdp(struct options *o);

@@ -102,38 +102,90 @@ int cmd_findings(struct options *o, int argc, char **argv)
 	return ctl_finish(o, ctl_call(o, r), human_findings);
 }
 
+/* One row of the history: a document or a transition. */
+static void history_row(struct table *t, const cJSON *h, bool transition)
+{
+	char doc[24] = "", year[16], rev[24] = "-", seq[24], what[96],
+	     detail[600];
+	snprintf(year, sizeof year, "%lld", ctl_num(h, "year"));
+	snprintf(seq, sizeof seq, "%lld", ctl_num(h, "seq"));
+	if (cJSON_GetObjectItemCaseSensitive(h, "revision"))
+		snprintf(rev, sizeof rev, "%lld", ctl_num(h, "revision"));
+	if (!transition) {
+		snprintf(doc, sizeof doc, "%lld", ctl_num(h, "document_id"));
+		snprintf(what, sizeof what, "%s", ctl_str(h, "outcome"));
+		snprintf(detail, sizeof detail, "%lld findings",
+			 ctl_num(h, "findings"));
+	} else {
+		if (ctl_num(h, "round"))
+			snprintf(what, sizeof what, "%s %lld: %s → %s",
+				 ctl_str(h, "stage"), ctl_num(h, "round"),
+				 ctl_str(h, "from"), ctl_str(h, "to"));
+		else
+			snprintf(what, sizeof what, "%s: %s → %s",
+				 ctl_str(h, "stage"), ctl_str(h, "from"),
+				 ctl_str(h, "to"));
+		int n = snprintf(detail, sizeof detail, "%s by %s",
+				 ctl_str(h, "action"), ctl_str(h, "actor"));
+		if (*ctl_str(h, "reason") && n >= 0 &&
+		    (size_t)n < sizeof detail)
+			n += snprintf(detail + n, sizeof detail - (size_t)n,
+				      ": %s", ctl_str(h, "reason"));
+		if (*ctl_str(h, "approval_number") && n >= 0 &&
+		    (size_t)n < sizeof detail)
+			snprintf(detail + n, sizeof detail - (size_t)n,
+				 ": %s of %s", ctl_str(h, "approval_number"),
+				 ctl_str(h, "approval_date"));
+	}
+	const char *at =
+	    transition ? ctl_str(h, "at") : ctl_str(h, "received_at");
+	const char *cells[] = {doc, seq, at, year, what, rev, detail};
+	table_add_row(t, cells);
+}
+
+/* Documents and the workflow's transitions, interleaved by seq (a
+ * submission's transition shares its document's seq and follows it). */
 static void human_history(const struct options *o, const cJSON *reply)
 {
-	static const char *const headers[] = {
-	    "document", "received (UTC)", "year", "outcome", "revision",
-	    "seq",	"findings"};
-	static const bool right[] = {true, false, false, false,
-				     true, true,  true};
+	static const char *const headers[] = {"document", "seq",  "at (UTC)",
+					      "year",	  "what", "revision",
+					      "detail"};
+	static const bool right[] = {true,  true, false, false,
+				     false, true, false};
 	struct table t;
 	table_init(&t, 7, headers, right);
-	const cJSON *h;
-	cJSON_ArrayForEach(h,
-			   cJSON_GetObjectItemCaseSensitive(reply, "history"))
-	{
-		char doc[24], year[16], rev[24], seq[24], findings[16];
-		snprintf(doc, sizeof doc, "%lld", ctl_num(h, "document_id"));
-		snprintf(year, sizeof year, "%lld", ctl_num(h, "year"));
-		if (cJSON_GetObjectItemCaseSensitive(h, "revision"))
-			snprintf(rev, sizeof rev, "%lld",
-				 ctl_num(h, "revision"));
-		else
-			snprintf(rev, sizeof rev, "-");
-		snprintf(seq, sizeof seq, "%lld", ctl_num(h, "seq"));
-		snprintf(findings, sizeof findings, "%lld",
-			 ctl_num(h, "findings"));
-		const char *cells[] = {doc,	ctl_str(h, "received_at"),
-				       year,	ctl_str(h, "outcome"),
-				       rev,	seq,
-				       findings};
-		table_add_row(&t, cells);
+	const cJSON *docs = cJSON_GetObjectItemCaseSensitive(reply, "history");
+	const cJSON *moves =
+	    cJSON_GetObjectItemCaseSensitive(reply, "transitions");
+	const cJSON *d = docs ? docs->child : NULL;
+	const cJSON *m = moves ? moves->child : NULL;
+	while (d || m) {
+		if (d && (!m || ctl_num(d, "seq") <= ctl_num(m, "seq"))) {
+			history_row(&t, d, false);
+			d = d->next;
+		} else {
+			history_row(&t, m, true);
+			m = m->next;
+		}
 	}
 	ctl_print_table(o, &t, NULL, 0);
 	table_free(&t);
+	if (o->csv)
+		return;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(reply, "cases"))
+	{
+		printf("%lld: %s %s", ctl_num(c, "year"), ctl_str(c, "stage"),
+		       ctl_str(c, "state"));
+		if (ctl_num(c, "round"))
+			printf(" (adjustment %lld)", ctl_num(c, "round"));
+		printf(", revision %lld", ctl_num(c, "revision"));
+		if (ctl_num(c, "approved_revision"))
+			printf("; approved %lld, original %lld",
+			       ctl_num(c, "approved_revision"),
+			       ctl_num(c, "original_revision"));
+		printf("\n");
+	}
 }
 
 int cmd_history(struct options *o, int argc, char **argv)

@@ -46,14 +46,27 @@ static int send_text(struct options *o, const char *op, const char *path,
 	cJSON_Delete(parsed);
 
 	/* The document goes out byte for byte, as the store keeps it. */
-	char head[256];
+	char head[320], stage[48] = "";
+	if (o->stage) {
+		if (strlen(o->stage) > 24 ||
+		    strspn(o->stage, "abcdefghijklmnopqrstuvwxyz") !=
+			strlen(o->stage)) {
+			fprintf(stderr,
+				"budgetctl: --stage \"%s\" is not proposal, "
+				"budget or adjustment\n",
+				o->stage);
+			free(doc);
+			return EXIT_USAGE;
+		}
+		snprintf(stage, sizeof stage, "\"stage\":\"%s\",", o->stage);
+	}
 	int hn =
 	    o->token
 		? snprintf(head, sizeof head,
-			   "{\"op\":\"%s\",\"token\":\"%s\",\"document\":", op,
-			   o->token)
+			   "{\"op\":\"%s\",%s\"token\":\"%s\",\"document\":",
+			   op, stage, o->token)
 		: snprintf(head, sizeof head,
-			   "{\"op\":\"%s\",\"document\":", op);
+			   "{\"op\":\"%s\",%s\"document\":", op, stage);
 	char *request = malloc((size_t)hn + len + 2);
 	if (request == NULL) {
 		free(doc);

@@ -78,6 +78,9 @@ cJSON *ctl_request(const struct options *o, const char *op)
 	cJSON_AddStringToObject(r, "op", op);
 	if (o->token != NULL)
 		cJSON_AddStringToObject(r, "token", o->token);
+	/* --stage: what a submission is sent for, the view a query reads. */
+	if (o->stage != NULL)
+		cJSON_AddStringToObject(r, "stage", o->stage);
 	return r;
 }
 

@@ -18,10 +18,13 @@ static const struct command {
 	const char *help;
 	bool table; /* prints a table, so --csv applies */
 } commands[] = {
-    {"submit", cmd_submit, "submit FILE...",
+    {"submit", cmd_submit,
+     "submit FILE... [--stage proposal|budget|adjustment]",
      "submit budget-submission/1 documents",
      "Sends each document; it is audited and stored, and acknowledged only\n"
      "when it is on disk.  The reply lists the findings by table.\n"
+     "--stage: what it is sent for in the budget year (default: the stage\n"
+     "the department is in, a proposal at first; docs/workflow.md).\n"
      "Exit 1 when any document was rejected or refused.\n"},
     {"validate", cmd_validate, "validate FILE",
      "audit a document; nothing is stored",
@@ -124,6 +127,48 @@ static const struct command {
      "Amounts are numeric cells exact to the 分 (the fewest decimals that\n"
      "show every amount).  Names come from the classification catalogue\n"
      "(--catalog DIR, $BUDGETCTL_CATALOG, or the installed one).\n",
+     true},
+    {"forward", cmd_forward, "forward CODE --year Y [--revision N]",
+     "a 主管部门 sends a unit's budget on to the bureau (parent)",
+     "The revision under review goes on to the bureau (state forwarded).\n"},
+    {"return", cmd_return,
+     "return CODE --year Y --reason TEXT [--revision N]\n"
+     "       [--concerns PATH,RULE,...]",
+     "send a budget back to be corrected (退回; parent, operator)",
+     "The department must send it again.  --reason is required; --concerns\n"
+     "names the findings or line paths it is about.\n"},
+    {"approve", cmd_approve,
+     "approve CODE --year Y --revision N --approval-number NO\n"
+     "       [--date YYYY-MM-DD]",
+     "approve a budget or adjustment (批复; operator)",
+     "--revision must be the latest (a stale one is refused); a revision\n"
+     "with audit errors (say, over a control number set since) is refused.\n"},
+    {"adjust", cmd_adjust, "adjust open CODE --year Y",
+     "open a budget adjustment (预算调整) after approval (admin)", ""},
+    {"control", cmd_control,
+     "control set CODE KEY=AMOUNT... --year Y [--unit 元|万元]\n"
+     "       | control import FILE.csv --year Y [--unit 元|万元]\n"
+     "       | control show [CODE] --year Y",
+     "the bureau's control numbers (控制数; set, import: admin)",
+     "KEY is total, source:general_budget, source:fund_budget,\n"
+     "source:other, kind:basic, kind:basic.personnel, kind:basic.public,\n"
+     "kind:project, class:NNN or project:CODE.  Every change is a new\n"
+     "version; the reply says which departments' latest revisions now\n"
+     "break them.  The CSV template: examples/control-numbers.csv.\n",
+     true},
+    {"deadline", cmd_deadline, "deadline STAGE YYYY-MM-DD|none --year Y",
+     "set when a stage is due (admin)", ""},
+    {"progress", cmd_progress, "progress --year Y [--parent CODE]",
+     "where each 主管部门's departments stand in the budget year",
+     "Counts by stage and state, who is overdue against the deadlines,\n"
+     "who has sent nothing.\n",
+     true},
+    {"diff", cmd_diff,
+     "diff CODE --year Y [--from N --to M | --stage S --to-stage S]\n"
+     "       [--unit 元|万元]",
+     "what changed, line by line, between two revisions or stages",
+     "By default the latest revision against the one before.  Stages:\n"
+     "latest, submitted, approved (adjusted), original.\n",
      true},
     {"credential", cmd_credential,
      "credential add NAME --role department|parent|operator|admin\n"
@@ -240,7 +285,15 @@ int main(int argc, char **argv)
 		OPT_REPLACE,
 		OPT_REPORT,
 		OPT_CATALOG,
-		OPT_FORMAT
+		OPT_FORMAT,
+		OPT_STAGE,
+		OPT_TO_STAGE,
+		OPT_FROM,
+		OPT_TO,
+		OPT_REASON,
+		OPT_APPROVAL_NUMBER,
+		OPT_DATE,
+		OPT_CONCERNS
 	};
 	static const struct option options[] = {
 	    {"endpoint", required_argument, NULL, 'e'},
@@ -275,6 +328,14 @@ int main(int argc, char **argv)
 	    {"report", required_argument, NULL, OPT_REPORT},
 	    {"catalog", required_argument, NULL, OPT_CATALOG},
 	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"stage", required_argument, NULL, OPT_STAGE},
+	    {"to-stage", required_argument, NULL, OPT_TO_STAGE},
+	    {"from", required_argument, NULL, OPT_FROM},
+	    {"to", required_argument, NULL, OPT_TO},
+	    {"reason", required_argument, NULL, OPT_REASON},
+	    {"approval-number", required_argument, NULL, OPT_APPROVAL_NUMBER},
+	    {"date", required_argument, NULL, OPT_DATE},
+	    {"concerns", required_argument, NULL, OPT_CONCERNS},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {0},
 	};
@@ -316,6 +377,34 @@ int main(int argc, char **argv)
 			break;
 		case OPT_FORMAT:
 			o.format = optarg;
+			break;
+		case OPT_STAGE:
+			o.stage = optarg;
+			break;
+		case OPT_TO_STAGE:
+			o.to_stage = optarg;
+			break;
+		case OPT_FROM:
+		case OPT_TO: {
+			long long n = strtoll(optarg, &end, 10);
+			if (*end || n <= 0)
+				return bad_value(options, longindex, opt,
+						 optarg,
+						 "a revision number (1, 2, …)");
+			*(opt == OPT_FROM ? &o.from : &o.to) = n;
+			break;
+		}
+		case OPT_REASON:
+			o.reason = optarg;
+			break;
+		case OPT_APPROVAL_NUMBER:
+			o.approval_number = optarg;
+			break;
+		case OPT_DATE:
+			o.date = optarg;
+			break;
+		case OPT_CONCERNS:
+			o.concerns = optarg;
 			break;
 		case OPT_CATALOG:
 			o.catalog = optarg;

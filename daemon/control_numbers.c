@@ -25,9 +25,14 @@
 static bool valid_key(const char *key, char *why, size_t why_size)
 {
 	static const char *const fixed[] = {
-	    "total",	      "source:general_budget", "source:fund_budget",
-	    "source:other",   "kind:basic",	       "kind:basic.personnel",
-	    "kind:basic.public", "kind:project",
+	    "total",
+	    "source:general_budget",
+	    "source:fund_budget",
+	    "source:other",
+	    "kind:basic",
+	    "kind:basic.personnel",
+	    "kind:basic.public",
+	    "kind:project",
 	};
 	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
 		if (strcmp(key, fixed[i]) == 0)
@@ -48,8 +53,8 @@ static bool valid_key(const char *key, char *why, size_t why_size)
 }
 
 /* The set a request asks for; replies and returns NULL when it is bad. */
-static struct store_control_set *read_set(const struct op_call *call,
-					  int year, enum bd_unit unit)
+static struct store_control_set *read_set(const struct op_call *call, int year,
+					  enum bd_unit unit)
 {
 	struct daemon *d = call->d;
 	const cJSON *list =
@@ -76,8 +81,10 @@ static struct store_control_set *read_set(const struct op_call *call,
 	const cJSON *dep;
 	cJSON_ArrayForEach(dep, list)
 	{
-		const cJSON *code = cJSON_GetObjectItemCaseSensitive(dep, "department");
-		const cJSON *items = cJSON_GetObjectItemCaseSensitive(dep, "items");
+		const cJSON *code =
+		    cJSON_GetObjectItemCaseSensitive(dep, "department");
+		const cJSON *items =
+		    cJSON_GetObjectItemCaseSensitive(dep, "items");
 		int n_items = cJSON_GetArraySize(items);
 		struct store_control_department *out =
 		    &set->departments[set->n];
@@ -129,14 +136,14 @@ static struct store_control_set *read_set(const struct op_call *call,
 					 out->code, kwhy);
 				break;
 			}
-			int rc = cJSON_IsString(item)
-				     ? money_parse(item->valuestring, unit,
-						   &it->amount, &mwhy)
-				 : cJSON_IsNumber(item)
-				     ? money_from_double(item->valuedouble,
-							 unit, &it->amount,
-							 &mwhy)
-				     : -EINVAL;
+			int rc =
+			    cJSON_IsString(item)
+				? money_parse(item->valuestring, unit,
+					      &it->amount, &mwhy)
+			    : cJSON_IsNumber(item)
+				? money_from_double(item->valuedouble, unit,
+						    &it->amount, &mwhy)
+				: -EINVAL;
 			if (rc == 0 && it->amount < 0)
 				mwhy = "a control number cannot be negative",
 				rc = -EINVAL;
@@ -243,10 +250,9 @@ static void control_done(struct daemon *d, struct store_job *job)
 	for (size_t i = 0; i < cj->set->n; i++) {
 		const struct store_control_department *dep =
 		    &cj->set->departments[i];
-		if (review_control_replace(d, cj->set->year, dep->code,
-					   dep->items, dep->n_items,
-					   dep->version, job->seq, cj->actor,
-					   now) < 0)
+		if (review_control_replace(
+			d, cj->set->year, dep->code, dep->items, dep->n_items,
+			dep->version, job->seq, cj->actor, now) < 0)
 			log_error("control numbers of %s/%d stored but not "
 				  "taken in memory (out of memory): restart "
 				  "budgetd",
@@ -293,7 +299,8 @@ void ops_control_set(const struct op_call *call)
 {
 	struct daemon *d = call->d;
 	const cJSON *year = cJSON_GetObjectItemCaseSensitive(call->env, "year");
-	const cJSON *unit_v = cJSON_GetObjectItemCaseSensitive(call->env, "unit");
+	const cJSON *unit_v =
+	    cJSON_GetObjectItemCaseSensitive(call->env, "unit");
 	enum bd_unit unit = BD_UNIT_YUAN;
 	if (!cJSON_IsNumber(year) || year->valueint < 1990 ||
 	    year->valueint > 2200) {
@@ -343,7 +350,8 @@ void ops_control_show(const struct op_call *call)
 	const cJSON *year = cJSON_GetObjectItemCaseSensitive(call->env, "year");
 	const cJSON *only =
 	    cJSON_GetObjectItemCaseSensitive(call->env, "department");
-	const cJSON *unit_v = cJSON_GetObjectItemCaseSensitive(call->env, "unit");
+	const cJSON *unit_v =
+	    cJSON_GetObjectItemCaseSensitive(call->env, "unit");
 	enum bd_unit unit = BD_UNIT_YUAN;
 	if (!cJSON_IsNumber(year)) {
 		reply_fail(d, call->req, "bad_request",

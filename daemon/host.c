@@ -170,8 +170,8 @@ static enum bd_stage host_audit_stage(const struct bd_audit *audit)
 	return audit ? audit->stage : BD_STAGE_NONE;
 }
 
-static const char *const view_names[HOST_VIEW_COUNT] = {
-    "latest", "submitted", "approved", "original"};
+static const char *const view_names[HOST_VIEW_COUNT] = {"latest", "submitted",
+							"approved", "original"};
 
 const char *host_view_name(enum host_view view)
 {
@@ -292,10 +292,11 @@ static int load_one(struct host *h, struct bd_plugin_handle *p,
 		for (int v = 1; v < HOST_VIEW_COUNT; v++) {
 			rc = p->desc->init(&h->table, p, &p->view_state[v]);
 			if (rc < 0) {
-				snprintf(err, err_size,
-					 "plugin %s: init of its %s view failed "
-					 "(%s)",
-					 name, view_names[v], strerror(-rc));
+				snprintf(
+				    err, err_size,
+				    "plugin %s: init of its %s view failed "
+				    "(%s)",
+				    name, view_names[v], strerror(-rc));
 				return rc;
 			}
 		}
@@ -409,10 +410,10 @@ int host_reconfigure(struct host *h, const struct config *config, char *err,
 	for (size_t i = 0; i < h->n_plugins; i++) {
 		struct bd_plugin_handle *p = &h->plugins[i];
 		p->last_error[0] = '\0';
-		bool refused = p->desc->reconfigure &&
-			       p->desc->reconfigure(p->state) < 0;
-		for (int v = 1; !refused && p->desc->reconfigure &&
-				v < HOST_VIEW_COUNT;
+		bool refused =
+		    p->desc->reconfigure && p->desc->reconfigure(p->state) < 0;
+		for (int v = 1;
+		     !refused && p->desc->reconfigure && v < HOST_VIEW_COUNT;
 		     v++)
 			refused = p->view_state[v] &&
 				  p->desc->reconfigure(p->view_state[v]) < 0;
@@ -508,8 +509,8 @@ int host_apply_view(struct host *h, enum host_view view,
 		/* A view's moves are read by queries, not published. */
 		struct bd_apply changes;
 		apply_init(&changes);
-		int rc = p->desc->apply(p->view_state[view], prev, next,
-					&changes);
+		int rc =
+		    p->desc->apply(p->view_state[view], prev, next, &changes);
 		apply_free(&changes);
 		if (rc < 0) {
 			log_error("plugin %s: apply of %s/%d revision %lld to "

@@ -427,10 +427,11 @@ int ops_query(struct daemon *d, const struct principal *who, const char *op,
 	     host_view_from_name(stage->valuestring, &view) < 0)) {
 		q->failed = true;
 		snprintf(q->error_code, sizeof q->error_code, "bad_request");
-		snprintf(q->error_message, sizeof q->error_message,
-			 "\"stage\" must be latest (the default: each "
-			 "department's latest accepted revision), submitted, "
-			 "approved, adjusted (the same as approved) or original");
+		snprintf(
+		    q->error_message, sizeof q->error_message,
+		    "\"stage\" must be latest (the default: each "
+		    "department's latest accepted revision), submitted, "
+		    "approved, adjusted (the same as approved) or original");
 		cJSON_Delete(q->reply);
 		q->reply = NULL;
 		return -EINVAL;

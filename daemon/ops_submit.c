@@ -169,9 +169,9 @@ static int audit_document(const struct op_call *c, struct pending *p)
 	struct bd_audit audit;
 	audit_init(&audit, d->config);
 	const cJSON *stage = cJSON_GetObjectItemCaseSensitive(env, "stage");
-	audit.stage = review_stage_for(
-	    d, sub->year, sub->department.code,
-	    cJSON_IsString(stage) ? stage->valuestring : NULL);
+	audit.stage =
+	    review_stage_for(d, sub->year, sub->department.code,
+			     cJSON_IsString(stage) ? stage->valuestring : NULL);
 	rc = host_validate(&d->host, sub, &audit);
 	if (rc < 0) {
 		audit_free(&audit);
@@ -304,9 +304,8 @@ void ops_submit(const struct op_call *c)
 	}
 	/* An accepted budget moves its case; the workflow knows about
 	 * locked years (an open adjustment may still be sent). */
-	for (int i = 0; p->job.outcome != STORE_ACCEPTED &&
-			i < d->n_locked_years;
-	     i++) {
+	for (int i = 0;
+	     p->job.outcome != STORE_ACCEPTED && i < d->n_locked_years; i++) {
 		if (p->job.year == d->locked_years[i]) {
 			throttle_submission_done(&d->throttle, connection);
 			reply_fail(d, req, "locked",

@@ -128,9 +128,10 @@ static void case_take(struct review_case *c, const struct store_transition *t)
 
 /* The parsed revision number of a department: the registry's when it is
  * the latest, else read from the store into *owned. */
-static const struct bd_revision *
-revision_of(struct daemon *d, const struct review_case *c, int64_t number,
-	    struct registry_entry **owned)
+static const struct bd_revision *revision_of(struct daemon *d,
+					     const struct review_case *c,
+					     int64_t number,
+					     struct registry_entry **owned)
 {
 	*owned = NULL;
 	struct registry_entry *latest =
@@ -227,7 +228,7 @@ struct control_rows {
 	/* what the rows point at, copied (the store's are the statement's) */
 	struct control_text {
 		char key[40], department[13], set_by[72], set_at[40];
-	} *text;
+	} * text;
 	size_t n, cap;
 };
 
@@ -411,7 +412,8 @@ int review_control_replace(struct daemon *d, int year, const char *department,
 
 static const char *topic_prefix(struct daemon *d)
 {
-	const char *p = config_get(d->config, "plugin.publisher", "topic_prefix");
+	const char *p =
+	    config_get(d->config, "plugin.publisher", "topic_prefix");
 	return p && *p ? p : "budgetd";
 }
 
@@ -529,9 +531,10 @@ static void transition_free(struct store_transition *t)
 	free(o);
 }
 
-static struct owned_transition *
-transition_new(const struct review_case *c, enum wf_action action,
-	       const struct wf_position *next, const struct principal *who)
+static struct owned_transition *transition_new(const struct review_case *c,
+					       enum wf_action action,
+					       const struct wf_position *next,
+					       const struct principal *who)
 {
 	struct owned_transition *o = calloc(1, sizeof *o);
 	if (o == NULL)
@@ -566,11 +569,12 @@ int review_submission(const struct op_call *call,
 	enum wf_stage stage = WF_STAGE_NONE;
 	if (stage_asked && *stage_asked &&
 	    wf_stage_from_name(stage_asked, &stage) < 0) {
-		reply_fail(d, call->req, "bad_request",
-			   "\"stage\" is \"%s\"; it must be proposal, budget or "
-			   "adjustment (or left out: the stage the department "
-			   "is in)",
-			   stage_asked);
+		reply_fail(
+		    d, call->req, "bad_request",
+		    "\"stage\" is \"%s\"; it must be proposal, budget or "
+		    "adjustment (or left out: the stage the department "
+		    "is in)",
+		    stage_asked);
 		return -EINVAL;
 	}
 	struct review_case *c =
@@ -580,17 +584,18 @@ int review_submission(const struct op_call *call,
 		return -ENOMEM;
 	}
 	if (c->dirty) {
-		reply_fail(d, call->req, "busy",
-			   "%s/%d: a change to its case failed to be stored and "
-			   "is being re-read; nothing was stored, send again "
-			   "shortly",
-			   c->department, c->year);
+		reply_fail(
+		    d, call->req, "busy",
+		    "%s/%d: a change to its case failed to be stored and "
+		    "is being re-read; nothing was stored, send again "
+		    "shortly",
+		    c->department, c->year);
 		return -EBUSY;
 	}
 	struct wf_position next;
 	char why[400];
-	int rc = wf_step(&c->at, WF_ACTION_SUBMIT, stage,
-			 actor_of(call->who), &next, why, sizeof why);
+	int rc = wf_step(&c->at, WF_ACTION_SUBMIT, stage, actor_of(call->who),
+			 &next, why, sizeof why);
 	if (rc < 0) {
 		reply_fail(d, call->req, "workflow",
 			   "%s/%d: %s; nothing was stored", c->department,
@@ -600,12 +605,13 @@ int review_submission(const struct op_call *call,
 	bool open_adjustment = c->at.stage == WF_STAGE_ADJUSTMENT &&
 			       next.stage == WF_STAGE_ADJUSTMENT;
 	if (year_locked(d, sub->year) && !open_adjustment) {
-		reply_fail(d, call->req, "locked",
-			   "fiscal year %d is locked: its budgets are final and "
-			   "no revision is accepted without an adjustment "
-			   "opened by an admin (budgetctl adjust open %s --year "
-			   "%d); nothing was stored",
-			   sub->year, sub->department.code, sub->year);
+		reply_fail(
+		    d, call->req, "locked",
+		    "fiscal year %d is locked: its budgets are final and "
+		    "no revision is accepted without an adjustment "
+		    "opened by an admin (budgetctl adjust open %s --year "
+		    "%d); nothing was stored",
+		    sub->year, sub->department.code, sub->year);
 		return -EPERM;
 	}
 	if (next.stage == WF_STAGE_BUDGET &&
@@ -716,7 +722,8 @@ static const char *string_member(const cJSON *env, const char *name)
 static bool int_member(const cJSON *env, const char *name, int64_t *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(env, name);
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble)
+	if (!cJSON_IsNumber(v) ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble)
 		return false;
 	*out = (int64_t)v->valuedouble;
 	return true;
@@ -850,10 +857,11 @@ void ops_review(const struct op_call *call)
 	if (call->who->role == AUTH_PARENT &&
 	    strcmp(c->department, call->who->scope) == 0 &&
 	    action != WF_ACTION_SUBMIT) {
-		access_forbid(d, req, call->who,
-			      "a 主管部门 reviews its units, not its own budget "
-			      "(%s): the bureau does",
-			      c->department);
+		access_forbid(
+		    d, req, call->who,
+		    "a 主管部门 reviews its units, not its own budget "
+		    "(%s): the bureau does",
+		    c->department);
 		return;
 	}
 	if (c->pending > 0 || c->dirty) {
@@ -901,17 +909,19 @@ void ops_review(const struct op_call *call)
 	const char *date = string_member(call->env, "approval_date");
 	char today[16];
 	if (action == WF_ACTION_RETURN && (reason == NULL || !*reason)) {
-		reply_fail(d, req, "bad_request",
-			   "\"reason\" is required to return a budget: say what "
-			   "must change");
+		reply_fail(
+		    d, req, "bad_request",
+		    "\"reason\" is required to return a budget: say what "
+		    "must change");
 		return;
 	}
 	if (action == WF_ACTION_APPROVE) {
 		if (number == NULL || !*number) {
-			reply_fail(d, req, "bad_request",
-				   "\"approval_number\" is required to approve: "
-				   "the approval document's number, such as "
-				   "凤财预〔2023〕12号");
+			reply_fail(
+			    d, req, "bad_request",
+			    "\"approval_number\" is required to approve: "
+			    "the approval document's number, such as "
+			    "凤财预〔2023〕12号");
 			return;
 		}
 		if (date == NULL) {
@@ -943,8 +953,8 @@ void ops_review(const struct op_call *call)
 	struct review_job *rj = calloc(1, sizeof *rj);
 	struct owned_transition *o =
 	    rj ? transition_new(c, action, &next, call->who) : NULL;
-	const cJSON *concerns = cJSON_GetObjectItemCaseSensitive(call->env,
-								 "concerns");
+	const cJSON *concerns =
+	    cJSON_GetObjectItemCaseSensitive(call->env, "concerns");
 	if (o) {
 		o->reason = reason ? strdup(reason) : NULL;
 		o->approval_number =
@@ -972,7 +982,7 @@ void ops_review(const struct op_call *call)
 	char kind[32];
 	snprintf(kind, sizeof kind, "review.%s", o->to);
 	static const char *const kinds[] = {
-	    "review.open",     "review.submitted", "review.forwarded",
+	    "review.open", "review.submitted", "review.forwarded",
 	    "review.returned", "review.approved"};
 	rj->job.event_kind = kinds[0];
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
@@ -1047,8 +1057,7 @@ static int add_transition(void *ctx, const struct store_transition *t)
 	if (t->approval_date)
 		cJSON_AddStringToObject(o, "approval_date", t->approval_date);
 	if (t->concerns)
-		cJSON_AddItemToObject(o, "concerns",
-				      cJSON_Parse(t->concerns));
+		cJSON_AddItemToObject(o, "concerns", cJSON_Parse(t->concerns));
 	cJSON_AddItemToArray(ctx, o);
 	return 0;
 }
@@ -1079,9 +1088,9 @@ void ops_deadline(const struct op_call *call)
 			   "remove it) are required");
 		return;
 	}
-	int rc = store_set_deadline(&d->store, (int)year, stage,
-				    cJSON_IsString(date) ? date->valuestring
-							 : NULL);
+	int rc =
+	    store_set_deadline(&d->store, (int)year, stage,
+			       cJSON_IsString(date) ? date->valuestring : NULL);
 	if (rc < 0) {
 		reply_fail(d, call->req, "store_failed",
 			   "the deadline was not stored (%s)", strerror(-rc));
@@ -1157,8 +1166,7 @@ struct expected {
 	size_t n, cap;
 };
 
-static void expect_add(struct expected *e, const char *code,
-		       const char *parent)
+static void expect_add(struct expected *e, const char *code, const char *parent)
 {
 	for (size_t i = 0; i < e->n; i++)
 		if (strcmp(e->codes[i], code) == 0) {
@@ -1273,7 +1281,8 @@ void ops_progress(const struct op_call *call)
 				    strcmp(today, deadlines.date[s]) <= 0 ||
 				    reached(c, (enum wf_stage)s))
 					continue;
-				/* Adjustments are due only where one is open. */
+				/* Adjustments are due only where one is open.
+				 */
 				if (s == WF_STAGE_ADJUSTMENT &&
 				    (c == NULL ||
 				     c->at.stage != WF_STAGE_ADJUSTMENT))

@@ -64,9 +64,8 @@ int review_load(struct daemon *d);
 
 struct review_case *review_find(struct review *review, int year,
 				const char *department);
-const struct review_control *review_control_find(struct review *review,
-						 int year,
-						 const char *department);
+const struct review_control *
+review_control_find(struct review *review, int year, const char *department);
 
 /*
  * A submission the audit accepted: checks it against its case (the stage

@@ -188,15 +188,12 @@ struct store_transition {
 };
 /* write_rows of a transition record, or of a submission carrying one:
  * job->rows is a struct store_transition. */
-int store_write_transition(sqlite3 *db, struct store_job *job,
-			   const char *now);
+int store_write_transition(sqlite3 *db, struct store_job *job, const char *now);
 /* Every transition in seq order, of one department (NULL: all) and year
  * (0: all). */
-int store_transitions_each(struct store *store, const char *department,
-			   int year,
-			   int (*each)(void *ctx,
-				       const struct store_transition *t),
-			   void *ctx);
+int store_transitions_each(
+    struct store *store, const char *department, int year,
+    int (*each)(void *ctx, const struct store_transition *t), void *ctx);
 
 struct store_control_item {
 	char key[40]; /* "total", "source:fund_budget", "class:201", … */

@@ -99,10 +99,11 @@ static bool actual_of(const struct bd_submission *s, const char *key,
 		else if (strcmp(key, "kind:basic") == 0)
 			sum += bd_line_basic(l);
 		else if (strcmp(key, "kind:basic.personnel") == 0)
-			sum += l->column[BD_COL_WAGES] + l->column[BD_COL_FAMILY];
+			sum +=
+			    l->column[BD_COL_WAGES] + l->column[BD_COL_FAMILY];
 		else if (strcmp(key, "kind:basic.public") == 0)
-			sum += l->column[BD_COL_GOODS] +
-			       l->column[BD_COL_CAPITAL];
+			sum +=
+			    l->column[BD_COL_GOODS] + l->column[BD_COL_CAPITAL];
 		else if (strcmp(key, "kind:project") == 0)
 			sum += bd_line_project(l);
 		else if (strncmp(key, "class:", 6) == 0 && strlen(key) == 9)

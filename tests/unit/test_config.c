@@ -35,7 +35,9 @@ static void test_defaults(void **state)
 	assert_int_equal(config_defaults(&c), 0);
 	assert_int_equal(c.n_listen, 1);
 	assert_string_equal(c.listen[0], CONFIG_DEFAULT_LISTEN);
-	assert_int_equal(c.n_plugins, 7);
+	assert_int_equal(c.n_plugins, 8);
+	assert_string_equal(c.plugins[5], "control");
+	assert_true(c.require_control_numbers);
 	assert_string_equal(c.plugins[1], "catalog");
 	assert_string_equal(c.plugins[3], "narrative");
 	assert_int_equal(c.max_message_size, 4u << 20);

@@ -23,8 +23,8 @@ static bd_fen sum_lines(const char *field, const char *value)
 	assert_non_null(doc);
 	enum bd_unit unit;
 	assert_int_equal(
-	    money_unit_parse(
-		cJSON_GetObjectItem(doc, "unit")->valuestring, &unit),
+	    money_unit_parse(cJSON_GetObjectItem(doc, "unit")->valuestring,
+			     &unit),
 	    0);
 	bd_fen sum = 0;
 	const cJSON *line;
@@ -32,8 +32,8 @@ static bd_fen sum_lines(const char *field, const char *value)
 	{
 		const cJSON *v = cJSON_GetObjectItem(line, field);
 		if (field && value &&
-		    (v == NULL || strncmp(v->valuestring, value,
-					  strlen(value)) != 0))
+		    (v == NULL ||
+		     strncmp(v->valuestring, value, strlen(value)) != 0))
 			continue;
 		bd_fen fen;
 		const char *why;
@@ -60,8 +60,7 @@ static int setup(void **state)
 	assert_int_equal(mock_plugin_load(&f->m, "control", NULL), 0);
 	assert_int_equal(mock_submission_load(&f->ms, SAMPLE), 0);
 	f->control = (struct bd_control){.year = f->ms.s->year,
-					 .department =
-					     f->ms.s->department.code,
+					 .department = f->ms.s->department.code,
 					 .version = 3,
 					 .items = f->items};
 	f->m.control = &f->control;
@@ -101,8 +100,9 @@ static void over_is_an_error_with_the_numbers(void **state)
 	/* Which number, which amount, the difference, the version. */
 	char want[200], limit[40];
 	money_format(total - 1, BD_UNIT_YUAN, limit, sizeof limit);
-	snprintf(want, sizeof want, "its control number %s 元 (version 3) by "
-				    "0.01 元",
+	snprintf(want, sizeof want,
+		 "its control number %s 元 (version 3) by "
+		 "0.01 元",
 		 limit);
 	assert_non_null(strstr(over->message, want));
 	assert_non_null(strstr(over->message, "total is"));
@@ -135,8 +135,8 @@ static void sources_classes_and_projects(void **state)
 	bd_fen class201 = sum_lines("function", "201");
 	assert_true(general > 0 && class201 > 0);
 	const struct bd_project *p = &f->ms.s->projects[0];
-	f->items[0] = (struct bd_control_item){"source:general_budget",
-					       general - 100};
+	f->items[0] =
+	    (struct bd_control_item){"source:general_budget", general - 100};
 	f->items[1] = (struct bd_control_item){"class:201", class201};
 	char key[64];
 	snprintf(key, sizeof key, "project:%s", p->code);
@@ -181,8 +181,8 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(at_the_number_is_clean_under_warns,
 					    setup, teardown),
-	    cmocka_unit_test_setup_teardown(sources_classes_and_projects,
-					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(sources_classes_and_projects, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(
 		proposals_and_other_departments_unchecked, setup, teardown),
 	};
