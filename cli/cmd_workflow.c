@@ -160,11 +160,22 @@ static int split_csv(char *line, char **fields, int max)
 		if (*p == '"') {
 			char *out = ++p;
 			fields[n++] = out;
-			while (*p && !(*p == '"' && p[1] != '"'))
-				*out++ = (*p == '"') ? (p++, '"') : *p, p++;
-			*out = '\0';
+			/* "" inside quotes is one quote. */
+			while (*p && !(*p == '"' && p[1] != '"')) {
+				if (*p == '"')
+					p++;
+				*out++ = *p++;
+			}
 			if (*p == '"')
 				p++;
+			/* out trails p: end the field only after the quote
+			 * was passed, or the terminator would overwrite it. */
+			char after = *p;
+			*out = '\0';
+			if (after != ',')
+				break;
+			p++;
+			continue;
 		} else {
 			fields[n++] = p;
 			p += strcspn(p, ",");

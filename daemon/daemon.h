@@ -43,7 +43,7 @@ struct daemon {
 	struct rpc rpc;
 	struct http http;
 	struct registry registry;
-	struct auth auth; /* credentials, as stored */
+	struct auth auth;     /* credentials, as stored */
 	struct review review; /* the budget year's cases, control numbers */
 	struct throttle throttle;
 	int locked_years[64]; /* fiscal years closed to submissions */

@@ -34,7 +34,7 @@ static const struct op {
     {"lock", AUTH_ADMIN, ops_lock},
     {"backup", AUTH_ADMIN, ops_backup},
     {"export", AUTH_DEPARTMENT, ops_export}, /* district: operator */
-    {"review", AUTH_PARENT, ops_review}, /* each action its own roles */
+    {"review", AUTH_PARENT, ops_review},     /* each action its own roles */
     {"progress", AUTH_PARENT, ops_progress},
     {"deadline", AUTH_ADMIN, ops_deadline},
     {"control.set", AUTH_ADMIN, ops_control_set},

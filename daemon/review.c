@@ -417,15 +417,6 @@ static const char *topic_prefix(struct daemon *d)
 	return p && *p ? p : "budgetd";
 }
 
-static void now_utc(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void add_string(struct json_text *t, const char *key, const char *v)
 {
 	if (v == NULL || *v == '\0')
@@ -670,7 +661,7 @@ void review_submission_done(struct daemon *d, struct store_job *job,
 			c->dirty = true;
 		} else {
 			c->revision = job->revision;
-			now_utc(c->since, sizeof c->since);
+			snprintf(c->since, sizeof c->since, "%s", t->stored_at);
 			if (!c->dirty)
 				views_follow(d, c);
 			publish_transition(d, job->seq, t);
@@ -759,7 +750,7 @@ static void transition_done(struct daemon *d, struct review_job *rj)
 		if (c->dirty)
 			case_reread(d, c);
 		else {
-			now_utc(c->since, sizeof c->since);
+			snprintf(c->since, sizeof c->since, "%s", t->stored_at);
 			views_follow(d, c);
 		}
 	}

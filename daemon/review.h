@@ -31,7 +31,7 @@ struct review_case {
 	int64_t revision; /* the revision its state is about */
 	int64_t approved; /* the latest approved revision, 0: none */
 	int64_t original; /* the budget as first approved, 0: none */
-	char since[32];	  /* when it came to this state */
+	char since[40];	  /* when it came to this state */
 	unsigned pending; /* its jobs queued to the store */
 	bool dirty;	  /* one failed: re-read when pending drains */
 	int64_t view_revision[HOST_VIEW_COUNT]; /* what each view holds */

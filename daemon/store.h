@@ -185,6 +185,7 @@ struct store_transition {
 	int64_t revision; /* a submission's: the job's, once known */
 	const char *actor, *reason, *approval_number, *approval_date;
 	const char *concerns; /* JSON array of findings or paths, or NULL */
+	char stored_at[40];   /* written: the time it was stored with */
 };
 /* write_rows of a transition record, or of a submission carrying one:
  * job->rows is a struct store_transition. */

@@ -38,6 +38,7 @@ int store_write_transition(sqlite3 *db, struct store_job *job, const char *now)
 		return rc;
 	if (job->kind == STORE_JOB_SUBMISSION)
 		t->revision = job->revision;
+	snprintf(t->stored_at, sizeof t->stored_at, "%s", now);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)job->seq);
 	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, t->department, -1, SQLITE_STATIC);
