@@ -116,7 +116,11 @@ int cmd_watch(struct options *o, int argc, char **argv)
 			continue;
 		}
 		long long seq = ctl_num(ev, "seq");
-		if (seq <= last) { /* already seen while filling a gap */
+		/* A submission's transition shares its revision's seq and
+		 * comes right after it. */
+		bool review = strncmp(ctl_str(ev, "kind"), "review.", 7) == 0;
+		if (seq < last || (seq == last && !review)) {
+			/* already seen while filling a gap */
 			cJSON_Delete(ev);
 			continue;
 		}

@@ -200,6 +200,15 @@ void ctl_print_event(const cJSON *ev, const char *note)
 	       ctl_str(ev, "department"), ctl_num(ev, "year"));
 	if (ctl_num(ev, "revision"))
 		printf("  revision %lld", ctl_num(ev, "revision"));
+	/* A transition of the budget year, as published. */
+	if (*ctl_str(ev, "action"))
+		printf("  %s %s → %s by %s", ctl_str(ev, "stage"),
+		       ctl_str(ev, "from"), ctl_str(ev, "to"),
+		       ctl_str(ev, "actor"));
+	if (*ctl_str(ev, "reason"))
+		printf(": %s", ctl_str(ev, "reason"));
+	if (*ctl_str(ev, "approval_number"))
+		printf(": %s", ctl_str(ev, "approval_number"));
 	const cJSON *changes = cJSON_GetObjectItemCaseSensitive(ev, "changes");
 	if (changes)
 		printf("  %d totals moved", cJSON_GetArraySize(changes));

@@ -355,6 +355,7 @@ void ops_status(const struct op_call *c)
 	}
 	cJSON_AddStringToObject(reply, "you", req->peer);
 	cJSON_AddStringToObject(reply, "publish", d->config->publish);
+	cJSON_AddNumberToObject(reply, "subscribers", rpc_subscribers(&d->rpc));
 	cJSON_AddStringToObject(reply, "store", d->store.path);
 	cJSON_AddNumberToObject(reply, "max_message_size",
 				(double)d->config->max_message_size);

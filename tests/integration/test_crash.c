@@ -3,7 +3,9 @@
  * at random moments, restarted each time.  Every acknowledged submission
  * must be there afterwards, nothing unacknowledged half there, the totals
  * equal to a recomputation from the stored revisions, and the event
- * sequence free of gaps and duplicates.
+ * sequence free of gaps and duplicates.  A reviewer returns budgets
+ * (退回) meanwhile: every acknowledged transition must be there too, and
+ * each department's transitions must chain (none half-applied).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -42,6 +44,14 @@ static struct ack acks[MAX_ACKS];
 static size_t n_acks;
 static pthread_mutex_t acks_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int stop_clients; /* set by the main thread, read by clients */
+
+/* Acknowledged returns: department and seq. */
+struct return_ack {
+	char department[8];
+	long long seq;
+};
+static struct return_ack returns[MAX_ACKS];
+static size_t n_returns;
 
 struct client {
 	int index;
@@ -108,6 +118,110 @@ static void *client_main(void *p)
 	return NULL;
 }
 
+/* The reviewer: returns whatever it finds submitted. */
+static void *reviewer_main(void *p)
+{
+	unsigned seed = 4241;
+	(void)p;
+	while (!stop_clients) {
+		char request[200];
+		char department[8];
+		snprintf(department, sizeof department, "9%02d%03d",
+			 (int)(rand_r(&seed) % CLIENTS), rand_r(&seed) % 5);
+		snprintf(request, sizeof request,
+			 "{\"op\":\"review\",\"action\":\"return\","
+			 "\"department\":\"%s\",\"year\":2023,"
+			 "\"reason\":\"crash test\"}",
+			 department);
+		cJSON *r = harness_call(&h, request, strlen(request), 2000);
+		if (r && cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")) &&
+		    n_returns < MAX_ACKS) {
+			struct return_ack *a = &returns[n_returns++];
+			snprintf(a->department, sizeof a->department, "%s",
+				 department);
+			a->seq = (long long)cJSON_GetObjectItem(r, "seq")
+				     ->valuedouble;
+		}
+		if (r == NULL)
+			usleep(20000);
+		else
+			usleep(5000);
+		cJSON_Delete(r);
+	}
+	return NULL;
+}
+
+/* One department's transitions chain from nothing, each from the state
+ * the one before left, the case stands where the last one went, every
+ * submit is a stored revision with the same seq, and every acknowledged
+ * return is there.  Returns how many transitions it has. */
+static int check_department_chain(const char *department)
+{
+	char request[160];
+	snprintf(request, sizeof request,
+		 "{\"op\":\"history\",\"department\":\"%s\",\"year\":2023}",
+		 department);
+	cJSON *r = harness_call_text(&h, request);
+	const char *state = "none";
+	int n = 0;
+	const cJSON *t;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(r, "transitions"))
+	{
+		if (strcmp(json_str(t, "from"), state) != 0)
+			fail_msg("%s: transition seq %lld from %s, but the one "
+				 "before went to %s",
+				 department,
+				 (long long)cJSON_GetObjectItem(t, "seq")
+				     ->valuedouble,
+				 json_str(t, "from"), state);
+		state = json_str(t, "to");
+		if (strcmp(json_str(t, "action"), "submit") == 0) {
+			bool found = false;
+			const cJSON *doc;
+			cJSON_ArrayForEach(
+			    doc, cJSON_GetObjectItem(r, "history")) found =
+			    found ||
+			    (cJSON_GetObjectItem(doc, "seq")->valuedouble ==
+				 cJSON_GetObjectItem(t, "seq")->valuedouble &&
+			     cJSON_GetObjectItem(doc, "revision")
+				     ->valuedouble ==
+				 cJSON_GetObjectItem(t, "revision")
+				     ->valuedouble);
+			if (!found)
+				fail_msg("%s: submit transition without its "
+					 "revision",
+					 department);
+		}
+		n++;
+	}
+	const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "cases"), 0);
+	if (n > 0)
+		assert_string_equal(json_str(c, "state"), state);
+	/* Every accepted revision moved the case. */
+	const cJSON *doc;
+	int accepted = 0, submits = 0;
+	cJSON_ArrayForEach(doc, cJSON_GetObjectItem(r, "history")) accepted +=
+	    strcmp(json_str(doc, "outcome"), "accepted") == 0;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(r, "transitions")) submits +=
+	    strcmp(json_str(t, "action"), "submit") == 0;
+	assert_int_equal(accepted, submits);
+	for (size_t i = 0; i < n_returns; i++) {
+		if (strcmp(returns[i].department, department) != 0)
+			continue;
+		bool found = false;
+		cJSON_ArrayForEach(t, cJSON_GetObjectItem(r, "transitions"))
+		    found =
+			found || (cJSON_GetObjectItem(t, "seq")->valuedouble ==
+				      (double)returns[i].seq &&
+				  strcmp(json_str(t, "action"), "return") == 0);
+		if (!found)
+			fail_msg("%s: acknowledged return (seq %lld) lost",
+				 department, returns[i].seq);
+	}
+	cJSON_Delete(r);
+	return n;
+}
+
 static void kill_daemon(void)
 {
 	int status;
@@ -140,7 +254,7 @@ static long long stored_marker(const char *department, int revision)
 
 static void test_sigkill_loses_nothing_acknowledged(void **state)
 {
-	pthread_t threads[CLIENTS];
+	pthread_t threads[CLIENTS], reviewer;
 	struct client clients[CLIENTS];
 	(void)state;
 	template = harness_read_data("fengquan-116001-2023-corrected.json");
@@ -150,6 +264,7 @@ static void test_sigkill_loses_nothing_acknowledged(void **state)
 		clients[i] = (struct client){i, 0};
 		pthread_create(&threads[i], NULL, client_main, &clients[i]);
 	}
+	pthread_create(&reviewer, NULL, reviewer_main, NULL);
 	srand(99);
 	for (int k = 0; k < KILLS; k++) {
 		usleep(100000 + (useconds_t)(rand() % 400000));
@@ -160,6 +275,7 @@ static void test_sigkill_loses_nothing_acknowledged(void **state)
 	stop_clients = 1;
 	for (int i = 0; i < CLIENTS; i++)
 		pthread_join(threads[i], NULL);
+	pthread_join(reviewer, NULL);
 	kill_daemon();
 	assert_int_equal(harness_start(&h), 0);
 
@@ -237,10 +353,20 @@ static void test_sigkill_loses_nothing_acknowledged(void **state)
 	r = harness_call_text(&h, "{\"op\":\"verify\"}");
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "consistent")));
 	cJSON_Delete(r);
+	int transitions = 0;
+	for (int i = 0; i < CLIENTS; i++)
+		for (int k = 0; k < 5; k++) {
+			char department[8];
+			snprintf(department, sizeof department, "9%02d%03d", i,
+				 k);
+			transitions += check_department_chain(department);
+		}
 	fprintf(stderr,
 		"  %d kills, %d submissions sent, %zu acknowledged, %d stored, "
-		"%lld events: none lost\n",
-		KILLS, sent, n_acks, revisions, last);
+		"%lld events, %d transitions (%zu returns acknowledged): none "
+		"lost\n",
+		KILLS, sent, n_acks, revisions, last, transitions, n_returns);
+	assert_true(n_returns > 5);
 	assert_true(n_acks > 50);
 	free(template);
 }
