@@ -236,11 +236,7 @@ static void control_done(struct daemon *d, struct store_job *job)
 		control_job_free(cj);
 		return;
 	}
-	char now[40];
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	const char *now = cj->set->stored_at;
 	cJSON *reply = reply_ok();
 	cJSON_AddNumberToObject(reply, "year", cj->set->year);
 	cJSON_AddNumberToObject(reply, "seq", (double)job->seq);

@@ -43,7 +43,7 @@ struct review_control {
 	char department[13];
 	struct bd_control_item *items;
 	char (*keys)[40];
-	char set_by[64], set_at[32];
+	char set_by[72], set_at[40];
 	uint64_t seq;
 };
 

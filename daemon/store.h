@@ -213,6 +213,7 @@ struct store_control_set {
 	const char *actor;
 	struct store_control_department *departments;
 	size_t n;
+	char stored_at[40]; /* written: the time it was stored with */
 };
 int store_write_controls(sqlite3 *db, struct store_job *job, const char *now);
 struct store_control_row {

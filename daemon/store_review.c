@@ -117,6 +117,7 @@ int store_write_controls(sqlite3 *db, struct store_job *job, const char *now)
 {
 	struct store_control_set *set = job->rows;
 	sqlite3_stmt *next = NULL, *insert = NULL;
+	snprintf(set->stored_at, sizeof set->stored_at, "%s", now);
 	int rc = sqlite3_prepare_v2(db,
 				    "SELECT COALESCE(MAX(version), 0) + 1 FROM"
 				    " control_numbers WHERE year = ? AND"
