@@ -177,6 +177,23 @@ async function drawDepartment(code) {
     r.numeric = 0;
     return r;
   }));
+  // Where the department's budget year stands (两上两下) and how it got
+  // there: the case and its transitions, as the history op gives them.
+  const STAGES = { proposal: '一上（建议数）', budget: '二上（预算）', adjustment: '预算调整' };
+  const STATES = { none: '—', open: '已开启', submitted: '已报送', forwarded: '主管部门已审核', returned: '已退回', approved: '已批复' };
+  const c = (history.cases || [])[0];
+  document.getElementById('dept-case').textContent = c
+    ? `${STAGES[c.stage] || c.stage}${c.round ? ' 第 ' + c.round + ' 次' : ''} · ${STATES[c.state] || c.state}` +
+      ` · 第 ${c.revision} 次修订` + (c.approved_revision ? ` · 批复修订 ${c.approved_revision}` : '')
+    : '尚未进入预算流程';
+  table('dept-transitions', ['序号', '时间', '阶段', '从', '到', '修订', '操作人', '说明'],
+    (history.transitions || []).map((t) => {
+      const r = [String(t.seq), t.at || '', STAGES[t.stage] || t.stage, STATES[t.from] || t.from,
+        STATES[t.to] || t.to, t.revision ? String(t.revision) : '—', t.actor || '',
+        t.reason || (t.approval_number ? `${t.approval_number}（${t.approval_date}）` : '')];
+      r.numeric = 0;
+      return r;
+    }));
   // The difference from the revision before, line by line, as the stored
   // documents print it (the strings compared, not floats).
   const diff = [];

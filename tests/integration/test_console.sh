@@ -54,6 +54,8 @@ lines=$("$ctl" --json show 116001 | $py -c 'import json,sys; print(len(json.load
 check "one row per line ($lines)" test "$(grep -o '<td class="num">[^<]*万元</td>' "$dir/dept.html" | wc -l)" -eq "$lines"
 check "amounts as the document prints them" grep -q '<td class="num">122.10 万元</td>' "$dir/dept.html"
 check "its revision listed" grep -q '<td>accepted</td>' "$dir/dept.html"
+check "where its budget year stands (issue 10's case)" grep -q '<p id="dept-case">一上（建议数） · 已报送 · 第 1 次修订</p>' "$dir/dept.html"
+check "and the transition that put it there" grep -q '<td>一上（建议数）</td><td>—</td><td>已报送</td>' "$dir/dept.html"
 check "its findings, grouped by table" grep -q '<h4>支出预算表（支出明细）</h4>' "$dir/dept.html"
 check "the name warning among them" grep -q 'catalog.function.name_variant' "$dir/dept.html"
 check "the daemon still serves" exit_is 0 "$ctl" status
