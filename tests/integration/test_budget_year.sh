@@ -55,9 +55,11 @@ doc() { $py "$here/workflow_doc.py" "$sample" "$1" "$2" "$3" "$dir/$4.json"; }
 start
 nngcat --sub --dial "ipc://$dir/pub.sock" --subscribe "budgetd.review." --format ascii >"$dir/review.pub" 2>/dev/null &
 sub=$!
+"$ctl" -e "ipc://$dir/admin.sock" watch budgetd.review. >"$dir/watch.out" 2>/dev/null &
+watcher=$!
 # PUB drops what is sent before the subscriber is connected.
 for _ in $(seq 100); do
-  [ "$(A --json status | $py -c 'import json,sys; print(json.load(sys.stdin).get("subscribers", 0))')" -ge 1 ] && break
+  [ "$(A --json status | $py -c 'import json,sys; print(json.load(sys.stdin).get("subscribers", 0))')" -ge 2 ] && break
   sleep 0.1
 done
 
@@ -150,6 +152,19 @@ check "116002 sends it again" exit_is 0 A submit "$dir/b2.json"
 check "the operator returns 215001" exit_is 0 as "$clerk" return 215001 --year 2023 --reason "项目支出 lacks indicators"
 check "215001 sends it again" exit_is 0 A submit "$dir/c2.json"
 
+# A control number lowered under what 215001 sent: the re-audit says so,
+# and the revision cannot be approved until the number is mended.
+out=$(A --json control set 215001 total=2000000.00 --year 2023)
+check "a lowered control number: the reply names who now breaks it" $py -c '
+import json, sys
+r = json.loads(sys.argv[1])
+assert r["now_breaking"] == 1 and r["set"][0]["version"] == 2, r
+b = r["reaudit"][0]
+assert b["department"] == "215001" and b["errors"] == 1 and "over its control number 2000000.00" in b["first"], b
+' "$out"
+check "approving a revision with audit errors is refused" refused "has 1 audit error now" A approve 215001 --year 2023 --revision 3 --approval-number X
+check "the number mended (version 3)" exit_is 0 A control set 215001 total=2400000.00 source:general_budget=2400000.00 --year 2023
+
 # ---- 二下: approvals ----
 check "approving a stale revision is refused" refused "is not the one under review: the latest is revision 3" as "$clerk" approve 116002 --year 2023 --revision 2 --approval-number "凤财预〔2023〕12号"
 check "approving needs the document number" refused "approval-number" as "$clerk" approve 116002 --year 2023 --revision 3
@@ -209,7 +224,9 @@ check "diff prints a table" grep -q "^changed  2210201" <<<"$(A diff 116002 --ye
 hist=$(A history 215001)
 check "history interleaves revisions and transitions" grep -q "budget: submitted → returned .* return by clerk (operator): 项目支出 lacks indicators" <<<"$hist"
 sleep 0.5
-kill "$sub" 2>/dev/null; wait "$sub" 2>/dev/null;
+kill "$sub" "$watcher" 2>/dev/null; wait "$sub" "$watcher" 2>/dev/null
+check "watch shows the transitions" grep -q "review.returned  215001/2023  revision 2  budget submitted → returned by clerk (operator): 项目支出 lacks indicators" "$dir/watch.out"
+check "watch shows a submission's transition after its revision" grep -q "review.submitted  116001/2023  revision 1  proposal none → submitted by d116001 (department)" "$dir/watch.out";
 check "every transition published once, in seq order" $py -c '
 import re, sqlite3, sys
 db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
