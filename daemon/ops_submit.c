@@ -303,9 +303,17 @@ void ops_submit(const struct op_call *c)
 		return;
 	}
 	/* An accepted budget moves its case; the workflow knows about
-	 * locked years (an open adjustment may still be sent). */
-	for (int i = 0;
-	     p->job.outcome != STORE_ACCEPTED && i < d->n_locked_years; i++) {
+	 * locked years.  A rejected one is kept for the trail where an
+	 * adjustment is open (its sender sees why), else refused. */
+	const struct review_case *rc =
+	    p->job.department[0]
+		? review_find(&d->review, p->job.year, p->job.department)
+		: NULL;
+	bool adjusting = rc && rc->at.stage == WF_STAGE_ADJUSTMENT &&
+			 rc->at.state != WF_STATE_APPROVED;
+	for (int i = 0; p->job.outcome != STORE_ACCEPTED && !adjusting &&
+			i < d->n_locked_years;
+	     i++) {
 		if (p->job.year == d->locked_years[i]) {
 			throttle_submission_done(&d->throttle, connection);
 			reply_fail(d, req, "locked",

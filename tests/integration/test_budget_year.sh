@@ -75,6 +75,7 @@ t116002=$(doc 116002 116 0.5 b1) t116002_b=$(doc 116002 116 0.25 b2)
 t215001=$(doc 215001 215 0 c1) t215001_b=$(doc 215001 215 -0.5 c2)
 t215002=$(doc 215002 215 0 d1) t215002_adj=$(doc 215002 215 1 d-adj)
 t215002_new=$(doc 215002 215 -1 d-new)
+doc 215002 215 5 d-bad >/dev/null
 
 # ---- 一上: proposals ----
 check "a department sends its own proposal" exit_is 0 as "$d116001" submit "$dir/a1.json"
@@ -192,6 +193,7 @@ check "locked and approved: refused" refused "approved" A submit "$dir/d-adj.jso
 check "an adjustment is the admin's" refused "forbidden" as "$clerk" adjust open 215002 --year 2023
 check "an adjustment for a department that sent nothing is refused" refused "has sent nothing yet" A adjust open 999001 --year 2023
 check "open an adjustment for 215002" exit_is 0 A adjust open 215002 --year 2023
+check "an adjustment over its control number: rejected with the numbers, though the year is locked" grep -q "over its control number 2400000.00 元" <<<"$(A submit "$dir/d-bad.json" 2>&1)"
 check "the adjustment is sent into the locked year" exit_is 0 A submit "$dir/d-adj.json"
 check "others stay locked" refused "approved" A submit "$dir/a1.json"
 check "adjusted before approval: the approved figures stand" test "$(total --stage adjusted)" = "$(add "$t116001" "$t116002_b" "$t215001_b" "$t215002_new")"
