@@ -291,25 +291,33 @@ void control_record_done(struct daemon *d, struct store_job *job)
 	control_done(d, job);
 }
 
+/* The request's "unit" (元 when absent); replies when it is bad. */
+static int unit_asked(const struct op_call *call, enum bd_unit *unit)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(call->env, "unit");
+	*unit = BD_UNIT_YUAN;
+	if (v && (!cJSON_IsString(v) ||
+		  money_unit_parse(v->valuestring, unit) < 0)) {
+		reply_fail(call->d, call->req, "bad_request",
+			   "\"unit\" must be \"元\" or \"万元\"");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 void ops_control_set(const struct op_call *call)
 {
 	struct daemon *d = call->d;
 	const cJSON *year = cJSON_GetObjectItemCaseSensitive(call->env, "year");
-	const cJSON *unit_v =
-	    cJSON_GetObjectItemCaseSensitive(call->env, "unit");
-	enum bd_unit unit = BD_UNIT_YUAN;
+	enum bd_unit unit;
 	if (!cJSON_IsNumber(year) || year->valueint < 1990 ||
 	    year->valueint > 2200) {
 		reply_fail(d, call->req, "bad_request",
 			   "\"year\" (the fiscal year, a number) is required");
 		return;
 	}
-	if (unit_v && (!cJSON_IsString(unit_v) ||
-		       money_unit_parse(unit_v->valuestring, &unit) < 0)) {
-		reply_fail(d, call->req, "bad_request",
-			   "\"unit\" must be \"元\" or \"万元\"");
+	if (unit_asked(call, &unit) < 0)
 		return;
-	}
 	struct store_control_set *set = read_set(call, year->valueint, unit);
 	if (set == NULL)
 		return;
@@ -346,20 +354,14 @@ void ops_control_show(const struct op_call *call)
 	const cJSON *year = cJSON_GetObjectItemCaseSensitive(call->env, "year");
 	const cJSON *only =
 	    cJSON_GetObjectItemCaseSensitive(call->env, "department");
-	const cJSON *unit_v =
-	    cJSON_GetObjectItemCaseSensitive(call->env, "unit");
-	enum bd_unit unit = BD_UNIT_YUAN;
+	enum bd_unit unit;
 	if (!cJSON_IsNumber(year)) {
 		reply_fail(d, call->req, "bad_request",
 			   "\"year\" (a number) is required");
 		return;
 	}
-	if (unit_v && (!cJSON_IsString(unit_v) ||
-		       money_unit_parse(unit_v->valuestring, &unit) < 0)) {
-		reply_fail(d, call->req, "bad_request",
-			   "\"unit\" must be \"元\" or \"万元\"");
+	if (unit_asked(call, &unit) < 0)
 		return;
-	}
 	cJSON *reply = reply_ok();
 	cJSON_AddNumberToObject(reply, "year", year->valueint);
 	cJSON_AddStringToObject(reply, "unit", money_unit_name(unit));

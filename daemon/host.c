@@ -533,47 +533,45 @@ bool host_has_views(const struct host *h)
 	return false;
 }
 
-int host_query_view(struct host *h, enum host_view view, const char *op,
-		    const struct bd_scope *scope, struct bd_query *query)
+/* The plugin that answers op, or NULL; *scoped: whether it declares the
+ * op BD_QUERY_SCOPED. */
+static struct bd_plugin_handle *query_plugin(struct host *h, const char *op,
+					     bool *scoped)
 {
-	if (view == HOST_VIEW_LATEST)
-		return host_query(h, op, scope, query);
 	for (size_t i = 0; i < h->n_plugins; i++) {
 		struct bd_plugin_handle *p = &h->plugins[i];
 		if (p->desc->query == NULL || p->desc->query_ops == NULL)
 			continue;
 		for (const struct bd_query_op *o = p->desc->query_ops; o->name;
-		     o++) {
-			if (strcmp(o->name, op) != 0)
-				continue;
-			if (scope->restricted && !(o->flags & BD_QUERY_SCOPED))
-				return -EACCES;
-			if (!p->has_views)
-				return -ENOTSUP;
-			return p->desc->query(p->view_state[view], op, scope,
-					      query);
-		}
+		     o++)
+			if (strcmp(o->name, op) == 0) {
+				*scoped = o->flags & BD_QUERY_SCOPED;
+				return p;
+			}
 	}
-	return -ENOENT;
+	return NULL;
+}
+
+int host_query_view(struct host *h, enum host_view view, const char *op,
+		    const struct bd_scope *scope, struct bd_query *query)
+{
+	bool scoped;
+	struct bd_plugin_handle *p = query_plugin(h, op, &scoped);
+	if (p == NULL)
+		return -ENOENT;
+	/* A plugin that does not say it honours the scope is not trusted
+	 * to: its answers are for operators. */
+	if (scope->restricted && !scoped)
+		return -EACCES;
+	if (view == HOST_VIEW_LATEST)
+		return p->desc->query(p->state, op, scope, query);
+	if (!p->has_views)
+		return -ENOTSUP;
+	return p->desc->query(p->view_state[view], op, scope, query);
 }
 
 int host_query(struct host *h, const char *op, const struct bd_scope *scope,
 	       struct bd_query *query)
 {
-	for (size_t i = 0; i < h->n_plugins; i++) {
-		struct bd_plugin_handle *p = &h->plugins[i];
-		if (p->desc->query == NULL || p->desc->query_ops == NULL)
-			continue;
-		for (const struct bd_query_op *o = p->desc->query_ops; o->name;
-		     o++) {
-			if (strcmp(o->name, op) != 0)
-				continue;
-			/* A plugin that does not say it honours the scope is
-			 * not trusted to: its answers are for operators. */
-			if (scope->restricted && !(o->flags & BD_QUERY_SCOPED))
-				return -EACCES;
-			return p->desc->query(p->state, op, scope, query);
-		}
-	}
-	return -ENOENT;
+	return host_query_view(h, HOST_VIEW_LATEST, op, scope, query);
 }

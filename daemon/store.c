@@ -347,7 +347,7 @@ static int step_done(sqlite3_stmt *stmt)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static void bind_text_or_null(sqlite3_stmt *stmt, int i, const char *text)
+void store_bind_text_or_null(sqlite3_stmt *stmt, int i, const char *text)
 {
 	if (text != NULL && *text)
 		sqlite3_bind_text(stmt, i, text, -1, SQLITE_STATIC);
@@ -363,6 +363,29 @@ static void bind_year(sqlite3_stmt *stmt, int i, int year)
 		sqlite3_bind_null(stmt, i);
 }
 
+/* The job's event row (its document, if it has one); sets job->seq. */
+static int insert_event(struct store *s, struct store_job *job, const char *now,
+			const char *kind)
+{
+	sqlite3_stmt *st = s->insert_event;
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	store_bind_text_or_null(st, 3, job->department);
+	bind_year(st, 4, job->year);
+	if (job->revision)
+		sqlite3_bind_int64(st, 5, job->revision);
+	else
+		sqlite3_bind_null(st, 5);
+	if (job->document_id)
+		sqlite3_bind_int64(st, 6, job->document_id);
+	else
+		sqlite3_bind_null(st, 6);
+	int rc = step_done(st);
+	if (rc == SQLITE_OK)
+		job->seq = (uint64_t)sqlite3_last_insert_rowid(s->writer);
+	return rc;
+}
+
 /* Writes one job's rows; the caller wraps it in a savepoint. */
 static int write_job(struct store *s, struct store_job *job, const char *now)
 {
@@ -373,20 +396,9 @@ static int write_job(struct store *s, struct store_job *job, const char *now)
 		return step_done(st);
 	}
 	if (job->kind == STORE_JOB_RECORD) {
-		sqlite3_stmt *st = s->insert_event;
-		int rc;
-		sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, job->event_kind, -1, SQLITE_STATIC);
-		bind_text_or_null(st, 3, job->department);
-		bind_year(st, 4, job->year);
-		if (job->revision)
-			sqlite3_bind_int64(st, 5, job->revision);
-		else
-			sqlite3_bind_null(st, 5);
-		sqlite3_bind_null(st, 6);
-		if ((rc = step_done(st)) != SQLITE_OK)
+		int rc = insert_event(s, job, now, job->event_kind);
+		if (rc != SQLITE_OK)
 			return rc;
-		job->seq = (uint64_t)sqlite3_last_insert_rowid(s->writer);
 		return job->write_rows ? job->write_rows(s->writer, job, now)
 				       : SQLITE_OK;
 	}
@@ -398,8 +410,8 @@ static int write_job(struct store *s, struct store_job *job, const char *now)
 	int rc;
 
 	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	bind_text_or_null(st, 2, job->sender);
-	bind_text_or_null(st, 3, job->department);
+	store_bind_text_or_null(st, 2, job->sender);
+	store_bind_text_or_null(st, 3, job->department);
 	bind_year(st, 4, job->year);
 	sqlite3_bind_text(st, 5, outcome_names[job->outcome], -1,
 			  SQLITE_STATIC);
@@ -423,19 +435,9 @@ static int write_job(struct store *s, struct store_job *job, const char *now)
 			return rc;
 	}
 
-	st = s->insert_event;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, event_kinds[job->outcome], -1, SQLITE_STATIC);
-	bind_text_or_null(st, 3, job->department);
-	bind_year(st, 4, job->year);
-	if (job->revision)
-		sqlite3_bind_int64(st, 5, job->revision);
-	else
-		sqlite3_bind_null(st, 5);
-	sqlite3_bind_int64(st, 6, job->document_id);
-	if ((rc = step_done(st)) != SQLITE_OK)
+	if ((rc = insert_event(s, job, now, event_kinds[job->outcome])) !=
+	    SQLITE_OK)
 		return rc;
-	job->seq = (uint64_t)sqlite3_last_insert_rowid(s->writer);
 
 	if (job->outcome == STORE_ACCEPTED) {
 		st = s->insert_revision;

@@ -12,4 +12,7 @@ int store_errno(int sqlite_rc);
 int store_prepare_read(struct store *store, const char *sql,
 		       sqlite3_stmt **stmt);
 
+/* Binds text, or NULL for NULL or "". */
+void store_bind_text_or_null(sqlite3_stmt *stmt, int i, const char *text);
+
 #endif

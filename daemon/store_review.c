@@ -10,14 +10,6 @@
 #include "store.h"
 #include "store_private.h"
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *text)
-{
-	if (text != NULL && *text)
-		sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 static const char *column_text(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
@@ -42,7 +34,7 @@ int store_write_transition(sqlite3 *db, struct store_job *job, const char *now)
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)job->seq);
 	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, t->department, -1, SQLITE_STATIC);
-	bind_text_or_null(st, 4, t->parent);
+	store_bind_text_or_null(st, 4, t->parent);
 	sqlite3_bind_int(st, 5, t->year);
 	sqlite3_bind_text(st, 6, t->stage, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 7, t->round);
@@ -54,10 +46,10 @@ int store_write_transition(sqlite3 *db, struct store_job *job, const char *now)
 	else
 		sqlite3_bind_null(st, 11);
 	sqlite3_bind_text(st, 12, t->actor, -1, SQLITE_STATIC);
-	bind_text_or_null(st, 13, t->reason);
-	bind_text_or_null(st, 14, t->approval_number);
-	bind_text_or_null(st, 15, t->approval_date);
-	bind_text_or_null(st, 16, t->concerns);
+	store_bind_text_or_null(st, 13, t->reason);
+	store_bind_text_or_null(st, 14, t->approval_number);
+	store_bind_text_or_null(st, 15, t->approval_date);
+	store_bind_text_or_null(st, 16, t->concerns);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -79,7 +71,7 @@ int store_transitions_each(struct store *s, const char *department, int year,
 	    &st);
 	if (rc < 0)
 		return rc;
-	bind_text_or_null(st, 1, department);
+	store_bind_text_or_null(st, 1, department);
 	sqlite3_bind_int(st, 2, year);
 	int src;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
