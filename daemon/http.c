@@ -186,6 +186,8 @@ static int route(const char *path, enum evhttp_cmd_type method, struct route *r)
 	    {"/api/v1/projects", "projects"},
 	    {"/api/v1/events", "events"},
 	    {"/api/v1/export", "export"},
+	    {"/api/v1/progress", "progress"},
+	    {"/api/v1/control", "control.show"},
 	};
 	if (method == EVHTTP_REQ_POST) {
 		if (strcmp(path, "/api/v1/submissions") == 0)
@@ -236,6 +238,8 @@ static int status_for(const char *code)
 	    {"method_not_allowed", 405},
 	    {"exists", 409},
 	    {"locked", 409},
+	    {"workflow", 409},
+	    {"stale", 409},
 	    {"message_too_large", 413},
 	    /* A refused submission answers with its findings. */
 	    {"rejected", 422},

@@ -54,6 +54,8 @@ cases=(
   "/api/v1/three_public?by=department|three-public --by department"
   "/api/v1/projects?limit=3|projects --limit 3"
   "/api/v1/events?since=0|events --since 0"
+  "/api/v1/progress?year=2025|progress --year 2025"
+  "/api/v1/control?year=2025|control show --year 2025"
 )
 for c in "${cases[@]}"; do
   path=${c%%|*} args=${c#*|}
