@@ -294,6 +294,25 @@ static void human_control_show(const struct options *o, const cJSON *reply)
 	}
 }
 
+static void human_control_history(const struct options *o, const cJSON *reply)
+{
+	(void)o;
+	const cJSON *v;
+	cJSON_ArrayForEach(v,
+			   cJSON_GetObjectItemCaseSensitive(reply, "versions"))
+	{
+		printf("%s/%lld version %lld, set by %s at %s (seq %lld)\n",
+		       ctl_str(reply, "department"), ctl_num(reply, "year"),
+		       ctl_num(v, "version"), ctl_str(v, "set_by"),
+		       ctl_str(v, "set_at"), ctl_num(v, "seq"));
+		const cJSON *item;
+		cJSON_ArrayForEach(item,
+				   cJSON_GetObjectItemCaseSensitive(v, "items"))
+		    printf("  %-24s %18s %s\n", item->string, item->valuestring,
+			   ctl_str(reply, "unit"));
+	}
+}
+
 int cmd_control(struct options *o, int argc, char **argv)
 {
 	const char *what = argc > 0 ? argv[0] : "";
@@ -309,6 +328,15 @@ int cmd_control(struct options *o, int argc, char **argv)
 		if (o->unit)
 			cJSON_AddStringToObject(r, "unit", o->unit);
 		return ctl_finish(o, ctl_call(o, r), human_control_show);
+	}
+	if (strcmp(what, "history") == 0 && argc == 2) {
+		cJSON *r = ctl_request(o, "control.show");
+		cJSON_AddNumberToObject(r, "year", o->year);
+		cJSON_AddStringToObject(r, "department", argv[1]);
+		cJSON_AddBoolToObject(r, "versions", true);
+		if (o->unit)
+			cJSON_AddStringToObject(r, "unit", o->unit);
+		return ctl_finish(o, ctl_call(o, r), human_control_history);
 	}
 	cJSON *departments = NULL;
 	if (strcmp(what, "import") == 0 && argc == 2) {
@@ -338,8 +366,8 @@ int cmd_control(struct options *o, int argc, char **argv)
 	} else {
 		fprintf(stderr,
 			"budgetctl: control set CODE KEY=AMOUNT... | import "
-			"FILE.csv | show [CODE], with --year Y [--unit "
-			"元|万元]\n");
+			"FILE.csv | show [CODE] | history CODE, with --year Y "
+			"[--unit 元|万元]\n");
 		return EXIT_USAGE;
 	}
 	cJSON *r = ctl_request(o, "control.set");

@@ -148,7 +148,7 @@ static const struct command {
     {"control", cmd_control,
      "control set CODE KEY=AMOUNT... --year Y [--unit 元|万元]\n"
      "       | control import FILE.csv --year Y [--unit 元|万元]\n"
-     "       | control show [CODE] --year Y",
+     "       | control show [CODE] --year Y | control history CODE --year Y",
      "the bureau's control numbers (控制数; set, import: admin)",
      "KEY is total, source:general_budget, source:fund_budget,\n"
      "source:other, kind:basic, kind:basic.personnel, kind:basic.public,\n"

@@ -348,6 +348,66 @@ void ops_control_set(const struct op_call *call)
 	store_submit(&d->store, &cj->job);
 }
 
+struct versions {
+	cJSON *list, *current;
+	int64_t version;
+	enum bd_unit unit;
+};
+
+static int add_version_row(void *ctx, const struct store_control_row *row)
+{
+	struct versions *v = ctx;
+	if (v->current == NULL || row->version != v->version) {
+		v->current = cJSON_CreateObject();
+		if (v->current == NULL)
+			return -ENOMEM;
+		v->version = row->version;
+		cJSON_AddNumberToObject(v->current, "version",
+					(double)row->version);
+		cJSON_AddStringToObject(v->current, "set_by", row->set_by);
+		cJSON_AddStringToObject(v->current, "set_at", row->set_at);
+		cJSON_AddNumberToObject(v->current, "seq", (double)row->seq);
+		cJSON_AddObjectToObject(v->current, "items");
+		cJSON_AddItemToArray(v->list, v->current);
+	}
+	char amount[MONEY_TEXT_MAX];
+	money_format(row->amount, v->unit, amount, sizeof amount);
+	cJSON_AddStringToObject(
+	    cJSON_GetObjectItemCaseSensitive(v->current, "items"), row->key,
+	    amount);
+	return 0;
+}
+
+/* Every version of one department's numbers: who set what, when. */
+static void control_versions(const struct op_call *call, int year,
+			     const char *department, enum bd_unit unit)
+{
+	struct daemon *d = call->d;
+	struct review_case *c = review_find(&d->review, year, department);
+	if (!auth_covers(call->who, department, c ? c->parent : NULL)) {
+		access_forbid(d, call->req, call->who,
+			      "%s is not within this credential's scope",
+			      department);
+		return;
+	}
+	cJSON *reply = reply_ok();
+	cJSON_AddNumberToObject(reply, "year", year);
+	cJSON_AddStringToObject(reply, "department", department);
+	cJSON_AddStringToObject(reply, "unit", money_unit_name(unit));
+	struct versions v = {.list = cJSON_AddArrayToObject(reply, "versions"),
+			     .unit = unit};
+	int rc = store_control_versions_each(&d->store, year, department,
+					     add_version_row, &v);
+	if (rc < 0) {
+		cJSON_Delete(reply);
+		reply_fail(d, call->req, "internal",
+			   "the control numbers could not be read (%s)",
+			   strerror(-rc));
+		return;
+	}
+	reply_send(d, call->req, reply);
+}
+
 void ops_control_show(const struct op_call *call)
 {
 	struct daemon *d = call->d;
@@ -362,6 +422,17 @@ void ops_control_show(const struct op_call *call)
 	}
 	if (unit_asked(call, &unit) < 0)
 		return;
+	if (cJSON_IsTrue(
+		cJSON_GetObjectItemCaseSensitive(call->env, "versions"))) {
+		if (!cJSON_IsString(only)) {
+			reply_fail(d, call->req, "bad_request",
+				   "\"versions\" needs \"department\": the "
+				   "department whose versions are listed");
+			return;
+		}
+		control_versions(call, year->valueint, only->valuestring, unit);
+		return;
+	}
 	cJSON *reply = reply_ok();
 	cJSON_AddNumberToObject(reply, "year", year->valueint);
 	cJSON_AddStringToObject(reply, "unit", money_unit_name(unit));

@@ -231,6 +231,11 @@ int store_controls_each(struct store *store, int year,
 			int (*each)(void *ctx,
 				    const struct store_control_row *row),
 			void *ctx);
+/* Every version of one department's control numbers, a row per item, by
+ * version and key. */
+int store_control_versions_each(
+    struct store *store, int year, const char *department,
+    int (*each)(void *ctx, const struct store_control_row *row), void *ctx);
 /* A stage's deadline (YYYY-MM-DD; NULL removes it). */
 int store_set_deadline(struct store *store, int year, const char *stage,
 		       const char *date);

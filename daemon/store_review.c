@@ -155,24 +155,19 @@ int store_write_controls(sqlite3 *db, struct store_job *job, const char *now)
 	return rc;
 }
 
-int store_controls_each(struct store *s, int year,
-			int (*each)(void *ctx,
-				    const struct store_control_row *row),
-			void *ctx)
+/* Rows of control numbers as sql selects them (year, department,
+ * version, key, amount, seq, set_by, set_at), bound to year and
+ * department (NULL: any). */
+static int controls_query(
+    struct store *s, const char *sql, int year, const char *department,
+    int (*each)(void *ctx, const struct store_control_row *row), void *ctx)
 {
 	sqlite3_stmt *st;
-	int rc = store_prepare_read(
-	    s,
-	    "SELECT c.year, c.department, c.version, c.key, c.amount, c.seq,"
-	    " c.set_by, c.set_at FROM control_numbers c"
-	    " WHERE (?1 = 0 OR c.year = ?1) AND c.version ="
-	    " (SELECT MAX(version) FROM control_numbers m"
-	    "  WHERE m.year = c.year AND m.department = c.department)"
-	    " ORDER BY c.year, c.department, c.key",
-	    &st);
+	int rc = store_prepare_read(s, sql, &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int(st, 1, year);
+	store_bind_text_or_null(st, 2, department);
 	int src;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_control_row row = {
@@ -192,6 +187,35 @@ int store_controls_each(struct store *s, int year,
 		rc = store_errno(src);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int store_controls_each(struct store *s, int year,
+			int (*each)(void *ctx,
+				    const struct store_control_row *row),
+			void *ctx)
+{
+	return controls_query(
+	    s,
+	    "SELECT c.year, c.department, c.version, c.key, c.amount, c.seq,"
+	    " c.set_by, c.set_at FROM control_numbers c"
+	    " WHERE (?1 = 0 OR c.year = ?1) AND (?2 IS NULL OR c.department = "
+	    "?2)"
+	    " AND c.version = (SELECT MAX(version) FROM control_numbers m"
+	    "  WHERE m.year = c.year AND m.department = c.department)"
+	    " ORDER BY c.year, c.department, c.key",
+	    year, NULL, each, ctx);
+}
+
+int store_control_versions_each(
+    struct store *s, int year, const char *department,
+    int (*each)(void *ctx, const struct store_control_row *row), void *ctx)
+{
+	return controls_query(
+	    s,
+	    "SELECT year, department, version, key, amount, seq, set_by,"
+	    " set_at FROM control_numbers WHERE year = ?1 AND department = ?2"
+	    " ORDER BY version, key",
+	    year, department, each, ctx);
 }
 
 int store_set_deadline(struct store *s, int year, const char *stage,

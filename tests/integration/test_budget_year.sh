@@ -165,6 +165,16 @@ assert b["department"] == "215001" and b["errors"] == 1 and "over its control nu
 ' "$out"
 check "approving a revision with audit errors is refused" refused "has 1 audit error now" A approve 215001 --year 2023 --revision 3 --approval-number X
 check "the number mended (version 3)" exit_is 0 A control set 215001 total=2400000.00 source:general_budget=2400000.00 --year 2023
+check "every version kept, with who and when" $py -c '
+import json, sys
+r = json.loads(sys.argv[1])
+v = r["versions"]
+assert [x["version"] for x in v] == [1, 2, 3], v
+assert [x["items"]["total"] for x in v] == ["2400000.00", "2000000.00", "2400000.00"], v
+assert all(x["set_by"] == "local (admin)" and x["set_at"] for x in v), v
+assert v[0]["seq"] < v[1]["seq"] < v[2]["seq"], v
+' "$(A --json control history 215001 --year 2023)"
+check "a department cannot read another's versions" refused "not within this credential" as "$d116001" control history 215001 --year 2023
 
 # ---- 二下: approvals ----
 check "approving a stale revision is refused" refused "is not the one under review: the latest is revision 3" as "$clerk" approve 116002 --year 2023 --revision 2 --approval-number "凤财预〔2023〕12号"
