@@ -288,6 +288,7 @@ static void control_done(struct daemon *d, struct store_job *job)
 
 void control_record_done(struct daemon *d, struct store_job *job)
 {
+	d->in_flight--;
 	control_done(d, job);
 }
 
@@ -345,6 +346,7 @@ void ops_control_set(const struct op_call *call)
 			 set->departments[0].code);
 	cj->job.write_rows = store_write_controls;
 	cj->job.rows = set;
+	d->in_flight++; /* an ack waits for the disk, and so does a stop */
 	store_submit(&d->store, &cj->job);
 }
 

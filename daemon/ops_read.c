@@ -14,6 +14,7 @@
 #include "ops.h"
 #include "health.h"
 #include "reply.h"
+#include "review.h"
 
 #define EVENTS_LIMIT_MAX 1000
 
@@ -437,6 +438,8 @@ int ops_query(struct daemon *d, const struct principal *who, const char *op,
 		q->reply = NULL;
 		return -EINVAL;
 	}
+	if (view != HOST_VIEW_LATEST)
+		review_views_sync(d);
 	int rc = host_query_view(&d->host, view, op, &scope, q);
 	if (rc == -ENOTSUP) {
 		q->failed = true;

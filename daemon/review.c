@@ -55,6 +55,7 @@ void review_free(struct review *r)
 	for (size_t i = 0; i < r->n_controls; i++)
 		control_free(r->controls[i]);
 	free(r->controls);
+	free(r->stale);
 	strmap_free(&r->case_index);
 	strmap_free(&r->control_index);
 	memset(r, 0, sizeof *r);
@@ -196,15 +197,50 @@ static int view_put(struct daemon *d, struct review_case *c,
 }
 
 /* Brings every view of a case up to its position. */
-static void views_follow(struct daemon *d, struct review_case *c)
+static void views_apply(struct daemon *d, struct review_case *c)
 {
-	if (!host_has_views(&d->host))
-		return;
 	int64_t standing =
 	    wf_is_standing(c->at.state) ? c->revision : c->approved;
 	view_put(d, c, HOST_VIEW_SUBMITTED, standing);
 	view_put(d, c, HOST_VIEW_APPROVED, c->approved);
 	view_put(d, c, HOST_VIEW_ORIGINAL, c->original);
+}
+
+/*
+ * The stage views are brought up to date when one is asked, not as cases
+ * move: a submission then costs one apply (the latest), not two, and a
+ * department that sends ten revisions between two questions is applied
+ * once.  The cases that moved wait in a list.
+ */
+static void views_follow(struct daemon *d, struct review_case *c)
+{
+	struct review *r = &d->review;
+	if (c->views_pending || !host_has_views(&d->host))
+		return;
+	if (r->n_stale == r->cap_stale) {
+		size_t cap = r->cap_stale ? r->cap_stale * 2 : 64;
+		void *grown = realloc(r->stale, cap * sizeof *r->stale);
+		if (grown == NULL) {
+			/* No room to wait: bring it up to date now. */
+			views_apply(d, c);
+			return;
+		}
+		r->stale = grown;
+		r->cap_stale = cap;
+	}
+	r->stale[r->n_stale++] = c;
+	c->views_pending = true;
+}
+
+void review_views_sync(struct daemon *d)
+{
+	struct review *r = &d->review;
+	for (size_t i = 0; i < r->n_stale; i++) {
+		struct review_case *c = r->stale[i];
+		c->views_pending = false;
+		views_apply(d, c);
+	}
+	r->n_stale = 0;
 }
 
 /* ---- loading ---- */
@@ -642,6 +678,7 @@ static void case_reread(struct daemon *d, struct review_case *c)
 	memcpy(fresh.department, c->department, sizeof fresh.department);
 	memcpy(fresh.view_revision, c->view_revision,
 	       sizeof fresh.view_revision);
+	fresh.views_pending = c->views_pending; /* it may be in the list */
 	*c = fresh;
 	store_transitions_each(&d->store, c->department, c->year,
 			       load_transition, d);
@@ -700,6 +737,7 @@ static void review_job_free(struct review_job *rj)
 void review_record_done(struct daemon *d, struct store_job *job)
 {
 	struct review_job *rj = job->owner;
+	d->in_flight--;
 	rj->done(d, rj);
 	review_job_free(rj);
 }
@@ -992,6 +1030,7 @@ void ops_review(const struct op_call *call)
 	}
 	c->at = next;
 	c->pending++;
+	d->in_flight++; /* an ack waits for the disk, and so does a stop */
 	store_submit(&d->store, &rj->job);
 }
 

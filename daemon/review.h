@@ -35,6 +35,7 @@ struct review_case {
 	unsigned pending; /* its jobs queued to the store */
 	bool dirty;	  /* one failed: re-read when pending drains */
 	int64_t view_revision[HOST_VIEW_COUNT]; /* what each view holds */
+	bool views_pending; /* in the list of cases the views lag behind */
 };
 
 /* The newest control numbers of a department for a year. */
@@ -54,13 +55,19 @@ struct review {
 	struct review_control **controls;
 	size_t n_controls, cap_controls;
 	struct strmap control_index;
+	/* Cases whose stage views are behind their position. */
+	struct review_case **stale;
+	size_t n_stale, cap_stale;
 };
 
 int review_init(struct review *review);
 void review_free(struct review *review);
-/* Reads every case and control number from the store and fills the
- * stage views (after daemon_rebuild). */
+/* Reads every case and control number from the store (after
+ * daemon_rebuild); the stage views fill on their first question. */
 int review_load(struct daemon *d);
+/* Brings the stage views up to every case's position: called before a
+ * question to a view. */
+void review_views_sync(struct daemon *d);
 
 struct review_case *review_find(struct review *review, int year,
 				const char *department);
