@@ -309,6 +309,12 @@ int store_open(struct store *s, const char *state_dir, int batch_max, char *err,
 	     " document_id) VALUES (?, ?, ?, ?, ?, ?)"},
 	    {offsetof(struct store, annotate_event),
 	     "UPDATE events SET changes = ? WHERE seq = ?"},
+	    /* One per accepted submission: prepared once, not per row. */
+	    {offsetof(struct store, insert_transition),
+	     "INSERT INTO transitions (seq, at, department, parent, year,"
+	     " stage, round, action, from_state, to_state, revision, actor,"
+	     " reason, approval_number, approval_date, concerns)"
+	     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
 	};
 	for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
 		sqlite3_stmt **stmt =
@@ -399,7 +405,7 @@ static int write_job(struct store *s, struct store_job *job, const char *now)
 		int rc = insert_event(s, job, now, job->event_kind);
 		if (rc != SQLITE_OK)
 			return rc;
-		return job->write_rows ? job->write_rows(s->writer, job, now)
+		return job->write_rows ? job->write_rows(s, job, now)
 				       : SQLITE_OK;
 	}
 	static const char *const outcome_names[] = {"accepted", "rejected",
@@ -451,7 +457,7 @@ static int write_job(struct store *s, struct store_job *job, const char *now)
 		/* The workflow's transition, in the same transaction: an
 		 * acknowledged revision is never without its state. */
 		if (job->write_rows &&
-		    (rc = job->write_rows(s->writer, job, now)) != SQLITE_OK)
+		    (rc = job->write_rows(s, job, now)) != SQLITE_OK)
 			return rc;
 	}
 	return SQLITE_OK;
@@ -692,6 +698,7 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->insert_revision);
 	sqlite3_finalize(s->insert_event);
 	sqlite3_finalize(s->annotate_event);
+	sqlite3_finalize(s->insert_transition);
 	if (s->reader)
 		sqlite3_close(s->reader);
 	if (s->admin)

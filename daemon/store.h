@@ -21,6 +21,8 @@
 
 #include "auth.h"
 
+struct store;
+
 enum store_outcome {
 	STORE_ACCEPTED = 0,
 	STORE_REJECTED,
@@ -56,7 +58,8 @@ struct store_job {
 	/* record, and optionally an accepted submission: further rows,
 	 * written on the writer thread inside the job's savepoint once seq
 	 * (and a submission's revision) are known; returns an SQLite code */
-	int (*write_rows)(sqlite3 *db, struct store_job *job, const char *now);
+	int (*write_rows)(struct store *store, struct store_job *job,
+			  const char *now);
 	void *rows; /* what write_rows writes: the owner's */
 	/* out */
 	int rc; /* 0 or negative errno */
@@ -85,7 +88,7 @@ struct store {
 	sqlite3 *reader;
 	sqlite3 *admin; /* loop thread: rare writes (credentials) */
 	sqlite3_stmt *insert_document, *next_revision, *insert_revision,
-	    *insert_event, *annotate_event;
+	    *insert_event, *annotate_event, *insert_transition;
 	pthread_t thread;
 	bool thread_running;
 	pthread_mutex_t lock;
@@ -189,7 +192,8 @@ struct store_transition {
 };
 /* write_rows of a transition record, or of a submission carrying one:
  * job->rows is a struct store_transition. */
-int store_write_transition(sqlite3 *db, struct store_job *job, const char *now);
+int store_write_transition(struct store *store, struct store_job *job,
+			   const char *now);
 /* Every transition in seq order, of one department (NULL: all) and year
  * (0: all). */
 int store_transitions_each(
@@ -215,7 +219,8 @@ struct store_control_set {
 	size_t n;
 	char stored_at[40]; /* written: the time it was stored with */
 };
-int store_write_controls(sqlite3 *db, struct store_job *job, const char *now);
+int store_write_controls(struct store *store, struct store_job *job,
+			 const char *now);
 struct store_control_row {
 	int year;
 	const char *department;

@@ -15,19 +15,11 @@ static const char *column_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
-int store_write_transition(sqlite3 *db, struct store_job *job, const char *now)
+int store_write_transition(struct store *s, struct store_job *job,
+			   const char *now)
 {
 	struct store_transition *t = job->rows;
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(
-	    db,
-	    "INSERT INTO transitions (seq, at, department, parent, year, stage,"
-	    " round, action, from_state, to_state, revision, actor, reason,"
-	    " approval_number, approval_date, concerns)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
+	sqlite3_stmt *st = s->insert_transition;
 	if (job->kind == STORE_JOB_SUBMISSION)
 		t->revision = job->revision;
 	snprintf(t->stored_at, sizeof t->stored_at, "%s", now);
@@ -50,8 +42,9 @@ int store_write_transition(sqlite3 *db, struct store_job *job, const char *now)
 	store_bind_text_or_null(st, 14, t->approval_number);
 	store_bind_text_or_null(st, 15, t->approval_date);
 	store_bind_text_or_null(st, 16, t->concerns);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -105,8 +98,10 @@ int store_transitions_each(struct store *s, const char *department, int year,
 	return rc;
 }
 
-int store_write_controls(sqlite3 *db, struct store_job *job, const char *now)
+int store_write_controls(struct store *s, struct store_job *job,
+			 const char *now)
 {
+	sqlite3 *db = s->writer;
 	struct store_control_set *set = job->rows;
 	sqlite3_stmt *next = NULL, *insert = NULL;
 	snprintf(set->stored_at, sizeof set->stored_at, "%s", now);
