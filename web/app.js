@@ -273,11 +273,15 @@ function live() {
   es.onopen = () => dot.classList.add('on');
   es.onerror = () => dot.classList.remove('on');
   let pending = null;
-  es.addEventListener('accepted', () => {
+  const redraw = () => {
     // A burst of submissions redraws once.
     clearTimeout(pending);
     pending = setTimeout(route, 150);
-  });
+  };
+  // The stream names each event by its kind: a revision moves the totals,
+  // a transition of the budget year a department's state.
+  for (const kind of ['revision.accepted', 'review.forwarded', 'review.returned',
+    'review.approved', 'review.open', 'control.set']) es.addEventListener(kind, redraw);
 }
 
 async function start() {

@@ -58,6 +58,28 @@ check "where its budget year stands (issue 10's case)" grep -q '<p id="dept-case
 check "and the transition that put it there" grep -q '<td>一上（建议数）</td><td>—</td><td>已报送</td>' "$dir/dept.html"
 check "its findings, grouped by table" grep -q '<h4>支出预算表（支出明细）</h4>' "$dir/dept.html"
 check "the name warning among them" grep -q 'catalog.function.name_variant' "$dir/dept.html"
+
+# Live: Chromium with its DevTools port on loopback; a submission moves
+# the overview without a reload.  Screenshots are kept as artifacts.
+artifacts=${BUDGETD_ARTIFACTS:-$bin/../test-artifacts}
+mkdir -p "$artifacts"
+devtools=$((port + 1))
+chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+  --remote-debugging-address=127.0.0.1 --remote-debugging-port=$devtools \
+  --user-data-dir="$dir/chromium" about:blank >/dev/null 2>&1 &
+browser=$!
+$py - "$data/putuo-wanli-2025.json" "$dir/another.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+d["department"]["code"], d["department"]["name"] = "215099", "另一个单位"
+json.dump(d, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
+EOF
+out=$(timeout 120 $py "$src/tests/integration/console_live.py" $devtools "$base/console/" "$ctl" "$dir/another.json" 2025 "$artifacts" 2>&1)
+echo "$out"
+kill "$browser" 2>/dev/null; wait "$browser" 2>/dev/null
+check "live: the overview shows the API's total with the stream open" grep -q "^ok: the overview shows" <<<"$out"
+check "live: a submission redraws it without a reload" grep -q "^ok: the page showed the new total" <<<"$out"
+check "live: screenshots saved" test -s "$artifacts/console-after.png"
 check "the daemon still serves" exit_is 0 "$ctl" status
 
 finish
