@@ -189,8 +189,13 @@ static const char *apply_http_key(struct config *c, const char *key,
 		return parse_int(value, 1, 3600, &c->http_timeout) < 0
 			   ? "timeout must be seconds, 1..3600"
 			   : NULL;
+	if (strcmp(key, "max_connections") == 0)
+		return parse_int(value, 0, 100000, &c->http_max_connections) < 0
+			   ? "max_connections must be an integer 0..100000 "
+			     "(0: no limit)"
+			   : NULL;
 	return "unknown key in [http] (listen, console, cors_origin, "
-	       "max_header_size, timeout)";
+	       "max_header_size, timeout, max_connections)";
 }
 
 /* Applies one [workflow] key; returns a complaint or NULL. */
@@ -264,6 +269,7 @@ int config_defaults(struct config *c)
 	c->max_message_size = 4u << 20;
 	c->http_max_headers = 16u << 10;
 	c->http_timeout = 30;
+	c->http_max_connections = 256;
 	c->request_contexts = 32;
 	c->commit_batch_max = 256;
 	c->rate_limit = 0;

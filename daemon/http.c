@@ -29,8 +29,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -596,6 +599,91 @@ static void on_request(struct evhttp_request *req, void *arg)
 	request_handle(d, rr);
 }
 
+/* ---- the connection limit ---- */
+
+/*
+ * libevent 2.1's evhttp has no connection limit and tells nobody when a
+ * connection closes that never sent a request.  The kernel knows: its
+ * table of TCP sockets lists every connection to our port, and those we
+ * have accepted have an inode (the ones still waiting in the accept queue
+ * have none).  Counted when a connection is accepted, and while paused.
+ */
+static int count_in(const char *path, unsigned port)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return -errno;
+	char line[512];
+	int n = 0;
+	if (fgets(line, sizeof line, f) == NULL) { /* the heading */
+		fclose(f);
+		return 0;
+	}
+	while (fgets(line, sizeof line, f)) {
+		char local[64];
+		unsigned state = 0;
+		unsigned long inode = 0;
+		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+		if (sscanf(line, "%*s %63s %*s %x %*s %*s %*s %*s %*s %lu",
+			   local, &state, &inode) != 3)
+			continue;
+		const char *colon = strrchr(local, ':');
+		if (state == 0x01 /* ESTABLISHED */ && inode != 0 && colon &&
+		    strtoul(colon + 1, NULL, 16) == port)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+int http_connections(const struct http *h)
+{
+	int v4 = count_in("/proc/net/tcp", h->port);
+	int v6 = count_in("/proc/net/tcp6", h->port);
+	if (v4 < 0)
+		return v4;
+	return v4 + (v6 > 0 ? v6 : 0);
+}
+
+static void look_again(evutil_socket_t fd, short what, void *arg)
+{
+	struct http *h = arg;
+	(void)fd, (void)what;
+	int n = http_connections(h);
+	if (n >= 0 && n < h->max_connections) {
+		evconnlistener_enable(h->listener);
+		h->paused = false;
+		log_info("HTTP: %d connections, below max_connections (%d): "
+			 "accepting again",
+			 n, h->max_connections);
+		return;
+	}
+	struct timeval tv = {0, 100 * 1000};
+	evtimer_add(h->resume, &tv);
+}
+
+/* evhttp asks for a bufferevent for each connection it accepts: the one
+ * place that sees every connection, requests or not. */
+static struct bufferevent *on_accept(struct event_base *base, void *arg)
+{
+	struct http *h = arg;
+	h->accepted++;
+	if (h->max_connections > 0 && !h->paused) {
+		int n = http_connections(h);
+		if (n >= h->max_connections) {
+			evconnlistener_disable(h->listener);
+			h->paused = true;
+			h->pauses++;
+			log_warning("HTTP: %d connections, max_connections is "
+				    "%d: new ones wait until some close",
+				    n, h->max_connections);
+			struct timeval tv = {0, 100 * 1000};
+			evtimer_add(h->resume, &tv);
+		}
+	}
+	return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+}
+
 int http_open(struct http *h, struct daemon *d, const struct config *c)
 {
 	memset(h, 0, sizeof *h);
@@ -630,14 +718,26 @@ int http_open(struct http *h, struct daemon *d, const struct config *c)
 	evhttp_set_max_body_size(h->evhttp, (ev_ssize_t)c->max_message_size);
 	evhttp_set_timeout(h->evhttp, c->http_timeout);
 	evhttp_set_gencb(h->evhttp, on_request, h);
-	if (evhttp_bind_socket(h->evhttp, host, (ev_uint16_t)port) != 0) {
+	evhttp_set_bevcb(h->evhttp, on_accept, h);
+	h->max_connections = c->http_max_connections;
+	h->port = (unsigned)port;
+	h->resume = evtimer_new(d->base, look_again, h);
+	struct evhttp_bound_socket *bound =
+	    h->resume ? evhttp_bind_socket_with_handle(h->evhttp, host,
+						       (ev_uint16_t)port)
+		      : NULL;
+	if (bound == NULL) {
 		log_error("[http] listen = %s: cannot bind (in use, or not an "
 			  "address of this machine)",
 			  c->http_listen);
 		evhttp_free(h->evhttp);
 		h->evhttp = NULL;
+		if (h->resume)
+			event_free(h->resume);
+		h->resume = NULL;
 		return -EADDRINUSE;
 	}
+	h->listener = evhttp_bound_socket_get_listener(bound);
 	snprintf(h->url, sizeof h->url, "http://%s", c->http_listen);
 	log_info("serving HTTP on %s (%s)", h->url,
 		 access_listener_trusted(d, RPC_LISTENER_HTTP)
@@ -648,6 +748,9 @@ int http_open(struct http *h, struct daemon *d, const struct config *c)
 
 void http_close(struct http *h)
 {
+	if (h->resume)
+		event_free(h->resume);
+	h->resume = NULL;
 	stream_close_all(h);
 	if (h->evhttp)
 		evhttp_free(h->evhttp);

@@ -7,6 +7,7 @@
 #define BUDGETD_HTTP_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,8 @@ struct config;
 struct rpc_request;
 struct evhttp;
 struct evhttp_request;
+struct evconnlistener;
+struct event;
 struct stream;
 
 struct http {
@@ -26,7 +29,18 @@ struct http {
 	uint64_t responses[6];
 	struct stream *streams; /* event streams open (stream.c) */
 	int n_streams;
+	/* [http] max_connections: accepting pauses at the limit and resumes
+	 * when connections have closed (the kernel holds the ones waiting). */
+	struct evconnlistener *listener;
+	struct event *resume; /* while paused: looks again every 100 ms */
+	int max_connections;  /* 0: no limit */
+	unsigned port;
+	bool paused;
+	uint64_t accepted, pauses; /* for /metrics */
 };
+/* Connections to the HTTP listener now (accepted, not yet closed), or a
+ * negative errno when the kernel's table cannot be read. */
+int http_connections(const struct http *h);
 
 /* Starts listening when the config asks for it.  0, or a negative error
  * after logging why. */

@@ -196,6 +196,17 @@ void metrics_write(struct daemon *d, struct evbuffer *out)
 	metric(out, "budgetd_subscribers", "gauge",
 	       "Subscribers connected to the PUB socket.",
 	       (double)rpc_subscribers(&d->rpc));
+	metric(out, "budgetd_http_connections", "gauge",
+	       "HTTP connections open now (the kernel's count).",
+	       (double)http_connections(&d->http));
+	metric(out, "budgetd_http_connections_limit", "gauge",
+	       "[http] max_connections (0: no limit).",
+	       (double)d->http.max_connections);
+	metric(out, "budgetd_http_accepted_total", "counter",
+	       "HTTP connections accepted.", (double)d->http.accepted);
+	metric(out, "budgetd_http_accept_pauses_total", "counter",
+	       "Times accepting paused at max_connections.",
+	       (double)d->http.pauses);
 	metric(out, "process_resident_memory_bytes", "gauge",
 	       "Resident set size.", rss_bytes());
 	cJSON_Delete(report);

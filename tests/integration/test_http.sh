@@ -15,7 +15,8 @@ base="http://127.0.0.1:$port"
 
 # The ipc socket trusts its peers; HTTP requires a credential.
 HTTP_EXTRA="max_header_size = 8K
-timeout = 2" start_http_daemon "$bin" "$src" "$port" ipc "max_message_size = 64K" || exit 1
+timeout = 2
+max_connections = 12" start_http_daemon "$bin" "$src" "$port" ipc "max_message_size = 64K" || exit 1
 check "samples accepted over nng" exit_is 0 "$ctl" submit "$data/putuo-wanli-2025.json" "$data/fengquan-116001-2023-corrected.json"
 token() { "$ctl" --json credential add "$@" | $py -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
 op=$(token analyst --role operator)
@@ -257,6 +258,33 @@ for _ in $(seq 20); do
     --data-binary @"$data/fengquan-116001-2023-corrected.json" "$base/api/v1/submissions"
 done
 check "the daemon serves after clients hung up on it" test "$(get "$op" /api/v1/status)" = 200
+
+# The connection limit: twelve idle connections fill it; a thirteenth
+# client waits (the kernel holds it) and is served once they close.
+$py - "$port" "$dir/held" <<'EOF' &
+import os, socket, sys, time
+held = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(12)]
+open(sys.argv[2], "w").close()
+while os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+for s in held:
+    s.close()
+EOF
+holder=$!
+for _ in $(seq 100); do [ -e "$dir/held" ] && break; sleep 0.05; done
+sleep 0.3
+check "at max_connections a new client waits (nng still serves)" bash -c "
+  curl -s -o /dev/null -m 0.5 -H 'Authorization: Bearer $op' '$base/api/v1/status'; [ \$? -eq 28 ] && '$ctl' status >/dev/null"
+curl -s -o "$dir/waited" -w '%{http_code}' -m 10 -H "Authorization: Bearer $op" "$base/api/v1/status" >"$dir/waited.code" &
+waiter=$!
+sleep 0.5
+rm -f "$dir/held"; wait "$holder"
+wait "$waiter"
+check "and is served when connections close" test "$(cat "$dir/waited.code")" = 200
+get "$op" /metrics >/dev/null
+check "metrics count the pause" grep -q '^budgetd_http_accept_pauses_total [1-9]' "$dir/body"
+check "and the limit" grep -q '^budgetd_http_connections_limit 12$' "$dir/body"
+check "and the connections open (this one)" grep -q '^budgetd_http_connections [1-9]' "$dir/body"
 
 # A clean stop with streams and keep-alive connections open: exit 0, and
 # under the sanitizers no report (a leak fails here).
