@@ -247,6 +247,12 @@ sys.exit(0 if inf == count == commits and buckets == sorted(buckets) and inf >= 
 check "a batch-size histogram" grep -q '^budgetd_commit_batch_jobs_bucket{le="1"} ' "$dir/body"
 check "audit time per plugin" grep -q '^budgetd_audit_seconds_total{plugin="arith"} ' "$dir/body"
 check "documents audited per plugin" grep -q '^budgetd_audits_total{plugin="arith"} [1-9]' "$dir/body"
+# promtool is not on a Debian build machine: the same strict reading of
+# the text format in check_metrics.py, proven to refuse a broken one.
+check "the metrics are well-formed exposition text" $py "$src/tests/integration/check_metrics.py" "$dir/body"
+printf '# HELP a_total A.\n# TYPE a_total counter\na_total 1\na_total 2\n# TYPE b histogram\nb_bucket{le="1"} 3\nb_bucket{le="+Inf"} 2\nb_count 2\n' >"$dir/broken.prom"
+check "and the reading refuses a duplicate series and a falling histogram" \
+  bash -c "! $py '$src/tests/integration/check_metrics.py' '$dir/broken.prom' >/dev/null"
 check "no CORS header unless configured" bash -c "! curl -s -D - -o /dev/null -H 'Authorization: Bearer $op' '$base/api/v1/status' | grep -qi access-control"
 check "the daemon still serves nng" exit_is 0 "$ctl" status
 check "and HTTP" test "$(get "$op" /api/v1/status)" = 200
