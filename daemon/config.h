@@ -57,10 +57,10 @@ struct config {
 	/* [http] */
 	char *http_listen; /* HOST:PORT; NULL: no HTTP listener */
 	size_t http_max_headers;
-	int http_timeout;	/* seconds a connection may take */
+	int http_timeout;	  /* seconds a connection may take */
 	int http_max_connections; /* 0: no limit */
-	char *http_cors_origin; /* NULL: no CORS headers */
-	char *http_console;	/* NULL: the default console directory */
+	char *http_cors_origin;	  /* NULL: no CORS headers */
+	char *http_console;	  /* NULL: the default console directory */
 };
 
 /* Fills in the built-in defaults (no file). */
