@@ -157,6 +157,8 @@ static void every_pair_of_state_and_action(void **unused)
 							    why, "may not"));
 					}
 				}
+	print_message("%zu combinations: %zu allowed, %zu refused\n",
+		      allowed + refused, allowed, refused);
 	/* Both kinds occur: the table is not all one way. */
 	assert_true(allowed > 50);
 	assert_true(refused > 300);
