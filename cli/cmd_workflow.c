@@ -504,19 +504,17 @@ static int fetch(struct options *o, const char *code, long long revision,
 		cJSON_Delete(reply);
 		return -ENOENT;
 	}
-	struct model_problems *problems = malloc(sizeof *problems);
+	char why[512];
 	arena_init(&p->arena);
 	p->revision = revision;
-	int rc = problems ? model_parse(cJSON_GetObjectItemCaseSensitive(
-					    reply, "document"),
-					&p->arena, &p->s, problems)
-			  : -ENOMEM;
-	free(problems);
+	int rc = model_parse_brief(
+	    cJSON_GetObjectItemCaseSensitive(reply, "document"), &p->arena,
+	    &p->s, why, sizeof why);
 	cJSON_Delete(reply);
 	if (rc < 0)
 		fprintf(stderr,
-			"budgetctl: revision %lld of %s does not parse\n",
-			revision, code);
+			"budgetctl: revision %lld of %s does not parse: %s\n",
+			revision, code, why);
 	return rc;
 }
 

@@ -150,10 +150,8 @@ static int add_document(struct fdp_run *x, const char *code,
 	struct arena arena;
 	arena_init(&arena);
 	struct bd_submission *sub = NULL;
-	struct model_problems *problems = calloc(1, sizeof *problems);
-	int rc =
-	    problems ? model_parse(document, &arena, &sub, problems) : -ENOMEM;
-	free(problems);
+	char why[512];
+	int rc = model_parse_brief(document, &arena, &sub, why, sizeof why);
 	for (size_t i = 0; rc == 0 && i < sub->n_lines; i++)
 		for (int c = 0; rc == 0 && c < BD_COL_COUNT; c++)
 			if (sub->lines[i].column[c] != 0)
@@ -163,8 +161,8 @@ static int add_document(struct fdp_run *x, const char *code,
 	if (rc == -EINVAL)
 		fprintf(stderr,
 			"budgetctl: export fdp: department %s: the stored "
-			"document does not parse\n",
-			code);
+			"document does not parse: %s\n",
+			code, why);
 	return rc;
 }
 

@@ -307,28 +307,19 @@ static int rebuild_one(void *ctx, const struct store_revision_row *row)
 {
 	struct daemon *d = ctx;
 	struct registry_entry *entry = calloc(1, sizeof *entry);
-	struct model_problems *problems = malloc(sizeof *problems);
 	struct bd_submission *sub = NULL;
+	char why[512];
 	int rc = -ENOMEM;
 
-	if (entry == NULL || problems == NULL)
+	if (entry == NULL)
 		goto fail;
 	arena_init(&entry->arena);
-	cJSON *doc = cJSON_ParseWithLength(row->body, row->body_len);
-	if (doc == NULL) {
-		log_error("store: revision %lld of %s/%d is not valid JSON",
-			  (long long)row->revision, row->department, row->year);
-		rc = -EIO;
-		goto fail;
-	}
-	rc = model_parse(doc, &entry->arena, &sub, problems);
-	cJSON_Delete(doc);
+	rc = model_parse_json(row->body, row->body_len, &entry->arena, &sub,
+			      why, sizeof why);
 	if (rc < 0) {
-		log_error(
-		    "store: revision %lld of %s/%d no longer parses: %s: %s",
-		    (long long)row->revision, row->department, row->year,
-		    problems->n ? problems->items[0].path : "",
-		    problems->n ? problems->items[0].message : "");
+		log_error("store: revision %lld of %s/%d no longer parses: %s",
+			  (long long)row->revision, row->department, row->year,
+			  why);
 		goto fail;
 	}
 	entry->body_len = row->body_len;
@@ -339,7 +330,6 @@ static int rebuild_one(void *ctx, const struct store_revision_row *row)
 	    .document_id = row->document_id,
 	    .seq = row->seq,
 	};
-	free(problems);
 	struct bd_apply apply;
 	int applied;
 	apply_init(&apply);
@@ -347,7 +337,6 @@ static int rebuild_one(void *ctx, const struct store_revision_row *row)
 	apply_free(&apply);
 	return rc < 0 ? rc : applied;
 fail:
-	free(problems);
 	registry_entry_free(entry);
 	return rc;
 }

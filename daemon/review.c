@@ -139,27 +139,25 @@ static const struct bd_revision *revision_of(struct daemon *d,
 	    registry_find(&d->registry, c->year, c->department);
 	if (latest && latest->revision.number == number)
 		return &latest->revision;
-	char *body = NULL;
+	char *body = NULL, why[512];
 	int64_t got = 0;
 	if (store_document(&d->store, c->department, c->year, number, &body,
 			   &got) < 0)
 		return NULL;
 	struct registry_entry *e = calloc(1, sizeof *e);
-	struct model_problems *problems = malloc(sizeof *problems);
-	cJSON *doc = cJSON_Parse(body);
 	struct bd_submission *sub = NULL;
-	free(body);
 	if (e)
 		arena_init(&e->arena);
-	if (e == NULL || problems == NULL || doc == NULL ||
-	    model_parse(doc, &e->arena, &sub, problems) < 0) {
-		cJSON_Delete(doc);
-		free(problems);
+	if (e == NULL || model_parse_json(body, strlen(body), &e->arena, &sub,
+					  why, sizeof why) < 0) {
+		log_error("%s/%d: stored revision %lld does not parse: %s",
+			  c->department, c->year, (long long)number,
+			  e ? why : "out of memory");
+		free(body);
 		registry_entry_free(e);
 		return NULL;
 	}
-	cJSON_Delete(doc);
-	free(problems);
+	free(body);
 	e->revision = (struct bd_revision){.submission = sub, .number = got};
 	*owned = e;
 	return &e->revision;

@@ -166,18 +166,16 @@ static int recount_one(void *ctx, const struct store_revision_row *row)
 {
 	struct recount *r = ctx;
 	struct arena arena;
-	struct model_problems *problems = malloc(sizeof *problems);
 	struct bd_submission *s = NULL;
-	char key[40], value[24];
+	char key[40], value[24], why[512];
 	int rc = -ENOMEM;
 
 	arena_init(&arena);
-	cJSON *doc = cJSON_ParseWithLength(row->body, row->body_len);
-	if (problems == NULL || doc == NULL ||
-	    model_parse(doc, &arena, &s, problems) < 0) {
-		difference(r, "stored revision %lld of %s/%d does not parse",
-			   (long long)row->revision, row->department,
-			   row->year);
+	if (model_parse_json(row->body, row->body_len, &arena, &s, why,
+			     sizeof why) < 0) {
+		difference(
+		    r, "stored revision %lld of %s/%d does not parse: %s",
+		    (long long)row->revision, row->department, row->year, why);
 		rc = 0;
 		goto out;
 	}
@@ -210,8 +208,6 @@ static int recount_one(void *ctx, const struct store_revision_row *row)
 	}
 	rc = 0;
 out:
-	cJSON_Delete(doc);
-	free(problems);
 	arena_release(&arena);
 	return rc;
 }

@@ -797,20 +797,10 @@ int publish_tables(const cJSON *document, struct publication *out, char *err,
 	struct arena arena;
 	arena_init(&arena);
 	struct bd_submission *sub = NULL;
-	struct model_problems *problems = calloc(1, sizeof *problems);
-	if (problems == NULL)
-		return -ENOMEM;
-	int rc = model_parse(document, &arena, &sub, problems);
-	if (rc == -EINVAL) {
-		const struct model_problem *first = NULL;
-		for (size_t i = 0; i < problems->n && !first; i++)
-			if (problems->items[i].is_error)
-				first = &problems->items[i];
-		snprintf(err, err_size, "the document does not parse: %s: %s",
-			 first ? first->path : "?",
-			 first ? first->message : "?");
-	}
-	free(problems);
+	char why[512];
+	int rc = model_parse_brief(document, &arena, &sub, why, sizeof why);
+	if (rc == -EINVAL)
+		snprintf(err, err_size, "the document does not parse: %s", why);
 	if (rc == 0)
 		rc = check_cells(sub, err, err_size);
 	if (rc) {

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "money.h"
@@ -1195,4 +1196,45 @@ int model_parse(const cJSON *doc, struct arena *arena,
 		sub->three_public_step = sub->amount_step;
 	*out = sub;
 	return 0;
+}
+
+int model_parse_brief(const cJSON *document, struct arena *arena,
+		      struct bd_submission **out, char *why, size_t why_size)
+{
+	/* 25 KiB: too big for the stack of a callback. */
+	struct model_problems *problems = malloc(sizeof *problems);
+	*out = NULL;
+	if (problems == NULL) {
+		if (why)
+			snprintf(why, why_size, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = model_parse(document, arena, out, problems);
+	if (why && rc == -ENOMEM)
+		snprintf(why, why_size, "out of memory");
+	else if (why && rc < 0) {
+		const struct model_problem *first = NULL;
+		for (size_t i = 0; i < problems->n && first == NULL; i++)
+			if (problems->items[i].is_error)
+				first = &problems->items[i];
+		snprintf(why, why_size, "%s: %s", first ? first->path : "$",
+			 first ? first->message : "not a valid document");
+	}
+	free(problems);
+	return rc;
+}
+
+int model_parse_json(const char *text, size_t len, struct arena *arena,
+		     struct bd_submission **out, char *why, size_t why_size)
+{
+	cJSON *doc = cJSON_ParseWithLength(text, len);
+	if (doc == NULL) {
+		*out = NULL;
+		if (why)
+			snprintf(why, why_size, "not valid JSON");
+		return -EINVAL;
+	}
+	int rc = model_parse_brief(doc, arena, out, why, why_size);
+	cJSON_Delete(doc);
+	return rc;
 }

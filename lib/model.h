@@ -36,6 +36,18 @@ struct model_problems {
 int model_parse(const cJSON *document, struct arena *arena,
 		struct bd_submission **out, struct model_problems *problems);
 
+/*
+ * model_parse for a caller that needs the verdict only: the problems list
+ * is its own, and the first error goes to why as "PATH: MESSAGE" (why may
+ * be NULL).  Returns what model_parse returns.
+ */
+int model_parse_brief(const cJSON *document, struct arena *arena,
+		      struct bd_submission **out, char *why, size_t why_size);
+/* The same from JSON text (a stored document): text that is not JSON is
+ * -EINVAL too, with why saying so. */
+int model_parse_json(const char *text, size_t len, struct arena *arena,
+		     struct bd_submission **out, char *why, size_t why_size);
+
 /* Looks up a source by its wire key; returns 0 or -EINVAL. */
 int model_source_from_key(const char *key, enum bd_source *source);
 

@@ -337,6 +337,37 @@ static void test_problem_cap(void **state)
 	free(json);
 }
 
+/* model_parse_json / model_parse_brief: the verdict and the first error,
+ * for the callers that do not list every problem. */
+static void test_brief_verdicts(void **state)
+{
+	(void)state;
+	struct arena arena;
+	struct bd_submission *s = (struct bd_submission *)1;
+	char why[200];
+	arena_init(&arena);
+	const char *not_json = "{\"format\":";
+	assert_int_equal(model_parse_json(not_json, strlen(not_json), &arena,
+					  &s, why, sizeof why),
+			 -EINVAL);
+	assert_null(s);
+	assert_string_equal(why, "not valid JSON");
+	/* The first error, with its path; a warning before it is passed. */
+	const char *bad =
+	    HEAD DEPT "\"colour\":1," INCOME
+		      "\"expenditure\":[{\"function\":\"20103\"}]}";
+	assert_int_equal(
+	    model_parse_json(bad, strlen(bad), &arena, &s, why, sizeof why),
+	    -EINVAL);
+	assert_non_null(strstr(why, "expenditure[0].function: "));
+	const char *good = HEAD DEPT INCOME EXPENDITURE "}";
+	assert_int_equal(
+	    model_parse_json(good, strlen(good), &arena, &s, NULL, 0), 0);
+	assert_non_null(s);
+	assert_int_equal(s->n_lines, 1);
+	arena_release(&arena);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +382,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_key_is_warning),
 	    cmocka_unit_test(test_sum_overflow),
 	    cmocka_unit_test(test_problem_cap),
+	    cmocka_unit_test(test_brief_verdicts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
