@@ -533,12 +533,8 @@ static long long stage_revision(const cJSON *history, int year,
 		if (strcmp(stage, "approved") == 0 ||
 		    strcmp(stage, "adjusted") == 0)
 			return ctl_num(c, "approved_revision");
-		if (strcmp(stage, "submitted") == 0) {
-			const char *s = ctl_str(c, "state");
-			return strcmp(s, "returned") && strcmp(s, "open")
-				   ? ctl_num(c, "revision")
-				   : ctl_num(c, "approved_revision");
-		}
+		if (strcmp(stage, "submitted") == 0)
+			return ctl_num(c, "submitted_revision");
 	}
 	return strcmp(stage, "latest") == 0 ? latest : 0;
 }

@@ -11,6 +11,7 @@
 
 #include "access.h"
 #include "daemon.h"
+#include "envelope.h"
 #include "json_text.h"
 #include "log.h"
 #include "money.h"
@@ -52,6 +53,16 @@ static bool valid_key(const char *key, char *why, size_t why_size)
 	return false;
 }
 
+static void set_free(struct store_control_set *set)
+{
+	if (set == NULL)
+		return;
+	for (size_t k = 0; k < set->n; k++)
+		free(set->departments[k].items);
+	free(set->departments);
+	free(set);
+}
+
 /* The set a request asks for; replies and returns NULL when it is bad. */
 static struct store_control_set *read_set(const struct op_call *call, int year,
 					  enum bd_unit unit)
@@ -78,9 +89,16 @@ static struct store_control_set *read_set(const struct op_call *call, int year,
 	set->year = year;
 	char why[400] = "";
 	int index = 0;
+	/* Which codes came already: 20,000 departments are compared by hash,
+	 * not each with all before it. */
+	struct strmap seen;
+	if (strmap_init(&seen) < 0)
+		snprintf(why, sizeof why, "out of memory");
 	const cJSON *dep;
 	cJSON_ArrayForEach(dep, list)
 	{
+		if (why[0])
+			break;
 		const cJSON *code =
 		    cJSON_GetObjectItemCaseSensitive(dep, "department");
 		const cJSON *items =
@@ -98,14 +116,19 @@ static struct store_control_set *read_set(const struct op_call *call, int year,
 				 index);
 			break;
 		}
-		for (size_t k = 0; k < set->n; k++)
-			if (strcmp(set->departments[k].code,
-				   code->valuestring) == 0)
-				snprintf(why, sizeof why,
-					 "departments[%d]: %s is listed twice",
-					 index, code->valuestring);
-		if (why[0])
+		if (strmap_contains(&seen, code->valuestring)) {
+			snprintf(
+			    why, sizeof why,
+			    "departments[%d]: %s is listed twice (first "
+			    "as departments[%lld])",
+			    index, code->valuestring,
+			    (long long)strmap_get(&seen, code->valuestring));
 			break;
+		}
+		if (strmap_set(&seen, code->valuestring, index) < 0) {
+			snprintf(why, sizeof why, "out of memory");
+			break;
+		}
 		if (!cJSON_IsObject(items) || n_items < 1 ||
 		    n_items > CONTROL_MAX_ITEMS) {
 			snprintf(why, sizeof why,
@@ -136,6 +159,17 @@ static struct store_control_set *read_set(const struct op_call *call, int year,
 					 out->code, kwhy);
 				break;
 			}
+			/* JSON lets a key come twice; one version holds a
+			 * key once. */
+			for (size_t k = 0; k < out->n_items && !why[0]; k++)
+				if (strcmp(its[k].key, item->string) == 0)
+					snprintf(
+					    why, sizeof why,
+					    "departments[%d] (%s).items.%s "
+					    "is given twice",
+					    index, out->code, item->string);
+			if (why[0])
+				break;
 			int rc =
 			    cJSON_IsString(item)
 				? money_parse(item->valuestring, unit,
@@ -163,13 +197,12 @@ static struct store_control_set *read_set(const struct op_call *call, int year,
 			break;
 		index++;
 	}
+	strmap_free(&seen);
 	if (why[0]) {
-		for (size_t k = 0; k < set->n; k++)
-			free(set->departments[k].items);
-		free(set->departments);
-		free(set);
-		reply_fail(d, call->req, "bad_request", "%s; nothing was set",
-			   why);
+		set_free(set);
+		bool oom = strcmp(why, "out of memory") == 0;
+		reply_fail(d, call->req, oom ? "internal" : "bad_request",
+			   "%s; nothing was set", why);
 		return NULL;
 	}
 	return set;
@@ -180,29 +213,20 @@ struct control_job {
 	struct rpc_request *req;
 	struct store_control_set *set;
 	char actor[72];
-	enum bd_unit unit;
 };
 
 static void control_job_free(struct control_job *cj)
 {
-	if (cj->set) {
-		for (size_t k = 0; k < cj->set->n; k++)
-			free(cj->set->departments[k].items);
-		free(cj->set->departments);
-		free(cj->set);
-	}
+	set_free(cj->set);
 	free(cj);
 }
 
 static void publish_control(struct daemon *d, const struct control_job *cj,
 			    const struct store_control_department *dep)
 {
-	const char *prefix =
-	    config_get(d->config, "plugin.publisher", "topic_prefix");
 	char topic[160], amount[MONEY_TEXT_MAX];
 	snprintf(topic, sizeof topic, "%s.control.%d.%s",
-		 prefix && *prefix ? prefix : "budgetd", cj->set->year,
-		 dep->code);
+		 review_topic_prefix(d), cj->set->year, dep->code);
 	struct json_text t = {0};
 	json_text_raw(&t, "{\"seq\":");
 	json_text_int(&t, (int64_t)cj->job.seq);
@@ -309,31 +333,22 @@ static int unit_asked(const struct op_call *call, enum bd_unit *unit)
 void ops_control_set(const struct op_call *call)
 {
 	struct daemon *d = call->d;
-	const cJSON *year = cJSON_GetObjectItemCaseSensitive(call->env, "year");
+	bool failed = false;
+	int year = envelope_year_required(call, &failed);
 	enum bd_unit unit;
-	if (!cJSON_IsNumber(year) || year->valueint < 1990 ||
-	    year->valueint > 2200) {
-		reply_fail(d, call->req, "bad_request",
-			   "\"year\" (the fiscal year, a number) is required");
+	if (failed || unit_asked(call, &unit) < 0)
 		return;
-	}
-	if (unit_asked(call, &unit) < 0)
-		return;
-	struct store_control_set *set = read_set(call, year->valueint, unit);
+	struct store_control_set *set = read_set(call, year, unit);
 	if (set == NULL)
 		return;
 	struct control_job *cj = calloc(1, sizeof *cj);
 	if (cj == NULL) {
-		for (size_t k = 0; k < set->n; k++)
-			free(set->departments[k].items);
-		free(set->departments);
-		free(set);
+		set_free(set);
 		reply_fail(d, call->req, "internal", "out of memory");
 		return;
 	}
 	cj->req = call->req;
 	cj->set = set;
-	cj->unit = unit;
 	snprintf(cj->actor, sizeof cj->actor, "%s (%s)", call->who->name,
 		 auth_role_name(call->who->role));
 	set->actor = cj->actor;
@@ -413,38 +428,32 @@ static void control_versions(const struct op_call *call, int year,
 void ops_control_show(const struct op_call *call)
 {
 	struct daemon *d = call->d;
-	const cJSON *year = cJSON_GetObjectItemCaseSensitive(call->env, "year");
-	const cJSON *only =
-	    cJSON_GetObjectItemCaseSensitive(call->env, "department");
+	bool failed = false;
+	int year = envelope_year_required(call, &failed);
+	const char *only = envelope_string(call, "department", false, &failed);
+	bool versions = envelope_bool(call, "versions", false, &failed);
 	enum bd_unit unit;
-	if (!cJSON_IsNumber(year)) {
-		reply_fail(d, call->req, "bad_request",
-			   "\"year\" (a number) is required");
+	if (failed || unit_asked(call, &unit) < 0)
 		return;
-	}
-	if (unit_asked(call, &unit) < 0)
-		return;
-	if (cJSON_IsTrue(
-		cJSON_GetObjectItemCaseSensitive(call->env, "versions"))) {
-		if (!cJSON_IsString(only)) {
+	if (versions) {
+		if (only == NULL) {
 			reply_fail(d, call->req, "bad_request",
 				   "\"versions\" needs \"department\": the "
 				   "department whose versions are listed");
 			return;
 		}
-		control_versions(call, year->valueint, only->valuestring, unit);
+		control_versions(call, year, only, unit);
 		return;
 	}
 	cJSON *reply = reply_ok();
-	cJSON_AddNumberToObject(reply, "year", year->valueint);
+	cJSON_AddNumberToObject(reply, "year", year);
 	cJSON_AddStringToObject(reply, "unit", money_unit_name(unit));
 	cJSON *list = cJSON_AddArrayToObject(reply, "controls");
 	for (size_t i = 0; i < d->review.n_controls; i++) {
 		const struct review_control *c = d->review.controls[i];
-		if (c->control.year != year->valueint)
+		if (c->control.year != year)
 			continue;
-		if (cJSON_IsString(only) &&
-		    strcmp(only->valuestring, c->department) != 0)
+		if (only && strcmp(only, c->department) != 0)
 			continue;
 		struct review_case *rc =
 		    review_find(&d->review, c->control.year, c->department);

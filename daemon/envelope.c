@@ -266,6 +266,18 @@ int envelope_year(const struct op_call *c, bool *failed)
 	return (int)envelope_int(c, "year", 2000, 2100, 0, failed);
 }
 
+int envelope_year_required(const struct op_call *c, bool *failed)
+{
+	int year = envelope_year(c, failed);
+	if (!*failed && year == 0) {
+		reply_fail(c->d, c->req, "bad_request",
+			   "\"year\" is required for this op: the fiscal year, "
+			   "2000 to 2100");
+		*failed = true;
+	}
+	return year;
+}
+
 bool envelope_bool(const struct op_call *c, const char *key, bool fallback,
 		   bool *failed)
 {

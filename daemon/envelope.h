@@ -40,5 +40,7 @@ bool envelope_bool(const struct op_call *c, const char *key, bool fallback,
 		   bool *failed);
 /* The fiscal year a request names (2000..2100), 0 when it names none. */
 int envelope_year(const struct op_call *c, bool *failed);
+/* The same for ops that need one: absent is refused too. */
+int envelope_year_required(const struct op_call *c, bool *failed);
 
 #endif

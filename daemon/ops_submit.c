@@ -38,6 +38,7 @@ struct pending {
 	char connection[16]; /* limits key */
 	/* accepted: the workflow's transition, written with the revision */
 	struct store_transition *transition;
+	enum wf_stage stage; /* what it is sent for ("stage"; NONE: its own) */
 };
 
 static void pending_free(struct pending *p)
@@ -92,6 +93,8 @@ static int audit_document(const struct op_call *c, struct pending *p)
 	const cJSON *env = c->env;
 	const char *text = c->text;
 	size_t n = c->len;
+	if (review_stage_asked(c, &p->stage) < 0)
+		return -1;
 	const cJSON *document =
 	    cJSON_GetObjectItemCaseSensitive(env, "document");
 	if (document == NULL) {
@@ -168,10 +171,8 @@ static int audit_document(const struct op_call *c, struct pending *p)
 
 	struct bd_audit audit;
 	audit_init(&audit, d->config);
-	const cJSON *stage = cJSON_GetObjectItemCaseSensitive(env, "stage");
 	audit.stage =
-	    review_stage_for(d, sub->year, sub->department.code,
-			     cJSON_IsString(stage) ? stage->valuestring : NULL);
+	    review_stage_for(d, sub->year, sub->department.code, p->stage);
 	rc = host_validate(&d->host, sub, &audit);
 	if (rc < 0) {
 		audit_free(&audit);
@@ -302,30 +303,15 @@ void ops_submit(const struct op_call *c)
 		pending_free(p);
 		return;
 	}
-	/* An accepted budget moves its case; the workflow knows about
-	 * locked years.  A rejected one is kept for the trail where an
-	 * adjustment is open (its sender sees why), else refused. */
-	const struct review_case *rc =
-	    p->job.department[0]
-		? review_find(&d->review, p->job.year, p->job.department)
-		: NULL;
-	bool adjusting = rc && rc->at.stage == WF_STAGE_ADJUSTMENT &&
-			 rc->at.state != WF_STATE_APPROVED;
-	for (int i = 0; p->job.outcome != STORE_ACCEPTED && !adjusting &&
-			i < d->n_locked_years;
-	     i++) {
-		if (p->job.year == d->locked_years[i]) {
-			throttle_submission_done(&d->throttle, connection);
-			reply_fail(d, req, "locked",
-				   "fiscal year %d is locked: its budgets are "
-				   "final and no "
-				   "revision is accepted (an admin can unlock "
-				   "it); nothing "
-				   "was stored",
-				   p->job.year);
-			pending_free(p);
-			return;
-		}
+	/* An accepted budget moves its case, and the workflow knows about
+	 * locked years; a rejected one is kept for the trail only where the
+	 * year is still open to it (an adjustment), else refused. */
+	if (p->job.outcome != STORE_ACCEPTED && p->job.year &&
+	    review_year_closed(d, p->job.year, p->job.department)) {
+		throttle_submission_done(&d->throttle, connection);
+		review_refuse_locked(c, p->job.year, p->job.department);
+		pending_free(p);
+		return;
 	}
 	p->findings_json = cJSON_PrintUnformatted(p->findings);
 	if (p->findings_json == NULL) {
@@ -343,19 +329,8 @@ void ops_submit(const struct op_call *c)
 	snprintf(p->sender, sizeof p->sender, "%s %s", c->who->name, req->peer);
 	p->job.sender = p->sender;
 	if (p->job.outcome == STORE_ACCEPTED) {
-		const cJSON *stage =
-		    cJSON_GetObjectItemCaseSensitive(c->env, "stage");
-		if (stage != NULL && !cJSON_IsString(stage)) {
-			throttle_submission_done(&d->throttle, connection);
-			reply_fail(d, req, "bad_request",
-				   "\"stage\" must be a string: proposal, "
-				   "budget or adjustment");
-			pending_free(p);
-			return;
-		}
 		if (review_submission(c, p->entry->revision.submission,
-				      stage ? stage->valuestring : NULL,
-				      &p->transition) < 0) {
+				      p->stage, &p->transition) < 0) {
 			throttle_submission_done(&d->throttle, connection);
 			pending_free(p);
 			return;

@@ -18,11 +18,14 @@
 
 #include "access.h"
 #include "daemon.h"
+#include "envelope.h"
 #include "json_text.h"
 #include "log.h"
 #include "model.h"
 #include "ops.h"
 #include "reply.h"
+
+static void case_reread(struct daemon *d, struct review_case *c);
 
 /* ---- cases ---- */
 
@@ -104,25 +107,49 @@ static struct review_case *case_get(struct review *r, int year,
 	return c;
 }
 
+/* Where a transition leaves a case: its position, and the revision an
+ * approval approves (the budget's first approval is the original). */
+static void case_arrive(struct review_case *c, const struct wf_position *next,
+			int64_t revision)
+{
+	c->at = *next;
+	if (next->state == WF_STATE_APPROVED) {
+		c->approved = revision;
+		if (next->stage == WF_STAGE_BUDGET && c->original == 0)
+			c->original = revision;
+	}
+}
+
 /* What a stored transition does to a case. */
 static void case_take(struct review_case *c, const struct store_transition *t)
 {
-	enum wf_stage stage = WF_STAGE_NONE;
-	enum wf_state state = WF_STATE_NONE;
-	wf_stage_from_name(t->stage, &stage);
-	wf_state_from_name(t->to_state, &state);
-	c->at = (struct wf_position){stage, t->round, state};
+	struct wf_position next = {.round = t->round};
+	wf_stage_from_name(t->stage, &next.stage);
+	wf_state_from_name(t->to_state, &next.state);
 	if (t->parent[0])
 		snprintf(c->parent, sizeof c->parent, "%s", t->parent);
 	if (t->revision)
 		c->revision = t->revision;
-	if (state == WF_STATE_APPROVED) {
-		c->approved = t->revision;
-		if (stage == WF_STAGE_BUDGET && c->original == 0)
-			c->original = t->revision;
-	}
+	case_arrive(c, &next, t->revision);
 	if (t->at)
 		snprintf(c->since, sizeof c->since, "%s", t->at);
+}
+
+/* The revision of the case a stage view counts (0: none).  "submitted"
+ * is the latest not returned, else the approved one. */
+static int64_t case_view_revision(const struct review_case *c,
+				  enum host_view view)
+{
+	switch (view) {
+	case HOST_VIEW_SUBMITTED:
+		return wf_is_standing(c->at.state) ? c->revision : c->approved;
+	case HOST_VIEW_APPROVED:
+		return c->approved;
+	case HOST_VIEW_ORIGINAL:
+		return c->original;
+	default:
+		return c->revision;
+	}
 }
 
 /* ---- the stage views ---- */
@@ -197,11 +224,9 @@ static int view_put(struct daemon *d, struct review_case *c,
 /* Brings every view of a case up to its position. */
 static void views_apply(struct daemon *d, struct review_case *c)
 {
-	int64_t standing =
-	    wf_is_standing(c->at.state) ? c->revision : c->approved;
-	view_put(d, c, HOST_VIEW_SUBMITTED, standing);
-	view_put(d, c, HOST_VIEW_APPROVED, c->approved);
-	view_put(d, c, HOST_VIEW_ORIGINAL, c->original);
+	for (int v = HOST_VIEW_LATEST + 1; v < HOST_VIEW_COUNT; v++)
+		view_put(d, c, (enum host_view)v,
+			 case_view_revision(c, (enum host_view)v));
 }
 
 /*
@@ -253,82 +278,48 @@ static int load_transition(void *ctx, const struct store_transition *t)
 	return 0;
 }
 
-static int control_from_rows(struct review *r, int year, const char *dept,
-			     const struct store_control_row *rows, size_t n);
+static struct review_control *control_new(int year, const char *department,
+					  int64_t version, uint64_t seq,
+					  const char *set_by,
+					  const char *set_at);
+static int control_add(struct review_control *c, const char *key,
+		       bd_fen amount);
+static int control_install(struct review *r, struct review_control *c);
 
-struct control_rows {
+/* The control numbers come a row per item, a department's rows together. */
+struct control_load {
 	struct review *review;
-	struct store_control_row *rows;
-	/* what the rows point at, copied (the store's are the statement's) */
-	struct control_text {
-		char key[40], department[13], set_by[72], set_at[40];
-	} * text;
-	size_t n, cap;
+	struct review_control *current;
 };
-
-static int flush_control(struct control_rows *cr)
-{
-	if (cr->n == 0)
-		return 0;
-	int rc = control_from_rows(cr->review, cr->rows[0].year,
-				   cr->rows[0].department, cr->rows, cr->n);
-	cr->n = 0;
-	return rc;
-}
 
 static int load_control(void *ctx, const struct store_control_row *row)
 {
-	struct control_rows *cr = ctx;
-	if (cr->n > 0 && (cr->rows[0].year != row->year ||
-			  strcmp(cr->rows[0].department, row->department)))
-		if (flush_control(cr) < 0)
+	struct control_load *l = ctx;
+	struct review_control *c = l->current;
+	if (c && (c->control.year != row->year ||
+		  strcmp(c->department, row->department) != 0)) {
+		l->current = NULL;
+		if (control_install(l->review, c) < 0)
 			return -ENOMEM;
-	if (cr->n == cr->cap) {
-		size_t cap = cr->cap ? cr->cap * 2 : 16;
-		void *rows = realloc(cr->rows, cap * sizeof *cr->rows);
-		if (rows)
-			cr->rows = rows;
-		void *text = realloc(cr->text, cap * sizeof *cr->text);
-		if (text)
-			cr->text = text;
-		if (rows == NULL || text == NULL)
-			return -ENOMEM;
-		cr->cap = cap;
-		/* The rows point into text, which may have moved. */
-		for (size_t i = 0; i < cr->n; i++) {
-			cr->rows[i].key = cr->text[i].key;
-			cr->rows[i].department = cr->text[i].department;
-			cr->rows[i].set_by = cr->text[i].set_by;
-			cr->rows[i].set_at = cr->text[i].set_at;
-		}
+		c = NULL;
 	}
-	struct store_control_row *mine = &cr->rows[cr->n];
-	struct control_text *t = &cr->text[cr->n];
-	*mine = *row;
-	snprintf(t->key, sizeof t->key, "%s", row->key);
-	snprintf(t->department, sizeof t->department, "%s", row->department);
-	snprintf(t->set_by, sizeof t->set_by, "%s", row->set_by);
-	snprintf(t->set_at, sizeof t->set_at, "%s", row->set_at);
-	mine->key = t->key;
-	mine->department = t->department;
-	mine->set_by = t->set_by;
-	mine->set_at = t->set_at;
-	cr->n++;
-	return 0;
+	if (c == NULL && (c = l->current = control_new(
+			      row->year, row->department, row->version,
+			      row->seq, row->set_by, row->set_at)) == NULL)
+		return -ENOMEM;
+	return control_add(c, row->key, row->amount);
 }
 
 int review_load(struct daemon *d)
 {
 	int rc = store_transitions_each(&d->store, NULL, 0, load_transition, d);
-	struct control_rows cr = {.review = &d->review};
+	struct control_load cl = {.review = &d->review};
 	if (rc == 0)
-		rc = store_controls_each(&d->store, 0, load_control, &cr);
-	if (rc == 0)
-		rc = flush_control(&cr);
-	else
-		flush_control(&cr);
-	free(cr.rows);
-	free(cr.text);
+		rc = store_controls_each(&d->store, 0, load_control, &cl);
+	if (cl.current && rc == 0)
+		rc = control_install(&d->review, cl.current);
+	else if (cl.current)
+		control_free(cl.current);
 	if (rc < 0) {
 		log_error("cannot read the workflow from %s (%s)",
 			  d->store.path, strerror(-rc));
@@ -343,38 +334,53 @@ int review_load(struct daemon *d)
 
 /* ---- control numbers in memory ---- */
 
-static int control_from_rows(struct review *r, int year, const char *dept,
-			     const struct store_control_row *rows, size_t n)
+static struct review_control *control_new(int year, const char *department,
+					  int64_t version, uint64_t seq,
+					  const char *set_by,
+					  const char *set_at)
 {
 	struct review_control *c = calloc(1, sizeof *c);
 	if (c == NULL)
-		return -ENOMEM;
-	c->items = calloc(n ? n : 1, sizeof *c->items);
-	c->keys = calloc(n ? n : 1, sizeof *c->keys);
-	if (c->items == NULL || c->keys == NULL) {
-		control_free(c);
-		return -ENOMEM;
-	}
-	snprintf(c->department, sizeof c->department, "%s", dept);
-	for (size_t i = 0; i < n; i++) {
-		snprintf(c->keys[i], sizeof c->keys[i], "%s", rows[i].key);
-		c->items[i].key = c->keys[i];
-		c->items[i].amount = rows[i].amount;
-	}
-	if (n > 0) {
-		snprintf(c->set_by, sizeof c->set_by, "%s", rows[0].set_by);
-		snprintf(c->set_at, sizeof c->set_at, "%s", rows[0].set_at);
-		c->seq = rows[0].seq;
-	}
+		return NULL;
+	snprintf(c->department, sizeof c->department, "%s", department);
+	snprintf(c->set_by, sizeof c->set_by, "%s", set_by);
+	snprintf(c->set_at, sizeof c->set_at, "%s", set_at);
+	c->seq = seq;
 	c->control = (struct bd_control){
-	    .year = year,
-	    .department = c->department,
-	    .version = n ? rows[0].version : 0,
-	    .items = c->items,
-	    .n_items = n,
-	};
+	    .year = year, .department = c->department, .version = version};
+	return c;
+}
+
+static int control_add(struct review_control *c, const char *key, bd_fen amount)
+{
+	if (c->control.n_items == c->cap_items) {
+		size_t cap = c->cap_items ? c->cap_items * 2 : 8;
+		void *items = realloc(c->items, cap * sizeof *c->items);
+		if (items)
+			c->items = items;
+		void *keys = realloc(c->keys, cap * sizeof *c->keys);
+		if (keys)
+			c->keys = keys;
+		if (items == NULL || keys == NULL)
+			return -ENOMEM;
+		c->cap_items = cap;
+	}
+	size_t i = c->control.n_items++;
+	snprintf(c->keys[i], sizeof c->keys[i], "%s", key);
+	c->items[i] = (struct bd_control_item){.amount = amount};
+	return 0;
+}
+
+/* Makes c (whole now) the newest of its department and year; frees it
+ * when it cannot. */
+static int control_install(struct review *r, struct review_control *c)
+{
+	/* The keys moved as they grew: point at them only now. */
+	for (size_t i = 0; i < c->control.n_items; i++)
+		c->items[i].key = c->keys[i];
+	c->control.items = c->items;
 	char key[32];
-	case_key(key, sizeof key, year, dept);
+	case_key(key, sizeof key, c->control.year, c->department);
 	if (strmap_contains(&r->control_index, key)) {
 		size_t at = (size_t)strmap_get(&r->control_index, key);
 		control_free(r->controls[at]);
@@ -423,28 +429,21 @@ int review_control_replace(struct daemon *d, int year, const char *department,
 			   int64_t version, uint64_t seq, const char *set_by,
 			   const char *set_at)
 {
-	struct store_control_row *rows = calloc(n ? n : 1, sizeof *rows);
-	if (rows == NULL)
+	struct review_control *c =
+	    control_new(year, department, version, seq, set_by, set_at);
+	if (c == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		rows[i] = (struct store_control_row){
-		    .year = year,
-		    .department = department,
-		    .version = version,
-		    .key = items[i].key,
-		    .amount = items[i].amount,
-		    .seq = seq,
-		    .set_by = set_by,
-		    .set_at = set_at,
-		};
-	int rc = control_from_rows(&d->review, year, department, rows, n);
-	free(rows);
-	return rc;
+		if (control_add(c, items[i].key, items[i].amount) < 0) {
+			control_free(c);
+			return -ENOMEM;
+		}
+	return control_install(&d->review, c);
 }
 
 /* ---- publishing ---- */
 
-static const char *topic_prefix(struct daemon *d)
+const char *review_topic_prefix(struct daemon *d)
 {
 	const char *p =
 	    config_get(d->config, "plugin.publisher", "topic_prefix");
@@ -461,20 +460,30 @@ static void add_string(struct json_text *t, const char *key, const char *v)
 	json_text_string(t, v);
 }
 
+/* The event a transition to state is stored and published as. */
+static const char *review_kind(enum wf_state state)
+{
+	static const char *const kinds[WF_STATE_COUNT] = {
+	    "review.none",	"review.open",	   "review.submitted",
+	    "review.forwarded", "review.returned", "review.approved"};
+	return (unsigned)state < WF_STATE_COUNT ? kinds[state] : "review.none";
+}
+
 /* "budgetd.review.YEAR.PARENT.DEPT" with the transition as JSON. */
 static void publish_transition(struct daemon *d, uint64_t seq,
 			       const struct store_transition *tr)
 {
 	char topic[160];
-	snprintf(topic, sizeof topic, "%s.review.%d.%s.%s", topic_prefix(d),
-		 tr->year, tr->parent[0] ? tr->parent : "-", tr->department);
+	snprintf(topic, sizeof topic, "%s.review.%d.%s.%s",
+		 review_topic_prefix(d), tr->year,
+		 tr->parent[0] ? tr->parent : "-", tr->department);
 	struct json_text t = {0};
 	json_text_raw(&t, "{\"seq\":");
 	json_text_int(&t, (int64_t)seq);
 	json_text_raw(&t, ",\"kind\":");
-	char kind[48];
-	snprintf(kind, sizeof kind, "review.%s", tr->to_state);
-	json_text_string(&t, kind);
+	enum wf_state to = WF_STATE_NONE;
+	wf_state_from_name(tr->to_state, &to);
+	json_text_string(&t, review_kind(to));
 	json_text_raw(&t, ",\"year\":");
 	json_text_int(&t, tr->year);
 	add_string(&t, "department", tr->department);
@@ -517,20 +526,55 @@ static enum wf_actor actor_of(const struct principal *who)
 	}
 }
 
-static bool year_locked(struct daemon *d, int year)
+bool review_year_closed(struct daemon *d, int year, const char *department)
 {
-	for (int i = 0; i < d->n_locked_years; i++)
-		if (d->locked_years[i] == year)
-			return true;
-	return false;
+	bool locked = false;
+	for (int i = 0; i < d->n_locked_years && !locked; i++)
+		locked = d->locked_years[i] == year;
+	if (!locked)
+		return false;
+	/* An adjustment opened by an admin is the one way into a locked
+	 * year. */
+	const struct review_case *c = review_find(&d->review, year, department);
+	return !(c && c->at.stage == WF_STAGE_ADJUSTMENT &&
+		 c->at.state != WF_STATE_APPROVED);
+}
+
+void review_refuse_locked(const struct op_call *call, int year,
+			  const char *department)
+{
+	reply_fail(call->d, call->req, "locked",
+		   "fiscal year %d is locked: its budgets are final and no "
+		   "revision is accepted without an adjustment opened by an "
+		   "admin (budgetctl adjust open %s --year %d); nothing was "
+		   "stored",
+		   year, department && *department ? department : "CODE", year);
+}
+
+int review_stage_asked(const struct op_call *call, enum wf_stage *stage)
+{
+	bool failed = false;
+	const char *name = envelope_string(call, "stage", false, &failed);
+	*stage = WF_STAGE_NONE;
+	if (failed)
+		return -EINVAL;
+	if (name && wf_stage_from_name(name, stage) < 0) {
+		reply_fail(
+		    call->d, call->req, "bad_request",
+		    "\"stage\" is \"%s\"; it must be proposal, budget or "
+		    "adjustment (or left out: the stage the department "
+		    "is in)",
+		    name);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 enum bd_stage review_stage_for(struct daemon *d, int year,
-			       const char *department, const char *asked)
+			       const char *department, enum wf_stage asked)
 {
-	enum wf_stage s = WF_STAGE_NONE;
-	if (asked && *asked && wf_stage_from_name(asked, &s) == 0)
-		return (enum bd_stage)s;
+	if (asked != WF_STAGE_NONE)
+		return (enum bd_stage)asked;
 	struct review_case *c = review_find(&d->review, year, department);
 	if (c == NULL || c->at.stage == WF_STAGE_NONE)
 		return BD_STAGE_PROPOSAL;
@@ -586,28 +630,19 @@ static struct owned_transition *transition_new(const struct review_case *c,
 }
 
 int review_submission(const struct op_call *call,
-		      const struct bd_submission *sub, const char *stage_asked,
+		      const struct bd_submission *sub, enum wf_stage stage,
 		      struct store_transition **transition)
 {
 	struct daemon *d = call->d;
 	*transition = NULL;
-	enum wf_stage stage = WF_STAGE_NONE;
-	if (stage_asked && *stage_asked &&
-	    wf_stage_from_name(stage_asked, &stage) < 0) {
-		reply_fail(
-		    d, call->req, "bad_request",
-		    "\"stage\" is \"%s\"; it must be proposal, budget or "
-		    "adjustment (or left out: the stage the department "
-		    "is in)",
-		    stage_asked);
-		return -EINVAL;
-	}
 	struct review_case *c =
 	    case_get(&d->review, sub->year, sub->department.code);
 	if (c == NULL) {
 		reply_fail(d, call->req, "internal", "out of memory");
 		return -ENOMEM;
 	}
+	if (c->dirty)
+		case_reread(d, c);
 	if (c->dirty) {
 		reply_fail(
 		    d, call->req, "busy",
@@ -627,16 +662,8 @@ int review_submission(const struct op_call *call,
 			   c->year, why);
 		return rc;
 	}
-	bool open_adjustment = c->at.stage == WF_STAGE_ADJUSTMENT &&
-			       next.stage == WF_STAGE_ADJUSTMENT;
-	if (year_locked(d, sub->year) && !open_adjustment) {
-		reply_fail(
-		    d, call->req, "locked",
-		    "fiscal year %d is locked: its budgets are final and "
-		    "no revision is accepted without an adjustment "
-		    "opened by an admin (budgetctl adjust open %s --year "
-		    "%d); nothing was stored",
-		    sub->year, sub->department.code, sub->year);
+	if (review_year_closed(d, sub->year, sub->department.code)) {
+		review_refuse_locked(call, sub->year, sub->department.code);
 		return -EPERM;
 	}
 	if (next.stage == WF_STAGE_BUDGET &&
@@ -661,27 +688,62 @@ int review_submission(const struct op_call *call,
 		return -ENOMEM;
 	}
 	/* Projected: what the case will be once this commits. */
-	c->at = next;
+	case_arrive(c, &next, 0);
 	c->pending++;
 	*transition = &o->t;
 	return 0;
 }
 
-/* A queued job of the case failed: read it back once nothing is queued. */
+/* A queued job of the case failed: read it back once nothing is queued.
+ * Should the store not answer, the case stays dirty (and refuses, as
+ * busy) until a later request reads it. */
 static void case_reread(struct daemon *d, struct review_case *c)
 {
 	if (c->pending > 0)
 		return;
-	struct review_case fresh = {.year = c->year};
+	struct review_case fresh = {.year = c->year, .dirty = true};
 	memcpy(fresh.department, c->department, sizeof fresh.department);
 	memcpy(fresh.view_revision, c->view_revision,
 	       sizeof fresh.view_revision);
 	fresh.views_pending = c->views_pending; /* it may be in the list */
 	*c = fresh;
-	store_transitions_each(&d->store, c->department, c->year,
-			       load_transition, d);
+	int rc = store_transitions_each(&d->store, c->department, c->year,
+					load_transition, d);
+	if (rc < 0) {
+		log_error("%s/%d: its case cannot be read back from the store "
+			  "(%s); it refuses changes until it can",
+			  c->department, c->year, strerror(-rc));
+		return;
+	}
 	c->dirty = false;
 	views_follow(d, c);
+}
+
+/*
+ * A job that moved the case has committed (stored) or failed: the case
+ * no longer waits for it.  A committed transition is published; a failed
+ * one leaves the projected position wrong, so the case is read back.
+ */
+static void case_settle(struct daemon *d, const struct store_job *job,
+			const struct store_transition *t)
+{
+	struct review_case *c = review_find(&d->review, t->year, t->department);
+	bool stored = job->rc >= 0;
+	if (c != NULL) {
+		c->pending--;
+		if (!stored)
+			c->dirty = true;
+		else if (!c->dirty) {
+			if (job->kind == STORE_JOB_SUBMISSION)
+				c->revision = job->revision;
+			snprintf(c->since, sizeof c->since, "%s", t->stored_at);
+			views_follow(d, c);
+		}
+		if (c->dirty)
+			case_reread(d, c);
+	}
+	if (stored)
+		publish_transition(d, job->seq, t);
 }
 
 void review_submission_done(struct daemon *d, struct store_job *job,
@@ -689,72 +751,18 @@ void review_submission_done(struct daemon *d, struct store_job *job,
 {
 	if (t == NULL)
 		return;
-	struct review_case *c = review_find(&d->review, t->year, t->department);
-	if (c != NULL) {
-		c->pending--;
-		if (job->rc < 0 || job->outcome != STORE_ACCEPTED) {
-			c->dirty = true;
-		} else {
-			c->revision = job->revision;
-			snprintf(c->since, sizeof c->since, "%s", t->stored_at);
-			if (!c->dirty)
-				views_follow(d, c);
-			publish_transition(d, job->seq, t);
-		}
-		if (c->dirty)
-			case_reread(d, c);
-	}
+	case_settle(d, job, t);
 	transition_free(t);
 }
 
 /* ---- review ops ---- */
 
-/* A record on its way to the store, and the request it answers. */
+/* A review on its way to the store, and the request it answers. */
 struct review_job {
 	struct store_job job;
 	struct rpc_request *req;
 	struct owned_transition *transition;
-	struct store_control_set *controls; /* control.set */
-	void (*done)(struct daemon *d, struct review_job *rj);
-	cJSON *reply_extra; /* moved into the reply */
 };
-
-static void review_job_free(struct review_job *rj)
-{
-	transition_free(rj->transition ? &rj->transition->t : NULL);
-	if (rj->controls) {
-		for (size_t i = 0; i < rj->controls->n; i++)
-			free(rj->controls->departments[i].items);
-		free(rj->controls->departments);
-		free(rj->controls);
-	}
-	cJSON_Delete(rj->reply_extra);
-	free(rj);
-}
-
-void review_record_done(struct daemon *d, struct store_job *job)
-{
-	struct review_job *rj = job->owner;
-	d->in_flight--;
-	rj->done(d, rj);
-	review_job_free(rj);
-}
-
-static const char *string_member(const cJSON *env, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(env, name);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool int_member(const cJSON *env, const char *name, int64_t *out)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(env, name);
-	if (!cJSON_IsNumber(v) ||
-	    v->valuedouble != (double)(int64_t)v->valuedouble)
-		return false;
-	*out = (int64_t)v->valuedouble;
-	return true;
-}
 
 static bool valid_date(const char *s)
 {
@@ -766,54 +774,37 @@ static bool valid_date(const char *s)
 	       day <= 31;
 }
 
-static void transition_done(struct daemon *d, struct review_job *rj)
+void review_record_done(struct daemon *d, struct store_job *job)
 {
+	struct review_job *rj = job->owner;
 	struct store_transition *t = &rj->transition->t;
-	struct review_case *c = review_find(&d->review, t->year, t->department);
-	if (c)
-		c->pending--;
-	if (rj->job.rc < 0) {
-		if (c) {
-			c->dirty = true;
-			case_reread(d, c);
-		}
+	d->in_flight--;
+	case_settle(d, job, t);
+	if (job->rc < 0) {
 		reply_fail(d, rj->req, "store_failed",
-			   "%s; the %s of %s/%d was not stored", rj->job.error,
+			   "%s; the %s of %s/%d was not stored", job->error,
 			   t->action, t->department, t->year);
-		return;
+	} else {
+		log_info("%s/%d: %s by %s: %s → %s (revision %lld, seq %llu)",
+			 t->department, t->year, t->action, t->actor,
+			 t->from_state, t->to_state, (long long)t->revision,
+			 (unsigned long long)job->seq);
+		cJSON *reply = reply_ok();
+		cJSON_AddStringToObject(reply, "department", t->department);
+		cJSON_AddNumberToObject(reply, "year", t->year);
+		cJSON_AddStringToObject(reply, "stage", t->stage);
+		if (t->round)
+			cJSON_AddNumberToObject(reply, "round", t->round);
+		cJSON_AddStringToObject(reply, "from", t->from_state);
+		cJSON_AddStringToObject(reply, "state", t->to_state);
+		if (t->revision)
+			cJSON_AddNumberToObject(reply, "revision",
+						(double)t->revision);
+		cJSON_AddNumberToObject(reply, "seq", (double)job->seq);
+		reply_send(d, rj->req, reply);
 	}
-	if (c) {
-		if (c->dirty)
-			case_reread(d, c);
-		else {
-			snprintf(c->since, sizeof c->since, "%s", t->stored_at);
-			views_follow(d, c);
-		}
-	}
-	publish_transition(d, rj->job.seq, t);
-	log_info("%s/%d: %s by %s: %s → %s (revision %lld, seq %llu)",
-		 t->department, t->year, t->action, t->actor, t->from_state,
-		 t->to_state, (long long)t->revision,
-		 (unsigned long long)rj->job.seq);
-	cJSON *reply = reply_ok();
-	cJSON_AddStringToObject(reply, "department", t->department);
-	cJSON_AddNumberToObject(reply, "year", t->year);
-	cJSON_AddStringToObject(reply, "stage", t->stage);
-	if (t->round)
-		cJSON_AddNumberToObject(reply, "round", t->round);
-	cJSON_AddStringToObject(reply, "from", t->from_state);
-	cJSON_AddStringToObject(reply, "state", t->to_state);
-	if (t->revision)
-		cJSON_AddNumberToObject(reply, "revision", (double)t->revision);
-	cJSON_AddNumberToObject(reply, "seq", (double)rj->job.seq);
-	if (rj->reply_extra) {
-		cJSON *item;
-		while ((item = rj->reply_extra->child) != NULL) {
-			cJSON_DetachItemViaPointer(rj->reply_extra, item);
-			cJSON_AddItemToObject(reply, item->string, item);
-		}
-	}
-	reply_send(d, rj->req, reply);
+	transition_free(t);
+	free(rj);
 }
 
 /* The audit's errors for the case's revision now (control numbers may
@@ -843,35 +834,63 @@ size_t review_reaudit(struct daemon *d, const struct review_case *c,
 	return errors;
 }
 
+/* "concerns": the findings or paths a return is about, as a JSON array
+ * of strings (malloc'd), NULL when absent; -EINVAL after a reply. */
+static int concerns_asked(const struct op_call *call, char **json)
+{
+	const cJSON *v =
+	    cJSON_GetObjectItemCaseSensitive(call->env, "concerns");
+	const cJSON *item;
+	*json = NULL;
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	bool strings = cJSON_IsArray(v);
+	cJSON_ArrayForEach(item, v) strings = strings && cJSON_IsString(item);
+	if (!strings) {
+		reply_fail(call->d, call->req, "bad_request",
+			   "\"concerns\" must be an array of strings: the "
+			   "rules or paths the review is about "
+			   "(\"expenditure[3].total\")");
+		return -EINVAL;
+	}
+	*json = cJSON_PrintUnformatted(v);
+	return *json ? 0 : -ENOMEM;
+}
+
 void ops_review(const struct op_call *call)
 {
 	struct daemon *d = call->d;
 	struct rpc_request *req = call->req;
-	const char *action_name = string_member(call->env, "action");
-	const char *department = string_member(call->env, "department");
-	int64_t year = 0, revision = 0;
+	bool failed = false;
+	const char *action_name =
+	    envelope_string(call, "action", true, &failed);
+	const char *department =
+	    envelope_string(call, "department", true, &failed);
+	int year = envelope_year_required(call, &failed);
+	long long revision =
+	    envelope_int(call, "revision", 1, INT64_MAX / 2, 0, &failed);
+	const char *reason = envelope_string(call, "reason", false, &failed);
+	const char *number =
+	    envelope_string(call, "approval_number", false, &failed);
+	const char *date =
+	    envelope_string(call, "approval_date", false, &failed);
+	if (failed)
+		return;
 	enum wf_action action;
-	if (action_name == NULL ||
-	    wf_action_from_name(action_name, &action) < 0 ||
+	if (wf_action_from_name(action_name, &action) < 0 ||
 	    action == WF_ACTION_SUBMIT) {
 		reply_fail(d, req, "bad_request",
-			   "\"action\" must be forward, return, approve or "
-			   "open_adjustment (a budget is submitted with "
-			   "\"submit\")");
+			   "\"action\" is \"%s\"; it must be forward, return, "
+			   "approve or open_adjustment (a budget is submitted "
+			   "with \"submit\")",
+			   action_name);
 		return;
 	}
-	if (department == NULL || !int_member(call->env, "year", &year)) {
-		reply_fail(d, req, "bad_request",
-			   "\"department\" (its code) and \"year\" (a number) "
-			   "are required");
-		return;
-	}
-	struct review_case *c = review_find(&d->review, (int)year, department);
+	struct review_case *c = review_find(&d->review, year, department);
 	if (c == NULL || c->at.stage == WF_STAGE_NONE) {
 		reply_fail(d, req, "not_found",
-			   "%s/%lld has sent nothing yet: there is nothing to "
-			   "%s",
-			   department, (long long)year, action_name);
+			   "%s/%d has sent nothing yet: there is nothing to %s",
+			   department, year, action_name);
 		return;
 	}
 	if (!auth_covers(call->who, c->department, c->parent)) {
@@ -882,8 +901,7 @@ void ops_review(const struct op_call *call)
 		return;
 	}
 	if (call->who->role == AUTH_PARENT &&
-	    strcmp(c->department, call->who->scope) == 0 &&
-	    action != WF_ACTION_SUBMIT) {
+	    strcmp(c->department, call->who->scope) == 0) {
 		access_forbid(
 		    d, req, call->who,
 		    "a 主管部门 reviews its units, not its own budget "
@@ -891,29 +909,29 @@ void ops_review(const struct op_call *call)
 		    c->department);
 		return;
 	}
+	if (c->dirty)
+		case_reread(d, c);
 	if (c->pending > 0 || c->dirty) {
 		reply_fail(d, req, "busy",
-			   "%s/%d has %u change%s on the way to the disk; "
-			   "nothing was done, send again shortly",
-			   c->department, c->year, c->pending,
-			   c->pending == 1 ? "" : "s");
+			   "%s/%d has a change on the way to the disk; nothing "
+			   "was done, send again shortly",
+			   c->department, c->year);
 		return;
 	}
-	bool has_revision = int_member(call->env, "revision", &revision);
-	if (action == WF_ACTION_APPROVE && !has_revision) {
+	if (action == WF_ACTION_APPROVE && revision == 0) {
 		reply_fail(d, req, "bad_request",
 			   "\"revision\" is required to approve: the number of "
 			   "the revision approved (%s/%d is at revision %lld)",
 			   c->department, c->year, (long long)c->revision);
 		return;
 	}
-	if (has_revision && action != WF_ACTION_OPEN_ADJUSTMENT &&
+	if (revision != 0 && action != WF_ACTION_OPEN_ADJUSTMENT &&
 	    revision != c->revision) {
 		reply_fail(d, req, "stale",
 			   "%s/%d: revision %lld is not the one under review: "
 			   "the latest is revision %lld (%s %s); nothing was "
 			   "done",
-			   c->department, c->year, (long long)revision,
+			   c->department, c->year, revision,
 			   (long long)c->revision, wf_stage_name(c->at.stage),
 			   wf_state_name(c->at.state));
 		return;
@@ -931,9 +949,6 @@ void ops_review(const struct op_call *call)
 			   c->department, c->year, why);
 		return;
 	}
-	const char *reason = string_member(call->env, "reason");
-	const char *number = string_member(call->env, "approval_number");
-	const char *date = string_member(call->env, "approval_date");
 	char today[16];
 	if (action == WF_ACTION_RETURN && (reason == NULL || !*reason)) {
 		reply_fail(
@@ -976,57 +991,47 @@ void ops_review(const struct op_call *call)
 				   errors == 1 ? "" : "s", first);
 			return;
 		}
+	} else {
+		number = date = NULL; /* only an approval has them */
 	}
+	char *concerns = NULL;
+	if (concerns_asked(call, &concerns) < 0)
+		return;
 	struct review_job *rj = calloc(1, sizeof *rj);
 	struct owned_transition *o =
 	    rj ? transition_new(c, action, &next, call->who) : NULL;
-	const cJSON *concerns =
-	    cJSON_GetObjectItemCaseSensitive(call->env, "concerns");
 	if (o) {
 		o->reason = reason ? strdup(reason) : NULL;
-		o->approval_number =
-		    action == WF_ACTION_APPROVE ? strdup(number) : NULL;
-		o->approval_date =
-		    action == WF_ACTION_APPROVE ? strdup(date) : NULL;
-		if (cJSON_IsArray(concerns))
-			o->concerns = cJSON_PrintUnformatted(concerns);
+		o->approval_number = number ? strdup(number) : NULL;
+		o->approval_date = date ? strdup(date) : NULL;
+		o->concerns = concerns;
+		concerns = NULL;
 		o->t.reason = o->reason;
 		o->t.approval_number = o->approval_number;
 		o->t.approval_date = o->approval_date;
 		o->t.concerns = o->concerns;
 	}
-	if (rj == NULL || o == NULL) {
+	if (o == NULL || (reason && !o->reason) ||
+	    (number && !o->approval_number) || (date && !o->approval_date)) {
 		free(rj);
+		free(concerns);
 		transition_free(o ? &o->t : NULL);
 		reply_fail(d, req, "internal", "out of memory");
 		return;
 	}
 	rj->req = req;
 	rj->transition = o;
-	rj->done = transition_done;
 	rj->job.kind = STORE_JOB_RECORD;
 	rj->job.owner = rj;
-	char kind[32];
-	snprintf(kind, sizeof kind, "review.%s", o->to);
-	static const char *const kinds[] = {
-	    "review.open", "review.submitted", "review.forwarded",
-	    "review.returned", "review.approved"};
-	rj->job.event_kind = kinds[0];
-	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		if (strcmp(kinds[i], kind) == 0)
-			rj->job.event_kind = kinds[i];
+	rj->job.event_kind = review_kind(next.state);
 	snprintf(rj->job.department, sizeof rj->job.department, "%s",
 		 c->department);
 	rj->job.year = c->year;
 	rj->job.revision = c->revision;
 	rj->job.write_rows = store_write_transition;
 	rj->job.rows = &o->t;
-	if (action == WF_ACTION_APPROVE) {
-		c->approved = c->revision;
-		if (next.stage == WF_STAGE_BUDGET && c->original == 0)
-			c->original = c->revision;
-	}
-	c->at = next;
+	/* Projected: what the case will be once this commits. */
+	case_arrive(c, &next, c->revision);
 	c->pending++;
 	d->in_flight++; /* an ack waits for the disk, and so does a stop */
 	store_submit(&d->store, &rj->job);
@@ -1055,6 +1060,12 @@ cJSON *review_case_json(const struct review_case *c)
 	if (c->original)
 		cJSON_AddNumberToObject(o, "original_revision",
 					(double)c->original);
+	/* What --stage submitted counts of it: said here so that no client
+	 * has to know the rule. */
+	int64_t submitted = case_view_revision(c, HOST_VIEW_SUBMITTED);
+	if (submitted)
+		cJSON_AddNumberToObject(o, "submitted_revision",
+					(double)submitted);
 	if (c->since[0])
 		cJSON_AddStringToObject(o, "since", c->since);
 	return o;
@@ -1102,41 +1113,46 @@ int review_history(struct daemon *d, const char *department, int year,
 void ops_deadline(const struct op_call *call)
 {
 	struct daemon *d = call->d;
-	int64_t year = 0;
-	const char *stage = string_member(call->env, "stage");
-	const cJSON *date = cJSON_GetObjectItemCaseSensitive(call->env, "date");
+	bool failed = false;
+	int year = envelope_year_required(call, &failed);
+	const char *stage = envelope_string(call, "stage", true, &failed);
+	const char *date = envelope_string(call, "date", false, &failed);
+	if (failed)
+		return;
 	enum wf_stage s;
-	if (!int_member(call->env, "year", &year) || stage == NULL ||
-	    wf_stage_from_name(stage, &s) < 0 ||
-	    !(cJSON_IsNull(date) ||
-	      (cJSON_IsString(date) && valid_date(date->valuestring)))) {
+	if (wf_stage_from_name(stage, &s) < 0) {
 		reply_fail(d, call->req, "bad_request",
-			   "\"year\", \"stage\" (proposal, budget or "
-			   "adjustment) and \"date\" (YYYY-MM-DD, or null to "
-			   "remove it) are required");
+			   "\"stage\" is \"%s\"; it must be proposal, budget "
+			   "or adjustment",
+			   stage);
 		return;
 	}
-	int rc =
-	    store_set_deadline(&d->store, (int)year, stage,
-			       cJSON_IsString(date) ? date->valuestring : NULL);
+	/* null removes a deadline; leaving "date" out is a mistake. */
+	if (cJSON_GetObjectItemCaseSensitive(call->env, "date") == NULL ||
+	    (date && !valid_date(date))) {
+		reply_fail(d, call->req, "bad_request",
+			   "\"date\" must be a date as YYYY-MM-DD, or null to "
+			   "remove the deadline");
+		return;
+	}
+	int rc = store_set_deadline(&d->store, year, stage, date);
 	if (rc < 0) {
 		reply_fail(d, call->req, "store_failed",
 			   "the deadline was not stored (%s)", strerror(-rc));
 		return;
 	}
-	log_info("deadline of %s %lld set to %s by %s", stage, (long long)year,
-		 cJSON_IsString(date) ? date->valuestring : "none",
-		 call->who->name);
+	log_info("deadline of %s %d set to %s by %s", stage, year,
+		 date ? date : "none", call->who->name);
 	cJSON *reply = reply_ok();
-	cJSON_AddNumberToObject(reply, "year", (double)year);
+	cJSON_AddNumberToObject(reply, "year", year);
 	cJSON_AddStringToObject(reply, "stage", stage);
-	if (cJSON_IsString(date))
-		cJSON_AddStringToObject(reply, "date", date->valuestring);
+	if (date)
+		cJSON_AddStringToObject(reply, "date", date);
 	reply_send(d, call->req, reply);
 }
 
+/* A year's deadlines, by stage ("" where none is set). */
 struct deadline_list {
-	char stage[WF_STAGE_COUNT][12];
 	char date[WF_STAGE_COUNT][12];
 };
 
@@ -1162,6 +1178,7 @@ static bool reached(const struct review_case *c, enum wf_stage stage)
 	       c->at.state != WF_STATE_OPEN;
 }
 
+/* One 主管部门's departments (or the district's, for the total). */
 struct progress_group {
 	char parent[13];
 	int counts[WF_STAGE_COUNT][WF_STATE_COUNT];
@@ -1169,79 +1186,165 @@ struct progress_group {
 	cJSON *overdue, *not_sent;
 };
 
-static struct progress_group *group_for(struct progress_group *groups,
-					size_t *n, size_t cap,
-					const char *parent)
+/*
+ * The departments expected to send a budget for a year, each once: every
+ * case of the year, every department given control numbers, every
+ * department with an accepted revision that year or the year before.
+ * Indexed by code, so that a district of thousands is gathered in one
+ * pass, and grouped by 主管部门 the same way.
+ */
+struct progress {
+	struct expected {
+		char code[13], parent[13];
+	} * expected;
+	size_t n_expected, cap_expected;
+	struct strmap expected_index; /* code → index */
+	struct progress_group *groups;
+	size_t n_groups, cap_groups;
+	struct strmap group_index; /* parent → index */
+	int year;
+	int rc;
+};
+
+static void expect(struct progress *pr, const char *code, const char *parent)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp(groups[i].parent, parent) == 0)
-			return &groups[i];
-	if (*n == cap)
-		return NULL;
-	struct progress_group *g = &groups[(*n)++];
+	if (pr->rc < 0)
+		return;
+	if (strmap_contains(&pr->expected_index, code)) {
+		struct expected *e =
+		    &pr->expected[strmap_get(&pr->expected_index, code)];
+		if (parent[0] && !e->parent[0])
+			snprintf(e->parent, sizeof e->parent, "%s", parent);
+		return;
+	}
+	if (pr->n_expected == pr->cap_expected) {
+		size_t cap = pr->cap_expected ? pr->cap_expected * 2 : 64;
+		void *grown = realloc(pr->expected, cap * sizeof *pr->expected);
+		if (grown == NULL) {
+			pr->rc = -ENOMEM;
+			return;
+		}
+		pr->expected = grown;
+		pr->cap_expected = cap;
+	}
+	struct expected *e = &pr->expected[pr->n_expected];
+	snprintf(e->code, sizeof e->code, "%s", code);
+	snprintf(e->parent, sizeof e->parent, "%s", parent);
+	if (strmap_set(&pr->expected_index, code, (bd_fen)pr->n_expected) < 0)
+		pr->rc = -ENOMEM;
+	else
+		pr->n_expected++;
+}
+
+static void expect_registry_entry(void *ctx, const struct registry_entry *e)
+{
+	struct progress *pr = ctx;
+	const struct bd_submission *s = e->revision.submission;
+	if (s->year == pr->year - 1 || s->year == pr->year)
+		expect(pr, s->department.code, s->department.parent);
+}
+
+static void group_init(struct progress_group *g, const char *parent)
+{
+	memset(g, 0, sizeof *g);
 	snprintf(g->parent, sizeof g->parent, "%s", parent);
 	g->overdue = cJSON_CreateArray();
 	g->not_sent = cJSON_CreateArray();
+}
+
+static struct progress_group *group_for(struct progress *pr, const char *parent)
+{
+	if (strmap_contains(&pr->group_index, parent))
+		return &pr->groups[strmap_get(&pr->group_index, parent)];
+	if (pr->n_groups == pr->cap_groups) {
+		size_t cap = pr->cap_groups ? pr->cap_groups * 2 : 16;
+		void *grown = realloc(pr->groups, cap * sizeof *pr->groups);
+		if (grown == NULL)
+			return NULL;
+		pr->groups = grown;
+		pr->cap_groups = cap;
+	}
+	if (strmap_set(&pr->group_index, parent, (bd_fen)pr->n_groups) < 0)
+		return NULL;
+	struct progress_group *g = &pr->groups[pr->n_groups++];
+	group_init(g, parent);
 	return g;
 }
 
-/* The departments expected to send a budget for year: every case of the
- * year, every department given control numbers, every department that
- * had an accepted revision the year before. */
-struct expected {
-	char (*codes)[13];
-	char (*parents)[13];
-	size_t n, cap;
-};
-
-static void expect_add(struct expected *e, const char *code, const char *parent)
+/* Counts one department in g: its state, or that it sent nothing, and
+ * every stage whose deadline has passed without it. */
+static void count_department(struct progress_group *g, const char *code,
+			     const struct review_case *c,
+			     const struct deadline_list *deadlines,
+			     const char *today)
 {
-	for (size_t i = 0; i < e->n; i++)
-		if (strcmp(e->codes[i], code) == 0) {
-			if (parent[0] && !e->parents[i][0])
-				snprintf(e->parents[i], 13, "%s", parent);
-			return;
-		}
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 64;
-		void *c = realloc(e->codes, cap * sizeof *e->codes);
-		if (c)
-			e->codes = c;
-		void *p = realloc(e->parents, cap * sizeof *e->parents);
-		if (p)
-			e->parents = p;
-		if (c == NULL || p == NULL)
-			return;
-		e->cap = cap;
+	g->departments++;
+	if (c == NULL || c->at.stage == WF_STAGE_NONE)
+		cJSON_AddItemToArray(g->not_sent, cJSON_CreateString(code));
+	else
+		g->counts[c->at.stage][c->at.state]++;
+	for (int s = WF_STAGE_PROPOSAL; s < WF_STAGE_COUNT; s++) {
+		if (!deadlines->date[s][0] ||
+		    strcmp(today, deadlines->date[s]) <= 0 ||
+		    reached(c, (enum wf_stage)s))
+			continue;
+		/* Adjustments are due only where one is open. */
+		if (s == WF_STAGE_ADJUSTMENT &&
+		    (c == NULL || c->at.stage != WF_STAGE_ADJUSTMENT))
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "department", code);
+		cJSON_AddStringToObject(o, "stage", wf_stage_name(s));
+		cJSON_AddStringToObject(o, "deadline", deadlines->date[s]);
+		cJSON_AddStringToObject(
+		    o, "state", c ? wf_state_name(c->at.state) : "none");
+		cJSON_AddItemToArray(g->overdue, o);
 	}
-	snprintf(e->codes[e->n], 13, "%s", code);
-	snprintf(e->parents[e->n], 13, "%s", parent);
-	e->n++;
 }
 
-struct expected_walk {
-	struct expected *e;
-	int year;
-};
-
-static void expect_previous(void *ctx, const struct registry_entry *entry)
+/* A group as the reply gives it (takes its arrays). */
+static cJSON *group_json(struct progress_group *g, bool named)
 {
-	struct expected_walk *w = ctx;
-	const struct bd_submission *s = entry->revision.submission;
-	if (s->year == w->year - 1 || s->year == w->year)
-		expect_add(w->e, s->department.code, s->department.parent);
+	cJSON *o = cJSON_CreateObject();
+	if (named)
+		cJSON_AddStringToObject(o, "parent", g->parent);
+	cJSON_AddNumberToObject(o, "departments", g->departments);
+	cJSON *states = cJSON_AddObjectToObject(o, "states");
+	for (int s = WF_STAGE_PROPOSAL; s < WF_STAGE_COUNT; s++)
+		for (int st = 0; st < WF_STATE_COUNT; st++) {
+			if (g->counts[s][st] == 0)
+				continue;
+			char key[32];
+			snprintf(key, sizeof key, "%s.%s", wf_stage_name(s),
+				 wf_state_name(st));
+			cJSON_AddNumberToObject(states, key, g->counts[s][st]);
+		}
+	cJSON_AddItemToObject(o, "overdue", g->overdue);
+	cJSON_AddItemToObject(o, "not_sent", g->not_sent);
+	g->overdue = g->not_sent = NULL;
+	return o;
+}
+
+static void progress_free(struct progress *pr)
+{
+	for (size_t i = 0; i < pr->n_groups; i++) {
+		cJSON_Delete(pr->groups[i].overdue);
+		cJSON_Delete(pr->groups[i].not_sent);
+	}
+	free(pr->groups);
+	free(pr->expected);
+	strmap_free(&pr->expected_index);
+	strmap_free(&pr->group_index);
 }
 
 void ops_progress(const struct op_call *call)
 {
 	struct daemon *d = call->d;
-	int64_t year = 0;
-	const char *only = string_member(call->env, "parent");
-	if (!int_member(call->env, "year", &year)) {
-		reply_fail(d, call->req, "bad_request",
-			   "\"year\" (a number) is required");
+	bool failed = false;
+	int year = envelope_year_required(call, &failed);
+	const char *only = envelope_string(call, "parent", false, &failed);
+	if (failed)
 		return;
-	}
 	if (call->who->role == AUTH_PARENT) {
 		if (only && strcmp(only, call->who->scope) != 0) {
 			access_forbid(d, call->req, call->who,
@@ -1253,117 +1356,68 @@ void ops_progress(const struct op_call *call)
 		only = call->who->scope;
 	}
 	struct deadline_list deadlines = {0};
-	store_deadlines_each(&d->store, (int)year, take_deadline, &deadlines);
+	store_deadlines_each(&d->store, year, take_deadline, &deadlines);
 	char today[16];
 	time_t now = time(NULL);
 	struct tm tm;
 	localtime_r(&now, &tm);
 	strftime(today, sizeof today, "%Y-%m-%d", &tm);
 
-	struct expected e = {0};
-	struct expected_walk walk = {&e, (int)year};
-	registry_each(&d->registry, expect_previous, &walk);
+	struct progress pr = {.year = year};
+	struct progress_group total;
+	group_init(&total, "");
+	if (strmap_init(&pr.expected_index) < 0 ||
+	    strmap_init(&pr.group_index) < 0)
+		pr.rc = -ENOMEM;
+	registry_each(&d->registry, expect_registry_entry, &pr);
 	for (size_t i = 0; i < d->review.n_controls; i++)
 		if (d->review.controls[i]->control.year == year) {
 			const char *code = d->review.controls[i]->department;
 			struct review_case *c =
-			    review_find(&d->review, (int)year, code);
-			expect_add(&e, code, c ? c->parent : "");
+			    review_find(&d->review, year, code);
+			expect(&pr, code, c ? c->parent : "");
 		}
 	for (size_t i = 0; i < d->review.n_cases; i++)
 		if (d->review.cases[i]->year == year)
-			expect_add(&e, d->review.cases[i]->department,
-				   d->review.cases[i]->parent);
-
-	enum { MAX_GROUPS = 512 };
-	struct progress_group *groups = calloc(MAX_GROUPS, sizeof *groups);
-	size_t n_groups = 0;
-	struct progress_group total = {.parent = ""};
-	total.overdue = cJSON_CreateArray();
-	total.not_sent = cJSON_CreateArray();
-	for (size_t i = 0; groups && i < e.n; i++) {
-		const char *parent = e.parents[i][0] ? e.parents[i] : "";
+			expect(&pr, d->review.cases[i]->department,
+			       d->review.cases[i]->parent);
+	for (size_t i = 0; pr.rc == 0 && i < pr.n_expected; i++) {
+		const struct expected *e = &pr.expected[i];
 		/* A 主管部门 counts with its own units. */
-		const char *group_key = parent[0] ? parent : e.codes[i];
-		if (only && strcmp(group_key, only) != 0 &&
-		    strcmp(e.codes[i], only) != 0)
+		const char *group = e->parent[0] ? e->parent : e->code;
+		if (only && strcmp(group, only) != 0 &&
+		    strcmp(e->code, only) != 0)
 			continue;
-		struct progress_group *g =
-		    group_for(groups, &n_groups, MAX_GROUPS, group_key);
-		if (g == NULL)
-			continue;
-		struct review_case *c =
-		    review_find(&d->review, (int)year, e.codes[i]);
-		struct progress_group *both[2] = {g, &total};
-		for (int k = 0; k < 2; k++) {
-			both[k]->departments++;
-			if (c == NULL || c->at.stage == WF_STAGE_NONE)
-				cJSON_AddItemToArray(
-				    both[k]->not_sent,
-				    cJSON_CreateString(e.codes[i]));
-			else
-				both[k]->counts[c->at.stage][c->at.state]++;
-			for (int s = WF_STAGE_PROPOSAL; s < WF_STAGE_COUNT;
-			     s++) {
-				if (!deadlines.date[s][0] ||
-				    strcmp(today, deadlines.date[s]) <= 0 ||
-				    reached(c, (enum wf_stage)s))
-					continue;
-				/* Adjustments are due only where one is open.
-				 */
-				if (s == WF_STAGE_ADJUSTMENT &&
-				    (c == NULL ||
-				     c->at.stage != WF_STAGE_ADJUSTMENT))
-					continue;
-				cJSON *o = cJSON_CreateObject();
-				cJSON_AddStringToObject(o, "department",
-							e.codes[i]);
-				cJSON_AddStringToObject(o, "stage",
-							wf_stage_name(s));
-				cJSON_AddStringToObject(o, "deadline",
-							deadlines.date[s]);
-				cJSON_AddStringToObject(
-				    o, "state",
-				    c ? wf_state_name(c->at.state) : "none");
-				cJSON_AddItemToArray(both[k]->overdue, o);
-			}
+		struct progress_group *g = group_for(&pr, group);
+		if (g == NULL) {
+			pr.rc = -ENOMEM;
+			break;
 		}
+		const struct review_case *c =
+		    review_find(&d->review, year, e->code);
+		count_department(g, e->code, c, &deadlines, today);
+		count_department(&total, e->code, c, &deadlines, today);
+	}
+	if (pr.rc < 0) {
+		progress_free(&pr);
+		cJSON_Delete(total.overdue);
+		cJSON_Delete(total.not_sent);
+		reply_fail(d, call->req, "internal",
+			   "out of memory counting the progress of %d", year);
+		return;
 	}
 	cJSON *reply = reply_ok();
-	cJSON_AddNumberToObject(reply, "year", (double)year);
+	cJSON_AddNumberToObject(reply, "year", year);
 	cJSON_AddStringToObject(reply, "today", today);
 	cJSON *dl = cJSON_AddObjectToObject(reply, "deadlines");
 	for (int s = WF_STAGE_PROPOSAL; s < WF_STAGE_COUNT; s++)
 		if (deadlines.date[s][0])
 			cJSON_AddStringToObject(dl, wf_stage_name(s),
 						deadlines.date[s]);
-	cJSON *array = cJSON_AddArrayToObject(reply, "parents");
-	for (size_t i = 0; i <= n_groups; i++) {
-		struct progress_group *g = i < n_groups ? &groups[i] : &total;
-		cJSON *o = cJSON_CreateObject();
-		if (i < n_groups)
-			cJSON_AddStringToObject(o, "parent", g->parent);
-		cJSON_AddNumberToObject(o, "departments", g->departments);
-		cJSON *states = cJSON_AddObjectToObject(o, "states");
-		for (int s = WF_STAGE_PROPOSAL; s < WF_STAGE_COUNT; s++)
-			for (int st = 0; st < WF_STATE_COUNT; st++) {
-				if (g->counts[s][st] == 0)
-					continue;
-				char key[32];
-				snprintf(key, sizeof key, "%s.%s",
-					 wf_stage_name(s), wf_state_name(st));
-				cJSON_AddNumberToObject(states, key,
-							g->counts[s][st]);
-			}
-		cJSON_AddItemToObject(o, "overdue", g->overdue);
-		cJSON_AddItemToObject(o, "not_sent", g->not_sent);
-		if (i < n_groups)
-			cJSON_AddItemToArray(array, o);
-		else
-			cJSON_AddItemToObject(reply, "total", o);
-	}
-	free(groups);
-	free(e.codes);
-	free(e.parents);
+	cJSON *parents = cJSON_AddArrayToObject(reply, "parents");
+	for (size_t i = 0; i < pr.n_groups; i++)
+		cJSON_AddItemToArray(parents, group_json(&pr.groups[i], true));
+	cJSON_AddItemToObject(reply, "total", group_json(&total, false));
+	progress_free(&pr);
 	reply_send(d, call->req, reply);
 }

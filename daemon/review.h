@@ -44,6 +44,7 @@ struct review_control {
 	char department[13];
 	struct bd_control_item *items;
 	char (*keys)[40];
+	size_t cap_items;
 	char set_by[72], set_at[40];
 	uint64_t seq;
 };
@@ -83,7 +84,7 @@ review_control_find(struct review *review, int year, const char *department);
  */
 int review_submission(const struct op_call *c,
 		      const struct bd_submission *submission,
-		      const char *stage_asked,
+		      enum wf_stage stage,
 		      struct store_transition **transition);
 /* The store finished a submission carrying transition (job->rc < 0: it
  * failed).  Frees transition. */
@@ -91,7 +92,18 @@ void review_submission_done(struct daemon *d, struct store_job *job,
 			    struct store_transition *transition);
 /* The stage a submission of department and year is audited for. */
 enum bd_stage review_stage_for(struct daemon *d, int year,
-			       const char *department, const char *asked);
+			       const char *department, enum wf_stage asked);
+/* A request's "stage" (NONE when absent); -EINVAL after a reply naming
+ * the stages. */
+int review_stage_asked(const struct op_call *call, enum wf_stage *stage);
+/* Whether year is closed to department: locked, and no adjustment open
+ * for it. */
+bool review_year_closed(struct daemon *d, int year, const char *department);
+/* The "locked" reply, with how an admin opens the year to one department. */
+void review_refuse_locked(const struct op_call *call, int year,
+			  const char *department);
+/* The first element of every topic: the publisher's topic_prefix. */
+const char *review_topic_prefix(struct daemon *d);
 
 /* A record job of the workflow finished (loop thread): a transition
  * (review_record_done) or control numbers (control_record_done, told

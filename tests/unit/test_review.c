@@ -168,6 +168,65 @@ static void control_numbers_reach_plugins_and_survive_a_restart(void **state)
 	inproc_remove(&p);
 }
 
+/* The error code and message of a refused request. */
+static void refused(const char *request, const char *code, const char *words)
+{
+	cJSON *r = call(request);
+	const cJSON *error = cJSON_GetObjectItem(r, "error");
+	if (error == NULL || strcmp(json_str(error, "code"), code) != 0 ||
+	    strstr(json_str(error, "message"), words) == NULL) {
+		char *text = cJSON_PrintUnformatted(r);
+		fail_msg("%s → %s (wanted %s: %s)", request, text, code, words);
+	}
+	cJSON_Delete(r);
+}
+
+static void bad_requests_name_what_is_wrong(void **state)
+{
+	(void)state;
+	start();
+	submit("proposal");
+	const struct review_case *c = review_find(&p.d.review, 2023, "116001");
+	assert_non_null(c);
+	struct wf_position before = c->at;
+	/* A revision that is not a number is refused, not ignored. */
+	refused("{\"op\":\"review\",\"action\":\"return\",\"department\":"
+		"\"116001\",\"year\":2023,\"revision\":\"1\",\"reason\":\"x\"}",
+		"bad_request", "\"revision\" must be an integer");
+	refused("{\"op\":\"review\",\"action\":\"return\",\"department\":"
+		"\"116001\",\"reason\":\"x\"}",
+		"bad_request", "\"year\" is required");
+	refused("{\"op\":\"review\",\"action\":\"return\",\"department\":"
+		"\"116001\",\"year\":2023,\"reason\":\"x\",\"concerns\":"
+		"\"expenditure[0]\"}",
+		"bad_request", "\"concerns\" must be an array of strings");
+	refused("{\"op\":\"review\",\"action\":\"reject\",\"department\":"
+		"\"116001\",\"year\":2023}",
+		"bad_request", "\"action\" is \"reject\"");
+	refused("{\"op\":\"submit\",\"stage\":\"final\",\"document\":{}}",
+		"bad_request", "\"stage\" is \"final\"");
+	refused("{\"op\":\"deadline\",\"year\":2023,\"stage\":\"budget\"}",
+		"bad_request", "or null to remove");
+	/* A key twice in one department, a department twice: each named. */
+	refused("{\"op\":\"control.set\",\"year\":2023,\"departments\":[{"
+		"\"department\":\"116001\",\"items\":{\"total\":\"1\","
+		"\"total\":\"2\"}}]}",
+		"bad_request",
+		"departments[0] (116001).items.total is given twice");
+	refused("{\"op\":\"control.set\",\"year\":2023,\"departments\":["
+		"{\"department\":\"116001\",\"items\":{\"total\":\"1\"}},"
+		"{\"department\":\"116002\",\"items\":{\"total\":\"1\"}},"
+		"{\"department\":\"116001\",\"items\":{\"total\":\"2\"}}]}",
+		"bad_request",
+		"departments[2]: 116001 is listed twice (first as "
+		"departments[0])");
+	/* Nothing moved, nothing was set. */
+	assert_memory_equal(&c->at, &before, sizeof before);
+	assert_null(review_control_numbers(&p.d, 2023, "116001"));
+	inproc_stop(&p);
+	inproc_remove(&p);
+}
+
 /* A store as schema 1 wrote it: events need a document. */
 static void a_schema_1_store_is_migrated(void **state)
 {
@@ -230,6 +289,7 @@ int main(void)
 	    cmocka_unit_test(a_case_moves_and_views_wait_to_be_asked),
 	    cmocka_unit_test(
 		control_numbers_reach_plugins_and_survive_a_restart),
+	    cmocka_unit_test(bad_requests_name_what_is_wrong),
 	    cmocka_unit_test(a_schema_1_store_is_migrated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
