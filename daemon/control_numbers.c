@@ -25,31 +25,11 @@
 /* Whether key names something a control number can bound. */
 static bool valid_key(const char *key, char *why, size_t why_size)
 {
-	static const char *const fixed[] = {
-	    "total",
-	    "source:general_budget",
-	    "source:fund_budget",
-	    "source:other",
-	    "kind:basic",
-	    "kind:basic.personnel",
-	    "kind:basic.public",
-	    "kind:project",
-	};
-	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-		if (strcmp(key, fixed[i]) == 0)
-			return true;
-	if (strncmp(key, "class:", 6) == 0 && strlen(key) == 9 &&
-	    strspn(key + 6, "0123456789") == 3)
+	const char *arg;
+	if (wf_control_key(key, &arg) != WF_BOUND_UNKNOWN)
 		return true;
-	if (strncmp(key, "project:", 8) == 0 && strlen(key) > 8 &&
-	    strlen(key) < 40)
-		return true;
-	snprintf(why, why_size,
-		 "\"%.40s\" is not a control number: use total, "
-		 "source:general_budget, source:fund_budget, source:other, "
-		 "kind:basic, kind:basic.personnel, kind:basic.public, "
-		 "kind:project, class:NNN (a function 类) or project:CODE",
-		 key);
+	snprintf(why, why_size, "\"%.40s\" is not a control number: use %s",
+		 key, wf_control_keys);
 	return false;
 }
 

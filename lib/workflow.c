@@ -228,3 +228,39 @@ int wf_step(const struct wf_position *now, enum wf_action action,
 	}
 	return -EPERM;
 }
+
+const char wf_control_keys[] =
+    "total, source:general_budget, source:fund_budget, source:other, "
+    "kind:basic, kind:basic.personnel, kind:basic.public, kind:project, "
+    "class:NNN (a function 类) or project:CODE";
+
+enum wf_bound wf_control_key(const char *key, const char **arg)
+{
+	static const char *const fixed[WF_BOUND_CLASS] = {
+	    [WF_BOUND_TOTAL] = "total",
+	    [WF_BOUND_GENERAL] = "source:general_budget",
+	    [WF_BOUND_FUND] = "source:fund_budget",
+	    [WF_BOUND_OTHER] = "source:other",
+	    [WF_BOUND_BASIC] = "kind:basic",
+	    [WF_BOUND_PERSONNEL] = "kind:basic.personnel",
+	    [WF_BOUND_PUBLIC] = "kind:basic.public",
+	    [WF_BOUND_PROJECTS] = "kind:project",
+	};
+	*arg = NULL;
+	if (key == NULL)
+		return WF_BOUND_UNKNOWN;
+	for (int b = 0; b < WF_BOUND_CLASS; b++)
+		if (strcmp(key, fixed[b]) == 0)
+			return (enum wf_bound)b;
+	if (strncmp(key, "class:", 6) == 0 && strlen(key) == 9 &&
+	    strspn(key + 6, "0123456789") == 3) {
+		*arg = key + 6;
+		return WF_BOUND_CLASS;
+	}
+	/* The stored key is at most 39 bytes (store_control_item). */
+	if (strncmp(key, "project:", 8) == 0 && key[8] && strlen(key) < 40) {
+		*arg = key + 8;
+		return WF_BOUND_PROJECT;
+	}
+	return WF_BOUND_UNKNOWN;
+}

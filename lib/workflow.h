@@ -83,4 +83,25 @@ int wf_step(const struct wf_position *now, enum wf_action action,
  * or approved), i.e. not returned and not merely open. */
 bool wf_is_standing(enum wf_state state);
 
+/* What a control number (控制数) bounds, read from its key. */
+enum wf_bound {
+	WF_BOUND_TOTAL = 0, /* total */
+	WF_BOUND_GENERAL,   /* source:general_budget */
+	WF_BOUND_FUND,	    /* source:fund_budget */
+	WF_BOUND_OTHER,	    /* source:other: every other source */
+	WF_BOUND_BASIC,	    /* kind:basic */
+	WF_BOUND_PERSONNEL, /* kind:basic.personnel */
+	WF_BOUND_PUBLIC,    /* kind:basic.public */
+	WF_BOUND_PROJECTS,  /* kind:project */
+	WF_BOUND_CLASS,	    /* class:NNN, a function 类 */
+	WF_BOUND_PROJECT,   /* project:CODE */
+	WF_BOUND_UNKNOWN,
+};
+/* The bound a key names, with *arg the 类 or project code it carries
+ * (else NULL): the one list of keys the daemon accepts and the control
+ * plugin checks. */
+enum wf_bound wf_control_key(const char *key, const char **arg);
+/* The keys, for messages: "total, source:general_budget, …". */
+extern const char wf_control_keys[];
+
 #endif

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "workflow.h"
+
 struct control {
 	const struct bd_host *host;
 	struct bd_plugin_handle *self;
@@ -56,18 +58,54 @@ static void control_fini(void *state)
 	free(state);
 }
 
+/* What one line spends under a bound. */
+static bd_fen line_under(const struct bd_line *l, enum wf_bound b,
+			 const char *arg)
+{
+	switch (b) {
+	case WF_BOUND_TOTAL:
+		return bd_line_total(l);
+	case WF_BOUND_GENERAL:
+		return l->source == BD_SOURCE_GENERAL_BUDGET ? bd_line_total(l)
+							     : 0;
+	case WF_BOUND_FUND:
+		return l->source == BD_SOURCE_FUND_BUDGET ? bd_line_total(l)
+							  : 0;
+	case WF_BOUND_OTHER:
+		return l->source != BD_SOURCE_GENERAL_BUDGET &&
+			       l->source != BD_SOURCE_FUND_BUDGET
+			   ? bd_line_total(l)
+			   : 0;
+	case WF_BOUND_BASIC:
+		return bd_line_basic(l);
+	case WF_BOUND_PERSONNEL:
+		return l->column[BD_COL_WAGES] + l->column[BD_COL_FAMILY];
+	case WF_BOUND_PUBLIC:
+		return l->column[BD_COL_GOODS] + l->column[BD_COL_CAPITAL];
+	case WF_BOUND_PROJECTS:
+		return bd_line_project(l);
+	case WF_BOUND_CLASS:
+		return strncmp(l->function, arg, 3) == 0 ? bd_line_total(l) : 0;
+	default:
+		return 0;
+	}
+}
+
 /* What the submission spends under one control number's key, and where
  * that figure lives (for the finding's path).  false: key unknown. */
 static bool actual_of(const struct bd_submission *s, const char *key,
 		      bd_fen *amount, char *path, size_t path_size)
 {
+	const char *arg;
+	enum wf_bound b = wf_control_key(key, &arg);
 	bd_fen sum = 0;
 	snprintf(path, path_size, "expenditure");
-	if (strncmp(key, "project:", 8) == 0) {
-		const char *code = key + 8;
+	if (b == WF_BOUND_UNKNOWN)
+		return false;
+	if (b == WF_BOUND_PROJECT) {
 		for (size_t i = 0; i < s->n_projects; i++) {
 			const struct bd_project *p = &s->projects[i];
-			if (p->code == NULL || strcmp(p->code, code) != 0)
+			if (p->code == NULL || strcmp(p->code, arg) != 0)
 				continue;
 			bd_fen total = 0;
 			for (int k = 0; k < BD_SOURCE_COUNT; k++)
@@ -75,46 +113,12 @@ static bool actual_of(const struct bd_submission *s, const char *key,
 			sum += p->total.present ? p->total.fen : total;
 			snprintf(path, path_size, "projects[%zu].total", i);
 		}
-		*amount = sum;
-		return true;
-	}
-	bool known = true;
-	for (size_t i = 0; i < s->n_lines; i++) {
-		const struct bd_line *l = &s->lines[i];
-		if (strcmp(key, "total") == 0)
-			sum += bd_line_total(l);
-		else if (strcmp(key, "source:general_budget") == 0)
-			sum += l->source == BD_SOURCE_GENERAL_BUDGET
-				   ? bd_line_total(l)
-				   : 0;
-		else if (strcmp(key, "source:fund_budget") == 0)
-			sum += l->source == BD_SOURCE_FUND_BUDGET
-				   ? bd_line_total(l)
-				   : 0;
-		else if (strcmp(key, "source:other") == 0)
-			sum += l->source != BD_SOURCE_GENERAL_BUDGET &&
-				       l->source != BD_SOURCE_FUND_BUDGET
-				   ? bd_line_total(l)
-				   : 0;
-		else if (strcmp(key, "kind:basic") == 0)
-			sum += bd_line_basic(l);
-		else if (strcmp(key, "kind:basic.personnel") == 0)
-			sum +=
-			    l->column[BD_COL_WAGES] + l->column[BD_COL_FAMILY];
-		else if (strcmp(key, "kind:basic.public") == 0)
-			sum +=
-			    l->column[BD_COL_GOODS] + l->column[BD_COL_CAPITAL];
-		else if (strcmp(key, "kind:project") == 0)
-			sum += bd_line_project(l);
-		else if (strncmp(key, "class:", 6) == 0 && strlen(key) == 9)
-			sum += strncmp(l->function, key + 6, 3) == 0
-				   ? bd_line_total(l)
-				   : 0;
-		else
-			known = false;
+	} else {
+		for (size_t i = 0; i < s->n_lines; i++)
+			sum += line_under(&s->lines[i], b, arg);
 	}
 	*amount = sum;
-	return known || s->n_lines == 0;
+	return true;
 }
 
 static void say(struct control *c, struct bd_audit *audit, const char *rule,

@@ -253,12 +253,44 @@ static void names_round_trip(void **unused)
 	assert_false(wf_is_standing(WF_STATE_OPEN));
 }
 
+static void control_keys(void **unused)
+{
+	(void)unused;
+	const char *arg;
+	assert_int_equal(wf_control_key("total", &arg), WF_BOUND_TOTAL);
+	assert_null(arg);
+	assert_int_equal(wf_control_key("kind:basic.public", &arg),
+			 WF_BOUND_PUBLIC);
+	assert_int_equal(wf_control_key("class:201", &arg), WF_BOUND_CLASS);
+	assert_string_equal(arg, "201");
+	assert_int_equal(wf_control_key("project:4107", &arg),
+			 WF_BOUND_PROJECT);
+	assert_string_equal(arg, "4107");
+	/* Near misses are not keys. */
+	const char *bad[] = {"Total",
+			     "class:20",
+			     "class:2011",
+			     "class:20x",
+			     "project:",
+			     "kind:basic.",
+			     "source:",
+			     "source:state_capital",
+			     "project:01234567890123456789012345678901",
+			     NULL};
+	for (int i = 0; bad[i]; i++)
+		if (wf_control_key(bad[i], &arg) != WF_BOUND_UNKNOWN)
+			fail_msg("\"%s\" taken as a control number", bad[i]);
+	assert_int_equal(wf_control_key(NULL, &arg), WF_BOUND_UNKNOWN);
+	assert_non_null(strstr(wf_control_keys, "class:NNN"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_pair_of_state_and_action),
 	    cmocka_unit_test(a_year_in_order),
 	    cmocka_unit_test(names_round_trip),
+	    cmocka_unit_test(control_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
