@@ -1,6 +1,7 @@
 /* The budget year's commands: review (forward, return, approve), adjust,
  * control numbers, deadlines, progress and diff (docs/workflow.md). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -405,41 +406,57 @@ int cmd_deadline(struct options *o, int argc, char **argv)
 	return ctl_finish(o, ctl_call(o, r), human_deadline);
 }
 
+/* A list in one cell, ", " between items, as long as it needs to be
+ * (a district's departments that sent nothing are not cut short). */
+struct joined {
+	char *text;
+	size_t len, cap;
+};
+
+static void join(struct joined *j, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void join(struct joined *j, const char *fmt, ...)
+{
+	char item[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(item, sizeof item, fmt, ap);
+	va_end(ap);
+	size_t need = j->len + strlen(item) + 3;
+	if (need > j->cap) {
+		size_t cap = need * 2;
+		char *grown = realloc(j->text, cap);
+		if (grown == NULL)
+			return;
+		j->text = grown;
+		j->cap = cap;
+	}
+	j->len +=
+	    (size_t)sprintf(j->text + j->len, "%s%s", j->len ? ", " : "", item);
+}
+
 static void progress_row(struct table *t, const char *who, const cJSON *g)
 {
-	char departments[16], states[400], overdue[400], not_sent[400];
-	size_t used = 0;
+	char departments[16];
+	struct joined states = {0}, overdue = {0}, not_sent = {0};
 	snprintf(departments, sizeof departments, "%lld",
 		 ctl_num(g, "departments"));
-	states[0] = overdue[0] = not_sent[0] = '\0';
 	const cJSON *s;
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(g, "states"))
-	{
-		if (used < sizeof states)
-			used += (size_t)snprintf(
-			    states + used, sizeof states - used, "%s%s %d",
-			    used ? ", " : "", s->string, s->valueint);
-	}
-	used = 0;
+	    join(&states, "%s %d", s->string, s->valueint);
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(g, "overdue"))
-	{
-		if (used < sizeof overdue)
-			used += (size_t)snprintf(
-			    overdue + used, sizeof overdue - used,
-			    "%s%s (%s due %s)", used ? ", " : "",
-			    ctl_str(s, "department"), ctl_str(s, "stage"),
-			    ctl_str(s, "deadline"));
-	}
-	used = 0;
+	    join(&overdue, "%s (%s due %s)", ctl_str(s, "department"),
+		 ctl_str(s, "stage"), ctl_str(s, "deadline"));
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(g, "not_sent"))
-	{
-		if (used < sizeof not_sent)
-			used += (size_t)snprintf(
-			    not_sent + used, sizeof not_sent - used, "%s%s",
-			    used ? ", " : "", s->valuestring);
-	}
-	const char *cells[] = {who, departments, states, overdue, not_sent};
+	    join(&not_sent, "%s", s->valuestring);
+	const char *cells[] = {who, departments, states.text ? states.text : "",
+			       overdue.text ? overdue.text : "",
+			       not_sent.text ? not_sent.text : ""};
 	table_add_row(t, cells);
+	free(states.text);
+	free(overdue.text);
+	free(not_sent.text);
 }
 
 static void human_progress(const struct options *o, const cJSON *reply)

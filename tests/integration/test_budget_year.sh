@@ -102,6 +102,11 @@ assert t["states"] == {"proposal.submitted": 4}, t
 assert sorted(o["department"] for o in t["overdue"]) == ["116001", "116002", "215001", "215002"], t
 assert {g["parent"]: g["departments"] for g in p["parents"]} == {"116": 2, "215": 2}, p
 ' "$progress"
+check "the progress table lists every overdue department" $py -c '
+import sys
+total = [l for l in sys.argv[1].splitlines() if l.startswith("total")][0]
+assert all(c + " (budget due" in total for c in ("116001", "116002", "215001", "215002")), total
+' "$(A progress --year 2023)"
 check "a 主管部门 sees only its own progress" $py -c '
 import json, sys
 p = json.loads(sys.argv[1])
