@@ -651,6 +651,7 @@ static void look_again(evutil_socket_t fd, short what, void *arg)
 	(void)fd, (void)what;
 	int n = http_connections(h);
 	if (n >= 0 && n < h->max_connections) {
+		h->bound = n;
 		evconnlistener_enable(h->listener);
 		h->paused = false;
 		log_info("HTTP: %d connections, below max_connections (%d): "
@@ -662,21 +663,33 @@ static void look_again(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(h->resume, &tv);
 }
 
-/* evhttp asks for a bufferevent for each connection it accepts: the one
- * place that sees every connection, requests or not. */
+/*
+ * evhttp asks for a bufferevent for each connection it accepts: the one
+ * place that sees every connection, requests or not.  Reading the
+ * kernel's table costs milliseconds (it lists every socket of the
+ * machine, those in TIME_WAIT too), so it is read only when an upper
+ * bound reaches the limit: the count last read plus every connection
+ * accepted since (connections only close in between).
+ */
 static struct bufferevent *on_accept(struct event_base *base, void *arg)
 {
 	struct http *h = arg;
 	h->accepted++;
-	if (h->max_connections > 0 && !h->paused) {
+	h->bound++;
+	if (h->max_connections > 0 && !h->paused &&
+	    h->bound >= h->max_connections) {
 		int n = http_connections(h);
-		if (n >= h->max_connections) {
+		h->counts++;
+		/* An unreadable table: the bound stands, and so does the
+		 * limit. */
+		h->bound = n >= 0 ? n : h->bound;
+		if (h->bound >= h->max_connections) {
 			evconnlistener_disable(h->listener);
 			h->paused = true;
 			h->pauses++;
 			log_warning("HTTP: %d connections, max_connections is "
 				    "%d: new ones wait until some close",
-				    n, h->max_connections);
+				    h->bound, h->max_connections);
 			struct timeval tv = {0, 100 * 1000};
 			evtimer_add(h->resume, &tv);
 		}

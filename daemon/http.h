@@ -36,7 +36,9 @@ struct http {
 	int max_connections;  /* 0: no limit */
 	unsigned port;
 	bool paused;
+	int bound; /* at least the connections open (see on_accept) */
 	uint64_t accepted, pauses; /* for /metrics */
+	uint64_t counts;	   /* reads of the kernel's table */
 };
 /* Connections to the HTTP listener now (accepted, not yet closed), or a
  * negative errno when the kernel's table cannot be read. */

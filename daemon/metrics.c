@@ -204,6 +204,9 @@ void metrics_write(struct daemon *d, struct evbuffer *out)
 	       (double)d->http.max_connections);
 	metric(out, "budgetd_http_accepted_total", "counter",
 	       "HTTP connections accepted.", (double)d->http.accepted);
+	metric(out, "budgetd_http_connection_counts_total", "counter",
+	       "Reads of the kernel's TCP table to count connections.",
+	       (double)d->http.counts);
 	metric(out, "budgetd_http_accept_pauses_total", "counter",
 	       "Times accepting paused at max_connections.",
 	       (double)d->http.pauses);

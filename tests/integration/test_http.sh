@@ -290,6 +290,10 @@ check "and is served when connections close" test "$(cat "$dir/waited.code")" = 
 get "$op" /metrics >/dev/null
 check "metrics count the pause" grep -q '^budgetd_http_accept_pauses_total [1-9]' "$dir/body"
 check "and the limit" grep -q '^budgetd_http_connections_limit 12$' "$dir/body"
+accepted=$(sed -n 's/^budgetd_http_accepted_total //p' "$dir/body")
+counts=$(sed -n 's/^budgetd_http_connection_counts_total //p' "$dir/body")
+check "the kernel's table is read far less often than connections come ($counts reads, $accepted accepted)" \
+  $py -c 'import sys; c, a = map(float, sys.argv[1:]); sys.exit(0 if 1 <= c and c * 4 <= a else 1)' "$counts" "$accepted"
 check "and the connections open (this one)" grep -q '^budgetd_http_connections [1-9]' "$dir/body"
 
 # A clean stop with streams and keep-alive connections open: exit 0, and
