@@ -111,7 +111,14 @@ static void human_control_set(const struct options *o, const cJSON *reply)
 	cJSON_ArrayForEach(s,
 			   cJSON_GetObjectItemCaseSensitive(reply, "reaudit"))
 	{
-		if (ctl_num(s, "errors") == 0)
+		if (!cJSON_IsTrue(
+			cJSON_GetObjectItemCaseSensitive(s, "checked")))
+			printf(
+			    "  %s revision %lld (%s %s): a proposal, not held "
+			    "to control numbers\n",
+			    ctl_str(s, "department"), ctl_num(s, "revision"),
+			    ctl_str(s, "stage"), ctl_str(s, "state"));
+		else if (ctl_num(s, "errors") == 0)
 			printf("  %s revision %lld (%s %s): within them\n",
 			       ctl_str(s, "department"), ctl_num(s, "revision"),
 			       ctl_str(s, "stage"), ctl_str(s, "state"));

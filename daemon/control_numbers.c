@@ -267,13 +267,19 @@ static void control_done(struct daemon *d, struct store_job *job)
 		    review_find(&d->review, cj->set->year, dep->code);
 		if (c == NULL || c->revision == 0)
 			continue;
+		/* A proposal (一上) is not held to control numbers: it is not
+		 * audited again, and the reply says so rather than "within". */
+		bool held = c->at.stage == WF_STAGE_BUDGET ||
+			    c->at.stage == WF_STAGE_ADJUSTMENT;
 		char first[400];
-		size_t errors = review_reaudit(d, c, first, sizeof first);
+		size_t errors =
+		    held ? review_reaudit(d, c, first, sizeof first) : 0;
 		cJSON *r = cJSON_CreateObject();
 		cJSON_AddStringToObject(r, "department", dep->code);
 		cJSON_AddNumberToObject(r, "revision", (double)c->revision);
 		cJSON_AddStringToObject(r, "stage", wf_stage_name(c->at.stage));
 		cJSON_AddStringToObject(r, "state", wf_state_name(c->at.state));
+		cJSON_AddBoolToObject(r, "checked", held);
 		cJSON_AddNumberToObject(r, "errors", (double)errors);
 		if (errors) {
 			cJSON_AddStringToObject(r, "first", first);

@@ -120,8 +120,10 @@ check "control numbers imported from the CSV template" $py -c '
 import json, sys
 r = json.loads(sys.argv[1])
 assert r["ok"] and [s["version"] for s in r["set"]] == [1, 1, 1, 1], r
-# The proposals are re-audited: nothing is a budget yet, nothing breaks.
+# Nothing is a budget yet: the proposals are not held to the numbers,
+# and the reply says so of each.
 assert r["now_breaking"] == 0, r
+assert [x["checked"] for x in r["reaudit"]] == [False] * 4, r["reaudit"]
 ' "$out"
 check "a bad control number names its cell" refused "departments\[0\] (116001).items.total" A control set 116001 total=-5 --year 2023
 check "an unknown key is refused with the keys" refused "kind:basic.public" A control set 116001 bogus=5 --year 2023
@@ -171,7 +173,7 @@ import json, sys
 r = json.loads(sys.argv[1])
 assert r["now_breaking"] == 1 and r["set"][0]["version"] == 2, r
 b = r["reaudit"][0]
-assert b["department"] == "215001" and b["errors"] == 1 and "over its control number 2000000.00" in b["first"], b
+assert b["checked"] and b["department"] == "215001" and b["errors"] == 1 and "over its control number 2000000.00" in b["first"], b
 ' "$out"
 check "approving a revision with audit errors is refused" refused "has 1 audit error now" A approve 215001 --year 2023 --revision 3 --approval-number X
 check "the number mended (version 3)" exit_is 0 A control set 215001 total=2400000.00 source:general_budget=2400000.00 --year 2023
