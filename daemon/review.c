@@ -835,7 +835,7 @@ size_t review_reaudit(struct daemon *d, const struct review_case *c,
 }
 
 /* "concerns": the findings or paths a return is about, as a JSON array
- * of strings (malloc'd), NULL when absent; -EINVAL after a reply. */
+ * of strings (malloc'd), NULL when absent; an error after a reply. */
 static int concerns_asked(const struct op_call *call, char **json)
 {
 	const cJSON *v =
@@ -854,7 +854,11 @@ static int concerns_asked(const struct op_call *call, char **json)
 		return -EINVAL;
 	}
 	*json = cJSON_PrintUnformatted(v);
-	return *json ? 0 : -ENOMEM;
+	if (*json == NULL) {
+		reply_fail(call->d, call->req, "internal", "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void ops_review(const struct op_call *call)
