@@ -283,23 +283,28 @@ fail:
 	return NULL;
 }
 
+/* One version of a department's control numbers. */
+static void print_control(const cJSON *reply, const char *department,
+			  const cJSON *version)
+{
+	printf("%s/%lld  version %lld, set by %s at %s (seq %lld)\n",
+	       department, ctl_num(reply, "year"), ctl_num(version, "version"),
+	       ctl_str(version, "set_by"), ctl_str(version, "set_at"),
+	       ctl_num(version, "seq"));
+	const cJSON *item;
+	cJSON_ArrayForEach(item,
+			   cJSON_GetObjectItemCaseSensitive(version, "items"))
+	    printf("  %-24s %18s %s\n", item->string, item->valuestring,
+		   ctl_str(reply, "unit"));
+}
+
 static void human_control_show(const struct options *o, const cJSON *reply)
 {
 	(void)o;
 	const cJSON *c;
 	cJSON_ArrayForEach(c,
 			   cJSON_GetObjectItemCaseSensitive(reply, "controls"))
-	{
-		printf("%s/%lld  version %lld, set by %s at %s\n",
-		       ctl_str(c, "department"), ctl_num(reply, "year"),
-		       ctl_num(c, "version"), ctl_str(c, "set_by"),
-		       ctl_str(c, "set_at"));
-		const cJSON *item;
-		cJSON_ArrayForEach(item,
-				   cJSON_GetObjectItemCaseSensitive(c, "items"))
-		    printf("  %-24s %18s %s\n", item->string, item->valuestring,
-			   ctl_str(reply, "unit"));
-	}
+	    print_control(reply, ctl_str(c, "department"), c);
 }
 
 static void human_control_history(const struct options *o, const cJSON *reply)
@@ -308,17 +313,7 @@ static void human_control_history(const struct options *o, const cJSON *reply)
 	const cJSON *v;
 	cJSON_ArrayForEach(v,
 			   cJSON_GetObjectItemCaseSensitive(reply, "versions"))
-	{
-		printf("%s/%lld version %lld, set by %s at %s (seq %lld)\n",
-		       ctl_str(reply, "department"), ctl_num(reply, "year"),
-		       ctl_num(v, "version"), ctl_str(v, "set_by"),
-		       ctl_str(v, "set_at"), ctl_num(v, "seq"));
-		const cJSON *item;
-		cJSON_ArrayForEach(item,
-				   cJSON_GetObjectItemCaseSensitive(v, "items"))
-		    printf("  %-24s %18s %s\n", item->string, item->valuestring,
-			   ctl_str(reply, "unit"));
-	}
+	    print_control(reply, ctl_str(reply, "department"), v);
 }
 
 int cmd_control(struct options *o, int argc, char **argv)
@@ -563,16 +558,6 @@ static long long stage_revision(const cJSON *history, int year,
 	return strcmp(stage, "latest") == 0 ? latest : 0;
 }
 
-static const struct bd_line *find_line(const struct bd_submission *s,
-				       const struct bd_line *like)
-{
-	for (size_t i = 0; i < s->n_lines; i++)
-		if (strcmp(s->lines[i].function, like->function) == 0 &&
-		    s->lines[i].source == like->source)
-			return &s->lines[i];
-	return NULL;
-}
-
 static bd_fen sum_total(const struct bd_submission *s)
 {
 	bd_fen sum = 0;
@@ -677,10 +662,10 @@ int cmd_diff(struct options *o, int argc, char **argv)
 	cJSON_AddStringToObject(out, "unit", money_unit_name(unit));
 	cJSON *lines = cJSON_AddArrayToObject(out, "lines");
 	for (size_t i = 0; i < a.s->n_lines; i++)
-		diff_line(lines, &a.s->lines[i], find_line(b.s, &a.s->lines[i]),
-			  unit);
+		diff_line(lines, &a.s->lines[i],
+			  model_same_line(b.s, &a.s->lines[i]), unit);
 	for (size_t i = 0; i < b.s->n_lines; i++)
-		if (find_line(a.s, &b.s->lines[i]) == NULL)
+		if (model_same_line(a.s, &b.s->lines[i]) == NULL)
 			diff_line(lines, NULL, &b.s->lines[i], unit);
 	cJSON *totals = cJSON_AddObjectToObject(out, "total");
 	add_amount(totals, "from", sum_total(a.s), unit);

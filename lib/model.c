@@ -1238,3 +1238,13 @@ int model_parse_json(const char *text, size_t len, struct arena *arena,
 	cJSON_Delete(doc);
 	return rc;
 }
+
+const struct bd_line *model_same_line(const struct bd_submission *s,
+				      const struct bd_line *like)
+{
+	for (size_t i = 0; i < s->n_lines; i++)
+		if (strcmp(s->lines[i].function, like->function) == 0 &&
+		    s->lines[i].source == like->source)
+			return &s->lines[i];
+	return NULL;
+}

@@ -48,6 +48,11 @@ int model_parse_brief(const cJSON *document, struct arena *arena,
 int model_parse_json(const char *text, size_t len, struct arena *arena,
 		     struct bd_submission **out, char *why, size_t why_size);
 
+/* The line of s with like's function and source (a document has one per
+ * pair), or NULL: how two revisions' lines are matched. */
+const struct bd_line *model_same_line(const struct bd_submission *s,
+				      const struct bd_line *like);
+
 /* Looks up a source by its wire key; returns 0 or -EINVAL. */
 int model_source_from_key(const char *key, enum bd_source *source);
 

@@ -101,16 +101,6 @@ static bd_fen class_amount(const struct bd_submission *s, const char *code)
 	return sum;
 }
 
-static const struct bd_line *find_line(const struct bd_submission *s,
-				       const struct bd_line *like)
-{
-	for (size_t i = 0; i < s->n_lines; i++)
-		if (strcmp(s->lines[i].function, like->function) == 0 &&
-		    s->lines[i].source == like->source)
-			return &s->lines[i];
-	return NULL;
-}
-
 static bool same_stated(const char *what, struct bd_stated a,
 			struct bd_stated b)
 {
@@ -214,7 +204,8 @@ static bool documents_differ(const struct bd_submission *a,
 	if (a->n_lines != b->n_lines)
 		return differ("%zu lines, then %zu", a->n_lines, b->n_lines);
 	for (size_t i = 0; i < a->n_lines; i++) {
-		const struct bd_line *x = &a->lines[i], *y = find_line(b, x);
+		const struct bd_line *x = &a->lines[i],
+				     *y = model_same_line(b, x);
 		if (y == NULL)
 			return differ("line %s %s lost", x->function,
 				      bd_source_key(x->source));
