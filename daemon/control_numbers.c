@@ -22,6 +22,176 @@
 #define CONTROL_MAX_DEPARTMENTS 20000
 #define CONTROL_MAX_ITEMS	128
 
+/* ---- in memory: the newest version of each department's numbers ---- */
+
+static struct review_control *control_new(int year, const char *department,
+					  int64_t version, uint64_t seq,
+					  const char *set_by,
+					  const char *set_at);
+static int control_add(struct review_control *c, const char *key,
+		       bd_fen amount);
+static int control_install(struct review *r, struct review_control *c);
+
+/* The control numbers come a row per item, a department's rows together. */
+struct control_load {
+	struct review *review;
+	struct review_control *current;
+};
+
+static int load_control(void *ctx, const struct store_control_row *row)
+{
+	struct control_load *l = ctx;
+	struct review_control *c = l->current;
+	if (c && (c->control.year != row->year ||
+		  strcmp(c->department, row->department) != 0)) {
+		l->current = NULL;
+		if (control_install(l->review, c) < 0)
+			return -ENOMEM;
+		c = NULL;
+	}
+	if (c == NULL && (c = l->current = control_new(
+			      row->year, row->department, row->version,
+			      row->seq, row->set_by, row->set_at)) == NULL)
+		return -ENOMEM;
+	return control_add(c, row->key, row->amount);
+}
+
+static void control_free(struct review_control *c)
+{
+	if (c == NULL)
+		return;
+	free(c->items);
+	free(c->keys);
+	free(c);
+}
+
+static struct review_control *control_new(int year, const char *department,
+					  int64_t version, uint64_t seq,
+					  const char *set_by,
+					  const char *set_at)
+{
+	struct review_control *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return NULL;
+	snprintf(c->department, sizeof c->department, "%s", department);
+	snprintf(c->set_by, sizeof c->set_by, "%s", set_by);
+	snprintf(c->set_at, sizeof c->set_at, "%s", set_at);
+	c->seq = seq;
+	c->control = (struct bd_control){
+	    .year = year, .department = c->department, .version = version};
+	return c;
+}
+
+static int control_add(struct review_control *c, const char *key, bd_fen amount)
+{
+	if (c->control.n_items == c->cap_items) {
+		size_t cap = c->cap_items ? c->cap_items * 2 : 8;
+		void *items = realloc(c->items, cap * sizeof *c->items);
+		if (items)
+			c->items = items;
+		void *keys = realloc(c->keys, cap * sizeof *c->keys);
+		if (keys)
+			c->keys = keys;
+		if (items == NULL || keys == NULL)
+			return -ENOMEM;
+		c->cap_items = cap;
+	}
+	size_t i = c->control.n_items++;
+	snprintf(c->keys[i], sizeof c->keys[i], "%s", key);
+	c->items[i] = (struct bd_control_item){.amount = amount};
+	return 0;
+}
+
+/* Makes c (whole now) the newest of its department and year; frees it
+ * when it cannot. */
+static int control_install(struct review *r, struct review_control *c)
+{
+	/* The keys moved as they grew: point at them only now. */
+	for (size_t i = 0; i < c->control.n_items; i++)
+		c->items[i].key = c->keys[i];
+	c->control.items = c->items;
+	char key[32];
+	review_key(key, sizeof key, c->control.year, c->department);
+	if (strmap_contains(&r->control_index, key)) {
+		size_t at = (size_t)strmap_get(&r->control_index, key);
+		control_free(r->controls[at]);
+		r->controls[at] = c;
+		return 0;
+	}
+	if (r->n_controls == r->cap_controls) {
+		size_t cap = r->cap_controls ? r->cap_controls * 2 : 64;
+		void *grown = realloc(r->controls, cap * sizeof *r->controls);
+		if (grown == NULL) {
+			control_free(c);
+			return -ENOMEM;
+		}
+		r->controls = grown;
+		r->cap_controls = cap;
+	}
+	if (strmap_set(&r->control_index, key, (bd_fen)r->n_controls) < 0) {
+		control_free(c);
+		return -ENOMEM;
+	}
+	r->controls[r->n_controls++] = c;
+	return 0;
+}
+
+const struct review_control *review_control_find(struct review *r, int year,
+						 const char *department)
+{
+	char key[32];
+	review_key(key, sizeof key, year, department);
+	if (!strmap_contains(&r->control_index, key))
+		return NULL;
+	return r->controls[strmap_get(&r->control_index, key)];
+}
+
+const struct bd_control *review_control_numbers(void *ctx, int year,
+						const char *department)
+{
+	struct daemon *d = ctx;
+	const struct review_control *c =
+	    review_control_find(&d->review, year, department);
+	return c ? &c->control : NULL;
+}
+
+int review_control_replace(struct daemon *d, int year, const char *department,
+			   const struct store_control_item *items, size_t n,
+			   int64_t version, uint64_t seq, const char *set_by,
+			   const char *set_at)
+{
+	struct review_control *c =
+	    control_new(year, department, version, seq, set_by, set_at);
+	if (c == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (control_add(c, items[i].key, items[i].amount) < 0) {
+			control_free(c);
+			return -ENOMEM;
+		}
+	return control_install(&d->review, c);
+}
+
+int control_numbers_load(struct daemon *d)
+{
+	struct control_load cl = {.review = &d->review};
+	int rc = store_controls_each(&d->store, 0, load_control, &cl);
+	if (cl.current && rc == 0)
+		rc = control_install(&d->review, cl.current);
+	else if (cl.current)
+		control_free(cl.current);
+	return rc;
+}
+
+void control_numbers_free(struct review *r)
+{
+	for (size_t i = 0; i < r->n_controls; i++)
+		control_free(r->controls[i]);
+	free(r->controls);
+}
+
+/* ---- the ops ---- */
+
 /* Whether key names something a control number can bound. */
 static bool valid_key(const char *key, char *why, size_t why_size)
 {

@@ -7,6 +7,11 @@
  * both start from the same state).  A review waits for nothing: while a
  * job of its case is queued it is refused as busy.  Should a queued job
  * fail, the case is read back from the store once its queue drains.
+ *
+ * Over 800 lines on purpose: submissions, reviews and the stage views all
+ * move the same projected position (case_arrive, case_settle), and one
+ * file keeps that bookkeeping private.  Deadlines and progress live in
+ * progress.c, control numbers in control_numbers.c.
  */
 #include "review.h"
 
@@ -41,30 +46,19 @@ int review_init(struct review *r)
 	return 0;
 }
 
-static void control_free(struct review_control *c)
-{
-	if (c == NULL)
-		return;
-	free(c->items);
-	free(c->keys);
-	free(c);
-}
-
 void review_free(struct review *r)
 {
 	for (size_t i = 0; i < r->n_cases; i++)
 		free(r->cases[i]);
 	free(r->cases);
-	for (size_t i = 0; i < r->n_controls; i++)
-		control_free(r->controls[i]);
-	free(r->controls);
+	control_numbers_free(r);
 	free(r->stale);
 	strmap_free(&r->case_index);
 	strmap_free(&r->control_index);
 	memset(r, 0, sizeof *r);
 }
 
-static void case_key(char *key, size_t size, int year, const char *department)
+void review_key(char *key, size_t size, int year, const char *department)
 {
 	snprintf(key, size, "%d/%s", year, department);
 }
@@ -73,7 +67,7 @@ struct review_case *review_find(struct review *r, int year,
 				const char *department)
 {
 	char key[32];
-	case_key(key, sizeof key, year, department);
+	review_key(key, sizeof key, year, department);
 	if (!strmap_contains(&r->case_index, key))
 		return NULL;
 	return r->cases[strmap_get(&r->case_index, key)];
@@ -95,7 +89,7 @@ static struct review_case *case_get(struct review *r, int year,
 	}
 	c = calloc(1, sizeof *c);
 	char key[32];
-	case_key(key, sizeof key, year, department);
+	review_key(key, sizeof key, year, department);
 	if (c == NULL ||
 	    strmap_set(&r->case_index, key, (bd_fen)r->n_cases) < 0) {
 		free(c);
@@ -278,48 +272,11 @@ static int load_transition(void *ctx, const struct store_transition *t)
 	return 0;
 }
 
-static struct review_control *control_new(int year, const char *department,
-					  int64_t version, uint64_t seq,
-					  const char *set_by,
-					  const char *set_at);
-static int control_add(struct review_control *c, const char *key,
-		       bd_fen amount);
-static int control_install(struct review *r, struct review_control *c);
-
-/* The control numbers come a row per item, a department's rows together. */
-struct control_load {
-	struct review *review;
-	struct review_control *current;
-};
-
-static int load_control(void *ctx, const struct store_control_row *row)
-{
-	struct control_load *l = ctx;
-	struct review_control *c = l->current;
-	if (c && (c->control.year != row->year ||
-		  strcmp(c->department, row->department) != 0)) {
-		l->current = NULL;
-		if (control_install(l->review, c) < 0)
-			return -ENOMEM;
-		c = NULL;
-	}
-	if (c == NULL && (c = l->current = control_new(
-			      row->year, row->department, row->version,
-			      row->seq, row->set_by, row->set_at)) == NULL)
-		return -ENOMEM;
-	return control_add(c, row->key, row->amount);
-}
-
 int review_load(struct daemon *d)
 {
 	int rc = store_transitions_each(&d->store, NULL, 0, load_transition, d);
-	struct control_load cl = {.review = &d->review};
 	if (rc == 0)
-		rc = store_controls_each(&d->store, 0, load_control, &cl);
-	if (cl.current && rc == 0)
-		rc = control_install(&d->review, cl.current);
-	else if (cl.current)
-		control_free(cl.current);
+		rc = control_numbers_load(d);
 	if (rc < 0) {
 		log_error("cannot read the workflow from %s (%s)",
 			  d->store.path, strerror(-rc));
@@ -330,115 +287,6 @@ int review_load(struct daemon *d)
 	log_info("workflow: %zu cases, %zu departments with control numbers",
 		 d->review.n_cases, d->review.n_controls);
 	return 0;
-}
-
-/* ---- control numbers in memory ---- */
-
-static struct review_control *control_new(int year, const char *department,
-					  int64_t version, uint64_t seq,
-					  const char *set_by,
-					  const char *set_at)
-{
-	struct review_control *c = calloc(1, sizeof *c);
-	if (c == NULL)
-		return NULL;
-	snprintf(c->department, sizeof c->department, "%s", department);
-	snprintf(c->set_by, sizeof c->set_by, "%s", set_by);
-	snprintf(c->set_at, sizeof c->set_at, "%s", set_at);
-	c->seq = seq;
-	c->control = (struct bd_control){
-	    .year = year, .department = c->department, .version = version};
-	return c;
-}
-
-static int control_add(struct review_control *c, const char *key, bd_fen amount)
-{
-	if (c->control.n_items == c->cap_items) {
-		size_t cap = c->cap_items ? c->cap_items * 2 : 8;
-		void *items = realloc(c->items, cap * sizeof *c->items);
-		if (items)
-			c->items = items;
-		void *keys = realloc(c->keys, cap * sizeof *c->keys);
-		if (keys)
-			c->keys = keys;
-		if (items == NULL || keys == NULL)
-			return -ENOMEM;
-		c->cap_items = cap;
-	}
-	size_t i = c->control.n_items++;
-	snprintf(c->keys[i], sizeof c->keys[i], "%s", key);
-	c->items[i] = (struct bd_control_item){.amount = amount};
-	return 0;
-}
-
-/* Makes c (whole now) the newest of its department and year; frees it
- * when it cannot. */
-static int control_install(struct review *r, struct review_control *c)
-{
-	/* The keys moved as they grew: point at them only now. */
-	for (size_t i = 0; i < c->control.n_items; i++)
-		c->items[i].key = c->keys[i];
-	c->control.items = c->items;
-	char key[32];
-	case_key(key, sizeof key, c->control.year, c->department);
-	if (strmap_contains(&r->control_index, key)) {
-		size_t at = (size_t)strmap_get(&r->control_index, key);
-		control_free(r->controls[at]);
-		r->controls[at] = c;
-		return 0;
-	}
-	if (r->n_controls == r->cap_controls) {
-		size_t cap = r->cap_controls ? r->cap_controls * 2 : 64;
-		void *grown = realloc(r->controls, cap * sizeof *r->controls);
-		if (grown == NULL) {
-			control_free(c);
-			return -ENOMEM;
-		}
-		r->controls = grown;
-		r->cap_controls = cap;
-	}
-	if (strmap_set(&r->control_index, key, (bd_fen)r->n_controls) < 0) {
-		control_free(c);
-		return -ENOMEM;
-	}
-	r->controls[r->n_controls++] = c;
-	return 0;
-}
-
-const struct review_control *review_control_find(struct review *r, int year,
-						 const char *department)
-{
-	char key[32];
-	case_key(key, sizeof key, year, department);
-	if (!strmap_contains(&r->control_index, key))
-		return NULL;
-	return r->controls[strmap_get(&r->control_index, key)];
-}
-
-const struct bd_control *review_control_numbers(void *ctx, int year,
-						const char *department)
-{
-	struct daemon *d = ctx;
-	const struct review_control *c =
-	    review_control_find(&d->review, year, department);
-	return c ? &c->control : NULL;
-}
-
-int review_control_replace(struct daemon *d, int year, const char *department,
-			   const struct store_control_item *items, size_t n,
-			   int64_t version, uint64_t seq, const char *set_by,
-			   const char *set_at)
-{
-	struct review_control *c =
-	    control_new(year, department, version, seq, set_by, set_at);
-	if (c == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (control_add(c, items[i].key, items[i].amount) < 0) {
-			control_free(c);
-			return -ENOMEM;
-		}
-	return control_install(&d->review, c);
 }
 
 /* ---- publishing ---- */
@@ -764,16 +612,6 @@ struct review_job {
 	struct owned_transition *transition;
 };
 
-static bool valid_date(const char *s)
-{
-	int y, m, day;
-	char tail;
-	return s && strlen(s) == 10 &&
-	       sscanf(s, "%4d-%2d-%2d%c", &y, &m, &day, &tail) == 3 &&
-	       y >= 1990 && y <= 2200 && m >= 1 && m <= 12 && day >= 1 &&
-	       day <= 31;
-}
-
 void review_record_done(struct daemon *d, struct store_job *job)
 {
 	struct review_job *rj = job->owner;
@@ -976,7 +814,7 @@ void ops_review(const struct op_call *call)
 			localtime_r(&now, &tm);
 			strftime(today, sizeof today, "%Y-%m-%d", &tm);
 			date = today;
-		} else if (!valid_date(date)) {
+		} else if (!wf_valid_date(date)) {
 			reply_fail(d, req, "bad_request",
 				   "\"approval_date\" is \"%s\"; it must be a "
 				   "date as YYYY-MM-DD",
@@ -1110,318 +948,4 @@ int review_history(struct daemon *d, const char *department, int year,
 {
 	return store_transitions_each(&d->store, department, year,
 				      add_transition, array);
-}
-
-/* ---- deadlines and progress ---- */
-
-void ops_deadline(const struct op_call *call)
-{
-	struct daemon *d = call->d;
-	bool failed = false;
-	int year = envelope_year_required(call, &failed);
-	const char *stage = envelope_string(call, "stage", true, &failed);
-	const char *date = envelope_string(call, "date", false, &failed);
-	if (failed)
-		return;
-	enum wf_stage s;
-	if (wf_stage_from_name(stage, &s) < 0) {
-		reply_fail(d, call->req, "bad_request",
-			   "\"stage\" is \"%s\"; it must be proposal, budget "
-			   "or adjustment",
-			   stage);
-		return;
-	}
-	/* null removes a deadline; leaving "date" out is a mistake. */
-	if (cJSON_GetObjectItemCaseSensitive(call->env, "date") == NULL ||
-	    (date && !valid_date(date))) {
-		reply_fail(d, call->req, "bad_request",
-			   "\"date\" must be a date as YYYY-MM-DD, or null to "
-			   "remove the deadline");
-		return;
-	}
-	int rc = store_set_deadline(&d->store, year, stage, date);
-	if (rc < 0) {
-		reply_fail(d, call->req, "store_failed",
-			   "the deadline was not stored (%s)", strerror(-rc));
-		return;
-	}
-	log_info("deadline of %s %d set to %s by %s", stage, year,
-		 date ? date : "none", call->who->name);
-	cJSON *reply = reply_ok();
-	cJSON_AddNumberToObject(reply, "year", year);
-	cJSON_AddStringToObject(reply, "stage", stage);
-	if (date)
-		cJSON_AddStringToObject(reply, "date", date);
-	reply_send(d, call->req, reply);
-}
-
-/* A year's deadlines, by stage ("" where none is set). */
-struct deadline_list {
-	char date[WF_STAGE_COUNT][12];
-};
-
-static int take_deadline(void *ctx, int year, const char *stage,
-			 const char *date)
-{
-	struct deadline_list *l = ctx;
-	enum wf_stage s;
-	(void)year;
-	if (wf_stage_from_name(stage, &s) == 0)
-		snprintf(l->date[s], sizeof l->date[s], "%s", date);
-	return 0;
-}
-
-/* Whether a case has reached a stage: sent it (or something later). */
-static bool reached(const struct review_case *c, enum wf_stage stage)
-{
-	if (c == NULL || c->at.stage == WF_STAGE_NONE)
-		return false;
-	if (c->at.stage > stage)
-		return true;
-	return c->at.stage == stage && c->at.state != WF_STATE_RETURNED &&
-	       c->at.state != WF_STATE_OPEN;
-}
-
-/* One 主管部门's departments (or the district's, for the total). */
-struct progress_group {
-	char parent[13];
-	int counts[WF_STAGE_COUNT][WF_STATE_COUNT];
-	int departments;
-	cJSON *overdue, *not_sent;
-};
-
-/*
- * The departments expected to send a budget for a year, each once: every
- * case of the year, every department given control numbers, every
- * department with an accepted revision that year or the year before.
- * Indexed by code, so that a district of thousands is gathered in one
- * pass, and grouped by 主管部门 the same way.
- */
-struct progress {
-	struct expected {
-		char code[13], parent[13];
-	} * expected;
-	size_t n_expected, cap_expected;
-	struct strmap expected_index; /* code → index */
-	struct progress_group *groups;
-	size_t n_groups, cap_groups;
-	struct strmap group_index; /* parent → index */
-	int year;
-	int rc;
-};
-
-static void expect(struct progress *pr, const char *code, const char *parent)
-{
-	if (pr->rc < 0)
-		return;
-	if (strmap_contains(&pr->expected_index, code)) {
-		struct expected *e =
-		    &pr->expected[strmap_get(&pr->expected_index, code)];
-		if (parent[0] && !e->parent[0])
-			snprintf(e->parent, sizeof e->parent, "%s", parent);
-		return;
-	}
-	if (pr->n_expected == pr->cap_expected) {
-		size_t cap = pr->cap_expected ? pr->cap_expected * 2 : 64;
-		void *grown = realloc(pr->expected, cap * sizeof *pr->expected);
-		if (grown == NULL) {
-			pr->rc = -ENOMEM;
-			return;
-		}
-		pr->expected = grown;
-		pr->cap_expected = cap;
-	}
-	struct expected *e = &pr->expected[pr->n_expected];
-	snprintf(e->code, sizeof e->code, "%s", code);
-	snprintf(e->parent, sizeof e->parent, "%s", parent);
-	if (strmap_set(&pr->expected_index, code, (bd_fen)pr->n_expected) < 0)
-		pr->rc = -ENOMEM;
-	else
-		pr->n_expected++;
-}
-
-static void expect_registry_entry(void *ctx, const struct registry_entry *e)
-{
-	struct progress *pr = ctx;
-	const struct bd_submission *s = e->revision.submission;
-	if (s->year == pr->year - 1 || s->year == pr->year)
-		expect(pr, s->department.code, s->department.parent);
-}
-
-static void group_init(struct progress_group *g, const char *parent)
-{
-	memset(g, 0, sizeof *g);
-	snprintf(g->parent, sizeof g->parent, "%s", parent);
-	g->overdue = cJSON_CreateArray();
-	g->not_sent = cJSON_CreateArray();
-}
-
-static struct progress_group *group_for(struct progress *pr, const char *parent)
-{
-	if (strmap_contains(&pr->group_index, parent))
-		return &pr->groups[strmap_get(&pr->group_index, parent)];
-	if (pr->n_groups == pr->cap_groups) {
-		size_t cap = pr->cap_groups ? pr->cap_groups * 2 : 16;
-		void *grown = realloc(pr->groups, cap * sizeof *pr->groups);
-		if (grown == NULL)
-			return NULL;
-		pr->groups = grown;
-		pr->cap_groups = cap;
-	}
-	if (strmap_set(&pr->group_index, parent, (bd_fen)pr->n_groups) < 0)
-		return NULL;
-	struct progress_group *g = &pr->groups[pr->n_groups++];
-	group_init(g, parent);
-	return g;
-}
-
-/* Counts one department in g: its state, or that it sent nothing, and
- * every stage whose deadline has passed without it. */
-static void count_department(struct progress_group *g, const char *code,
-			     const struct review_case *c,
-			     const struct deadline_list *deadlines,
-			     const char *today)
-{
-	g->departments++;
-	if (c == NULL || c->at.stage == WF_STAGE_NONE)
-		cJSON_AddItemToArray(g->not_sent, cJSON_CreateString(code));
-	else
-		g->counts[c->at.stage][c->at.state]++;
-	for (int s = WF_STAGE_PROPOSAL; s < WF_STAGE_COUNT; s++) {
-		if (!deadlines->date[s][0] ||
-		    strcmp(today, deadlines->date[s]) <= 0 ||
-		    reached(c, (enum wf_stage)s))
-			continue;
-		/* Adjustments are due only where one is open. */
-		if (s == WF_STAGE_ADJUSTMENT &&
-		    (c == NULL || c->at.stage != WF_STAGE_ADJUSTMENT))
-			continue;
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "department", code);
-		cJSON_AddStringToObject(o, "stage", wf_stage_name(s));
-		cJSON_AddStringToObject(o, "deadline", deadlines->date[s]);
-		cJSON_AddStringToObject(
-		    o, "state", c ? wf_state_name(c->at.state) : "none");
-		cJSON_AddItemToArray(g->overdue, o);
-	}
-}
-
-/* A group as the reply gives it (takes its arrays). */
-static cJSON *group_json(struct progress_group *g, bool named)
-{
-	cJSON *o = cJSON_CreateObject();
-	if (named)
-		cJSON_AddStringToObject(o, "parent", g->parent);
-	cJSON_AddNumberToObject(o, "departments", g->departments);
-	cJSON *states = cJSON_AddObjectToObject(o, "states");
-	for (int s = WF_STAGE_PROPOSAL; s < WF_STAGE_COUNT; s++)
-		for (int st = 0; st < WF_STATE_COUNT; st++) {
-			if (g->counts[s][st] == 0)
-				continue;
-			char key[32];
-			snprintf(key, sizeof key, "%s.%s", wf_stage_name(s),
-				 wf_state_name(st));
-			cJSON_AddNumberToObject(states, key, g->counts[s][st]);
-		}
-	cJSON_AddItemToObject(o, "overdue", g->overdue);
-	cJSON_AddItemToObject(o, "not_sent", g->not_sent);
-	g->overdue = g->not_sent = NULL;
-	return o;
-}
-
-static void progress_free(struct progress *pr)
-{
-	for (size_t i = 0; i < pr->n_groups; i++) {
-		cJSON_Delete(pr->groups[i].overdue);
-		cJSON_Delete(pr->groups[i].not_sent);
-	}
-	free(pr->groups);
-	free(pr->expected);
-	strmap_free(&pr->expected_index);
-	strmap_free(&pr->group_index);
-}
-
-void ops_progress(const struct op_call *call)
-{
-	struct daemon *d = call->d;
-	bool failed = false;
-	int year = envelope_year_required(call, &failed);
-	const char *only = envelope_string(call, "parent", false, &failed);
-	if (failed)
-		return;
-	if (call->who->role == AUTH_PARENT) {
-		if (only && strcmp(only, call->who->scope) != 0) {
-			access_forbid(d, call->req, call->who,
-				      "a 主管部门 sees the progress of its own "
-				      "units only (%s)",
-				      call->who->scope);
-			return;
-		}
-		only = call->who->scope;
-	}
-	struct deadline_list deadlines = {0};
-	store_deadlines_each(&d->store, year, take_deadline, &deadlines);
-	char today[16];
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(today, sizeof today, "%Y-%m-%d", &tm);
-
-	struct progress pr = {.year = year};
-	struct progress_group total;
-	group_init(&total, "");
-	if (strmap_init(&pr.expected_index) < 0 ||
-	    strmap_init(&pr.group_index) < 0)
-		pr.rc = -ENOMEM;
-	registry_each(&d->registry, expect_registry_entry, &pr);
-	for (size_t i = 0; i < d->review.n_controls; i++)
-		if (d->review.controls[i]->control.year == year) {
-			const char *code = d->review.controls[i]->department;
-			struct review_case *c =
-			    review_find(&d->review, year, code);
-			expect(&pr, code, c ? c->parent : "");
-		}
-	for (size_t i = 0; i < d->review.n_cases; i++)
-		if (d->review.cases[i]->year == year)
-			expect(&pr, d->review.cases[i]->department,
-			       d->review.cases[i]->parent);
-	for (size_t i = 0; pr.rc == 0 && i < pr.n_expected; i++) {
-		const struct expected *e = &pr.expected[i];
-		/* A 主管部门 counts with its own units. */
-		const char *group = e->parent[0] ? e->parent : e->code;
-		if (only && strcmp(group, only) != 0 &&
-		    strcmp(e->code, only) != 0)
-			continue;
-		struct progress_group *g = group_for(&pr, group);
-		if (g == NULL) {
-			pr.rc = -ENOMEM;
-			break;
-		}
-		const struct review_case *c =
-		    review_find(&d->review, year, e->code);
-		count_department(g, e->code, c, &deadlines, today);
-		count_department(&total, e->code, c, &deadlines, today);
-	}
-	if (pr.rc < 0) {
-		progress_free(&pr);
-		cJSON_Delete(total.overdue);
-		cJSON_Delete(total.not_sent);
-		reply_fail(d, call->req, "internal",
-			   "out of memory counting the progress of %d", year);
-		return;
-	}
-	cJSON *reply = reply_ok();
-	cJSON_AddNumberToObject(reply, "year", year);
-	cJSON_AddStringToObject(reply, "today", today);
-	cJSON *dl = cJSON_AddObjectToObject(reply, "deadlines");
-	for (int s = WF_STAGE_PROPOSAL; s < WF_STAGE_COUNT; s++)
-		if (deadlines.date[s][0])
-			cJSON_AddStringToObject(dl, wf_stage_name(s),
-						deadlines.date[s]);
-	cJSON *parents = cJSON_AddArrayToObject(reply, "parents");
-	for (size_t i = 0; i < pr.n_groups; i++)
-		cJSON_AddItemToArray(parents, group_json(&pr.groups[i], true));
-	cJSON_AddItemToObject(reply, "total", group_json(&total, false));
-	progress_free(&pr);
-	reply_send(d, call->req, reply);
 }

@@ -72,6 +72,12 @@ void review_views_sync(struct daemon *d);
 
 struct review_case *review_find(struct review *review, int year,
 				const char *department);
+/* "YEAR/CODE": how cases and control numbers are indexed. */
+void review_key(char *key, size_t size, int year, const char *department);
+/* control_numbers.c: reads the newest control numbers from the store
+ * (review_load calls it), and frees them. */
+int control_numbers_load(struct daemon *d);
+void control_numbers_free(struct review *review);
 const struct review_control *
 review_control_find(struct review *review, int year, const char *department);
 

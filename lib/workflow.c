@@ -264,3 +264,13 @@ enum wf_bound wf_control_key(const char *key, const char **arg)
 	}
 	return WF_BOUND_UNKNOWN;
 }
+
+bool wf_valid_date(const char *s)
+{
+	int y, m, day;
+	char tail;
+	return s && strlen(s) == 10 &&
+	       sscanf(s, "%4d-%2d-%2d%c", &y, &m, &day, &tail) == 3 &&
+	       y >= 1990 && y <= 2200 && m >= 1 && m <= 12 && day >= 1 &&
+	       day <= 31;
+}

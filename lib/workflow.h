@@ -83,6 +83,9 @@ int wf_step(const struct wf_position *now, enum wf_action action,
  * or approved), i.e. not returned and not merely open. */
 bool wf_is_standing(enum wf_state state);
 
+/* Whether s is a date as YYYY-MM-DD (approvals, deadlines). */
+bool wf_valid_date(const char *s);
+
 /* What a control number (控制数) bounds, read from its key. */
 enum wf_bound {
 	WF_BOUND_TOTAL = 0, /* total */
