@@ -127,7 +127,16 @@ static const char *apply_daemon_key(struct config *c, const char *key,
 		return parse_int(value, 1, 1024, &c->request_contexts) < 0
 			   ? "request_contexts must be an integer 1..1024"
 			   : NULL;
-	else if (strcmp(key, "commit_batch_max") == 0)
+	else if (strcmp(key, "audit_workers") == 0) {
+		if (strcmp(value, "auto") == 0) {
+			c->audit_workers = -1;
+			return NULL;
+		}
+		return parse_int(value, 0, 256, &c->audit_workers) < 0
+			   ? "audit_workers must be auto (one per core) or an "
+			     "integer 0..256 (0: audit on the loop thread)"
+			   : NULL;
+	} else if (strcmp(key, "commit_batch_max") == 0)
 		return parse_int(value, 1, 100000, &c->commit_batch_max) < 0
 			   ? "commit_batch_max must be an integer 1..100000"
 			   : NULL;
@@ -271,6 +280,7 @@ int config_defaults(struct config *c)
 	c->http_timeout = 30;
 	c->http_max_connections = 256;
 	c->request_contexts = 32;
+	c->audit_workers = -1;
 	c->commit_batch_max = 256;
 	c->rate_limit = 0;
 	c->rate_burst = 0;

@@ -36,6 +36,7 @@ struct config {
 	size_t n_plugins;
 	size_t max_message_size;
 	int request_contexts;
+	int audit_workers; /* threads auditing documents; -1: one per core */
 	int commit_batch_max;
 	char *log_level;
 	/* Listeners whose peers are trusted with full rights: URLs, or

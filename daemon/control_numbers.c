@@ -169,7 +169,11 @@ int review_control_replace(struct daemon *d, int year, const char *department,
 			control_free(c);
 			return -ENOMEM;
 		}
-	return control_install(&d->review, c);
+	/* An audit on a worker may be reading the numbers this replaces. */
+	host_audit_exclusive_begin(&d->host);
+	int rc = control_install(&d->review, c);
+	host_audit_exclusive_end(&d->host);
+	return rc;
 }
 
 int control_numbers_load(struct daemon *d)

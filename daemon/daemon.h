@@ -16,6 +16,7 @@
 #include "rpc.h"
 #include "store.h"
 #include "strmap.h"
+#include "workers.h"
 
 /* Flags given on the command line; they win over the file on every load. */
 struct daemon_flags {
@@ -32,7 +33,7 @@ struct daemon {
 	struct config *config;
 	char plugin_dir[4096];
 	struct event_base *base;
-	struct event *rpc_wake, *store_wake, *watchdog;
+	struct event *rpc_wake, *store_wake, *workers_wake, *watchdog;
 	struct event *sigterm, *sigint, *sighup;
 	struct event *grace;	 /* stopping: "unavailable" until it fires */
 	struct event *heartbeat; /* measures how late the loop runs timers */
@@ -46,6 +47,12 @@ struct daemon {
 	struct auth auth;     /* credentials, as stored */
 	struct review review; /* the budget year's cases, control numbers */
 	struct throttle throttle;
+	/* The audit pool, and the order it keeps: per department, the
+	 * submissions and validations out (audited, or waiting for the
+	 * disk) and those waiting behind them (ops_submit.c). */
+	struct workers workers;
+	struct strmap lanes;
+	struct pending *lane_head, *lane_tail;
 	int locked_years[64]; /* fiscal years closed to submissions */
 	int n_locked_years;
 	/* Where replies go: rpc_reply normally; the fuzzer and tests that

@@ -211,54 +211,67 @@ long long envelope_int(const struct op_call *c, const char *key, long long min,
 	return (long long)item->valuedouble;
 }
 
-int envelope_decode(struct daemon *d, struct rpc_request *req, cJSON **env)
+int envelope_parse(const char *text, size_t n, size_t max_size,
+		   struct envelope_error *error, cJSON **env)
 {
-	const char *text = nng_msg_body(req->msg);
-	size_t n = nng_msg_len(req->msg);
-	char why[256];
-
 	*env = NULL;
-	if (n > d->config->max_message_size) {
-		reply_fail(
-		    d, req, "message_too_large",
+	if (n > max_size) {
+		snprintf(error->code, sizeof error->code, "message_too_large");
+		snprintf(
+		    error->message, sizeof error->message,
 		    "request is %zu bytes; this server accepts at most %zu "
 		    "(max_message_size)",
-		    n, d->config->max_message_size);
+		    n, max_size);
 		return -EMSGSIZE;
 	}
 	if (n == 0) {
-		reply_fail(d, req, "bad_request",
-			   "empty request; send a JSON object such as "
-			   "{\"op\":\"status\"}");
+		snprintf(error->code, sizeof error->code, "bad_request");
+		snprintf(error->message, sizeof error->message,
+			 "empty request; send a JSON object such as "
+			 "{\"op\":\"status\"}");
 		return -EINVAL;
 	}
 	long bad = utf8_invalid_at((const unsigned char *)text, n);
 	if (bad >= 0) {
-		reply_fail(d, req, "bad_encoding",
-			   "request is not valid UTF-8 at byte %ld", bad);
+		snprintf(error->code, sizeof error->code, "bad_encoding");
+		snprintf(error->message, sizeof error->message,
+			 "request is not valid UTF-8 at byte %ld", bad);
 		return -EILSEQ;
 	}
 	const char *nul = memchr(text, '\0', n);
 	if (nul != NULL) {
-		reply_fail(d, req, "bad_encoding",
-			   "request contains a NUL byte at offset %zu",
-			   (size_t)(nul - text));
+		snprintf(error->code, sizeof error->code, "bad_encoding");
+		snprintf(error->message, sizeof error->message,
+			 "request contains a NUL byte at offset %zu",
+			 (size_t)(nul - text));
 		return -EILSEQ;
 	}
 	cJSON *parsed = cJSON_ParseWithLength(text, n);
 	if (parsed == NULL) {
-		describe_parse_error(text, n, why, sizeof why);
-		reply_fail(d, req, "bad_json", "%s", why);
+		snprintf(error->code, sizeof error->code, "bad_json");
+		describe_parse_error(text, n, error->message,
+				     sizeof error->message);
 		return -EINVAL;
 	}
 	if (!cJSON_IsObject(parsed)) {
 		cJSON_Delete(parsed);
-		reply_fail(d, req, "bad_request",
-			   "the request must be a JSON object with an \"op\"");
+		snprintf(error->code, sizeof error->code, "bad_request");
+		snprintf(error->message, sizeof error->message,
+			 "the request must be a JSON object with an \"op\"");
 		return -EINVAL;
 	}
 	*env = parsed;
 	return 0;
+}
+
+int envelope_decode(struct daemon *d, struct rpc_request *req, cJSON **env)
+{
+	struct envelope_error error;
+	int rc = envelope_parse(nng_msg_body(req->msg), nng_msg_len(req->msg),
+				d->config->max_message_size, &error, env);
+	if (rc < 0)
+		reply_fail(d, req, error.code, "%s", error.message);
+	return rc;
 }
 
 int envelope_year(const struct op_call *c, bool *failed)

@@ -17,6 +17,15 @@ struct op_call;
  */
 int envelope_decode(struct daemon *d, struct rpc_request *req, cJSON **env);
 
+/* Why a request could not be decoded: the reply's code and message. */
+struct envelope_error {
+	char code[32];
+	char message[256];
+};
+/* envelope_decode's checks and parse without the reply, for any thread. */
+int envelope_parse(const char *text, size_t n, size_t max_size,
+		   struct envelope_error *error, cJSON **env);
+
 /*
  * Finds the raw text of a top-level member, so that a document is stored
  * byte for byte as the department sent it.  Returns 0 with the span in

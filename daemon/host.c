@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,9 +30,11 @@ static void host_log(const struct bd_plugin_handle *self,
 		/* Kept so that a refused reload can tell the operator why. */
 		struct bd_plugin_handle *h =
 		    &self->host->plugins[self - self->host->plugins];
+		pthread_mutex_lock(&self->host->log_lock);
 		va_start(ap, fmt);
 		vsnprintf(h->last_error, sizeof h->last_error, fmt, ap);
 		va_end(ap);
+		pthread_mutex_unlock(&self->host->log_lock);
 	}
 }
 
@@ -307,10 +310,21 @@ static int load_one(struct host *h, struct bd_plugin_handle *p,
 	return 0;
 }
 
+static bool validates_concurrently(const struct bd_plugin_handle *p);
+
 int host_load(struct host *h, const struct config *config,
 	      const char *plugin_dir, char *err, size_t err_size)
 {
 	h->config = config;
+	/* Writers first: a reload waits for the audits running, not for
+	 * every audit that starts after it asked. */
+	pthread_rwlockattr_t attr;
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(
+	    &attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&h->audit_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&h->log_lock, NULL);
 	h->table = (struct bd_host){
 	    .abi_major = BD_ABI_MAJOR,
 	    .abi_minor = BD_ABI_MINOR,
@@ -373,6 +387,10 @@ int host_load(struct host *h, const struct config *config,
 			return -EINVAL;
 		}
 	}
+	for (size_t i = 0; i < h->n_plugins; i++)
+		if (h->plugins[i].desc->validate != NULL &&
+		    !validates_concurrently(&h->plugins[i]))
+			h->n_serial_validators++;
 	return 0;
 }
 
@@ -436,22 +454,34 @@ int host_reconfigure(struct host *h, const struct config *config, char *err,
 
 /* ---- stages ---- */
 
+static bool validates_concurrently(const struct bd_plugin_handle *p)
+{
+	/* flags came with minor 4: an older descriptor may end before it. */
+	return p->desc->abi_minor >= 4 &&
+	       (p->desc->flags & BD_PLUGIN_CONCURRENT_VALIDATE);
+}
+
 int host_validate(struct host *h, const struct bd_submission *submission,
-		  struct bd_audit *audit)
+		  struct bd_audit *audit, enum host_validators which)
 {
 	for (size_t i = 0; i < h->n_plugins; i++) {
 		struct bd_plugin_handle *p = &h->plugins[i];
 		if (p->desc->validate == NULL)
+			continue;
+		if (which != HOST_VALIDATE_ALL &&
+		    validates_concurrently(p) !=
+			(which == HOST_VALIDATE_CONCURRENT))
 			continue;
 		audit->plugin = p->name;
 		struct timespec began, ended;
 		clock_gettime(CLOCK_MONOTONIC, &began);
 		int rc = p->desc->validate(p->state, submission, audit);
 		clock_gettime(CLOCK_MONOTONIC, &ended);
-		p->validate_ns +=
+		atomic_fetch_add(
+		    &p->validate_ns,
 		    (uint64_t)((ended.tv_sec - began.tv_sec) * 1000000000LL +
-			       (ended.tv_nsec - began.tv_nsec));
-		p->validations++;
+			       (ended.tv_nsec - began.tv_nsec)));
+		atomic_fetch_add(&p->validations, 1);
 		audit->plugin = NULL;
 		if (rc < 0) {
 			log_error("plugin %s: validate failed (%s)", p->name,
@@ -460,6 +490,26 @@ int host_validate(struct host *h, const struct bd_submission *submission,
 		}
 	}
 	return audit->out_of_memory ? -ENOMEM : 0;
+}
+
+void host_audit_shared_begin(struct host *h)
+{
+	pthread_rwlock_rdlock(&h->audit_lock);
+}
+
+void host_audit_shared_end(struct host *h)
+{
+	pthread_rwlock_unlock(&h->audit_lock);
+}
+
+void host_audit_exclusive_begin(struct host *h)
+{
+	pthread_rwlock_wrlock(&h->audit_lock);
+}
+
+void host_audit_exclusive_end(struct host *h)
+{
+	pthread_rwlock_unlock(&h->audit_lock);
 }
 
 int host_apply(struct host *h, const struct bd_revision *prev,

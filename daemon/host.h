@@ -3,6 +3,7 @@
 #define BUDGETD_HOST_H
 
 #include <budgetd/plugin.h>
+#include <pthread.h>
 #include <cjson/cJSON.h>
 
 #include "audit.h"
@@ -37,8 +38,8 @@ struct bd_plugin_handle {
 	void *view_state[HOST_VIEW_COUNT];
 	bool has_views;
 	char last_error[512]; /* the plugin's last error log line */
-	/* Time spent in validate, and how often (loop thread; /metrics). */
-	uint64_t validate_ns, validations;
+	/* Time spent in validate, and how often (any thread; /metrics). */
+	_Atomic uint64_t validate_ns, validations;
 };
 
 struct bd_query {
@@ -66,6 +67,13 @@ struct host {
 	/* The bureau's control numbers (ctx: latest_ctx). */
 	const struct bd_control *(*control_numbers)(void *ctx, int year,
 						    const char *department);
+	/* Held shared by every audit on a worker thread and exclusive by the
+	 * loop while it changes what such an audit reads (the config and the
+	 * plugins' settings on reload, the control numbers): see the
+	 * Threading notes of budgetd/plugin.h. */
+	pthread_rwlock_t audit_lock;
+	pthread_mutex_t log_lock;   /* last_error, written from any thread */
+	size_t n_serial_validators; /* validate without the concurrent flag */
 };
 
 /*
@@ -83,8 +91,22 @@ void host_unload(struct host *host);
 int host_reconfigure(struct host *host, const struct config *config, char *err,
 		     size_t err_size);
 
+/* Which plugins' validate host_validate calls: all of them (on the loop
+ * thread), those that may run concurrently (on a worker, inside
+ * host_audit_shared), or the others (on the loop, after the worker). */
+enum host_validators {
+	HOST_VALIDATE_ALL,
+	HOST_VALIDATE_CONCURRENT,
+	HOST_VALIDATE_SERIAL,
+};
 int host_validate(struct host *host, const struct bd_submission *submission,
-		  struct bd_audit *audit);
+		  struct bd_audit *audit, enum host_validators which);
+/* Brackets an audit on a worker thread. */
+void host_audit_shared_begin(struct host *host);
+void host_audit_shared_end(struct host *host);
+/* Brackets a change, on the loop, of what a concurrent audit reads. */
+void host_audit_exclusive_begin(struct host *host);
+void host_audit_exclusive_end(struct host *host);
 int host_apply(struct host *host, const struct bd_revision *prev,
 	       const struct bd_revision *next, struct bd_apply *apply);
 void host_publish(struct host *host, const struct bd_event *event);

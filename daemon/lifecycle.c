@@ -245,6 +245,7 @@ static void keep_running(struct daemon *d, struct config *fresh)
 	KEEP_LIST(plugins, n_plugins, "plugins");
 	KEEP_NUMBER(max_message_size, "max_message_size");
 	KEEP_NUMBER(request_contexts, "request_contexts");
+	KEEP_NUMBER(audit_workers, "audit_workers");
 	KEEP_NUMBER(commit_batch_max, "commit_batch_max");
 	KEEP_TEXT(tls_cert_key, "tls_cert_key");
 	KEEP_TEXT(tls_client_ca, "tls_client_ca");
@@ -261,9 +262,13 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
 		log_error("reload refused: %s", err);
 		return rc;
 	}
+	/* Audits on the workers read the config and the plugins' settings:
+	 * they finish before either changes, and start again after. */
+	host_audit_exclusive_begin(&d->host);
 	keep_running(d, fresh);
 	rc = host_reconfigure(&d->host, fresh, err, err_size);
 	if (rc < 0) {
+		host_audit_exclusive_end(&d->host);
 		log_error("reload refused: %s", err);
 		config_free(fresh);
 		free(fresh);
@@ -272,6 +277,7 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
 	config_free(d->config);
 	free(d->config);
 	d->config = fresh;
+	host_audit_exclusive_end(&d->host);
 	/* The request limits apply at once. */
 	throttle_set(&d->throttle, (unsigned)fresh->rate_limit,
 		     (unsigned)fresh->rate_burst,

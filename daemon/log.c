@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-static enum bd_log_level log_level = BD_LOG_INFO;
+static _Atomic enum bd_log_level log_level = BD_LOG_INFO;
 /* Under systemd stderr goes to the journal: entries then go straight to
  * it, with fields a query can select on. */
 static bool log_to_journal;

@@ -78,6 +78,12 @@ static void wake_store(void *arg)
 	event_active(d->store_wake, EV_READ, 0);
 }
 
+static void wake_workers(void *arg)
+{
+	struct daemon *d = arg;
+	event_active(d->workers_wake, EV_READ, 0);
+}
+
 /* How long a stopping daemon keeps answering "unavailable" after its
  * last commit, so that clients in the middle of a request hear why
  * instead of seeing the connection drop. */
@@ -98,7 +104,8 @@ static void on_grace_over(evutil_socket_t fd, short what, void *arg)
 
 static void maybe_finish(struct daemon *d)
 {
-	if (!d->stopping || d->in_flight > 0 || d->grace != NULL)
+	if (!d->stopping || d->in_flight > 0 || d->workers.queued > 0 ||
+	    d->grace != NULL)
 		return;
 	struct timeval tv = {0, STOP_GRACE_MS * 1000};
 	d->grace = evtimer_new(d->base, on_grace_over, d);
@@ -131,6 +138,19 @@ static void on_store(evutil_socket_t fd, short what, void *arg)
 	}
 	if (d->http.streams)
 		stream_notify(&d->http);
+	maybe_finish(d);
+}
+
+static void on_workers(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)fd, (void)what;
+	struct workers_job *job = workers_take_done(&d->workers);
+	while (job != NULL) {
+		struct workers_job *next = job->next;
+		job->done(job);
+		job = next;
+	}
 	maybe_finish(d);
 }
 
@@ -305,8 +325,9 @@ static const struct bd_revision *latest_revision(void *ctx, int year,
 						 const char *department)
 {
 	struct daemon *d = ctx;
+	/* From audits on the workers too. */
 	struct registry_entry *e =
-	    registry_find(&d->registry, year, department);
+	    registry_find_shared(&d->registry, year, department);
 	return e ? &e->revision : NULL;
 }
 
@@ -425,11 +446,12 @@ int main(int argc, char **argv)
 		goto out_store;
 	d.rpc_wake = event_new(d.base, -1, 0, on_rpc, &d);
 	d.store_wake = event_new(d.base, -1, 0, on_store, &d);
+	d.workers_wake = event_new(d.base, -1, 0, on_workers, &d);
 	d.sigterm = evsignal_new(d.base, SIGTERM, on_stop_signal, &d);
 	d.sigint = evsignal_new(d.base, SIGINT, on_stop_signal, &d);
 	d.sighup = evsignal_new(d.base, SIGHUP, on_sighup, &d);
-	if (!d.rpc_wake || !d.store_wake || !d.sigterm || !d.sigint ||
-	    !d.sighup || event_add(d.sigterm, NULL) ||
+	if (!d.rpc_wake || !d.store_wake || !d.workers_wake || !d.sigterm ||
+	    !d.sigint || !d.sighup || event_add(d.sigterm, NULL) ||
 	    event_add(d.sigint, NULL) || event_add(d.sighup, NULL) ||
 	    start_watchdog(&d) < 0 || start_heartbeat(&d) < 0) {
 		log_error("cannot set up the event loop");
@@ -439,6 +461,11 @@ int main(int argc, char **argv)
 		log_error("cannot start the store thread");
 		goto out_loop;
 	}
+	size_t n_workers = d.config->audit_workers < 0
+			       ? workers_default_count()
+			       : (size_t)d.config->audit_workers;
+	if (workers_start(&d.workers, n_workers, wake_workers, &d) < 0)
+		goto out_loop;
 	struct rpc_tls tls = {d.config->tls_cert_key, d.config->tls_client_ca};
 	if (rpc_open(&d.rpc, d.config->listen, d.config->n_listen,
 		     d.config->publish, d.config->max_message_size,
@@ -472,6 +499,14 @@ int main(int argc, char **argv)
 	status = 0;
 	log_info("stopped cleanly");
 out_loop:
+	/* Nothing is queued to them now (maybe_finish waits for that), but on
+	 * a failed start their jobs still answer. */
+	workers_stop(&d.workers);
+	for (struct workers_job *job = workers_take_done(&d.workers), *next;
+	     job; job = next) {
+		next = job->next;
+		job->done(job);
+	}
 	store_stop(&d.store);
 	/* What the writer finished last: annotations only, nothing waits. */
 	for (struct store_job *job = store_take_done(&d.store), *next; job;
@@ -489,6 +524,8 @@ out_loop:
 		event_free(d.rpc_wake);
 	if (d.store_wake)
 		event_free(d.store_wake);
+	if (d.workers_wake)
+		event_free(d.workers_wake);
 	if (d.sigterm)
 		event_free(d.sigterm);
 	if (d.sigint)
@@ -498,6 +535,7 @@ out_loop:
 	event_base_free(d.base);
 out_store:
 	strmap_free(&d.findings_by_rule);
+	strmap_free(&d.lanes);
 	auth_free(&d.auth);
 	store_close(&d.store);
 out_registry:

@@ -1,6 +1,7 @@
 /* The read ops: departments, show, history, events, status, and the
  * queries plugins answer. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,6 +398,15 @@ void ops_status(const struct op_call *c)
 	cJSON_AddItemToObject(reply, "health", health_report(d, &level));
 	cJSON_AddNumberToObject(reply, "requests", (double)d->requests);
 	cJSON_AddNumberToObject(reply, "in_flight", (double)d->in_flight);
+	/* The audit pool: its size, what it has done, what is out now. */
+	cJSON_AddNumberToObject(reply, "audit_workers",
+				(double)d->workers.n_threads);
+	cJSON_AddNumberToObject(reply, "audits_run",
+				(double)atomic_load(&d->workers.jobs_run));
+	cJSON_AddNumberToObject(
+	    reply, "audit_busy_ms",
+	    (double)(atomic_load(&d->workers.busy_ns) / 1000000u));
+	cJSON_AddNumberToObject(reply, "audits_out", (double)d->workers.queued);
 	pthread_mutex_lock(&d->store.lock);
 	cJSON_AddNumberToObject(reply, "commits", (double)d->store.commits);
 	cJSON_AddNumberToObject(reply, "commit_ms_total",

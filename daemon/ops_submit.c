@@ -4,6 +4,7 @@
  * has committed it (an ack means durable), after the revision is applied.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,23 +23,43 @@
 #include "model.h"
 #include "utf8.h"
 
-/* A submission travelling through audit → store → apply → reply. */
+/*
+ * A submission (or validation) travelling through audit → store → apply
+ * → reply.  The audit runs on a worker (workers.h); everything else on
+ * the loop.  Per department one is out at a time, from audit until its
+ * reply: so submissions of a department are stored and applied in the
+ * order they came, and an audit reads its department's registry entries
+ * while nothing replaces them.
+ */
 struct pending {
 	struct store_job job;
+	struct workers_job work;
+	struct daemon *d;
 	struct rpc_request *req;
-	char *body; /* the document, byte for byte as received */
+	struct principal who;
+	bool storing;	 /* submit; else validate (reply only) */
+	cJSON *document; /* parsed on the worker, which frees it */
+	char *body;	 /* the document, byte for byte as received */
 	char *findings_json;
 	struct registry_entry *entry; /* the parsed submission */
 	cJSON *findings;
+	struct bd_audit audit;
+	bool audited;	    /* audit holds findings to free */
+	bool whole;	    /* findings, outcome and first error are set */
+	int internal_error; /* -errno: the audit itself failed */
 	enum bd_unit unit;
 	size_t n_errors;
 	char first_error[300];
 	char first_rule[96]; /* of the first error, for the log's RULE= */
 	char sender[180];    /* principal and peer, for the trail */
 	char connection[16]; /* limits key */
+	char lane[13];	     /* the department code sent ("" if none) */
+	int sent_year;	     /* the year sent (0 if none), for the stage */
+	struct pending *next_in_lane;
 	/* accepted: the workflow's transition, written with the revision */
 	struct store_transition *transition;
-	enum wf_stage stage; /* what it is sent for ("stage"; NONE: its own) */
+	enum wf_stage stage;	   /* what it is sent for ("stage"; NONE) */
+	enum bd_stage audit_stage; /* what the audit checked it as */
 };
 
 static void pending_free(struct pending *p)
@@ -48,6 +69,9 @@ static void pending_free(struct pending *p)
 	free(p->body);
 	free(p->findings_json);
 	cJSON_Delete(p->findings);
+	cJSON_Delete(p->document);
+	if (p->audited)
+		audit_free(&p->audit);
 	registry_entry_free(p->entry);
 	free(p);
 }
@@ -81,22 +105,195 @@ static cJSON *problems_to_json(const struct model_problems *problems)
 	return array;
 }
 
+/* ---- the audit, on a worker ---- */
+
+/* The document's findings after the plugins' audit: outcome, first error,
+ * the findings as JSON (and printed, for the store). */
+static int audit_conclude(struct pending *p)
+{
+	cJSON *audit_json = audit_to_json(&p->audit, p->unit);
+	cJSON *f;
+	if (audit_json == NULL)
+		return -ENOMEM;
+	while ((f = cJSON_DetachItemFromArray(audit_json, 0)) != NULL)
+		cJSON_AddItemToArray(p->findings, f);
+	cJSON_Delete(audit_json);
+	p->n_errors = p->audit.n_errors;
+	p->job.outcome = p->audit.n_errors ? STORE_REJECTED : STORE_ACCEPTED;
+	for (size_t i = 0; i < p->audit.n; i++) {
+		if (p->audit.items[i].severity == BD_SEVERITY_ERROR) {
+			snprintf(p->first_error, sizeof p->first_error,
+				 "%.100s: %.190s", p->audit.items[i].path,
+				 p->audit.items[i].message);
+			utf8_trim_partial(p->first_error);
+			snprintf(p->first_rule, sizeof p->first_rule, "%s",
+				 p->audit.items[i].rule);
+			break;
+		}
+	}
+	if (p->storing &&
+	    (p->findings_json = cJSON_PrintUnformatted(p->findings)) == NULL)
+		return -ENOMEM;
+	p->whole = true;
+	return 0;
+}
+
+/* An invalid document: its first problem, and who sent it, for the
+ * trail. */
+static void conclude_invalid(struct pending *p,
+			     const struct model_problems *problems)
+{
+	p->job.outcome = STORE_INVALID;
+	p->n_errors = problems->n_errors;
+	for (size_t i = 0; i < problems->n; i++) {
+		if (problems->items[i].is_error) {
+			snprintf(p->first_error, sizeof p->first_error,
+				 "%.100s: %.190s", problems->items[i].path,
+				 problems->items[i].message);
+			utf8_trim_partial(p->first_error);
+			snprintf(p->first_rule, sizeof p->first_rule,
+				 "format.invalid");
+			break;
+		}
+	}
+	snprintf(p->job.department, sizeof p->job.department, "%s", p->lane);
+	if (p->storing &&
+	    (p->findings_json = cJSON_PrintUnformatted(p->findings)) == NULL)
+		p->internal_error = -ENOMEM;
+	p->whole = true;
+}
+
 /*
- * Parses and audits the document of a submit/validate request.  Fills in
- * p's outcome, findings and parsed entry; returns -1 after sending an error
- * reply when the request itself is unusable.
+ * Parses the document into the model and runs the plugins' audit: on a
+ * worker (or inline when there are none).  Reads the daemon's config and
+ * the plugins only inside host_audit_shared; writes only to p.
  */
-static int audit_document(const struct op_call *c, struct pending *p)
+static void audit_run(struct workers_job *work)
+{
+	struct pending *p =
+	    (struct pending *)((char *)work - offsetof(struct pending, work));
+	struct daemon *d = p->d;
+	struct model_problems *problems = malloc(sizeof *problems);
+	struct bd_submission *sub = NULL;
+	if (p->document == NULL) /* audited once already: parse again */
+		p->document = cJSON_ParseWithLength(p->body, strlen(p->body));
+	if (problems == NULL || p->document == NULL) {
+		free(problems);
+		p->internal_error = -ENOMEM;
+		return;
+	}
+	int rc = model_parse(p->document, &p->entry->arena, &sub, problems);
+	cJSON_Delete(p->document);
+	p->document = NULL;
+	if (rc == -ENOMEM ||
+	    (p->findings = problems_to_json(problems)) == NULL) {
+		free(problems);
+		p->internal_error = -ENOMEM;
+		return;
+	}
+	if (rc < 0) {
+		conclude_invalid(p, problems);
+		free(problems);
+		return;
+	}
+	free(problems);
+	p->entry->revision.submission = sub;
+	p->unit = sub->unit;
+	p->job.year = sub->year;
+	strcpy(p->job.department, sub->department.code);
+
+	host_audit_shared_begin(&d->host);
+	audit_init(&p->audit, d->config);
+	p->audited = true;
+	p->audit.stage = p->audit_stage;
+	rc = host_validate(&d->host, sub, &p->audit,
+			   d->workers.n_threads ? HOST_VALIDATE_CONCURRENT
+						: HOST_VALIDATE_ALL);
+	host_audit_shared_end(&d->host);
+	if (rc < 0)
+		p->internal_error = rc;
+	else if (d->workers.n_threads == 0 || d->host.n_serial_validators == 0)
+		p->internal_error = audit_conclude(p);
+}
+
+/* ---- per department, one at a time ---- */
+
+static void audit_done(struct workers_job *work);
+
+static void audit_start(struct daemon *d, struct pending *p)
+{
+	p->audit_stage = review_stage_for(d, p->sent_year, p->lane, p->stage);
+	p->work = (struct workers_job){.run = audit_run, .done = audit_done};
+	workers_submit(&d->workers, &p->work);
+}
+
+/* Starts p's audit, or queues it behind its department's. */
+static int lane_enter(struct daemon *d, struct pending *p)
+{
+	if (d->lanes.slots == NULL && strmap_init(&d->lanes) < 0)
+		return -ENOMEM;
+	bool created;
+	bd_fen *out = strmap_slot(&d->lanes, p->lane, 0, &created);
+	if (out == NULL)
+		return -ENOMEM;
+	if ((*out)++ > 0) {
+		p->next_in_lane = NULL;
+		if (d->lane_tail)
+			d->lane_tail->next_in_lane = p;
+		else
+			d->lane_head = p;
+		d->lane_tail = p;
+		return 0;
+	}
+	audit_start(d, p);
+	return 0;
+}
+
+/* p's department is free again: the next of it waiting starts. */
+static void lane_leave(struct daemon *d, const char *lane)
+{
+	bool created;
+	bd_fen *out = strmap_slot(&d->lanes, lane, 0, &created);
+	if (out == NULL || *out == 0 || --*out == 0)
+		return;
+	struct pending **pp = &d->lane_head, *prev = NULL;
+	for (; *pp; prev = *pp, pp = &(*pp)->next_in_lane)
+		if (strcmp((*pp)->lane, lane) == 0) {
+			struct pending *next = *pp;
+			*pp = next->next_in_lane;
+			if (d->lane_tail == next)
+				d->lane_tail = prev;
+			audit_start(d, next);
+			return;
+		}
+}
+
+/* Ends a pending that leaves its lane without reaching the store. */
+static void pending_finish(struct pending *p)
+{
+	struct daemon *d = p->d;
+	char lane[sizeof p->lane];
+	if (p->storing)
+		throttle_submission_done(&d->throttle, p->connection);
+	snprintf(lane, sizeof lane, "%s", p->lane);
+	pending_free(p);
+	lane_leave(d, lane);
+}
+
+/* ---- on the loop, before and after ---- */
+
+/*
+ * What the loop does before the audit: the "stage" asked, the document's
+ * shape, its bytes kept for the store, and its department for the lane.
+ * Returns -1 after sending an error reply when the request is unusable.
+ */
+static int audit_prepare(const struct op_call *c, struct pending *p)
 {
 	struct daemon *d = c->d;
 	struct rpc_request *req = c->req;
-	const cJSON *env = c->env;
-	const char *text = c->text;
-	size_t n = c->len;
 	if (review_stage_asked(c, &p->stage) < 0)
 		return -1;
-	const cJSON *document =
-	    cJSON_GetObjectItemCaseSensitive(env, "document");
+	cJSON *document = cJSON_GetObjectItemCaseSensitive(c->env, "document");
 	if (document == NULL) {
 		reply_fail(d, req, "bad_request",
 			   "\"document\" is required: the budget-submission/1 "
@@ -113,7 +310,8 @@ static int audit_document(const struct op_call *c, struct pending *p)
 	}
 	const char *start;
 	size_t len;
-	if (envelope_member_span(text, n, "document", &start, &len) == 0)
+	if (envelope_member_span(c->text, c->len, "document", &start, &len) ==
+	    0)
 		p->body = strndup(start, len);
 	else
 		p->body = cJSON_PrintUnformatted(document);
@@ -123,88 +321,20 @@ static int audit_document(const struct op_call *c, struct pending *p)
 		return -1;
 	}
 	arena_init(&p->entry->arena);
-
-	struct model_problems *problems = malloc(sizeof *problems);
-	struct bd_submission *sub = NULL;
-	if (problems == NULL) {
-		reply_fail(d, req, "internal", "out of memory");
-		return -1;
-	}
-	int rc = model_parse(document, &p->entry->arena, &sub, problems);
-	if (rc == -ENOMEM) {
-		free(problems);
-		reply_fail(d, req, "internal",
-			   "out of memory parsing the document");
-		return -1;
-	}
-	p->findings = problems_to_json(problems);
-	if (rc < 0) {
-		p->job.outcome = STORE_INVALID;
-		p->n_errors = problems->n_errors;
-		for (size_t i = 0; i < problems->n; i++) {
-			if (problems->items[i].is_error) {
-				snprintf(p->first_error, sizeof p->first_error,
-					 "%.100s: %.190s",
-					 problems->items[i].path,
-					 problems->items[i].message);
-				utf8_trim_partial(p->first_error);
-				snprintf(p->first_rule, sizeof p->first_rule,
-					 "format.invalid");
-				break;
-			}
-		}
-		/* Keep what can be told of the sender for the trail. */
-		const cJSON *dept =
-		    cJSON_GetObjectItemCaseSensitive(document, "department");
-		const cJSON *code =
-		    cJSON_GetObjectItemCaseSensitive(dept, "code");
-		if (cJSON_IsString(code) && strlen(code->valuestring) < 13)
-			strcpy(p->job.department, code->valuestring);
-		free(problems);
-		return 0;
-	}
-	free(problems);
-	p->entry->revision.submission = sub;
-	p->unit = sub->unit;
-	p->job.year = sub->year;
-	strcpy(p->job.department, sub->department.code);
-
-	struct bd_audit audit;
-	audit_init(&audit, d->config);
-	audit.stage =
-	    review_stage_for(d, sub->year, sub->department.code, p->stage);
-	rc = host_validate(&d->host, sub, &audit);
-	if (rc < 0) {
-		audit_free(&audit);
-		reply_fail(d, req, "internal",
-			   "the audit failed (%s); see the daemon log",
-			   strerror(-rc));
-		return -1;
-	}
-	cJSON *audit_json = audit_to_json(&audit, sub->unit);
-	cJSON *f;
-	while ((f = cJSON_DetachItemFromArray(audit_json, 0)) != NULL)
-		cJSON_AddItemToArray(p->findings, f);
-	cJSON_Delete(audit_json);
-	p->n_errors = audit.n_errors;
-	p->job.outcome = audit.n_errors ? STORE_REJECTED : STORE_ACCEPTED;
-	if (d->findings_by_rule.slots != NULL ||
-	    strmap_init(&d->findings_by_rule) == 0)
-		for (size_t i = 0; i < audit.n; i++)
-			strmap_add(&d->findings_by_rule, audit.items[i].rule,
-				   1);
-	for (size_t i = 0; i < audit.n; i++) {
-		if (audit.items[i].severity == BD_SEVERITY_ERROR) {
-			snprintf(p->first_error, sizeof p->first_error,
-				 "%.100s: %.190s", audit.items[i].path,
-				 audit.items[i].message);
-			utf8_trim_partial(p->first_error);
-			snprintf(p->first_rule, sizeof p->first_rule, "%s",
-				 audit.items[i].rule);
-			break;
-		}
-	}
-	audit_free(&audit);
+	const cJSON *dept =
+	    cJSON_GetObjectItemCaseSensitive(document, "department");
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(dept, "code");
+	if (cJSON_IsString(code) && strlen(code->valuestring) < sizeof p->lane)
+		strcpy(p->lane, code->valuestring);
+	const cJSON *year = cJSON_GetObjectItemCaseSensitive(document, "year");
+	if (cJSON_IsNumber(year) && year->valuedouble >= 1900 &&
+	    year->valuedouble <= 2200)
+		p->sent_year = year->valueint;
+	/* The worker takes the document; the envelope goes with the call. */
+	p->document = cJSON_DetachItemViaPointer(c->env, document);
+	p->d = d;
+	p->req = req;
+	p->who = *c->who;
 	return 0;
 }
 
@@ -236,6 +366,101 @@ static cJSON *rejection_reply(const struct pending *p)
 	return reply;
 }
 
+/* The audit is back: validate answers; submit goes on to the store. */
+static void audit_done(struct workers_job *work)
+{
+	struct pending *p =
+	    (struct pending *)((char *)work - offsetof(struct pending, work));
+	struct daemon *d = p->d;
+	struct rpc_request *req = p->req;
+	const struct bd_submission *sub =
+	    p->entry ? p->entry->revision.submission : NULL;
+	/* A review of this department between the audit's start and now may
+	 * have changed what the document is sent as (proposal or budget),
+	 * and so what it must be checked against: audit it again. */
+	if (p->internal_error == 0 && sub != NULL &&
+	    review_stage_for(d, sub->year, sub->department.code, p->stage) !=
+		p->audit_stage) {
+		if (p->audited)
+			audit_free(&p->audit);
+		cJSON_Delete(p->findings);
+		free(p->findings_json);
+		registry_entry_free(p->entry);
+		p->audited = p->whole = false;
+		p->findings = NULL;
+		p->findings_json = NULL;
+		p->job.outcome = STORE_ACCEPTED;
+		p->first_error[0] = p->first_rule[0] = '\0';
+		p->entry = calloc(1, sizeof *p->entry);
+		if (p->entry != NULL) {
+			arena_init(&p->entry->arena);
+			audit_start(d, p);
+			return;
+		}
+		p->internal_error = -ENOMEM;
+	}
+	if (p->internal_error == 0 && !p->whole) {
+		/* Plugins that must validate on the loop thread (ABI 2.3 and
+		 * those without the concurrent flag), then the conclusion. */
+		p->audit.policy = d->config;
+		p->internal_error = host_validate(&d->host, sub, &p->audit,
+						  HOST_VALIDATE_SERIAL);
+		if (p->internal_error == 0)
+			p->internal_error = audit_conclude(p);
+	}
+	if (p->internal_error < 0) {
+		reply_fail(d, req, "internal",
+			   "the audit failed (%s); nothing was stored, see the "
+			   "daemon log",
+			   strerror(-p->internal_error));
+		pending_finish(p);
+		return;
+	}
+	if (p->audited && (d->findings_by_rule.slots != NULL ||
+			   strmap_init(&d->findings_by_rule) == 0))
+		for (size_t i = 0; i < p->audit.n; i++)
+			strmap_add(&d->findings_by_rule, p->audit.items[i].rule,
+				   1);
+	if (!p->storing) {
+		cJSON *reply = p->job.outcome == STORE_ACCEPTED
+				   ? reply_ok()
+				   : rejection_reply(p);
+		if (p->job.outcome == STORE_ACCEPTED)
+			add_outcome(reply, p);
+		cJSON_AddItemToObject(reply, "findings", p->findings);
+		p->findings = NULL;
+		reply_send(d, req, reply);
+		pending_finish(p);
+		return;
+	}
+	struct op_call call = {.d = d, .req = req, .who = &p->who};
+	/* An accepted budget moves its case, and the workflow knows about
+	 * locked years; a rejected one is kept for the trail only where the
+	 * year is still open to it (an adjustment), else refused. */
+	if (p->job.outcome != STORE_ACCEPTED && p->job.year &&
+	    review_year_closed(d, p->job.year, p->job.department)) {
+		review_refuse_locked(&call, p->job.year, p->job.department);
+		pending_finish(p);
+		return;
+	}
+	p->job.owner = p;
+	p->job.body = p->body;
+	p->job.body_len = strlen(p->body);
+	p->job.findings_json = p->findings_json;
+	p->job.sender = p->sender;
+	if (p->job.outcome == STORE_ACCEPTED) {
+		if (review_submission(&call, p->entry->revision.submission,
+				      p->stage, &p->transition) < 0) {
+			pending_finish(p);
+			return;
+		}
+		p->job.write_rows = store_write_transition;
+		p->job.rows = p->transition;
+	}
+	d->in_flight++;
+	store_submit(&d->store, &p->job);
+}
+
 void ops_validate(const struct op_call *c)
 {
 	struct daemon *d = c->d;
@@ -247,17 +472,14 @@ void ops_validate(const struct op_call *c)
 		reply_fail(d, req, "internal", "out of memory");
 		return;
 	}
-	if (audit_document(c, p) == 0) {
-		cJSON *reply = p->job.outcome == STORE_ACCEPTED
-				   ? reply_ok()
-				   : rejection_reply(p);
-		if (p->job.outcome == STORE_ACCEPTED)
-			add_outcome(reply, p);
-		cJSON_AddItemToObject(reply, "findings", p->findings);
-		p->findings = NULL;
-		reply_send(d, req, reply);
+	if (audit_prepare(c, p) < 0) {
+		pending_free(p);
+		return;
 	}
-	pending_free(p);
+	if (lane_enter(d, p) < 0) {
+		reply_fail(d, req, "internal", "out of memory");
+		pending_free(p);
+	}
 }
 
 void ops_submit(const struct op_call *c)
@@ -295,51 +517,23 @@ void ops_submit(const struct op_call *c)
 	}
 	struct pending *p = calloc(1, sizeof *p);
 	if (p == NULL) {
-		reply_fail(d, req, "internal", "out of memory");
-		return;
-	}
-	if (audit_document(c, p) < 0) {
-		throttle_submission_done(&d->throttle, connection);
-		pending_free(p);
-		return;
-	}
-	/* An accepted budget moves its case, and the workflow knows about
-	 * locked years; a rejected one is kept for the trail only where the
-	 * year is still open to it (an adjustment), else refused. */
-	if (p->job.outcome != STORE_ACCEPTED && p->job.year &&
-	    review_year_closed(d, p->job.year, p->job.department)) {
-		throttle_submission_done(&d->throttle, connection);
-		review_refuse_locked(c, p->job.year, p->job.department);
-		pending_free(p);
-		return;
-	}
-	p->findings_json = cJSON_PrintUnformatted(p->findings);
-	if (p->findings_json == NULL) {
 		throttle_submission_done(&d->throttle, connection);
 		reply_fail(d, req, "internal", "out of memory");
+		return;
+	}
+	if (audit_prepare(c, p) < 0) {
+		throttle_submission_done(&d->throttle, connection);
 		pending_free(p);
 		return;
 	}
-	p->req = req;
+	p->storing = true;
 	snprintf(p->connection, sizeof p->connection, "%s", connection);
-	p->job.owner = p;
-	p->job.body = p->body;
-	p->job.body_len = strlen(p->body);
-	p->job.findings_json = p->findings_json;
 	snprintf(p->sender, sizeof p->sender, "%s %s", c->who->name, req->peer);
-	p->job.sender = p->sender;
-	if (p->job.outcome == STORE_ACCEPTED) {
-		if (review_submission(c, p->entry->revision.submission,
-				      p->stage, &p->transition) < 0) {
-			throttle_submission_done(&d->throttle, connection);
-			pending_free(p);
-			return;
-		}
-		p->job.write_rows = store_write_transition;
-		p->job.rows = p->transition;
+	if (lane_enter(d, p) < 0) {
+		throttle_submission_done(&d->throttle, connection);
+		reply_fail(d, req, "internal", "out of memory");
+		pending_free(p);
 	}
-	d->in_flight++;
-	store_submit(&d->store, &p->job);
 }
 
 /* The notification for a stored submission, after apply. */
@@ -463,7 +657,6 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 	}
 	struct pending *p = job->owner;
 	d->in_flight--;
-	throttle_submission_done(&d->throttle, p->connection);
 	struct log_fields fields = {.department = job->department,
 				    .year = job->year,
 				    .rule = p->first_rule,
@@ -477,7 +670,7 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 			   job->error);
 		review_submission_done(d, job, p->transition);
 		p->transition = NULL;
-		pending_free(p);
+		pending_finish(p);
 		return;
 	}
 	if (job->outcome != STORE_ACCEPTED) {
@@ -499,7 +692,7 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 			 p->req->peer, p->n_errors, p->n_errors == 1 ? "" : "s",
 			 p->first_rule, (long long)job->document_id);
 		reply_send(d, p->req, reply);
-		pending_free(p);
+		pending_finish(p);
 		return;
 	}
 
@@ -527,7 +720,7 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 			   "stored as revision %lld, but the daemon ran out of "
 			   "memory applying it",
 			   (long long)job->revision);
-		pending_free(p);
+		pending_finish(p);
 		return;
 	}
 	publish_event(d, p, entry->revision.submission, &apply);
@@ -570,5 +763,5 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 		 p->req->peer, (unsigned long long)job->seq, apply.n);
 	apply_free(&apply);
 	reply_send(d, p->req, reply);
-	pending_free(p);
+	pending_finish(p);
 }

@@ -22,6 +22,7 @@ static bool entry_matches(const struct registry_entry *e, int year,
 int registry_init(struct registry *r)
 {
 	memset(r, 0, sizeof *r);
+	pthread_mutex_init(&r->lock, NULL);
 	r->n_buckets = 256;
 	r->buckets = calloc(r->n_buckets, sizeof *r->buckets);
 	return r->buckets ? 0 : -ENOMEM;
@@ -83,8 +84,17 @@ static int grow(struct registry *r)
 	return 0;
 }
 
-int registry_replace(struct registry *r, struct registry_entry *entry,
-		     struct registry_entry **replaced)
+struct registry_entry *registry_find_shared(struct registry *r, int year,
+					    const char *department)
+{
+	pthread_mutex_lock(&r->lock);
+	struct registry_entry *e = registry_find(r, year, department);
+	pthread_mutex_unlock(&r->lock);
+	return e;
+}
+
+static int replace_locked(struct registry *r, struct registry_entry *entry,
+			  struct registry_entry **replaced)
 {
 	const struct bd_submission *s = entry->revision.submission;
 	*replaced = NULL;
@@ -107,6 +117,15 @@ int registry_replace(struct registry *r, struct registry_entry *entry,
 	r->n_entries++;
 	r->bytes += entry->arena.bytes;
 	return 0;
+}
+
+int registry_replace(struct registry *r, struct registry_entry *entry,
+		     struct registry_entry **replaced)
+{
+	pthread_mutex_lock(&r->lock);
+	int rc = replace_locked(r, entry, replaced);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
 }
 
 void registry_each(struct registry *r,

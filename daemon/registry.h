@@ -1,9 +1,13 @@
 /* The latest accepted revision of every (department, year), in memory,
- * owned by the loop thread.  Plugins see it through latest_revision(). */
+ * owned by the loop thread.  Plugins see it through latest_revision(),
+ * from audits on worker threads too: those look up under the lock, and
+ * the entry they find stays valid while their department's audit runs
+ * (ops_submit applies nothing of a department with an audit out). */
 #ifndef BUDGETD_REGISTRY_H
 #define BUDGETD_REGISTRY_H
 
 #include <budgetd/plugin.h>
+#include <pthread.h>
 
 #include "arena.h"
 
@@ -21,13 +25,17 @@ struct registry {
 	struct registry_entry **buckets;
 	size_t n_buckets;
 	size_t n_entries;
-	size_t bytes; /* arena bytes held, for status */
+	size_t bytes;	      /* arena bytes held, for status */
+	pthread_mutex_t lock; /* the buckets, against registry_find_shared */
 };
 
 int registry_init(struct registry *registry);
 void registry_free(struct registry *registry);
 struct registry_entry *registry_find(struct registry *registry, int year,
 				     const char *department);
+/* registry_find from a thread other than the loop. */
+struct registry_entry *registry_find_shared(struct registry *registry, int year,
+					    const char *department);
 /*
  * Makes `entry` the latest for its (department, year) and hands back the
  * entry it replaces (or NULL) for the caller to release after apply.

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "access.h"
@@ -13,6 +14,10 @@
 #include "ops.h"
 #include "review.h"
 #include "reply.h"
+#include "workers.h"
+
+/* Requests of this many bytes or more are decoded on a worker thread. */
+#define REQUEST_DECODE_ON_WORKER 4096
 
 static const struct op {
 	const char *name;
@@ -68,32 +73,10 @@ static const struct op *find_op(const char *name)
 	return NULL;
 }
 
-void request_handle(struct daemon *d, struct rpc_request *req)
+/* Everything after decoding: the op, the principal, the handler. */
+static void request_dispatch(struct daemon *d, struct rpc_request *req,
+			     cJSON *env)
 {
-	d->requests++;
-	char connection[16];
-	unsigned retry_ms;
-	snprintf(connection, sizeof connection, "%u", req->pipe_id);
-	if (!throttle_take(&d->throttle, connection, throttle_now_ms(),
-			   &retry_ms)) {
-		reply_fail(
-		    d, req, "rate_limited",
-		    "more than %d requests per second on this connection "
-		    "(rate_limit); retry in %u ms",
-		    d->config->rate_limit, retry_ms);
-		return;
-	}
-	if (d->stopping) {
-		/* Queued submissions are still committed and answered; new
-		 * requests are told, not dropped. */
-		reply_fail(d, req, "unavailable",
-			   "budgetd is stopping; nothing was done: send again "
-			   "when it is back");
-		return;
-	}
-	cJSON *env;
-	if (envelope_decode(d, req, &env) < 0)
-		return;
 	const cJSON *op = cJSON_GetObjectItemCaseSensitive(env, "op");
 	/* Named in the metrics only as an op could be named (any client can
 	 * send any string). */
@@ -133,4 +116,79 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 				   call.op, core_names());
 	}
 	cJSON_Delete(env);
+}
+
+/* A request large enough to be worth a thread: decoded on a worker. */
+struct decoding {
+	struct workers_job work;
+	struct daemon *d;
+	struct rpc_request *req;
+	size_t max_size;
+	cJSON *env;
+	int rc;
+	struct envelope_error error;
+};
+
+static void decode_run(struct workers_job *work)
+{
+	struct decoding *dc = (struct decoding *)work;
+	dc->rc = envelope_parse(nng_msg_body(dc->req->msg),
+				nng_msg_len(dc->req->msg), dc->max_size,
+				&dc->error, &dc->env);
+}
+
+static void decode_done(struct workers_job *work)
+{
+	struct decoding *dc = (struct decoding *)work;
+	if (dc->rc < 0)
+		reply_fail(dc->d, dc->req, dc->error.code, "%s",
+			   dc->error.message);
+	else
+		request_dispatch(dc->d, dc->req, dc->env);
+	free(dc);
+}
+
+void request_handle(struct daemon *d, struct rpc_request *req)
+{
+	d->requests++;
+	char connection[16];
+	unsigned retry_ms;
+	snprintf(connection, sizeof connection, "%u", req->pipe_id);
+	if (!throttle_take(&d->throttle, connection, throttle_now_ms(),
+			   &retry_ms)) {
+		reply_fail(
+		    d, req, "rate_limited",
+		    "more than %d requests per second on this connection "
+		    "(rate_limit); retry in %u ms",
+		    d->config->rate_limit, retry_ms);
+		return;
+	}
+	if (d->stopping) {
+		/* Queued submissions are still committed and answered; new
+		 * requests are told, not dropped. */
+		reply_fail(d, req, "unavailable",
+			   "budgetd is stopping; nothing was done: send again "
+			   "when it is back");
+		return;
+	}
+	/* A query is parsed faster than a thread could be woken for it; a
+	 * document is not, and the loop has better things to do. */
+	if (d->workers.n_threads > 0 &&
+	    nng_msg_len(req->msg) >= REQUEST_DECODE_ON_WORKER) {
+		struct decoding *dc = calloc(1, sizeof *dc);
+		if (dc != NULL) {
+			*dc = (struct decoding){
+			    .work = {.run = decode_run, .done = decode_done},
+			    .d = d,
+			    .req = req,
+			    .max_size = d->config->max_message_size,
+			};
+			workers_submit(&d->workers, &dc->work);
+			return;
+		}
+	}
+	cJSON *env;
+	if (envelope_decode(d, req, &env) < 0)
+		return;
+	request_dispatch(d, req, env);
 }

@@ -659,7 +659,8 @@ size_t review_reaudit(struct daemon *d, const struct review_case *c,
 	audit_init(&audit, d->config);
 	audit.stage = (enum bd_stage)c->at.stage;
 	size_t errors = 0;
-	if (host_validate(&d->host, latest->revision.submission, &audit) == 0)
+	if (host_validate(&d->host, latest->revision.submission, &audit,
+			  HOST_VALIDATE_ALL) == 0)
 		errors = audit.n_errors;
 	for (size_t i = 0; i < audit.n; i++)
 		if (audit.items[i].severity == BD_SEVERITY_ERROR) {

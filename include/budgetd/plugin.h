@@ -54,8 +54,29 @@
  * change; one with file-level state must not claim minor 3.  2.2 plugins
  * load unchanged and answer for the latest revisions only.
  *
- * Threading: every callback runs on the daemon's single loop thread.
- * Plugins need no locks and must not block.
+ * ABI 2.4 (from 2.3): the audit runs on a pool of worker threads.  A
+ * plugin that sets BD_PLUGIN_CONCURRENT_VALIDATE in `flags` (a reserved
+ * slot before) has its validate called there; 2.3 plugins, and any that
+ * leave the flag clear, keep every callback on the loop thread.
+ *
+ * Threading:
+ *  - init, fini, reconfigure, apply, publish and query run on the daemon's
+ *    single loop thread, one at a time.
+ *  - validate of a plugin without BD_PLUGIN_CONCURRENT_VALIDATE runs on
+ *    the loop thread too.
+ *  - validate of a plugin with the flag may run on any worker thread,
+ *    several at once (each with its own submission and audit), and at the
+ *    same time as the loop runs this or any plugin's apply, publish or
+ *    query.  It never overlaps init, fini or reconfigure of any plugin, nor
+ *    a change of what control_numbers() returns.  Such a validate may
+ *    read what its init and reconfigure set up and what the host hands it
+ *    (the submission, latest_revision(), control_numbers(), the config
+ *    functions); it must not write to its state, nor read state that its
+ *    own apply or query change.  Every host function is safe to call from
+ *    it.  latest_revision() is stable for the submission's own department
+ *    while validate runs (the host applies nothing of that department
+ *    meanwhile).
+ *  - No callback may block.
  */
 #ifndef BUDGETD_PLUGIN_H
 #define BUDGETD_PLUGIN_H
@@ -70,7 +91,7 @@ extern "C" {
 #endif
 
 #define BD_ABI_MAJOR	 2
-#define BD_ABI_MINOR	 3
+#define BD_ABI_MINOR	 4
 #define BD_PLUGIN_SYMBOL "budgetd_plugin"
 
 #if defined(__GNUC__)
@@ -633,6 +654,11 @@ struct bd_config_key {
 	void *reserved[2];
 };
 
+/* Plugin flags (bd_plugin.flags, ABI 2.4). */
+#define BD_PLUGIN_CONCURRENT_VALIDATE                                          \
+	(1u << 0) /* validate may run on worker threads, several at once:      \
+		     see Threading above */
+
 /* Query op flags. */
 #define BD_QUERY_SCOPED                                                        \
 	(1u << 0) /* the plugin answers within the scope it is handed;         \
@@ -678,7 +704,9 @@ struct bd_plugin {
 	int (*query)(void *state, const char *op, const struct bd_scope *scope,
 		     struct bd_query *query);
 
-	void *reserved[8];
+	/* 2.4: BD_PLUGIN_* (a reserved slot before: 0 in older plugins). */
+	uint64_t flags;
+	void *reserved[7];
 };
 
 /* The sizes ABI 2.0 promises on LP64 (amd64, arm64): the host's size

@@ -681,6 +681,7 @@ static int arith_validate(void *state, const struct bd_submission *s,
 
 BD_PLUGIN_DEFINE = {
     BD_PLUGIN_ABI,
+    .flags = BD_PLUGIN_CONCURRENT_VALIDATE,
     .name = "arith",
     .version = "1.0",
     .description = "arithmetic audit: row and column totals, stated "

@@ -746,6 +746,7 @@ static int catalog_validate(void *state, const struct bd_submission *s,
 
 BD_PLUGIN_DEFINE = {
     BD_PLUGIN_ABI,
+    .flags = BD_PLUGIN_CONCURRENT_VALIDATE,
     .name = "catalog",
     .version = "1.0",
     .description = "function and economic codes and names against the "

@@ -183,6 +183,7 @@ static int control_validate(void *state, const struct bd_submission *s,
 
 BD_PLUGIN_DEFINE = {
     BD_PLUGIN_ABI,
+    .flags = BD_PLUGIN_CONCURRENT_VALIDATE,
     .name = "control",
     .version = "1.0",
     .description = "budgets and adjustments within the bureau's control "

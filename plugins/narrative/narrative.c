@@ -533,6 +533,7 @@ static int narrative_validate(void *state, const struct bd_submission *s,
 
 BD_PLUGIN_DEFINE = {
     BD_PLUGIN_ABI,
+    .flags = BD_PLUGIN_CONCURRENT_VALIDATE,
     .name = "narrative",
     .version = "1.0",
     .description = "the explanatory text's figures, shares, changes and "

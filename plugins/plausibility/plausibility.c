@@ -504,6 +504,7 @@ static int plausibility_validate(void *state, const struct bd_submission *s,
 
 BD_PLUGIN_DEFINE = {
     BD_PLUGIN_ABI,
+    .flags = BD_PLUGIN_CONCURRENT_VALIDATE,
     .name = "plausibility",
     .version = "1.0",
     .description = "cost indicators against amounts, year on year, the "

@@ -127,7 +127,7 @@ int rules_resolve_quantity(struct node *n, enum rule_scope scope,
 			   const char **why)
 {
 	char base[64], key[16], suffix[64];
-	static char reason[200];
+	static _Thread_local char reason[200];
 	const char *name = n->text;
 
 	*why = reason;

@@ -138,6 +138,7 @@ static int rules_validate(void *state, const struct bd_submission *s,
 
 BD_PLUGIN_DEFINE = {
     BD_PLUGIN_ABI,
+    .flags = BD_PLUGIN_CONCURRENT_VALIDATE,
     .name = "rules",
     .version = "1.0",
     .description = "audit formulas written by the operator in rule files",

@@ -1,8 +1,10 @@
 /*
- * A seeded random district through the real daemon: departments submitted
- * concurrently, then revisions that drop lines and change amounts; random
- * drilldowns and cuts must equal, to the 分, sums computed here from the
- * same documents — before and after a restart — and verify must be clean.
+ * A seeded random district through the real daemon and its audit pool, at
+ * several sizes and pool sizes: departments submitted concurrently, then
+ * revisions that drop lines and change amounts, and one department revised
+ * by every client at once; random drilldowns and cuts must equal, to the
+ * 分, sums computed here from the same documents — before and after a
+ * restart — and verify must be clean.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,9 +22,12 @@
 #include "money.h"
 #include "test_json.h"
 
-#define DEPARTMENTS 60
-#define MAX_LINES   40
-#define CLIENTS	    4
+#define MAX_DEPARTMENTS 400
+#define MAX_LINES	40
+#define MAX_CLIENTS	8
+
+/* The size of the run under way (test_district_at). */
+static int DEPARTMENTS, CLIENTS;
 
 static struct harness h;
 
@@ -49,7 +54,7 @@ struct department {
 	int n;
 };
 
-static struct department district[DEPARTMENTS];
+static struct department district[MAX_DEPARTMENTS];
 
 static void make(struct department *d, int i, unsigned *rs)
 {
@@ -235,12 +240,41 @@ static int check_query(unsigned *rs)
 	return rows;
 }
 
-static void test_random_district(void **state)
+/* Every client sends the same revision of one department at once: each is
+ * acknowledged, with its own revision number, the numbers one run. */
+static void *contend_main(void *arg)
 {
-	pthread_t threads[CLIENTS];
-	unsigned rs = 20251128;
-	(void)state;
+	long long *numbers = arg;
+	char *request = render(&district[0]);
+	for (int i = 0; i < 4; i++) {
+		cJSON *r = harness_call(&h, request, strlen(request), 20000);
+		const cJSON *n = cJSON_GetObjectItem(r, "revision");
+		numbers[i] = cJSON_IsNumber(n) ? (long long)n->valuedouble : -1;
+		cJSON_Delete(r);
+	}
+	free(request);
+	return NULL;
+}
+
+static int compare_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
+}
+
+static void test_district_at(int departments, int clients, int workers,
+			     unsigned seed)
+{
+	pthread_t threads[MAX_CLIENTS];
+	unsigned rs = seed;
+	char config[64];
+	DEPARTMENTS = departments;
+	CLIENTS = clients;
+	failures = 0;
 	assert_int_equal(harness_init(&h, "district"), 0);
+	snprintf(config, sizeof config, "[daemon]\naudit_workers = %d\n",
+		 workers);
+	assert_int_equal(harness_write_config(&h, config), 0);
 	assert_int_equal(harness_start(&h), 0);
 	for (int i = 0; i < DEPARTMENTS; i++)
 		make(&district[i], i, &rs);
@@ -262,6 +296,24 @@ static void test_random_district(void **state)
 	}
 	assert_int_equal(failures, 0);
 
+	/* One department from every client at once (revision 2 so far). */
+	long long numbers[MAX_CLIENTS * 4];
+	for (int c = 0; c < CLIENTS; c++)
+		pthread_create(&threads[c], NULL, contend_main,
+			       numbers + 4 * c);
+	for (int c = 0; c < CLIENTS; c++)
+		pthread_join(threads[c], NULL);
+	qsort(numbers, (size_t)CLIENTS * 4, sizeof *numbers, compare_ll);
+	for (int i = 0; i < CLIENTS * 4; i++)
+		assert_int_equal(numbers[i], 3 + i);
+
+	cJSON *status = harness_call_text(&h, "{\"op\":\"status\"}");
+	assert_int_equal(cJSON_GetObjectItem(status, "audit_workers")->valueint,
+			 workers);
+	double audits = cJSON_GetObjectItem(status, "audits_run")->valuedouble;
+	assert_true(audits >= DEPARTMENTS + DEPARTMENTS / 3 + CLIENTS * 4);
+	cJSON_Delete(status);
+
 	int rows = 0;
 	for (int q = 0; q < 60; q++)
 		rows += check_query(&rs);
@@ -272,19 +324,48 @@ static void test_random_district(void **state)
 	cJSON *r = harness_call_text(&h, "{\"op\":\"verify\"}");
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "consistent")));
 	fprintf(stderr,
-		"  %d departments, %d revisions, 100 random drilldowns (%d "
-		"rows) exact, "
-		"before and after a restart; verify: %d cells consistent\n",
-		DEPARTMENTS, DEPARTMENTS / 3, rows,
-		cJSON_GetObjectItem(r, "cells_compared")->valueint);
+		"  %d departments, %d clients, %d audit workers: %d "
+		"revisions, %d at once of one department, 100 random "
+		"drilldowns (%d rows) exact, before and after a restart; "
+		"verify: %d cells consistent\n",
+		DEPARTMENTS, CLIENTS, workers, DEPARTMENTS / 3, CLIENTS * 4,
+		rows, cJSON_GetObjectItem(r, "cells_compared")->valueint);
 	cJSON_Delete(r);
 	assert_true(rows > 200);
+}
+
+static void test_small_one_worker(void **state)
+{
+	(void)state;
+	test_district_at(30, 4, 1, 20251128);
+}
+
+static void test_medium_two_workers(void **state)
+{
+	(void)state;
+	test_district_at(120, 8, 2, 20261207);
+}
+
+static void test_large_four_workers(void **state)
+{
+	(void)state;
+	test_district_at(MAX_DEPARTMENTS, 8, 4, 7);
+}
+
+/* The loop thread alone, as audit_workers = 0 asks. */
+static void test_without_workers(void **state)
+{
+	(void)state;
+	test_district_at(60, 4, 0, 42);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    HARNESS_TEST(test_random_district, &h),
+	    HARNESS_TEST(test_small_one_worker, &h),
+	    HARNESS_TEST(test_medium_two_workers, &h),
+	    HARNESS_TEST(test_large_four_workers, &h),
+	    HARNESS_TEST(test_without_workers, &h),
 	};
 	return harness_run("test_district", tests,
 			   sizeof tests / sizeof tests[0]);

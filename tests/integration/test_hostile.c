@@ -74,8 +74,8 @@ static void test_corpus_and_slow_connections(void **state)
 		 port);
 	assert_int_equal(harness_start(&h), 0);
 
-	long rss[4];
-	for (int pass = 0; pass < 4; pass++) {
+	long rss[8];
+	for (int pass = 0; pass < 8; pass++) {
 		int replied = corpus_pass(&total, &refused);
 		assert_int_equal(replied, total);
 		rss[pass] = test_rss_kib(h.pid);
@@ -85,8 +85,12 @@ static void test_corpus_and_slow_connections(void **state)
 			pass + 1, total, refused, rss[pass]);
 	}
 #ifndef BUDGETD_SANITIZED
-	/* After the first passes warm the caches, memory stays flat. */
-	assert_true(rss[3] - rss[1] < 4096);
+	/* After the first passes warm the caches, memory stays flat.  The
+	 * audit workers' malloc arenas take longer to warm than one heap did
+	 * (measured: +3.4 MB over passes 1-4, +1.4 MB over passes 4-10), so
+	 * the second half is compared: a leak of 1 KB a request shows as
+	 * 4 MB there. */
+	assert_true(rss[7] - rss[3] < 4096);
 #endif
 
 	/* Half-open and slow connections do not block anyone else. */
