@@ -231,10 +231,15 @@ static nng_socket client(void)
 	return s;
 }
 
+/* Set: the daemon runs under callgrind, writing its counts here, with
+ * its own state directory. */
+static const char *callgrind_out;
+
 static double start_daemon(void)
 {
-	char state[300], log[300];
-	snprintf(state, sizeof state, "%s/state", dir);
+	char state[300], log[300], out_option[400];
+	snprintf(state, sizeof state, "%s/%s", dir,
+		 callgrind_out ? "callgrind-state" : "state");
 	snprintf(log, sizeof log, "%s/daemon.log", dir);
 	double t0 = now_s();
 	daemon_pid = fork();
@@ -244,10 +249,20 @@ static double start_daemon(void)
 		/* BENCH_DAEMON runs another build's budgetd (a baseline in
 		 * the same run); its plugins come from beside it. */
 		const char *program = getenv("BENCH_DAEMON");
-		execl(program && *program ? program : BENCH_BIN "/budgetd",
-		      "budgetd", "--state-dir", state, "--listen", url,
-		      "--publish", pub_url, "--log-level", "warning",
-		      (char *)NULL);
+		if (program == NULL || *program == '\0')
+			program = BENCH_BIN "/budgetd";
+		snprintf(out_option, sizeof out_option,
+			 "--callgrind-out-file=%s",
+			 callgrind_out ? callgrind_out : "");
+		if (callgrind_out)
+			execlp("valgrind", "valgrind", "--tool=callgrind",
+			       "--quiet", out_option, program, "--state-dir",
+			       state, "--listen", url, "--publish", pub_url,
+			       "--log-level", "warning", (char *)NULL);
+		else
+			execl(program, "budgetd", "--state-dir", state,
+			      "--listen", url, "--publish", pub_url,
+			      "--log-level", "warning", (char *)NULL);
 		_exit(127);
 	}
 	for (;;) {
@@ -548,7 +563,7 @@ static void *subscribe_main(void *arg)
 
 /* CPU seconds of the daemon's threads: [0] the main thread, which runs
  * the event loop, [1] the store's writer, [2] nng's, [3] the rest. */
-enum { CPU_LOOP, CPU_STORE, CPU_NNG, CPU_OTHER, CPU_GROUPS };
+enum { CPU_LOOP, CPU_AUDIT, CPU_STORE, CPU_NNG, CPU_OTHER, CPU_GROUPS };
 
 static void daemon_cpu_s(double cpu[CPU_GROUPS])
 {
@@ -583,11 +598,12 @@ static void daemon_cpu_s(double cpu[CPU_GROUPS])
 			   &utime, &stime) != 2)
 			continue;
 		const char *name = open_paren + 1;
-		int group = atoi(e->d_name) == (int)daemon_pid ? CPU_LOOP
-			    : strncmp(name, "budgetd:store", 13) == 0
-				? CPU_STORE
-			    : strncmp(name, "nng:", 4) == 0 ? CPU_NNG
-							    : CPU_OTHER;
+		int group =
+		    atoi(e->d_name) == (int)daemon_pid	      ? CPU_LOOP
+		    : strncmp(name, "budgetd:audit", 13) == 0 ? CPU_AUDIT
+		    : strncmp(name, "budgetd:store", 13) == 0 ? CPU_STORE
+		    : strncmp(name, "nng:", 4) == 0	      ? CPU_NNG
+							      : CPU_OTHER;
 		cpu[group] +=
 		    (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 	}
@@ -740,8 +756,106 @@ static double status_number(const char *name)
 	return v;
 }
 
+/* ---- instructions, counted by callgrind in the same run ---- */
+
+#define CALLGRIND_SUBMISSIONS 100
+
+struct callgrind_counts {
+	double daemon_per_submission; /* 0: valgrind not there */
+	double parse_per_document;
+};
+
+static long long callgrind_total(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+	long long total = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (strncmp(line, "summary:", 8) == 0 ||
+		    (total < 0 && strncmp(line, "totals:", 7) == 0))
+			total = atoll(line + (line[0] == 's' ? 8 : 7));
+	if (f)
+		fclose(f);
+	return total;
+}
+
+/* The whole daemon's instructions from start to stop with n submissions
+ * (revisions of the first departments, a subscriber listening). */
+static long long daemon_instructions(int n)
+{
+	char out[300], cmd[400];
+	snprintf(out, sizeof out, "%s/callgrind.daemon.%d", dir, n);
+	snprintf(cmd, sizeof cmd, "rm -rf %s/callgrind-state", dir);
+	run(cmd);
+	callgrind_out = out;
+	start_daemon();
+	atomic_int stop = 0;
+	struct subscriber listener = {.stop = &stop};
+	pthread_t listener_thread;
+	pthread_create(&listener_thread, NULL, subscribe_main, &listener);
+	usleep(300000);
+	nng_socket sock = client();
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, 60000);
+	int accepted = 0;
+	for (int i = 0; i < n; i++) {
+		char *doc = render(&district[i % n_departments]);
+		cJSON *r = call(sock, doc);
+		accepted += r && cJSON_IsTrue(cJSON_GetObjectItem(r, "ok"));
+		cJSON_Delete(r);
+		free(doc);
+	}
+	nng_close(sock);
+	stop = 1;
+	pthread_join(listener_thread, NULL);
+	stop_daemon();
+	callgrind_out = NULL;
+	return accepted == n ? callgrind_total(out) : -1;
+}
+
+/* --parse-only K: parse the first documents K times and exit, for
+ * callgrind to count (the difference of K = 1 and K = 0). */
+static int parse_only(int times)
+{
+	for (int i = 0; i < CALLGRIND_SUBMISSIONS; i++) {
+		char *doc = render(&district[i % n_departments]);
+		for (int k = 0; k < times; k++)
+			cJSON_Delete(cJSON_Parse(doc));
+		free(doc);
+	}
+	return 0;
+}
+
+static long long parse_instructions(const char *self, int times)
+{
+	char out[300], cmd[1200];
+	snprintf(out, sizeof out, "%s/callgrind.parse.%d", dir, times);
+	snprintf(cmd, sizeof cmd,
+		 "valgrind --tool=callgrind --quiet --callgrind-out-file=%s "
+		 "%s --parse-only %d --departments %d --lines %d --seed %u",
+		 out, self, times, n_departments, n_lines, seed);
+	return run(cmd) == 0 ? callgrind_total(out) : -1;
+}
+
+static struct callgrind_counts cg;
+
+static void count_instructions(const char *self)
+{
+	if (system("valgrind --version >/dev/null 2>&1") != 0)
+		return;
+	long long none = daemon_instructions(0),
+		  some = daemon_instructions(CALLGRIND_SUBMISSIONS),
+		  p0 = parse_instructions(self, 0),
+		  p1 = parse_instructions(self, 1);
+	if (none < 0 || some < 0 || p0 < 0 || p1 <= p0)
+		return;
+	cg.daemon_per_submission =
+	    (double)(some - none) / CALLGRIND_SUBMISSIONS;
+	cg.parse_per_document = (double)(p1 - p0) / CALLGRIND_SUBMISSIONS;
+}
+
 int main(int argc, char **argv)
 {
+	int parse_times = -1;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--departments") == 0)
 			n_departments = atoi(argv[i + 1]);
@@ -753,6 +867,8 @@ int main(int argc, char **argv)
 			seed = (unsigned)atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--rounds") == 0)
 			query_rounds = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--parse-only") == 0)
+			parse_times = atoi(argv[i + 1]);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	load_codes();
@@ -773,6 +889,8 @@ int main(int argc, char **argv)
 		make_department(&district[i], i, &rs, n_lines);
 		line_items += n_lines;
 	}
+	if (parse_times >= 0)
+		return parse_only(parse_times);
 	snprintf(dir, sizeof dir, "/tmp/budgetd-bench-XXXXXX");
 	if (mkdtemp(dir) == NULL ||
 	    chmod(dir, 0755) != 0) /* postgres works in it too */
@@ -853,6 +971,12 @@ int main(int argc, char **argv)
 			     .fsync_s = fsync_limit_s(),
 			     .sqlite_s = sqlite_limit_s()};
 	rr_limits(&lim);
+	char self[512];
+	ssize_t self_len = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (self_len > 0) {
+		self[self_len] = '\0';
+		count_instructions(self);
+	}
 
 	/* PostgreSQL: the same line items, the same questions. */
 	PGconn *pg = pg_start();
@@ -899,11 +1023,19 @@ int main(int argc, char **argv)
 	       "%% of the load, %.2f ms a transaction | |\n",
 	       commit_ms / 10 / load_s,
 	       commit_ms / (commits > 0 ? commits : 1));
-	printf("| budgetd: CPU share during the load: loop thread / store "
-	       "writer / nng threads / others | %.0f / %.0f / %.0f / %.0f %% | "
-	       "100 %% a thread, 200 %% in all |\n",
-	       share[CPU_LOOP], share[CPU_STORE], share[CPU_NNG],
-	       share[CPU_OTHER]);
+	printf("| budgetd: CPU share during the load: loop thread / audit "
+	       "workers / store writer / nng threads / others | %.0f / %.0f / "
+	       "%.0f / %.0f / %.0f %% | 100 %% a thread, %ld00 %% in all |\n",
+	       share[CPU_LOOP], share[CPU_AUDIT], share[CPU_STORE],
+	       share[CPU_NNG], share[CPU_OTHER], sysconf(_SC_NPROCESSORS_ONLN));
+	if (cg.daemon_per_submission > 0)
+		printf("| budgetd: instructions per submission (callgrind, "
+		       "whole daemon, %d submissions against none) | %.2f M "
+		       "= **%.1f× a bare parse** | bare cJSON parse of the "
+		       "document: %.2f M instructions |\n",
+		       CALLGRIND_SUBMISSIONS, cg.daemon_per_submission / 1e6,
+		       cg.daemon_per_submission / cg.parse_per_document,
+		       cg.parse_per_document / 1e6);
 	printf("| budgetd: round trip per submission (per client) | %.2f ms | "
 	       "bare cJSON parse of the document: %.3f ms |\n",
 	       per_submission * 1e3, lim.parse_s * 1e3);

@@ -7,6 +7,7 @@
 
 #include <event2/buffer.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -184,6 +185,18 @@ void metrics_write(struct daemon *d, struct evbuffer *out)
 	metric(out, "budgetd_store_free_bytes", "gauge",
 	       "Free space where the store lives.",
 	       health_number(report, "store", "free_bytes"));
+	metric(out, "budgetd_audit_workers", "gauge",
+	       "Threads in the audit pool (0: the loop audits).",
+	       (double)d->workers.n_threads);
+	metric(out, "budgetd_audit_pool_jobs_total", "counter",
+	       "Jobs the audit pool ran (audits, decodes of large requests).",
+	       (double)atomic_load(&d->workers.jobs_run));
+	metric(out, "budgetd_audit_pool_busy_seconds_total", "counter",
+	       "Time the audit pool's threads spent running jobs.",
+	       (double)atomic_load(&d->workers.busy_ns) / 1e9);
+	metric(out, "budgetd_audit_pool_jobs_out", "gauge",
+	       "Jobs queued to the audit pool or running now.",
+	       (double)d->workers.queued);
 	metric(out, "budgetd_loop_lag_seconds", "gauge",
 	       "How late the loop thread ran its last timer.",
 	       health_number(report, "loop", "lag_ms") / 1000.0);

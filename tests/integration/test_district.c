@@ -59,7 +59,7 @@ static struct department district[MAX_DEPARTMENTS];
 static void make(struct department *d, int i, unsigned *rs)
 {
 	snprintf(d->parent, sizeof d->parent, "%03d", 300 + i % 7);
-	snprintf(d->code, sizeof d->code, "%s%03d", d->parent, i);
+	snprintf(d->code, sizeof d->code, "%s%03d", d->parent, i % 1000);
 	d->year = 2024 + i % 2;
 	d->n = 5 + (int)(rand_r(rs) % (MAX_LINES - 5));
 	unsigned start = rand_r(rs) % N_CODES;
