@@ -1055,6 +1055,9 @@ int main(int argc, char **argv)
 	       pg_load_s);
 	char cmd[256];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	run(cmd);
+	if (getenv("BENCH_KEEP") == NULL) /* its callgrind files, its logs */
+		run(cmd);
+	else
+		fprintf(stderr, "bench: kept %s\n", dir);
 	return 0;
 }
