@@ -133,6 +133,7 @@ void inproc_stop(struct inproc *p)
 	throttle_free(&d->throttle);
 	auth_free(&d->auth);
 	strmap_free(&d->findings_by_rule);
+	strmap_free(&d->lanes);
 	config_free(d->config);
 	free(d->config);
 	d->config = NULL;
