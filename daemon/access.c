@@ -80,10 +80,8 @@ static const char *parent_of(struct daemon *d, const char *code)
 	for (size_t i = 0; i < d->registry.n_buckets; i++)
 		for (struct registry_entry *e = d->registry.buckets[i]; e;
 		     e = e->next_in_bucket)
-			if (strcmp(e->revision.submission->department.code,
-				   code) == 0)
-				return e->revision.submission->department
-				    .parent;
+			if (strcmp(e->summary.code, code) == 0)
+				return e->summary.parent;
 	return NULL;
 }
 

@@ -148,6 +148,24 @@ static int host_resolve_path(const struct bd_plugin_handle *self,
 	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
 }
 
+/* Revisions read from the store for one plugin callback on this thread,
+ * freed when it returns (host_release_borrowed). */
+struct borrowed {
+	struct arena arena;
+	struct borrowed *next;
+};
+static _Thread_local struct borrowed *borrowed_revisions;
+
+static void host_release_borrowed(void)
+{
+	while (borrowed_revisions) {
+		struct borrowed *b = borrowed_revisions;
+		borrowed_revisions = b->next;
+		arena_release(&b->arena);
+		free(b);
+	}
+}
+
 static const struct bd_revision *
 host_latest_revision(const struct bd_plugin_handle *self, int year,
 		     const char *department)
@@ -155,7 +173,13 @@ host_latest_revision(const struct bd_plugin_handle *self, int year,
 	struct host *h = self->host;
 	if (h->latest_revision == NULL)
 		return NULL;
-	return h->latest_revision(h->latest_ctx, year, department);
+	struct borrowed *b = calloc(1, sizeof *b);
+	if (b == NULL)
+		return NULL;
+	arena_init(&b->arena);
+	b->next = borrowed_revisions;
+	borrowed_revisions = b;
+	return h->latest_revision(h->latest_ctx, year, department, &b->arena);
 }
 
 static const struct bd_control *
@@ -387,10 +411,16 @@ int host_load(struct host *h, const struct config *config,
 			return -EINVAL;
 		}
 	}
-	for (size_t i = 0; i < h->n_plugins; i++)
-		if (h->plugins[i].desc->validate != NULL &&
+	for (size_t i = 0; i < h->n_plugins; i++) {
+		const struct bd_plugin *desc = h->plugins[i].desc;
+		if (desc->validate != NULL &&
 		    !validates_concurrently(&h->plugins[i]))
 			h->n_serial_validators++;
+		if (desc->apply != NULL &&
+		    !(desc->abi_minor >= 4 &&
+		      (desc->flags & BD_PLUGIN_APPLY_WITHOUT_PREV)))
+			h->keeps_documents = true;
+	}
 	return 0;
 }
 
@@ -476,6 +506,7 @@ int host_validate(struct host *h, const struct bd_submission *submission,
 		struct timespec began, ended;
 		clock_gettime(CLOCK_MONOTONIC, &began);
 		int rc = p->desc->validate(p->state, submission, audit);
+		host_release_borrowed();
 		clock_gettime(CLOCK_MONOTONIC, &ended);
 		atomic_fetch_add(
 		    &p->validate_ns,
@@ -523,6 +554,7 @@ int host_apply(struct host *h, const struct bd_revision *prev,
 		if (p->desc->apply == NULL)
 			continue;
 		int rc = p->desc->apply(p->state, prev, next, apply);
+		host_release_borrowed();
 		if (rc < 0) {
 			log_error("plugin %s: apply of %s/%d revision %lld "
 				  "failed (%s)",
@@ -539,7 +571,10 @@ void host_publish(struct host *h, const struct bd_event *event)
 {
 	for (size_t i = 0; i < h->n_plugins; i++) {
 		struct bd_plugin_handle *p = &h->plugins[i];
-		if (p->desc->publish && p->desc->publish(p->state, event) < 0)
+		int rc =
+		    p->desc->publish ? p->desc->publish(p->state, event) : 0;
+		host_release_borrowed();
+		if (rc < 0)
 			log_warning("plugin %s: publish of event %llu failed",
 				    p->name, (unsigned long long)event->seq);
 	}
@@ -561,6 +596,7 @@ int host_apply_view(struct host *h, enum host_view view,
 		apply_init(&changes);
 		int rc =
 		    p->desc->apply(p->view_state[view], prev, next, &changes);
+		host_release_borrowed();
 		apply_free(&changes);
 		if (rc < 0) {
 			log_error("plugin %s: apply of %s/%d revision %lld to "
@@ -613,11 +649,13 @@ int host_query_view(struct host *h, enum host_view view, const char *op,
 	 * to: its answers are for operators. */
 	if (scope->restricted && !scoped)
 		return -EACCES;
-	if (view == HOST_VIEW_LATEST)
-		return p->desc->query(p->state, op, scope, query);
-	if (!p->has_views)
+	if (view != HOST_VIEW_LATEST && !p->has_views)
 		return -ENOTSUP;
-	return p->desc->query(p->view_state[view], op, scope, query);
+	int rc = p->desc->query(view == HOST_VIEW_LATEST ? p->state
+							 : p->view_state[view],
+				op, scope, query);
+	host_release_borrowed();
+	return rc;
 }
 
 int host_query(struct host *h, const char *op, const struct bd_scope *scope,

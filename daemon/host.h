@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <cjson/cJSON.h>
 
+#include "arena.h"
 #include "audit.h"
 #include "config.h"
 
@@ -60,8 +61,11 @@ struct host {
 	int (*publish)(void *ctx, const char *topic, const char *body,
 		       size_t len);
 	void *publish_ctx;
+	/* The latest revision, parsed into arena when the registry keeps
+	 * no document (the host frees arena after the plugin's callback). */
 	const struct bd_revision *(*latest_revision)(void *ctx, int year,
-						     const char *department);
+						     const char *department,
+						     struct arena *arena);
 	int (*subscribers)(void *publish_ctx); /* PUB peers connected now */
 	void *latest_ctx;
 	/* The bureau's control numbers (ctx: latest_ctx). */
@@ -74,6 +78,9 @@ struct host {
 	pthread_rwlock_t audit_lock;
 	pthread_mutex_t log_lock;   /* last_error, written from any thread */
 	size_t n_serial_validators; /* validate without the concurrent flag */
+	/* Some plugin's apply needs prev's document: the registry keeps every
+	 * latest document parsed. */
+	bool keeps_documents;
 };
 
 /*

@@ -297,13 +297,17 @@ int daemon_accept(struct daemon *d, struct registry_entry *entry,
 		  struct bd_apply *apply, int *applied)
 {
 	struct registry_entry *replaced = NULL;
-	if (registry_replace(&d->registry, entry, &replaced) < 0) {
+	if (registry_entry_summarise(entry) < 0 ||
+	    registry_replace(&d->registry, entry, &replaced) < 0) {
 		registry_entry_free(entry);
 		return -ENOMEM;
 	}
 	*applied = host_apply(&d->host, replaced ? &replaced->revision : NULL,
 			      &entry->revision, apply);
 	registry_entry_free(replaced);
+	/* The plugins keep what they need of it; the store keeps it all. */
+	if (!d->host.keeps_documents)
+		registry_compact(&d->registry, entry);
 	return 0;
 }
 

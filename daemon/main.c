@@ -156,7 +156,7 @@ static void on_workers(evutil_socket_t fd, short what, void *arg)
 
 static void count_lines(void *ctx, const struct registry_entry *e)
 {
-	*(size_t *)ctx += e->revision.submission->n_lines;
+	*(size_t *)ctx += e->summary.n_lines;
 }
 
 /* One line for systemctl status, sent when it changes: the notify socket
@@ -322,13 +322,42 @@ static int parse_flags(int argc, char **argv, struct daemon_flags *flags,
 }
 
 static const struct bd_revision *latest_revision(void *ctx, int year,
-						 const char *department)
+						 const char *department,
+						 struct arena *arena)
 {
 	struct daemon *d = ctx;
-	/* From audits on the workers too. */
-	struct registry_entry *e =
-	    registry_find_shared(&d->registry, year, department);
-	return e ? &e->revision : NULL;
+	if (!workers_on_worker()) {
+		/* The loop owns the registry: no lock, and the document when
+		 * it is kept. */
+		struct registry_entry *e =
+		    registry_find(&d->registry, year, department);
+		if (e == NULL || e->revision.submission != NULL)
+			return e ? &e->revision : NULL;
+	}
+	/* Compact, or another thread (the loop may replace the entry at any
+	 * moment): read the number, then the document from the store, parsed
+	 * for this callback. */
+	struct bd_revision latest;
+	if (!registry_latest_copy(&d->registry, year, department, &latest))
+		return NULL;
+	struct bd_revision *rev = arena_alloc(arena, sizeof *rev);
+	char *body = NULL, why[256];
+	struct bd_submission *sub = NULL;
+	if (rev == NULL ||
+	    store_document_apart(&d->store, department, year, latest.number,
+				 &body) < 0 ||
+	    model_parse_json(body, strlen(body), arena, &sub, why, sizeof why) <
+		0) {
+		log_warning("latest_revision %s/%d: revision %lld not read "
+			    "back from the store",
+			    department, year, (long long)latest.number);
+		free(body);
+		return NULL;
+	}
+	free(body);
+	*rev = latest;
+	rev->submission = sub;
+	return rev;
 }
 
 static int publish(void *ctx, const char *topic, const char *body, size_t len)

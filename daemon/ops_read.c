@@ -39,21 +39,18 @@ struct department_list {
 static void add_department(void *ctx, const struct registry_entry *e)
 {
 	struct department_list *list = ctx;
-	const struct bd_submission *s = e->revision.submission;
+	const struct registry_summary *s = &e->summary;
 	if (list->year && s->year != list->year)
 		return;
-	if (!auth_covers(list->who, s->department.code, s->department.parent))
+	if (!auth_covers(list->who, s->code, s->parent))
 		return;
-	bd_fen total = 0;
-	for (size_t i = 0; i < s->n_lines; i++)
-		total += bd_line_total(&s->lines[i]);
 	char text[MONEY_TEXT_MAX];
-	money_format(total, BD_UNIT_YUAN, text, sizeof text);
+	money_format(s->expenditure_total, BD_UNIT_YUAN, text, sizeof text);
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "code", s->department.code);
-	cJSON_AddStringToObject(o, "name", s->department.name);
-	if (s->department.parent[0])
-		cJSON_AddStringToObject(o, "parent", s->department.parent);
+	cJSON_AddStringToObject(o, "code", s->code);
+	cJSON_AddStringToObject(o, "name", s->name);
+	if (s->parent[0])
+		cJSON_AddStringToObject(o, "parent", s->parent);
 	cJSON_AddNumberToObject(o, "year", s->year);
 	cJSON_AddNumberToObject(o, "revision", (double)e->revision.number);
 	cJSON_AddNumberToObject(o, "seq", (double)e->revision.seq);
@@ -118,8 +115,8 @@ struct latest_year {
 static void find_latest_year(void *ctx, const struct registry_entry *e)
 {
 	struct latest_year *ly = ctx;
-	const struct bd_submission *s = e->revision.submission;
-	if (strcmp(s->department.code, ly->code) == 0 && s->year > ly->year)
+	const struct registry_summary *s = &e->summary;
+	if (strcmp(s->code, ly->code) == 0 && s->year > ly->year)
 		ly->year = s->year;
 }
 

@@ -538,8 +538,7 @@ void ops_submit(const struct op_call *c)
 
 /* The notification for a stored submission, after apply. */
 static void publish_event(struct daemon *d, const struct pending *p,
-			  const struct bd_submission *sub,
-			  const struct bd_apply *apply)
+			  const char *parent, const struct bd_apply *apply)
 {
 	static const char *const kinds[] = {
 	    "revision.accepted", "submission.rejected", "submission.invalid"};
@@ -548,7 +547,7 @@ static void publish_event(struct daemon *d, const struct pending *p,
 	    .kind = kinds[p->job.outcome],
 	    .year = p->job.year,
 	    .department = p->job.department,
-	    .parent = sub ? sub->department.parent : "",
+	    .parent = parent,
 	    .revision = p->job.revision,
 	    .changes = apply ? apply->items : NULL,
 	    .n_changes = apply ? apply->n : 0,
@@ -674,9 +673,9 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 		return;
 	}
 	if (job->outcome != STORE_ACCEPTED) {
-		publish_event(d, p,
-			      p->entry ? p->entry->revision.submission : NULL,
-			      NULL);
+		const struct bd_submission *sub =
+		    p->entry ? p->entry->revision.submission : NULL;
+		publish_event(d, p, sub ? sub->department.parent : "", NULL);
 		cJSON *reply = rejection_reply(p);
 		cJSON_AddNumberToObject(reply, "document_id",
 					(double)job->document_id);
@@ -723,7 +722,7 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 		pending_finish(p);
 		return;
 	}
-	publish_event(d, p, entry->revision.submission, &apply);
+	publish_event(d, p, entry->summary.parent, &apply);
 	annotate_event(d, job->seq, &apply);
 	review_submission_done(d, job, p->transition);
 	p->transition = NULL;

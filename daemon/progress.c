@@ -146,9 +146,9 @@ static void expect(struct progress *pr, const char *code, const char *parent)
 static void expect_registry_entry(void *ctx, const struct registry_entry *e)
 {
 	struct progress *pr = ctx;
-	const struct bd_submission *s = e->revision.submission;
+	const struct registry_summary *s = &e->summary;
 	if (s->year == pr->year - 1 || s->year == pr->year)
-		expect(pr, s->department.code, s->department.parent);
+		expect(pr, s->code, s->parent);
 }
 
 static void group_init(struct progress_group *g, const char *parent)

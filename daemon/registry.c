@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,8 +16,8 @@ static uint64_t entry_hash(int year, const char *department)
 static bool entry_matches(const struct registry_entry *e, int year,
 			  const char *department)
 {
-	return e->revision.submission->year == year &&
-	       strcmp(e->revision.submission->department.code, department) == 0;
+	return e->summary.year == year &&
+	       strcmp(e->summary.code, department) == 0;
 }
 
 int registry_init(struct registry *r)
@@ -33,7 +34,36 @@ void registry_entry_free(struct registry_entry *e)
 	if (e == NULL)
 		return;
 	arena_release(&e->arena);
+	free(e->summary.name);
 	free(e);
+}
+
+int registry_entry_summarise(struct registry_entry *e)
+{
+	const struct bd_submission *s = e->revision.submission;
+	struct registry_summary *sum = &e->summary;
+	sum->year = s->year;
+	snprintf(sum->code, sizeof sum->code, "%s", s->department.code);
+	snprintf(sum->parent, sizeof sum->parent, "%s", s->department.parent);
+	free(sum->name);
+	sum->name = strdup(s->department.name ? s->department.name : "");
+	sum->n_lines = s->n_lines;
+	sum->n_projects = s->n_projects;
+	sum->expenditure_total = 0;
+	for (size_t i = 0; i < s->n_lines; i++)
+		sum->expenditure_total += bd_line_total(&s->lines[i]);
+	return sum->name ? 0 : -ENOMEM;
+}
+
+void registry_compact(struct registry *r, struct registry_entry *e)
+{
+	if (e->revision.submission == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->bytes -= e->arena.bytes;
+	e->revision.submission = NULL;
+	arena_release(&e->arena);
+	pthread_mutex_unlock(&r->lock);
 }
 
 void registry_free(struct registry *r)
@@ -70,9 +100,9 @@ static int grow(struct registry *r)
 		struct registry_entry *e = r->buckets[i];
 		while (e) {
 			struct registry_entry *next = e->next_in_bucket;
-			const struct bd_submission *s = e->revision.submission;
 			size_t b =
-			    entry_hash(s->year, s->department.code) & (n - 1);
+			    entry_hash(e->summary.year, e->summary.code) &
+			    (n - 1);
 			e->next_in_bucket = buckets[b];
 			buckets[b] = e;
 			e = next;
@@ -84,26 +114,31 @@ static int grow(struct registry *r)
 	return 0;
 }
 
-struct registry_entry *registry_find_shared(struct registry *r, int year,
-					    const char *department)
+bool registry_latest_copy(struct registry *r, int year, const char *department,
+			  struct bd_revision *out)
 {
 	pthread_mutex_lock(&r->lock);
 	struct registry_entry *e = registry_find(r, year, department);
+	if (e != NULL)
+		*out =
+		    (struct bd_revision){.number = e->revision.number,
+					 .document_id = e->revision.document_id,
+					 .seq = e->revision.seq};
 	pthread_mutex_unlock(&r->lock);
-	return e;
+	return e != NULL;
 }
 
 static int replace_locked(struct registry *r, struct registry_entry *entry,
 			  struct registry_entry **replaced)
 {
-	const struct bd_submission *s = entry->revision.submission;
+	const struct registry_summary *s = &entry->summary;
 	*replaced = NULL;
 	if (r->n_entries >= r->n_buckets && grow(r) < 0)
 		return -ENOMEM;
-	size_t b = entry_hash(s->year, s->department.code) & (r->n_buckets - 1);
+	size_t b = entry_hash(s->year, s->code) & (r->n_buckets - 1);
 	for (struct registry_entry **pp = &r->buckets[b]; *pp;
 	     pp = &(*pp)->next_in_bucket) {
-		if (entry_matches(*pp, s->year, s->department.code)) {
+		if (entry_matches(*pp, s->year, s->code)) {
 			*replaced = *pp;
 			entry->next_in_bucket = (*pp)->next_in_bucket;
 			*pp = entry;

@@ -158,7 +158,8 @@ static const struct bd_revision *revision_of(struct daemon *d,
 	*owned = NULL;
 	struct registry_entry *latest =
 	    registry_find(&d->registry, c->year, c->department);
-	if (latest && latest->revision.number == number)
+	if (latest && latest->revision.number == number &&
+	    latest->revision.submission != NULL) /* documents kept */
 		return &latest->revision;
 	char *body = NULL, why[512];
 	int64_t got = 0;
@@ -650,18 +651,28 @@ void review_record_done(struct daemon *d, struct store_job *job)
 size_t review_reaudit(struct daemon *d, const struct review_case *c,
 		      char *first, size_t first_size)
 {
-	struct registry_entry *latest =
-	    registry_find(&d->registry, c->year, c->department);
+	struct registry_entry *latest = registry_find(&d->registry, c->year,
+						      c->department),
+			      *owned;
 	first[0] = '\0';
 	if (latest == NULL || latest->revision.number != c->revision)
 		return 0;
+	/* The registry may keep only a summary: the store has it whole. */
+	const struct bd_revision *rev = revision_of(d, c, c->revision, &owned);
+	if (rev == NULL) {
+		snprintf(first, first_size,
+			 "revision %lld could not be read back from the store",
+			 (long long)c->revision);
+		return 1;
+	}
 	struct bd_audit audit;
 	audit_init(&audit, d->config);
 	audit.stage = (enum bd_stage)c->at.stage;
 	size_t errors = 0;
-	if (host_validate(&d->host, latest->revision.submission, &audit,
+	if (host_validate(&d->host, rev->submission, &audit,
 			  HOST_VALIDATE_ALL) == 0)
 		errors = audit.n_errors;
+	registry_entry_free(owned);
 	for (size_t i = 0; i < audit.n; i++)
 		if (audit.items[i].severity == BD_SEVERITY_ERROR) {
 			snprintf(first, first_size, "%s: %s (%s)",

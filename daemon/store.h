@@ -151,6 +151,11 @@ int store_each_latest(struct store *store,
 		      void *ctx);
 /* The body of a revision (revision 0: the latest).  *body is malloc'ed.
  * -ENOENT when there is none. */
+/* store_document of a revision number on a connection of its own: for
+ * threads other than the loop (the store's connections are the loop's
+ * and the writer's). */
+int store_document_apart(const struct store *store, const char *department,
+			 int year, int64_t revision, char **body);
 int store_document(struct store *store, const char *department, int year,
 		   int64_t revision, char **body, int64_t *revision_out);
 /* Appends {revision?, document_id, received_at, outcome, seq, …} objects. */

@@ -75,7 +75,7 @@ static bool visible(struct daemon *d, const struct principal *who,
 		return false;
 	const struct registry_entry *e = registry_find(
 	    &d->registry, cJSON_IsNumber(year) ? year->valueint : 0, code);
-	const char *parent = e ? e->revision.submission->department.parent : "";
+	const char *parent = e ? e->summary.parent : "";
 	return auth_covers(who, code, parent);
 }
 

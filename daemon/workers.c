@@ -22,9 +22,17 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+static _Thread_local bool on_worker;
+
+bool workers_on_worker(void)
+{
+	return on_worker;
+}
+
 static void *worker_main(void *arg)
 {
 	struct workers *w = arg;
+	on_worker = true;
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (w->head == NULL && !w->stopping)

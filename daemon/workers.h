@@ -37,6 +37,8 @@ struct workers {
 	size_t queued;				/* waiting or running */
 };
 
+/* Whether the calling thread is one of the pool's. */
+bool workers_on_worker(void);
 /* The number of threads `audit_workers = auto` means: the online CPUs. */
 size_t workers_default_count(void);
 /* Starts n threads (0: none, jobs run inline).  0 or -errno. */

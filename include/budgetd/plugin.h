@@ -606,7 +606,9 @@ struct bd_host {
 	int (*resolve_path)(const struct bd_plugin_handle *self,
 			    const char *path, char *buf, size_t size);
 
-	/* The latest accepted revision of a department for a year, or NULL. */
+	/* The latest accepted revision of a department for a year, or NULL.
+	 * Valid until the callback returns (the host may have read it from
+	 * the store for this call). */
 	const struct bd_revision *(*latest_revision)(
 	    const struct bd_plugin_handle *self, int year,
 	    const char *department);
@@ -658,6 +660,12 @@ struct bd_config_key {
 #define BD_PLUGIN_CONCURRENT_VALIDATE                                          \
 	(1u << 0) /* validate may run on worker threads, several at once:      \
 		     see Threading above */
+#define BD_PLUGIN_APPLY_WITHOUT_PREV                                           \
+	(1u << 1) /* apply keeps its own record of what each department had:   \
+		     the prev it is handed may have a NULL submission.  When   \
+		     every plugin with apply says so, the host keeps no        \
+		     parsed document in memory (latest_revision() then reads   \
+		     it back from the store) */
 
 /* Query op flags. */
 #define BD_QUERY_SCOPED                                                        \

@@ -76,6 +76,7 @@ static int district_query(void *state, const char *op,
 
 BD_PLUGIN_DEFINE = {
     BD_PLUGIN_ABI,
+    .flags = BD_PLUGIN_APPLY_WITHOUT_PREV,
     .name = "totals",
     .version = "1.0",
     .description = "district totals by function, economic class, source, "

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "daemon_harness.h"
+#include "model.h"
 #include "test_json.h"
 
 static struct harness h;
@@ -294,11 +296,90 @@ static void test_careless_plugin_cannot_leak(void **state)
 	free(wanli_token), free(parent), free(op), free(fengquan), free(wanli);
 }
 
+/* latest_revision() from the audit workers: with the totals plugin alone
+ * the registry keeps only summaries, so the previous revision is read back
+ * from the store, whole; with the careless plugin (an apply without
+ * BD_PLUGIN_APPLY_WITHOUT_PREV) it is kept in memory.  Both say the same. */
+static void latest_revision_seen(const char *plugins)
+{
+	char dir[300], cmd[2400], config[600], expect[160], why[256];
+	assert_int_equal(harness_init(&h, "previous"), 0);
+	snprintf(dir, sizeof dir, "%s/plugins", h.dir);
+	snprintf(
+	    cmd, sizeof cmd,
+	    "mkdir -p %s && ln -s %s/totals.so %s/ && ln -s %s/careless.so "
+	    "%s/ && ln -s %s/previous.so %s/",
+	    dir, BUDGETD_TEST_PLUGIN_DIR, dir, BUDGETD_TEST_ABI_DIR, dir,
+	    BUDGETD_TEST_ABI_DIR, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(config, sizeof config,
+		 "[daemon]\ntrust = ipc\naudit_workers = 2\nplugins = %s\n"
+		 "plugin_dir = %s\n",
+		 plugins, dir);
+	assert_int_equal(harness_write_config(&h, config), 0);
+	assert_int_equal(harness_start(&h), 0);
+	char *fengquan =
+	    harness_read_data("fengquan-116001-2023-corrected.json");
+	/* What the plugin should find: the document as the model reads it. */
+	struct arena arena;
+	struct bd_submission *sub;
+	arena_init(&arena);
+	assert_int_equal(model_parse_json(fengquan, strlen(fengquan), &arena,
+					  &sub, why, sizeof why),
+			 0);
+	bd_fen total = 0;
+	for (size_t i = 0; i < sub->n_lines; i++)
+		total += bd_line_total(&sub->lines[i]);
+	snprintf(expect, sizeof expect, "revision 1: %zu lines, total %lld",
+		 sub->n_lines, (long long)total);
+	assert_true(sub->n_lines > 0 && total > 0);
+	arena_release(&arena);
+	const char *seen[2] = {"none", expect};
+	for (int round = 0; round < 2; round++) {
+		cJSON *r = harness_send_document(&h, "submit", fengquan);
+		assert_string_equal(harness_outcome(r), "ok");
+		const cJSON *f;
+		const char *message = NULL;
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(r, "findings"))
+		{
+			if (strcmp(json_str(f, "rule"), "previous.seen") == 0)
+				message = json_str(f, "message");
+		}
+		assert_non_null(message);
+		assert_string_equal(message, seen[round]);
+		cJSON_Delete(r);
+	}
+	/* After a restart the rebuilt registry answers the same. */
+	assert_int_equal(harness_stop(&h), 0);
+	assert_int_equal(harness_start(&h), 0);
+	cJSON *r = harness_send_document(&h, "validate", fengquan);
+	char *text = cJSON_PrintUnformatted(r);
+	assert_non_null(strstr(text, "revision 2: "));
+	free(text);
+	cJSON_Delete(r);
+	free(fengquan);
+	harness_cleanup(&h);
+}
+
+static void test_latest_revision_compact(void **state)
+{
+	(void)state;
+	latest_revision_seen("totals, previous");
+}
+
+static void test_latest_revision_kept(void **state)
+{
+	(void)state;
+	latest_revision_seen("totals, careless, previous");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    HARNESS_TEST(test_policies, &h),
 	    HARNESS_TEST(test_careless_plugin_cannot_leak, &h),
+	    HARNESS_TEST(test_latest_revision_compact, &h),
+	    HARNESS_TEST(test_latest_revision_kept, &h),
 	};
 	return harness_run("test_access", tests,
 			   sizeof tests / sizeof tests[0]);
