@@ -16,6 +16,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "workers.h"
 #include "hash.h"
 #include "model.h"
 
@@ -313,58 +314,149 @@ int daemon_accept(struct daemon *d, struct registry_entry *entry,
 
 /* ---- rebuild from the store ---- */
 
+/*
+ * The rebuild reads the latest revisions in one pass; the pool parses them
+ * (most of the time) while this thread applies those parsed, in any
+ * order: each (department, year) comes once, and sums do not care.
+ */
+struct rebuild {
+	struct daemon *d;
+	struct workers pool;
+	size_t out; /* parsing or parsed, not yet applied */
+	int rc;	    /* the first failure */
+};
+
+struct rebuild_job {
+	struct workers_job work;
+	struct rebuild *rebuild;
+	struct registry_entry *entry;
+	char *body;
+	size_t body_len;
+	char department[13];
+	int year;
+	int rc;
+	char why[256];
+};
+
+/* Where a rebuild may have this many documents parsed ahead of it. */
+#define REBUILD_AHEAD 256
+
+static void rebuild_parse(struct workers_job *work)
+{
+	struct rebuild_job *j = (struct rebuild_job *)work;
+	struct bd_submission *sub = NULL;
+	j->rc = model_parse_json(j->body, j->body_len, &j->entry->arena, &sub,
+				 j->why, sizeof j->why);
+	j->entry->revision.submission = sub;
+	if (j->rc == 0)
+		j->entry->body_hash = hash_str(j->body);
+	free(j->body);
+	j->body = NULL;
+}
+
+static void rebuild_apply(struct workers_job *work)
+{
+	struct rebuild_job *j = (struct rebuild_job *)work;
+	struct rebuild *r = j->rebuild;
+	r->out--;
+	if (j->rc < 0 || r->rc < 0) {
+		if (j->rc < 0 && r->rc == 0)
+			log_error("store: revision %lld of %s/%d no longer "
+				  "parses: %s",
+				  (long long)j->entry->revision.number,
+				  j->department, j->year, j->why);
+		if (r->rc == 0)
+			r->rc = j->rc;
+		registry_entry_free(j->entry);
+		free(j);
+		return;
+	}
+	struct bd_apply apply;
+	int applied;
+	apply_init(&apply);
+	int rc = daemon_accept(r->d, j->entry, &apply, &applied);
+	apply_free(&apply);
+	if (rc == 0 && applied < 0)
+		rc = applied;
+	if (rc < 0 && r->rc == 0)
+		r->rc = rc;
+	free(j);
+}
+
+static void rebuild_drain(struct rebuild *r, size_t down_to)
+{
+	while (r->out > down_to) {
+		struct workers_job *job = workers_wait_done(&r->pool);
+		if (job == NULL)
+			break;
+		while (job != NULL) {
+			struct workers_job *next = job->next;
+			job->done(job);
+			job = next;
+		}
+	}
+}
+
 static int rebuild_one(void *ctx, const struct store_revision_row *row)
 {
-	struct daemon *d = ctx;
-	struct registry_entry *entry = calloc(1, sizeof *entry);
-	struct bd_submission *sub = NULL;
-	char why[512];
-	int rc = -ENOMEM;
-
-	if (entry == NULL)
-		goto fail;
-	arena_init(&entry->arena);
-	rc = model_parse_json(row->body, row->body_len, &entry->arena, &sub,
-			      why, sizeof why);
-	if (rc < 0) {
-		log_error("store: revision %lld of %s/%d no longer parses: %s",
-			  (long long)row->revision, row->department, row->year,
-			  why);
-		goto fail;
+	struct rebuild *r = ctx;
+	if (r->rc < 0)
+		return r->rc;
+	struct rebuild_job *j = calloc(1, sizeof *j);
+	if (j == NULL || (j->entry = calloc(1, sizeof *j->entry)) == NULL ||
+	    (j->body = malloc(row->body_len + 1)) == NULL) {
+		if (j)
+			free(j->entry);
+		free(j);
+		return -ENOMEM;
 	}
-	entry->body_len = row->body_len;
-	entry->body_hash = hash_str(row->body);
-	entry->revision = (struct bd_revision){
-	    .submission = sub,
+	memcpy(j->body, row->body, row->body_len);
+	j->body[row->body_len] = '\0';
+	j->body_len = row->body_len;
+	j->rebuild = r;
+	snprintf(j->department, sizeof j->department, "%s", row->department);
+	j->year = row->year;
+	arena_init(&j->entry->arena);
+	j->entry->body_len = row->body_len;
+	j->entry->revision = (struct bd_revision){
 	    .number = row->revision,
 	    .document_id = row->document_id,
 	    .seq = row->seq,
 	};
-	struct bd_apply apply;
-	int applied;
-	apply_init(&apply);
-	rc = daemon_accept(d, entry, &apply, &applied);
-	apply_free(&apply);
-	return rc < 0 ? rc : applied;
-fail:
-	registry_entry_free(entry);
-	return rc;
+	j->work =
+	    (struct workers_job){.run = rebuild_parse, .done = rebuild_apply};
+	r->out++;
+	workers_submit(&r->pool, &j->work);
+	rebuild_drain(r, REBUILD_AHEAD);
+	return r->rc;
 }
 
 int daemon_rebuild(struct daemon *d)
 {
 	struct timespec t0, t1;
+	struct rebuild r = {.d = d};
+	size_t threads = d->config->audit_workers < 0
+			     ? workers_default_count()
+			     : (size_t)d->config->audit_workers;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int rc = store_each_latest(&d->store, rebuild_one, d);
+	int rc = workers_start(&r.pool, threads, NULL, NULL);
+	if (rc == 0)
+		rc = store_each_latest(&d->store, rebuild_one, &r);
+	rebuild_drain(&r, 0);
+	workers_stop(&r.pool);
+	if (rc == 0)
+		rc = r.rc;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc < 0) {
 		log_error("rebuild from %s failed (%s)", d->store.path,
 			  strerror(-rc));
 		return rc;
 	}
-	log_info("rebuilt %zu department budgets from %s in %.1f ms",
+	log_info("rebuilt %zu department budgets from %s in %.1f ms (%zu "
+		 "threads parsing)",
 		 d->registry.n_entries, d->store.path,
 		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-		     (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+		     (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+		 threads);
 	return 0;
 }

@@ -61,6 +61,7 @@ static void *worker_main(void *arg)
 		/* One wake-up per batch: the loop takes them all at once. */
 		if (was_empty && w->notify)
 			w->notify(w->notify_arg);
+		pthread_cond_signal(&w->done_ready);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -72,6 +73,7 @@ int workers_start(struct workers *w, size_t n, void (*notify)(void *arg),
 	memset(w, 0, sizeof *w);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->done_ready, NULL);
 	w->notify = notify;
 	w->notify_arg = notify_arg;
 	if (n == 0)
@@ -128,6 +130,15 @@ struct workers_job *workers_take_done(struct workers *w)
 	for (struct workers_job *j = jobs; j; j = j->next)
 		w->queued--;
 	return jobs;
+}
+
+struct workers_job *workers_wait_done(struct workers *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->done_head == NULL && w->queued > 0 && w->n_threads > 0)
+		pthread_cond_wait(&w->done_ready, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	return workers_take_done(w);
 }
 
 void workers_stop(struct workers *w)

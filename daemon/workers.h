@@ -28,6 +28,7 @@ struct workers {
 	size_t n_threads;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	pthread_cond_t done_ready;		   /* for workers_wait_done */
 	struct workers_job *head, *tail;	   /* waiting to run */
 	struct workers_job *done_head, *done_tail; /* back to the loop */
 	bool stopping;
@@ -49,6 +50,9 @@ int workers_start(struct workers *w, size_t n, void (*notify)(void *arg),
 void workers_submit(struct workers *w, struct workers_job *job);
 /* The jobs whose run has finished, oldest first (loop thread). */
 struct workers_job *workers_take_done(struct workers *w);
+/* workers_take_done, waiting until some job is done (NULL at once when
+ * none is queued): for a caller without an event loop (the rebuild). */
+struct workers_job *workers_wait_done(struct workers *w);
 /* Lets queued jobs finish, joins the threads; their done() is still the
  * caller's to run through workers_take_done. */
 void workers_stop(struct workers *w);
