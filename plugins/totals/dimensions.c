@@ -29,6 +29,16 @@ const enum dim district_maintained[] = {
 const size_t district_n_maintained =
     sizeof district_maintained / sizeof district_maintained[0];
 
+/* The pairs asked for together: a 主管部门's functions (budgetctl totals
+ * --where parent:P --by function:…, the console's 主管部门 page) and the
+ * functions by kind (the console's overview, budgetctl's rollup). */
+const struct district_pair district_pairs[DISTRICT_N_PAIRS] = {
+    {DIM_PARENT, DIM_FUNCTION_CLASS, "parent*function:class"},
+    {DIM_PARENT, DIM_FUNCTION_SECTION, "parent*function:section"},
+    {DIM_PARENT, DIM_FUNCTION_ITEM, "parent*function:item"},
+    {DIM_FUNCTION_CLASS, DIM_KIND, "function:class*kind"},
+};
+
 bool district_dim_is_economic(enum dim d)
 {
 	return d == DIM_ECONOMIC_CLASS || d == DIM_ECONOMIC_SECTION;

@@ -61,6 +61,14 @@ enum dim {
 	DIM_COUNT
 };
 
+/* Two dimensions whose combined totals are maintained; name is
+ * "first*second". */
+struct district_pair {
+	enum dim first, second;
+	const char *name;
+};
+#define DISTRICT_N_PAIRS 4
+
 struct totals {
 	const struct bd_host *host;
 	struct bd_plugin_handle *self;
@@ -74,6 +82,10 @@ struct totals {
 	/* The same keys → how many departments have a fact under them: what
 	 * a query answered from the aggregates reports as "departments". */
 	struct strmap contributors;
+	/* The pairs of dimensions the CLI and the console ask for together
+	 * (district_pairs), "year\x1fA*B\x1fa\x1eb" → amount, kept as the
+	 * single dimensions are but not notified. */
+	struct strmap pair_aggregates[DISTRICT_N_PAIRS];
 };
 
 #define DISTRICT_MAX_WHERE  16
@@ -102,6 +114,7 @@ extern const char *const district_dim_names[DIM_COUNT];
 /* The dimensions whose single-dimension totals are maintained. */
 extern const enum dim district_maintained[];
 extern const size_t district_n_maintained;
+extern const struct district_pair district_pairs[DISTRICT_N_PAIRS];
 bool district_dim_is_economic(enum dim d);
 /* The dimension called name (len bytes), or -1. */
 int district_dim_from_name(const char *name, size_t len);

@@ -184,6 +184,21 @@ static int collect_delta(struct strmap *delta, const struct dept *d, int sign)
 				return -ENOMEM;
 		}
 	}
+	for (size_t p = 0; p < DISTRICT_N_PAIRS; p++) {
+		const struct district_pair *pair = &district_pairs[p];
+		size_t len = key_prefix(key, d->year, pair->name);
+		i = 0;
+		while ((f = district_next_fact(d, false, &i)) != NULL) {
+			district_dim_value(pair->first, d, f, key + len,
+					   sizeof key - len);
+			size_t at = len + strlen(key + len);
+			key[at++] = '\x1e';
+			district_dim_value(pair->second, d, f, key + at,
+					   sizeof key - at);
+			if (strmap_add(delta, key, sign * f->amount) < 0)
+				return -ENOMEM;
+		}
+	}
 	return 0;
 }
 
@@ -266,10 +281,17 @@ static int difference(struct strmap *delta, struct strmap *was,
 
 /* The map of aggregates for a dimension named in a key ("total": the
  * grand totals, kept under DIM_YEAR). */
-static struct strmap *aggregates_of(struct totals *t, const char *dim)
+static struct strmap *aggregates_of(struct totals *t, const char *dim,
+				    bool *pair)
 {
+	*pair = false;
 	if (strcmp(dim, "total") == 0)
 		return &t->aggregates[DIM_YEAR];
+	for (size_t p = 0; p < DISTRICT_N_PAIRS; p++)
+		if (strcmp(dim, district_pairs[p].name) == 0) {
+			*pair = true;
+			return &t->pair_aggregates[p];
+		}
 	int d = district_dim_from_name(dim, strlen(dim));
 	return d < 0 ? NULL : &t->aggregates[d];
 }
@@ -298,8 +320,9 @@ static int apply_deltas(struct totals *t, struct strmap *delta,
 			*dim++ = '\0';
 			*value++ = '\0';
 		}
+		bool pair;
 		struct strmap *aggregates =
-		    value ? aggregates_of(t, dim) : NULL;
+		    value ? aggregates_of(t, dim, &pair) : NULL;
 		if (aggregates == NULL) {
 			/* Keys are made in this file: a bug, not input. */
 			rc = -EINVAL;
@@ -310,7 +333,7 @@ static int apply_deltas(struct totals *t, struct strmap *delta,
 			rc = -ENOMEM;
 			break;
 		}
-		if (apply == NULL)
+		if (apply == NULL || pair) /* pairs are for queries */
 			continue;
 		struct bd_total_change change = {
 		    .year = atoi(copy),

@@ -386,6 +386,171 @@ static int aggregate_maintained(const struct totals *t,
 	return m.rc;
 }
 
+/* A question one maintained pair answers: its two dimensions in either
+ * order, with or without year, of the whole district or cut on the pair's
+ * first dimension where that is a department's (a 主管部门). */
+struct pair_question {
+	const struct district_pair *pair;
+	enum dim by[MAX_BY];
+	size_t n_by;
+	const struct cut *cut;
+	int year; /* 0: every year */
+};
+
+static bool pair_answers(const struct query_spec *spec,
+			 struct pair_question *pq)
+{
+	const struct bd_scope *scope = spec->common.scope;
+	if ((scope && scope->restricted) || spec->explain ||
+	    spec->common.n_where > 1)
+		return false;
+	enum dim dims[2];
+	size_t n = 0;
+	bool year = false;
+	for (size_t b = 0; b < spec->n_by; b++) {
+		if (spec->by[b] == DIM_YEAR && !year)
+			year = true;
+		else if (n < 2)
+			dims[n++] = spec->by[b];
+		else
+			return false;
+	}
+	/* One dimension cut to a 主管部门: the pair of the two. */
+	if (n == 1 && spec->common.n_where == 1)
+		dims[n++] = spec->common.where[0].dim;
+	if (n != 2)
+		return false;
+	for (size_t p = 0; p < DISTRICT_N_PAIRS; p++) {
+		const struct district_pair *pair = &district_pairs[p];
+		if (!((pair->first == dims[0] && pair->second == dims[1]) ||
+		      (pair->first == dims[1] && pair->second == dims[0])))
+			continue;
+		const struct cut *cut = NULL;
+		if (spec->common.n_where == 1) {
+			cut = &spec->common.where[0];
+			if (cut->dim != pair->first ||
+			    !district_dim_is_departmental(cut->dim))
+				return false;
+		}
+		*pq = (struct pair_question){.pair = pair,
+					     .n_by = spec->n_by,
+					     .cut = cut,
+					     .year = spec->common.year};
+		memcpy(pq->by, spec->by, spec->n_by * sizeof *spec->by);
+		return true;
+	}
+	return false;
+}
+
+struct from_pair {
+	const struct totals *t;
+	const struct pair_question *pq;
+	struct cell_table *ct;
+	bd_fen grand;
+	int rc;
+};
+
+static void take_pair(void *arg, const char *key, bd_fen amount)
+{
+	struct from_pair *m = arg;
+	if (m->rc < 0)
+		return;
+	/* key is "year\x1fFIRST*SECOND\x1ffirst\x1esecond". */
+	int year = atoi(key);
+	if (m->pq->year && year != m->pq->year)
+		return;
+	const char *name = strchr(key, '\x1f');
+	const char *first = name ? strchr(name + 1, '\x1f') : NULL;
+	const char *second = first ? strchr(first + 1, '\x1e') : NULL;
+	if (second == NULL)
+		return;
+	first++;
+	char first_value[32];
+	size_t first_len = (size_t)(second - first);
+	if (first_len >= sizeof first_value)
+		return;
+	memcpy(first_value, first, first_len);
+	first_value[first_len] = '\0';
+	second++;
+	if (m->pq->cut && !district_cut_matches(m->pq->cut, first_value))
+		return;
+	bd_fen departments = strmap_get(&m->t->contributors, key);
+	if (departments <= 0)
+		return;
+	char row[96], part[32];
+	size_t len = 0;
+	for (size_t b = 0; b < m->pq->n_by; b++) {
+		const char *value = part;
+		if (m->pq->by[b] == DIM_YEAR)
+			snprintf(part, sizeof part, "%d", year);
+		else
+			value = m->pq->by[b] == m->pq->pair->first ? first_value
+								   : second;
+		size_t n = strlen(value);
+		if (len + n + 2 > sizeof row)
+			return;
+		if (b)
+			row[len++] = '\x1f';
+		memcpy(row + len, value, n);
+		len += n;
+	}
+	row[len] = '\0';
+	struct cell *c = cell_get(m->ct, row);
+	if (c == NULL) {
+		m->rc = -ENOMEM;
+		return;
+	}
+	c->amount += amount;
+	c->departments += (size_t)departments;
+	m->grand += amount;
+}
+
+struct cut_departments {
+	const struct totals *t;
+	const struct pair_question *pq;
+	size_t n;
+};
+
+/* The departments of a cut 主管部门: its single-dimension keys'
+ * contributors. */
+static void count_cut_departments(void *arg, const char *key, bd_fen amount)
+{
+	struct cut_departments *c = arg;
+	(void)amount;
+	if (c->pq->year && atoi(key) != c->pq->year)
+		return;
+	const char *dim = strchr(key, '\x1f');
+	const char *value = dim ? strchr(dim + 1, '\x1f') : NULL;
+	if (value == NULL || !district_cut_matches(c->pq->cut, value + 1))
+		return;
+	bd_fen n = strmap_get(&c->t->contributors, key);
+	if (n > 0)
+		c->n += (size_t)n;
+}
+
+/* The cells of a question a maintained pair answers: O(its cells). */
+static int aggregate_pair(const struct totals *t,
+			  const struct pair_question *pq, struct cell_table *ct,
+			  bd_fen *grand, size_t *departments)
+{
+	struct from_pair m = {.t = t, .pq = pq, .ct = ct};
+	strmap_each(&t->pair_aggregates[pq->pair - district_pairs], take_pair,
+		    &m);
+	*grand = m.grand;
+	if (pq->cut != NULL) {
+		struct cut_departments c = {t, pq, 0};
+		strmap_each(&t->aggregates[pq->cut->dim], count_cut_departments,
+			    &c);
+		*departments = c.n;
+	} else {
+		struct year_departments y = {t, pq->year, 0};
+		strmap_each(&t->aggregates[DIM_YEAR], count_year_departments,
+			    &y);
+		*departments = y.n;
+	}
+	return m.rc;
+}
+
 /* Sums the facts that pass into cells; *grand is their total and
  * *departments how many departments contributed. */
 static int aggregate(const struct totals *t, const struct query_spec *spec,
@@ -396,9 +561,12 @@ static int aggregate(const struct totals *t, const struct query_spec *spec,
 	struct cell_table *ct = cells;
 	enum dim dim;
 	int year_at;
+	struct pair_question pq;
 	if (maintained_answers(spec, &dim, &year_at))
 		return aggregate_maintained(t, spec, dim, year_at, economic, ct,
 					    grand, departments);
+	if (!economic && pair_answers(spec, &pq))
+		return aggregate_pair(t, &pq, ct, grand, departments);
 	*departments = 0;
 	for (size_t i = 0; i < t->n_depts; i++) {
 		const struct dept *d = t->dept_list[i];

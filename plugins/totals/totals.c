@@ -29,12 +29,16 @@ static int totals_init(const struct bd_host *host,
 	int rc = strmap_init(&t->depts);
 	for (int i = 0; i < DIM_COUNT && rc == 0; i++)
 		rc = strmap_init(&t->aggregates[i]);
+	for (int i = 0; i < DISTRICT_N_PAIRS && rc == 0; i++)
+		rc = strmap_init(&t->pair_aggregates[i]);
 	if (rc == 0)
 		rc = strmap_init(&t->contributors);
 	if (rc < 0) {
 		strmap_free(&t->depts);
 		for (int i = 0; i < DIM_COUNT; i++)
 			strmap_free(&t->aggregates[i]);
+		for (int i = 0; i < DISTRICT_N_PAIRS; i++)
+			strmap_free(&t->pair_aggregates[i]);
 		strmap_free(&t->contributors);
 		free(t);
 		return -ENOMEM;
@@ -52,6 +56,8 @@ static void totals_fini(void *state)
 	strmap_free(&t->depts);
 	for (int i = 0; i < DIM_COUNT; i++)
 		strmap_free(&t->aggregates[i]);
+	for (int i = 0; i < DISTRICT_N_PAIRS; i++)
+		strmap_free(&t->pair_aggregates[i]);
 	strmap_free(&t->contributors);
 	free(t);
 }

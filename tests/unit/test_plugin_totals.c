@@ -446,15 +446,17 @@ static void random_dept(struct mini_dept *d, int year, int index)
 
 /* The answer of a query from the maintained totals, and the same asked
  * with a cut that keeps everything (so that every fact is scanned). */
-static void assert_same_answer(const char *by, const char *year)
+static void assert_same_answer_cut(const char *by, const char *year,
+				   const char *cut)
 {
 	char fast[256], scan[320];
-	snprintf(fast, sizeof fast, "{\"by\":[%s],\"unit\":\"元\"%s}", by,
-		 year);
+	snprintf(fast, sizeof fast, "{\"by\":[%s],\"unit\":\"元\"%s%s%s%s}", by,
+		 year, cut[0] ? ",\"where\":[\"" : "", cut,
+		 cut[0] ? "\"]" : "");
 	snprintf(scan, sizeof scan,
 		 "{\"by\":[%s],\"unit\":\"元\"%s,"
-		 "\"where\":[\"year:2023,2024\"]}",
-		 by, year);
+		 "\"where\":[%s%s%s\"year:2023,2024\"]}",
+		 by, year, cut[0] ? "\"" : "", cut, cut[0] ? "\"," : "");
 	cJSON *a = query(fast), *b = query(scan);
 	assert_non_null(a);
 	assert_non_null(b);
@@ -475,6 +477,11 @@ static void assert_same_answer(const char *by, const char *year)
 	cJSON_Delete(b);
 }
 
+static void assert_same_answer(const char *by, const char *year)
+{
+	assert_same_answer_cut(by, year, "");
+}
+
 static void assert_maintained_equals_scan(void)
 {
 	static const char *const dims[] = {
@@ -492,6 +499,29 @@ static void assert_maintained_equals_scan(void)
 		assert_same_answer(by, "");
 	}
 	assert_same_answer("\"year\"", "");
+	/* The maintained pairs, in either order, with and without year, and
+	 * a 主管部门's cut on those of parent. */
+	static const char *const pairs[][2] = {{"parent", "function:class"},
+					       {"parent", "function:section"},
+					       {"parent", "function:item"},
+					       {"function:class", "kind"}};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		const char *a = pairs[i][0], *b = pairs[i][1];
+		snprintf(by, sizeof by, "\"%s\",\"%s\"", a, b);
+		assert_same_answer(by, ",\"year\":2023");
+		assert_same_answer(by, "");
+		snprintf(by, sizeof by, "\"%s\",\"%s\"", b, a);
+		assert_same_answer(by, ",\"year\":2024");
+		snprintf(by, sizeof by, "\"%s\",\"year\",\"%s\"", b, a);
+		assert_same_answer(by, "");
+		if (strcmp(a, "parent") == 0) {
+			snprintf(by, sizeof by, "\"%s\"", b);
+			assert_same_answer_cut(by, ",\"year\":2023",
+					       "parent:103");
+			snprintf(by, sizeof by, "\"%s\",\"%s\"", a, b);
+			assert_same_answer_cut(by, "", "parent:101,105");
+		}
+	}
 }
 
 static void test_random_district(void **state)
