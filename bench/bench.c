@@ -758,7 +758,7 @@ static double status_number(const char *name)
 
 /* ---- instructions, counted by callgrind in the same run ---- */
 
-#define CALLGRIND_SUBMISSIONS 100
+#define CALLGRIND_SUBMISSIONS 300
 
 struct callgrind_counts {
 	double daemon_per_submission; /* 0: valgrind not there */

@@ -67,7 +67,7 @@ struct district_pair {
 	enum dim first, second;
 	const char *name;
 };
-#define DISTRICT_N_PAIRS 4
+#define DISTRICT_N_PAIRS 2
 
 struct totals {
 	const struct bd_host *host;

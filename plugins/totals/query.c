@@ -387,13 +387,13 @@ static int aggregate_maintained(const struct totals *t,
 }
 
 /* A question one maintained pair answers: its two dimensions in either
- * order, with or without year, of the whole district or cut on the pair's
- * first dimension where that is a department's (a 主管部门). */
+ * order, with or without year, of the whole district.  (With a 主管部门's
+ * cut, reading every key of the pair costs more than scanning the few
+ * departments the cut leaves: measured 0.74 against 0.40 ms.) */
 struct pair_question {
 	const struct district_pair *pair;
 	enum dim by[MAX_BY];
 	size_t n_by;
-	const struct cut *cut;
 	int year; /* 0: every year */
 };
 
@@ -402,7 +402,7 @@ static bool pair_answers(const struct query_spec *spec,
 {
 	const struct bd_scope *scope = spec->common.scope;
 	if ((scope && scope->restricted) || spec->explain ||
-	    spec->common.n_where > 1)
+	    spec->common.n_where > 0)
 		return false;
 	enum dim dims[2];
 	size_t n = 0;
@@ -415,9 +415,6 @@ static bool pair_answers(const struct query_spec *spec,
 		else
 			return false;
 	}
-	/* One dimension cut to a 主管部门: the pair of the two. */
-	if (n == 1 && spec->common.n_where == 1)
-		dims[n++] = spec->common.where[0].dim;
 	if (n != 2)
 		return false;
 	for (size_t p = 0; p < DISTRICT_N_PAIRS; p++) {
@@ -425,16 +422,8 @@ static bool pair_answers(const struct query_spec *spec,
 		if (!((pair->first == dims[0] && pair->second == dims[1]) ||
 		      (pair->first == dims[1] && pair->second == dims[0])))
 			continue;
-		const struct cut *cut = NULL;
-		if (spec->common.n_where == 1) {
-			cut = &spec->common.where[0];
-			if (cut->dim != pair->first ||
-			    !district_dim_is_departmental(cut->dim))
-				return false;
-		}
 		*pq = (struct pair_question){.pair = pair,
 					     .n_by = spec->n_by,
-					     .cut = cut,
 					     .year = spec->common.year};
 		memcpy(pq->by, spec->by, spec->n_by * sizeof *spec->by);
 		return true;
@@ -472,8 +461,6 @@ static void take_pair(void *arg, const char *key, bd_fen amount)
 	memcpy(first_value, first, first_len);
 	first_value[first_len] = '\0';
 	second++;
-	if (m->pq->cut && !district_cut_matches(m->pq->cut, first_value))
-		return;
 	bd_fen departments = strmap_get(&m->t->contributors, key);
 	if (departments <= 0)
 		return;
@@ -505,29 +492,6 @@ static void take_pair(void *arg, const char *key, bd_fen amount)
 	m->grand += amount;
 }
 
-struct cut_departments {
-	const struct totals *t;
-	const struct pair_question *pq;
-	size_t n;
-};
-
-/* The departments of a cut 主管部门: its single-dimension keys'
- * contributors. */
-static void count_cut_departments(void *arg, const char *key, bd_fen amount)
-{
-	struct cut_departments *c = arg;
-	(void)amount;
-	if (c->pq->year && atoi(key) != c->pq->year)
-		return;
-	const char *dim = strchr(key, '\x1f');
-	const char *value = dim ? strchr(dim + 1, '\x1f') : NULL;
-	if (value == NULL || !district_cut_matches(c->pq->cut, value + 1))
-		return;
-	bd_fen n = strmap_get(&c->t->contributors, key);
-	if (n > 0)
-		c->n += (size_t)n;
-}
-
 /* The cells of a question a maintained pair answers: O(its cells). */
 static int aggregate_pair(const struct totals *t,
 			  const struct pair_question *pq, struct cell_table *ct,
@@ -537,17 +501,9 @@ static int aggregate_pair(const struct totals *t,
 	strmap_each(&t->pair_aggregates[pq->pair - district_pairs], take_pair,
 		    &m);
 	*grand = m.grand;
-	if (pq->cut != NULL) {
-		struct cut_departments c = {t, pq, 0};
-		strmap_each(&t->aggregates[pq->cut->dim], count_cut_departments,
-			    &c);
-		*departments = c.n;
-	} else {
-		struct year_departments y = {t, pq->year, 0};
-		strmap_each(&t->aggregates[DIM_YEAR], count_year_departments,
-			    &y);
-		*departments = y.n;
-	}
+	struct year_departments y = {t, pq->year, 0};
+	strmap_each(&t->aggregates[DIM_YEAR], count_year_departments, &y);
+	*departments = y.n;
 	return m.rc;
 }
 
