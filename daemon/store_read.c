@@ -46,19 +46,17 @@ int store_each_latest(struct store *s,
 	return rc;
 }
 
-int store_document(struct store *s, const char *department, int year,
-		   int64_t revision, char **body, int64_t *revision_out)
+/* A revision's number and body: number 0 asks for the latest. */
+static const char document_sql[] =
+    "SELECT r.number, d.body FROM revisions r"
+    " JOIN documents d ON d.id = r.document_id"
+    " WHERE r.department = ?1 AND r.year = ?2"
+    " AND (?3 = 0 OR r.number = ?3) ORDER BY r.number DESC LIMIT 1";
+
+static int step_document(sqlite3_stmt *st, const char *department, int year,
+			 int64_t revision, char **body, int64_t *revision_out)
 {
-	sqlite3_stmt *st;
-	int rc = store_prepare_read(
-	    s,
-	    "SELECT r.number, d.body FROM revisions r"
-	    " JOIN documents d ON d.id = r.document_id"
-	    " WHERE r.department = ?1 AND r.year = ?2"
-	    " AND (?3 = 0 OR r.number = ?3) ORDER BY r.number DESC LIMIT 1",
-	    &st);
-	if (rc < 0)
-		return rc;
+	int rc;
 	sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, year);
 	sqlite3_bind_int64(st, 3, revision);
@@ -74,35 +72,32 @@ int store_document(struct store *s, const char *department, int year,
 	return rc;
 }
 
+int store_document(struct store *s, const char *department, int year,
+		   int64_t revision, char **body, int64_t *revision_out)
+{
+	sqlite3_stmt *st;
+	int rc = store_prepare_read(s, document_sql, &st);
+	if (rc < 0)
+		return rc;
+	return step_document(st, department, year, revision, body,
+			     revision_out);
+}
+
 int store_document_apart(const struct store *s, const char *department,
 			 int year, int64_t revision, char **body)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
+	int64_t number;
 	int rc = -EIO;
 	*body = NULL;
-	if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY, NULL) !=
-		SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "SELECT d.body FROM revisions r"
-			       " JOIN documents d ON d.id = r.document_id"
-			       " WHERE r.department = ?1 AND r.year = ?2"
-			       " AND r.number = ?3",
-			       -1, &st, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_busy_timeout(db, 5000);
-	sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, year);
-	sqlite3_bind_int64(st, 3, revision);
-	int src = sqlite3_step(st);
-	if (src == SQLITE_ROW) {
-		*body = strdup((const char *)sqlite3_column_text(st, 0));
-		rc = *body ? 0 : -ENOMEM;
-	} else {
-		rc = src == SQLITE_DONE ? -ENOENT : store_errno(src);
+	if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY, NULL) ==
+		SQLITE_OK &&
+	    sqlite3_prepare_v2(db, document_sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 5000);
+		rc = step_document(st, department, year, revision, body,
+				   &number);
 	}
-out:
-	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return rc;
 }

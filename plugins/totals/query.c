@@ -280,6 +280,19 @@ static bool maintained_answers(const struct query_spec *spec, enum dim *dim,
 	return false;
 }
 
+/* A maintained total into its row: amount and departments added. */
+static int add_maintained(struct cell_table *ct, const char *row, bd_fen amount,
+			  bd_fen departments, bd_fen *grand)
+{
+	struct cell *c = cell_get(ct, row);
+	if (c == NULL)
+		return -ENOMEM;
+	c->amount += amount;
+	c->departments += (size_t)departments;
+	*grand += amount;
+	return 0;
+}
+
 struct from_maintained {
 	const struct totals *t;
 	const char *dim_name; /* "function:class", or "total" */
@@ -320,14 +333,7 @@ static void take_maintained(void *arg, const char *key, bd_fen amount)
 		snprintf(row, sizeof row, "%s\x1f%d", value, year);
 	else
 		snprintf(row, sizeof row, "%s", value);
-	struct cell *c = cell_get(m->ct, row);
-	if (c == NULL) {
-		m->rc = -ENOMEM;
-		return;
-	}
-	c->amount += amount;
-	c->departments += (size_t)departments;
-	m->grand += amount;
+	m->rc = add_maintained(m->ct, row, amount, departments, &m->grand);
 }
 
 struct year_departments {
@@ -482,14 +488,7 @@ static void take_pair(void *arg, const char *key, bd_fen amount)
 		len += n;
 	}
 	row[len] = '\0';
-	struct cell *c = cell_get(m->ct, row);
-	if (c == NULL) {
-		m->rc = -ENOMEM;
-		return;
-	}
-	c->amount += amount;
-	c->departments += (size_t)departments;
-	m->grand += amount;
+	m->rc = add_maintained(m->ct, row, amount, departments, &m->grand);
 }
 
 /* The cells of a question a maintained pair answers: O(its cells). */
