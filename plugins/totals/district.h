@@ -4,6 +4,7 @@
 
 #include <budgetd/plugin.h>
 
+#include "cellmap.h"
 #include "strmap.h"
 
 struct fact {
@@ -75,17 +76,16 @@ struct totals {
 	struct strmap depts; /* "year/code" → index into dept_list */
 	struct dept **dept_list;
 	size_t n_depts, cap_depts;
-	/* "year\x1fdim\x1fkey" → amount, one map per dimension (the grand
-	 * totals, dimension "total", under DIM_YEAR) so that a query of one
-	 * dimension reads only that dimension's keys. */
-	struct strmap aggregates[DIM_COUNT];
-	/* The same keys → how many departments have a fact under them: what
-	 * a query answered from the aggregates reports as "departments". */
-	struct strmap contributors;
-	/* The pairs of dimensions the CLI and the console ask for together
-	 * (district_pairs), "year\x1fA*B\x1fa\x1eb" → amount, kept as the
-	 * single dimensions are but not notified. */
-	struct strmap pair_aggregates[DISTRICT_N_PAIRS];
+	/* The maintained totals, one map per dimension (the grand totals
+	 * under DIM_YEAR) so that a query of one dimension reads only its
+	 * cells, and one per pair of district_pairs (kept for queries, not
+	 * notified).  Keys are integers (keys.c); each cell holds the amount
+	 * and how many departments have a fact under it, which is what an
+	 * answer from these cells reports as "departments". */
+	struct cellmap aggregates[DIM_COUNT];
+	struct cellmap pair_aggregates[DISTRICT_N_PAIRS];
+	/* What one apply moves, reused from apply to apply. */
+	struct cellmap moved;
 };
 
 #define DISTRICT_MAX_WHERE  16
@@ -131,6 +131,25 @@ bool district_dim_is_departmental(enum dim d);
  * year) of a query: whether a department's figures count at all. */
 bool district_dept_passes(const struct district_filter *filter,
 			  const struct dept *d);
+
+/* keys.c: the integer keys of the maintained totals. */
+/* Whether every pair's two values fit one key: checked at init. */
+bool district_pairs_fit(void);
+bool district_year_fits(int year);
+/* A fact's value in a dimension as an integer (0: none, "-"). */
+uint64_t district_dim_code(enum dim d, const struct dept *dep,
+			   const struct fact *f);
+/* The text of such a value ("201", "general_budget", "-"); its length. */
+size_t district_dim_text(enum dim d, uint64_t value, char *buf, size_t size);
+uint64_t district_pair_value(const struct district_pair *p, uint64_t first,
+			     uint64_t second);
+void district_pair_split(const struct district_pair *p, uint64_t value,
+			 uint64_t *first, uint64_t *second);
+/* slot: the dimension, or DIM_COUNT + the pair's index. */
+uint64_t district_key(unsigned slot, int year, uint64_t value);
+unsigned district_key_slot(uint64_t key);
+int district_key_year(uint64_t key);
+uint64_t district_key_value(uint64_t key);
 
 /* facts.c */
 void district_dept_free(struct dept *d);

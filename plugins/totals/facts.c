@@ -135,217 +135,185 @@ const struct fact *district_next_fact(const struct dept *d, bool economic,
 	}
 }
 
-/* Adds sign × the department's facts to the delta map. */
-/* "year\x1fdimension\x1f" into key; returns its length.  Built by hand:
- * this runs for every fact in every dimension of every apply. */
-static size_t key_prefix(char *key, int year, const char *dim)
+/* The map of maintained totals a key's slot names. */
+static struct cellmap *aggregates_of(struct totals *t, uint64_t key)
 {
-	char digits[12];
-	size_t n = 0, len = 0;
-	unsigned y = year < 0 ? 0 : (unsigned)year;
-	do
-		digits[n++] = (char)('0' + y % 10);
-	while ((y /= 10) != 0 && n < sizeof digits);
-	while (n > 0)
-		key[len++] = digits[--n];
-	key[len++] = '\x1f';
-	size_t dl = strlen(dim);
-	memcpy(key + len, dim, dl);
-	len += dl;
-	key[len++] = '\x1f';
-	key[len] = '\0';
-	return len;
+	unsigned slot = district_key_slot(key);
+	return slot < DIM_COUNT ? &t->aggregates[slot]
+				: &t->pair_aggregates[slot - DIM_COUNT];
 }
 
-static int collect_delta(struct strmap *delta, const struct dept *d, int sign)
+/* Which revision a cell of t->moved was seen in: the old, the new, both. */
+#define IN_OLD 1
+#define IN_NEW 2
+
+static int add_moved(struct cellmap *moved, uint64_t key, bd_fen amount,
+		     int64_t seen)
 {
-	char key[96];
+	struct cellmap_cell *c = cellmap_get(moved, key);
+	if (c == NULL)
+		return -ENOMEM;
+	c->count |= seen;
+	return bd_fen_add(&c->amount, amount) ? 0 : -EOVERFLOW;
+}
+
+/* Adds sign × the department's facts to the map of what moves, each cell
+ * marked as seen in this revision.  Runs for every fact in every
+ * dimension of every apply: integers only. */
+static int collect_moved(struct cellmap *moved, const struct dept *d, int sign,
+			 int64_t seen)
+{
 	const struct fact *f;
 	size_t i = 0;
-	key_prefix(key, d->year, "total");
 	bd_fen total = 0;
 	size_t facts = 0;
+	int rc = 0;
 	while ((f = district_next_fact(d, false, &i)) != NULL) {
 		total += f->amount;
 		facts++;
 	}
-	/* One add for the department's total, not one per fact. */
-	if (facts > 0 && strmap_add(delta, key, sign * total) < 0)
-		return -ENOMEM;
-	for (size_t k = 0; k < district_n_maintained; k++) {
+	/* One add for what is the same for all the department's facts. */
+	if (facts > 0)
+		rc = add_moved(moved, district_key(DIM_YEAR, d->year, 0),
+			       sign * total, seen);
+	for (size_t k = 0; k < district_n_maintained && rc == 0; k++) {
 		enum dim dim = district_maintained[k];
-		size_t len = key_prefix(key, d->year, district_dim_names[dim]);
-		i = 0;
-		while ((f = district_next_fact(d, district_dim_is_economic(dim),
-					       &i)) != NULL) {
-			district_dim_value(dim, d, f, key + len,
-					   sizeof key - len);
-			if (strmap_add(delta, key, sign * f->amount) < 0)
-				return -ENOMEM;
+		if (district_dim_is_departmental(dim)) {
+			if (facts > 0)
+				rc = add_moved(moved,
+					       district_key(dim, d->year,
+							    district_dim_code(
+								dim, d, NULL)),
+					       sign * total, seen);
+			continue;
 		}
+		i = 0;
+		while (rc == 0 &&
+		       (f = district_next_fact(d, district_dim_is_economic(dim),
+					       &i)) != NULL)
+			rc = add_moved(
+			    moved,
+			    district_key(dim, d->year,
+					 district_dim_code(dim, d, f)),
+			    sign * f->amount, seen);
 	}
-	for (size_t p = 0; p < DISTRICT_N_PAIRS; p++) {
+	for (size_t p = 0; p < DISTRICT_N_PAIRS && rc == 0; p++) {
 		const struct district_pair *pair = &district_pairs[p];
-		size_t len = key_prefix(key, d->year, pair->name);
 		i = 0;
-		while ((f = district_next_fact(d, false, &i)) != NULL) {
-			district_dim_value(pair->first, d, f, key + len,
-					   sizeof key - len);
-			size_t at = len + strlen(key + len);
-			key[at++] = '\x1e';
-			district_dim_value(pair->second, d, f, key + at,
-					   sizeof key - at);
-			if (strmap_add(delta, key, sign * f->amount) < 0)
-				return -ENOMEM;
+		while (rc == 0 &&
+		       (f = district_next_fact(d, false, &i)) != NULL) {
+			uint64_t value = district_pair_value(
+			    pair, district_dim_code(pair->first, d, f),
+			    district_dim_code(pair->second, d, f));
+			rc = add_moved(moved,
+				       district_key(DIM_COUNT + (unsigned)p,
+						    d->year, value),
+				       sign * f->amount, seen);
 		}
 	}
-	return 0;
+	return rc;
 }
 
-/* The aggregates that moved, sorted so that events read the same way
- * every time: by year, dimension, key. */
-struct moved {
-	char key[96];
-	bd_fen delta;
-};
-
-struct moved_list {
-	struct moved *items;
-	size_t n, cap;
-	int rc;
-};
-
-static void collect_moved(void *arg, const char *key, bd_fen delta)
+/* How a cell of t->moved changes its total's count of departments. */
+static int64_t count_change(const struct cellmap_cell *c)
 {
-	struct moved_list *list = arg;
-	if (delta == 0 || list->rc < 0)
-		return;
-	if (list->n == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 64;
-		void *grown = realloc(list->items, cap * sizeof *list->items);
-		if (grown == NULL) {
-			list->rc = -ENOMEM;
-			return;
-		}
-		list->items = grown;
-		list->cap = cap;
-	}
-	snprintf(list->items[list->n].key, sizeof list->items[0].key, "%s",
-		 key);
-	list->items[list->n++].delta = delta;
+	return c->count == IN_NEW ? 1 : c->count == IN_OLD ? -1 : 0;
 }
 
+/* A single-dimension total that moved, as events report it. */
+struct moved_total {
+	uint64_t key;
+	bd_fen before, delta;
+	const char *dimension;
+	char value[24];
+};
+
+/* Events read the same way every time: by year, dimension, value. */
 static int compare_moved(const void *a, const void *b)
 {
-	return strcmp(((const struct moved *)a)->key,
-		      ((const struct moved *)b)->key);
+	const struct moved_total *x = a, *y = b;
+	int yx = district_key_year(x->key), yy = district_key_year(y->key);
+	if (yx != yy)
+		return yx < yy ? -1 : 1;
+	int c = strcmp(x->dimension, y->dimension);
+	return c ? c : strcmp(x->value, y->value);
 }
 
-struct difference {
-	struct strmap *delta, *was, *now, *contributors;
-	int rc;
-};
-
-static void add_now(void *arg, const char *key, bd_fen amount)
+/*
+ * Makes the cells of every total t->moved touches and checks its sums,
+ * before any total changes: running out of memory or an overflow then
+ * changes nothing.  *list gets room for the totals to report.
+ */
+static int prepare_moved(struct totals *t, struct moved_total **list)
 {
-	struct difference *d = arg;
-	bool before = strmap_contains(d->was, key);
-	if (d->rc == 0)
-		d->rc =
-		    strmap_add(d->delta, key, amount - strmap_get(d->was, key));
-	/* A department newly under this key: one more contributor. */
-	if (d->rc == 0 && !before)
-		d->rc = strmap_add(d->contributors, key, 1);
+	struct cellmap_cell *c;
+	size_t n_reported = 0;
+	for (c = cellmap_first(&t->moved); c; c = cellmap_next(&t->moved, c)) {
+		if (c->amount == 0 && count_change(c) == 0)
+			continue;
+		if (cellmap_get(aggregates_of(t, c->key), c->key) == NULL)
+			return -ENOMEM;
+		n_reported += c->amount != 0;
+	}
+	/* A second pass: a later insert may have moved an earlier cell. */
+	for (c = cellmap_first(&t->moved); c; c = cellmap_next(&t->moved, c)) {
+		const struct cellmap_cell *total =
+		    cellmap_find(aggregates_of(t, c->key), c->key);
+		bd_fen sum = total ? total->amount : 0;
+		if (!bd_fen_add(&sum, c->amount))
+			return -EOVERFLOW;
+	}
+	*list = calloc(n_reported ? n_reported : 1, sizeof **list);
+	return *list ? 0 : -ENOMEM;
 }
 
-static void drop_was(void *arg, const char *key, bd_fen amount)
-{
-	struct difference *d = arg;
-	if (d->rc != 0 || strmap_contains(d->now, key))
-		return;
-	d->rc = strmap_add(d->delta, key, -amount);
-	if (d->rc == 0)
-		d->rc = strmap_add(d->contributors, key, -1);
-}
-
-/* delta = now - was, key by key; contributors counts each key's
- * departments: +1 where a key appears, -1 where it goes. */
-static int difference(struct strmap *delta, struct strmap *was,
-		      struct strmap *now, struct strmap *contributors)
-{
-	struct difference d = {delta, was, now, contributors, 0};
-	strmap_each(now, add_now, &d);
-	strmap_each(was, drop_was, &d);
-	return d.rc;
-}
-
-/* The map of aggregates for a dimension named in a key ("total": the
- * grand totals, kept under DIM_YEAR). */
-static struct strmap *aggregates_of(struct totals *t, const char *dim,
-				    bool *pair)
-{
-	*pair = false;
-	if (strcmp(dim, "total") == 0)
-		return &t->aggregates[DIM_YEAR];
-	for (size_t p = 0; p < DISTRICT_N_PAIRS; p++)
-		if (strcmp(dim, district_pairs[p].name) == 0) {
-			*pair = true;
-			return &t->pair_aggregates[p];
-		}
-	int d = district_dim_from_name(dim, strlen(dim));
-	return d < 0 ? NULL : &t->aggregates[d];
-}
-
-/* Applies the deltas to the aggregates and reports each change. */
-static int apply_deltas(struct totals *t, struct strmap *delta,
+/* Moves the maintained totals by t->moved and reports each
+ * single-dimension total that moved, in order; frees list. */
+static int commit_moved(struct totals *t, struct moved_total *list,
 			struct bd_apply *apply)
 {
-	struct moved_list list = {0};
-	strmap_each(delta, collect_moved, &list);
-	if (list.rc < 0) {
-		free(list.items);
-		return list.rc;
+	size_t n = 0;
+	for (struct cellmap_cell *c = cellmap_first(&t->moved); c;
+	     c = cellmap_next(&t->moved, c)) {
+		struct cellmap_cell *total =
+		    cellmap_find(aggregates_of(t, c->key), c->key);
+		if (total == NULL)
+			continue; /* neither amount nor count moves */
+		bd_fen before = total->amount;
+		total->amount += c->amount;
+		total->count += count_change(c);
+		unsigned slot = district_key_slot(c->key);
+		if (c->amount == 0 || slot >= DIM_COUNT)
+			continue; /* pairs are for queries */
+		struct moved_total *m = &list[n++];
+		m->key = c->key;
+		m->before = before;
+		m->delta = c->amount;
+		m->dimension =
+		    slot == DIM_YEAR ? "total" : district_dim_names[slot];
+		if (slot == DIM_YEAR)
+			m->value[0] = '\0';
+		else
+			district_dim_text((enum dim)slot,
+					  district_key_value(c->key), m->value,
+					  sizeof m->value);
 	}
-	if (list.n > 0)
-		qsort(list.items, list.n, sizeof *list.items, compare_moved);
 	int rc = 0;
-	for (size_t i = 0; i < list.n && rc == 0; i++) {
-		const char *key = list.items[i].key;
-		/* key is "year\x1fdim\x1fvalue": split once, in a copy. */
-		char copy[sizeof list.items[i].key];
-		memcpy(copy, key, sizeof copy);
-		char *dim = strchr(copy, '\x1f');
-		char *value = dim ? strchr(dim + 1, '\x1f') : NULL;
-		if (value != NULL) {
-			*dim++ = '\0';
-			*value++ = '\0';
+	if (apply != NULL) {
+		qsort(list, n, sizeof *list, compare_moved);
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			struct bd_total_change change = {
+			    .year = district_key_year(list[i].key),
+			    .dimension = list[i].dimension,
+			    .key = list[i].value,
+			    .before = list[i].before,
+			    .after = list[i].before + list[i].delta,
+			};
+			if (t->host->report_change(apply, &change) < 0)
+				rc = -ENOMEM;
 		}
-		bool pair;
-		struct strmap *aggregates =
-		    value ? aggregates_of(t, dim, &pair) : NULL;
-		if (aggregates == NULL) {
-			/* Keys are made in this file: a bug, not input. */
-			rc = -EINVAL;
-			break;
-		}
-		bd_fen before = strmap_get(aggregates, key);
-		if (strmap_add(aggregates, key, list.items[i].delta) < 0) {
-			rc = -ENOMEM;
-			break;
-		}
-		if (apply == NULL || pair) /* pairs are for queries */
-			continue;
-		struct bd_total_change change = {
-		    .year = atoi(copy),
-		    .dimension = dim,
-		    .key = value,
-		    .before = before,
-		    .after = before + list.items[i].delta,
-		};
-		if (t->host->report_change(apply, &change) < 0)
-			rc = -ENOMEM;
 	}
-	free(list.items);
+	free(list);
 	return rc;
 }
 
@@ -354,11 +322,12 @@ int district_apply(void *state, const struct bd_revision *prev,
 {
 	struct totals *t = state;
 	const struct bd_submission *s = next->submission;
+	struct moved_total *list = NULL;
 	char key[32];
-	struct strmap delta;
-	int rc;
 
 	(void)prev; /* our own facts say what the department had */
+	if (!district_year_fits(s->year))
+		return -ERANGE; /* the model admits 2000..2100 */
 	struct dept *fresh = dept_from_submission(s, next->number);
 	if (fresh == NULL)
 		return -ENOMEM;
@@ -367,49 +336,33 @@ int district_apply(void *state, const struct bd_revision *prev,
 	size_t index = found ? (size_t)strmap_get(&t->depts, key) : t->n_depts;
 	struct dept *old = found ? t->dept_list[index] : NULL;
 
-	struct strmap was, now;
-	int mrc = strmap_init(&delta);
-	if (mrc == 0)
-		mrc = strmap_init(&was);
-	if (mrc == 0 && (mrc = strmap_init(&now)) < 0)
-		strmap_free(&was);
-	if (mrc < 0 || (old && collect_delta(&was, old, +1) < 0) ||
-	    collect_delta(&now, fresh, +1) < 0 ||
-	    difference(&delta, &was, &now, &t->contributors) < 0) {
-		if (mrc == 0) {
-			strmap_free(&was);
-			strmap_free(&now);
-		}
-		strmap_free(&delta);
-		district_dept_free(fresh);
-		return -ENOMEM;
-	}
-	strmap_free(&was);
-	strmap_free(&now);
-	if (!found) {
-		if (t->n_depts == t->cap_depts) {
-			size_t cap = t->cap_depts ? t->cap_depts * 2 : 64;
-			void *grown =
-			    realloc(t->dept_list, cap * sizeof *t->dept_list);
-			if (grown == NULL) {
-				strmap_free(&delta);
-				district_dept_free(fresh);
-				return -ENOMEM;
-			}
+	/* Everything that can fail, before anything changes. */
+	cellmap_clear(&t->moved);
+	int rc = old ? collect_moved(&t->moved, old, -1, IN_OLD) : 0;
+	if (rc == 0)
+		rc = collect_moved(&t->moved, fresh, +1, IN_NEW);
+	if (rc == 0 && !found && t->n_depts == t->cap_depts) {
+		size_t cap = t->cap_depts ? t->cap_depts * 2 : 64;
+		void *grown = realloc(t->dept_list, cap * sizeof *t->dept_list);
+		if (grown == NULL) {
+			rc = -ENOMEM;
+		} else {
 			t->dept_list = grown;
 			t->cap_depts = cap;
 		}
-		if (strmap_set(&t->depts, key, (bd_fen)index) < 0) {
-			strmap_free(&delta);
-			district_dept_free(fresh);
-			return -ENOMEM;
-		}
-		t->n_depts++;
 	}
+	if (rc == 0)
+		rc = prepare_moved(t, &list);
+	if (rc == 0 && !found && strmap_set(&t->depts, key, (bd_fen)index) < 0)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(list);
+		district_dept_free(fresh);
+		return rc;
+	}
+	if (!found)
+		t->n_depts++;
 	t->dept_list[index] = fresh;
 	district_dept_free(old);
-
-	rc = apply_deltas(t, &delta, apply);
-	strmap_free(&delta);
-	return rc;
+	return commit_moved(t, list, apply);
 }

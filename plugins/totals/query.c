@@ -293,64 +293,27 @@ static int add_maintained(struct cell_table *ct, const char *row, bd_fen amount,
 	return 0;
 }
 
-struct from_maintained {
-	const struct totals *t;
-	const char *dim_name; /* "function:class", or "total" */
-	int year;	      /* 0: every year */
-	int year_at;	      /* where the year goes in the row key */
-	bool by_year_alone;
-	struct cell_table *ct;
-	bd_fen grand;
-	int rc;
-};
-
-static void take_maintained(void *arg, const char *key, bd_fen amount)
+/* The departments of a year (0: every year) with a fact: the grand
+ * total's cell counts them, one cell a year. */
+static size_t year_departments(const struct totals *t, int year)
 {
-	struct from_maintained *m = arg;
-	if (m->rc < 0)
-		return;
-	/* key is "year\x1fdim\x1fvalue". */
-	const char *dim = strchr(key, '\x1f');
-	const char *value = dim ? strchr(dim + 1, '\x1f') : NULL;
-	size_t dim_len = value ? (size_t)(value - dim - 1) : 0;
-	if (value == NULL || dim_len != strlen(m->dim_name) ||
-	    memcmp(dim + 1, m->dim_name, dim_len) != 0)
-		return;
-	int year = atoi(key);
-	if (m->year && year != m->year)
-		return;
-	/* A key no department has any more: the scan would not see it. */
-	bd_fen departments = strmap_get(&m->t->contributors, key);
-	if (departments <= 0)
-		return;
-	value++;
-	char row[96];
-	if (m->by_year_alone)
-		snprintf(row, sizeof row, "%d", year);
-	else if (m->year_at == 0)
-		snprintf(row, sizeof row, "%d\x1f%s", year, value);
-	else if (m->year_at == 1)
-		snprintf(row, sizeof row, "%s\x1f%d", value, year);
-	else
-		snprintf(row, sizeof row, "%s", value);
-	m->rc = add_maintained(m->ct, row, amount, departments, &m->grand);
+	size_t n = 0;
+	const struct cellmap *totals = &t->aggregates[DIM_YEAR];
+	for (struct cellmap_cell *c = cellmap_first(totals); c;
+	     c = cellmap_next(totals, c))
+		if ((!year || district_key_year(c->key) == year) &&
+		    c->count > 0)
+			n += (size_t)c->count;
+	return n;
 }
 
-struct year_departments {
-	const struct totals *t;
-	int year; /* 0: every year */
-	size_t n;
-};
-
-static void count_year_departments(void *arg, const char *key, bd_fen amount)
+/* The year as text, for a row key. */
+static size_t year_text(int year, char *buf)
 {
-	struct year_departments *y = arg;
-	(void)amount;
-	if (y->year && atoi(key) != y->year)
-		return;
-	bd_fen n = strmap_get(&y->t->contributors, key);
-	if (n > 0)
-		y->n += (size_t)n;
+	for (int i = 3; i >= 0; i--, year /= 10)
+		buf[i] = (char)('0' + year % 10);
+	buf[4] = '\0';
+	return 4;
 }
 
 /* The cells of a query the maintained totals answer: O(cells), without
@@ -361,25 +324,44 @@ static int aggregate_maintained(const struct totals *t,
 				struct cell_table *ct, bd_fen *grand,
 				size_t *departments)
 {
-	struct from_maintained m = {
-	    .t = t,
-	    .dim_name = dim == DIM_YEAR ? "total" : district_dim_names[dim],
-	    .year = spec->common.year,
-	    .year_at = year_at,
-	    .by_year_alone = dim == DIM_YEAR,
-	    .ct = ct,
-	};
-	strmap_each(&t->aggregates[dim], take_maintained, &m);
-	*grand = m.grand;
-	/* The departments the total is of: those of the year with a fact,
-	 * which the grand total's contributors count (one key a year). */
+	const struct cellmap *cells = &t->aggregates[dim];
+	int rc = 0;
+	*grand = 0;
+	for (struct cellmap_cell *c = cellmap_first(cells); c && rc == 0;
+	     c = cellmap_next(cells, c)) {
+		int year = district_key_year(c->key);
+		/* A key no department has any more: the scan would not see
+		 * it. */
+		if ((spec->common.year && year != spec->common.year) ||
+		    c->count <= 0)
+			continue;
+		char row[64], value[32];
+		size_t len = 0;
+		if (dim != DIM_YEAR)
+			district_dim_text(dim, district_key_value(c->key),
+					  value, sizeof value);
+		if (dim == DIM_YEAR || year_at == 0) {
+			len = year_text(year, row);
+			if (dim != DIM_YEAR)
+				row[len++] = '\x1f';
+		}
+		if (dim != DIM_YEAR) {
+			size_t n = strlen(value);
+			memcpy(row + len, value, n);
+			len += n;
+			if (year_at == 1) {
+				row[len++] = '\x1f';
+				len += year_text(year, row + len);
+			}
+		}
+		row[len] = '\0';
+		rc = add_maintained(ct, row, c->amount, c->count, grand);
+	}
+	/* The departments the total is of: those of the year with a fact. */
 	*departments = 0;
 	if (!economic) {
-		struct year_departments y = {t, spec->common.year, 0};
-		strmap_each(&t->aggregates[DIM_YEAR], count_year_departments,
-			    &y);
-		*departments = y.n;
-		return m.rc;
+		*departments = year_departments(t, spec->common.year);
+		return rc;
 	}
 	/* Economic facts are a subset no maintained count follows. */
 	for (size_t i = 0; i < t->n_depts; i++) {
@@ -389,7 +371,7 @@ static int aggregate_maintained(const struct totals *t,
 		    district_next_fact(d, economic, &cursor) != NULL)
 			(*departments)++;
 	}
-	return m.rc;
+	return rc;
 }
 
 /* A question one maintained pair answers: its two dimensions in either
@@ -437,73 +419,46 @@ static bool pair_answers(const struct query_spec *spec,
 	return false;
 }
 
-struct from_pair {
-	const struct totals *t;
-	const struct pair_question *pq;
-	struct cell_table *ct;
-	bd_fen grand;
-	int rc;
-};
-
-static void take_pair(void *arg, const char *key, bd_fen amount)
-{
-	struct from_pair *m = arg;
-	if (m->rc < 0)
-		return;
-	/* key is "year\x1fFIRST*SECOND\x1ffirst\x1esecond". */
-	int year = atoi(key);
-	if (m->pq->year && year != m->pq->year)
-		return;
-	const char *name = strchr(key, '\x1f');
-	const char *first = name ? strchr(name + 1, '\x1f') : NULL;
-	const char *second = first ? strchr(first + 1, '\x1e') : NULL;
-	if (second == NULL)
-		return;
-	first++;
-	char first_value[32];
-	size_t first_len = (size_t)(second - first);
-	if (first_len >= sizeof first_value)
-		return;
-	memcpy(first_value, first, first_len);
-	first_value[first_len] = '\0';
-	second++;
-	bd_fen departments = strmap_get(&m->t->contributors, key);
-	if (departments <= 0)
-		return;
-	char row[96], part[32];
-	size_t len = 0;
-	for (size_t b = 0; b < m->pq->n_by; b++) {
-		const char *value = part;
-		if (m->pq->by[b] == DIM_YEAR)
-			snprintf(part, sizeof part, "%d", year);
-		else
-			value = m->pq->by[b] == m->pq->pair->first ? first_value
-								   : second;
-		size_t n = strlen(value);
-		if (len + n + 2 > sizeof row)
-			return;
-		if (b)
-			row[len++] = '\x1f';
-		memcpy(row + len, value, n);
-		len += n;
-	}
-	row[len] = '\0';
-	m->rc = add_maintained(m->ct, row, amount, departments, &m->grand);
-}
-
 /* The cells of a question a maintained pair answers: O(its cells). */
 static int aggregate_pair(const struct totals *t,
 			  const struct pair_question *pq, struct cell_table *ct,
 			  bd_fen *grand, size_t *departments)
 {
-	struct from_pair m = {.t = t, .pq = pq, .ct = ct};
-	strmap_each(&t->pair_aggregates[pq->pair - district_pairs], take_pair,
-		    &m);
-	*grand = m.grand;
-	struct year_departments y = {t, pq->year, 0};
-	strmap_each(&t->aggregates[DIM_YEAR], count_year_departments, &y);
-	*departments = y.n;
-	return m.rc;
+	const struct district_pair *pair = pq->pair;
+	const struct cellmap *cells =
+	    &t->pair_aggregates[pq->pair - district_pairs];
+	int rc = 0;
+	*grand = 0;
+	for (struct cellmap_cell *c = cellmap_first(cells); c && rc == 0;
+	     c = cellmap_next(cells, c)) {
+		int year = district_key_year(c->key);
+		if ((pq->year && year != pq->year) || c->count <= 0)
+			continue;
+		uint64_t first, second;
+		district_pair_split(pair, district_key_value(c->key), &first,
+				    &second);
+		char row[128], part[32];
+		size_t len = 0;
+		for (size_t b = 0; b < pq->n_by; b++) {
+			size_t n;
+			if (pq->by[b] == DIM_YEAR)
+				n = year_text(year, part);
+			else if (pq->by[b] == pair->first)
+				n = district_dim_text(pair->first, first, part,
+						      sizeof part);
+			else
+				n = district_dim_text(pair->second, second,
+						      part, sizeof part);
+			if (b)
+				row[len++] = '\x1f';
+			memcpy(row + len, part, n);
+			len += n;
+		}
+		row[len] = '\0';
+		rc = add_maintained(ct, row, c->amount, c->count, grand);
+	}
+	*departments = year_departments(t, pq->year);
+	return rc;
 }
 
 /* Sums the facts that pass into cells; *grand is their total and

@@ -2,11 +2,12 @@
  * totals: district-wide totals by classification.
  *
  * Each department's latest revision is kept as a list of facts (function
- * 项, source, column, amount).  Single-dimension aggregates per year are
- * maintained incrementally on apply: the department's old facts are taken
- * out and the new ones put in, and every aggregate that moved is reported
- * with its old and new value.  Queries with any drilldown and cuts scan the
- * facts, so they can never disagree with them.
+ * 项, source, column, amount).  Single-dimension totals per year, and the
+ * pairs asked for together, are maintained incrementally on apply under
+ * integer keys: the department's old facts are taken out and the new ones
+ * put in, and every single-dimension total that moved is reported with
+ * its old and new value.  Queries those totals answer read them; any other
+ * drilldown or cut scans the facts.
  */
 #include <budgetd/plugin.h>
 #include <cjson/cJSON.h>
@@ -18,9 +19,26 @@
 #include "district.h"
 #include "strmap.h"
 
+static void totals_free(struct totals *t)
+{
+	for (size_t i = 0; i < t->n_depts; i++)
+		district_dept_free(t->dept_list[i]);
+	free(t->dept_list);
+	strmap_free(&t->depts);
+	for (int i = 0; i < DIM_COUNT; i++)
+		cellmap_free(&t->aggregates[i]);
+	for (int i = 0; i < DISTRICT_N_PAIRS; i++)
+		cellmap_free(&t->pair_aggregates[i]);
+	cellmap_free(&t->moved);
+	free(t);
+}
+
 static int totals_init(const struct bd_host *host,
 		       struct bd_plugin_handle *self, void **state)
 {
+	/* A pair whose values cannot share one key would mix its cells. */
+	if (!district_pairs_fit())
+		return -EINVAL;
 	struct totals *t = calloc(1, sizeof *t);
 	if (t == NULL)
 		return -ENOMEM;
@@ -28,19 +46,13 @@ static int totals_init(const struct bd_host *host,
 	t->self = self;
 	int rc = strmap_init(&t->depts);
 	for (int i = 0; i < DIM_COUNT && rc == 0; i++)
-		rc = strmap_init(&t->aggregates[i]);
+		rc = cellmap_init(&t->aggregates[i]);
 	for (int i = 0; i < DISTRICT_N_PAIRS && rc == 0; i++)
-		rc = strmap_init(&t->pair_aggregates[i]);
+		rc = cellmap_init(&t->pair_aggregates[i]);
 	if (rc == 0)
-		rc = strmap_init(&t->contributors);
+		rc = cellmap_init(&t->moved);
 	if (rc < 0) {
-		strmap_free(&t->depts);
-		for (int i = 0; i < DIM_COUNT; i++)
-			strmap_free(&t->aggregates[i]);
-		for (int i = 0; i < DISTRICT_N_PAIRS; i++)
-			strmap_free(&t->pair_aggregates[i]);
-		strmap_free(&t->contributors);
-		free(t);
+		totals_free(t);
 		return -ENOMEM;
 	}
 	*state = t;
@@ -49,17 +61,7 @@ static int totals_init(const struct bd_host *host,
 
 static void totals_fini(void *state)
 {
-	struct totals *t = state;
-	for (size_t i = 0; i < t->n_depts; i++)
-		district_dept_free(t->dept_list[i]);
-	free(t->dept_list);
-	strmap_free(&t->depts);
-	for (int i = 0; i < DIM_COUNT; i++)
-		strmap_free(&t->aggregates[i]);
-	for (int i = 0; i < DISTRICT_N_PAIRS; i++)
-		strmap_free(&t->pair_aggregates[i]);
-	strmap_free(&t->contributors);
-	free(t);
+	totals_free(state);
 }
 
 /* Every answer is within the scope the host hands over. */

@@ -1,0 +1,128 @@
+/* The integer keys of the totals plugin (plugins/totals/keys.c): every
+ * value comes back as the text the scan of the facts writes for it, and
+ * no two values of a dimension share a key. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "district.h"
+
+/* The text of a fact's value: through the integer key and straight. */
+static void assert_same_text(enum dim d, const struct dept *dep,
+			     const struct fact *f)
+{
+	char via_key[32], direct[32];
+	district_dim_text(d, district_dim_code(d, dep, f), via_key,
+			  sizeof via_key);
+	district_dim_value(d, dep, f, direct, sizeof direct);
+	assert_string_equal(via_key, direct);
+}
+
+static void test_values_round_trip(void **state)
+{
+	(void)state;
+	struct dept dep = {.year = 2025};
+	struct fact f = {.amount = 1};
+	const char *functions[] = {"2010301", "0000000", "2290999", "",
+				   "2080502"};
+	const char *economics[] = {"301", "30101", "", "399", "01001"};
+	const char *codes[] = {"057001", "000", "123456789012", "9"};
+	for (size_t i = 0; i < sizeof functions / sizeof *functions; i++) {
+		snprintf(f.function, sizeof f.function, "%s", functions[i]);
+		snprintf(f.economic, sizeof f.economic, "%s", economics[i]);
+		snprintf(dep.code, sizeof dep.code, "%s", codes[i % 4]);
+		snprintf(dep.parent, sizeof dep.parent, "%s",
+			 i == 3 ? "" : codes[(i + 1) % 4]);
+		for (int s = 0; s < BD_SOURCE_COUNT; s++)
+			for (int c = 0; c < BD_COL_COUNT; c++) {
+				f.source = (uint8_t)s;
+				f.column = (uint8_t)c;
+				for (int d = 0; d < DIM_COUNT; d++)
+					if (d != DIM_YEAR)
+						assert_same_text((enum dim)d,
+								 &dep, &f);
+			}
+	}
+}
+
+static void test_codes_stay_apart(void **state)
+{
+	(void)state;
+	struct dept dep = {.year = 2025};
+	struct fact a = {0}, b = {0};
+	/* A leading zero is part of the code, and so is its length. */
+	memcpy(a.economic, "301", 4);
+	memcpy(b.economic, "0301", 5);
+	assert_true(district_dim_code(DIM_ECONOMIC_SECTION, &dep, &a) !=
+		    district_dim_code(DIM_ECONOMIC_SECTION, &dep, &b));
+	memcpy(dep.code, "0570", 5);
+	uint64_t with_zero = district_dim_code(DIM_DEPARTMENT, &dep, NULL);
+	memcpy(dep.code, "570", 4);
+	assert_true(with_zero != district_dim_code(DIM_DEPARTMENT, &dep, NULL));
+	/* Columns of one kind share its value; other kinds do not. */
+	for (int x = 0; x < BD_COL_COUNT; x++)
+		for (int y = 0; y < BD_COL_COUNT; y++) {
+			a.column = (uint8_t)x;
+			b.column = (uint8_t)y;
+			bool same_kind =
+			    strcmp(bd_column_kind(x), bd_column_kind(y)) == 0;
+			assert_int_equal(
+			    district_dim_code(DIM_KIND, &dep, &a) ==
+				district_dim_code(DIM_KIND, &dep, &b),
+			    same_kind);
+		}
+}
+
+static void test_keys_pack_and_unpack(void **state)
+{
+	(void)state;
+	assert_true(district_pairs_fit());
+	assert_true(district_year_fits(2000));
+	assert_true(district_year_fits(2100));
+	assert_false(district_year_fits(1999));
+	/* The widest values of the widest dimension, every slot and year. */
+	uint64_t widest = 19999999999999ULL; /* 10^13 - 1: "999999999999" */
+	for (unsigned slot = 0; slot < DIM_COUNT + DISTRICT_N_PAIRS; slot++)
+		for (int year = 2000; year <= 2100; year += 25) {
+			uint64_t k =
+			    district_key(slot, year, widest % 2000000000000ULL);
+			assert_int_equal(district_key_slot(k), slot);
+			assert_int_equal(district_key_year(k), year);
+			assert_int_equal(district_key_value(k),
+					 widest % 2000000000000ULL);
+			assert_true(k != CELLMAP_EMPTY);
+		}
+	/* A pair's two values come back apart. */
+	for (size_t p = 0; p < DISTRICT_N_PAIRS; p++) {
+		const struct district_pair *pair = &district_pairs[p];
+		struct dept dep = {.year = 2025};
+		struct fact f = {.source = 2, .column = BD_COL_TARGETED};
+		memcpy(dep.code, "999999999999", 13);
+		memcpy(dep.parent, "999999999999", 13);
+		memcpy(f.function, "2299999", 8);
+		memcpy(f.economic, "39999", 6);
+		uint64_t first = district_dim_code(pair->first, &dep, &f);
+		uint64_t second = district_dim_code(pair->second, &dep, &f);
+		uint64_t value = district_pair_value(pair, first, second);
+		uint64_t k = district_key(DIM_COUNT + (unsigned)p, 2100, value);
+		uint64_t f2, s2;
+		district_pair_split(pair, district_key_value(k), &f2, &s2);
+		assert_true(f2 == first);
+		assert_true(s2 == second);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_values_round_trip),
+	    cmocka_unit_test(test_codes_stay_apart),
+	    cmocka_unit_test(test_keys_pack_and_unpack),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
