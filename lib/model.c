@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "money.h"
 #include "utf8.h"
 
@@ -518,6 +519,17 @@ static void parse_expenditure(struct parser *p, const cJSON *doc,
 		p->out_of_memory = true;
 		return;
 	}
+	/* Where each (function, source) pair first appears, as line index
+	 * + 1 in an open-addressed table: n lines are checked in O(n), not
+	 * O(n²) (a document of 200 lines made 20,000 comparisons). */
+	size_t mask = 15;
+	while (mask + 1 < 2 * n)
+		mask = mask * 2 + 1;
+	uint32_t *first_seen = calloc(mask + 1, sizeof *first_seen);
+	if (first_seen == NULL) {
+		p->out_of_memory = true;
+		return;
+	}
 	size_t s = path_push_key(p, "expenditure");
 	size_t i = 0;
 	for (const cJSON *item = array->child; item; item = item->next, i++) {
@@ -525,7 +537,14 @@ static void parse_expenditure(struct parser *p, const cJSON *doc,
 		parse_line(p, item, &lines[i]);
 		/* One (function, source) pair at most once: a second row would
 		 * be counted twice in every total. */
-		for (size_t j = 0; j < i && lines[i].function[0]; j++) {
+		size_t at = lines[i].function[0]
+				? hash_step(hash_str(lines[i].function),
+					    (uint64_t)lines[i].source) &
+				      mask
+				: 0;
+		for (; lines[i].function[0] && first_seen[at];
+		     at = (at + 1) & mask) {
+			size_t j = first_seen[at] - 1;
 			if (strcmp(lines[j].function, lines[i].function) == 0 &&
 			    lines[j].source == lines[i].source) {
 				error(p,
@@ -537,8 +556,11 @@ static void parse_expenditure(struct parser *p, const cJSON *doc,
 				break;
 			}
 		}
+		if (lines[i].function[0] && !first_seen[at])
+			first_seen[at] = (uint32_t)(i + 1);
 		path_pop(p, s2);
 	}
+	free(first_seen);
 	path_pop(p, s);
 	sub->lines = lines;
 	sub->n_lines = n;

@@ -8,22 +8,55 @@
 #include "district.h"
 #include "money.h"
 
+/* A function code of 7 digits as a number, with room for three columns
+ * below it: the key of its project spending in a cellmap. */
+static uint64_t function_key(const char *function)
+{
+	uint64_t v = 1;
+	for (size_t i = 0; i < 7 && function[i] >= '0' && function[i] <= '9';
+	     i++)
+		v = v * 10 + (uint64_t)(function[i] - '0');
+	return v * 4;
+}
+
+/* Each function's project spending by column (operating, targeted,
+ * unsplit), summed once: looking each project's function up in the lines
+ * would cost projects × lines. */
+static int sum_project_spending(const struct bd_submission *s,
+				struct cellmap *by_function)
+{
+	static const enum bd_column cols[3] = {
+	    BD_COL_OPERATING, BD_COL_TARGETED, BD_COL_PROJECT_UNSPLIT};
+	for (size_t i = 0; i < s->n_lines; i++)
+		for (int c = 0; c < 3; c++) {
+			bd_fen v = s->lines[i].column[cols[c]];
+			if (v != 0 &&
+			    cellmap_add(by_function,
+					function_key(s->lines[i].function) +
+					    (uint64_t)c,
+					v) < 0)
+				return -ENOMEM;
+		}
+	return 0;
+}
+
+static bd_fen spent(const struct cellmap *by_function, uint64_t key)
+{
+	const struct cellmap_cell *c = cellmap_find(by_function, key);
+	return c ? c->amount : 0;
+}
+
 /* A project that does not state its kind has the kind its function's
  * lines carry, when they carry project spending of one kind only. */
-static enum bd_project_kind kind_of_lines(const struct bd_submission *s,
+static enum bd_project_kind kind_of_lines(const struct cellmap *by_function,
 					  const char *function)
 {
-	bd_fen operating = 0, targeted = 0, unsplit = 0;
 	if (function[0] == '\0')
 		return BD_PROJECT_KIND_UNSPECIFIED;
-	for (size_t i = 0; i < s->n_lines; i++) {
-		const struct bd_line *l = &s->lines[i];
-		if (strcmp(l->function, function) != 0)
-			continue;
-		operating += l->column[BD_COL_OPERATING];
-		targeted += l->column[BD_COL_TARGETED];
-		unsplit += l->column[BD_COL_PROJECT_UNSPLIT];
-	}
+	uint64_t key = function_key(function);
+	bd_fen operating = spent(by_function, key),
+	       targeted = spent(by_function, key + 1),
+	       unsplit = spent(by_function, key + 2);
 	if (unsplit != 0 || (operating != 0) == (targeted != 0))
 		return BD_PROJECT_KIND_UNSPECIFIED;
 	return operating != 0 ? BD_PROJECT_KIND_OPERATING
@@ -49,27 +82,32 @@ int lists_capture(struct dept *d, const struct bd_submission *s)
 	}
 	if (s->n_projects == 0)
 		return 0;
+	struct cellmap by_function;
 	d->projects = calloc(s->n_projects, sizeof *d->projects);
-	if (d->projects == NULL)
+	if (d->projects == NULL || cellmap_init(&by_function) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < s->n_projects; i++) {
+	int rc = sum_project_spending(s, &by_function);
+	for (size_t i = 0; i < s->n_projects && rc == 0; i++) {
 		const struct bd_project *p = &s->projects[i];
 		struct dept_project *dp = &d->projects[d->n_projects++];
 		dp->code = strdup(p->code ? p->code : "");
 		dp->name = strdup(p->name ? p->name : "");
-		if (dp->code == NULL || dp->name == NULL)
-			return -ENOMEM;
+		if (dp->code == NULL || dp->name == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
 		memcpy(dp->function, p->function, sizeof dp->function);
 		dp->kind = p->kind != BD_PROJECT_KIND_UNSPECIFIED
 			       ? p->kind
-			       : kind_of_lines(s, p->function);
+			       : kind_of_lines(&by_function, p->function);
 		bd_fen total = p->total.fen;
 		if (!p->total.present)
 			for (int k = 0; k < BD_SOURCE_COUNT; k++)
 				total += p->sources[k];
 		dp->total = total;
 	}
-	return 0;
+	cellmap_free(&by_function);
+	return rc;
 }
 
 void lists_release(struct dept *d)

@@ -227,6 +227,51 @@ static void test_header_errors(void **state)
 		     "expected an array, got an object");
 }
 
+/* Lines of many functions and sources: a pair seen twice, however far
+ * apart and among however many others, is named with its first place;
+ * the same function under another source is no duplicate. */
+static void test_duplicate_lines_among_many(void **state)
+{
+	static const char *const sources[] = {"general_budget", "fund_budget",
+					      "business"};
+	(void)state;
+	size_t size = 64 * 1024, len = 0;
+	char *json = malloc(size);
+	assert_non_null(json);
+	len += (size_t)snprintf(json + len, size - len, "%s",
+				HEAD DEPT INCOME "\"expenditure\":[");
+	for (int i = 0; i < 300; i++)
+		len += (size_t)snprintf(
+		    json + len, size - len,
+		    "%s{\"function\":\"2%02d%02d%02d\",\"source\":\"%s\","
+		    "\"basic\":{\"wages\":\"1\"},\"total\":\"1\"}",
+		    i ? "," : "", 1 + i / 100 % 30, i / 3 % 100, i % 7,
+		    sources[i % 3]);
+	/* Line 300 repeats line 37's function and source. */
+	len += (size_t)snprintf(
+	    json + len, size - len,
+	    ",{\"function\":\"2%02d%02d%02d\",\"source\":\"%s\","
+	    "\"basic\":{\"wages\":\"1\"},\"total\":\"1\"}]}",
+	    1 + 37 / 100 % 30, 37 / 3 % 100, 37 % 7, sources[37 % 3]);
+	assert_true(len < size);
+	expect_error(json, "expenditure[300]",
+		     "already appears at expenditure[37]");
+	/* Without the repeat, no line is a duplicate. */
+	char *end = strstr(json, ",{\"function\":\"201120");
+	while (end != NULL && strstr(end + 1, ",{\"function\":\"201120"))
+		end = strstr(end + 1, ",{\"function\":\"201120");
+	assert_non_null(end);
+	memcpy(end, "]}", 3);
+	struct parsed p;
+	parse(&p, json);
+	for (size_t i = 0; i < p.problems.n; i++)
+		assert_null(
+		    strstr(p.problems.items[i].message, "already appears"));
+	assert_int_equal(p.s->n_lines, 300);
+	release(&p);
+	free(json);
+}
+
 static void test_amount_errors(void **state)
 {
 	(void)state;
@@ -378,6 +423,7 @@ int main(void)
 	    cmocka_unit_test(test_format_errors),
 	    cmocka_unit_test(test_header_errors),
 	    cmocka_unit_test(test_amount_errors),
+	    cmocka_unit_test(test_duplicate_lines_among_many),
 	    cmocka_unit_test(test_duplicate_keys),
 	    cmocka_unit_test(test_unknown_key_is_warning),
 	    cmocka_unit_test(test_sum_overflow),
