@@ -9,6 +9,7 @@
 
 #include "daemon.h"
 #include "http.h"
+#include "json_text.h"
 #include "log.h"
 
 static void send_bytes(struct daemon *d, struct rpc_request *req,
@@ -72,16 +73,18 @@ void reply_send(struct daemon *d, struct rpc_request *req, cJSON *reply)
 		http_answer(req, reply);
 		return;
 	}
-	char *text = cJSON_PrintUnformatted(reply);
-	if (text == NULL) {
+	struct json_text text = {0};
+	json_text_cjson(&text, reply);
+	if (text.failed) {
 		static const char oom[] = "{\"ok\":false,\"error\":{\"code\":"
 					  "\"internal\",\"message\":\"out of "
 					  "memory building the reply\"}}";
 		send_bytes(d, req, oom, sizeof oom - 1);
 	} else {
-		send_bytes(d, req, text, strlen(text));
-		free(text);
+		send_bytes(d, req, text.buf, text.len);
 	}
+	/* The text before the tree, as http_send_json does. */
+	json_text_free(&text);
 	cJSON_Delete(reply);
 }
 

@@ -1,5 +1,8 @@
 #include "json_text.h"
 
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +75,68 @@ void json_text_int(struct json_text *t, int64_t v)
 	if (v < 0)
 		digits[--n] = '-';
 	json_text_put(t, digits + n, sizeof digits - n);
+}
+
+static void put_number(struct json_text *t, double d)
+{
+	char text[32];
+	if (!isfinite(d)) {
+		json_text_raw(t, "null"); /* as cJSON: JSON has no inf */
+		return;
+	}
+	/* Integral and exact in a double: the common case, without printf. */
+	if (d == trunc(d) && fabs(d) < 9007199254740992.0) {
+		json_text_int(t, (int64_t)d);
+		return;
+	}
+	/* The shortest of cJSON's two precisions that reads back the same. */
+	snprintf(text, sizeof text, "%1.15g", d);
+	if (strtod(text, NULL) != d)
+		snprintf(text, sizeof text, "%1.17g", d);
+	json_text_raw(t, text);
+}
+
+void json_text_cjson(struct json_text *t, const cJSON *item)
+{
+	if (item == NULL) {
+		json_text_raw(t, "null");
+		return;
+	}
+	switch (item->type & 0xff) {
+	case cJSON_False:
+		json_text_raw(t, "false");
+		break;
+	case cJSON_True:
+		json_text_raw(t, "true");
+		break;
+	case cJSON_Number:
+		put_number(t, item->valuedouble);
+		break;
+	case cJSON_String:
+		json_text_string(t, item->valuestring ? item->valuestring : "");
+		break;
+	case cJSON_Raw:
+		json_text_raw(t, item->valuestring ? item->valuestring : "");
+		break;
+	case cJSON_Array:
+	case cJSON_Object: {
+		bool object = (item->type & 0xff) == cJSON_Object;
+		json_text_put(t, object ? "{" : "[", 1);
+		for (const cJSON *c = item->child; c; c = c->next) {
+			if (c != item->child)
+				json_text_put(t, ",", 1);
+			if (object) {
+				json_text_string(t, c->string ? c->string : "");
+				json_text_put(t, ":", 1);
+			}
+			json_text_cjson(t, c);
+		}
+		json_text_put(t, object ? "}" : "]", 1);
+		break;
+	}
+	default: /* cJSON_NULL, or an invalid item */
+		json_text_raw(t, "null");
+	}
 }
 
 void json_text_free(struct json_text *t)

@@ -1,7 +1,8 @@
 /*
  * JSON written straight into a growing buffer, for the hot paths that
- * would otherwise build cJSON objects only to print them: the changes of
- * every stored event and every published message.  An allocation failure
+ * would otherwise build cJSON objects only to print them (the changes of
+ * every stored event and every published message), and the printer of
+ * the replies that are built as cJSON objects.  An allocation failure
  * is sticky (json_text.failed) so a writer checks once, at the end.
  */
 #ifndef BUDGETD_JSON_TEXT_H
@@ -27,6 +28,12 @@ void json_text_string(struct json_text *t, const char *s);
 void json_text_string_n(struct json_text *t, const char *s, size_t n);
 /* Appends a decimal integer. */
 void json_text_int(struct json_text *t, int64_t v);
+struct cJSON;
+/* Appends a cJSON tree as cJSON_PrintUnformatted writes it, except that
+ * an integral number is written by json_text_int (cJSON prints every
+ * number through printf's floating point, most of the cost of a reply of
+ * many rows) and a string's controls are escaped as \u00XX. */
+void json_text_cjson(struct json_text *t, const struct cJSON *item);
 /* Frees the buffer and starts again empty. */
 void json_text_free(struct json_text *t);
 

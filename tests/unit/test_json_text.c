@@ -5,7 +5,9 @@
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json_text.h"
@@ -95,6 +97,64 @@ static void test_growth(void **state)
 	json_text_free(&t);
 }
 
+/* A cJSON tree printed by json_text_cjson reads back equal to itself,
+ * and where cJSON's printf would give the same digits the text is
+ * byte for byte cJSON's own. */
+static void assert_prints_like_cjson(const char *json, bool same_bytes)
+{
+	cJSON *tree = cJSON_Parse(json);
+	assert_non_null(tree);
+	struct json_text t = {0};
+	json_text_cjson(&t, tree);
+	assert_false(t.failed);
+	cJSON *back = cJSON_Parse(t.buf);
+	if (back == NULL)
+		fail_msg("printed text does not parse: %s", t.buf);
+	assert_true(cJSON_Compare(tree, back, true));
+	char *theirs = cJSON_PrintUnformatted(tree);
+	if (same_bytes)
+		assert_string_equal(t.buf, theirs);
+	free(theirs);
+	cJSON_Delete(back);
+	cJSON_Delete(tree);
+	json_text_free(&t);
+}
+
+static void test_cjson_trees(void **state)
+{
+	(void)state;
+	assert_prints_like_cjson("{}", true);
+	assert_prints_like_cjson("[]", true);
+	assert_prints_like_cjson(
+	    "{\"ok\":true,\"rows\":[{\"key\":{\"department\":\"057001\"},"
+	    "\"amount\":\"12.30\",\"departments\":3}],\"row_count\":1,"
+	    "\"none\":null,\"no\":false,\"nested\":[[1,[2,[]]],{\"a\":{}}]}",
+	    true);
+	/* Integral numbers as cJSON writes them; at the edges of a double's
+	 * exact integers cJSON's 15 digits lose the last ones
+	 * (9.00719925474099e+15), which these keep. */
+	assert_prints_like_cjson("[0,-1,2024,1e3,-123456789012345]", true);
+	assert_prints_like_cjson("[9007199254740991,-9007199254740991]", false);
+	assert_prints_like_cjson("[0.1,0.30000000000000004,-2.5,1e-7,"
+				 "123456.789,1e300,9007199254740993]",
+				 false);
+	/* Strings: UTF-8 as it is, quotes and backslashes escaped. */
+	assert_prints_like_cjson("{\"名称\":\"丰泉区\\\"财政局\\\"\\\\\"}",
+				 true);
+	assert_prints_like_cjson("[\"a\\nb\\t\\u0001\"]", false);
+	/* A raw item goes out as it is; a NULL tree as null. */
+	cJSON *raw = cJSON_CreateObject();
+	cJSON_AddRawToObject(raw, "findings", "[{\"rule\":\"x\"}]");
+	struct json_text t = {0};
+	json_text_cjson(&t, raw);
+	assert_string_equal(t.buf, "{\"findings\":[{\"rule\":\"x\"}]}");
+	json_text_free(&t);
+	json_text_cjson(&t, NULL);
+	assert_string_equal(t.buf, "null");
+	json_text_free(&t);
+	cJSON_Delete(raw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -102,6 +162,7 @@ int main(void)
 	    cmocka_unit_test(test_string_of_n_bytes),
 	    cmocka_unit_test(test_integers_at_the_edges),
 	    cmocka_unit_test(test_growth),
+	    cmocka_unit_test(test_cjson_trees),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
