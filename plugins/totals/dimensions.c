@@ -61,62 +61,16 @@ int district_dim_from_name(const char *name, size_t len)
 	return -1;
 }
 
-/* Copies n bytes of src (or "-" when empty) into buf, NUL-terminated. */
-static void put(char *buf, size_t size, const char *src, size_t n)
-{
-	if (n == 0 || src[0] == '\0') {
-		src = "-";
-		n = 1;
-	}
-	if (n >= size)
-		n = size - 1;
-	memcpy(buf, src, n);
-	buf[n] = '\0';
-}
-
-/* Writes the value of a fact along a dimension.  This runs for every fact
- * of every query: no printf. */
+/* Writes the value of a fact along a dimension: the text of its integer
+ * code (keys.c), or the year. */
 void district_dim_value(enum dim d, const struct dept *dep,
 			const struct fact *f, char *buf, size_t size)
 {
-	switch (d) {
-	case DIM_FUNCTION_CLASS:
-		put(buf, size, f->function, 3);
-		break;
-	case DIM_FUNCTION_SECTION:
-		put(buf, size, f->function, 5);
-		break;
-	case DIM_FUNCTION_ITEM:
-		put(buf, size, f->function, strlen(f->function));
-		break;
-	case DIM_ECONOMIC_CLASS:
-		put(buf, size, f->economic, f->economic[0] ? 3 : 0);
-		break;
-	case DIM_ECONOMIC_SECTION:
-		put(buf, size, f->economic, strlen(f->economic) == 5 ? 5 : 0);
-		break;
-	case DIM_SOURCE: {
-		const char *v = bd_source_key((enum bd_source)f->source);
-		put(buf, size, v, strlen(v));
-		break;
-	}
-	case DIM_KIND: {
-		const char *v = bd_column_kind((enum bd_column)f->column);
-		put(buf, size, v, strlen(v));
-		break;
-	}
-	case DIM_DEPARTMENT:
-		put(buf, size, dep->code, strlen(dep->code));
-		break;
-	case DIM_PARENT:
-		put(buf, size, dep->parent, strlen(dep->parent));
-		break;
-	case DIM_YEAR:
+	if (d == DIM_YEAR) {
 		snprintf(buf, size, "%d", dep->year);
-		break;
-	default:
-		buf[0] = '\0';
+		return;
 	}
+	district_dim_text(d, district_dim_code(d, dep, f), buf, size);
 }
 
 /* Dimensions that are the same for every fact of a department. */

@@ -7,17 +7,23 @@
 #include "cellmap.h"
 #include "strmap.h"
 
+/*
+ * A non-zero cell of an expenditure line (or of the economic table), 16
+ * bytes: its codes are integers as keys.c writes them (a code of n digits
+ * as 10^n + its number, 0 for none), which is also how apply and the
+ * maintained totals key them.
+ */
 struct fact {
-	char function[8]; /* "" for facts of the economic table */
-	char
-	    economic[6]; /* 3-digit 类 or 5-digit 款; "" for project spending */
-	uint8_t source; /* enum bd_source */
-	uint8_t column; /* enum bd_column */
+	uint64_t function : 25; /* 10^7 + the 项 code; 0: economic table */
+	uint64_t economic : 18; /* 10^3 + 类 or 10^5 + 款; 0: project */
+	uint64_t source : 5;	/* enum bd_source */
+	uint64_t column : 4;	/* enum bd_column */
 	bd_fen amount;
 };
 
-/* A fact keeps its source and column in a byte each. */
-_Static_assert(BD_SOURCE_COUNT <= UINT8_MAX && BD_COL_COUNT <= UINT8_MAX,
+_Static_assert(sizeof(struct fact) == 16, "struct fact is 16 bytes");
+/* A fact keeps its source in 5 bits and its column in 4. */
+_Static_assert(BD_SOURCE_COUNT <= 32 && BD_COL_COUNT <= 16,
 	       "enum bd_source or bd_column no longer fits struct fact");
 
 /* A 三公 figure or project kept for the list queries. */
@@ -133,6 +139,11 @@ bool district_dept_passes(const struct district_filter *filter,
 			  const struct dept *d);
 
 /* keys.c: the integer keys of the maintained totals. */
+/* The first n digits of code (fewer where it ends) as 10^n + their number;
+ * 0 for an empty code. */
+uint64_t district_code_value(const char *code, size_t n);
+/* The bits a value of a dimension takes (for DIM_YEAR: the year - 2000). */
+unsigned district_value_bits(enum dim d);
 /* Whether every pair's two values fit one key: checked at init. */
 bool district_pairs_fit(void);
 bool district_year_fits(int year);

@@ -60,11 +60,11 @@ static int add_economic_facts(struct dept *d, const struct bd_submission *s)
 		    (strlen(e->code) == 3 && class_has_sections(s, e->code)))
 			continue;
 		struct fact *f = &d->econ_facts[d->n_econ_facts++];
-		snprintf(f->economic, sizeof f->economic, "%.5s", e->code);
+		f->economic = district_code_value(e->code, 5);
 		/* 一般公共预算基本支出表: the general budget's basic spending.
 		 */
 		f->source = BD_SOURCE_GENERAL_BUDGET;
-		f->column = (uint8_t)column_of_economic(e->code);
+		f->column = column_of_economic(e->code);
 		f->amount = e->amount;
 	}
 	return 0;
@@ -90,17 +90,21 @@ static struct dept *dept_from_submission(const struct bd_submission *s,
 	d->revision = revision;
 	snprintf(d->code, sizeof d->code, "%s", s->department.code);
 	snprintf(d->parent, sizeof d->parent, "%s", s->department.parent);
+	uint64_t column_economic[BD_COL_COUNT];
+	for (int c = 0; c < BD_COL_COUNT; c++)
+		column_economic[c] = district_code_value(
+		    bd_column_economic_class((enum bd_column)c), 3);
 	for (size_t i = 0; i < s->n_lines; i++) {
 		const struct bd_line *l = &s->lines[i];
+		uint64_t function = district_code_value(l->function, 7);
 		for (int c = 0; c < BD_COL_COUNT; c++) {
 			if (l->column[c] == 0)
 				continue;
 			struct fact *f = &d->facts[d->n_facts++];
-			memcpy(f->function, l->function, sizeof f->function);
-			snprintf(f->economic, sizeof f->economic, "%s",
-				 bd_column_economic_class((enum bd_column)c));
-			f->source = (uint8_t)l->source;
-			f->column = (uint8_t)c;
+			f->function = function;
+			f->economic = column_economic[c];
+			f->source = l->source;
+			f->column = (unsigned)c;
 			f->amount = l->column[c];
 		}
 	}

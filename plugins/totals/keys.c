@@ -52,6 +52,11 @@ static const unsigned value_bits[DIM_COUNT] = {
     [DIM_YEAR] = 1,
 };
 
+unsigned district_value_bits(enum dim d)
+{
+	return d == DIM_YEAR ? YEAR_BITS : value_bits[d];
+}
+
 bool district_pairs_fit(void)
 {
 	for (size_t p = 0; p < DISTRICT_N_PAIRS; p++)
@@ -62,9 +67,7 @@ bool district_pairs_fit(void)
 	return true;
 }
 
-/* The first n digits of code (fewer if it ends), as 10^n + number; 0 for
- * an empty code. */
-static uint64_t code_value(const char *code, size_t n)
+uint64_t district_code_value(const char *code, size_t n)
 {
 	uint64_t v = 1;
 	size_t i = 0;
@@ -73,28 +76,45 @@ static uint64_t code_value(const char *code, size_t n)
 	return i == 0 ? 0 : v;
 }
 
+/* A function 项 (10^7 + 7 digits) cut to its 类 or 款. */
+static uint64_t function_level(uint64_t item, unsigned digits)
+{
+	if (item < 10000000)
+		return 0;
+	return digits == 3 ? 1000 + (item - 10000000) / 10000
+			   : 100000 + (item - 10000000) / 100;
+}
+
+/* An economic code (类 10^3 + 3 digits, or 款 10^5 + 5) cut to its 类. */
+static uint64_t economic_class(uint64_t code)
+{
+	if (code >= 100000)
+		return 1000 + (code - 100000) / 100;
+	return code >= 1000 ? code : 0;
+}
+
 uint64_t district_dim_code(enum dim d, const struct dept *dep,
 			   const struct fact *f)
 {
 	switch (d) {
 	case DIM_FUNCTION_CLASS:
-		return code_value(f->function, 3);
+		return function_level(f->function, 3);
 	case DIM_FUNCTION_SECTION:
-		return code_value(f->function, 5);
+		return function_level(f->function, 5);
 	case DIM_FUNCTION_ITEM:
-		return code_value(f->function, 7);
+		return f->function;
 	case DIM_ECONOMIC_CLASS:
-		return code_value(f->economic, 3);
+		return economic_class(f->economic);
 	case DIM_ECONOMIC_SECTION:
-		return f->economic[3] ? code_value(f->economic, 5) : 0;
+		return f->economic >= 100000 ? f->economic : 0;
 	case DIM_SOURCE:
 		return (uint64_t)f->source + 1;
 	case DIM_KIND:
 		return f->column < BD_COL_COUNT ? kind_of_column[f->column] : 0;
 	case DIM_DEPARTMENT:
-		return code_value(dep->code, sizeof dep->code - 1);
+		return district_code_value(dep->code, sizeof dep->code - 1);
 	case DIM_PARENT:
-		return code_value(dep->parent, sizeof dep->parent - 1);
+		return district_code_value(dep->parent, sizeof dep->parent - 1);
 	default:
 		return 0;
 	}

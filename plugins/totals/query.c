@@ -215,12 +215,18 @@ static void explain_row(const struct totals *t, const struct query_spec *spec,
 			cJSON_AddNumberToObject(o, "year", d->year);
 			cJSON_AddNumberToObject(o, "revision",
 						(double)d->revision);
-			if (f->function[0])
-				cJSON_AddStringToObject(o, "function",
-							f->function);
-			if (f->economic[0])
-				cJSON_AddStringToObject(o, "economic",
-							f->economic);
+			if (f->function) {
+				district_dim_text(DIM_FUNCTION_ITEM,
+						  f->function, text,
+						  sizeof text);
+				cJSON_AddStringToObject(o, "function", text);
+			}
+			if (f->economic) {
+				district_dim_text(DIM_ECONOMIC_SECTION,
+						  f->economic, text,
+						  sizeof text);
+				cJSON_AddStringToObject(o, "economic", text);
+			}
 			cJSON_AddStringToObject(
 			    o, "source",
 			    bd_source_key((enum bd_source)f->source));
@@ -461,23 +467,183 @@ static int aggregate_pair(const struct totals *t,
 	return rc;
 }
 
-/* Sums the facts that pass into cells; *grand is their total and
- * *departments how many departments contributed. */
-static int aggregate(const struct totals *t, const struct query_spec *spec,
-		     bool economic, struct cell_table *cells, bd_fen *grand,
-		     size_t *departments)
+/*
+ * The scan, in integers: a fact's value in a dimension is its code
+ * (keys.c); a cut is decided once per distinct code and remembered; a row
+ * is the codes of its dimensions packed into 64 bits, and becomes text
+ * once per row at the end.  Where the dimensions do not fit 64 bits the
+ * scan keys rows by their text instead (scan_by_text).
+ */
+struct scan_row {
+	uint64_t codes;
+	bd_fen amount;
+	size_t departments;
+	const struct dept *last_dept; /* to count each department once */
+};
+
+struct scan {
+	struct cellmap rows; /* packed codes → index into row (as amount) */
+	struct scan_row *row;
+	size_t n, cap;
+	struct cellmap verdicts[DISTRICT_MAX_WHERE]; /* code → 1 in, 2 out */
+	unsigned shift[MAX_BY];
+};
+
+static uint64_t scan_code(enum dim d, const struct dept *dep,
+			  const struct fact *f)
+{
+	return d == DIM_YEAR ? (uint64_t)(dep->year - 2000)
+			     : district_dim_code(d, dep, f);
+}
+
+static size_t scan_text(enum dim d, uint64_t code, char *buf, size_t size)
+{
+	if (d == DIM_YEAR)
+		return (size_t)snprintf(buf, size, "%d", 2000 + (int)code);
+	return district_dim_text(d, code, buf, size);
+}
+
+/* Whether a fact's code passes a cut: its text matched once, then
+ * remembered (out of memory, it is matched again next time). */
+static bool scan_cut(struct cellmap *verdicts, const struct cut *c,
+		     uint64_t code)
+{
+	const struct cellmap_cell *known = cellmap_find(verdicts, code);
+	if (known != NULL)
+		return known->count == 1;
+	char text[32];
+	scan_text(c->dim, code, text, sizeof text);
+	bool in = district_cut_matches(c, text);
+	struct cellmap_cell *verdict = cellmap_get(verdicts, code);
+	if (verdict != NULL)
+		verdict->count = in ? 1 : 2;
+	return in;
+}
+
+static void scan_free(struct scan *sc)
+{
+	cellmap_free(&sc->rows);
+	for (size_t w = 0; w < DISTRICT_MAX_WHERE; w++)
+		cellmap_free(&sc->verdicts[w]);
+	free(sc->row);
+}
+
+/* Whether the query's dimensions pack into 64 bits (the key's top value is
+ * never reached, so no row's codes are CELLMAP_EMPTY). */
+static bool scan_packs(const struct query_spec *spec, struct scan *sc)
+{
+	unsigned bits = 0;
+	for (size_t b = spec->n_by; b-- > 0;) {
+		sc->shift[b] = bits;
+		bits += district_value_bits(spec->by[b]);
+	}
+	return bits <= 63;
+}
+
+static int scan_add(struct scan *sc, uint64_t codes, const struct dept *d,
+		    bd_fen amount)
+{
+	struct cellmap_cell *index = cellmap_get(&sc->rows, codes);
+	if (index == NULL)
+		return -ENOMEM;
+	if (index->count == 0) { /* a new row */
+		if (sc->n == sc->cap) {
+			size_t cap = sc->cap ? sc->cap * 2 : 64;
+			void *grown = realloc(sc->row, cap * sizeof *sc->row);
+			if (grown == NULL)
+				return -ENOMEM;
+			sc->row = grown;
+			sc->cap = cap;
+		}
+		index->count = 1;
+		index->amount = (bd_fen)sc->n;
+		sc->row[sc->n++] = (struct scan_row){.codes = codes};
+	}
+	struct scan_row *r = &sc->row[index->amount];
+	r->amount += amount;
+	if (r->last_dept != d) {
+		r->departments++;
+		r->last_dept = d;
+	}
+	return 0;
+}
+
+/* The rows of the scan as text, into the cell table. */
+static int scan_rows(const struct query_spec *spec, const struct scan *sc,
+		     struct cell_table *ct)
+{
+	for (size_t i = 0; i < sc->n; i++) {
+		const struct scan_row *r = &sc->row[i];
+		char key[256];
+		size_t len = 0;
+		for (size_t b = 0; b < spec->n_by; b++) {
+			enum dim d = spec->by[b];
+			uint64_t mask =
+			    (UINT64_C(1) << district_value_bits(d)) - 1;
+			if (b)
+				key[len++] = '\x1f';
+			len += scan_text(d, r->codes >> sc->shift[b] & mask,
+					 key + len, sizeof key - len);
+		}
+		key[len] = '\0';
+		struct cell *c = cell_get(ct, key);
+		if (c == NULL)
+			return -ENOMEM;
+		c->amount += r->amount;
+		c->departments += r->departments;
+	}
+	return 0;
+}
+
+/* Whether a fact passes the cuts that are not departmental. */
+static bool scan_passes(const struct query_spec *spec, struct scan *sc,
+			const struct dept *d, const struct fact *f)
+{
+	for (size_t w = 0; w < spec->common.n_where; w++) {
+		const struct cut *c = &spec->common.where[w];
+		if (!district_dim_is_departmental(c->dim) &&
+		    !scan_cut(&sc->verdicts[w], c, scan_code(c->dim, d, f)))
+			return false;
+	}
+	return true;
+}
+
+static int scan_by_codes(const struct totals *t, const struct query_spec *spec,
+			 bool economic, struct scan *sc, bd_fen *grand,
+			 size_t *departments)
+{
+	for (size_t i = 0; i < t->n_depts; i++) {
+		const struct dept *d = t->dept_list[i];
+		if (!dept_passes(spec, d))
+			continue;
+		const struct fact *f;
+		size_t cursor = 0;
+		bool counted = false;
+		while ((f = district_next_fact(d, economic, &cursor)) != NULL) {
+			if (!scan_passes(spec, sc, d, f))
+				continue;
+			uint64_t codes = 0;
+			for (size_t b = 0; b < spec->n_by; b++)
+				codes |= scan_code(spec->by[b], d, f)
+					 << sc->shift[b];
+			if (scan_add(sc, codes, d, f->amount) < 0)
+				return -ENOMEM;
+			*grand += f->amount;
+			if (!counted) {
+				(*departments)++;
+				counted = true;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The scan for dimensions too wide to pack: rows keyed by their text. */
+static int scan_by_text(const struct totals *t, const struct query_spec *spec,
+			bool economic, struct cell_table *ct, bd_fen *grand,
+			size_t *departments)
 {
 	char key[256];
-	struct cell_table *ct = cells;
-	enum dim dim;
-	int year_at;
-	struct pair_question pq;
-	if (maintained_answers(spec, &dim, &year_at))
-		return aggregate_maintained(t, spec, dim, year_at, economic, ct,
-					    grand, departments);
-	if (!economic && pair_answers(spec, &pq))
-		return aggregate_pair(t, &pq, ct, grand, departments);
-	*departments = 0;
 	for (size_t i = 0; i < t->n_depts; i++) {
 		const struct dept *d = t->dept_list[i];
 		if (!dept_passes(spec, d))
@@ -504,6 +670,35 @@ static int aggregate(const struct totals *t, const struct query_spec *spec,
 		}
 	}
 	return 0;
+}
+
+/* Sums the facts that pass into cells; *grand is their total and
+ * *departments how many departments contributed. */
+static int aggregate(const struct totals *t, const struct query_spec *spec,
+		     bool economic, struct cell_table *ct, bd_fen *grand,
+		     size_t *departments)
+{
+	enum dim dim;
+	int year_at;
+	struct pair_question pq;
+	if (maintained_answers(spec, &dim, &year_at))
+		return aggregate_maintained(t, spec, dim, year_at, economic, ct,
+					    grand, departments);
+	if (!economic && pair_answers(spec, &pq))
+		return aggregate_pair(t, &pq, ct, grand, departments);
+	*departments = 0;
+	struct scan sc = {0};
+	if (!scan_packs(spec, &sc))
+		return scan_by_text(t, spec, economic, ct, grand, departments);
+	int rc = cellmap_init(&sc.rows);
+	for (size_t w = 0; w < spec->common.n_where && rc == 0; w++)
+		rc = cellmap_init(&sc.verdicts[w]);
+	if (rc == 0)
+		rc = scan_by_codes(t, spec, economic, &sc, grand, departments);
+	if (rc == 0)
+		rc = scan_rows(spec, &sc, ct);
+	scan_free(&sc);
+	return rc;
 }
 
 int district_totals(void *state, const struct bd_scope *scope,

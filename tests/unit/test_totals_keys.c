@@ -1,6 +1,6 @@
-/* The integer keys of the totals plugin (plugins/totals/keys.c): every
- * value comes back as the text the scan of the facts writes for it, and
- * no two values of a dimension share a key. */
+/* The integer codes of the totals plugin (plugins/totals/keys.c): every
+ * value comes back as the text of its level of the printed code, and no
+ * two values of a dimension share a key. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,41 +12,62 @@
 
 #include "district.h"
 
-/* The text of a fact's value: through the integer key and straight. */
-static void assert_same_text(enum dim d, const struct dept *dep,
-			     const struct fact *f)
+/* The text of a fact's value in a dimension. */
+static void assert_text(enum dim d, const struct dept *dep,
+			const struct fact *f, const char *want)
 {
-	char via_key[32], direct[32];
-	district_dim_text(d, district_dim_code(d, dep, f), via_key,
-			  sizeof via_key);
-	district_dim_value(d, dep, f, direct, sizeof direct);
-	assert_string_equal(via_key, direct);
+	char text[32];
+	district_dim_text(d, district_dim_code(d, dep, f), text, sizeof text);
+	assert_string_equal(text, want);
+	/* The scan writes the same (district_dim_value). */
+	district_dim_value(d, dep, f, text, sizeof text);
+	assert_string_equal(text, want);
+}
+
+/* What a printed code of each level comes back as, cut at the level. */
+static void expect_levels(const char *function, const char *economic,
+			  const char *f_class, const char *f_section,
+			  const char *e_class, const char *e_section)
+{
+	struct dept dep = {.year = 2025};
+	struct fact f = {.amount = 1};
+	f.function = district_code_value(function, 7);
+	f.economic = district_code_value(economic, 5);
+	assert_text(DIM_FUNCTION_CLASS, &dep, &f, f_class);
+	assert_text(DIM_FUNCTION_SECTION, &dep, &f, f_section);
+	assert_text(DIM_FUNCTION_ITEM, &dep, &f, *function ? function : "-");
+	assert_text(DIM_ECONOMIC_CLASS, &dep, &f, e_class);
+	assert_text(DIM_ECONOMIC_SECTION, &dep, &f, e_section);
 }
 
 static void test_values_round_trip(void **state)
 {
 	(void)state;
+	expect_levels("2010301", "30101", "201", "20103", "301", "30101");
+	expect_levels("2080502", "301", "208", "20805", "301", "-");
+	expect_levels("0000000", "01001", "000", "00000", "010", "01001");
+	expect_levels("2299999", "39999", "229", "22999", "399", "39999");
+	expect_levels("", "", "-", "-", "-", "-");
 	struct dept dep = {.year = 2025};
 	struct fact f = {.amount = 1};
-	const char *functions[] = {"2010301", "0000000", "2290999", "",
-				   "2080502"};
-	const char *economics[] = {"301", "30101", "", "399", "01001"};
 	const char *codes[] = {"057001", "000", "123456789012", "9"};
-	for (size_t i = 0; i < sizeof functions / sizeof *functions; i++) {
-		snprintf(f.function, sizeof f.function, "%s", functions[i]);
-		snprintf(f.economic, sizeof f.economic, "%s", economics[i]);
-		snprintf(dep.code, sizeof dep.code, "%s", codes[i % 4]);
+	for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
+		snprintf(dep.code, sizeof dep.code, "%s", codes[i]);
 		snprintf(dep.parent, sizeof dep.parent, "%s",
 			 i == 3 ? "" : codes[(i + 1) % 4]);
-		for (int s = 0; s < BD_SOURCE_COUNT; s++)
-			for (int c = 0; c < BD_COL_COUNT; c++) {
-				f.source = (uint8_t)s;
-				f.column = (uint8_t)c;
-				for (int d = 0; d < DIM_COUNT; d++)
-					if (d != DIM_YEAR)
-						assert_same_text((enum dim)d,
-								 &dep, &f);
-			}
+		assert_text(DIM_DEPARTMENT, &dep, &f, codes[i]);
+		assert_text(DIM_PARENT, &dep, &f,
+			    i == 3 ? "-" : codes[(i + 1) % 4]);
+	}
+	for (int s = 0; s < BD_SOURCE_COUNT; s++) {
+		f.source = (unsigned)s;
+		assert_text(DIM_SOURCE, &dep, &f,
+			    bd_source_key((enum bd_source)s));
+	}
+	for (int c = 0; c < BD_COL_COUNT; c++) {
+		f.column = (unsigned)c;
+		assert_text(DIM_KIND, &dep, &f,
+			    bd_column_kind((enum bd_column)c));
 	}
 }
 
@@ -56,19 +77,21 @@ static void test_codes_stay_apart(void **state)
 	struct dept dep = {.year = 2025};
 	struct fact a = {0}, b = {0};
 	/* A leading zero is part of the code, and so is its length. */
-	memcpy(a.economic, "301", 4);
-	memcpy(b.economic, "0301", 5);
-	assert_true(district_dim_code(DIM_ECONOMIC_SECTION, &dep, &a) !=
-		    district_dim_code(DIM_ECONOMIC_SECTION, &dep, &b));
 	memcpy(dep.code, "0570", 5);
 	uint64_t with_zero = district_dim_code(DIM_DEPARTMENT, &dep, NULL);
 	memcpy(dep.code, "570", 4);
 	assert_true(with_zero != district_dim_code(DIM_DEPARTMENT, &dep, NULL));
+	a.economic = district_code_value("301", 5);
+	b.economic = district_code_value("30101", 5);
+	assert_true(district_dim_code(DIM_ECONOMIC_CLASS, &dep, &a) ==
+		    district_dim_code(DIM_ECONOMIC_CLASS, &dep, &b));
+	assert_true(district_dim_code(DIM_ECONOMIC_SECTION, &dep, &a) !=
+		    district_dim_code(DIM_ECONOMIC_SECTION, &dep, &b));
 	/* Columns of one kind share its value; other kinds do not. */
 	for (int x = 0; x < BD_COL_COUNT; x++)
 		for (int y = 0; y < BD_COL_COUNT; y++) {
-			a.column = (uint8_t)x;
-			b.column = (uint8_t)y;
+			a.column = (unsigned)x;
+			b.column = (unsigned)y;
 			bool same_kind =
 			    strcmp(bd_column_kind(x), bd_column_kind(y)) == 0;
 			assert_int_equal(
@@ -104,8 +127,8 @@ static void test_keys_pack_and_unpack(void **state)
 		struct fact f = {.source = 2, .column = BD_COL_TARGETED};
 		memcpy(dep.code, "999999999999", 13);
 		memcpy(dep.parent, "999999999999", 13);
-		memcpy(f.function, "2299999", 8);
-		memcpy(f.economic, "39999", 6);
+		f.function = district_code_value("2299999", 7);
+		f.economic = district_code_value("39999", 5);
 		uint64_t first = district_dim_code(pair->first, &dep, &f);
 		uint64_t second = district_dim_code(pair->second, &dep, &f);
 		uint64_t value = district_pair_value(pair, first, second);
