@@ -108,6 +108,15 @@ static int parse_query(struct totals *t, const struct bd_scope *scope,
 	return 0;
 }
 
+static int compare_departments(const void *a, const void *b)
+{
+	const struct dept *x = *(const struct dept *const *)a,
+			  *y = *(const struct dept *const *)b;
+	if (x->year != y->year)
+		return x->year < y->year ? -1 : 1;
+	return strcmp(x->code, y->code);
+}
+
 /* One output cell: its key tuple, amount and contributing departments. */
 struct cell {
 	char *key; /* values joined by \x1f */
@@ -194,13 +203,13 @@ static bool fact_key(const struct query_spec *spec, const struct dept *d,
 
 /* The revisions and line items that make a row: what a figure is traced to. */
 static void explain_row(const struct totals *t, const struct query_spec *spec,
-			bool economic, const char *row_key, cJSON *row,
-			size_t *budget)
+			const struct dept *const *in_order, bool economic,
+			const char *row_key, cJSON *row, size_t *budget)
 {
 	char key[256], text[40];
 	cJSON *from = cJSON_AddArrayToObject(row, "from");
 	for (size_t i = 0; i<t->n_depts && * budget> 0; i++) {
-		const struct dept *d = t->dept_list[i];
+		const struct dept *d = in_order[i];
 		if (!dept_passes(spec, d))
 			continue;
 		const struct fact *f;
@@ -741,6 +750,21 @@ int district_totals(void *state, const struct bd_scope *scope,
 	if (ct.n > 0)
 		qsort_r(ct.cells, ct.n, sizeof *ct.cells, compare_cells,
 			&spec.sort_by_amount);
+	/* Explain lists a row's items by year and department, whatever
+	 * order the departments were applied in (a rebuild's is any). */
+	const struct dept **in_order = NULL;
+	if (spec.explain && t->n_depts > 0) {
+		in_order = malloc(t->n_depts * sizeof *in_order);
+		if (in_order == NULL) {
+			rc = -ENOMEM;
+			if (spec.change)
+				cell_table_free(&before);
+			goto out;
+		}
+		memcpy(in_order, t->dept_list, t->n_depts * sizeof *in_order);
+		qsort(in_order, t->n_depts, sizeof *in_order,
+		      compare_departments);
+	}
 
 	cJSON *reply = t->host->query_reply(q);
 	char text[40];
@@ -761,7 +785,7 @@ int district_totals(void *state, const struct bd_scope *scope,
 		struct cell *c = &ct.cells[i];
 		cJSON *row = cJSON_CreateObject();
 		if (spec.explain)
-			explain_row(t, &spec, economic, c->key, row,
+			explain_row(t, &spec, in_order, economic, c->key, row,
 				    &explain_budget);
 		if (spec.change) {
 			bd_fen previous = 0;
@@ -832,6 +856,7 @@ int district_totals(void *state, const struct bd_scope *scope,
 	}
 	t->host->format_amount(grand, spec.common.unit, text, sizeof text);
 	cJSON_AddStringToObject(reply, "total", text);
+	free(in_order);
 	rc = 0;
 out:
 	cell_table_free(&ct);
