@@ -5,6 +5,7 @@
  * the rebuild itself.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -444,6 +445,9 @@ int daemon_rebuild(struct daemon *d)
 		rc = store_each_latest(&d->store, rebuild_one, &r);
 	rebuild_drain(&r, 0);
 	workers_stop(&r.pool);
+	/* The parsing threads' arenas hold the freed documents' memory
+	 * (at 2,000 × 200, 19 MB with 2 KB in use): give it back. */
+	malloc_trim(0);
 	if (rc == 0)
 		rc = r.rc;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
