@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "json_scratch.h"
 #include "log.h"
 #include "workers.h"
 #include "hash.h"
@@ -346,8 +347,14 @@ static void rebuild_parse(struct workers_job *work)
 {
 	struct rebuild_job *j = (struct rebuild_job *)work;
 	struct bd_submission *sub = NULL;
+	/* The JSON tree lives only inside model_parse_json. */
+	struct arena scratch;
+	arena_init(&scratch);
+	json_scratch_begin(&scratch);
 	j->rc = model_parse_json(j->body, j->body_len, &j->entry->arena, &sub,
 				 j->why, sizeof j->why);
+	json_scratch_end();
+	arena_release(&scratch);
 	j->entry->revision.submission = sub;
 	if (j->rc == 0)
 		j->entry->body_hash = hash_str(j->body);

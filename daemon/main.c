@@ -15,6 +15,7 @@
 #include "backup.h"
 #include "control.h"
 #include "daemon.h"
+#include "json_scratch.h"
 #include "log.h"
 #include "model.h"
 #include "ops.h"
@@ -389,6 +390,7 @@ int main(int argc, char **argv)
 	 * the CPU of the work itself).  Keeping up to 64 MiB of free heap is
 	 * the cheaper trade for a long-running daemon. */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	json_scratch_install(); /* before any thread */
 	if (parse_flags(argc, argv, &d.flags, &mode) < 0)
 		return 2;
 	if (d.flags.config_path == NULL)

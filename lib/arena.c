@@ -73,3 +73,12 @@ char *arena_strdup(struct arena *arena, const char *text)
 		memcpy(copy, text, n);
 	return copy;
 }
+
+bool arena_owns(const struct arena *arena, const void *p)
+{
+	const unsigned char *byte = p;
+	for (const struct arena_chunk *c = arena->head; c; c = c->next)
+		if (byte >= c->bytes && byte < c->bytes + c->size)
+			return true;
+	return false;
+}

@@ -2,6 +2,7 @@
 #ifndef BUDGETD_ARENA_H
 #define BUDGETD_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena_chunk;
@@ -17,5 +18,7 @@ void arena_release(struct arena *arena);
 void *arena_alloc(struct arena *arena, size_t size);
 void *arena_calloc(struct arena *arena, size_t count, size_t size);
 char *arena_strdup(struct arena *arena, const char *text);
+/* Whether p points into memory of the arena. */
+bool arena_owns(const struct arena *arena, const void *p);
 
 #endif

@@ -1,0 +1,35 @@
+#include "json_scratch.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
+static _Thread_local struct arena *scratch_arena;
+
+static void *scratch_malloc(size_t size)
+{
+	return scratch_arena ? arena_alloc(scratch_arena, size) : malloc(size);
+}
+
+/* A value of the scratch arena goes when the arena does. */
+static void scratch_free(void *p)
+{
+	if (scratch_arena == NULL || !arena_owns(scratch_arena, p))
+		free(p);
+}
+
+void json_scratch_install(void)
+{
+	cJSON_Hooks hooks = {.malloc_fn = scratch_malloc,
+			     .free_fn = scratch_free};
+	cJSON_InitHooks(&hooks);
+}
+
+void json_scratch_begin(struct arena *scratch)
+{
+	scratch_arena = scratch;
+}
+
+void json_scratch_end(void)
+{
+	scratch_arena = NULL;
+}
