@@ -481,7 +481,7 @@ static int aggregate_pair(const struct totals *t,
  * (keys.c); a cut is decided once per distinct code and remembered; a row
  * is the codes of its dimensions packed into 64 bits, and becomes text
  * once per row at the end.  Where the dimensions do not fit 64 bits the
- * scan keys rows by their text instead (scan_by_text).
+ * scan keys rows by their text instead (scan_fact without a scan).
  */
 struct scan_row {
 	uint64_t codes;
@@ -617,42 +617,39 @@ static bool scan_passes(const struct query_spec *spec, struct scan *sc,
 	return true;
 }
 
-static int scan_by_codes(const struct totals *t, const struct query_spec *spec,
-			 bool economic, struct scan *sc, bd_fen *grand,
-			 size_t *departments)
+/* A fact into its row: by its packed codes (sc), or where the dimensions
+ * do not pack, by its text into the cell table; 1 when it passed the
+ * cuts, 0 when not, -ENOMEM. */
+static int scan_fact(const struct query_spec *spec, struct scan *sc,
+		     struct cell_table *ct, const struct dept *d,
+		     const struct fact *f)
 {
-	for (size_t i = 0; i < t->n_depts; i++) {
-		const struct dept *d = t->dept_list[i];
-		if (!dept_passes(spec, d))
-			continue;
-		const struct fact *f;
-		size_t cursor = 0;
-		bool counted = false;
-		while ((f = district_next_fact(d, economic, &cursor)) != NULL) {
-			if (!scan_passes(spec, sc, d, f))
-				continue;
-			uint64_t codes = 0;
-			for (size_t b = 0; b < spec->n_by; b++)
-				codes |= scan_code(spec->by[b], d, f)
-					 << sc->shift[b];
-			if (scan_add(sc, codes, d, f->amount) < 0)
-				return -ENOMEM;
-			*grand += f->amount;
-			if (!counted) {
-				(*departments)++;
-				counted = true;
-			}
-		}
+	if (sc != NULL) {
+		if (!scan_passes(spec, sc, d, f))
+			return 0;
+		uint64_t codes = 0;
+		for (size_t b = 0; b < spec->n_by; b++)
+			codes |= scan_code(spec->by[b], d, f) << sc->shift[b];
+		return scan_add(sc, codes, d, f->amount) < 0 ? -ENOMEM : 1;
 	}
-	return 0;
+	char key[256];
+	if (!fact_key(spec, d, f, key, sizeof key))
+		return 0;
+	struct cell *c = cell_get(ct, key);
+	if (c == NULL)
+		return -ENOMEM;
+	c->amount += f->amount;
+	if (c->last_dept != d) {
+		c->departments++;
+		c->last_dept = d;
+	}
+	return 1;
 }
 
-/* The scan for dimensions too wide to pack: rows keyed by their text. */
-static int scan_by_text(const struct totals *t, const struct query_spec *spec,
-			bool economic, struct cell_table *ct, bd_fen *grand,
-			size_t *departments)
+static int scan_facts(const struct totals *t, const struct query_spec *spec,
+		      bool economic, struct scan *sc, struct cell_table *ct,
+		      bd_fen *grand, size_t *departments)
 {
-	char key[256];
 	for (size_t i = 0; i < t->n_depts; i++) {
 		const struct dept *d = t->dept_list[i];
 		if (!dept_passes(spec, d))
@@ -661,20 +658,15 @@ static int scan_by_text(const struct totals *t, const struct query_spec *spec,
 		size_t cursor = 0;
 		bool counted = false;
 		while ((f = district_next_fact(d, economic, &cursor)) != NULL) {
-			if (!fact_key(spec, d, f, key, sizeof key))
+			int passed = scan_fact(spec, sc, ct, d, f);
+			if (passed < 0)
+				return passed;
+			if (passed == 0)
 				continue;
+			*grand += f->amount;
 			if (!counted) {
 				(*departments)++;
 				counted = true;
-			}
-			struct cell *c = cell_get(ct, key);
-			if (c == NULL)
-				return -ENOMEM;
-			c->amount += f->amount;
-			*grand += f->amount;
-			if (c->last_dept != d) {
-				c->departments++;
-				c->last_dept = d;
 			}
 		}
 	}
@@ -698,12 +690,13 @@ static int aggregate(const struct totals *t, const struct query_spec *spec,
 	*departments = 0;
 	struct scan sc = {0};
 	if (!scan_packs(spec, &sc))
-		return scan_by_text(t, spec, economic, ct, grand, departments);
+		return scan_facts(t, spec, economic, NULL, ct, grand,
+				  departments);
 	int rc = cellmap_init(&sc.rows);
 	for (size_t w = 0; w < spec->common.n_where && rc == 0; w++)
 		rc = cellmap_init(&sc.verdicts[w]);
 	if (rc == 0)
-		rc = scan_by_codes(t, spec, economic, &sc, grand, departments);
+		rc = scan_facts(t, spec, economic, &sc, ct, grand, departments);
 	if (rc == 0)
 		rc = scan_rows(spec, &sc, ct);
 	scan_free(&sc);
