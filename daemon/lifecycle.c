@@ -357,7 +357,7 @@ static void rebuild_parse(struct workers_job *work)
 	arena_release(&scratch);
 	j->entry->revision.submission = sub;
 	if (j->rc == 0)
-		j->entry->body_hash = hash_str(j->body);
+		j->entry->body_hash = hash_bytes(j->body, j->body_len);
 	free(j->body);
 	j->body = NULL;
 }

@@ -68,11 +68,34 @@ static void test_hash_is_fnv1a(void **state)
 	assert_true(hash_str("foobar") == 0x85944171f73967e8ULL);
 }
 
+/* The document hash: every length's tail counts, every byte position
+ * of a word counts, and the same bytes hash the same wherever they sit. */
+static void test_hash_bytes(void **state)
+{
+	(void)state;
+	char a[64], b[64 + 3];
+	for (size_t i = 0; i < sizeof a; i++)
+		a[i] = (char)('a' + i % 26);
+	memcpy(b + 3, a, sizeof a); /* unaligned */
+	for (size_t n = 0; n <= sizeof a; n++) {
+		assert_true(hash_bytes(a, n) == hash_bytes(b + 3, n));
+		if (n > 0)
+			assert_true(hash_bytes(a, n) != hash_bytes(a, n - 1));
+	}
+	for (size_t i = 0; i < 16; i++) {
+		char c[16];
+		memcpy(c, a, sizeof c);
+		c[i] ^= 1;
+		assert_true(hash_bytes(c, sizeof c) != hash_bytes(a, sizeof c));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_set_get_add_grow),
 	    cmocka_unit_test(test_hash_is_fnv1a),
+	    cmocka_unit_test(test_hash_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
