@@ -274,7 +274,10 @@ check "and the control numbers" test "$(A --json control show 116001 --year 2023
 check "verify still agrees" exit_is 0 A verify
 
 # budgetctl watch follows the transitions as they happen.
-A watch budgetd.review. >"$dir/watch.out" 2>/dev/null &
+# Not through A: $! would be the subshell running the function, and
+# killing it left budgetctl running after the test.
+BUDGETD_ENDPOINT="ipc://$dir/admin.sock" "$ctl" watch budgetd.review. \
+	>"$dir/watch.out" 2>/dev/null &
 watcher=$!
 subscribed
 check "a second adjustment opened" exit_is 0 A adjust open 215002 --year 2023
