@@ -348,8 +348,9 @@ static void rebuild_parse(struct workers_job *work)
 	struct rebuild_job *j = (struct rebuild_job *)work;
 	struct bd_submission *sub = NULL;
 	/* The JSON tree lives only inside model_parse_json. */
+	/* A tree is about ten times its text: most fit the first chunk. */
 	struct arena scratch;
-	arena_init(&scratch);
+	arena_init_sized(&scratch, j->body_len * 12);
 	json_scratch_begin(&scratch);
 	j->rc = model_parse_json(j->body, j->body_len, &j->entry->arena, &sub,
 				 j->why, sizeof j->why);

@@ -17,6 +17,13 @@ void arena_init(struct arena *arena)
 {
 	arena->head = NULL;
 	arena->bytes = 0;
+	arena->first_chunk = 0;
+}
+
+void arena_init_sized(struct arena *arena, size_t first_chunk)
+{
+	arena_init(arena);
+	arena->first_chunk = first_chunk;
 }
 
 void arena_release(struct arena *arena)
@@ -27,10 +34,11 @@ void arena_release(struct arena *arena)
 		free(c);
 		c = next;
 	}
-	arena_init(arena);
+	size_t first_chunk = arena->first_chunk;
+	arena_init_sized(arena, first_chunk);
 }
 
-void *arena_alloc(struct arena *arena, size_t size)
+void *arena_alloc_raw(struct arena *arena, size_t size)
 {
 	const size_t align = alignof(max_align_t);
 	size = (size + align - 1) & ~(align - 1);
@@ -40,6 +48,8 @@ void *arena_alloc(struct arena *arena, size_t size)
 	struct arena_chunk *c = arena->head;
 	if (c == NULL || c->size - c->used < size) {
 		size_t chunk = size > ARENA_CHUNK_MIN ? size : ARENA_CHUNK_MIN;
+		if (arena->head == NULL && chunk < arena->first_chunk)
+			chunk = arena->first_chunk;
 		if (arena->head != NULL && chunk < arena->head->size * 2 &&
 		    arena->head->size < (1u << 20))
 			chunk = arena->head->size * 2;
@@ -54,7 +64,14 @@ void *arena_alloc(struct arena *arena, size_t size)
 	}
 	void *p = c->bytes + c->used;
 	c->used += size;
-	memset(p, 0, size);
+	return p;
+}
+
+void *arena_alloc(struct arena *arena, size_t size)
+{
+	void *p = arena_alloc_raw(arena, size);
+	if (p != NULL)
+		memset(p, 0, size);
 	return p;
 }
 

@@ -7,7 +7,9 @@ static _Thread_local struct arena *scratch_arena;
 
 static void *scratch_malloc(size_t size)
 {
-	return scratch_arena ? arena_alloc(scratch_arena, size) : malloc(size);
+	/* Not zeroed: cJSON clears its items and writes its strings. */
+	return scratch_arena ? arena_alloc_raw(scratch_arena, size)
+			     : malloc(size);
 }
 
 /* A value of the scratch arena goes when the arena does. */

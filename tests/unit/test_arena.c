@@ -55,11 +55,41 @@ static void test_calloc_and_strdup(void **state)
 	arena_release(&a);
 }
 
+/* A sized arena takes its first chunk at that size, keeps the size over a
+ * release, and its raw allocations are aligned like the others. */
+static void test_sized_and_raw(void **state)
+{
+	(void)state;
+	struct arena a;
+	arena_init_sized(&a, 64 * 1024);
+	char *first = arena_alloc_raw(&a, 10);
+	assert_non_null(first);
+	assert_int_equal((uintptr_t)first % alignof(max_align_t), 0);
+	size_t bytes = a.bytes;
+	assert_true(bytes >= 64 * 1024);
+	/* 60 KiB more fit the first chunk: no second one. */
+	for (int i = 0; i < 60; i++) {
+		char *p = arena_alloc_raw(&a, 1000);
+		assert_non_null(p);
+		assert_int_equal((uintptr_t)p % alignof(max_align_t), 0);
+		memset(p, 0xab, 1000);
+		assert_true(arena_owns(&a, p));
+	}
+	assert_int_equal(a.bytes, bytes);
+	arena_release(&a);
+	assert_int_equal(a.bytes, 0);
+	assert_int_equal(a.first_chunk, 64 * 1024);
+	assert_non_null(arena_alloc(&a, 1));
+	assert_true(a.bytes >= 64 * 1024);
+	arena_release(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_aligned_zeroed_and_counted),
 	    cmocka_unit_test(test_calloc_and_strdup),
+	    cmocka_unit_test(test_sized_and_raw),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
