@@ -43,7 +43,9 @@ int model_parse(const cJSON *document, struct arena *arena,
  */
 int model_parse_brief(const cJSON *document, struct arena *arena,
 		      struct bd_submission **out, char *why, size_t why_size);
-/* The same from JSON text (a stored document): text that is not JSON is
+/* The same from the JSON text of a stored document, which passed
+ * model_parse when it came: its objects' members are not checked again
+ * for unknown keys (warnings) or duplicates.  Text that is not JSON is
  * -EINVAL too, with why saying so. */
 int model_parse_json(const char *text, size_t len, struct arena *arena,
 		     struct bd_submission **out, char *why, size_t why_size);

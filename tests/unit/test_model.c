@@ -410,6 +410,23 @@ static void test_brief_verdicts(void **state)
 	    model_parse_json(good, strlen(good), &arena, &s, NULL, 0), 0);
 	assert_non_null(s);
 	assert_int_equal(s->n_lines, 1);
+	/* A stored document's members are not checked again: a duplicate
+	 * key refuses it from a sender, not from the store (which could not
+	 * hold it), and reads the same otherwise. */
+	const char *twice =
+	    HEAD DEPT INCOME "\"colour\":1," EXPENDITURE ",\"year\":2024}";
+	cJSON *doc = cJSON_Parse(twice);
+	assert_non_null(doc);
+	assert_int_equal(model_parse_brief(doc, &arena, &s, why, sizeof why),
+			 -EINVAL);
+	assert_non_null(strstr(why, "duplicate key \"year\""));
+	cJSON_Delete(doc);
+	assert_int_equal(
+	    model_parse_json(twice, strlen(twice), &arena, &s, why, sizeof why),
+	    0);
+	assert_int_equal(s->year, 2024);
+	assert_int_equal(s->n_lines, 1);
+	assert_int_equal(s->lines[0].column[BD_COL_WAGES], 6000);
 	arena_release(&arena);
 }
 
