@@ -92,6 +92,9 @@ struct totals {
 	struct cellmap pair_aggregates[DISTRICT_N_PAIRS];
 	/* What one apply moves, reused from apply to apply. */
 	struct cellmap moved;
+	/* Each slot's place when the dimensions' names are sorted ("total"
+	 * for DIM_YEAR): the order events list the totals in. */
+	uint8_t dim_rank[DIM_COUNT];
 };
 
 #define DISTRICT_MAX_WHERE  16

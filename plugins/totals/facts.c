@@ -161,6 +161,32 @@ static int add_moved(struct cellmap *moved, uint64_t key, bd_fen amount,
 	return bd_fen_add(&c->amount, amount) ? 0 : -EOVERFLOW;
 }
 
+/* Consecutive facts often share a key (a line's cells share its function,
+ * its source, often its kind): one add for each run of equal keys. */
+struct run {
+	uint64_t key;
+	bd_fen amount;
+	bool open;
+};
+
+static int run_flush(struct cellmap *moved, struct run *r, int64_t seen)
+{
+	if (!r->open)
+		return 0;
+	r->open = false;
+	return add_moved(moved, r->key, r->amount, seen);
+}
+
+static int run_add(struct cellmap *moved, struct run *r, uint64_t key,
+		   bd_fen amount, int64_t seen)
+{
+	if (r->open && r->key == key)
+		return bd_fen_add(&r->amount, amount) ? 0 : -EOVERFLOW;
+	int rc = run_flush(moved, r, seen);
+	*r = (struct run){.key = key, .amount = amount, .open = true};
+	return rc;
+}
+
 /* Adds sign × the department's facts to the map of what moves, each cell
  * marked as seen in this revision.  Runs for every fact in every
  * dimension of every apply: integers only. */
@@ -191,29 +217,34 @@ static int collect_moved(struct cellmap *moved, const struct dept *d, int sign,
 					       sign * total, seen);
 			continue;
 		}
+		struct run run = {0};
 		i = 0;
 		while (rc == 0 &&
 		       (f = district_next_fact(d, district_dim_is_economic(dim),
 					       &i)) != NULL)
-			rc = add_moved(
-			    moved,
-			    district_key(dim, d->year,
-					 district_dim_code(dim, d, f)),
-			    sign * f->amount, seen);
+			rc = run_add(moved, &run,
+				     district_key(dim, d->year,
+						  district_dim_code(dim, d, f)),
+				     sign * f->amount, seen);
+		if (rc == 0)
+			rc = run_flush(moved, &run, seen);
 	}
 	for (size_t p = 0; p < DISTRICT_N_PAIRS && rc == 0; p++) {
 		const struct district_pair *pair = &district_pairs[p];
+		struct run run = {0};
 		i = 0;
 		while (rc == 0 &&
 		       (f = district_next_fact(d, false, &i)) != NULL) {
 			uint64_t value = district_pair_value(
 			    pair, district_dim_code(pair->first, d, f),
 			    district_dim_code(pair->second, d, f));
-			rc = add_moved(moved,
-				       district_key(DIM_COUNT + (unsigned)p,
-						    d->year, value),
-				       sign * f->amount, seen);
+			rc = run_add(moved, &run,
+				     district_key(DIM_COUNT + (unsigned)p,
+						  d->year, value),
+				     sign * f->amount, seen);
 		}
+		if (rc == 0)
+			rc = run_flush(moved, &run, seen);
 	}
 	return rc;
 }
@@ -227,6 +258,7 @@ static int64_t count_change(const struct cellmap_cell *c)
 /* A single-dimension total that moved, as events report it. */
 struct moved_total {
 	uint64_t key;
+	uint32_t order; /* year, then the dimension's name's rank */
 	bd_fen before, delta;
 	const char *dimension;
 	char value[24];
@@ -236,11 +268,9 @@ struct moved_total {
 static int compare_moved(const void *a, const void *b)
 {
 	const struct moved_total *x = a, *y = b;
-	int yx = district_key_year(x->key), yy = district_key_year(y->key);
-	if (yx != yy)
-		return yx < yy ? -1 : 1;
-	int c = strcmp(x->dimension, y->dimension);
-	return c ? c : strcmp(x->value, y->value);
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return strcmp(x->value, y->value);
 }
 
 /*
@@ -295,6 +325,8 @@ static int commit_moved(struct totals *t, struct moved_total *list,
 		m->delta = c->amount;
 		m->dimension =
 		    slot == DIM_YEAR ? "total" : district_dim_names[slot];
+		m->order = (uint32_t)district_key_year(c->key) << 8 |
+			   t->dim_rank[slot];
 		if (slot == DIM_YEAR)
 			m->value[0] = '\0';
 		else

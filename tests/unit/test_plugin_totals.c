@@ -86,6 +86,24 @@ static const struct mock_change *find_change(const struct bd_apply *a,
 	return NULL;
 }
 
+/* Events list the totals that moved by year, dimension name and value,
+ * the same way every time. */
+static void assert_changes_in_order(const struct bd_apply *a)
+{
+	for (size_t i = 1; i < a->n; i++) {
+		const struct mock_change *x = &a->items[i - 1],
+					 *y = &a->items[i];
+		int c = x->year != y->year ? (x->year < y->year ? -1 : 1)
+					   : strcmp(x->dimension, y->dimension);
+		if (c == 0)
+			c = strcmp(x->key, y->key);
+		if (c >= 0)
+			fail_msg("change %zu (%d %s %s) before %zu (%d %s %s)",
+				 i - 1, x->year, x->dimension, x->key, i,
+				 y->year, y->dimension, y->key);
+	}
+}
+
 static void apply(struct mock_submission *ms, int64_t number,
 		  struct bd_apply *changes)
 {
@@ -93,6 +111,7 @@ static void apply(struct mock_submission *ms, int64_t number,
 	memset(changes, 0, sizeof *changes);
 	assert_int_equal(plugin.desc->apply(plugin.state, NULL, &rev, changes),
 			 0);
+	assert_changes_in_order(changes);
 }
 
 static void test_revisions_move_totals_by_the_difference(void **state)
