@@ -182,8 +182,16 @@ static void describe_store_file(const char *path, char *buf, size_t size)
 		 owner, self);
 }
 
-static int open_connection(const char *path, int flags, sqlite3 **db, char *err,
-			   size_t err_size)
+/*
+ * A connection with a page cache of cache_kib.  SQLite's default is 2 MiB
+ * a connection; the writer appends (documents, revisions, events and their
+ * indexes' right edges) and the readers scan (the rebuild, history,
+ * events) or read single rows, none of which a large cache speeds up,
+ * while filling it cost RSS (at 1,000 × 60, 145 → 117 bytes a line item
+ * with the same submissions/s and time a transaction).
+ */
+static int open_connection(const char *path, int flags, int cache_kib,
+			   sqlite3 **db, char *err, size_t err_size)
 {
 	int rc = sqlite3_open_v2(path, db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -195,6 +203,16 @@ static int open_connection(const char *path, int flags, sqlite3 **db, char *err,
 	}
 	sqlite3_busy_timeout(*db, 5000);
 	sqlite3_extended_result_codes(*db, 1);
+	char pragma[48];
+	snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d", cache_kib);
+	rc = sqlite3_exec(*db, pragma, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, err_size, "%s: cannot set the page cache: %s",
+			 path, sqlite3_errmsg(*db));
+		sqlite3_close(*db);
+		*db = NULL;
+		return store_errno(rc);
+	}
 	return 0;
 }
 
@@ -263,18 +281,13 @@ int store_open(struct store *s, const char *state_dir, int batch_max, char *err,
 		return -ENOMEM;
 	int rc =
 	    open_connection(s->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-			    &s->writer, err, err_size);
+			    512, &s->writer, err, err_size);
 	if (rc < 0)
 		goto fail;
-	/* WAL + FULL: COMMIT returns only after the WAL is fsync'ed.  The
-	 * writer appends (documents, revisions, events and their indexes'
-	 * right edges): 512 KiB of page cache keeps those paths, where
-	 * SQLite's 2 MiB filled with pages never read again (at 1,000 × 60,
-	 * 145 → 117 bytes of RSS a line item, the same submissions/s and
-	 * time a transaction). */
+	/* WAL + FULL: COMMIT returns only after the WAL is fsync'ed. */
 	rc = exec(s->writer,
 		  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-		  "PRAGMA foreign_keys=ON; PRAGMA cache_size = -512;",
+		  "PRAGMA foreign_keys=ON;",
 		  what, sizeof what);
 	if (rc == 0)
 		rc = exec(s->writer, "BEGIN IMMEDIATE", what, sizeof what);
@@ -332,21 +345,11 @@ int store_open(struct store *s, const char *state_dir, int batch_max, char *err,
 			goto fail;
 		}
 	}
-	rc = open_connection(s->path, SQLITE_OPEN_READONLY, &s->reader, err,
-			     err_size);
+	rc = open_connection(s->path, SQLITE_OPEN_READONLY, 256, &s->reader,
+			     err, err_size);
 	if (rc == 0)
-		rc = open_connection(s->path, SQLITE_OPEN_READWRITE, &s->admin,
-				     err, err_size);
-	/* The reads are scans (the rebuild, history, events) or single rows,
-	 * which a large page cache does not speed up: 256 KiB, not SQLite's
-	 * 2 MiB, which the rebuild's one pass over every document filled
-	 * (33 bytes a line item at 1,000 × 60). */
-	if (rc == 0)
-		rc = exec(s->reader, "PRAGMA cache_size = -256", what,
-			  sizeof what);
-	if (rc == 0)
-		rc = exec(s->admin, "PRAGMA cache_size = -256", what,
-			  sizeof what);
+		rc = open_connection(s->path, SQLITE_OPEN_READWRITE, 256,
+				     &s->admin, err, err_size);
 	/* Counted once; the writer keeps the counts from here on. */
 	if (rc == 0 && (rc = store_recount(s, &s->counted)) < 0)
 		snprintf(err, err_size, "%s: cannot count its contents",
