@@ -62,14 +62,10 @@ int district_dim_from_name(const char *name, size_t len)
 }
 
 /* Writes the value of a fact along a dimension: the text of its integer
- * code (keys.c), or the year. */
+ * code (keys.c). */
 void district_dim_value(enum dim d, const struct dept *dep,
 			const struct fact *f, char *buf, size_t size)
 {
-	if (d == DIM_YEAR) {
-		snprintf(buf, size, "%d", dep->year);
-		return;
-	}
 	district_dim_text(d, district_dim_code(d, dep, f), buf, size);
 }
 

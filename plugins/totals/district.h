@@ -145,12 +145,15 @@ bool district_dept_passes(const struct district_filter *filter,
 /* The first n digits of code (fewer where it ends) as 10^n + their number;
  * 0 for an empty code. */
 uint64_t district_code_value(const char *code, size_t n);
-/* The bits a value of a dimension takes (for DIM_YEAR: the year - 2000). */
+/* The bits a value of a dimension takes. */
 unsigned district_value_bits(enum dim d);
+/* A year as its code in DIM_YEAR (the year - 2000, as in a key). */
+uint64_t district_year_code(int year);
 /* Whether every pair's two values fit one key: checked at init. */
 bool district_pairs_fit(void);
 bool district_year_fits(int year);
-/* A fact's value in a dimension as an integer (0: none, "-"). */
+/* A fact's value in a dimension as an integer (0: none, "-"; a year's
+ * code for DIM_YEAR). */
 uint64_t district_dim_code(enum dim d, const struct dept *dep,
 			   const struct fact *f);
 /* The text of such a value ("201", "general_budget", "-"); its length. */

@@ -49,12 +49,17 @@ static const unsigned value_bits[DIM_COUNT] = {
     [DIM_KIND] = 3,
     [DIM_DEPARTMENT] = 41,
     [DIM_PARENT] = 41,
-    [DIM_YEAR] = 1,
+    [DIM_YEAR] = YEAR_BITS,
 };
 
 unsigned district_value_bits(enum dim d)
 {
-	return d == DIM_YEAR ? YEAR_BITS : value_bits[d];
+	return value_bits[d];
+}
+
+uint64_t district_year_code(int year)
+{
+	return (uint64_t)(year - YEAR_BASE);
 }
 
 bool district_pairs_fit(void)
@@ -115,6 +120,8 @@ uint64_t district_dim_code(enum dim d, const struct dept *dep,
 		return district_code_value(dep->code, sizeof dep->code - 1);
 	case DIM_PARENT:
 		return district_code_value(dep->parent, sizeof dep->parent - 1);
+	case DIM_YEAR:
+		return district_year_code(dep->year);
 	default:
 		return 0;
 	}
@@ -152,9 +159,23 @@ static size_t copy_text(const char *s, char *buf, size_t size)
 	return n;
 }
 
+/* A year of the key's range (2000..2127): four digits. */
+static size_t year_text(uint64_t code, char *buf, size_t size)
+{
+	unsigned year = YEAR_BASE + (unsigned)code;
+	if (size < 5)
+		return copy_text("", buf, size);
+	for (int i = 3; i >= 0; i--, year /= 10)
+		buf[i] = (char)('0' + year % 10);
+	buf[4] = '\0';
+	return 4;
+}
+
 size_t district_dim_text(enum dim d, uint64_t value, char *buf, size_t size)
 {
 	switch (d) {
+	case DIM_YEAR:
+		return year_text(value, buf, size);
 	case DIM_SOURCE:
 		return value == 0 ? copy_text("-", buf, size)
 				  : copy_text(bd_source_key(

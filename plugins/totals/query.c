@@ -323,12 +323,9 @@ static size_t year_departments(const struct totals *t, int year)
 }
 
 /* The year as text, for a row key. */
-static size_t year_text(int year, char *buf)
+static size_t year_text(int year, char *buf, size_t size)
 {
-	for (int i = 3; i >= 0; i--, year /= 10)
-		buf[i] = (char)('0' + year % 10);
-	buf[4] = '\0';
-	return 4;
+	return district_dim_text(DIM_YEAR, district_year_code(year), buf, size);
 }
 
 /* The cells of a query the maintained totals answer: O(cells), without
@@ -356,7 +353,7 @@ static int aggregate_maintained(const struct totals *t,
 			district_dim_text(dim, district_key_value(c->key),
 					  value, sizeof value);
 		if (dim == DIM_YEAR || year_at == 0) {
-			len = year_text(year, row);
+			len = year_text(year, row, sizeof row);
 			if (dim != DIM_YEAR)
 				row[len++] = '\x1f';
 		}
@@ -366,7 +363,8 @@ static int aggregate_maintained(const struct totals *t,
 			len += n;
 			if (year_at == 1) {
 				row[len++] = '\x1f';
-				len += year_text(year, row + len);
+				len += year_text(year, row + len,
+						 sizeof row - len);
 			}
 		}
 		row[len] = '\0';
@@ -457,7 +455,7 @@ static int aggregate_pair(const struct totals *t,
 		for (size_t b = 0; b < pq->n_by; b++) {
 			size_t n;
 			if (pq->by[b] == DIM_YEAR)
-				n = year_text(year, part);
+				n = year_text(year, part, sizeof part);
 			else if (pq->by[b] == pair->first)
 				n = district_dim_text(pair->first, first, part,
 						      sizeof part);
@@ -498,20 +496,6 @@ struct scan {
 	unsigned shift[MAX_BY];
 };
 
-static uint64_t scan_code(enum dim d, const struct dept *dep,
-			  const struct fact *f)
-{
-	return d == DIM_YEAR ? (uint64_t)(dep->year - 2000)
-			     : district_dim_code(d, dep, f);
-}
-
-static size_t scan_text(enum dim d, uint64_t code, char *buf, size_t size)
-{
-	if (d == DIM_YEAR)
-		return (size_t)snprintf(buf, size, "%d", 2000 + (int)code);
-	return district_dim_text(d, code, buf, size);
-}
-
 /* Whether a fact's code passes a cut: its text matched once, then
  * remembered (out of memory, it is matched again next time). */
 static bool scan_cut(struct cellmap *verdicts, const struct cut *c,
@@ -521,7 +505,7 @@ static bool scan_cut(struct cellmap *verdicts, const struct cut *c,
 	if (known != NULL)
 		return known->count == 1;
 	char text[32];
-	scan_text(c->dim, code, text, sizeof text);
+	district_dim_text(c->dim, code, text, sizeof text);
 	bool in = district_cut_matches(c, text);
 	struct cellmap_cell *verdict = cellmap_get(verdicts, code);
 	if (verdict != NULL)
@@ -591,8 +575,9 @@ static int scan_rows(const struct query_spec *spec, const struct scan *sc,
 			    (UINT64_C(1) << district_value_bits(d)) - 1;
 			if (b)
 				key[len++] = '\x1f';
-			len += scan_text(d, r->codes >> sc->shift[b] & mask,
-					 key + len, sizeof key - len);
+			len += district_dim_text(
+			    d, r->codes >> sc->shift[b] & mask, key + len,
+			    sizeof key - len);
 		}
 		key[len] = '\0';
 		struct cell *c = cell_get(ct, key);
@@ -611,7 +596,8 @@ static bool scan_passes(const struct query_spec *spec, struct scan *sc,
 	for (size_t w = 0; w < spec->common.n_where; w++) {
 		const struct cut *c = &spec->common.where[w];
 		if (!district_dim_is_departmental(c->dim) &&
-		    !scan_cut(&sc->verdicts[w], c, scan_code(c->dim, d, f)))
+		    !scan_cut(&sc->verdicts[w], c,
+			      district_dim_code(c->dim, d, f)))
 			return false;
 	}
 	return true;
@@ -629,7 +615,8 @@ static int scan_fact(const struct query_spec *spec, struct scan *sc,
 			return 0;
 		uint64_t codes = 0;
 		for (size_t b = 0; b < spec->n_by; b++)
-			codes |= scan_code(spec->by[b], d, f) << sc->shift[b];
+			codes |= district_dim_code(spec->by[b], d, f)
+				 << sc->shift[b];
 		return scan_add(sc, codes, d, f->amount) < 0 ? -ENOMEM : 1;
 	}
 	char key[256];

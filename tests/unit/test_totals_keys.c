@@ -59,6 +59,14 @@ static void test_values_round_trip(void **state)
 		assert_text(DIM_PARENT, &dep, &f,
 			    i == 3 ? "-" : codes[(i + 1) % 4]);
 	}
+	/* The year is a code too: the year - 2000, written as the year. */
+	assert_text(DIM_YEAR, &dep, &f, "2025");
+	dep.year = 2000;
+	assert_text(DIM_YEAR, &dep, &f, "2000");
+	dep.year = 2100;
+	assert_text(DIM_YEAR, &dep, &f, "2100");
+	assert_true(district_dim_code(DIM_YEAR, &dep, &f) <
+		    UINT64_C(1) << district_value_bits(DIM_YEAR));
 	for (int s = 0; s < BD_SOURCE_COUNT; s++) {
 		f.source = (unsigned)s;
 		assert_text(DIM_SOURCE, &dep, &f,
