@@ -8,15 +8,11 @@
 #include "district.h"
 #include "money.h"
 
-/* A function code of 7 digits as a number, with room for three columns
- * below it: the key of its project spending in a cellmap. */
+/* A function's code (keys.c) with room for three columns below it: the
+ * key of its project spending in a cellmap. */
 static uint64_t function_key(const char *function)
 {
-	uint64_t v = 1;
-	for (size_t i = 0; i < 7 && function[i] >= '0' && function[i] <= '9';
-	     i++)
-		v = v * 10 + (uint64_t)(function[i] - '0');
-	return v * 4;
+	return district_code_value(function, 7) * 4;
 }
 
 /* Each function's project spending by column (operating, targeted,
