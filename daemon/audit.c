@@ -124,6 +124,8 @@ void apply_free(struct bd_apply *apply)
 
 int apply_add(struct bd_apply *apply, const struct bd_total_change *change)
 {
+	if (apply->discard)
+		return 0;
 	if (apply->n == apply->cap) {
 		size_t cap = apply->cap ? apply->cap * 2 : 32;
 		void *grown = realloc(apply->items, cap * sizeof *apply->items);

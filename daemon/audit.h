@@ -35,6 +35,9 @@ struct bd_apply {
 	char **strings;
 	size_t n, cap;
 	bool out_of_memory;
+	/* Nobody reads these changes (the rebuild's, a view's): each report
+	 * is taken and dropped, not copied. */
+	bool discard;
 };
 
 void audit_init(struct bd_audit *audit, const struct config *policy);

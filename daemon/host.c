@@ -594,6 +594,7 @@ int host_apply_view(struct host *h, enum host_view view,
 		/* A view's moves are read by queries, not published. */
 		struct bd_apply changes;
 		apply_init(&changes);
+		changes.discard = true;
 		int rc =
 		    p->desc->apply(p->view_state[view], prev, next, &changes);
 		host_release_borrowed();

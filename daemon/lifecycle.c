@@ -5,8 +5,8 @@
  * the rebuild itself.
  */
 #include <errno.h>
-#include <malloc.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -347,8 +347,8 @@ static void rebuild_parse(struct workers_job *work)
 {
 	struct rebuild_job *j = (struct rebuild_job *)work;
 	struct bd_submission *sub = NULL;
-	/* The JSON tree lives only inside model_parse_json. */
-	/* A tree is about ten times its text: most fit the first chunk. */
+	/* The JSON tree lives only inside model_parse_json; it is about ten
+	 * times its text, so most fit the arena's first chunk. */
 	struct arena scratch;
 	arena_init_sized(&scratch, j->body_len * 12);
 	json_scratch_begin(&scratch);
@@ -380,9 +380,11 @@ static void rebuild_apply(struct workers_job *work)
 		free(j);
 		return;
 	}
+	/* The totals a rebuild moves are not news. */
 	struct bd_apply apply;
 	int applied;
 	apply_init(&apply);
+	apply.discard = true;
 	int rc = daemon_accept(r->d, j->entry, &apply, &applied);
 	apply_free(&apply);
 	if (rc == 0 && applied < 0)

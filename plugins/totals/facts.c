@@ -287,7 +287,8 @@ static int prepare_moved(struct totals *t, struct moved_total **list)
 			continue;
 		if (cellmap_get(aggregates_of(t, c->key), c->key) == NULL)
 			return -ENOMEM;
-		n_reported += c->amount != 0;
+		n_reported +=
+		    c->amount != 0 && district_key_slot(c->key) < DIM_COUNT;
 	}
 	/* A second pass: a later insert may have moved an earlier cell. */
 	for (c = cellmap_first(&t->moved); c; c = cellmap_next(&t->moved, c)) {
@@ -317,7 +318,7 @@ static int commit_moved(struct totals *t, struct moved_total *list,
 		total->amount += c->amount;
 		total->count += count_change(c);
 		unsigned slot = district_key_slot(c->key);
-		if (c->amount == 0 || slot >= DIM_COUNT)
+		if (apply == NULL || c->amount == 0 || slot >= DIM_COUNT)
 			continue; /* pairs are for queries */
 		struct moved_total *m = &list[n++];
 		m->key = c->key;

@@ -85,6 +85,14 @@ static void test_changes(void **state)
 	assert_string_equal(apply.items[99].key, "201");
 	assert_int_equal(apply.items[99].after, 100);
 	apply_free(&apply);
+	/* Changes nobody reads are taken and dropped, nothing kept. */
+	apply_init(&apply);
+	apply.discard = true;
+	struct bd_total_change c = {2023, "source", "business", 0, 1};
+	assert_int_equal(apply_add(&apply, &c), 0);
+	assert_int_equal(apply.n, 0);
+	assert_null(apply.items);
+	apply_free(&apply);
 }
 
 int main(void)
