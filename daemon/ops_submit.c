@@ -698,7 +698,7 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 	struct registry_entry *entry = p->entry;
 	p->entry = NULL;
 	entry->body_len = job->body_len;
-	entry->body_hash = hash_bytes(p->body, strlen(p->body));
+	entry->body_hash = hash_bytes(p->body, entry->body_len);
 	int64_t identical_to = same_as_latest(d, entry, p->body);
 	entry->revision.number = job->revision;
 	entry->revision.document_id = job->document_id;

@@ -42,6 +42,11 @@ const struct district_pair district_pairs[DISTRICT_N_PAIRS] = {
     {DIM_FUNCTION_CLASS, DIM_KIND, "function:class*kind"},
 };
 
+const char *district_total_name(enum dim d)
+{
+	return d == DIM_YEAR ? "total" : district_dim_names[d];
+}
+
 bool district_dim_is_economic(enum dim d)
 {
 	return d == DIM_ECONOMIC_CLASS || d == DIM_ECONOMIC_SECTION;

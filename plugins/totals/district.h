@@ -124,6 +124,9 @@ extern const char *const district_dim_names[DIM_COUNT];
 extern const enum dim district_maintained[];
 extern const size_t district_n_maintained;
 extern const struct district_pair district_pairs[DISTRICT_N_PAIRS];
+/* The dimension a maintained total of d is reported under: its name, or
+ * "total" for the year's grand total (DIM_YEAR). */
+const char *district_total_name(enum dim d);
 bool district_dim_is_economic(enum dim d);
 /* The dimension called name (len bytes), or -1. */
 int district_dim_from_name(const char *name, size_t len);

@@ -324,8 +324,7 @@ static int commit_moved(struct totals *t, struct moved_total *list,
 		m->key = c->key;
 		m->before = before;
 		m->delta = c->amount;
-		m->dimension =
-		    slot == DIM_YEAR ? "total" : district_dim_names[slot];
+		m->dimension = district_total_name((enum dim)slot);
 		m->order = (uint32_t)district_key_year(c->key) << 8 |
 			   t->dim_rank[slot];
 		if (slot == DIM_YEAR)

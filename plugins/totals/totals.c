@@ -51,15 +51,10 @@ static int totals_init(const struct bd_host *host,
 		rc = cellmap_init(&t->pair_aggregates[i]);
 	if (rc == 0)
 		rc = cellmap_init(&t->moved);
-	for (int d = 0; d < DIM_COUNT; d++) {
-		const char *name =
-		    d == DIM_YEAR ? "total" : district_dim_names[d];
+	for (int d = 0; d < DIM_COUNT; d++)
 		for (int e = 0; e < DIM_COUNT; e++)
-			t->dim_rank[d] +=
-			    strcmp(e == DIM_YEAR ? "total"
-						 : district_dim_names[e],
-				   name) < 0;
-	}
+			t->dim_rank[d] += strcmp(district_total_name(e),
+						 district_total_name(d)) < 0;
 	if (rc < 0) {
 		totals_free(t);
 		return -ENOMEM;
