@@ -132,7 +132,7 @@ static int audit_conclude(struct pending *p)
 		}
 	}
 	if (p->storing &&
-	    (p->findings_json = cJSON_PrintUnformatted(p->findings)) == NULL)
+	    (p->findings_json = json_text_print(p->findings)) == NULL)
 		return -ENOMEM;
 	p->whole = true;
 	return 0;
@@ -158,7 +158,7 @@ static void conclude_invalid(struct pending *p,
 	}
 	snprintf(p->job.department, sizeof p->job.department, "%s", p->lane);
 	if (p->storing &&
-	    (p->findings_json = cJSON_PrintUnformatted(p->findings)) == NULL)
+	    (p->findings_json = json_text_print(p->findings)) == NULL)
 		p->internal_error = -ENOMEM;
 	p->whole = true;
 }
@@ -314,7 +314,7 @@ static int audit_prepare(const struct op_call *c, struct pending *p)
 	    0)
 		p->body = strndup(start, len);
 	else
-		p->body = cJSON_PrintUnformatted(document);
+		p->body = json_text_print(document);
 	p->entry = calloc(1, sizeof *p->entry);
 	if (p->body == NULL || p->entry == NULL) {
 		reply_fail(d, req, "internal", "out of memory");

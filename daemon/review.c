@@ -703,7 +703,7 @@ static int concerns_asked(const struct op_call *call, char **json)
 			   "(\"expenditure[3].total\")");
 		return -EINVAL;
 	}
-	*json = cJSON_PrintUnformatted(v);
+	*json = json_text_print(v);
 	if (*json == NULL) {
 		reply_fail(call->d, call->req, "internal", "out of memory");
 		return -ENOMEM;

@@ -24,6 +24,7 @@
 #include "auth.h"
 #include "access.h"
 #include "daemon.h"
+#include "json_text.h"
 #include "log.h"
 #include "money.h"
 #include "ops.h"
@@ -105,7 +106,7 @@ static int catch_up(struct daemon *d, struct stream *s)
 			if (!visible(d, &s->who, ev))
 				continue;
 			ops_event_as_published(ev, s->unit);
-			char *data = cJSON_PrintUnformatted(ev);
+			char *data = json_text_print(ev);
 			if (data == NULL)
 				continue;
 			evbuffer_add_printf(

@@ -139,6 +139,17 @@ void json_text_cjson(struct json_text *t, const cJSON *item)
 	}
 }
 
+char *json_text_print(const cJSON *item)
+{
+	struct json_text t = {0};
+	json_text_cjson(&t, item);
+	if (t.failed) {
+		json_text_free(&t);
+		return NULL;
+	}
+	return t.buf; /* something was written: never NULL here */
+}
+
 void json_text_free(struct json_text *t)
 {
 	free(t->buf);

@@ -34,6 +34,9 @@ struct cJSON;
  * number through printf's floating point, most of the cost of a reply of
  * many rows) and a string's controls are escaped as \u00XX. */
 void json_text_cjson(struct json_text *t, const struct cJSON *item);
+/* The same as a string of its own (free() it), or NULL when out of
+ * memory: what cJSON_PrintUnformatted returns. */
+char *json_text_print(const struct cJSON *item);
 /* Frees the buffer and starts again empty. */
 void json_text_free(struct json_text *t);
 

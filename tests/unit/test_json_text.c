@@ -152,6 +152,14 @@ static void test_cjson_trees(void **state)
 	json_text_cjson(&t, NULL);
 	assert_string_equal(t.buf, "null");
 	json_text_free(&t);
+	/* The same as a string of its own, what cJSON_PrintUnformatted
+	 * returned to the daemon's other printers. */
+	char *own = json_text_print(raw);
+	assert_string_equal(own, "{\"findings\":[{\"rule\":\"x\"}]}");
+	free(own);
+	own = json_text_print(NULL);
+	assert_string_equal(own, "null");
+	free(own);
 	cJSON_Delete(raw);
 }
 
