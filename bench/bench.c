@@ -3,6 +3,7 @@
  * PostgreSQL on the same machine.
  *
  *   bench [--departments N] [--lines L] [--clients C] [--seed S]
+ *         [--rounds R] [--load-only 1]
  *
  * Generates a synthetic district (deterministic from the seed, function
  * codes from the shipped catalogue), then measures budgetd — submissions
@@ -17,7 +18,9 @@
  * bare nng REQ/REP with each query's sizes, fdatasync in the state
  * directory, a one-row SQLite FULL commit), and the daemon's CPU by
  * thread.  BENCH_DAEMON=/other/build/bin/budgetd measures another build
- * with the same workload, for a baseline in the same session.
+ * with the same workload, for a baseline in the same session.  The
+ * daemon's own account of where each submission's round trip went
+ * (status: submission_stage_ms) is printed beside the CPU shares.
  */
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -36,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -46,6 +50,9 @@
 static int n_departments = 1000, n_lines = 60, n_clients = 8,
 	   query_rounds = 200;
 static unsigned seed = 2025;
+/* Only the load of first submissions, with its breakdown: for profiling
+ * and for comparing builds quickly (no queries, PostgreSQL or callgrind). */
+static bool load_only;
 static char dir[128], url[256], pub_url[256];
 static pid_t daemon_pid;
 
@@ -565,6 +572,30 @@ static void *subscribe_main(void *arg)
  * the event loop, [1] the store's writer, [2] nng's, [3] the rest. */
 enum { CPU_LOOP, CPU_AUDIT, CPU_STORE, CPU_NNG, CPU_OTHER, CPU_GROUPS };
 
+/* The bench shares the machine with the daemon: what its own clients
+ * and the machine's idle time take says whether the daemon was short of
+ * CPU or waiting. */
+static double self_cpu_s(void)
+{
+	struct rusage u;
+	getrusage(RUSAGE_SELF, &u);
+	return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+	       (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+static double machine_idle_s(void)
+{
+	unsigned long long user, nice, system, idle = 0, iowait = 0;
+	FILE *f = fopen("/proc/stat", "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu", &user, &nice, &system,
+		   &idle, &iowait) != 5)
+		idle = iowait = 0;
+	fclose(f);
+	return (double)(idle + iowait) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static void daemon_cpu_s(double cpu[CPU_GROUPS])
 {
 	char path[256];
@@ -756,6 +787,28 @@ static double status_number(const char *name)
 	return v;
 }
 
+/* The daemon's sums of where accepted submissions' round trips went
+ * (status: submission_stage_ms), in its order; returns how many. */
+#define MAX_STAGES 16
+static int status_stages(char names[MAX_STAGES][24], double ms[MAX_STAGES])
+{
+	nng_socket s = client();
+	cJSON *status = call(s, "{\"op\":\"status\"}");
+	const cJSON *stage;
+	int n = 0;
+	cJSON_ArrayForEach(stage,
+			   cJSON_GetObjectItem(status, "submission_stage_ms"))
+	{
+		if (n == MAX_STAGES)
+			break;
+		snprintf(names[n], sizeof names[n], "%s", stage->string);
+		ms[n++] = stage->valuedouble;
+	}
+	cJSON_Delete(status);
+	nng_close(s);
+	return n;
+}
+
 /* ---- instructions, counted by callgrind in the same run ---- */
 
 #define CALLGRIND_SUBMISSIONS 300
@@ -853,6 +906,71 @@ static void count_instructions(const char *self)
 	cg.parse_per_document = (double)(p1 - p0) / CALLGRIND_SUBMISSIONS;
 }
 
+/* What the load of concurrent first submissions measured. */
+struct load_run {
+	int accepted;
+	double seconds;
+	long commits;	  /* transactions of every kind */
+	double commit_ms; /* the writer's wall time inside them */
+	double share[CPU_GROUPS], clients_share, idle_share; /* % of a core */
+	int n_stages; /* 0: the daemon did not say */
+	char stage_names[MAX_STAGES][24];
+	double stage_ms[MAX_STAGES]; /* mean per accepted submission */
+};
+
+/* The load's rows of the table; lim NULL (--load-only): without the
+ * limits, which were not measured. */
+static void print_load_rows(const struct load_run *l, const struct limits *lim)
+{
+	char limit[128] = "";
+	long commits = l->commits > 0 ? l->commits : 1;
+	if (lim)
+		snprintf(limit, sizeof limit,
+			 "one-row SQLite FULL commit: %.2f ms (%.0f/s serial)",
+			 lim->sqlite_s * 1e3, 1 / lim->sqlite_s);
+	printf("| budgetd: submissions acknowledged after durable commit | %d "
+	       "in %.2f s = **%.0f/s** | %s |\n",
+	       l->accepted, l->seconds, l->accepted / l->seconds, limit);
+	if (lim)
+		snprintf(limit, sizeof limit, "fdatasync of 4 KiB: %.2f ms",
+			 lim->fsync_s * 1e3);
+	printf("| budgetd: submissions per fsync (every transaction counted) | "
+	       "%.1f (%ld transactions) | %s |\n",
+	       (double)l->accepted / (double)commits, l->commits, limit);
+	printf("| budgetd: store writer inside BEGIN…COMMIT (wall time) | %.0f "
+	       "%% of the load, %.2f ms a transaction | |\n",
+	       l->commit_ms / 10 / l->seconds, l->commit_ms / (double)commits);
+	printf("| budgetd: CPU share during the load: loop thread / audit "
+	       "workers / store writer / nng threads / others | %.0f / %.0f / "
+	       "%.0f / %.0f / %.0f %% | 100 %% a thread, %ld00 %% in all |\n",
+	       l->share[CPU_LOOP], l->share[CPU_AUDIT], l->share[CPU_STORE],
+	       l->share[CPU_NNG], l->share[CPU_OTHER],
+	       sysconf(_SC_NPROCESSORS_ONLN));
+	printf("| the machine during the load: the bench's clients and "
+	       "subscriber / idle | %.0f / %.0f %% | the rest: the kernel's "
+	       "own threads (journal, block I/O) and other processes |\n",
+	       l->clients_share, l->idle_share);
+	if (lim)
+		snprintf(limit, sizeof limit,
+			 "bare cJSON parse of the document: %.3f ms",
+			 lim->parse_s * 1e3);
+	printf("| budgetd: round trip per submission (per client) | %.2f ms | "
+	       "%s |\n",
+	       l->seconds / l->accepted * n_clients * 1e3, limit);
+	if (l->n_stages == 0)
+		return;
+	printf("| budgetd: where a submission's round trip went, mean ms: ");
+	for (int i = 0; i < l->n_stages; i++)
+		printf("%s%s", i ? " / " : "", l->stage_names[i]);
+	printf(" | ");
+	double sum = 0;
+	for (int i = 0; i < l->n_stages; i++) {
+		sum += l->stage_ms[i];
+		printf("%s%.2f", i ? " / " : "", l->stage_ms[i]);
+	}
+	printf(" = %.2f ms | stages: `budgetctl status`, /metrics |\n", sum);
+}
+
 int main(int argc, char **argv)
 {
 	int parse_times = -1;
@@ -867,6 +985,8 @@ int main(int argc, char **argv)
 			seed = (unsigned)atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--rounds") == 0)
 			query_rounds = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--load-only") == 0)
+			load_only = atoi(argv[i + 1]) != 0;
 		else if (strcmp(argv[i], "--parse-only") == 0)
 			parse_times = atoi(argv[i + 1]);
 	}
@@ -907,12 +1027,17 @@ int main(int argc, char **argv)
 	pthread_create(&listener_thread, NULL, subscribe_main, &listener);
 	usleep(100000); /* the subscription reaches the daemon */
 	long rss_empty = test_rss_kib(daemon_pid);
+	struct load_run load = {0};
+	double stage_before[MAX_STAGES], stage_after[MAX_STAGES];
+	double timed_before = status_number("submissions_timed");
+	load.n_stages = status_stages(load.stage_names, stage_before);
 	long commits_before = (long)status_number("commits");
 	double commit_ms_before = status_number("commit_ms_total");
 	pthread_t threads[64];
 	struct submitter subs[64];
 	double cpu_before[CPU_GROUPS], cpu_after[CPU_GROUPS];
 	daemon_cpu_s(cpu_before);
+	double clients_before = self_cpu_s(), idle_before = machine_idle_s();
 	double t0 = now_s();
 	for (int c = 0; c < n_clients; c++) {
 		subs[c] = (struct submitter){.first = c, .step = n_clients};
@@ -925,13 +1050,23 @@ int main(int argc, char **argv)
 	}
 	double load_s = now_s() - t0;
 	daemon_cpu_s(cpu_after);
-	double share[CPU_GROUPS];
+	load.accepted = accepted;
+	load.seconds = load_s;
+	load.clients_share = (self_cpu_s() - clients_before) / load_s * 100;
+	load.idle_share = (machine_idle_s() - idle_before) / load_s * 100;
 	for (int g = 0; g < CPU_GROUPS; g++)
-		share[g] = (cpu_after[g] - cpu_before[g]) / load_s * 100;
+		load.share[g] = (cpu_after[g] - cpu_before[g]) / load_s * 100;
 	long rss_loaded = test_rss_kib(daemon_pid);
-	long commits = (long)status_number("commits") - commits_before;
-	double commit_ms = status_number("commit_ms_total") - commit_ms_before;
+	load.commits = (long)status_number("commits") - commits_before;
+	load.commit_ms = status_number("commit_ms_total") - commit_ms_before;
 	long published = listener.messages;
+	double timed = status_number("submissions_timed") - timed_before;
+	char names_after[MAX_STAGES][24];
+	if (timed <= 0 ||
+	    status_stages(names_after, stage_after) != load.n_stages)
+		load.n_stages = 0;
+	for (int i = 0; i < load.n_stages; i++)
+		load.stage_ms[i] = (stage_after[i] - stage_before[i]) / timed;
 	if (accepted != n_departments) {
 		/* A table over refused submissions would measure refusals. */
 		fprintf(stderr,
@@ -944,6 +1079,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (load_only) {
+		printf(
+		    "%d departments × %d line items, %d concurrent "
+		    "clients, a PUB subscriber attached; %ld cores; the load "
+		    "only.\n\n| load | figure | |\n|---|---:|---:|\n",
+		    n_departments, n_lines, n_clients,
+		    sysconf(_SC_NPROCESSORS_ONLN));
+		print_load_rows(&load, NULL);
+		stop_listening = 1;
+		pthread_join(listener_thread, NULL);
+		stop_daemon();
+		return 0;
+	}
 	budgetd_queries(0);
 	/* The same while two clients keep sending revisions. */
 	atomic_int stop = 0;
@@ -1008,26 +1156,8 @@ int main(int argc, char **argv)
 		       med[0][q] / lim.rr_s[q], med[1][q] * 1e3,
 		       p99[1][q] * 1e3, p99[1][q] / p99[0][q], med[2][q] * 1e3,
 		       p99[2][q] * 1e3, med[2][q] / med[0][q]);
-	double per_submission = load_s / accepted * n_clients;
 	printf("\n| load | figure | limit, same run |\n|---|---:|---:|\n");
-	printf("| budgetd: submissions acknowledged after durable commit | %d "
-	       "in %.2f s = **%.0f/s** | one-row SQLite FULL commit: %.2f ms "
-	       "(%.0f/s serial) |\n",
-	       accepted, load_s, accepted / load_s, lim.sqlite_s * 1e3,
-	       1 / lim.sqlite_s);
-	printf("| budgetd: submissions per fsync (every transaction counted) | "
-	       "%.1f (%ld transactions) | fdatasync of 4 KiB: %.2f ms |\n",
-	       (double)accepted / (double)(commits > 0 ? commits : 1), commits,
-	       lim.fsync_s * 1e3);
-	printf("| budgetd: store writer inside BEGIN…COMMIT (wall time) | %.0f "
-	       "%% of the load, %.2f ms a transaction | |\n",
-	       commit_ms / 10 / load_s,
-	       commit_ms / (commits > 0 ? commits : 1));
-	printf("| budgetd: CPU share during the load: loop thread / audit "
-	       "workers / store writer / nng threads / others | %.0f / %.0f / "
-	       "%.0f / %.0f / %.0f %% | 100 %% a thread, %ld00 %% in all |\n",
-	       share[CPU_LOOP], share[CPU_AUDIT], share[CPU_STORE],
-	       share[CPU_NNG], share[CPU_OTHER], sysconf(_SC_NPROCESSORS_ONLN));
+	print_load_rows(&load, &lim);
 	if (cg.daemon_per_submission > 0)
 		printf("| budgetd: instructions per submission (callgrind, "
 		       "whole daemon, %d submissions against none) | %.2f M "
@@ -1036,9 +1166,6 @@ int main(int argc, char **argv)
 		       CALLGRIND_SUBMISSIONS, cg.daemon_per_submission / 1e6,
 		       cg.daemon_per_submission / cg.parse_per_document,
 		       cg.parse_per_document / 1e6);
-	printf("| budgetd: round trip per submission (per client) | %.2f ms | "
-	       "bare cJSON parse of the document: %.3f ms |\n",
-	       per_submission * 1e3, lim.parse_s * 1e3);
 	printf("| budgetd: messages published during the load | %ld | |\n",
 	       published);
 	printf("| budgetd: revisions accepted during the query rounds (each "

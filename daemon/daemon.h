@@ -28,6 +28,11 @@ struct daemon_flags {
 	const char *log_level;
 };
 
+/* The stages of an accepted submission's round trip, in order, named by
+ * submission_stage_names (ops_submit.c). */
+enum { SUBMISSION_STAGES = 8 };
+extern const char *const submission_stage_names[SUBMISSION_STAGES];
+
 struct daemon {
 	struct daemon_flags flags;
 	struct config *config;
@@ -79,6 +84,10 @@ struct daemon {
 	 * published: for /metrics. */
 	struct strmap findings_by_rule;
 	uint64_t events_published;
+	/* Where the round trips of stored, accepted submissions went, stage
+	 * by stage (ops_submit.c): for status, /metrics and the bench. */
+	uint64_t submissions_timed;
+	uint64_t submission_stage_ns[SUBMISSION_STAGES];
 };
 
 /* Reads the config file (if any) and applies the flags over it. */

@@ -43,6 +43,7 @@
 #include "babbage.h"
 #include "console.h"
 #include "daemon.h"
+#include "clock.h"
 #include "json_text.h"
 #include "log.h"
 #include "metrics.h"
@@ -588,6 +589,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	x->conn = evhttp_request_get_connection(req);
 	x->http = h;
 	rr->msg = msg;
+	rr->received_ns = clock_ns();
 	rr->http = x;
 	rr->listener_index = RPC_LISTENER_HTTP;
 	/* One connection, one id: the per-connection limits count it. */

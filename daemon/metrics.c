@@ -141,6 +141,22 @@ void metrics_write(struct daemon *d, struct evbuffer *out)
 	       "Messages published on the PUB socket.",
 	       (double)d->events_published);
 	histograms(d, out);
+	evbuffer_add_printf(
+	    out,
+	    "# HELP budgetd_submission_stage_seconds_total Where the round "
+	    "trips of accepted submissions went, by stage (received, "
+	    "audit, store, apply and reply).\n"
+	    "# TYPE budgetd_submission_stage_seconds_total counter\n");
+	for (int i = 0; i < SUBMISSION_STAGES; i++)
+		evbuffer_add_printf(
+		    out,
+		    "budgetd_submission_stage_seconds_total{stage=\"%s\"} "
+		    "%.9f\n",
+		    submission_stage_names[i],
+		    (double)d->submission_stage_ns[i] / 1e9);
+	metric(out, "budgetd_submissions_timed_total", "counter",
+	       "Accepted submissions whose stages are counted.",
+	       (double)d->submissions_timed);
 	evbuffer_add_printf(out,
 			    "# HELP budgetd_audit_seconds_total Time each "
 			    "plugin spent validating.\n"

@@ -404,6 +404,14 @@ void ops_status(const struct op_call *c)
 	    reply, "audit_busy_ms",
 	    (double)(atomic_load(&d->workers.busy_ns) / 1000000u));
 	cJSON_AddNumberToObject(reply, "audits_out", (double)d->workers.queued);
+	/* Where accepted submissions' round trips went, summed per stage. */
+	cJSON_AddNumberToObject(reply, "submissions_timed",
+				(double)d->submissions_timed);
+	cJSON *stages = cJSON_AddObjectToObject(reply, "submission_stage_ms");
+	for (int i = 0; i < SUBMISSION_STAGES; i++)
+		cJSON_AddNumberToObject(stages, submission_stage_names[i],
+					(double)d->submission_stage_ns[i] /
+					    1e6);
 	pthread_mutex_lock(&d->store.lock);
 	cJSON_AddNumberToObject(reply, "commits", (double)d->store.commits);
 	cJSON_AddNumberToObject(reply, "commit_ms_total",

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "access.h"
+#include "clock.h"
 #include "daemon.h"
 #include "envelope.h"
 #include "log.h"
@@ -60,7 +61,41 @@ struct pending {
 	struct store_transition *transition;
 	enum wf_stage stage;	   /* what it is sent for ("stage"; NONE) */
 	enum bd_stage audit_stage; /* what the audit checked it as */
+	/* on clock_ns: came in (nng or HTTP), reached the loop, came back */
+	uint64_t received_ns, arrived_ns, audit_back_ns;
 };
+
+const char *const submission_stage_names[SUBMISSION_STAGES] = {
+    "to_loop",	  /* received by nng (or HTTP) until the loop took it */
+    "audit_wait", /* behind its department's, then for a worker */
+    "audit",	  /* UTF-8, JSON, model, the plugins' validate */
+    "from_audit", /* the worker done until the loop saw it */
+    "store_wait", /* the loop's part, then behind the writer's batch */
+    "commit",	  /* its transaction, BEGIN to COMMIT and fsync */
+    "from_store", /* the commit done until the loop saw it */
+    "apply_reply" /* the registry, every plugin's apply, publish, reply */
+};
+
+/* Adds where an accepted submission's round trip went to the daemon's
+ * sums: the stages are consecutive, so they add up to the whole. */
+static void time_submission(struct daemon *d, const struct pending *p,
+			    uint64_t store_done_ns)
+{
+	uint64_t received = p->received_ns ? p->received_ns : p->arrived_ns;
+	const uint64_t at[SUBMISSION_STAGES + 1] = {received,
+						    p->arrived_ns,
+						    p->work.began_ns,
+						    p->work.ended_ns,
+						    p->audit_back_ns,
+						    p->job.commit_began_ns,
+						    p->job.committed_ns,
+						    store_done_ns,
+						    clock_ns()};
+	for (int i = 0; i < SUBMISSION_STAGES; i++)
+		d->submission_stage_ns[i] +=
+		    at[i + 1] > at[i] ? at[i + 1] - at[i] : 0;
+	d->submissions_timed++;
+}
 
 static void pending_free(struct pending *p)
 {
@@ -375,6 +410,7 @@ static void audit_done(struct workers_job *work)
 	struct rpc_request *req = p->req;
 	const struct bd_submission *sub =
 	    p->entry ? p->entry->revision.submission : NULL;
+	p->audit_back_ns = clock_ns();
 	/* A review of this department between the audit's start and now may
 	 * have changed what the document is sent as (proposal or budget),
 	 * and so what it must be checked against: audit it again. */
@@ -521,6 +557,8 @@ void ops_submit(const struct op_call *c)
 		reply_fail(d, req, "internal", "out of memory");
 		return;
 	}
+	p->arrived_ns = clock_ns();
+	p->received_ns = req->received_ns;
 	if (audit_prepare(c, p) < 0) {
 		throttle_submission_done(&d->throttle, connection);
 		pending_free(p);
@@ -654,6 +692,7 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 		free(job);
 		return;
 	}
+	uint64_t store_done_ns = clock_ns();
 	struct pending *p = job->owner;
 	d->in_flight--;
 	struct log_fields fields = {.department = job->department,
@@ -762,5 +801,6 @@ void ops_store_done(struct daemon *d, struct store_job *job)
 		 p->req->peer, (unsigned long long)job->seq, apply.n);
 	apply_free(&apply);
 	reply_send(d, p->req, reply);
+	time_submission(d, p, store_done_ns);
 	pending_finish(p);
 }

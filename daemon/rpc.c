@@ -9,6 +9,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "clock.h"
 #include "log.h"
 
 enum rpc_state { RPC_RECV, RPC_WAIT, RPC_SEND };
@@ -93,6 +94,7 @@ static void ctx_callback(void *arg)
 		ctx_recv(c);
 		return;
 	}
+	req->received_ns = clock_ns();
 	req->ctx = c;
 	req->msg = nng_aio_get_msg(c->aio);
 	describe_peer(rpc, req->msg, req);

@@ -26,8 +26,9 @@ struct rpc_request {
 	void *http;    /* set: the HTTP exchange to answer (http.c), no ctx */
 	char op[32];   /* the op asked, once known (for the metrics) */
 	char peer[96]; /* "ipc", "tcp 127.0.0.1:40522", … */
-	int listener_index; /* position in the listen list, -1 unknown */
-	uint32_t pipe_id;   /* the connection, for per-connection limits */
+	int listener_index;   /* position in the listen list, -1 unknown */
+	uint32_t pipe_id;     /* the connection, for per-connection limits */
+	uint64_t received_ns; /* clock_ns when it came in (0: not taken) */
 	struct rpc_request *next;
 };
 

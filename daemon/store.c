@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "store_private.h"
 
@@ -567,14 +568,6 @@ static size_t bucket(const uint64_t *bounds, uint64_t value)
 	return i;
 }
 
-static uint64_t elapsed_us(const struct timespec *from)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)(now.tv_sec - from->tv_sec) * 1000000 +
-	       (uint64_t)((now.tv_nsec - from->tv_nsec) / 1000);
-}
-
 static bool only_annotations(const struct store_job *j)
 {
 	for (; j; j = j->next)
@@ -625,10 +618,13 @@ static void *writer_main(void *arg)
 		last->next = NULL;
 		pthread_mutex_unlock(&s->lock);
 
-		struct timespec began;
-		clock_gettime(CLOCK_MONOTONIC, &began);
+		uint64_t began = clock_ns();
 		bool committed = commit_batch(s, batch);
-		uint64_t took = elapsed_us(&began);
+		uint64_t ended = clock_ns(), took = (ended - began) / 1000;
+		for (struct store_job *j = batch; j; j = j->next) {
+			j->commit_began_ns = began;
+			j->committed_ns = ended;
+		}
 
 		pthread_mutex_lock(&s->lock);
 		s->last_commit_us = took;

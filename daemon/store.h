@@ -67,6 +67,7 @@ struct store_job {
 	int64_t document_id;
 	int64_t revision; /* accepted only */
 	uint64_t seq;
+	uint64_t commit_began_ns, committed_ns; /* its batch's, on clock_ns */
 	/* bookkeeping */
 	void *owner;
 	struct store_job *next;

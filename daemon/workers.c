@@ -4,22 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 size_t workers_default_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (size_t)n : 1;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 static _Thread_local bool on_worker;
@@ -45,9 +38,10 @@ static void *worker_main(void *arg)
 			w->tail = NULL;
 		pthread_mutex_unlock(&w->lock);
 
-		uint64_t began = now_ns();
+		job->began_ns = clock_ns();
 		job->run(job);
-		atomic_fetch_add(&w->busy_ns, now_ns() - began);
+		job->ended_ns = clock_ns();
+		atomic_fetch_add(&w->busy_ns, job->ended_ns - job->began_ns);
 		atomic_fetch_add(&w->jobs_run, 1);
 
 		pthread_mutex_lock(&w->lock);
@@ -103,9 +97,10 @@ void workers_submit(struct workers *w, struct workers_job *job)
 	job->next = NULL;
 	w->queued++;
 	if (w->n_threads == 0) {
-		uint64_t began = now_ns();
+		job->began_ns = clock_ns();
 		job->run(job);
-		atomic_fetch_add(&w->busy_ns, now_ns() - began);
+		job->ended_ns = clock_ns();
+		atomic_fetch_add(&w->busy_ns, job->ended_ns - job->began_ns);
 		atomic_fetch_add(&w->jobs_run, 1);
 		w->queued--;
 		job->done(job);

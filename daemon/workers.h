@@ -20,6 +20,7 @@
 struct workers_job {
 	void (*run)(struct workers_job *job);  /* a worker thread */
 	void (*done)(struct workers_job *job); /* the loop thread */
+	uint64_t began_ns, ended_ns; /* run's, on clock_ns (for the stages) */
 	struct workers_job *next;
 };
 

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -628,6 +629,8 @@ static void test_concurrent_submissions(void **state)
 	(void)state;
 	assert_int_equal(harness_init(&h, "conc"), 0);
 	assert_int_equal(harness_start(&h), 0);
+	struct timespec began, ended;
+	clock_gettime(CLOCK_MONOTONIC, &began);
 	for (int i = 0; i < CLIENTS; i++) {
 		args[i] = (struct client_arg){&h, i, 0, 0};
 		pthread_create(&threads[i], NULL, client_main, &args[i]);
@@ -640,6 +643,9 @@ static void test_concurrent_submissions(void **state)
 		if (args[i].max_seq > max_seq)
 			max_seq = args[i].max_seq;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &ended);
+	double wall_ms = (double)(ended.tv_sec - began.tv_sec) * 1e3 +
+			 (double)(ended.tv_nsec - began.tv_nsec) / 1e6;
 	assert_int_equal(accepted, CLIENTS * 10);
 	assert_int_equal(max_seq, CLIENTS * 10);
 	cJSON *r = harness_call_text(
@@ -660,6 +666,30 @@ static void test_concurrent_submissions(void **state)
 	assert_int_equal(
 	    cJSON_GetObjectItem(r, "submissions_committed")->valueint,
 	    CLIENTS * 10);
+	/* Where the round trips went: every accepted submission timed, the
+	 * stages in their order, each taking time where work is done, and
+	 * together no more than the clients waited. */
+	static const char *const stages[] = {
+	    "to_loop",	  "audit_wait", "audit",      "from_audit",
+	    "store_wait", "commit",	"from_store", "apply_reply"};
+	assert_int_equal(cJSON_GetObjectItem(r, "submissions_timed")->valueint,
+			 CLIENTS * 10);
+	const cJSON *timing = cJSON_GetObjectItem(r, "submission_stage_ms");
+	assert_int_equal(cJSON_GetArraySize(timing), 8);
+	double sum_ms = 0;
+	for (int i = 0; i < 8; i++) {
+		const cJSON *stage = cJSON_GetArrayItem(timing, i);
+		assert_string_equal(stage->string, stages[i]);
+		assert_true(stage->valuedouble >= 0);
+		sum_ms += stage->valuedouble;
+	}
+	assert_true(cJSON_GetObjectItem(timing, "audit")->valuedouble > 0);
+	assert_true(cJSON_GetObjectItem(timing, "commit")->valuedouble > 0);
+	assert_true(cJSON_GetObjectItem(timing, "apply_reply")->valuedouble >
+		    0);
+	fprintf(stderr, "  stages: %.1f ms in all, clients waited %.1f ms\n",
+		sum_ms, wall_ms * CLIENTS);
+	assert_true(sum_ms <= wall_ms * CLIENTS);
 	cJSON_Delete(r);
 	assert_int_equal(harness_stop(&h), 0);
 	harness_cleanup(&h);

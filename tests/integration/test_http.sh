@@ -246,6 +246,7 @@ buckets = [int(x) for x in re.findall(r"^budgetd_commit_seconds_bucket\{le=\"[^+
 sys.exit(0 if inf == count == commits and buckets == sorted(buckets) and inf >= 1 else 1)' "$dir/body"
 check "a batch-size histogram" grep -q '^budgetd_commit_batch_jobs_bucket{le="1"} ' "$dir/body"
 check "audit time per plugin" grep -q '^budgetd_audit_seconds_total{plugin="arith"} ' "$dir/body"
+check "submission stages" grep -q '^budgetd_submission_stage_seconds_total{stage="commit"} ' "$dir/body"
 check "documents audited per plugin" grep -q '^budgetd_audits_total{plugin="arith"} [1-9]' "$dir/body"
 # promtool is not on a Debian build machine: the same strict reading of
 # the text format in check_metrics.py, proven to refuse a broken one.
