@@ -69,7 +69,8 @@ struct daemon {
 	char status_sent[160]; /* the last STATUS= told to systemd */
 	bool backup_running;
 	bool stopping;
-	size_t in_flight; /* submissions queued to the store */
+	size_t in_flight;		 /* submissions queued to the store */
+	struct store_job *store_backlog; /* committed, not yet answered */
 	time_t started;
 	uint64_t requests;
 	/* Replies by op and outcome ("ok" or the error code), for /metrics;

@@ -131,11 +131,19 @@ static void on_store(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	(void)fd, (void)what;
-	struct store_job *job = store_take_done(&d->store);
-	while (job != NULL) {
-		struct store_job *next = job->next;
+	if (d->store_backlog == NULL)
+		d->store_backlog = store_take_done(&d->store);
+	struct store_job *job = d->store_backlog;
+	if (job != NULL) {
+		d->store_backlog = job->next;
 		ops_store_done(d, job);
-		job = next;
+	}
+	/* One job a turn: a batch's applies and replies take turns with the
+	 * requests and audits that arrived meanwhile (queued behind this
+	 * event), which keeps the workers and the writer fed. */
+	if (d->store_backlog != NULL) {
+		event_active(d->store_wake, EV_READ, 0);
+		return;
 	}
 	if (d->http.streams)
 		stream_notify(&d->http);
@@ -539,9 +547,19 @@ out_loop:
 		job->done(job);
 	}
 	store_stop(&d.store);
-	/* What the writer finished last: annotations only, nothing waits. */
-	for (struct store_job *job = store_take_done(&d.store), *next; job;
-	     job = next) {
+	/* What the writer finished last: annotations only, nothing waits.
+	 * (The loop's backlog first: the loop may have broken off between
+	 * two of its turns.) */
+	if (d.store_backlog == NULL)
+		d.store_backlog = store_take_done(&d.store);
+	else
+		for (struct store_job *tail = d.store_backlog;;
+		     tail = tail->next)
+			if (tail->next == NULL) {
+				tail->next = store_take_done(&d.store);
+				break;
+			}
+	for (struct store_job *job = d.store_backlog, *next; job; job = next) {
 		next = job->next;
 		ops_store_done(&d, job);
 	}

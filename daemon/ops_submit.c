@@ -343,10 +343,10 @@ static int audit_prepare(const struct op_call *c, struct pending *p)
 						    : "scalar or array");
 		return -1;
 	}
-	const char *start;
-	size_t len;
-	if (envelope_member_span(c->text, c->len, "document", &start, &len) ==
-	    0)
+	const char *start = req->document_at;
+	size_t len = req->document_len;
+	if (start != NULL || envelope_member_span(c->text, c->len, "document",
+						  &start, &len) == 0)
 		p->body = strndup(start, len);
 	else
 		p->body = json_text_print(document);

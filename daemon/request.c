@@ -132,9 +132,17 @@ struct decoding {
 static void decode_run(struct workers_job *work)
 {
 	struct decoding *dc = (struct decoding *)work;
-	dc->rc = envelope_parse(nng_msg_body(dc->req->msg),
-				nng_msg_len(dc->req->msg), dc->max_size,
-				&dc->error, &dc->env);
+	const char *text = nng_msg_body(dc->req->msg);
+	size_t len = nng_msg_len(dc->req->msg);
+	dc->rc = envelope_parse(text, len, dc->max_size, &dc->error, &dc->env);
+	/* A document's bytes are stored as sent: finding them is a scan of
+	 * the whole request, done here rather than on the loop. */
+	if (dc->rc == 0 &&
+	    cJSON_IsObject(
+		cJSON_GetObjectItemCaseSensitive(dc->env, "document")) &&
+	    envelope_member_span(text, len, "document", &dc->req->document_at,
+				 &dc->req->document_len) < 0)
+		dc->req->document_at = NULL;
 }
 
 static void decode_done(struct workers_job *work)

@@ -29,6 +29,10 @@ struct rpc_request {
 	int listener_index;   /* position in the listen list, -1 unknown */
 	uint32_t pipe_id;     /* the connection, for per-connection limits */
 	uint64_t received_ns; /* clock_ns when it came in (0: not taken) */
+	/* Where its "document" member's value lies in msg, when decoding
+	 * off the loop found one (the stored bytes); else NULL. */
+	const char *document_at;
+	size_t document_len;
 	struct rpc_request *next;
 };
 
