@@ -11,6 +11,7 @@
 
 #include "abi.h"
 #include "config_value.h"
+#include "json_text.h"
 #include "log.h"
 #include "money.h"
 
@@ -662,5 +663,8 @@ int host_query_view(struct host *h, enum host_view view, const char *op,
 int host_query(struct host *h, const char *op, const struct bd_scope *scope,
 	       struct bd_query *query)
 {
-	return host_query_view(h, HOST_VIEW_LATEST, op, scope, query);
+	int rc = host_query_view(h, HOST_VIEW_LATEST, op, scope, query);
+	if (rc == 0 && !query->failed && json_text_expand(query->reply) < 0)
+		rc = -ENOMEM;
+	return rc;
 }

@@ -126,12 +126,15 @@ int host_apply_view(struct host *host, enum host_view view,
 /* Whether some plugin keeps stage views. */
 bool host_has_views(const struct host *host);
 /* host_query in a view: -ENOTSUP when the plugin answering op keeps no
- * views (built for ABI 2.2 or older). */
+ * views (built for ABI 2.2 or older).  The reply may hold members a
+ * plugin wrote as JSON text (cJSON_Raw), for the wire: json_text_expand
+ * makes trees of them for a reader in process. */
 int host_query_view(struct host *host, enum host_view view, const char *op,
 		    const struct bd_scope *scope, struct bd_query *query);
-/* Answers op for a principal of the given scope: -ENOENT when no plugin
- * answers op, -EACCES when the scope is restricted and the op is not
- * declared BD_QUERY_SCOPED (the plugin is never called). */
+/* Answers op for a principal of the given scope, in trees throughout (for
+ * a reader in process): -ENOENT when no plugin answers op, -EACCES when
+ * the scope is restricted and the op is not declared BD_QUERY_SCOPED (the
+ * plugin is never called). */
 int host_query(struct host *host, const char *op, const struct bd_scope *scope,
 	       struct bd_query *query);
 

@@ -9,6 +9,7 @@
 
 #include "access.h"
 #include "daemon.h"
+#include "json_text.h"
 #include "envelope.h"
 #include "log.h"
 #include "money.h"
@@ -427,8 +428,11 @@ void ops_status(const struct op_call *c)
 	reply_send(d, req, reply);
 }
 
-int ops_query(struct daemon *d, const struct principal *who, const char *op,
-	      const cJSON *request, struct bd_query *q)
+/* A plugin's answer, for the wire: it may hold members written as raw
+ * JSON text, which the reply's printer copies as they are. */
+static int query_answer(struct daemon *d, const struct principal *who,
+			const char *op, const cJSON *request,
+			struct bd_query *q)
 {
 	/* The host, not the plugin, decides what the principal may see: the
 	 * plugin is handed the scope, and an op that does not declare that it
@@ -478,10 +482,26 @@ int ops_query(struct daemon *d, const struct principal *who, const char *op,
 	return rc;
 }
 
+int ops_query(struct daemon *d, const struct principal *who, const char *op,
+	      const cJSON *request, struct bd_query *q)
+{
+	int rc = query_answer(d, who, op, request, q);
+	if (rc == 0 && json_text_expand(q->reply) < 0) {
+		cJSON_Delete(q->reply);
+		q->reply = NULL;
+		q->failed = true;
+		snprintf(q->error_code, sizeof q->error_code, "internal");
+		snprintf(q->error_message, sizeof q->error_message,
+			 "out of memory");
+		rc = -ENOMEM;
+	}
+	return rc;
+}
+
 int ops_plugin_query(const struct op_call *c)
 {
 	struct bd_query q;
-	int rc = ops_query(c->d, c->who, c->op, c->env, &q);
+	int rc = query_answer(c->d, c->who, c->op, c->env, &q);
 	if (rc == -ENOENT)
 		return -ENOENT;
 	if (rc == -EACCES)

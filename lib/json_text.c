@@ -1,6 +1,7 @@
 #include "json_text.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,4 +155,27 @@ void json_text_free(struct json_text *t)
 {
 	free(t->buf);
 	*t = (struct json_text){0};
+}
+
+int json_text_expand(struct cJSON *object)
+{
+	for (cJSON *c = object ? object->child : NULL; c; c = c->next) {
+		if ((c->type & 0xff) != cJSON_Raw)
+			continue;
+		/* The text is the plugin's own: only memory fails here. */
+		cJSON *tree = cJSON_Parse(c->valuestring ? c->valuestring : "");
+		if (tree == NULL)
+			return -ENOMEM;
+		/* The member's name moves to the tree (replacing by pointer
+		 * does not carry it). */
+		tree->string = c->string;
+		tree->type |= c->type & cJSON_StringIsConst;
+		c->string = NULL;
+		if (!cJSON_ReplaceItemViaPointer(object, c, tree)) {
+			cJSON_Delete(tree);
+			return -ENOMEM;
+		}
+		c = tree;
+	}
+	return 0;
 }

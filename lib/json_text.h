@@ -37,6 +37,11 @@ void json_text_cjson(struct json_text *t, const struct cJSON *item);
 /* The same as a string of its own (free() it), or NULL when out of
  * memory: what cJSON_PrintUnformatted returns. */
 char *json_text_print(const struct cJSON *item);
+/* Replaces each member of object written as raw JSON text (a plugin's
+ * rows, see query.c of the totals plugin) by its tree, for a reader in
+ * the same process; the printer writes raw text as it is.  0 or
+ * -ENOMEM. */
+int json_text_expand(struct cJSON *object);
 /* Frees the buffer and starts again empty. */
 void json_text_free(struct json_text *t);
 

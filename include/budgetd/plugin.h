@@ -592,7 +592,10 @@ struct bd_host {
 	int (*publish)(const struct bd_plugin_handle *self, const char *topic,
 		       const char *body, size_t body_len);
 
-	/* The request and reply of a query (cJSON objects). */
+	/* The request and reply of a query (cJSON objects).  A member of the
+	 * reply may be JSON text the plugin wrote itself (cJSON_CreateRaw),
+	 * cheaper than a tree for thousands of rows: the host sends it as it
+	 * is, and parses it for its own readers.  It must be valid JSON. */
 	const struct cJSON *(*query_request)(const struct bd_query *query);
 	struct cJSON *(*query_reply)(struct bd_query *query);
 	/* Fails a query with an error code and message; returns -EINVAL. */

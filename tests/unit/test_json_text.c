@@ -163,6 +163,36 @@ static void test_cjson_trees(void **state)
 	cJSON_Delete(raw);
 }
 
+/* Raw members become trees for a reader in the same process, in their
+ * place; the rest is untouched. */
+static void test_expand_raw_members(void **state)
+{
+	(void)state;
+	cJSON *reply = cJSON_CreateObject();
+	cJSON_AddStringToObject(reply, "unit", "元");
+	cJSON_AddRawToObject(reply, "rows",
+			     "[{\"key\":{\"department\":\"057001\"},"
+			     "\"amount\":\"12.30\"}]");
+	cJSON_AddNumberToObject(reply, "row_count", 1);
+	cJSON_AddRawToObject(reply, "empty", "[]");
+	char *before = json_text_print(reply);
+	assert_int_equal(json_text_expand(reply), 0);
+	const cJSON *rows = cJSON_GetObjectItem(reply, "rows");
+	assert_true(cJSON_IsArray(rows));
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "amount")
+		->valuestring,
+	    "12.30");
+	assert_true(cJSON_IsArray(cJSON_GetObjectItem(reply, "empty")));
+	/* Printed again, the same text: the members kept their places. */
+	char *after = json_text_print(reply);
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
+	assert_int_equal(json_text_expand(NULL), 0);
+	cJSON_Delete(reply);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +201,7 @@ int main(void)
 	    cmocka_unit_test(test_integers_at_the_edges),
 	    cmocka_unit_test(test_growth),
 	    cmocka_unit_test(test_cjson_trees),
+	    cmocka_unit_test(test_expand_raw_members),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "host_mock.h"
+#include "json_text.h"
 #include "money.h"
 #include "test_json.h"
 
@@ -27,6 +28,21 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* A reply as the host sends it (printed; the rows the plugin wrote as
+ * JSON text copied as they are) and as a client reads it: the text must
+ * be JSON. */
+static cJSON *as_sent(cJSON *reply)
+{
+	char *text = json_text_print(reply);
+	assert_non_null(text);
+	cJSON_Delete(reply);
+	cJSON *parsed = cJSON_Parse(text);
+	if (parsed == NULL)
+		fail_msg("the reply is not JSON: %.300s", text);
+	free(text);
+	return parsed;
+}
+
 /* Runs a totals query; returns the reply (caller deletes). */
 static cJSON *query(const char *request_json)
 {
@@ -42,7 +58,7 @@ static cJSON *query(const char *request_json)
 		cJSON_Delete(q.reply);
 		return NULL;
 	}
-	return q.reply;
+	return as_sent(q.reply);
 }
 
 /* The amount of the row whose first key equals `key`, in 分 (万元 text). */
@@ -274,7 +290,7 @@ static cJSON *query_scoped(const char *op, const struct bd_scope *scope,
 		cJSON_Delete(q.reply);
 		return NULL;
 	}
-	return q.reply;
+	return as_sent(q.reply);
 }
 
 /* Runs another query op of the plugin, as an operator. */
