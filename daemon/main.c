@@ -398,6 +398,11 @@ int main(int argc, char **argv)
 	 * the CPU of the work itself).  Keeping up to 64 MiB of free heap is
 	 * the cheaper trade for a long-running daemon. */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	/* For the same reason the buffers of such a reply (its text, the
+	 * message nng sends) come from the heap, not from mappings of their
+	 * own that are faulted in page by page for each reply and unmapped
+	 * after it: up to 16 MiB a buffer. */
+	mallopt(M_MMAP_THRESHOLD, 16 << 20);
 	json_scratch_install(); /* before any thread */
 	if (parse_flags(argc, argv, &d.flags, &mode) < 0)
 		return 2;

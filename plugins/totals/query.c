@@ -157,13 +157,48 @@ static struct cell *cell_get(struct cell_table *ct, const char *key)
 	return c;
 }
 
-/* By key, or largest amount first (ties by key) when *by_amount. */
-static int compare_cells(const void *a, const void *b, void *by_amount)
+/* A cell in the order of the answer: sorted as these, not as the 40-byte
+ * cells, and on the first 8 bytes of the key as one integer before any
+ * strcmp (a key of 10,000 departments differs within them). */
+struct ordered {
+	uint64_t prefix; /* the key's first 8 bytes, big-endian */
+	struct cell *cell;
+};
+
+static uint64_t key_prefix(const char *key)
 {
-	const struct cell *x = a, *y = b;
-	if (*(const bool *)by_amount && x->amount != y->amount)
-		return x->amount < y->amount ? 1 : -1;
-	return strcmp(x->key, y->key);
+	uint64_t p = 0;
+	for (int i = 0; i < 8; i++) {
+		p = p << 8 | (unsigned char)*key;
+		key += *key != '\0';
+	}
+	return p;
+}
+
+/* By key, or largest amount first (ties by key) when *by_amount. */
+static int compare_ordered(const void *a, const void *b, void *by_amount)
+{
+	const struct ordered *x = a, *y = b;
+	if (*(const bool *)by_amount && x->cell->amount != y->cell->amount)
+		return x->cell->amount < y->cell->amount ? 1 : -1;
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	return strcmp(x->cell->key, y->cell->key);
+}
+
+/* The cells in the order of the answer (free() it); NULL when out of
+ * memory. */
+static struct ordered *cells_in_order(const struct cell_table *ct,
+				      bool by_amount)
+{
+	struct ordered *order = malloc((ct->n ? ct->n : 1) * sizeof *order);
+	if (order == NULL)
+		return NULL;
+	for (size_t i = 0; i < ct->n; i++)
+		order[i] = (struct ordered){key_prefix(ct->cells[i].key),
+					    &ct->cells[i]};
+	qsort_r(order, ct->n, sizeof *order, compare_ordered, &by_amount);
+	return order;
 }
 
 /* Cuts on department, 主管部门 or year decide for all of a department's
@@ -776,15 +811,20 @@ int district_totals(void *state, const struct bd_scope *scope,
 		}
 	}
 
-	if (ct.n > 0)
-		qsort_r(ct.cells, ct.n, sizeof *ct.cells, compare_cells,
-			&spec.sort_by_amount);
+	struct ordered *order = cells_in_order(&ct, spec.sort_by_amount);
+	if (order == NULL) {
+		rc = -ENOMEM;
+		if (spec.change)
+			cell_table_free(&before);
+		goto out;
+	}
 	/* Explain lists a row's items by year and department, whatever
 	 * order the departments were applied in (a rebuild's is any). */
 	const struct dept **in_order = NULL;
 	if (spec.explain && t->n_depts > 0) {
 		in_order = malloc(t->n_depts * sizeof *in_order);
 		if (in_order == NULL) {
+			free(order);
 			rc = -ENOMEM;
 			if (spec.change)
 				cell_table_free(&before);
@@ -815,7 +855,7 @@ int district_totals(void *state, const struct bd_scope *scope,
 	for (size_t i = (size_t)spec.offset; i < ct.n; i++) {
 		if (spec.limit >= 0 && shown >= spec.limit)
 			break;
-		struct cell *c = &ct.cells[i];
+		struct cell *c = order[i].cell;
 		json_text_raw(&rows, shown ? ",{" : "{");
 		if (spec.explain)
 			explain_row(t, &spec, in_order, economic, c->key, &rows,
@@ -844,6 +884,7 @@ int district_totals(void *state, const struct bd_scope *scope,
 	json_text_raw(&rows, "]");
 	cJSON *rows_item = rows.failed ? NULL : cJSON_CreateRaw(rows.buf);
 	json_text_free(&rows);
+	free(order);
 	if (rows_item == NULL) {
 		free(in_order);
 		if (spec.change)
