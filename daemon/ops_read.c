@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "access.h"
+#include "changes.h"
 #include "daemon.h"
 #include "json_text.h"
 #include "envelope.h"
@@ -248,17 +249,6 @@ void ops_history(const struct op_call *c)
 	send_read(c, reply, rc);
 }
 
-/* A stored amount (元, as budgetd wrote it) in unit; false if it is not
- * one. */
-static bool restate(const cJSON *amount, enum bd_unit unit, bd_fen *fen,
-		    char *text, size_t size)
-{
-	const char *why;
-	return cJSON_IsString(amount) &&
-	       money_parse(amount->valuestring, BD_UNIT_YUAN, fen, &why) == 0 &&
-	       money_format(*fen, unit, text, size) >= 0;
-}
-
 /*
  * A stored event in the form the publisher sends it: its unit, how many
  * totals moved, and each change's before, after and delta in that unit,
@@ -269,31 +259,18 @@ void ops_event_as_published(cJSON *ev, enum bd_unit unit)
 {
 	cJSON_AddStringToObject(ev, "unit", money_unit_name(unit));
 	cJSON *raw = cJSON_DetachItemFromObjectCaseSensitive(ev, "changes");
-	cJSON *changes = raw ? cJSON_Parse(raw->valuestring) : NULL;
+	const char *why = NULL;
+	cJSON *changes =
+	    raw ? changes_decode(raw->valuestring, unit, &why) : NULL;
+	if (raw != NULL && changes == NULL)
+		log_warning("event %.0f: its stored changes are left out (%s)",
+			    cJSON_GetNumberValue(
+				cJSON_GetObjectItemCaseSensitive(ev, "seq")),
+			    why);
 	cJSON_Delete(raw);
 	cJSON_AddNumberToObject(ev, "changed", cJSON_GetArraySize(changes));
-	if (changes == NULL)
-		return;
-	cJSON *ch;
-	cJSON_ArrayForEach(ch, changes)
-	{
-		char before_text[MONEY_TEXT_MAX], after_text[MONEY_TEXT_MAX],
-		    delta_text[MONEY_TEXT_MAX];
-		bd_fen before, after, delta;
-		if (!restate(cJSON_GetObjectItemCaseSensitive(ch, "before"),
-			     unit, &before, before_text, sizeof before_text) ||
-		    !restate(cJSON_GetObjectItemCaseSensitive(ch, "after"),
-			     unit, &after, after_text, sizeof after_text))
-			continue;
-		delta = after - before;
-		money_format(delta, unit, delta_text, sizeof delta_text);
-		cJSON_ReplaceItemInObjectCaseSensitive(
-		    ch, "before", cJSON_CreateString(before_text));
-		cJSON_ReplaceItemInObjectCaseSensitive(
-		    ch, "after", cJSON_CreateString(after_text));
-		cJSON_AddStringToObject(ch, "delta", delta_text);
-	}
-	cJSON_AddItemToObject(ev, "changes", changes);
+	if (changes != NULL)
+		cJSON_AddItemToObject(ev, "changes", changes);
 }
 
 /* Events in the publisher's unit unless the request names one. */

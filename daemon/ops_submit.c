@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "access.h"
+#include "changes.h"
 #include "clock.h"
 #include "daemon.h"
 #include "envelope.h"
@@ -593,40 +594,6 @@ static void publish_event(struct daemon *d, const struct pending *p,
 	host_publish(&d->host, &ev);
 }
 
-/*
- * The totals an event moved as the JSON the store keeps for "events":
- * written straight, not built as objects and printed, since this runs
- * once for every moved total of every accepted revision.
- */
-static char *changes_json(const struct bd_apply *apply)
-{
-	struct json_text t = {0};
-	char amount[MONEY_TEXT_MAX];
-	json_text_raw(&t, "[");
-	for (size_t i = 0; i < apply->n; i++) {
-		const struct bd_total_change *c = &apply->items[i];
-		json_text_raw(&t, i ? ",{\"year\":" : "{\"year\":");
-		json_text_int(&t, c->year);
-		json_text_raw(&t, ",\"dimension\":");
-		json_text_string(&t, c->dimension);
-		json_text_raw(&t, ",\"key\":");
-		json_text_string(&t, c->key);
-		money_format(c->before, BD_UNIT_YUAN, amount, sizeof amount);
-		json_text_raw(&t, ",\"before\":\"");
-		json_text_raw(&t, amount);
-		money_format(c->after, BD_UNIT_YUAN, amount, sizeof amount);
-		json_text_raw(&t, "\",\"after\":\"");
-		json_text_raw(&t, amount);
-		json_text_raw(&t, "\"}");
-	}
-	json_text_raw(&t, "]");
-	if (t.failed) {
-		json_text_free(&t);
-		return NULL;
-	}
-	return t.buf;
-}
-
 /* Queues the totals an event moved for its row in the store, so that a
  * subscriber catching up with "events" sees them too. */
 static void annotate_event(struct daemon *d, uint64_t seq,
@@ -635,7 +602,7 @@ static void annotate_event(struct daemon *d, uint64_t seq,
 	if (apply->n == 0)
 		return;
 	struct store_job *job = calloc(1, sizeof *job);
-	char *json = changes_json(apply);
+	char *json = changes_encode(apply->items, apply->n);
 	if (job == NULL || json == NULL) {
 		/* Derived data: its loss costs a subscriber detail, not a
 		 * total. */
