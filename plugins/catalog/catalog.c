@@ -338,12 +338,26 @@ static const struct catalogue *catalogue_for(const struct catalog *c, int year)
 	return best ? best : &c->years[0];
 }
 
+static int compare_code(const void *code, const void *entry)
+{
+	return strcmp(code, ((const struct entry *)entry)->code);
+}
+
 static const struct entry *find(const struct table *t, const char *code)
 {
-	struct entry key = {0};
-	snprintf(key.code, sizeof key.code, "%s", code);
-	return bsearch(&key, t->entries, t->n, sizeof *t->entries,
-		       compare_entries);
+	return bsearch(code, t->entries, t->n, sizeof *t->entries,
+		       compare_code);
+}
+
+/* The entry of code's first n digits (its 类 or 款). */
+static const struct entry *find_prefix(const struct table *t, const char *code,
+				       size_t n)
+{
+	char prefix[sizeof t->entries->code];
+	size_t len = strnlen(code, n < sizeof prefix ? n : sizeof prefix - 1);
+	memcpy(prefix, code, len);
+	prefix[len] = '\0';
+	return find(t, prefix);
 }
 
 enum match { MATCH_SAME, MATCH_OLD, MATCH_VARIANT, MATCH_DIFFERENT };
@@ -473,15 +487,34 @@ static const char *partial_note(const struct run *r)
 		     "the catalogue that is incomplete";
 }
 
+/* Where a checked code is printed: list[index].member (the code) and
+ * list[index].name (its name), written out only for a finding. */
+struct printed_at {
+	const char *list; /* "expenditure", "projects", "economic" */
+	size_t index;
+	const char *member; /* the code's member: "function", "code" */
+};
+
+static const char *path_of(char *buf, size_t size, const struct printed_at *at,
+			   const char *member)
+{
+	snprintf(buf, size, "%s[%zu].%s", at->list, at->index, member);
+	return buf;
+}
+
 /*
  * Checks one code and its printed name against a table: the code, its
  * parents, and the name.  `kind` names the classification in messages.
+ * Nothing is formatted, and the table is not searched for other owners
+ * of the name, unless something is found: this runs for every line of
+ * every document.
  */
 static int check_code(struct run *r, const struct table *t,
-		      const char *rule_base, const char *kind, const char *path,
-		      const char *code, const char *printed_name)
+		      const char *rule_base, const char *kind,
+		      const struct printed_at *at, const char *code,
+		      const char *printed_name)
 {
-	char rule[64], name_path[96];
+	char rule[64], where[96]; /* each branch reports once at most */
 	size_t len = strlen(code);
 	const struct entry *e = find(t, code);
 	struct cp_string printed = {0};
@@ -490,39 +523,34 @@ static int check_code(struct run *r, const struct table *t,
 	if (printed_name != NULL && *printed_name &&
 	    cp_normalise(printed_name, &printed) < 0)
 		return -ENOMEM;
-	snprintf(name_path, sizeof name_path, "%.80s", path);
-	char *dot = strrchr(name_path, '.');
-	if (dot)
-		snprintf(dot + 1,
-			 sizeof name_path - (size_t)(dot + 1 - name_path),
-			 "name");
 
 	/* 类 first: an unknown 类 is never the catalogue's fault. */
-	char class_code[4];
-	snprintf(class_code, sizeof class_code, "%.3s", code);
-	if (find(t, class_code) == NULL) {
+	if (find_prefix(t, code, 3) == NULL) {
 		snprintf(rule, sizeof rule, "%s.unknown_class", rule_base);
-		rc = report(r, rule, BD_SEVERITY_ERROR, path,
-			    "%s code %s: its 类 %s does not exist", kind, code,
-			    class_code);
+		rc = report(r, rule, BD_SEVERITY_ERROR,
+			    path_of(where, sizeof where, at, at->member),
+			    "%s code %s: its 类 %.3s does not exist", kind,
+			    code, code);
 		goto out;
 	}
-	if (len == 7) {
-		char section[6];
-		snprintf(section, sizeof section, "%.5s", code);
-		if (find(t, section) == NULL) {
-			snprintf(rule, sizeof rule, "%s.unknown", rule_base);
-			rc = report(r, rule, unknown_severity(r), path,
-				    "%s code %s: its 款 %s is not in the %d "
-				    "catalogue%s",
-				    kind, code, section, r->cat->year,
-				    partial_note(r));
-			goto out;
-		}
+	if (len == 7 && find_prefix(t, code, 5) == NULL) {
+		snprintf(rule, sizeof rule, "%s.unknown", rule_base);
+		rc = report(r, rule, unknown_severity(r),
+			    path_of(where, sizeof where, at, at->member),
+			    "%s code %s: its 款 %.5s is not in the %d "
+			    "catalogue%s",
+			    kind, code, code, r->cat->year, partial_note(r));
+		goto out;
 	}
+	enum match match = MATCH_SAME;
+	int until = 0;
+	if (e != NULL && printed.n)
+		match = name_match(e, &printed, r->s->year, &until);
 	bool function = strcmp(kind, "function") == 0;
 	struct name_owners owners = {0};
-	if (printed.n)
+	/* Who else carries the name matters only for a code the catalogue
+	 * lacks or a name that is not its own. */
+	if (printed.n && (e == NULL || match == MATCH_DIFFERENT))
 		owners_of_name(t, code, &printed, &owners);
 	bool miscode = names_other_code(code, &owners, function);
 	if (e == NULL) {
@@ -536,7 +564,7 @@ static int check_code(struct run *r, const struct table *t,
 			    r->cat->complete
 				? other_code_severity(&owners, code)
 				: BD_SEVERITY_WARNING,
-			    path,
+			    path_of(where, sizeof where, at, at->member),
 			    "%s code %s is not in the %d catalogue, and its "
 			    "printed name \"%s\" belongs only to %s (%s %.3s, "
 			    "not %.3s): did you mean %s?%s",
@@ -546,22 +574,22 @@ static int check_code(struct run *r, const struct table *t,
 			    partial_note(r));
 		} else {
 			snprintf(rule, sizeof rule, "%s.unknown", rule_base);
-			rc = report(r, rule, unknown_severity(r), path,
-				    "%s code %s is not in the %d catalogue%s",
-				    kind, code, r->cat->year, partial_note(r));
+			rc =
+			    report(r, rule, unknown_severity(r),
+				   path_of(where, sizeof where, at, at->member),
+				   "%s code %s is not in the %d catalogue%s",
+				   kind, code, r->cat->year, partial_note(r));
 		}
 		goto out;
 	}
-	if (printed.n == 0)
-		goto out;
-	int until = 0;
-	switch (name_match(e, &printed, r->s->year, &until)) {
+	switch (match) {
 	case MATCH_SAME:
 		break;
 	case MATCH_OLD:
 		snprintf(rule, sizeof rule, "%s.old_name", rule_base);
 		rc =
-		    report(r, rule, BD_SEVERITY_WARNING, name_path,
+		    report(r, rule, BD_SEVERITY_WARNING,
+			   path_of(where, sizeof where, at, "name"),
 			   "%s %s is printed \"%s\", its name until %d; "
 			   "since %d it is \"%s\"",
 			   kind, code, printed_name, until, until + 1, e->name);
@@ -569,7 +597,8 @@ static int check_code(struct run *r, const struct table *t,
 	case MATCH_VARIANT:
 		snprintf(rule, sizeof rule, "%s.name_variant", rule_base);
 		rc =
-		    report(r, rule, BD_SEVERITY_WARNING, name_path,
+		    report(r, rule, BD_SEVERITY_WARNING,
+			   path_of(where, sizeof where, at, "name"),
 			   "%s %s is printed \"%s\"; the catalogue says \"%s\" "
 			   "(one character apart)",
 			   kind, code, printed_name, e->name);
@@ -581,7 +610,8 @@ static int check_code(struct run *r, const struct table *t,
 			snprintf(rule, sizeof rule, "%s.name_of_other_code",
 				 rule_base);
 			rc = report(
-			    r, rule, other_code_severity(&owners, code), path,
+			    r, rule, other_code_severity(&owners, code),
+			    path_of(where, sizeof where, at, at->member),
 			    "%s code %s is %s, but the printed name \"%s\" "
 			    "belongs only to %s: did you mean %s?",
 			    kind, code, e->name, printed_name,
@@ -604,7 +634,7 @@ static int check_code(struct run *r, const struct table *t,
 		snprintf(rule, sizeof rule, "%s.name_mismatch", rule_base);
 		rc = report(r, rule,
 			    weak ? BD_SEVERITY_WARNING : BD_SEVERITY_ERROR,
-			    name_path,
+			    path_of(where, sizeof where, at, "name"),
 			    "%s %s is printed \"%s\"; the catalogue says "
 			    "\"%s\"%s%s",
 			    kind, code, printed_name, e->name, also,
@@ -696,23 +726,22 @@ static int catalog_validate(void *state, const struct bd_submission *s,
 	struct catalog *c = state;
 	struct run r = {
 	    .c = c, .s = s, .audit = audit, .cat = catalogue_for(c, s->year)};
-	char path[64];
 	if (r.cat->year != s->year)
 		snprintf(r.note, sizeof r.note, "(catalogue %d used for %d)",
 			 r.cat->year, s->year);
 	for (size_t i = 0; i < s->n_lines; i++) {
-		snprintf(path, sizeof path, "expenditure[%zu].function", i);
+		struct printed_at at = {"expenditure", i, "function"};
 		if (check_code(&r, &r.cat->function, "catalog.function",
-			       "function", path, s->lines[i].function,
+			       "function", &at, s->lines[i].function,
 			       s->lines[i].name) < 0)
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < s->n_projects; i++) {
 		if (!s->projects[i].function[0])
 			continue;
-		snprintf(path, sizeof path, "projects[%zu].function", i);
+		struct printed_at at = {"projects", i, "function"};
 		if (check_code(&r, &r.cat->function, "catalog.project",
-			       "function", path, s->projects[i].function,
+			       "function", &at, s->projects[i].function,
 			       NULL) < 0)
 			return -ENOMEM;
 	}
@@ -728,17 +757,15 @@ static int catalog_validate(void *state, const struct bd_submission *s,
 			return -ENOMEM;
 		/* A 款 the national list lacks, in a renumbered table, is
 		 * one more of the province's own. */
-		char class_code[4];
-		snprintf(class_code, sizeof class_code, "%.3s", l->code);
 		if (renumbered >= RENUMBERED_MIN && strlen(l->code) == 5 &&
 		    find(&r.cat->economic, l->code) == NULL &&
-		    find(&r.cat->economic, class_code) != NULL)
+		    find_prefix(&r.cat->economic, l->code, 3) != NULL)
 			moved = 1;
 		if (moved)
 			continue; /* in the one finding about the numbering */
-		snprintf(path, sizeof path, "economic[%zu].code", i);
+		struct printed_at at = {"economic", i, "code"};
 		if (check_code(&r, &r.cat->economic, "catalog.economic",
-			       "economic", path, l->code, l->name) < 0)
+			       "economic", &at, l->code, l->name) < 0)
 			return -ENOMEM;
 	}
 	return 0;
