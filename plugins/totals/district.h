@@ -76,6 +76,12 @@ struct district_pair {
 };
 #define DISTRICT_N_PAIRS 2
 
+/* The departments under one 主管部门: positions in dept_list, ascending. */
+struct district_parent {
+	size_t *depts;
+	size_t n, cap;
+};
+
 struct totals {
 	const struct bd_host *host;
 	struct bd_plugin_handle *self;
@@ -92,6 +98,10 @@ struct totals {
 	struct cellmap pair_aggregates[DISTRICT_N_PAIRS];
 	/* What one apply moves, reused from apply to apply. */
 	struct cellmap moved;
+	/* The 主管部门 index (parents.c): code → its entry in parents. */
+	struct strmap parent_index;
+	struct district_parent *parents;
+	size_t n_parents, cap_parents;
 	/* Each slot's place when the dimensions' names are sorted ("total"
 	 * for DIM_YEAR): the order events list the totals in. */
 	uint8_t dim_rank[DIM_COUNT];
@@ -193,5 +203,18 @@ int lists_projects(struct totals *t, const struct bd_scope *scope,
 /* Copies a submission's 三公 table and projects into d. */
 int lists_capture(struct dept *d, const struct bd_submission *s);
 void lists_release(struct dept *d);
+
+/* parents.c: the 主管部门 index, keyed by the 主管部门 as a cut on
+ * "parent" reads it.  Reserve room for one more department under d's
+ * (0 or -ENOMEM) before anything changes; then moving the department at
+ * position dept from old's 主管部门 (old NULL: it is new) to fresh's can
+ * not fail. */
+int district_parents_reserve(struct totals *t, const struct dept *d);
+void district_parents_move(struct totals *t, size_t dept,
+			   const struct dept *old, const struct dept *fresh);
+/* The departments under parent (positions in dept_list, ascending). */
+size_t district_parents_find(const struct totals *t, const char *parent,
+			     const size_t **depts);
+void district_parents_free(struct totals *t);
 
 #endif

@@ -388,6 +388,8 @@ int district_apply(void *state, const struct bd_revision *prev,
 		}
 	}
 	if (rc == 0)
+		rc = district_parents_reserve(t, fresh);
+	if (rc == 0)
 		rc = prepare_moved(t, &list);
 	if (rc == 0 && !found && strmap_set(&t->depts, key, (bd_fen)index) < 0)
 		rc = -ENOMEM;
@@ -399,6 +401,7 @@ int district_apply(void *state, const struct bd_revision *prev,
 	if (!found)
 		t->n_depts++;
 	t->dept_list[index] = fresh;
+	district_parents_move(t, index, old, fresh);
 	district_dept_free(old);
 	return commit_moved(t, list, apply);
 }

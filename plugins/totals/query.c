@@ -4,6 +4,7 @@
 #include <budgetd/plugin.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -717,12 +718,62 @@ static int scan_fact(const struct query_spec *spec, struct scan *sc,
 	return 1;
 }
 
+static int compare_positions(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The only departments a query can take, when it names its 主管部门s
+ * exactly: their positions in dept_list, ascending (free() it), and
+ * their number in *n.  NULL with *n 0 when out of memory; NULL with *n
+ * SIZE_MAX when every department must be read (no such cut, a prefix). */
+static size_t *parent_candidates(const struct totals *t,
+				 const struct query_spec *spec, size_t *n)
+{
+	const struct cut *cut = NULL;
+	*n = SIZE_MAX;
+	for (size_t w = 0; w < spec->common.n_where; w++)
+		if (spec->common.where[w].dim == DIM_PARENT)
+			cut = &spec->common.where[w];
+	if (cut == NULL)
+		return NULL;
+	size_t total = 0;
+	const size_t *depts;
+	for (size_t v = 0; v < cut->n_values; v++) {
+		if (cut->prefix[v])
+			return NULL;
+		total += district_parents_find(t, cut->values[v], &depts);
+	}
+	size_t *out = malloc((total ? total : 1) * sizeof *out);
+	if (out == NULL) {
+		*n = 0;
+		return NULL;
+	}
+	*n = 0;
+	for (size_t v = 0; v < cut->n_values; v++) {
+		size_t k = district_parents_find(t, cut->values[v], &depts);
+		for (size_t i = 0; i < k; i++)
+			out[(*n)++] = depts[i];
+	}
+	/* A full scan's order, so that rows come out the same. */
+	qsort(out, *n, sizeof *out, compare_positions);
+	return out;
+}
+
 static int scan_facts(const struct totals *t, const struct query_spec *spec,
 		      bool economic, struct scan *sc, struct cell_table *ct,
 		      bd_fen *grand, size_t *departments)
 {
-	for (size_t i = 0; i < t->n_depts; i++) {
-		const struct dept *d = t->dept_list[i];
+	size_t n_candidates;
+	size_t *candidates = parent_candidates(t, spec, &n_candidates);
+	if (candidates == NULL && n_candidates == 0)
+		return -ENOMEM;
+	size_t n = candidates ? n_candidates : t->n_depts;
+	int rc = 0;
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		const struct dept *d =
+		    t->dept_list[candidates ? candidates[k] : k];
 		if (!dept_passes(spec, d))
 			continue;
 		const struct fact *f;
@@ -730,8 +781,10 @@ static int scan_facts(const struct totals *t, const struct query_spec *spec,
 		bool counted = false;
 		while ((f = district_next_fact(d, economic, &cursor)) != NULL) {
 			int passed = scan_fact(spec, sc, ct, d, f);
-			if (passed < 0)
-				return passed;
+			if (passed < 0) {
+				rc = passed;
+				break;
+			}
 			if (passed == 0)
 				continue;
 			*grand += f->amount;
@@ -741,7 +794,8 @@ static int scan_facts(const struct totals *t, const struct query_spec *spec,
 			}
 		}
 	}
-	return 0;
+	free(candidates);
+	return rc;
 }
 
 /* Sums the facts that pass into cells; *grand is their total and

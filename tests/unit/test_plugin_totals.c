@@ -430,6 +430,7 @@ struct mini_line {
 struct mini_dept {
 	int year;
 	char code[8];
+	char parent[8]; /* "": the code's first three digits */
 	struct mini_line lines[10];
 	int n;
 };
@@ -445,7 +446,7 @@ static char *render(const struct mini_dept *d)
 	    "\"department\":{\"code\":\"%s\",\"name\":\"d\",\"parent\":\"%."
 	    "3s\"},"
 	    "\"income\":{},\"expenditure\":[",
-	    d->year, d->code, d->code);
+	    d->year, d->code, d->parent[0] ? d->parent : d->code);
 	for (int i = 0; i < d->n; i++) {
 		const struct mini_line *l = &d->lines[i];
 		n += (size_t)sprintf(
@@ -559,6 +560,73 @@ static void assert_maintained_equals_scan(void)
 	}
 }
 
+/* A 主管部门 cut named exactly reads the departments of the 主管部门
+ * index; as a prefix it reads every department.  The two agree while
+ * departments come, are revised, and move from one 主管部门 to another. */
+static void test_parent_index(void **state)
+{
+	enum { DEPTS = 30, ROUNDS = 120 };
+	static const char *const parents[] = {"101", "102", "103", "104"};
+	static struct mini_dept d[DEPTS];
+	struct bd_apply *changes = calloc(1, sizeof *changes);
+	(void)state;
+	srand(77);
+	for (int r = 0; r < ROUNDS; r++) {
+		int i = r < DEPTS ? r : rand() % DEPTS;
+		random_dept(&d[i], 2023, i);
+		snprintf(d[i].parent, sizeof d[i].parent, "%s",
+			 parents[rand() % 4]);
+		char *text = render(&d[i]);
+		struct mock_submission ms;
+		assert_int_equal(mock_submission_parse(&ms, text), 0);
+		free(text);
+		apply(&ms, r + 1, changes);
+		mock_submission_free(&ms);
+		if (r % 10 != 9)
+			continue;
+		for (int p = 0; p < 4; p++) {
+			char exact[256], prefix[256];
+			const char *by[] = {"\"function:class\"",
+					    "\"department\",\"source\""};
+			for (int b = 0; b < 2; b++) {
+				snprintf(exact, sizeof exact,
+					 "{\"by\":[%s],\"year\":2023,\"unit\":"
+					 "\"元\",\"where\":[\"parent:%s\"]}",
+					 by[b], parents[p]);
+				snprintf(prefix, sizeof prefix,
+					 "{\"by\":[%s],\"year\":2023,\"unit\":"
+					 "\"元\",\"where\":[\"parent:%s*\"]}",
+					 by[b], parents[p]);
+				cJSON *x = query(exact), *y = query(prefix);
+				assert_non_null(x);
+				assert_non_null(y);
+				char *tx = cJSON_PrintUnformatted(x),
+				     *ty = cJSON_PrintUnformatted(y);
+				if (strcmp(tx, ty) != 0)
+					fail_msg("round %d, parent %s:\n%s\n%s",
+						 r, parents[p], tx, ty);
+				free(tx);
+				free(ty);
+				cJSON_Delete(x);
+				cJSON_Delete(y);
+			}
+		}
+		/* Two 主管部门 at once, and one nobody is under. */
+		cJSON *x = query("{\"by\":[\"parent\"],\"year\":2023,"
+				 "\"where\":[\"parent:101,104,999\"]}");
+		cJSON *y = query("{\"by\":[\"parent\"],\"year\":2023,"
+				 "\"where\":[\"parent:101*,104*,999*\"]}");
+		char *tx = cJSON_PrintUnformatted(x),
+		     *ty = cJSON_PrintUnformatted(y);
+		assert_string_equal(tx, ty);
+		free(tx);
+		free(ty);
+		cJSON_Delete(x);
+		cJSON_Delete(y);
+	}
+	free(changes);
+}
+
 static void test_random_district(void **state)
 {
 	enum { DEPTS = 40, REVISIONS = 400 };
@@ -645,6 +713,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_queries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_change_three_public_projects,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_parent_index, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_random_district, setup,
 					    teardown),
 	};

@@ -1,0 +1,106 @@
+/*
+ * The 主管部门 index: for each 主管部门 code, the positions in dept_list of
+ * the departments under it, ascending.  A question about one 主管部门 (or a
+ * few) reads those departments only, in the order a full scan would, so
+ * its answer is the full scan's to the byte; without the index it read
+ * every department of the district to skip all but a handful.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "district.h"
+
+static struct district_parent *parent_of(const struct totals *t,
+					 const char *parent)
+{
+	if (t->parent_index.slots == NULL ||
+	    !strmap_contains(&t->parent_index, parent))
+		return NULL;
+	return &t->parents[strmap_get(&t->parent_index, parent)];
+}
+
+/* A department's 主管部门 as a cut on "parent" sees it. */
+static const char *parent_key(const struct dept *d, char *buf, size_t size)
+{
+	district_dim_value(DIM_PARENT, d, NULL, buf, size);
+	return buf;
+}
+
+int district_parents_reserve(struct totals *t, const struct dept *d)
+{
+	char key[32];
+	const char *parent = parent_key(d, key, sizeof key);
+	if (t->parent_index.slots == NULL && strmap_init(&t->parent_index) < 0)
+		return -ENOMEM;
+	struct district_parent *p = parent_of(t, parent);
+	if (p == NULL) {
+		if (t->n_parents == t->cap_parents) {
+			size_t cap = t->cap_parents ? t->cap_parents * 2 : 16;
+			void *grown =
+			    realloc(t->parents, cap * sizeof *t->parents);
+			if (grown == NULL)
+				return -ENOMEM;
+			t->parents = grown;
+			t->cap_parents = cap;
+		}
+		if (strmap_set(&t->parent_index, parent, (bd_fen)t->n_parents) <
+		    0)
+			return -ENOMEM;
+		p = &t->parents[t->n_parents++];
+		memset(p, 0, sizeof *p);
+	}
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 4;
+		void *grown = realloc(p->depts, cap * sizeof *p->depts);
+		if (grown == NULL)
+			return -ENOMEM;
+		p->depts = grown;
+		p->cap = cap;
+	}
+	return 0;
+}
+
+void district_parents_move(struct totals *t, size_t dept,
+			   const struct dept *old, const struct dept *fresh)
+{
+	char from_key[32], to_key[32];
+	const char *from =
+		       old ? parent_key(old, from_key, sizeof from_key) : NULL,
+		   *to = parent_key(fresh, to_key, sizeof to_key);
+	if (from != NULL && strcmp(from, to) == 0)
+		return;
+	struct district_parent *p = from ? parent_of(t, from) : NULL;
+	for (size_t i = 0; p != NULL && i < p->n; i++)
+		if (p->depts[i] == dept) {
+			memmove(&p->depts[i], &p->depts[i + 1],
+				(p->n - i - 1) * sizeof *p->depts);
+			p->n--;
+			break;
+		}
+	/* Reserved: cannot fail.  Kept ascending. */
+	p = parent_of(t, to);
+	size_t at = p->n;
+	while (at > 0 && p->depts[at - 1] > dept)
+		at--;
+	memmove(&p->depts[at + 1], &p->depts[at],
+		(p->n - at) * sizeof *p->depts);
+	p->depts[at] = dept;
+	p->n++;
+}
+
+size_t district_parents_find(const struct totals *t, const char *parent,
+			     const size_t **depts)
+{
+	const struct district_parent *p = parent_of(t, parent);
+	*depts = p ? p->depts : NULL;
+	return p ? p->n : 0;
+}
+
+void district_parents_free(struct totals *t)
+{
+	for (size_t i = 0; i < t->n_parents; i++)
+		free(t->parents[i].depts);
+	free(t->parents);
+	strmap_free(&t->parent_index);
+}
