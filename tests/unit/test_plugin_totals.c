@@ -560,6 +560,18 @@ static void assert_maintained_equals_scan(void)
 	}
 }
 
+/* A generated department as revision number. */
+static void apply_mini(const struct mini_dept *d, int64_t number,
+		       struct bd_apply *changes)
+{
+	char *text = render(d);
+	struct mock_submission ms;
+	assert_int_equal(mock_submission_parse(&ms, text), 0);
+	free(text);
+	apply(&ms, number, changes);
+	mock_submission_free(&ms);
+}
+
 /* Two questions whose replies must be the same, byte for byte. */
 static void assert_same_reply(const char *a, const char *b)
 {
@@ -591,12 +603,7 @@ static void test_parent_index(void **state)
 		random_dept(&d[i], 2023, i);
 		snprintf(d[i].parent, sizeof d[i].parent, "%s",
 			 parents[rand() % 4]);
-		char *text = render(&d[i]);
-		struct mock_submission ms;
-		assert_int_equal(mock_submission_parse(&ms, text), 0);
-		free(text);
-		apply(&ms, r + 1, changes);
-		mock_submission_free(&ms);
+		apply_mini(&d[i], r + 1, changes);
 		if (r % 10 != 9)
 			continue;
 		static const char *const by[] = {"\"function:class\"",
@@ -636,12 +643,7 @@ static void test_random_district(void **state)
 		int y = rand() % 2, i = rand() % DEPTS;
 		random_dept(&current[y][i], 2023 + y, i);
 		present[y][i] = true;
-		char *text = render(&current[y][i]);
-		struct mock_submission ms;
-		assert_int_equal(mock_submission_parse(&ms, text), 0);
-		free(text);
-		apply(&ms, r + 1, changes);
-		mock_submission_free(&ms);
+		apply_mini(&current[y][i], r + 1, changes);
 
 		if (r % 50 != 49)
 			continue;
