@@ -42,6 +42,10 @@ struct dept {
 	int64_t revision;
 	struct fact *facts; /* one per non-zero cell of an expenditure line */
 	size_t n_facts;
+	/* The facts' positions in the order of their function codes (then
+	 * their own): a cut on a function reads its range only.  NULL for a
+	 * department of more than 65,535 facts, whose facts are all read. */
+	uint16_t *by_function;
 	/* Basic expenditure by the department's own 经济分类 table, where it
 	 * publishes one: economic cuts use these instead of the basic cells,
 	 * which only map onto economic 类. */

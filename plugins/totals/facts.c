@@ -18,6 +18,7 @@ void district_dept_free(struct dept *d)
 		return;
 	free(d->name);
 	free(d->facts);
+	free(d->by_function);
 	free(d->econ_facts);
 	lists_release(d);
 	free(d);
@@ -70,6 +71,31 @@ static int add_economic_facts(struct dept *d, const struct bd_submission *s)
 	return 0;
 }
 
+static int compare_by_function(const void *a, const void *b, void *facts)
+{
+	const struct fact *f = facts;
+	uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+	if (f[x].function != f[y].function)
+		return f[x].function < f[y].function ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* d->by_function; 0 or -ENOMEM. */
+static int index_by_function(struct dept *d)
+{
+	if (d->n_facts > UINT16_MAX)
+		return 0; /* read whole */
+	d->by_function =
+	    malloc((d->n_facts ? d->n_facts : 1) * sizeof *d->by_function);
+	if (d->by_function == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n_facts; i++)
+		d->by_function[i] = (uint16_t)i;
+	qsort_r(d->by_function, d->n_facts, sizeof *d->by_function,
+		compare_by_function, d->facts);
+	return 0;
+}
+
 static struct dept *dept_from_submission(const struct bd_submission *s,
 					 int64_t revision)
 {
@@ -108,7 +134,8 @@ static struct dept *dept_from_submission(const struct bd_submission *s,
 			f->amount = l->column[c];
 		}
 	}
-	if (add_economic_facts(d, s) < 0 || lists_capture(d, s) < 0) {
+	if (add_economic_facts(d, s) < 0 || lists_capture(d, s) < 0 ||
+	    index_by_function(d) < 0) {
 		district_dept_free(d);
 		return NULL;
 	}

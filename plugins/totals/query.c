@@ -761,10 +761,116 @@ static size_t *parent_candidates(const struct totals *t,
 	return out;
 }
 
+/* Fact function values [lo, hi] a cut on a function can take. */
+struct function_range {
+	uint64_t lo, hi;
+};
+
+static int compare_ranges(const void *a, const void *b)
+{
+	const struct function_range *x = a, *y = b;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/*
+ * The ranges of function values outside which no fact passes the query's
+ * cut on a function dimension, merged and ascending; -1 when there is no
+ * such cut (every fact is read).  Facts of a code shorter than a 项
+ * (values below 10^7) are always in: the cut decides them.
+ */
+static int function_ranges(const struct query_spec *spec,
+			   struct function_range out[DISTRICT_MAX_VALUES + 1])
+{
+	static const size_t digits[DIM_COUNT] = {[DIM_FUNCTION_CLASS] = 3,
+						 [DIM_FUNCTION_SECTION] = 5,
+						 [DIM_FUNCTION_ITEM] = 7};
+	const struct cut *cut = NULL;
+	for (size_t w = 0; w < spec->common.n_where && cut == NULL; w++)
+		if (digits[spec->common.where[w].dim])
+			cut = &spec->common.where[w];
+	if (cut == NULL)
+		return -1;
+	int n = 0;
+	out[n++] = (struct function_range){0, 9999999};
+	for (size_t v = 0; v < cut->n_values; v++) {
+		const char *text = cut->values[v];
+		size_t len = strspn(text, "0123456789");
+		if (text[len] != '\0' || len == 0 || len > 7)
+			return -1; /* not a code: read everything */
+		if (!cut->prefix[v] && len != digits[cut->dim])
+			continue; /* matches nothing */
+		uint64_t value = 0, scale = 1;
+		for (size_t i = 0; i < len; i++)
+			value = value * 10 + (uint64_t)(text[i] - '0');
+		for (size_t i = len; i < 7; i++)
+			scale *= 10;
+		out[n].lo = 10000000 + value * scale;
+		out[n].hi = out[n].lo + scale - 1;
+		n++;
+	}
+	qsort(out, (size_t)n, sizeof *out, compare_ranges);
+	int merged = 0;
+	for (int i = 1; i < n; i++) {
+		if (out[i].lo <= out[merged].hi + 1) {
+			if (out[i].hi > out[merged].hi)
+				out[merged].hi = out[i].hi;
+		} else {
+			out[++merged] = out[i];
+		}
+	}
+	return merged + 1;
+}
+
+/* The first position in d->by_function whose fact's function is >= lo. */
+static size_t first_at_least(const struct dept *d, uint64_t lo)
+{
+	size_t a = 0, b = d->n_facts;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (d->facts[d->by_function[m]].function < lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
+}
+
+/* The facts of d a query reads: through its function ranges where it has
+ * them (n_ranges >= 0) and d is indexed, else all of them. */
+struct fact_walk {
+	const struct function_range *ranges;
+	int n_ranges; /* -1: every fact */
+	int range;
+	bool positioned; /* at is in ranges[range] */
+	size_t at, cursor;
+};
+
+static const struct fact *walk_next(const struct dept *d, bool economic,
+				    struct fact_walk *w)
+{
+	if (w->n_ranges < 0 || economic || d->by_function == NULL)
+		return district_next_fact(d, economic, &w->cursor);
+	while (w->range < w->n_ranges) {
+		const struct function_range *r = &w->ranges[w->range];
+		if (!w->positioned) {
+			w->at = first_at_least(d, r->lo);
+			w->positioned = true;
+		}
+		if (w->at < d->n_facts &&
+		    d->facts[d->by_function[w->at]].function <= r->hi)
+			return &d->facts[d->by_function[w->at++]];
+		w->range++;
+		w->positioned = false;
+	}
+	return NULL;
+}
+
 static int scan_facts(const struct totals *t, const struct query_spec *spec,
 		      bool economic, struct scan *sc, struct cell_table *ct,
 		      bd_fen *grand, size_t *departments)
 {
+	struct function_range ranges[DISTRICT_MAX_VALUES + 1];
+	int n_ranges = function_ranges(spec, ranges);
 	size_t n_candidates;
 	size_t *candidates = parent_candidates(t, spec, &n_candidates);
 	if (candidates == NULL && n_candidates == 0)
@@ -777,9 +883,10 @@ static int scan_facts(const struct totals *t, const struct query_spec *spec,
 		if (!dept_passes(spec, d))
 			continue;
 		const struct fact *f;
-		size_t cursor = 0;
+		struct fact_walk walk = {.ranges = ranges,
+					 .n_ranges = n_ranges};
 		bool counted = false;
-		while ((f = district_next_fact(d, economic, &cursor)) != NULL) {
+		while ((f = walk_next(d, economic, &walk)) != NULL) {
 			int passed = scan_fact(spec, sc, ct, d, f);
 			if (passed < 0) {
 				rc = passed;

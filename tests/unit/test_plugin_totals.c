@@ -631,6 +631,87 @@ static void test_parent_index(void **state)
 	free(changes);
 }
 
+/* Whether a 项 code passes a cut of values at a level of digits (3, 5,
+ * 7), as the totals define it: the code cut to the level, equal to a
+ * value or (VALUE*) starting with it. */
+static bool code_passes(const char *code, size_t level, const char *values)
+{
+	char list[128], *save = NULL;
+	snprintf(list, sizeof list, "%s", values);
+	for (char *v = strtok_r(list, ",", &save); v;
+	     v = strtok_r(NULL, ",", &save)) {
+		size_t n = strlen(v);
+		bool prefix = n > 0 && v[n - 1] == '*';
+		n -= prefix;
+		if ((prefix ? n <= level : n == level) &&
+		    strncmp(code, v, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Cuts on a function read only the facts in their ranges of codes (the
+ * departments' function index): the totals they give are the sums of
+ * the lines they name, counted once, at every level, exact and prefix,
+ * overlapping and empty. */
+static void test_function_cuts(void **state)
+{
+	enum { DEPTS = 40 };
+	static struct mini_dept d[DEPTS];
+	struct bd_apply *changes = calloc(1, sizeof *changes);
+	static const struct {
+		const char *dim;
+		size_t level;
+		const char *values;
+	} cuts[] = {
+	    {"function:class", 3, "201"},
+	    {"function:class", 3, "208,212,999"},
+	    {"function:section", 5, "20103"},
+	    {"function:item", 7, "2010350"},
+	    {"function:item", 7, "201*,2010301,20103*"},
+	    {"function:item", 7, "2*"},
+	    {"function:item", 7, "*"},
+	    {"function:section", 5, "2080*,21*"},
+	    {"function:class", 3, "9*"},
+	};
+	(void)state;
+	srand(99);
+	for (int i = 0; i < DEPTS; i++) {
+		random_dept(&d[i], 2023, i);
+		apply_mini(&d[i], i + 1, changes);
+	}
+	for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+		long long expect = 0;
+		for (int i = 0; i < DEPTS; i++)
+			for (int j = 0; j < d[i].n; j++) {
+				const struct mini_line *l = &d[i].lines[j];
+				if (code_passes(codes[l->code], cuts[c].level,
+						cuts[c].values))
+					expect += l->wages + l->goods * 100 +
+						  l->operating * 100;
+			}
+		char request[256];
+		snprintf(request, sizeof request,
+			 "{\"by\":[\"function:item\",\"source\"],\"year\":"
+			 "2023,\"unit\":\"元\",\"where\":[\"%s:%s\"]}",
+			 cuts[c].dim, cuts[c].values);
+		cJSON *reply = query(request);
+		assert_non_null(reply);
+		bd_fen total;
+		const char *why;
+		assert_int_equal(
+		    money_parse(
+			cJSON_GetObjectItem(reply, "total")->valuestring,
+			BD_UNIT_YUAN, &total, &why),
+		    0);
+		if (total != expect)
+			fail_msg("%s: %lld, expected %lld", request,
+				 (long long)total, expect);
+		cJSON_Delete(reply);
+	}
+	free(changes);
+}
+
 static void test_random_district(void **state)
 {
 	enum { DEPTS = 40, REVISIONS = 400 };
@@ -713,6 +794,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_change_three_public_projects,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_parent_index, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_function_cuts, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_random_district, setup,
 					    teardown),
 	};
