@@ -712,6 +712,66 @@ static void test_function_cuts(void **state)
 	free(changes);
 }
 
+/* The rows of a large answer in order: by key, and by amount (largest
+ * first, equal amounts by key), past the sizes an insertion sort takes
+ * and with many equal amounts. */
+static void test_answer_order(void **state)
+{
+	enum { DEPTS = 700 };
+	struct bd_apply *changes = calloc(1, sizeof *changes);
+	(void)state;
+	srand(11);
+	for (int i = 0; i < DEPTS; i++) {
+		struct mini_dept d = {.year = 2023, .n = 1};
+		/* Codes in no order, amounts from eight values. */
+		snprintf(d.code, sizeof d.code, "%06d",
+			 (i * 7919) % 1000003 % 999983);
+		d.lines[0] = (struct mini_line){
+		    .code = i % 10, .wages = 100 * (1 + rand() % 8)};
+		apply_mini(&d, i + 1, changes);
+	}
+	for (int by_amount = 0; by_amount < 2; by_amount++) {
+		cJSON *r =
+		    query(by_amount ? "{\"by\":[\"department\"],"
+				      "\"unit\":\"元\",\"sort\":\"amount\"}"
+				    : "{\"by\":[\"department\"],"
+				      "\"unit\":\"元\"}");
+		const cJSON *rows = cJSON_GetObjectItem(r, "rows");
+		assert_int_equal(cJSON_GetArraySize(rows), DEPTS);
+		const char *last_key = NULL;
+		bd_fen last_amount = 0;
+		const cJSON *row;
+		cJSON_ArrayForEach(row, rows)
+		{
+			const char *key =
+			    cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"),
+						"department")
+				->valuestring;
+			bd_fen amount;
+			const char *why;
+			assert_int_equal(
+			    money_parse(
+				cJSON_GetObjectItem(row, "amount")->valuestring,
+				BD_UNIT_YUAN, &amount, &why),
+			    0);
+			if (last_key != NULL) {
+				bool tie = !by_amount || amount == last_amount;
+				if (by_amount && amount > last_amount)
+					fail_msg("%s (%lld) after %s (%lld)",
+						 key, (long long)amount,
+						 last_key,
+						 (long long)last_amount);
+				if (tie && strcmp(last_key, key) >= 0)
+					fail_msg("%s after %s", key, last_key);
+			}
+			last_key = key;
+			last_amount = amount;
+		}
+		cJSON_Delete(r);
+	}
+	free(changes);
+}
+
 static void test_random_district(void **state)
 {
 	enum { DEPTS = 40, REVISIONS = 400 };
@@ -796,6 +856,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_parent_index, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_function_cuts, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_answer_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_random_district, setup,
 					    teardown),
 	};
