@@ -60,6 +60,14 @@ bd_fen strmap_get(const struct strmap *map, const char *key)
 	return find_slot(map, key, hash_str(key))->value;
 }
 
+const bd_fen *strmap_find(const struct strmap *map, const char *key)
+{
+	if (map->n_slots == 0) /* never initialised: nothing in it */
+		return NULL;
+	const struct strmap_slot *s = find_slot(map, key, hash_str(key));
+	return s->key != NULL ? &s->value : NULL;
+}
+
 static struct strmap_slot *slot_for_write(struct strmap *map, const char *key)
 {
 	uint64_t hash = hash_str(key);

@@ -21,6 +21,9 @@ void strmap_free(struct strmap *map);
 bool strmap_contains(const struct strmap *map, const char *key);
 /* 0 when absent. */
 bd_fen strmap_get(const struct strmap *map, const char *key);
+/* The value of a key, or NULL when absent (or the map never initialised):
+ * one probe, and no allocation, for a lookup that must tell absent from 0. */
+const bd_fen *strmap_find(const struct strmap *map, const char *key);
 int strmap_set(struct strmap *map, const char *key, bd_fen value);
 /* The value slot of a key, created at `fresh` if absent (*created says
  * so); NULL when out of memory.  One probe: for hot loops. */

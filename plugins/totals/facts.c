@@ -395,8 +395,9 @@ int district_apply(void *state, const struct bd_revision *prev,
 	if (fresh == NULL)
 		return -ENOMEM;
 	snprintf(key, sizeof key, "%d/%s", s->year, s->department.code);
-	bool found = strmap_contains(&t->depts, key);
-	size_t index = found ? (size_t)strmap_get(&t->depts, key) : t->n_depts;
+	const bd_fen *known = strmap_find(&t->depts, key);
+	bool found = known != NULL;
+	size_t index = found ? (size_t)*known : t->n_depts;
 	struct dept *old = found ? t->dept_list[index] : NULL;
 
 	/* Everything that can fail, before anything changes. */

@@ -14,10 +14,8 @@
 static struct district_parent *parent_of(const struct totals *t,
 					 const char *parent)
 {
-	if (t->parent_index.slots == NULL ||
-	    !strmap_contains(&t->parent_index, parent))
-		return NULL;
-	return &t->parents[strmap_get(&t->parent_index, parent)];
+	const bd_fen *at = strmap_find(&t->parent_index, parent);
+	return at ? &t->parents[*at] : NULL;
 }
 
 /* A department's 主管部门 as a cut on "parent" sees it. */

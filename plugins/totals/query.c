@@ -367,15 +367,12 @@ static void explain_row(const struct totals *t, const struct query_spec *spec,
 /* A row's "previous", "change" and "change_percent" against the year
  * before. */
 static void put_change(const struct totals *t, const struct query_spec *spec,
-		       struct cell_table *before, const struct cell *c,
+		       const struct cell_table *before, const struct cell *c,
 		       struct json_text *j)
 {
 	char text[40];
-	bd_fen previous = 0;
-	bool created;
-	const bd_fen *index = strmap_slot(&before->index, c->key, -1, &created);
-	if (index != NULL && !created)
-		previous = before->cells[*index].amount;
+	const bd_fen *index = strmap_find(&before->index, c->key);
+	bd_fen previous = index ? before->cells[*index].amount : 0;
 	t->host->format_amount(previous, spec->common.unit, text, sizeof text);
 	put_plain(j, "\"previous\":", text);
 	t->host->format_amount(c->amount - previous, spec->common.unit, text,

@@ -23,11 +23,20 @@ static void test_set_get_add_grow(void **state)
 	char key[32];
 	(void)state;
 	assert_int_equal(strmap_init(&m), 0);
+	assert_null(strmap_find(&m, "201"));
 	assert_false(strmap_contains(&m, "201"));
 	assert_int_equal(strmap_get(&m, "201"), 0);
 	assert_int_equal(strmap_set(&m, "201", 22338), 0);
 	assert_int_equal(strmap_add(&m, "201", -38), 0);
 	assert_int_equal(strmap_get(&m, "201"), 22300);
+	/* A value of 0 is there, not absent; a map never initialised has
+	 * nothing. */
+	assert_int_equal(strmap_set(&m, "0", 0), 0);
+	assert_non_null(strmap_find(&m, "0"));
+	assert_int_equal(*strmap_find(&m, "0"), 0);
+	assert_int_equal(*strmap_find(&m, "201"), 22300);
+	struct strmap never = {0};
+	assert_null(strmap_find(&never, "201"));
 	/* Ten thousand keys: the map grows and loses none. */
 	for (int i = 0; i < 10000; i++) {
 		snprintf(key, sizeof key,
@@ -36,10 +45,10 @@ static void test_set_get_add_grow(void **state)
 			 i);
 		assert_int_equal(strmap_add(&m, key, i), 0);
 	}
-	assert_int_equal(m.n_used, 10001);
+	assert_int_equal(m.n_used, 10002);
 	bd_fen sum = 0;
 	strmap_each(&m, sum_values, &sum);
-	assert_int_equal(sum, 22300 + 9999LL * 10000 / 2);
+	assert_int_equal(sum, 22300 + 9999LL * 10000 / 2); /* and "0" */
 	snprintf(key, sizeof key,
 		 "2023\x1f"
 		 "department\x1f%06d",
