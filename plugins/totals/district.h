@@ -46,6 +46,9 @@ struct dept {
 	 * their own): a cut on a function reads its range only.  NULL for a
 	 * department of more than 65,535 facts, whose facts are all read. */
 	uint16_t *by_function;
+	/* Its 主管部门's entry in totals.parents (parents.c), set when the
+	 * index made room for it. */
+	size_t parent_slot;
 	/* Basic expenditure by the department's own 经济分类 table, where it
 	 * publishes one: economic cuts use these instead of the basic cells,
 	 * which only map onto economic 类. */
@@ -210,10 +213,10 @@ void lists_release(struct dept *d);
 
 /* parents.c: the 主管部门 index, keyed by the 主管部门 as a cut on
  * "parent" reads it.  Reserve room for one more department under d's
- * (0 or -ENOMEM) before anything changes; then moving the department at
- * position dept from old's 主管部门 (old NULL: it is new) to fresh's can
- * not fail. */
-int district_parents_reserve(struct totals *t, const struct dept *d);
+ * (0 or -ENOMEM; d->parent_slot says where) before anything changes;
+ * then moving the department at position dept from old's 主管部门 (old
+ * NULL: it is new) to fresh's can not fail. */
+int district_parents_reserve(struct totals *t, struct dept *d);
 void district_parents_move(struct totals *t, size_t dept,
 			   const struct dept *old, const struct dept *fresh);
 /* The departments under parent (positions in dept_list, ascending). */

@@ -18,17 +18,10 @@ static struct district_parent *parent_of(const struct totals *t,
 	return at ? &t->parents[*at] : NULL;
 }
 
-/* A department's 主管部门 as a cut on "parent" sees it. */
-static const char *parent_key(const struct dept *d, char *buf, size_t size)
+int district_parents_reserve(struct totals *t, struct dept *d)
 {
-	district_dim_value(DIM_PARENT, d, NULL, buf, size);
-	return buf;
-}
-
-int district_parents_reserve(struct totals *t, const struct dept *d)
-{
-	char key[32];
-	const char *parent = parent_key(d, key, sizeof key);
+	char parent[32];
+	district_dim_value(DIM_PARENT, d, NULL, parent, sizeof parent);
 	if (t->parent_index.slots == NULL && strmap_init(&t->parent_index) < 0)
 		return -ENOMEM;
 	struct district_parent *p = parent_of(t, parent);
@@ -56,19 +49,16 @@ int district_parents_reserve(struct totals *t, const struct dept *d)
 		p->depts = grown;
 		p->cap = cap;
 	}
+	d->parent_slot = (size_t)(p - t->parents);
 	return 0;
 }
 
 void district_parents_move(struct totals *t, size_t dept,
 			   const struct dept *old, const struct dept *fresh)
 {
-	char from_key[32], to_key[32];
-	const char *from =
-		       old ? parent_key(old, from_key, sizeof from_key) : NULL,
-		   *to = parent_key(fresh, to_key, sizeof to_key);
-	if (from != NULL && strcmp(from, to) == 0)
+	if (old != NULL && old->parent_slot == fresh->parent_slot)
 		return;
-	struct district_parent *p = from ? parent_of(t, from) : NULL;
+	struct district_parent *p = old ? &t->parents[old->parent_slot] : NULL;
 	for (size_t i = 0; p != NULL && i < p->n; i++)
 		if (p->depts[i] == dept) {
 			memmove(&p->depts[i], &p->depts[i + 1],
@@ -77,7 +67,7 @@ void district_parents_move(struct totals *t, size_t dept,
 			break;
 		}
 	/* Reserved: cannot fail.  Kept ascending. */
-	p = parent_of(t, to);
+	p = &t->parents[fresh->parent_slot];
 	size_t at = p->n;
 	while (at > 0 && p->depts[at - 1] > dept)
 		at--;
