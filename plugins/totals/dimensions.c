@@ -99,6 +99,11 @@ static const size_t code_digits[DIM_COUNT] = {
     [DIM_ECONOMIC_SECTION] = 5,
 };
 
+size_t district_code_digits(enum dim d)
+{
+	return code_digits[d];
+}
+
 /* A code of the wrong length can match nothing: say what was meant. */
 static int wrong_length(struct totals *t, struct bd_query *q, enum dim d,
 			const char *value, size_t n)

@@ -145,6 +145,9 @@ extern const struct district_pair district_pairs[DISTRICT_N_PAIRS];
  * "total" for the year's grand total (DIM_YEAR). */
 const char *district_total_name(enum dim d);
 bool district_dim_is_economic(enum dim d);
+/* The digits of a whole code of d (类 3, 款 5, 项 7); 0 for a dimension
+ * without codes. */
+size_t district_code_digits(enum dim d);
 /* The dimension called name (len bytes), or -1. */
 int district_dim_from_name(const char *name, size_t len);
 /* The value of a fact of a department in a dimension ("201", "basic.public").

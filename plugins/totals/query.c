@@ -837,15 +837,15 @@ static int compare_ranges(const void *a, const void *b)
 static int function_ranges(const struct query_spec *spec,
 			   struct function_range out[DISTRICT_MAX_VALUES + 1])
 {
-	static const size_t digits[DIM_COUNT] = {[DIM_FUNCTION_CLASS] = 3,
-						 [DIM_FUNCTION_SECTION] = 5,
-						 [DIM_FUNCTION_ITEM] = 7};
 	const struct cut *cut = NULL;
-	for (size_t w = 0; w < spec->common.n_where && cut == NULL; w++)
-		if (digits[spec->common.where[w].dim])
+	for (size_t w = 0; w < spec->common.n_where && cut == NULL; w++) {
+		enum dim d = spec->common.where[w].dim;
+		if (district_code_digits(d) && !district_dim_is_economic(d))
 			cut = &spec->common.where[w];
+	}
 	if (cut == NULL)
 		return -1;
+	size_t digits = district_code_digits(cut->dim);
 	int n = 0;
 	out[n++] = (struct function_range){0, 9999999};
 	for (size_t v = 0; v < cut->n_values; v++) {
@@ -853,7 +853,7 @@ static int function_ranges(const struct query_spec *spec,
 		size_t len = strspn(text, "0123456789");
 		if (text[len] != '\0' || len == 0 || len > 7)
 			return -1; /* not a code: read everything */
-		if (!cut->prefix[v] && len != digits[cut->dim])
+		if (!cut->prefix[v] && len != digits)
 			continue; /* matches nothing */
 		uint64_t value = 0, scale = 1;
 		for (size_t i = 0; i < len; i++)
@@ -996,8 +996,10 @@ int district_totals(void *state, const struct bd_scope *scope,
 {
 	struct totals *t = state;
 	struct query_spec spec;
-	struct cell_table ct = {0};
-	bd_fen grand = 0;
+	struct cell_table ct = {0}, before = {0};
+	struct ordered *order = NULL;
+	const struct dept **in_order = NULL;
+	bd_fen grand = 0, grand_before = 0;
 	int rc;
 
 	if (parse_query(t, scope, q, &spec) < 0)
@@ -1015,38 +1017,27 @@ int district_totals(void *state, const struct bd_scope *scope,
 	rc = aggregate(t, &spec, economic, &ct, &grand, &departments);
 	if (rc < 0)
 		goto out;
-	struct cell_table before = {0};
-	bd_fen grand_before = 0;
 	if (spec.change) {
 		struct query_spec previous = spec;
 		previous.common.year = spec.common.year - 1;
-		if (strmap_init(&before.index) < 0 ||
-		    (rc = aggregate(t, &previous, economic, &before,
-				    &grand_before, &departments_before)) < 0) {
-			cell_table_free(&before);
+		if (strmap_init(&before.index) < 0)
+			rc = -ENOMEM;
+		else
+			rc = aggregate(t, &previous, economic, &before,
+				       &grand_before, &departments_before);
+		if (rc < 0)
 			goto out;
-		}
 	}
 
-	struct ordered *order = cells_in_order(&ct, spec.sort_by_amount);
-	if (order == NULL) {
-		rc = -ENOMEM;
-		if (spec.change)
-			cell_table_free(&before);
+	rc = -ENOMEM; /* from here on, only memory can fail */
+	if ((order = cells_in_order(&ct, spec.sort_by_amount)) == NULL)
 		goto out;
-	}
 	/* Explain lists a row's items by year and department, whatever
 	 * order the departments were applied in (a rebuild's is any). */
-	const struct dept **in_order = NULL;
 	if (spec.explain && t->n_depts > 0) {
 		in_order = malloc(t->n_depts * sizeof *in_order);
-		if (in_order == NULL) {
-			free(order);
-			rc = -ENOMEM;
-			if (spec.change)
-				cell_table_free(&before);
+		if (in_order == NULL)
 			goto out;
-		}
 		memcpy(in_order, t->dept_list, t->n_depts * sizeof *in_order);
 		qsort(in_order, t->n_depts, sizeof *in_order,
 		      compare_departments);
@@ -1102,14 +1093,8 @@ int district_totals(void *state, const struct bd_scope *scope,
 	json_text_raw(&rows, "]");
 	cJSON *rows_item = rows.failed ? NULL : cJSON_CreateRaw(rows.buf);
 	json_text_free(&rows);
-	free(order);
-	if (rows_item == NULL) {
-		free(in_order);
-		if (spec.change)
-			cell_table_free(&before);
-		rc = -ENOMEM;
+	if (rows_item == NULL)
 		goto out;
-	}
 	cJSON_AddItemToObject(reply, "rows", rows_item);
 	cJSON_AddNumberToObject(reply, "row_count", (double)ct.n);
 	/* How many departments the total is of: a change between years
@@ -1123,13 +1108,14 @@ int district_totals(void *state, const struct bd_scope *scope,
 		cJSON_AddStringToObject(reply, "previous_total", text);
 		cJSON_AddNumberToObject(reply, "previous_departments",
 					(double)departments_before);
-		cell_table_free(&before);
 	}
 	t->host->format_amount(grand, spec.common.unit, text, sizeof text);
 	cJSON_AddStringToObject(reply, "total", text);
-	free(in_order);
 	rc = 0;
 out:
+	free(in_order);
+	free(order);
+	cell_table_free(&before);
 	cell_table_free(&ct);
 	return rc;
 }
