@@ -660,11 +660,26 @@ int host_query_view(struct host *h, enum host_view view, const char *op,
 	return rc;
 }
 
+int host_query_trees(struct host *h, enum host_view view, const char *op,
+		     const struct bd_scope *scope, struct bd_query *query)
+{
+	int rc = host_query_view(h, view, op, scope, query);
+	if (rc == 0 && !query->failed && json_text_expand(query->reply) < 0) {
+		query->failed = true;
+		snprintf(query->error_code, sizeof query->error_code,
+			 "internal");
+		snprintf(
+		    query->error_message, sizeof query->error_message,
+		    "the answer to \"%s\" could not be read back: out of "
+		    "memory, or its plugin wrote a member that is not JSON",
+		    op);
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
 int host_query(struct host *h, const char *op, const struct bd_scope *scope,
 	       struct bd_query *query)
 {
-	int rc = host_query_view(h, HOST_VIEW_LATEST, op, scope, query);
-	if (rc == 0 && !query->failed && json_text_expand(query->reply) < 0)
-		rc = -ENOMEM;
-	return rc;
+	return host_query_trees(h, HOST_VIEW_LATEST, op, scope, query);
 }

@@ -131,6 +131,11 @@ bool host_has_views(const struct host *host);
  * makes trees of them for a reader in process. */
 int host_query_view(struct host *host, enum host_view view, const char *op,
 		    const struct bd_scope *scope, struct bd_query *query);
+/* host_query_view with the reply in trees throughout, for a reader in
+ * process; a reply that cannot be read back fails the query (-EINVAL,
+ * with its error code and message). */
+int host_query_trees(struct host *host, enum host_view view, const char *op,
+		     const struct bd_scope *scope, struct bd_query *query);
 /* Answers op for a principal of the given scope, in trees throughout (for
  * a reader in process): -ENOENT when no plugin answers op, -EACCES when
  * the scope is restricted and the op is not declared BD_QUERY_SCOPED (the

@@ -10,7 +10,6 @@
 #include "access.h"
 #include "changes.h"
 #include "daemon.h"
-#include "json_text.h"
 #include "envelope.h"
 #include "log.h"
 #include "money.h"
@@ -405,11 +404,12 @@ void ops_status(const struct op_call *c)
 	reply_send(d, req, reply);
 }
 
-/* A plugin's answer, for the wire: it may hold members written as raw
- * JSON text, which the reply's printer copies as they are. */
+/* A plugin's answer: in trees for a reader in process, else for the wire,
+ * where it may hold members written as raw JSON text that the reply's
+ * printer copies as they are. */
 static int query_answer(struct daemon *d, const struct principal *who,
 			const char *op, const cJSON *request,
-			struct bd_query *q)
+			struct bd_query *q, bool trees)
 {
 	/* The host, not the plugin, decides what the principal may see: the
 	 * plugin is handed the scope, and an op that does not declare that it
@@ -436,7 +436,8 @@ static int query_answer(struct daemon *d, const struct principal *who,
 	}
 	if (view != HOST_VIEW_LATEST)
 		review_views_sync(d);
-	int rc = host_query_view(&d->host, view, op, &scope, q);
+	int rc = trees ? host_query_trees(&d->host, view, op, &scope, q)
+		       : host_query_view(&d->host, view, op, &scope, q);
 	if (rc == -ENOTSUP) {
 		q->failed = true;
 		snprintf(q->error_code, sizeof q->error_code, "bad_request");
@@ -462,23 +463,13 @@ static int query_answer(struct daemon *d, const struct principal *who,
 int ops_query(struct daemon *d, const struct principal *who, const char *op,
 	      const cJSON *request, struct bd_query *q)
 {
-	int rc = query_answer(d, who, op, request, q);
-	if (rc == 0 && json_text_expand(q->reply) < 0) {
-		cJSON_Delete(q->reply);
-		q->reply = NULL;
-		q->failed = true;
-		snprintf(q->error_code, sizeof q->error_code, "internal");
-		snprintf(q->error_message, sizeof q->error_message,
-			 "out of memory");
-		rc = -ENOMEM;
-	}
-	return rc;
+	return query_answer(d, who, op, request, q, true);
 }
 
 int ops_plugin_query(const struct op_call *c)
 {
 	struct bd_query q;
-	int rc = query_answer(c->d, c->who, c->op, c->env, &q);
+	int rc = query_answer(c->d, c->who, c->op, c->env, &q, false);
 	if (rc == -ENOENT)
 		return -ENOENT;
 	if (rc == -EACCES)

@@ -4,12 +4,15 @@
  * scope it is handed.  It does not declare BD_QUERY_SCOPED, so the host
  * must refuse that op to a department's or a 主管部门's credential: the
  * test that loads it shows the host, not the plugin, keeps figures apart.
+ * "careless.broken" writes its rows as raw text that is not JSON: the
+ * host's readers in process must be told, not handed half an answer.
  */
 #include <budgetd/plugin.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CARELESS_MAX 64
 
@@ -61,7 +64,13 @@ static int careless_query(void *state, const char *op,
 			  const struct bd_scope *scope, struct bd_query *q)
 {
 	struct careless *c = state;
-	(void)op, (void)scope; /* the whole point: it ignores both */
+	(void)scope; /* the whole point: it ignores it */
+	if (strcmp(op, "careless.broken") == 0) {
+		/* Careless with its text too: a raw member cut short. */
+		cJSON_AddRawToObject(c->host->query_reply(q), "rows",
+				     "[{\"department\":");
+		return 0;
+	}
 	cJSON *rows = cJSON_AddArrayToObject(c->host->query_reply(q), "rows");
 	for (size_t i = 0; i < c->n; i++) {
 		char amount[32];
@@ -77,6 +86,7 @@ static int careless_query(void *state, const char *op,
 
 static const struct bd_query_op careless_ops[] = {
     {"careless.totals", 0, "every department's total, whoever asks"},
+    {"careless.broken", 0, "rows written as text that is not JSON"},
     {0},
 };
 

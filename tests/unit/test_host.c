@@ -183,6 +183,24 @@ static void test_scope_enforced_by_host(void **state)
 	assert_int_equal(host_query(&loaded, "abi.nothing", &department, &q),
 			 -ENOENT);
 	cJSON_Delete(q.reply);
+	/* A raw member that is not JSON: for the wire it goes as written
+	 * (the plugin answers for it), but a reader in process is told. */
+	q = (struct bd_query){.reply = cJSON_CreateObject()};
+	assert_int_equal(host_query_view(&loaded, HOST_VIEW_LATEST,
+					 "careless.broken", &operator_scope,
+					 &q),
+			 0);
+	assert_true(cJSON_IsRaw(cJSON_GetObjectItem(q.reply, "rows")));
+	cJSON_Delete(q.reply);
+	q = (struct bd_query){.reply = cJSON_CreateObject()};
+	assert_int_equal(
+	    host_query(&loaded, "careless.broken", &operator_scope, &q),
+	    -EINVAL);
+	assert_true(q.failed);
+	assert_string_equal(q.error_code, "internal");
+	assert_non_null(strstr(q.error_message, "careless.broken"));
+	assert_non_null(strstr(q.error_message, "not JSON"));
+	cJSON_Delete(q.reply);
 	unload_kept();
 }
 
