@@ -127,6 +127,16 @@ static void on_rpc(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Answers a list of committed jobs, in order. */
+static void store_done_all(struct daemon *d, struct store_job *job)
+{
+	while (job != NULL) {
+		struct store_job *next = job->next;
+		ops_store_done(d, job);
+		job = next;
+	}
+}
+
 static void on_store(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -553,21 +563,11 @@ out_loop:
 	}
 	store_stop(&d.store);
 	/* What the writer finished last: annotations only, nothing waits.
-	 * (The loop's backlog first: the loop may have broken off between
-	 * two of its turns.) */
-	if (d.store_backlog == NULL)
-		d.store_backlog = store_take_done(&d.store);
-	else
-		for (struct store_job *tail = d.store_backlog;;
-		     tail = tail->next)
-			if (tail->next == NULL) {
-				tail->next = store_take_done(&d.store);
-				break;
-			}
-	for (struct store_job *job = d.store_backlog, *next; job; job = next) {
-		next = job->next;
-		ops_store_done(&d, job);
-	}
+	 * The loop's backlog first: it may have broken off between two of
+	 * its turns. */
+	store_done_all(&d, d.store_backlog);
+	d.store_backlog = NULL;
+	store_done_all(&d, store_take_done(&d.store));
 	if (d.watchdog)
 		event_free(d.watchdog);
 	if (d.grace)

@@ -15,6 +15,16 @@ size_t workers_default_count(void)
 	return n > 0 ? (size_t)n : 1;
 }
 
+/* Runs a job, stamped for the submission's stages and counted for status. */
+static void run_timed(struct workers *w, struct workers_job *job)
+{
+	job->began_ns = clock_ns();
+	job->run(job);
+	job->ended_ns = clock_ns();
+	atomic_fetch_add(&w->busy_ns, job->ended_ns - job->began_ns);
+	atomic_fetch_add(&w->jobs_run, 1);
+}
+
 static _Thread_local bool on_worker;
 
 bool workers_on_worker(void)
@@ -38,11 +48,7 @@ static void *worker_main(void *arg)
 			w->tail = NULL;
 		pthread_mutex_unlock(&w->lock);
 
-		job->began_ns = clock_ns();
-		job->run(job);
-		job->ended_ns = clock_ns();
-		atomic_fetch_add(&w->busy_ns, job->ended_ns - job->began_ns);
-		atomic_fetch_add(&w->jobs_run, 1);
+		run_timed(w, job);
 
 		pthread_mutex_lock(&w->lock);
 		job->next = NULL;
@@ -97,11 +103,7 @@ void workers_submit(struct workers *w, struct workers_job *job)
 	job->next = NULL;
 	w->queued++;
 	if (w->n_threads == 0) {
-		job->began_ns = clock_ns();
-		job->run(job);
-		job->ended_ns = clock_ns();
-		atomic_fetch_add(&w->busy_ns, job->ended_ns - job->began_ns);
-		atomic_fetch_add(&w->jobs_run, 1);
+		run_timed(w, job);
 		w->queued--;
 		job->done(job);
 		return;
