@@ -78,11 +78,12 @@ int lists_capture(struct dept *d, const struct bd_submission *s)
 	}
 	if (s->n_projects == 0)
 		return 0;
-	struct cellmap by_function;
 	d->projects = calloc(s->n_projects, sizeof *d->projects);
-	if (d->projects == NULL || cellmap_init(&by_function) < 0)
+	if (d->projects == NULL)
 		return -ENOMEM;
-	int rc = sum_project_spending(s, &by_function);
+	/* Summed only when a project leaves its kind to its lines. */
+	struct cellmap by_function = {0};
+	int rc = 0;
 	for (size_t i = 0; i < s->n_projects && rc == 0; i++) {
 		const struct bd_project *p = &s->projects[i];
 		struct dept_project *dp = &d->projects[d->n_projects++];
@@ -93,9 +94,16 @@ int lists_capture(struct dept *d, const struct bd_submission *s)
 			break;
 		}
 		memcpy(dp->function, p->function, sizeof dp->function);
-		dp->kind = p->kind != BD_PROJECT_KIND_UNSPECIFIED
-			       ? p->kind
-			       : kind_of_lines(&by_function, p->function);
+		dp->kind = p->kind;
+		if (dp->kind == BD_PROJECT_KIND_UNSPECIFIED) {
+			if (by_function.cells == NULL &&
+			    (cellmap_init(&by_function) < 0 ||
+			     sum_project_spending(s, &by_function) < 0)) {
+				rc = -ENOMEM;
+				break;
+			}
+			dp->kind = kind_of_lines(&by_function, p->function);
+		}
 		bd_fen total = p->total.fen;
 		if (!p->total.present)
 			for (int k = 0; k < BD_SOURCE_COUNT; k++)

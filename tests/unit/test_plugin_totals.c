@@ -405,6 +405,45 @@ static void test_change_three_public_projects(void **state)
 	free(changes);
 }
 
+/* A project's kind: as stated, else its function's lines' when they carry
+ * project spending of one kind, else none (counted as without_kind). */
+static void test_project_kinds(void **state)
+{
+	static const char doc[] =
+	    "{\"format\":\"budget-submission/1\",\"year\":2023,\"unit\":"
+	    "\"元\",\"department\":{\"code\":\"116002\",\"name\":\"d\","
+	    "\"parent\":\"116\"},\"income\":{},\"expenditure\":["
+	    "{\"function\":\"2010301\",\"source\":\"general_budget\","
+	    "\"project\":{\"operating\":\"10\"}},"
+	    "{\"function\":\"2010399\",\"source\":\"general_budget\","
+	    "\"project\":{\"operating\":\"5\",\"targeted\":\"5\"}}],"
+	    "\"projects\":["
+	    "{\"code\":\"901\",\"name\":\"a\",\"function\":\"2010301\","
+	    "\"total\":\"10\"},"
+	    "{\"code\":\"902\",\"name\":\"b\",\"function\":\"2010399\","
+	    "\"total\":\"4\"},"
+	    "{\"code\":\"903\",\"name\":\"c\",\"function\":\"2010399\","
+	    "\"kind\":\"targeted\",\"total\":\"6\"}]}";
+	struct mock_submission ms;
+	struct bd_apply *changes = calloc(1, sizeof *changes);
+	(void)state;
+	assert_int_equal(mock_submission_parse(&ms, doc), 0);
+	apply(&ms, 1, changes);
+	cJSON *r = query_op("projects", "{\"kind\":\"operating\"}");
+	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 1);
+	assert_string_equal(
+	    json_row_str(cJSON_GetObjectItem(r, "projects"), 0, "code"), "901");
+	assert_int_equal(cJSON_GetObjectItem(r, "without_kind")->valueint, 1);
+	cJSON_Delete(r);
+	r = query_op("projects", "{\"kind\":\"targeted\"}");
+	assert_int_equal(cJSON_GetObjectItem(r, "count")->valueint, 1);
+	assert_string_equal(
+	    json_row_str(cJSON_GetObjectItem(r, "projects"), 0, "code"), "903");
+	cJSON_Delete(r);
+	mock_submission_free(&ms);
+	free(changes);
+}
+
 static void test_bad_queries(void **state)
 {
 	(void)state;
@@ -851,6 +890,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_revisions_move_totals_by_the_difference, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_queries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_project_kinds, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_change_three_public_projects,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_parent_index, setup, teardown),
