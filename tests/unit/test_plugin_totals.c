@@ -62,6 +62,17 @@ static cJSON *query(const char *request_json)
 }
 
 /* The amount of the row whose first key equals `key`, in 分 (万元 text). */
+/* A member of an answer asked in 元, in 分 (the test fails if it is not
+ * an amount). */
+static bd_fen yuan(const cJSON *item, const char *member)
+{
+	bd_fen fen;
+	const char *why;
+	assert_int_equal(
+	    money_parse(json_str(item, member), BD_UNIT_YUAN, &fen, &why), 0);
+	return fen;
+}
+
 static bd_fen row_amount(const cJSON *reply, const char *dim, const char *key)
 {
 	const cJSON *row;
@@ -197,17 +208,11 @@ static void test_revisions_move_totals_by_the_difference(void **state)
 	int rows_checked = 0;
 	cJSON_ArrayForEach(row, cJSON_GetObjectItem(r, "rows"))
 	{
-		bd_fen sum = 0, amount, v;
-		const char *why;
+		bd_fen sum = 0, amount = yuan(row, "amount");
 		const cJSON *f;
-		assert_int_equal(money_parse(json_str(row, "amount"),
-					     BD_UNIT_YUAN, &amount, &why),
-				 0);
 		cJSON_ArrayForEach(f, cJSON_GetObjectItem(row, "from"))
 		{
-			assert_int_equal(money_parse(json_str(f, "amount"),
-						     BD_UNIT_YUAN, &v, &why),
-					 0);
+			bd_fen v = yuan(f, "amount");
 			assert_string_equal(
 			    json_str(f, "department"),
 			    cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"),
@@ -736,13 +741,7 @@ static void test_function_cuts(void **state)
 			 cuts[c].dim, cuts[c].values);
 		cJSON *reply = query(request);
 		assert_non_null(reply);
-		bd_fen total;
-		const char *why;
-		assert_int_equal(
-		    money_parse(
-			cJSON_GetObjectItem(reply, "total")->valuestring,
-			BD_UNIT_YUAN, &total, &why),
-		    0);
+		bd_fen total = yuan(reply, "total");
 		if (total != expect)
 			fail_msg("%s: %lld, expected %lld", request,
 				 (long long)total, expect);
@@ -786,13 +785,7 @@ static void test_answer_order(void **state)
 			    cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"),
 						"department")
 				->valuestring;
-			bd_fen amount;
-			const char *why;
-			assert_int_equal(
-			    money_parse(
-				cJSON_GetObjectItem(row, "amount")->valuestring,
-				BD_UNIT_YUAN, &amount, &why),
-			    0);
+			bd_fen amount = yuan(row, "amount");
 			if (last_key != NULL) {
 				bool tie = !by_amount || amount == last_amount;
 				if (by_amount && amount > last_amount)
