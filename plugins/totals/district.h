@@ -43,9 +43,12 @@ struct dept {
 	struct fact *facts; /* one per non-zero cell of an expenditure line */
 	size_t n_facts;
 	/* The facts' positions in the order of their function codes (then
-	 * their own): a cut on a function reads its range only.  NULL for a
-	 * department of more than 65,535 facts, whose facts are all read. */
+	 * their own), so that a cut on a function reads its range only; NULL
+	 * when the facts are in that order already (in_function_order: the
+	 * lines of a budget come in code order), or for a department of more
+	 * than 65,535 facts, whose facts are all read. */
 	uint16_t *by_function;
+	bool in_function_order;
 	/* Its 主管部门's entry in totals.parents (parents.c), set when the
 	 * index made room for it. */
 	size_t parent_slot;

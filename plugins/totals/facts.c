@@ -80,11 +80,17 @@ static int compare_by_function(const void *a, const void *b, void *facts)
 	return x < y ? -1 : x > y;
 }
 
-/* d->by_function; 0 or -ENOMEM. */
+/* d->by_function, where the facts are not in function order already; 0
+ * or -ENOMEM.  (Sorting facts that are in order cost a tenth of the main
+ * thread's cold start.) */
 static int index_by_function(struct dept *d)
 {
-	if (d->n_facts > UINT16_MAX)
-		return 0; /* read whole */
+	bool ordered = true;
+	for (size_t i = 1; i < d->n_facts && ordered; i++)
+		ordered = d->facts[i - 1].function <= d->facts[i].function;
+	d->in_function_order = ordered;
+	if (ordered || d->n_facts > UINT16_MAX)
+		return 0; /* read in place, or read whole */
 	d->by_function =
 	    malloc((d->n_facts ? d->n_facts : 1) * sizeof *d->by_function);
 	if (d->by_function == NULL)

@@ -877,13 +877,19 @@ static int function_ranges(const struct query_spec *spec,
 	return merged + 1;
 }
 
-/* The first position in d->by_function whose fact's function is >= lo. */
+/* The k-th of d's facts in function order. */
+static const struct fact *by_function(const struct dept *d, size_t k)
+{
+	return &d->facts[d->by_function ? d->by_function[k] : k];
+}
+
+/* The first position in function order whose fact's function is >= lo. */
 static size_t first_at_least(const struct dept *d, uint64_t lo)
 {
 	size_t a = 0, b = d->n_facts;
 	while (a < b) {
 		size_t m = a + (b - a) / 2;
-		if (d->facts[d->by_function[m]].function < lo)
+		if (by_function(d, m)->function < lo)
 			a = m + 1;
 		else
 			b = m;
@@ -892,7 +898,7 @@ static size_t first_at_least(const struct dept *d, uint64_t lo)
 }
 
 /* The facts of d a query reads: through its function ranges where it has
- * them (n_ranges >= 0) and d is indexed, else all of them. */
+ * them (n_ranges >= 0) and d's facts have a function order, else all. */
 struct fact_walk {
 	const struct function_range *ranges;
 	int n_ranges; /* -1: every fact */
@@ -904,7 +910,8 @@ struct fact_walk {
 static const struct fact *walk_next(const struct dept *d, bool economic,
 				    struct fact_walk *w)
 {
-	if (w->n_ranges < 0 || economic || d->by_function == NULL)
+	if (w->n_ranges < 0 || economic ||
+	    (d->by_function == NULL && !d->in_function_order))
 		return district_next_fact(d, economic, &w->cursor);
 	while (w->range < w->n_ranges) {
 		const struct function_range *r = &w->ranges[w->range];
@@ -913,8 +920,8 @@ static const struct fact *walk_next(const struct dept *d, bool economic,
 			w->positioned = true;
 		}
 		if (w->at < d->n_facts &&
-		    d->facts[d->by_function[w->at]].function <= r->hi)
-			return &d->facts[d->by_function[w->at++]];
+		    by_function(d, w->at)->function <= r->hi)
+			return by_function(d, w->at++);
 		w->range++;
 		w->positioned = false;
 	}
