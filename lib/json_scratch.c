@@ -35,3 +35,13 @@ void json_scratch_end(void)
 {
 	scratch_arena = NULL;
 }
+
+void json_scratch_delete(cJSON *tree)
+{
+	/* A tree of the scratch arena is all of it (the whole parse ran
+	 * between begin and end): the arena frees it at once. */
+	if (tree != NULL && scratch_arena != NULL &&
+	    arena_owns(scratch_arena, tree))
+		return;
+	cJSON_Delete(tree);
+}

@@ -16,5 +16,10 @@ void json_scratch_install(void);
  * allocated in between may be used after it (arena_release frees it). */
 void json_scratch_begin(struct arena *scratch);
 void json_scratch_end(void);
+struct cJSON;
+/* Deletes a tree, except one this thread's scratch arena holds, which
+ * goes with the arena: walking it to free value by value was 5 % of the
+ * instructions of a cold start. */
+void json_scratch_delete(struct cJSON *tree);
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "json_scratch.h"
 #include "money.h"
 #include "utf8.h"
 
@@ -1287,7 +1288,7 @@ int model_parse_json(const char *text, size_t len, struct arena *arena,
 		return -EINVAL;
 	}
 	int rc = parse_brief(doc, arena, out, why, why_size, true);
-	cJSON_Delete(doc);
+	json_scratch_delete(doc); /* the rebuild parses into a scratch arena */
 	return rc;
 }
 

@@ -37,6 +37,13 @@ static void test_trees_from_the_arena(void **state)
 	size_t used = scratch.bytes;
 	assert_true(used > 0);
 	cJSON_Delete(tree);
+	/* json_scratch_delete leaves a scratch tree to its arena, and frees
+	 * a heap tree as the heap's (LeakSanitizer would say otherwise). */
+	cJSON *second = cJSON_Parse(doc);
+	assert_true(arena_owns(&scratch, second));
+	json_scratch_delete(second);
+	json_scratch_delete(NULL);
+	used = scratch.bytes;
 	/* A heap tree made before the scratch is freed as the heap's
 	 * (LeakSanitizer and ASan would say otherwise). */
 	cJSON_Delete(before);
@@ -46,7 +53,7 @@ static void test_trees_from_the_arena(void **state)
 	cJSON *after = cJSON_Parse(doc);
 	assert_non_null(after);
 	assert_false(arena_owns(&scratch, after));
-	cJSON_Delete(after);
+	json_scratch_delete(after);
 	arena_release(&scratch);
 	assert_int_equal(scratch.bytes, 0);
 }
