@@ -168,6 +168,9 @@ bool district_dept_passes(const struct district_filter *filter,
 			  const struct dept *d);
 
 /* keys.c: the integer keys of the maintained totals. */
+/* A 项 code of seven digits is this (10^7) plus its number: a fact's
+ * function value. */
+#define DISTRICT_ITEM_BASE UINT64_C(10000000)
 /* The first n digits of code (fewer where it ends) as 10^n + their number;
  * 0 for an empty code. */
 uint64_t district_code_value(const char *code, size_t n);

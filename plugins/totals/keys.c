@@ -84,10 +84,10 @@ uint64_t district_code_value(const char *code, size_t n)
 /* A function 项 (10^7 + 7 digits) cut to its 类 or 款. */
 static uint64_t function_level(uint64_t item, unsigned digits)
 {
-	if (item < 10000000)
+	if (item < DISTRICT_ITEM_BASE)
 		return 0;
-	return digits == 3 ? 1000 + (item - 10000000) / 10000
-			   : 100000 + (item - 10000000) / 100;
+	return digits == 3 ? 1000 + (item - DISTRICT_ITEM_BASE) / 10000
+			   : 100000 + (item - DISTRICT_ITEM_BASE) / 100;
 }
 
 /* An economic code (类 10^3 + 3 digits, or 款 10^5 + 5) cut to its 类. */

@@ -832,7 +832,7 @@ static int compare_ranges(const void *a, const void *b)
  * The ranges of function values outside which no fact passes the query's
  * cut on a function dimension, merged and ascending; -1 when there is no
  * such cut (every fact is read).  Facts of a code shorter than a 项
- * (values below 10^7) are always in: the cut decides them.
+ * (values below DISTRICT_ITEM_BASE) are always in: the cut decides them.
  */
 static int function_ranges(const struct query_spec *spec,
 			   struct function_range out[DISTRICT_MAX_VALUES + 1])
@@ -847,7 +847,7 @@ static int function_ranges(const struct query_spec *spec,
 		return -1;
 	size_t digits = district_code_digits(cut->dim);
 	int n = 0;
-	out[n++] = (struct function_range){0, 9999999};
+	out[n++] = (struct function_range){0, DISTRICT_ITEM_BASE - 1};
 	for (size_t v = 0; v < cut->n_values; v++) {
 		const char *text = cut->values[v];
 		size_t len = strspn(text, "0123456789");
@@ -860,7 +860,7 @@ static int function_ranges(const struct query_spec *spec,
 			value = value * 10 + (uint64_t)(text[i] - '0');
 		for (size_t i = len; i < 7; i++)
 			scale *= 10;
-		out[n].lo = 10000000 + value * scale;
+		out[n].lo = DISTRICT_ITEM_BASE + value * scale;
 		out[n].hi = out[n].lo + scale - 1;
 		n++;
 	}
