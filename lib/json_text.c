@@ -7,10 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-void json_text_put(struct json_text *t, const char *s, size_t n)
+/* Room for n more bytes and the NUL; false (and failed) when out of
+ * memory. */
+static bool room_for(struct json_text *t, size_t n)
 {
 	if (t->failed)
-		return;
+		return false;
+	if (n >= SIZE_MAX / 4 - t->len) { /* no doubling would reach it */
+		t->failed = true;
+		return false;
+	}
 	if (t->len + n + 1 > t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
 		while (cap < t->len + n + 1)
@@ -18,43 +24,77 @@ void json_text_put(struct json_text *t, const char *s, size_t n)
 		char *grown = realloc(t->buf, cap);
 		if (grown == NULL) {
 			t->failed = true;
-			return;
+			return false;
 		}
 		t->buf = grown;
 		t->cap = cap;
 	}
+	return true;
+}
+
+void json_text_reserve(struct json_text *t, size_t n)
+{
+	room_for(t, n);
+}
+
+void json_text_put(struct json_text *t, const char *s, size_t n)
+{
+	if (!room_for(t, n))
+		return;
 	memcpy(t->buf + t->len, s, n);
 	t->len += n;
 	t->buf[t->len] = '\0';
 }
 
-void json_text_raw(struct json_text *t, const char *s)
+char *json_text_claim(struct json_text *t, size_t max)
 {
-	json_text_put(t, s, strlen(s));
+	return room_for(t, max) ? t->buf + t->len : NULL;
+}
+
+void json_text_commit(struct json_text *t, size_t n)
+{
+	if (t->failed)
+		return;
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
+size_t json_escape(char *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
+		} else if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else {
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 15];
+			o += 6;
+		}
+	}
+	return (size_t)(o - out);
 }
 
 void json_text_string_n(struct json_text *t, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	const char *run = s; /* bytes that need no escape, copied at once */
+	/* A bounded piece at a time, so that a long string does not claim
+	 * six times its length. */
+	enum { PIECE = 1024 };
 	json_text_put(t, "\"", 1);
-	for (const char *p = s;; p++) {
-		unsigned char c = p < s + n ? (unsigned char)*p : 0;
-		if (p < s + n && c != '"' && c != '\\' && c >= 0x20)
-			continue;
-		json_text_put(t, run, (size_t)(p - run));
-		if (p == s + n)
-			break;
-		if (c == '"' || c == '\\') {
-			char esc[2] = {'\\', (char)c};
-			json_text_put(t, esc, 2);
-		} else {
-			char esc[6] = {'\\', 'u',	  '0',
-				       '0',  hex[c >> 4], hex[c & 15]};
-			json_text_put(t, esc, 6);
-		}
-		run = p + 1;
-	}
+	do {
+		size_t piece = n < PIECE ? n : PIECE;
+		char *out = json_text_claim(t, 6 * piece);
+		if (out == NULL)
+			return;
+		json_text_commit(t, json_escape(out, s, piece));
+		s += piece;
+		n -= piece;
+	} while (n > 0);
 	json_text_put(t, "\"", 1);
 }
 

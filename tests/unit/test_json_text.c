@@ -64,6 +64,59 @@ static void test_string_of_n_bytes(void **state)
 	json_text_free(&t);
 }
 
+/* A string longer than the piece json_text_string_n escapes at a time,
+ * with escapes on both sides of each piece's end, reads back whole. */
+static void test_long_string_in_pieces(void **state)
+{
+	enum { LEN = 5000 };
+	char *s = malloc(LEN + 1);
+	(void)state;
+	for (int i = 0; i < LEN; i++)
+		s[i] = i % 97 == 0    ? '"'
+		       : i % 101 == 0 ? '\n'
+				      : (char)('a' + i % 26);
+	s[1023] = s[1024] = s[2047] = '\\';
+	s[LEN] = '\0';
+	struct json_text t = {0};
+	json_text_string_n(&t, s, LEN);
+	assert_false(t.failed);
+	assert_int_equal(t.len, strlen(t.buf));
+	cJSON *back = cJSON_Parse(t.buf);
+	assert_non_null(back);
+	assert_string_equal(back->valuestring, s);
+	cJSON_Delete(back);
+	json_text_free(&t);
+	free(s);
+}
+
+/* Text written straight into a claimed buffer: what is committed stays,
+ * what is not is dropped, and the text stays NUL-terminated. */
+static void test_claim_and_commit(void **state)
+{
+	struct json_text t = {0};
+	(void)state;
+	json_text_raw(&t, "[");
+	char *out = json_text_claim(&t, 6 * 4 + 2);
+	assert_non_null(out);
+	out[0] = '"';
+	size_t n = 1 + json_escape(out + 1, "a\"\x01\\", 4);
+	out[n++] = '"';
+	assert_int_equal(n, 2 + 1 + 2 + 6 + 2);
+	json_text_commit(&t, n);
+	out = json_text_claim(&t, 100);
+	assert_non_null(out);
+	memcpy(out, ",garbage", 8);
+	json_text_commit(&t, 0);
+	json_text_raw(&t, "]");
+	assert_false(t.failed);
+	assert_string_equal(t.buf, "[\"a\\\"\\u0001\\\\\"]");
+	/* A claim past memory fails the text, as any append does. */
+	assert_null(json_text_claim(&t, SIZE_MAX / 2));
+	assert_true(t.failed);
+	json_text_commit(&t, 5);
+	json_text_free(&t);
+}
+
 static void test_integers_at_the_edges(void **state)
 {
 	static const int64_t values[] = {
@@ -198,6 +251,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_string_round_trip),
 	    cmocka_unit_test(test_string_of_n_bytes),
+	    cmocka_unit_test(test_long_string_in_pieces),
+	    cmocka_unit_test(test_claim_and_commit),
 	    cmocka_unit_test(test_integers_at_the_edges),
 	    cmocka_unit_test(test_growth),
 	    cmocka_unit_test(test_cjson_trees),

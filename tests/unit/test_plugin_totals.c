@@ -765,50 +765,95 @@ static void test_function_cuts(void **state)
 /* The rows of a large answer in order: by key, and by amount (largest
  * first, equal amounts by key), past the sizes an insertion sort takes
  * and with many equal amounts. */
+/* A row's key as its parts in the order of "by", joined by \x1f: the
+ * order an answer's rows must come in. */
+static void row_key(const cJSON *row, const cJSON *by, char *buf, size_t size)
+{
+	size_t len = 0;
+	const cJSON *dim;
+	buf[0] = '\0';
+	cJSON_ArrayForEach(dim, by)
+	{
+		const cJSON *part = cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(row, "key"), dim->valuestring);
+		assert_true(cJSON_IsString(part));
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					len ? "\x1f" : "", part->valuestring);
+		assert_true(len < size);
+	}
+}
+
+/* The rows of an answer come by key (or largest amount first, ties by
+ * key), whether the keys differ in their first eight bytes or only after
+ * them (a year before the department), from maintained totals or a scan. */
 static void test_answer_order(void **state)
 {
 	enum { DEPTS = 700 };
 	struct bd_apply *changes = calloc(1, sizeof *changes);
 	(void)state;
+	static bool taken[1000000];
 	srand(11);
 	for (int i = 0; i < DEPTS; i++) {
-		struct mini_dept d = {.year = 2023, .n = 1};
-		/* Codes in no order, amounts from eight values. */
-		snprintf(d.code, sizeof d.code, "%06d",
-			 (i * 7919) % 1000003 % 999983);
-		d.lines[0] = (struct mini_line){
-		    .code = i % 10, .wages = 100 * (1 + rand() % 8)};
-		apply_mini(&d, i + 1, changes);
+		/* Codes at random, many alike in their first digits; amounts
+		 * from eight values; a third of the departments in a second
+		 * year. */
+		int code;
+		do
+			code = rand() % 1000000;
+		while (taken[code]);
+		taken[code] = true;
+		for (int year = 2023; year <= 2024; year++) {
+			if (year == 2024 && i % 3 != 0)
+				continue;
+			struct mini_dept d = {.year = year, .n = 1};
+			snprintf(d.code, sizeof d.code, "%06d", code);
+			d.lines[0] = (struct mini_line){
+			    .code = i % 10, .wages = 100 * (1 + rand() % 8)};
+			apply_mini(&d, i + 1, changes);
+		}
 	}
-	for (int by_amount = 0; by_amount < 2; by_amount++) {
-		cJSON *r =
-		    query(by_amount ? "{\"by\":[\"department\"],"
-				      "\"unit\":\"元\",\"sort\":\"amount\"}"
-				    : "{\"by\":[\"department\"],"
-				      "\"unit\":\"元\"}");
+	static const char *const questions[] = {
+	    "{\"by\":[\"department\"],\"year\":2023,\"unit\":\"元\"}",
+	    "{\"by\":[\"department\"],\"year\":2023,\"unit\":\"元\","
+	    "\"sort\":\"amount\"}",
+	    "{\"by\":[\"department\"],\"unit\":\"元\"}",
+	    "{\"by\":[\"year\",\"department\"],\"unit\":\"元\"}",
+	    "{\"by\":[\"department\",\"year\"],\"unit\":\"元\"}",
+	    "{\"by\":[\"year\",\"department\"],\"unit\":\"元\","
+	    "\"sort\":\"amount\"}",
+	    "{\"by\":[\"function:item\",\"department\"],\"unit\":\"元\","
+	    "\"year\":2024}",
+	};
+	static const int expected_rows[] = {
+	    DEPTS, DEPTS, DEPTS, DEPTS + 234, DEPTS + 234, DEPTS + 234, 234};
+	for (size_t k = 0; k < sizeof questions / sizeof *questions; k++) {
+		bool by_amount = strstr(questions[k], "amount") != NULL;
+		cJSON *r = query(questions[k]);
+		assert_non_null(r);
 		const cJSON *rows = cJSON_GetObjectItem(r, "rows");
-		assert_int_equal(cJSON_GetArraySize(rows), DEPTS);
-		const char *last_key = NULL;
+		const cJSON *by = cJSON_GetObjectItem(r, "by");
+		assert_int_equal(cJSON_GetArraySize(rows), expected_rows[k]);
+		char last_key[256] = "", key[256];
 		bd_fen last_amount = 0;
 		const cJSON *row;
+		int n = 0;
 		cJSON_ArrayForEach(row, rows)
 		{
-			const char *key =
-			    cJSON_GetObjectItem(cJSON_GetObjectItem(row, "key"),
-						"department")
-				->valuestring;
+			row_key(row, by, key, sizeof key);
 			bd_fen amount = yuan(row, "amount");
-			if (last_key != NULL) {
+			if (n++ > 0) {
 				bool tie = !by_amount || amount == last_amount;
 				if (by_amount && amount > last_amount)
-					fail_msg("%s (%lld) after %s (%lld)",
-						 key, (long long)amount,
-						 last_key,
-						 (long long)last_amount);
+					fail_msg(
+					    "%s: %s (%lld) after %s (%lld)",
+					    questions[k], key,
+					    (long long)amount, last_key,
+					    (long long)last_amount);
 				if (tie && strcmp(last_key, key) >= 0)
-					fail_msg("%s after %s", key, last_key);
+					fail_msg("%s: %s after %s",
+						 questions[k], key, last_key);
 			}
-			last_key = key;
+			snprintf(last_key, sizeof last_key, "%s", key);
 			last_amount = amount;
 		}
 		cJSON_Delete(r);

@@ -59,6 +59,23 @@ static void test_values_round_trip(void **state)
 		assert_text(DIM_PARENT, &dep, &f,
 			    i == 3 ? "-" : codes[(i + 1) % 4]);
 	}
+	/* A buffer too short keeps the leading digits, NUL-terminated. */
+	char cut[5];
+	assert_int_equal(
+	    district_dim_text(DIM_DEPARTMENT,
+			      district_code_value("123456789012", 12), cut,
+			      sizeof cut),
+	    4);
+	assert_string_equal(cut, "1234");
+	/* Every length from one digit to fifteen, odd and even. */
+	char code[16] = "", text[32];
+	for (size_t n = 1; n < sizeof code; n++) {
+		code[n - 1] = (char)('0' + (n * 7) % 10);
+		code[n] = '\0';
+		district_dim_text(DIM_DEPARTMENT, district_code_value(code, n),
+				  text, sizeof text);
+		assert_string_equal(text, code);
+	}
 	/* The year is a code too: the year - 2000, written as the year. */
 	assert_text(DIM_YEAR, &dep, &f, "2025");
 	dep.year = 2000;
