@@ -1,5 +1,7 @@
 #include "json_text.h"
 
+#include "digits.h"
+
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -106,16 +108,12 @@ void json_text_string(struct json_text *t, const char *s)
 void json_text_int(struct json_text *t, int64_t v)
 {
 	char digits[24];
-	size_t n = sizeof digits;
 	/* Through the unsigned magnitude, so INT64_MIN is not negated. */
 	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	do {
-		digits[--n] = (char)('0' + m % 10);
-		m /= 10;
-	} while (m != 0);
+	char *p = digits_before(digits + sizeof digits, m);
 	if (v < 0)
-		digits[--n] = '-';
-	json_text_put(t, digits + n, sizeof digits - n);
+		*--p = '-';
+	json_text_put(t, p, (size_t)(digits + sizeof digits - p));
 }
 
 static void put_number(struct json_text *t, double d)

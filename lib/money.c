@@ -1,5 +1,7 @@
 #include "money.h"
 
+#include "digits.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -160,10 +162,7 @@ int money_format(bd_fen fen, enum bd_unit unit, char *buf, size_t size)
 		part /= 10;
 	}
 	*--p = '.';
-	do {
-		*--p = (char)('0' + whole % 10);
-		whole /= 10;
-	} while (whole != 0);
+	p = digits_before(p, whole);
 	if (fen < 0)
 		*--p = '-';
 	size_t n = (size_t)(text + sizeof text - 1 - p);

@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "digits.h"
 #include "district.h"
 
 #define YEAR_BASE  2000
@@ -127,34 +128,16 @@ uint64_t district_dim_code(enum dim d, const struct dept *dep,
 	}
 }
 
-/* "00" to "99": a code's digits are written two at a time (every row of
- * an answer by department passes here). */
-static const char digit_pairs[] = "0001020304050607080910111213141516171819"
-				  "2021222324252627282930313233343536373839"
-				  "4041424344454647484950515253545556575859"
-				  "6061626364656667686970717273747576777879"
-				  "8081828384858687888990919293949596979899";
-
 /* "-" for 0, else the digits of a code made by code_value: v's own
  * decimal digits without their leading 1. */
 static size_t code_text(uint64_t v, char *buf, size_t size)
 {
 	char digits[24];
-	char *p = digits + sizeof digits;
 	if (v == 0 || size < 2) {
 		memcpy(buf, "-", size < 2 ? 0 : 2);
 		return size < 2 ? 0 : 1;
 	}
-	for (; v >= 100; v /= 100) {
-		p -= 2;
-		memcpy(p, digit_pairs + 2 * (v % 100), 2);
-	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, digit_pairs + 2 * v, 2);
-	} else {
-		*--p = (char)('0' + v);
-	}
+	char *p = digits_before(digits + sizeof digits, v);
 	p++; /* the leading 1 of 10^n */
 	size_t len = (size_t)(digits + sizeof digits - p);
 	if (len >= size)

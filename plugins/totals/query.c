@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digits.h"
 #include "district.h"
 #include "json_text.h"
 #include "money.h"
@@ -518,13 +519,9 @@ static void put_row_body(const struct totals *t, const struct query_spec *spec,
 	o += amount > 0 ? amount : 0;
 	PUT_LITERAL("\",\"departments\":");
 	char digits[24];
-	size_t d = sizeof digits;
-	size_t departments = c->departments;
-	do
-		digits[--d] = (char)('0' + departments % 10);
-	while ((departments /= 10) != 0);
-	memcpy(o, digits + d, sizeof digits - d);
-	o += sizeof digits - d;
+	char *d = digits_before(digits + sizeof digits, c->departments);
+	memcpy(o, d, (size_t)(digits + sizeof digits - d));
+	o += digits + sizeof digits - d;
 	*o++ = '}';
 #undef PUT_LITERAL
 	json_text_commit(j, (size_t)(o - out));
