@@ -140,6 +140,9 @@ struct district_filter {
 
 /* dimensions.c */
 extern const char *const district_dim_names[DIM_COUNT];
+/* The longest of them ("function:section"): an answer's row is written
+ * into room reserved by this bound (test_totals_keys holds it). */
+#define DISTRICT_DIM_NAME_MAX 16
 /* The dimensions whose single-dimension totals are maintained. */
 extern const enum dim district_maintained[];
 extern const size_t district_n_maintained;

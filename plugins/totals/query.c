@@ -489,9 +489,11 @@ static void put_row_body(const struct totals *t, const struct query_spec *spec,
 			 const struct cell *c, struct json_text *j)
 {
 	size_t key_len = c->key_len;
-	/* The bound: every key byte escaped, each part's name and quotes,
-	 * the amount and the count with their punctuation. */
-	char *out = json_text_claim(j, 6 * key_len + spec->n_by * 24 + 128);
+	/* The bound: every key byte escaped, each part's name with its
+	 * quotes, colon and comma, the amount and the count with their
+	 * punctuation. */
+	char *out = json_text_claim(
+	    j, 6 * key_len + spec->n_by * (DISTRICT_DIM_NAME_MAX + 8) + 128);
 	if (out == NULL)
 		return;
 	char *o = out;

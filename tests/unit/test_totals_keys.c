@@ -59,6 +59,10 @@ static void test_values_round_trip(void **state)
 		assert_text(DIM_PARENT, &dep, &f,
 			    i == 3 ? "-" : codes[(i + 1) % 4]);
 	}
+	/* Every dimension's name fits the room an answer's row reserves. */
+	for (int d = 0; d < DIM_COUNT; d++)
+		assert_true(strlen(district_dim_names[d]) <=
+			    DISTRICT_DIM_NAME_MAX);
 	/* A buffer too short keeps the leading digits, NUL-terminated. */
 	char cut[5];
 	assert_int_equal(
