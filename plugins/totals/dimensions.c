@@ -52,6 +52,12 @@ bool district_dim_is_economic(enum dim d)
 	return d == DIM_ECONOMIC_CLASS || d == DIM_ECONOMIC_SECTION;
 }
 
+bool district_dim_is_function(enum dim d)
+{
+	return d == DIM_FUNCTION_CLASS || d == DIM_FUNCTION_SECTION ||
+	       d == DIM_FUNCTION_ITEM;
+}
+
 int district_dim_from_name(const char *name, size_t len)
 {
 	for (int i = 0; i < DIM_COUNT; i++)

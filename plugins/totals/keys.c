@@ -82,13 +82,23 @@ uint64_t district_code_value(const char *code, size_t n)
 	return i == 0 ? 0 : v;
 }
 
-/* A function 项 (10^7 + 7 digits) cut to its 类 or 款. */
-static uint64_t function_level(uint64_t item, unsigned digits)
+uint64_t district_function_level(uint64_t value, size_t to_digits)
 {
-	if (item < DISTRICT_ITEM_BASE)
+	/* 10^n + a number of n digits lies in [10^n, 2·10^n): the level
+	 * shows in the value itself. */
+	static const uint64_t base[8] = {
+	    [3] = 1000, [5] = 100000, [7] = DISTRICT_ITEM_BASE};
+	size_t digits = value >= base[7]   ? 7
+			: value >= base[5] ? 5
+			: value >= base[3] ? 3
+					   : 0;
+	if (digits == 0 || to_digits > digits || to_digits >= 8 ||
+	    base[to_digits] == 0)
 		return 0;
-	return digits == 3 ? 1000 + (item - DISTRICT_ITEM_BASE) / 10000
-			   : 100000 + (item - DISTRICT_ITEM_BASE) / 100;
+	uint64_t divisor = 1;
+	for (size_t i = to_digits; i < digits; i++)
+		divisor *= 10;
+	return base[to_digits] + (value - base[digits]) / divisor;
 }
 
 /* An economic code (类 10^3 + 3 digits, or 款 10^5 + 5) cut to its 类. */
@@ -104,9 +114,9 @@ uint64_t district_dim_code(enum dim d, const struct dept *dep,
 {
 	switch (d) {
 	case DIM_FUNCTION_CLASS:
-		return function_level(f->function, 3);
+		return district_function_level(f->function, 3);
 	case DIM_FUNCTION_SECTION:
-		return function_level(f->function, 5);
+		return district_function_level(f->function, 5);
 	case DIM_FUNCTION_ITEM:
 		return f->function;
 	case DIM_ECONOMIC_CLASS:

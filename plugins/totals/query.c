@@ -540,19 +540,60 @@ static void cell_table_free(struct cell_table *ct)
 	memset(ct, 0, sizeof *ct);
 }
 
-/* Sums the facts that pass the cuts into cells by their drilldown key. */
+/*
+ * A cut the maintained function totals apply themselves: one function code,
+ * whole at its level (201, 20103, 2010301, or a prefix of as many digits:
+ * 201*), asked by a function level at least as fine.  Drilling from a 类
+ * into its 款 is the console's commonest question; the scan read every
+ * department's facts for it.  A total of the answer passes when its code
+ * cut to the cut's level is the cut's code, and the departments are the
+ * count of the cut's own maintained total (those with a line under it).
+ */
+struct level_cut {
+	enum dim level; /* where the cut's code is whole */
+	uint64_t code;	/* its value there (keys.c) */
+	size_t digits;
+};
+
+static bool level_cut_of(const struct query_spec *spec, enum dim dim,
+			 struct level_cut *lc)
+{
+	static const enum dim level_of[8] = {[3] = DIM_FUNCTION_CLASS,
+					     [5] = DIM_FUNCTION_SECTION,
+					     [7] = DIM_FUNCTION_ITEM};
+	const struct cut *c = &spec->common.where[0];
+	if (spec->common.n_where != 1 || c->n_values != 1 ||
+	    !district_dim_is_function(c->dim) || !district_dim_is_function(dim))
+		return false;
+	const char *v = c->values[0];
+	size_t n = 0;
+	while (v[n] >= '0' && v[n] <= '9')
+		n++;
+	/* Not digits, no level's length, or longer than the codes cut:
+	 * the scan says what such a cut matches. */
+	if (v[n] != '\0' || n >= 8 || (n != 3 && n != 5 && n != 7) ||
+	    n > district_code_digits(c->dim) || n > district_code_digits(dim))
+		return false;
+	*lc = (struct level_cut){.level = level_of[n],
+				 .code = district_code_value(v, n),
+				 .digits = n};
+	return true;
+}
+
 /*
  * Whether the totals maintained on apply answer the query: the whole
- * district (an unrestricted scope, no cuts), no explain, and as dimensions
- * one maintained dimension or year, with or without year beside it.
- * *dim is that dimension (DIM_YEAR for the year alone: the "total" keys),
- * *year_first where the year stands in the row key (-1: not in it).
+ * district (an unrestricted scope, no cut but a level cut, above), no
+ * explain, and as dimensions one maintained dimension or year, with or
+ * without year beside it.  *dim is that dimension (DIM_YEAR for the year
+ * alone: the "total" keys), *year_at where the year stands in the row key
+ * (-1: not in it), *cut the level cut if there is one (cut->digits 0: no
+ * cut).
  */
 static bool maintained_answers(const struct query_spec *spec, enum dim *dim,
-			       int *year_at)
+			       int *year_at, struct level_cut *cut)
 {
 	const struct bd_scope *scope = spec->common.scope;
-	if ((scope && scope->restricted) || spec->common.n_where > 0 ||
+	if ((scope && scope->restricted) || spec->common.n_where > 1 ||
 	    spec->explain || spec->n_by == 0 || spec->n_by > 2)
 		return false;
 	*year_at = -1;
@@ -565,10 +606,13 @@ static bool maintained_answers(const struct query_spec *spec, enum dim *dim,
 		else
 			return false;
 	}
-	if (*dim == DIM_COUNT) {
+	if (*dim == DIM_COUNT)
 		*dim = DIM_YEAR; /* by year alone */
+	*cut = (struct level_cut){0};
+	if (spec->common.n_where == 1 && !level_cut_of(spec, *dim, cut))
+		return false;
+	if (*dim == DIM_YEAR)
 		return true;
-	}
 	for (size_t k = 0; k < district_n_maintained; k++)
 		if (district_maintained[k] == *dim)
 			return true;
@@ -614,9 +658,9 @@ static size_t year_text(int year, char *buf, size_t size)
  * touching a fact; the same cells, amounts and counts as the scan. */
 static int aggregate_maintained(const struct totals *t,
 				const struct query_spec *spec, enum dim dim,
-				int year_at, bool economic,
-				struct cell_table *ct, bd_fen *grand,
-				size_t *departments)
+				int year_at, const struct level_cut *cut,
+				bool economic, struct cell_table *ct,
+				bd_fen *grand, size_t *departments)
 {
 	const struct cellmap *cells = &t->aggregates[dim];
 	/* A total is of one year: its row is its own unless years merge. */
@@ -631,6 +675,10 @@ static int aggregate_maintained(const struct totals *t,
 		 * it. */
 		if ((spec->common.year && year != spec->common.year) ||
 		    c->count <= 0)
+			continue;
+		if (cut->digits != 0 &&
+		    district_function_level(district_key_value(c->key),
+					    cut->digits) != cut->code)
 			continue;
 		char row[64], value[32];
 		size_t len = 0, value_len = 0;
@@ -656,8 +704,20 @@ static int aggregate_maintained(const struct totals *t,
 		rc = add_maintained(ct, row, len, distinct, c->amount, c->count,
 				    grand);
 	}
-	/* The departments the total is of: those of the year with a fact. */
+	/* The departments the total is of: those of the year with a fact
+	 * (under the cut's code, when there is one). */
 	*departments = 0;
+	if (cut->digits != 0) {
+		const struct cellmap *under = &t->aggregates[cut->level];
+		for (struct cellmap_cell *c = cellmap_first(under); c;
+		     c = cellmap_next(under, c))
+			if ((!spec->common.year ||
+			     district_key_year(c->key) == spec->common.year) &&
+			    district_key_value(c->key) == cut->code &&
+			    c->count > 0)
+				*departments += (size_t)c->count;
+		return rc;
+	}
 	if (!economic) {
 		*departments = year_departments(t, spec->common.year);
 		return rc;
@@ -1126,10 +1186,11 @@ static int aggregate(const struct totals *t, const struct query_spec *spec,
 {
 	enum dim dim;
 	int year_at;
+	struct level_cut cut;
 	struct pair_question pq;
-	if (maintained_answers(spec, &dim, &year_at))
-		return aggregate_maintained(t, spec, dim, year_at, economic, ct,
-					    grand, departments);
+	if (maintained_answers(spec, &dim, &year_at, &cut))
+		return aggregate_maintained(t, spec, dim, year_at, &cut,
+					    economic, ct, grand, departments);
 	if (!economic && pair_answers(spec, &pq))
 		return aggregate_pair(t, &pq, ct, grand, departments);
 	*departments = 0;

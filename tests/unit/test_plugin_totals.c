@@ -762,9 +762,68 @@ static void test_function_cuts(void **state)
 	free(changes);
 }
 
-/* The rows of a large answer in order: by key, and by amount (largest
- * first, equal amounts by key), past the sizes an insertion sort takes
- * and with many equal amounts. */
+/* A drilldown under one function code (a 类 into its 款, a 款 into its 项)
+ * is answered from the maintained totals: the same reply, rows, totals and
+ * departments, as the scan gives the same question with a second cut that
+ * lets everything through (which makes it a scan). */
+static void test_level_cuts(void **state)
+{
+	enum { DEPTS = 40 };
+	static struct mini_dept d[DEPTS];
+	struct bd_apply *changes = calloc(1, sizeof *changes);
+	static const char *const cuts[] = {
+	    "function:class:201",     "function:class:208",
+	    "function:class:999",     "function:item:201*",
+	    "function:section:20103", "function:section:210*",
+	    "function:item:20805*",   "function:item:2010350",
+	    "function:class:20*", /* no level: a scan both ways */
+	};
+	static const char *const questions[] = {
+	    "\"by\":[\"function:section\"],\"year\":2023",
+	    "\"by\":[\"function:item\"]",
+	    "\"by\":[\"year\",\"function:item\"]",
+	    "\"by\":[\"function:class\"],\"year\":2024",
+	    "\"by\":[\"function:item\"],\"year\":2024,\"change\":true",
+	    "\"by\":[\"function:section\",\"year\"],\"sort\":\"amount\"",
+	};
+	(void)state;
+	srand(7);
+	for (int year = 2023; year <= 2024; year++)
+		for (int i = 0; i < DEPTS; i++) {
+			random_dept(&d[i], year, i);
+			apply_mini(&d[i], (year - 2023) * DEPTS + i + 1,
+				   changes);
+		}
+	int rows = 0;
+	for (size_t c = 0; c < sizeof cuts / sizeof *cuts; c++)
+		for (size_t q = 0; q < sizeof questions / sizeof *questions;
+		     q++) {
+			char maintained[512], scanned[512];
+			snprintf(maintained, sizeof maintained,
+				 "{%s,\"unit\":\"元\",\"where\":[\"%s\"]}",
+				 questions[q], cuts[c]);
+			snprintf(scanned, sizeof scanned,
+				 "{%s,\"unit\":\"元\",\"where\":[\"%s\","
+				 "\"department:*\"]}",
+				 questions[q], cuts[c]);
+			cJSON *a = query(maintained), *b = query(scanned);
+			assert_non_null(a);
+			assert_non_null(b);
+			if (!cJSON_Compare(a, b, true)) {
+				char *ta = cJSON_PrintUnformatted(a);
+				char *tb = cJSON_PrintUnformatted(b);
+				fail_msg("%s\n%.600s\nagainst the scan\n%.600s",
+					 maintained, ta, tb);
+			}
+			rows +=
+			    cJSON_GetArraySize(cJSON_GetObjectItem(a, "rows"));
+			cJSON_Delete(a);
+			cJSON_Delete(b);
+		}
+	assert_true(rows > 100); /* the cuts were not all empty */
+	free(changes);
+}
+
 /* A row's key as its parts in the order of "by", joined by \x1f: the
  * order an answer's rows must come in. */
 static void row_key(const cJSON *row, const cJSON *by, char *buf, size_t size)
@@ -945,6 +1004,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_change_three_public_projects,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_parent_index, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_level_cuts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_function_cuts, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_answer_order, setup, teardown),
