@@ -762,10 +762,11 @@ static void test_function_cuts(void **state)
 	free(changes);
 }
 
-/* A drilldown under one function code (a 类 into its 款, a 款 into its 项)
- * is answered from the maintained totals: the same reply, rows, totals and
- * departments, as the scan gives the same question with a second cut that
- * lets everything through (which makes it a scan). */
+/* A drilldown under one function code (a 类 into its 款, a 款 into its 项,
+ * a 类's kinds or 主管部门s) is answered from the maintained totals and
+ * pairs: the same reply, rows, totals and departments, as the scan gives
+ * the same question with a second cut that lets everything through (which
+ * makes it a scan). */
 static void test_level_cuts(void **state)
 {
 	enum { DEPTS = 40 };
@@ -785,6 +786,10 @@ static void test_level_cuts(void **state)
 	    "\"by\":[\"function:class\"],\"year\":2024",
 	    "\"by\":[\"function:item\"],\"year\":2024,\"change\":true",
 	    "\"by\":[\"function:section\",\"year\"],\"sort\":\"amount\"",
+	    "\"by\":[\"function:class\",\"kind\"],\"year\":2023",
+	    "\"by\":[\"kind\",\"year\",\"function:class\"]",
+	    "\"by\":[\"parent\",\"function:class\"],\"year\":2024,"
+	    "\"change\":true",
 	};
 	(void)state;
 	srand(7);
