@@ -147,6 +147,14 @@ static const char *type_name(const cJSON *item)
  * two values would count is anyone's guess).  Returns false when the value
  * is not an object at all.
  */
+/* Whether two keys are the same: the first byte inline, so that the
+ * checks below call strcmp only for keys that begin alike (its calls were
+ * a tenth of an audit worker's time). */
+static inline bool same_key(const char *a, const char *b)
+{
+	return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 static bool check_object(struct parser *p, const cJSON *object,
 			 const char *const *known, const char *what)
 {
@@ -168,7 +176,7 @@ static bool check_object(struct parser *p, const cJSON *object,
 		return true;
 	for (const cJSON *m = object->child; m != NULL; m = m->next) {
 		for (const cJSON *o = object->child; o != m; o = o->next) {
-			if (strcmp(o->string, m->string) == 0) {
+			if (same_key(o->string, m->string)) {
 				size_t s = path_push_key(p, m->string);
 				error(p, "duplicate key \"%s\"", m->string);
 				path_pop(p, s);
@@ -179,7 +187,7 @@ static bool check_object(struct parser *p, const cJSON *object,
 			continue;
 		bool found = false;
 		for (const char *const *k = known; *k != NULL && !found; k++)
-			found = strcmp(*k, m->string) == 0;
+			found = same_key(*k, m->string);
 		if (!found) {
 			size_t s = path_push_key(p, m->string);
 			warning(p, "unknown key \"%s\" in %s is ignored",
