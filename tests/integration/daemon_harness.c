@@ -15,10 +15,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+int harness_tcp_port(int salt)
+{
+	int start = (int)((getpid() * 7 + salt * 1009) % 12000);
+	for (int i = 0; i < 12000; i++) {
+		int port = 20000 + (start + i) % 12000;
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0)
+			return -1;
+		struct sockaddr_in at = {.sin_family = AF_INET,
+					 .sin_port = htons((uint16_t)port),
+					 .sin_addr.s_addr =
+					     htonl(INADDR_LOOPBACK)};
+		int taken = bind(fd, (struct sockaddr *)&at, sizeof at);
+		close(fd);
+		if (taken == 0)
+			return port;
+	}
+	return -1;
+}
 
 int harness_init(struct harness *h, const char *name)
 {

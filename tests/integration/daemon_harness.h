@@ -16,6 +16,11 @@ struct harness {
 	pid_t pid;
 };
 
+/* A TCP port on 127.0.0.1 that is free now, below the kernel's range of
+ * ephemeral ports (where any client's connection may hold one), spread
+ * over 20000..31999 by the process and salt so that tests running side by
+ * side start apart; -1 if none was found. */
+int harness_tcp_port(int salt);
 /* Makes a fresh scratch directory (no daemon yet). */
 int harness_init(struct harness *h, const char *name);
 /* Writes the config file the daemon will be started with. */

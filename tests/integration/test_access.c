@@ -69,8 +69,9 @@ static void test_policies(void **state)
 {
 	(void)state;
 	assert_int_equal(harness_init(&h, "access"), 0);
-	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%d",
-		 20000 + (getpid() + 7) % 20000);
+	int port = harness_tcp_port(7);
+	assert_true(port > 0);
+	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%d", port);
 	snprintf(h.extra_listen, sizeof h.extra_listen, "%s", tcp);
 	assert_int_equal(harness_start(&h), 0);
 
@@ -231,8 +232,9 @@ static void test_careless_plugin_cannot_leak(void **state)
 	char dir[300], cmd[1200], config[600];
 	(void)state;
 	assert_int_equal(harness_init(&h, "careless"), 0);
-	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%d",
-		 20000 + (getpid() + 11) % 20000);
+	int port = harness_tcp_port(11);
+	assert_true(port > 0);
+	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%d", port);
 	snprintf(h.extra_listen, sizeof h.extra_listen, "%s", tcp);
 	snprintf(dir, sizeof dir, "%s/plugins", h.dir);
 	snprintf(

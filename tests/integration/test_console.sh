@@ -9,7 +9,7 @@ dir=$(mktemp -d /tmp/budgetd-console-XXXXXX)
 ctl=$bin/budgetctl
 py=/usr/bin/python3
 export BUDGETD_ENDPOINT="ipc://$dir/req.sock"
-port=$((20000 + ($$ * 11 + 5) % 20000))
+port=$(/usr/bin/python3 "$src/tests/integration/free_port.py" 11) || exit 1
 base="http://127.0.0.1:$port"
 . "$src/tests/integration/checks.sh"
 
@@ -63,7 +63,7 @@ check "the name warning among them" grep -q 'catalog.function.name_variant' "$di
 # the overview without a reload.  Screenshots are kept as artifacts.
 artifacts=${BUDGETD_ARTIFACTS:-$bin/../test-artifacts}
 mkdir -p "$artifacts"
-devtools=$((port + 1))
+devtools=$(/usr/bin/python3 "$src/tests/integration/free_port.py" 12) || exit 1
 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
   --remote-debugging-address=127.0.0.1 --remote-debugging-port=$devtools \
   --user-data-dir="$dir/chromium" about:blank >/dev/null 2>&1 &

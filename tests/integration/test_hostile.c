@@ -69,7 +69,8 @@ static void test_corpus_and_slow_connections(void **state)
 	int total, refused;
 	(void)state;
 	assert_int_equal(harness_init(&h, "hostile"), 0);
-	int port = 20000 + getpid() % 20000;
+	int port = harness_tcp_port(3);
+	assert_true(port > 0);
 	snprintf(h.extra_listen, sizeof h.extra_listen, "tcp://127.0.0.1:%d",
 		 port);
 	assert_int_equal(harness_start(&h), 0);

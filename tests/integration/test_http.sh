@@ -9,7 +9,7 @@ dir=$(mktemp -d /tmp/budgetd-http-XXXXXX)
 ctl=$bin/budgetctl
 py=/usr/bin/python3
 export BUDGETD_ENDPOINT="ipc://$dir/req.sock"
-port=$((20000 + ($$ * 7) % 20000))
+port=$(/usr/bin/python3 "$src/tests/integration/free_port.py" 7) || exit 1
 base="http://127.0.0.1:$port"
 . "$src/tests/integration/checks.sh"
 

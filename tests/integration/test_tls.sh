@@ -5,7 +5,7 @@ set -uo pipefail
 bin=$(cd "$1" && pwd) conf=$(cd "$2" && pwd)
 dir=$(mktemp -d /tmp/budgetd-tls-XXXXXX)
 ctl=$bin/budgetctl
-port=$((20000 + RANDOM % 20000))
+port=$(/usr/bin/python3 "$(dirname "$0")/free_port.py" 13) || exit 1
 failures=0 passes=0
 check() { local what=$1; shift; if "$@"; then passes=$((passes + 1)); else echo "FAIL: $what"; failures=$((failures + 1)); fi; }
 exit_is() { local want=$1; shift; "$@" >"$dir/out" 2>&1; local got=$?; [ $got -eq "$want" ] || { echo "  exit $got, wanted $want:"; cat "$dir/out"; return 1; }; }
