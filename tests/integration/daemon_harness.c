@@ -78,6 +78,26 @@ int harness_write_config(struct harness *h, const char *text)
 	return 0;
 }
 
+/* A daemon that did not come up: the end of its log goes to the test's
+ * output, since the scratch directory is removed with the test. */
+static void start_failed(const struct harness *h, const char *what)
+{
+	char path[256], tail[2048];
+	snprintf(path, sizeof path, "%s/daemon.log", h->dir);
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+	if (f != NULL) {
+		if (fseek(f, -(long)(sizeof tail - 1), SEEK_END) != 0)
+			rewind(f); /* shorter than that */
+		n = fread(tail, 1, sizeof tail - 1, f);
+		fclose(f);
+	}
+	tail[n] = '\0';
+	fprintf(stderr, "budgetd (%s) %s; the end of its log:\n%s\n",
+		h->extra_listen[0] ? h->extra_listen : h->request_url, what,
+		tail);
+}
+
 int harness_start(struct harness *h)
 {
 	char exe[512], state[256], log[256];
@@ -112,7 +132,8 @@ int harness_start(struct harness *h)
 		int status;
 		if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
 			h->pid = 0;
-			return -1; /* died during start-up */
+			start_failed(h, "exited during start-up");
+			return -1;
 		}
 		cJSON *reply = harness_call_text(h, "{\"op\":\"status\"}");
 		if (reply != NULL) {
@@ -121,6 +142,7 @@ int harness_start(struct harness *h)
 		}
 		usleep(50000);
 	}
+	start_failed(h, "did not answer status within 5 s");
 	return -1;
 }
 
