@@ -73,15 +73,7 @@ void reply_send(struct daemon *d, struct rpc_request *req, cJSON *reply)
 		http_answer(req, reply);
 		return;
 	}
-	/* A reply of thousands of rows is mostly a plugin's raw text: room
-	 * for it at once, not by doubling (which copied 1 MB to send 700 KB).
-	 */
 	struct json_text text = {0};
-	size_t size = 256;
-	for (const cJSON *m = reply ? reply->child : NULL; m; m = m->next)
-		if (cJSON_IsRaw(m) && m->valuestring != NULL)
-			size += strlen(m->valuestring);
-	json_text_reserve(&text, size);
 	json_text_cjson(&text, reply);
 	if (text.failed) {
 		static const char oom[] = "{\"ok\":false,\"error\":{\"code\":"
