@@ -178,10 +178,10 @@ bool district_dept_passes(const struct district_filter *filter,
 /* The first n digits of code (fewer where it ends) as 10^n + their number;
  * 0 for an empty code. */
 uint64_t district_code_value(const char *code, size_t n);
-/* A function code's value at any level (类, 款 or 项) cut to the level of
- * to_digits (3 or 5, or 7 for the 项 itself); 0 for no code or a level
- * finer than the value's own. */
-uint64_t district_function_level(uint64_t value, size_t to_digits);
+/* A code's value at any level (类 3 digits, 款 5, 项 7; function or
+ * economic) cut to the level of to_digits (its own level keeps it); 0 for
+ * no code or a level finer than the value's own. */
+uint64_t district_code_level(uint64_t value, size_t to_digits);
 /* The bits a value of a dimension takes. */
 unsigned district_value_bits(enum dim d);
 /* A year as its code in DIM_YEAR (the year - 2000, as in a key). */

@@ -82,7 +82,7 @@ uint64_t district_code_value(const char *code, size_t n)
 	return i == 0 ? 0 : v;
 }
 
-uint64_t district_function_level(uint64_t value, size_t to_digits)
+uint64_t district_code_level(uint64_t value, size_t to_digits)
 {
 	/* 10^n + a number of n digits lies in [10^n, 2·10^n): the level
 	 * shows in the value itself. */
@@ -101,28 +101,20 @@ uint64_t district_function_level(uint64_t value, size_t to_digits)
 	return base[to_digits] + (value - base[digits]) / divisor;
 }
 
-/* An economic code (类 10^3 + 3 digits, or 款 10^5 + 5) cut to its 类. */
-static uint64_t economic_class(uint64_t code)
-{
-	if (code >= 100000)
-		return 1000 + (code - 100000) / 100;
-	return code >= 1000 ? code : 0;
-}
-
 uint64_t district_dim_code(enum dim d, const struct dept *dep,
 			   const struct fact *f)
 {
 	switch (d) {
 	case DIM_FUNCTION_CLASS:
-		return district_function_level(f->function, 3);
+		return district_code_level(f->function, 3);
 	case DIM_FUNCTION_SECTION:
-		return district_function_level(f->function, 5);
+		return district_code_level(f->function, 5);
 	case DIM_FUNCTION_ITEM:
 		return f->function;
 	case DIM_ECONOMIC_CLASS:
-		return economic_class(f->economic);
+		return district_code_level(f->economic, 3);
 	case DIM_ECONOMIC_SECTION:
-		return f->economic >= 100000 ? f->economic : 0;
+		return district_code_level(f->economic, 5);
 	case DIM_SOURCE:
 		return (uint64_t)f->source + 1;
 	case DIM_KIND:

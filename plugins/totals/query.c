@@ -692,8 +692,8 @@ static int aggregate_maintained(const struct totals *t,
 		    c->count <= 0)
 			continue;
 		if (cut->digits != 0 &&
-		    district_function_level(district_key_value(c->key),
-					    cut->digits) != cut->code)
+		    district_code_level(district_key_value(c->key),
+					cut->digits) != cut->code)
 			continue;
 		char row[64], value[32];
 		size_t len = 0, value_len = 0;
@@ -814,7 +814,7 @@ static int aggregate_pair(const struct totals *t,
 		district_pair_split(pair, district_key_value(c->key), &first,
 				    &second);
 		if (pq->cut.digits != 0 &&
-		    district_function_level(
+		    district_code_level(
 			district_dim_is_function(pair->first) ? first : second,
 			pq->cut.digits) != pq->cut.code)
 			continue;

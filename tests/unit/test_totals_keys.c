@@ -59,6 +59,16 @@ static void test_values_round_trip(void **state)
 		assert_text(DIM_PARENT, &dep, &f,
 			    i == 3 ? "-" : codes[(i + 1) % 4]);
 	}
+	/* A code of any level cut to a coarser one, or kept at its own;
+	 * never made finer. */
+	assert_true(district_code_level(district_code_value("2010301", 7), 5) ==
+		    district_code_value("20103", 5));
+	assert_true(district_code_level(district_code_value("20103", 5), 3) ==
+		    district_code_value("201", 3));
+	assert_true(district_code_level(district_code_value("30101", 5), 5) ==
+		    district_code_value("30101", 5));
+	assert_true(district_code_level(district_code_value("301", 3), 5) == 0);
+	assert_true(district_code_level(0, 3) == 0);
 	/* Every dimension's name fits the room an answer's row reserves. */
 	for (int d = 0; d < DIM_COUNT; d++)
 		assert_true(strlen(district_dim_names[d]) <=
