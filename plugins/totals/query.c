@@ -600,29 +600,24 @@ static size_t cut_departments(const struct totals *t, int year,
  * district (an unrestricted scope, no cut but a level cut, above), no
  * explain, and as dimensions one maintained dimension or year, with or
  * without year beside it.  *dim is that dimension (DIM_YEAR for the year
- * alone: the "total" keys), *year_at where the year stands in the row key
- * (-1: not in it), *cut the level cut if there is one (cut->digits 0: no
- * cut).
+ * alone: the "total" keys), *cut the level cut if there is one
+ * (cut->digits 0: no cut).
  */
 static bool maintained_answers(const struct query_spec *spec, enum dim *dim,
-			       int *year_at, struct level_cut *cut)
+			       struct level_cut *cut)
 {
 	const struct bd_scope *scope = spec->common.scope;
 	if ((scope && scope->restricted) || spec->common.n_where > 1 ||
 	    spec->explain || spec->n_by == 0 || spec->n_by > 2)
 		return false;
-	*year_at = -1;
-	*dim = DIM_COUNT;
+	*dim = DIM_YEAR; /* by year alone */
 	for (size_t b = 0; b < spec->n_by; b++) {
-		if (spec->by[b] == DIM_YEAR && *year_at < 0)
-			*year_at = (int)b;
-		else if (*dim == DIM_COUNT)
-			*dim = spec->by[b];
-		else
+		if (spec->by[b] == DIM_YEAR)
+			continue;
+		if (*dim != DIM_YEAR)
 			return false;
+		*dim = spec->by[b];
 	}
-	if (*dim == DIM_COUNT)
-		*dim = DIM_YEAR; /* by year alone */
 	*cut = (struct level_cut){0};
 	if (spec->common.n_where == 1 && !level_cut_of(spec, *dim, cut))
 		return false;
@@ -632,6 +627,47 @@ static bool maintained_answers(const struct query_spec *spec, enum dim *dim,
 		if (district_maintained[k] == *dim)
 			return true;
 	return false;
+}
+
+/* Whether each maintained total makes a row of its own: a total is of one
+ * year, so its row is shared only where years merge (no year asked, none
+ * among the dimensions). */
+static bool rows_distinct(const enum dim *by, size_t n_by, int year)
+{
+	bool distinct = year != 0;
+	for (size_t b = 0; b < n_by; b++)
+		distinct |= by[b] == DIM_YEAR;
+	return distinct;
+}
+
+/* The year as text, for a row key. */
+static size_t year_text(int year, char *buf, size_t size)
+{
+	return district_dim_text(DIM_YEAR, district_year_code(year), buf, size);
+}
+
+/* A maintained total's row key, as the scan writes it: each dimension
+ * asked, in order, as the total's year or its value there (the value of
+ * dims[i] is values[i]); its length.  row has room for ROW_KEY_ROOM. */
+#define ROW_KEY_ROOM 128
+
+static size_t total_row(const enum dim *by, size_t n_by, int year,
+			const enum dim dims[2], const uint64_t values[2],
+			char *row)
+{
+	size_t len = 0;
+	for (size_t b = 0; b < n_by; b++) {
+		if (b)
+			row[len++] = '\x1f';
+		len += by[b] == DIM_YEAR
+			   ? year_text(year, row + len, ROW_KEY_ROOM - len)
+			   : district_dim_text(by[b],
+					       by[b] == dims[0] ? values[0]
+								: values[1],
+					       row + len, ROW_KEY_ROOM - len);
+	}
+	row[len] = '\0';
+	return len;
 }
 
 /* A maintained total into its row: amount and departments added.  A row
@@ -663,59 +699,34 @@ static size_t year_departments(const struct totals *t, int year)
 	return n;
 }
 
-/* The year as text, for a row key. */
-static size_t year_text(int year, char *buf, size_t size)
-{
-	return district_dim_text(DIM_YEAR, district_year_code(year), buf, size);
-}
-
 /* The cells of a query the maintained totals answer: O(cells), without
  * touching a fact; the same cells, amounts and counts as the scan. */
 static int aggregate_maintained(const struct totals *t,
 				const struct query_spec *spec, enum dim dim,
-				int year_at, const struct level_cut *cut,
-				bool economic, struct cell_table *ct,
-				bd_fen *grand, size_t *departments)
+				const struct level_cut *cut, bool economic,
+				struct cell_table *ct, bd_fen *grand,
+				size_t *departments)
 {
 	const struct cellmap *cells = &t->aggregates[dim];
-	/* A total is of one year: its row is its own unless years merge. */
-	bool distinct =
-	    spec->common.year != 0 || year_at >= 0 || dim == DIM_YEAR;
+	bool distinct = rows_distinct(spec->by, spec->n_by, spec->common.year);
+	const enum dim dims[2] = {dim, DIM_COUNT};
 	int rc = 0;
 	*grand = 0;
 	for (struct cellmap_cell *c = cellmap_first(cells); c && rc == 0;
 	     c = cellmap_next(cells, c)) {
 		int year = district_key_year(c->key);
+		uint64_t value = district_key_value(c->key);
 		/* A key no department has any more: the scan would not see
 		 * it. */
 		if ((spec->common.year && year != spec->common.year) ||
 		    c->count <= 0)
 			continue;
 		if (cut->digits != 0 &&
-		    district_code_level(district_key_value(c->key),
-					cut->digits) != cut->code)
+		    district_code_level(value, cut->digits) != cut->code)
 			continue;
-		char row[64], value[32];
-		size_t len = 0, value_len = 0;
-		if (dim != DIM_YEAR)
-			value_len =
-			    district_dim_text(dim, district_key_value(c->key),
-					      value, sizeof value);
-		if (dim == DIM_YEAR || year_at == 0) {
-			len = year_text(year, row, sizeof row);
-			if (dim != DIM_YEAR)
-				row[len++] = '\x1f';
-		}
-		if (dim != DIM_YEAR) {
-			memcpy(row + len, value, value_len);
-			len += value_len;
-			if (year_at == 1) {
-				row[len++] = '\x1f';
-				len += year_text(year, row + len,
-						 sizeof row - len);
-			}
-		}
-		row[len] = '\0';
+		char row[ROW_KEY_ROOM];
+		size_t len = total_row(spec->by, spec->n_by, year, dims,
+				       (const uint64_t[2]){value, 0}, row);
 		rc = add_maintained(ct, row, len, distinct, c->amount, c->count,
 				    grand);
 	}
@@ -800,9 +811,8 @@ static int aggregate_pair(const struct totals *t,
 	const struct district_pair *pair = pq->pair;
 	const struct cellmap *cells =
 	    &t->pair_aggregates[pq->pair - district_pairs];
-	bool distinct = pq->year != 0;
-	for (size_t b = 0; b < pq->n_by; b++)
-		distinct |= pq->by[b] == DIM_YEAR;
+	bool distinct = rows_distinct(pq->by, pq->n_by, pq->year);
+	const enum dim dims[2] = {pair->first, pair->second};
 	int rc = 0;
 	*grand = 0;
 	for (struct cellmap_cell *c = cellmap_first(cells); c && rc == 0;
@@ -810,32 +820,17 @@ static int aggregate_pair(const struct totals *t,
 		int year = district_key_year(c->key);
 		if ((pq->year && year != pq->year) || c->count <= 0)
 			continue;
-		uint64_t first, second;
-		district_pair_split(pair, district_key_value(c->key), &first,
-				    &second);
+		uint64_t values[2];
+		district_pair_split(pair, district_key_value(c->key),
+				    &values[0], &values[1]);
 		if (pq->cut.digits != 0 &&
 		    district_code_level(
-			district_dim_is_function(pair->first) ? first : second,
+			values[district_dim_is_function(pair->first) ? 0 : 1],
 			pq->cut.digits) != pq->cut.code)
 			continue;
-		char row[128], part[32];
-		size_t len = 0;
-		for (size_t b = 0; b < pq->n_by; b++) {
-			size_t n;
-			if (pq->by[b] == DIM_YEAR)
-				n = year_text(year, part, sizeof part);
-			else if (pq->by[b] == pair->first)
-				n = district_dim_text(pair->first, first, part,
-						      sizeof part);
-			else
-				n = district_dim_text(pair->second, second,
-						      part, sizeof part);
-			if (b)
-				row[len++] = '\x1f';
-			memcpy(row + len, part, n);
-			len += n;
-		}
-		row[len] = '\0';
+		char row[ROW_KEY_ROOM];
+		size_t len =
+		    total_row(pq->by, pq->n_by, year, dims, values, row);
 		rc = add_maintained(ct, row, len, distinct, c->amount, c->count,
 				    grand);
 	}
@@ -1206,12 +1201,11 @@ static int aggregate(const struct totals *t, const struct query_spec *spec,
 		     size_t *departments)
 {
 	enum dim dim;
-	int year_at;
 	struct level_cut cut;
 	struct pair_question pq;
-	if (maintained_answers(spec, &dim, &year_at, &cut))
-		return aggregate_maintained(t, spec, dim, year_at, &cut,
-					    economic, ct, grand, departments);
+	if (maintained_answers(spec, &dim, &cut))
+		return aggregate_maintained(t, spec, dim, &cut, economic, ct,
+					    grand, departments);
 	if (!economic && pair_answers(spec, &pq))
 		return aggregate_pair(t, &pq, ct, grand, departments);
 	*departments = 0;

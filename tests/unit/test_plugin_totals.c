@@ -818,6 +818,21 @@ static void test_level_cuts(void **state)
 			rows += assert_same_reply(maintained, scanned);
 		}
 	assert_true(rows > 100); /* the cuts were not all empty */
+	/* Without a cut too, whatever the dimensions' order, and with the
+	 * year asked twice. */
+	static const char *const uncut[] = {
+	    "\"by\":[\"year\",\"year\"]",
+	    "\"by\":[\"year\",\"department\"]",
+	    "\"by\":[\"function:section\",\"year\"],\"year\":2024",
+	    "\"by\":[\"kind\",\"year\",\"function:class\"]",
+	};
+	for (size_t q = 0; q < sizeof uncut / sizeof *uncut; q++) {
+		char maintained[256], scanned[256];
+		snprintf(maintained, sizeof maintained, "{%s}", uncut[q]);
+		snprintf(scanned, sizeof scanned,
+			 "{%s,\"where\":[\"department:*\"]}", uncut[q]);
+		assert_true(assert_same_reply(maintained, scanned) > 0);
+	}
 	free(changes);
 }
 
