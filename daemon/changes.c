@@ -45,11 +45,13 @@ char *changes_encode(const struct bd_total_change *changes, size_t n)
 /* Whole 分 as budgetd wrote them: digits, an optional minus. */
 static bool fen_of(const cJSON *item, bd_fen *fen)
 {
-	if (!cJSON_IsString(item) || item->valuestring[0] == '\0')
+	if (!cJSON_IsString(item))
 		return false;
 	const char *s = item->valuestring;
 	bool negative = *s == '-';
 	s += negative;
+	if (*s == '\0') /* a sign alone is no amount, not 0 */
+		return false;
 	bd_fen v = 0;
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9' ||

@@ -144,6 +144,20 @@ static void test_first_form_and_refusals(void **state)
 	assert_null(changes_decode("[", BD_UNIT_YUAN, &why));
 	assert_string_equal(why, "not JSON");
 	assert_null(changes_decode(NULL, BD_UNIT_YUAN, &why));
+	/* In a compact group, a change whose amounts are not whole 分 as
+	 * budgetd writes them is left out, not read as some amount. */
+	out = changes_decode("[[2025,\"source\",\"a\",\"-\",\"5\",\"b\",\"\","
+			     "\"5\",\"c\",\"1x\",\"5\",\"d\",\"5\","
+			     "\"999999999999999999999\",\"e\",5,\"5\","
+			     "\"f\",\"-7\",\"5\"]]",
+			     BD_UNIT_YUAN, &why);
+	assert_non_null(out);
+	assert_int_equal(cJSON_GetArraySize(out), 1);
+	c = cJSON_GetArrayItem(out, 0);
+	assert_string_equal(member(c, "key"), "f");
+	assert_string_equal(member(c, "before"), "-0.07");
+	assert_string_equal(member(c, "delta"), "0.12");
+	cJSON_Delete(out);
 }
 
 /* A revision moving a few hundred totals: the compact form is well under
