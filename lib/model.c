@@ -141,12 +141,6 @@ static const char *type_name(const cJSON *item)
 
 /* ---- object shape ---- */
 
-/*
- * Checks an object's members against the keys the format defines: unknown
- * keys are warnings (the format may grow), duplicates are errors (which of
- * two values would count is anyone's guess).  Returns false when the value
- * is not an object at all.
- */
 /* Whether two keys are the same: the first byte inline, so that the
  * checks below call strcmp only for keys that begin alike (its calls were
  * a tenth of an audit worker's time). */
@@ -155,6 +149,12 @@ static inline bool same_key(const char *a, const char *b)
 	return a[0] == b[0] && strcmp(a, b) == 0;
 }
 
+/*
+ * Checks an object's members against the keys the format defines: unknown
+ * keys are warnings (the format may grow), duplicates are errors (which of
+ * two values would count is anyone's guess).  Returns false when the value
+ * is not an object at all.
+ */
 static bool check_object(struct parser *p, const cJSON *object,
 			 const char *const *known, const char *what)
 {
