@@ -200,7 +200,8 @@ int json_text_expand(struct cJSON *object)
 	for (cJSON *c = object ? object->child : NULL; c; c = c->next) {
 		if ((c->type & 0xff) != cJSON_Raw)
 			continue;
-		/* The text is the plugin's own: only memory fails here. */
+		/* Fails when memory runs out or a plugin wrote text that is
+		 * not JSON; cJSON does not say which. */
 		cJSON *tree = cJSON_Parse(c->valuestring ? c->valuestring : "");
 		if (tree == NULL)
 			return -ENOMEM;

@@ -57,8 +57,9 @@ void json_text_cjson(struct json_text *t, const struct cJSON *item);
 char *json_text_print(const struct cJSON *item);
 /* Replaces each member of object written as raw JSON text (a plugin's
  * rows, see query.c of the totals plugin) by its tree, for a reader in
- * the same process; the printer writes raw text as it is.  0 or
- * -ENOMEM. */
+ * the same process; the printer writes raw text as it is.  0, or -ENOMEM
+ * when memory ran out or a member's text is not JSON (cJSON's parser
+ * does not tell the two apart). */
 int json_text_expand(struct cJSON *object);
 /* Frees the buffer and starts again empty. */
 void json_text_free(struct json_text *t);
