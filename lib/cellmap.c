@@ -27,6 +27,7 @@ int cellmap_init(struct cellmap *map)
 {
 	map->n_slots = 64;
 	map->n_used = 0;
+	map->layout = 0;
 	map->cells = alloc_cells(map->n_slots);
 	return map->cells ? 0 : -ENOMEM;
 }
@@ -42,6 +43,7 @@ void cellmap_clear(struct cellmap *map)
 	for (size_t i = 0; i < map->n_slots; i++)
 		map->cells[i].key = CELLMAP_EMPTY;
 	map->n_used = 0;
+	map->layout++;
 }
 
 /* The cell holding key, or the empty slot where it would go. */
@@ -58,7 +60,8 @@ static struct cellmap_cell *probe(const struct cellmap *map, uint64_t key)
 static int grow(struct cellmap *map)
 {
 	struct cellmap bigger = {alloc_cells(map->n_slots * 2),
-				 map->n_slots * 2, map->n_used};
+				 map->n_slots * 2, map->n_used,
+				 map->layout + 1};
 	if (bigger.cells == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < map->n_slots; i++)
@@ -92,6 +95,7 @@ struct cellmap_cell *cellmap_get(struct cellmap *map, uint64_t key)
 	}
 	*c = (struct cellmap_cell){.key = key};
 	map->n_used++;
+	map->layout++;
 	return c;
 }
 

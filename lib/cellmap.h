@@ -21,6 +21,10 @@ struct cellmap {
 	struct cellmap_cell *cells;
 	size_t n_slots; /* a power of two */
 	size_t n_used;
+	/* Moves on whenever a key is added, the keys cleared or the cells
+	 * moved: a pointer to a cell kept while it stays the same still
+	 * points at that cell (the rows the totals plugin keeps rendered). */
+	uint64_t layout;
 };
 
 int cellmap_init(struct cellmap *map);

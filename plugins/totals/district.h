@@ -5,6 +5,7 @@
 #include <budgetd/plugin.h>
 
 #include "cellmap.h"
+#include "json_text.h"
 #include "strmap.h"
 
 /*
@@ -92,6 +93,35 @@ struct district_parent {
 	size_t n, cap;
 };
 
+/* A row of an answer kept rendered (rendered.c): its total, and the
+ * amount and count its text was written with. */
+struct district_rendered_row {
+	const struct cellmap_cell *total;
+	bd_fen amount;
+	int64_t count;	  /* INT64_MIN: no text yet */
+	uint32_t at, len; /* its text in district_rendered.text */
+};
+
+/* The rows of one dimension's answer for one year in one unit. */
+struct district_rendered {
+	bool in_use;
+	enum dim dim;
+	int year;
+	enum bd_unit unit;
+	uint64_t last_used;
+	/* The map as it was when the rows were listed: the rows point at
+	 * its cells. */
+	uint64_t layout;
+	const struct cellmap_cell *cells;
+	struct district_rendered_row *rows; /* in key order */
+	size_t n_rows;
+	struct json_text text;
+	size_t live; /* the bytes of text that rows point at */
+};
+
+/* A console asks a few such questions again and again: one slot each. */
+#define DISTRICT_RENDERED_SLOTS 4
+
 struct totals {
 	const struct bd_host *host;
 	struct bd_plugin_handle *self;
@@ -115,6 +145,9 @@ struct totals {
 	/* Each slot's place when the dimensions' names are sorted ("total"
 	 * for DIM_YEAR): the order events list the totals in. */
 	uint8_t dim_rank[DIM_COUNT];
+	/* One-dimension answers kept rendered (rendered.c). */
+	struct district_rendered rendered[DISTRICT_RENDERED_SLOTS];
+	uint64_t rendered_clock;
 };
 
 #define DISTRICT_MAX_WHERE  16
@@ -218,6 +251,22 @@ int district_apply(void *state, const struct bd_revision *prev,
 /* query.c */
 int district_totals(void *state, const struct bd_scope *scope,
 		    struct bd_query *q);
+/* An answer's row, "key":{…},"amount":"…","departments":n} (the caller
+ * writes its "{" and any members before these), appended to j; key is
+ * the row's values in the order of by, joined by \x1f. */
+void district_put_row(const struct totals *t, const enum dim *by, size_t n_by,
+		      enum bd_unit unit, const char *key, size_t key_len,
+		      bd_fen amount, size_t departments, struct json_text *j);
+
+/* rendered.c: the rows of the answer by dim in year and unit, as the
+ * maintained totals have them now, appended to out as a JSON array (from
+ * offset, at most limit rows; -1: all); *grand is the sum of every row,
+ * *n_rows their number.  0, or -ENOMEM. */
+int district_rendered_rows(struct totals *t, enum dim dim, int year,
+			   enum bd_unit unit, long offset, long limit,
+			   struct json_text *out, bd_fen *grand,
+			   size_t *n_rows);
+void district_rendered_free(struct totals *t);
 
 /* lists.c: the 三公 and project queries. */
 int lists_three_public(struct totals *t, const struct bd_scope *scope,

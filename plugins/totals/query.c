@@ -485,26 +485,26 @@ static void put_change(const struct totals *t, const struct query_spec *spec,
 /* A row's key, amount and departments and its closing brace, written
  * straight into the answer's buffer: appended piece by piece, they were
  * fourteen calls a row and most of a 10,000-row answer. */
-static void put_row_body(const struct totals *t, const struct query_spec *spec,
-			 const struct cell *c, struct json_text *j)
+void district_put_row(const struct totals *t, const enum dim *by, size_t n_by,
+		      enum bd_unit unit, const char *key, size_t key_len,
+		      bd_fen amount, size_t departments, struct json_text *j)
 {
-	size_t key_len = c->key_len;
 	/* The bound: every key byte escaped, each part's name with its
 	 * quotes, colon and comma, the amount and the count with their
 	 * punctuation. */
 	char *out = json_text_claim(
-	    j, 6 * key_len + spec->n_by * (DISTRICT_DIM_NAME_MAX + 8) + 128);
+	    j, 6 * key_len + n_by * (DISTRICT_DIM_NAME_MAX + 8) + 128);
 	if (out == NULL)
 		return;
 	char *o = out;
 #define PUT_LITERAL(s) (memcpy(o, s, sizeof s - 1), o += sizeof s - 1)
 	PUT_LITERAL("\"key\":{");
-	const char *part = c->key;
-	for (size_t b = 0; b < spec->n_by; b++) {
+	const char *part = key;
+	for (size_t b = 0; b < n_by; b++) {
 		size_t len = 0; /* to the next part: short, no call */
 		while (part[len] != '\0' && part[len] != '\x1f')
 			len++;
-		const char *name = district_dim_names[spec->by[b]];
+		const char *name = district_dim_names[by[b]];
 		if (b)
 			*o++ = ',';
 		*o++ = '"';
@@ -516,12 +516,11 @@ static void put_row_body(const struct totals *t, const struct query_spec *spec,
 		part += len + (part[len] != '\0');
 	}
 	PUT_LITERAL("},\"amount\":\"");
-	int amount = t->host->format_amount(c->amount, spec->common.unit, o,
-					    MONEY_TEXT_MAX);
-	o += amount > 0 ? amount : 0;
+	int written = t->host->format_amount(amount, unit, o, MONEY_TEXT_MAX);
+	o += written > 0 ? written : 0;
 	PUT_LITERAL("\",\"departments\":");
 	char digits[24];
-	char *d = digits_before(digits + sizeof digits, c->departments);
+	char *d = digits_before(digits + sizeof digits, departments);
 	memcpy(o, d, (size_t)(digits + sizeof digits - d));
 	o += digits + sizeof digits - d;
 	*o++ = '}';
@@ -699,6 +698,27 @@ static size_t year_departments(const struct totals *t, int year)
 	return n;
 }
 
+/* The departments a total from the maintained totals is of: those of
+ * the year with a fact (under the cut's code, when there is one). */
+static size_t maintained_departments(const struct totals *t,
+				     const struct query_spec *spec,
+				     const struct level_cut *cut, bool economic)
+{
+	if (cut->digits != 0)
+		return cut_departments(t, spec->common.year, cut);
+	if (!economic)
+		return year_departments(t, spec->common.year);
+	/* Economic facts are a subset no maintained count follows. */
+	size_t n = 0;
+	for (size_t i = 0; i < t->n_depts; i++) {
+		const struct dept *d = t->dept_list[i];
+		size_t cursor = 0;
+		n += dept_passes(spec, d) &&
+		     district_next_fact(d, economic, &cursor) != NULL;
+	}
+	return n;
+}
+
 /* The cells of a query the maintained totals answer: O(cells), without
  * touching a fact; the same cells, amounts and counts as the scan. */
 static int aggregate_maintained(const struct totals *t,
@@ -730,25 +750,7 @@ static int aggregate_maintained(const struct totals *t,
 		rc = add_maintained(ct, row, len, distinct, c->amount, c->count,
 				    grand);
 	}
-	/* The departments the total is of: those of the year with a fact
-	 * (under the cut's code, when there is one). */
-	*departments = 0;
-	if (cut->digits != 0) {
-		*departments = cut_departments(t, spec->common.year, cut);
-		return rc;
-	}
-	if (!economic) {
-		*departments = year_departments(t, spec->common.year);
-		return rc;
-	}
-	/* Economic facts are a subset no maintained count follows. */
-	for (size_t i = 0; i < t->n_depts; i++) {
-		const struct dept *d = t->dept_list[i];
-		size_t cursor = 0;
-		if (dept_passes(spec, d) &&
-		    district_next_fact(d, economic, &cursor) != NULL)
-			(*departments)++;
-	}
+	*departments = maintained_departments(t, spec, cut, economic);
 	return rc;
 }
 
@@ -1224,6 +1226,85 @@ static int aggregate(const struct totals *t, const struct query_spec *spec,
 	return rc;
 }
 
+/* Whether the answer's rows are kept rendered (rendered.c): one
+ * maintained dimension of one year, in key order, for the whole district
+ * without a cut or the year before. */
+static bool rendered_answers(const struct query_spec *spec, enum dim *dim)
+{
+	struct level_cut cut;
+	return spec->n_by == 1 && spec->by[0] != DIM_YEAR &&
+	       spec->common.year != 0 && !spec->change &&
+	       !spec->sort_by_amount && maintained_answers(spec, dim, &cut) &&
+	       cut.digits == 0;
+}
+
+/* The totals an answer reports beside its rows. */
+struct answer_sums {
+	size_t row_count, departments, departments_before;
+	bd_fen grand, grand_before;
+	bool explain_truncated;
+};
+
+/* The reply: the rows (written as JSON text, not built as 10,000 cJSON
+ * objects to be printed and freed: the host prints a raw member as it is)
+ * and the members around them, in the order they have always come. */
+static int put_reply(const struct totals *t, struct bd_query *q,
+		     const struct query_spec *spec, struct json_text *rows,
+		     const struct answer_sums *sums)
+{
+	cJSON *rows_item = rows->failed ? NULL : cJSON_CreateRaw(rows->buf);
+	json_text_free(rows);
+	if (rows_item == NULL)
+		return -ENOMEM;
+	cJSON *reply = t->host->query_reply(q);
+	char text[40];
+	cJSON_AddStringToObject(reply, "unit",
+				money_unit_name(spec->common.unit));
+	if (spec->common.year)
+		cJSON_AddNumberToObject(reply, "year", spec->common.year);
+	cJSON *by = cJSON_AddArrayToObject(reply, "by");
+	for (size_t b = 0; b < spec->n_by; b++)
+		cJSON_AddItemToArray(
+		    by, cJSON_CreateString(district_dim_names[spec->by[b]]));
+	cJSON_AddItemToObject(reply, "rows", rows_item);
+	cJSON_AddNumberToObject(reply, "row_count", (double)sums->row_count);
+	/* How many departments the total is of: a change between years
+	 * with different departments is not like with like. */
+	cJSON_AddNumberToObject(reply, "departments",
+				(double)sums->departments);
+	if (sums->explain_truncated)
+		cJSON_AddTrueToObject(reply, "explain_truncated");
+	if (spec->change) {
+		t->host->format_amount(sums->grand_before, spec->common.unit,
+				       text, sizeof text);
+		cJSON_AddStringToObject(reply, "previous_total", text);
+		cJSON_AddNumberToObject(reply, "previous_departments",
+					(double)sums->departments_before);
+	}
+	t->host->format_amount(sums->grand, spec->common.unit, text,
+			       sizeof text);
+	cJSON_AddStringToObject(reply, "total", text);
+	return 0;
+}
+
+static int answer_rendered(struct totals *t, struct bd_query *q,
+			   const struct query_spec *spec, enum dim dim,
+			   bool economic)
+{
+	struct json_text rows = {0};
+	struct answer_sums sums = {0};
+	int rc = district_rendered_rows(
+	    t, dim, spec->common.year, spec->common.unit, spec->offset,
+	    spec->limit, &rows, &sums.grand, &sums.row_count);
+	if (rc < 0) {
+		json_text_free(&rows);
+		return rc;
+	}
+	const struct level_cut no_cut = {0};
+	sums.departments = maintained_departments(t, spec, &no_cut, economic);
+	return put_reply(t, q, spec, &rows, &sums);
+}
+
 int district_totals(void *state, const struct bd_scope *scope,
 		    struct bd_query *q)
 {
@@ -1232,23 +1313,24 @@ int district_totals(void *state, const struct bd_scope *scope,
 	struct cell_table ct = {0}, before = {0};
 	struct ordered *order = NULL;
 	const struct dept **in_order = NULL;
-	bd_fen grand = 0, grand_before = 0;
+	struct answer_sums sums = {0};
 	int rc;
 
 	if (parse_query(t, scope, q, &spec) < 0)
 		return -EINVAL;
-	if (strmap_init(&ct.index) < 0)
-		return -ENOMEM;
-	ct.read_in_order = true; /* only before is looked up, by put_change */
-
 	bool economic = false;
 	for (size_t b = 0; b < spec.n_by; b++)
 		economic |= district_dim_is_economic(spec.by[b]);
 	for (size_t w = 0; w < spec.common.n_where; w++)
 		economic |= district_dim_is_economic(spec.common.where[w].dim);
+	enum dim dim;
+	if (rendered_answers(&spec, &dim))
+		return answer_rendered(t, q, &spec, dim, economic);
 
-	size_t departments = 0, departments_before = 0;
-	rc = aggregate(t, &spec, economic, &ct, &grand, &departments);
+	if (strmap_init(&ct.index) < 0)
+		return -ENOMEM;
+	ct.read_in_order = true; /* only before is looked up, by put_change */
+	rc = aggregate(t, &spec, economic, &ct, &sums.grand, &sums.departments);
 	if (rc < 0)
 		goto out;
 	if (spec.change) {
@@ -1258,7 +1340,8 @@ int district_totals(void *state, const struct bd_scope *scope,
 			rc = -ENOMEM;
 		else
 			rc = aggregate(t, &previous, economic, &before,
-				       &grand_before, &departments_before);
+				       &sums.grand_before,
+				       &sums.departments_before);
 		if (rc < 0)
 			goto out;
 	}
@@ -1276,20 +1359,6 @@ int district_totals(void *state, const struct bd_scope *scope,
 		qsort(in_order, t->n_depts, sizeof *in_order,
 		      compare_departments);
 	}
-
-	cJSON *reply = t->host->query_reply(q);
-	char text[40];
-	cJSON_AddStringToObject(reply, "unit",
-				money_unit_name(spec.common.unit));
-	if (spec.common.year)
-		cJSON_AddNumberToObject(reply, "year", spec.common.year);
-	cJSON *by = cJSON_AddArrayToObject(reply, "by");
-	for (size_t b = 0; b < spec.n_by; b++)
-		cJSON_AddItemToArray(
-		    by, cJSON_CreateString(district_dim_names[spec.by[b]]));
-	/* The rows are written as JSON text, not built as 10,000 cJSON
-	 * objects to be printed and freed: the host prints a raw member as
-	 * it is. */
 	struct json_text rows = {0};
 	/* About a row's length, so that 700 KB of rows are not copied as
 	 * the buffer doubles. */
@@ -1311,31 +1380,15 @@ int district_totals(void *state, const struct bd_scope *scope,
 				    &explain_budget);
 		if (spec.change)
 			put_change(t, &spec, &before, c, &rows);
-		put_row_body(t, &spec, c, &rows);
+		district_put_row(t, spec.by, spec.n_by, spec.common.unit,
+				 c->key, c->key_len, c->amount, c->departments,
+				 &rows);
 		shown++;
 	}
 	json_text_raw(&rows, "]");
-	cJSON *rows_item = rows.failed ? NULL : cJSON_CreateRaw(rows.buf);
-	json_text_free(&rows);
-	if (rows_item == NULL)
-		goto out;
-	cJSON_AddItemToObject(reply, "rows", rows_item);
-	cJSON_AddNumberToObject(reply, "row_count", (double)ct.n);
-	/* How many departments the total is of: a change between years
-	 * with different departments is not like with like. */
-	cJSON_AddNumberToObject(reply, "departments", (double)departments);
-	if (spec.explain && explain_budget == 0)
-		cJSON_AddTrueToObject(reply, "explain_truncated");
-	if (spec.change) {
-		t->host->format_amount(grand_before, spec.common.unit, text,
-				       sizeof text);
-		cJSON_AddStringToObject(reply, "previous_total", text);
-		cJSON_AddNumberToObject(reply, "previous_departments",
-					(double)departments_before);
-	}
-	t->host->format_amount(grand, spec.common.unit, text, sizeof text);
-	cJSON_AddStringToObject(reply, "total", text);
-	rc = 0;
+	sums.row_count = ct.n;
+	sums.explain_truncated = spec.explain && explain_budget == 0;
+	rc = put_reply(t, q, &spec, &rows, &sums);
 out:
 	free(in_order);
 	free(order);

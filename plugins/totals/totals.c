@@ -31,6 +31,7 @@ static void totals_free(struct totals *t)
 		cellmap_free(&t->pair_aggregates[i]);
 	cellmap_free(&t->moved);
 	district_parents_free(t);
+	district_rendered_free(t);
 	free(t);
 }
 

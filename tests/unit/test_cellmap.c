@@ -84,11 +84,44 @@ static void test_clear_keeps_slots(void **state)
 	cellmap_free(&m);
 }
 
+/* The layout moves whenever a kept cell pointer could go stale (a key
+ * added, the cells moved, the keys cleared), and only then: amounts move
+ * in place. */
+static void test_layout(void **state)
+{
+	(void)state;
+	struct cellmap m;
+	assert_int_equal(cellmap_init(&m), 0);
+	uint64_t layout = m.layout;
+	assert_int_equal(cellmap_add(&m, 7, 100), 0);
+	assert_true(m.layout != layout);
+	layout = m.layout;
+	struct cellmap_cell *kept = cellmap_find(&m, 7);
+	assert_int_equal(cellmap_add(&m, 7, -40), 0);
+	cellmap_get(&m, 7)->count++;
+	assert_true(m.layout == layout);
+	assert_ptr_equal(cellmap_find(&m, 7), kept);
+	assert_int_equal(kept->amount, 60);
+	/* Growing moves every cell: the layout moves with it. */
+	const struct cellmap_cell *cells = m.cells;
+	uint64_t key = 8;
+	while (m.cells == cells) {
+		layout = m.layout;
+		assert_int_equal(cellmap_add(&m, key++, 1), 0);
+		assert_true(m.layout != layout);
+	}
+	layout = m.layout;
+	cellmap_clear(&m);
+	assert_true(m.layout != layout);
+	cellmap_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_add_find_grow),
 	    cmocka_unit_test(test_clear_keeps_slots),
+	    cmocka_unit_test(test_layout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

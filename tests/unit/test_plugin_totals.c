@@ -941,6 +941,92 @@ static void test_answer_order(void **state)
 	free(changes);
 }
 
+/* A question with and without a second cut that lets everything through
+ * (which makes it a scan), in 元 or in 万元 as the console asks: the same
+ * reply.  Returns its rows. */
+static int assert_as_scanned_in(const char *question, bool yuan)
+{
+	if (yuan)
+		return assert_as_scanned(question, NULL);
+	char asked[256], scanned[320];
+	snprintf(asked, sizeof asked, "{%s}", question);
+	snprintf(scanned, sizeof scanned, "{%s,\"where\":[\"department:*\"]}",
+		 question);
+	return assert_same_reply(asked, scanned);
+}
+
+/* The rows of a one-dimension answer are kept rendered between questions
+ * (rendered.c): asked again after departments are revised, emptied,
+ * filled again and added, each answer is still the scan's, byte for byte,
+ * in either unit and paged.  The kept questions fit the slots; in one
+ * round others evict them. */
+static void test_rendered_rows(void **state)
+{
+	enum { DEPTS = 40, FIRST = 30 };
+	static struct mini_dept d[2][DEPTS];
+	struct bd_apply *changes = calloc(1, sizeof *changes);
+	static const struct {
+		const char *question;
+		bool yuan;
+	} kept[] = {
+	    {"\"by\":[\"department\"],\"year\":2023", true},
+	    {"\"by\":[\"function:item\"],\"year\":2023,\"offset\":3,"
+	     "\"limit\":5",
+	     true},
+	    {"\"by\":[\"economic:class\"],\"year\":2024", false},
+	    {"\"by\":[\"department\"],\"year\":2024,\"offset\":2", false},
+	};
+	static const char *const others[] = {
+	    "\"by\":[\"source\"],\"year\":2024",
+	    "\"by\":[\"parent\"],\"year\":2023",
+	    "\"by\":[\"kind\"],\"year\":2024,\"limit\":0",
+	    "\"by\":[\"function:class\"],\"year\":2023",
+	    "\"by\":[\"department\"],\"year\":2023",
+	};
+	(void)state;
+	srand(99);
+	int64_t number = 0;
+	for (int y = 0; y < 2; y++)
+		for (int i = 0; i < FIRST; i++) {
+			random_dept(&d[y][i], 2023 + y, i);
+			apply_mini(&d[y][i], ++number, changes);
+		}
+	int rows = 0;
+	for (int round = 0; round < 6; round++) {
+		for (size_t q = 0; q < sizeof kept / sizeof *kept; q++)
+			rows += assert_as_scanned_in(kept[q].question,
+						     kept[q].yuan);
+		for (size_t q = 0;
+		     round == 3 && q < sizeof others / sizeof *others; q++)
+			for (int yuan = 0; yuan < 2; yuan++)
+				rows += assert_as_scanned_in(others[q], yuan);
+		for (int k = 0; k < 6; k++) {
+			int y = rand() % 2, i = rand() % FIRST;
+			switch (round) {
+			case 0: /* revised: their totals move */
+			case 3:
+				random_dept(&d[y][i], 2023 + y, i);
+				break;
+			case 1: /* emptied: their rows go */
+				d[y][i].n = 0;
+				break;
+			case 2: /* and filled again: they come back */
+				random_dept(&d[y][i], 2023 + y, i);
+				d[y][i].n = d[y][i].n ? d[y][i].n : 1;
+				break;
+			default: /* new departments: the maps gain keys */
+				i = FIRST + (round - 4) * 6 + k;
+				if (i >= DEPTS)
+					continue;
+				random_dept(&d[y][i], 2023 + y, i);
+			}
+			apply_mini(&d[y][i], ++number, changes);
+		}
+	}
+	assert_true(rows > 300); /* the answers were not all empty */
+	free(changes);
+}
+
 static void test_random_district(void **state)
 {
 	enum { DEPTS = 40, REVISIONS = 400 };
@@ -1029,6 +1115,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_function_cuts, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_answer_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rendered_rows, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_random_district, setup,
 					    teardown),
 	};
