@@ -93,13 +93,15 @@ struct district_parent {
 	size_t n, cap;
 };
 
-/* A row of an answer kept rendered (rendered.c): its total, and the
- * amount and count its text was written with. */
+/* A row of an answer kept rendered (rendered.c): its total, the amount
+ * and count it had when last read, and its text (len 0: none, for a total
+ * no department has). */
 struct district_rendered_row {
 	const struct cellmap_cell *total;
 	bd_fen amount;
-	int64_t count;	  /* INT64_MIN: no text yet */
+	int64_t count;
 	uint32_t at, len; /* its text in district_rendered.text */
+	bool stale;	  /* the total moved since: read it again */
 };
 
 /* The rows of one dimension's answer for one year in one unit. */
@@ -115,6 +117,7 @@ struct district_rendered {
 	const struct cellmap_cell *cells;
 	struct district_rendered_row *rows; /* in key order */
 	size_t n_rows;
+	struct cellmap row_of; /* a total's key → its row (as amount) */
 	struct json_text text;
 	size_t live; /* the bytes of text that rows point at */
 };
@@ -266,6 +269,9 @@ int district_rendered_rows(struct totals *t, enum dim dim, int year,
 			   enum bd_unit unit, long offset, long limit,
 			   struct json_text *out, bd_fen *grand,
 			   size_t *n_rows);
+/* A maintained total (its key) moved: the rows kept of it are read again
+ * at the next question.  Apply calls this for every total it moves. */
+void district_rendered_moved(struct totals *t, uint64_t key);
 void district_rendered_free(struct totals *t);
 
 /* lists.c: the 三公 and project queries. */

@@ -351,6 +351,8 @@ static int commit_moved(struct totals *t, struct moved_total *list,
 		total->amount += c->amount;
 		total->count += count_change(c);
 		unsigned slot = district_key_slot(c->key);
+		if (slot < DIM_COUNT)
+			district_rendered_moved(t, c->key);
 		if (apply == NULL || c->amount == 0 || slot >= DIM_COUNT)
 			continue; /* pairs are for queries */
 		struct moved_total *m = &list[n++];
