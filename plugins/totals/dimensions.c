@@ -40,6 +40,7 @@ const size_t district_n_maintained =
 const struct district_pair district_pairs[DISTRICT_N_PAIRS] = {
     {DIM_PARENT, DIM_FUNCTION_CLASS, "parent*function:class"},
     {DIM_FUNCTION_CLASS, DIM_KIND, "function:class*kind"},
+    {DIM_FUNCTION_ITEM, DIM_SOURCE, "function:item*source"},
 };
 
 const char *district_total_name(enum dim d)

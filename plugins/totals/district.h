@@ -85,7 +85,7 @@ struct district_pair {
 	enum dim first, second;
 	const char *name;
 };
-#define DISTRICT_N_PAIRS 2
+#define DISTRICT_N_PAIRS 3
 
 /* The departments under one 主管部门: positions in dept_list, ascending. */
 struct district_parent {

@@ -584,7 +584,8 @@ static void assert_maintained_equals_scan(void)
 	static const char *const pairs[][2] = {{"parent", "function:class"},
 					       {"parent", "function:section"},
 					       {"parent", "function:item"},
-					       {"function:class", "kind"}};
+					       {"function:class", "kind"},
+					       {"function:item", "source"}};
 	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
 		const char *a = pairs[i][0], *b = pairs[i][1];
 		snprintf(by, sizeof by, "\"%s\",\"%s\"", a, b);
@@ -817,6 +818,8 @@ static void test_level_cuts(void **state)
 	    "\"by\":[\"kind\",\"year\",\"function:class\"]",
 	    "\"by\":[\"parent\",\"function:class\"],\"year\":2024,"
 	    "\"change\":true",
+	    "\"by\":[\"function:item\",\"source\"]",
+	    "\"by\":[\"source\",\"year\",\"function:item\"],\"year\":2024",
 	};
 	(void)state;
 	srand(7);
