@@ -124,5 +124,10 @@ int daemon_accept(struct daemon *d, struct registry_entry *entry,
 
 /* request.c: answers one request (or queues it to the store). */
 void request_handle(struct daemon *d, struct rpc_request *req);
+/* rpc_hooks.prepare and forget: a large request decoded on the nng
+ * thread that received it (arg unused), and that decoding freed. */
+void request_prepare(struct rpc_request *req, size_t max_message_size,
+		     void *arg);
+void request_forget(struct rpc_request *req);
 
 #endif

@@ -521,10 +521,14 @@ int main(int argc, char **argv)
 	if (workers_start(&d.workers, n_workers, wake_workers, &d) < 0)
 		goto out_loop;
 	struct rpc_tls tls = {d.config->tls_cert_key, d.config->tls_client_ca};
+	const struct rpc_hooks hooks = {.notify = wake_rpc,
+					.prepare = request_prepare,
+					.forget = request_forget,
+					.arg = &d};
 	if (rpc_open(&d.rpc, d.config->listen, d.config->n_listen,
 		     d.config->publish, d.config->max_message_size,
-		     (size_t)d.config->request_contexts, &tls, wake_rpc, &d,
-		     err, sizeof err) < 0) {
+		     (size_t)d.config->request_contexts, &tls, &hooks, err,
+		     sizeof err) < 0) {
 		log_error("%s", err);
 		rpc_close(&d.rpc);
 		goto out_loop;

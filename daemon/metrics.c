@@ -6,6 +6,7 @@
 #include "metrics.h"
 
 #include <event2/buffer.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,6 +43,12 @@ static double rss_bytes(void)
 		resident = 0;
 	fclose(f);
 	return (double)resident * (double)sysconf(_SC_PAGESIZE);
+}
+
+double metrics_heap_in_use(void)
+{
+	struct mallinfo2 m = mallinfo2();
+	return (double)m.uordblks + (double)m.hblkhd;
 }
 
 static void put_finding(void *ctx, const char *rule, bd_fen count)
@@ -241,5 +248,8 @@ void metrics_write(struct daemon *d, struct evbuffer *out)
 	       (double)d->http.pauses);
 	metric(out, "process_resident_memory_bytes", "gauge",
 	       "Resident set size.", rss_bytes());
+	metric(out, "budgetd_heap_in_use_bytes", "gauge",
+	       "Bytes allocated by malloc and not freed, every arena.",
+	       metrics_heap_in_use());
 	cJSON_Delete(report);
 }

@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "envelope.h"
 #include "log.h"
+#include "metrics.h"
 #include "money.h"
 #include "ops.h"
 #include "health.h"
@@ -335,6 +336,8 @@ void ops_status(const struct op_call *c)
 	cJSON_AddStringToObject(reply, "store", d->store.path);
 	cJSON_AddNumberToObject(reply, "max_message_size",
 				(double)d->config->max_message_size);
+	cJSON_AddNumberToObject(reply, "heap_in_use_bytes",
+				metrics_heap_in_use());
 	cJSON *plugins = cJSON_AddArrayToObject(reply, "plugins");
 	for (size_t i = 0; i < d->host.n_plugins; i++) {
 		const struct bd_plugin_handle *p = &d->host.plugins[i];

@@ -16,8 +16,9 @@
 #include "reply.h"
 #include "workers.h"
 
-/* Requests of this many bytes or more are decoded on a worker thread. */
-#define REQUEST_DECODE_ON_WORKER 4096
+/* Requests of this many bytes or more are decoded off the loop: on the
+ * nng thread that received them, or (HTTP) on a worker thread. */
+#define REQUEST_DECODE_OFF_LOOP 4096
 
 static const struct op {
 	const char *name;
@@ -118,41 +119,80 @@ static void request_dispatch(struct daemon *d, struct rpc_request *req,
 	cJSON_Delete(env);
 }
 
-/* A request large enough to be worth a thread: decoded on a worker. */
-struct decoding {
-	struct workers_job work;
-	struct daemon *d;
-	struct rpc_request *req;
-	size_t max_size;
+/* A request decoded off the loop: its envelope, or why it has none. */
+struct decoded {
 	cJSON *env;
 	int rc;
 	struct envelope_error error;
 };
 
+static void decode(struct rpc_request *req, size_t max_size,
+		   struct decoded *out)
+{
+	const char *text = nng_msg_body(req->msg);
+	size_t len = nng_msg_len(req->msg);
+	out->rc = envelope_parse(text, len, max_size, &out->error, &out->env);
+	/* A document's bytes are stored as sent: finding them is a scan of
+	 * the whole request, done here rather than on the loop. */
+	if (out->rc == 0 &&
+	    cJSON_IsObject(
+		cJSON_GetObjectItemCaseSensitive(out->env, "document")) &&
+	    envelope_member_span(text, len, "document", &req->document_at,
+				 &req->document_len) < 0)
+		req->document_at = NULL;
+}
+
+static void take_decoded(struct daemon *d, struct rpc_request *req,
+			 struct decoded *out)
+{
+	if (out->rc < 0)
+		reply_fail(d, req, out->error.code, "%s", out->error.message);
+	else
+		request_dispatch(d, req, out->env);
+}
+
+void request_prepare(struct rpc_request *req, size_t max_message_size,
+		     void *arg)
+{
+	(void)arg;
+	if (nng_msg_len(req->msg) < REQUEST_DECODE_OFF_LOOP)
+		return; /* parsed faster than the loop takes a turn */
+	struct decoded *out = malloc(sizeof *out);
+	if (out == NULL)
+		return; /* the loop decodes it */
+	decode(req, max_message_size, out);
+	req->prepared = out;
+}
+
+void request_forget(struct rpc_request *req)
+{
+	struct decoded *out = req->prepared;
+	req->prepared = NULL;
+	if (out != NULL)
+		cJSON_Delete(out->env);
+	free(out);
+}
+
+/* An HTTP request large enough to be worth a thread (nng's were
+ * prepared): decoded on a worker. */
+struct decoding {
+	struct workers_job work;
+	struct daemon *d;
+	struct rpc_request *req;
+	size_t max_size;
+	struct decoded out;
+};
+
 static void decode_run(struct workers_job *work)
 {
 	struct decoding *dc = (struct decoding *)work;
-	const char *text = nng_msg_body(dc->req->msg);
-	size_t len = nng_msg_len(dc->req->msg);
-	dc->rc = envelope_parse(text, len, dc->max_size, &dc->error, &dc->env);
-	/* A document's bytes are stored as sent: finding them is a scan of
-	 * the whole request, done here rather than on the loop. */
-	if (dc->rc == 0 &&
-	    cJSON_IsObject(
-		cJSON_GetObjectItemCaseSensitive(dc->env, "document")) &&
-	    envelope_member_span(text, len, "document", &dc->req->document_at,
-				 &dc->req->document_len) < 0)
-		dc->req->document_at = NULL;
+	decode(dc->req, dc->max_size, &dc->out);
 }
 
 static void decode_done(struct workers_job *work)
 {
 	struct decoding *dc = (struct decoding *)work;
-	if (dc->rc < 0)
-		reply_fail(dc->d, dc->req, dc->error.code, "%s",
-			   dc->error.message);
-	else
-		request_dispatch(dc->d, dc->req, dc->env);
+	take_decoded(dc->d, dc->req, &dc->out);
 	free(dc);
 }
 
@@ -164,6 +204,7 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 	snprintf(connection, sizeof connection, "%u", req->pipe_id);
 	if (!throttle_take(&d->throttle, connection, throttle_now_ms(),
 			   &retry_ms)) {
+		request_forget(req);
 		reply_fail(
 		    d, req, "rate_limited",
 		    "more than %d requests per second on this connection "
@@ -172,6 +213,7 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 		return;
 	}
 	if (d->stopping) {
+		request_forget(req);
 		/* Queued submissions are still committed and answered; new
 		 * requests are told, not dropped. */
 		reply_fail(d, req, "unavailable",
@@ -179,10 +221,17 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 			   "when it is back");
 		return;
 	}
+	struct decoded *prepared = req->prepared;
+	if (prepared != NULL) {
+		req->prepared = NULL;
+		take_decoded(d, req, prepared);
+		free(prepared);
+		return;
+	}
 	/* A query is parsed faster than a thread could be woken for it; a
 	 * document is not, and the loop has better things to do. */
 	if (d->workers.n_threads > 0 &&
-	    nng_msg_len(req->msg) >= REQUEST_DECODE_ON_WORKER) {
+	    nng_msg_len(req->msg) >= REQUEST_DECODE_OFF_LOOP) {
 		struct decoding *dc = calloc(1, sizeof *dc);
 		if (dc != NULL) {
 			*dc = (struct decoding){

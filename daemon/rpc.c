@@ -98,6 +98,8 @@ static void ctx_callback(void *arg)
 	req->ctx = c;
 	req->msg = nng_aio_get_msg(c->aio);
 	describe_peer(rpc, req->msg, req);
+	if (rpc->hooks.prepare != NULL)
+		rpc->hooks.prepare(req, rpc->max_message_size, rpc->hooks.arg);
 	c->state = RPC_WAIT;
 	pthread_mutex_lock(&rpc->lock);
 	if (rpc->tail)
@@ -106,7 +108,7 @@ static void ctx_callback(void *arg)
 		rpc->head = req;
 	rpc->tail = req;
 	pthread_mutex_unlock(&rpc->lock);
-	rpc->notify(rpc->notify_arg);
+	rpc->hooks.notify(rpc->hooks.arg);
 }
 
 /* A tls+tcp:// listener: our certificate, and client certificates from
@@ -171,14 +173,13 @@ int rpc_subscribers(struct rpc *rpc)
 
 int rpc_open(struct rpc *rpc, char *const *urls, size_t n_urls,
 	     const char *publish_url, size_t max_message_size, size_t n_ctxs,
-	     const struct rpc_tls *tls, void (*notify)(void *arg),
-	     void *notify_arg, char *err, size_t err_size)
+	     const struct rpc_tls *tls, const struct rpc_hooks *hooks,
+	     char *err, size_t err_size)
 {
 	int rv;
 	memset(rpc, 0, sizeof *rpc);
 	pthread_mutex_init(&rpc->lock, NULL);
-	rpc->notify = notify;
-	rpc->notify_arg = notify_arg;
+	rpc->hooks = *hooks;
 	rpc->max_message_size = max_message_size;
 
 	if (n_urls > sizeof rpc->listeners / sizeof rpc->listeners[0]) {
@@ -319,6 +320,8 @@ void rpc_close(struct rpc *rpc)
 	struct rpc_request *r = rpc_take(rpc);
 	while (r) {
 		struct rpc_request *next = r->next;
+		if (r->prepared != NULL && rpc->hooks.forget != NULL)
+			rpc->hooks.forget(r);
 		nng_msg_free(r->msg);
 		free(r);
 		r = next;

@@ -33,7 +33,26 @@ struct rpc_request {
 	 * off the loop found one (the stored bytes); else NULL. */
 	const char *document_at;
 	size_t document_len;
+	/* What rpc_hooks.prepare made of it on the nng thread (the decoded
+	 * request), for the loop to take; NULL: nothing. */
+	void *prepared;
 	struct rpc_request *next;
+};
+
+/* What the daemon does with a request off the loop.  notify wakes the
+ * loop; prepare (may be NULL) runs on the nng thread that received the
+ * request, before the loop is woken for it: a large request is decoded
+ * there rather than by one more trip through the loop to a worker and
+ * back.  forget frees what prepare left in a request that is dropped
+ * unanswered (at close).  All three are called from nng's threads, any
+ * number at once, but each request is prepared once, before anyone else
+ * sees it. */
+struct rpc_hooks {
+	void (*notify)(void *arg);
+	void (*prepare)(struct rpc_request *req, size_t max_message_size,
+			void *arg);
+	void (*forget)(struct rpc_request *req);
+	void *arg;
 };
 
 struct rpc {
@@ -47,9 +66,8 @@ struct rpc {
 	size_t max_message_size;
 	pthread_mutex_t lock;
 	struct rpc_request *head, *tail;
-	void (*notify)(void *arg); /* wakes the loop; called from nng threads */
-	atomic_int subscribers;	   /* PUB peers connected */
-	void *notify_arg;
+	struct rpc_hooks hooks;
+	atomic_int subscribers; /* PUB peers connected */
 };
 
 /*
@@ -64,8 +82,8 @@ struct rpc_tls {
 
 int rpc_open(struct rpc *rpc, char *const *urls, size_t n_urls,
 	     const char *publish_url, size_t max_message_size, size_t n_ctxs,
-	     const struct rpc_tls *tls, void (*notify)(void *arg),
-	     void *notify_arg, char *err, size_t err_size);
+	     const struct rpc_tls *tls, const struct rpc_hooks *hooks,
+	     char *err, size_t err_size);
 /* Requests received since the last call, oldest first (loop thread). */
 struct rpc_request *rpc_take(struct rpc *rpc);
 /* Sends the reply for a request and frees the request. */

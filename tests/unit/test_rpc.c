@@ -10,6 +10,7 @@
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,8 +105,9 @@ static void test_requests_and_replies(void **state)
 	snprintf(url, sizeof url, "ipc://%s/req.sock", dir);
 	snprintf(pub_url, sizeof pub_url, "ipc://%s/pub.sock", dir);
 	char *urls[] = {url};
-	assert_int_equal(rpc_open(&rpc, urls, 1, pub_url, 1024, 4, NULL, wake,
-				  NULL, err, sizeof err),
+	const struct rpc_hooks hooks = {.notify = wake};
+	assert_int_equal(rpc_open(&rpc, urls, 1, pub_url, 1024, 4, NULL, &hooks,
+				  err, sizeof err),
 			 0);
 
 	/* Three clients at once; each gets the reply to its own request,
@@ -171,14 +173,103 @@ static void test_requests_and_replies(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* prepare runs on the nng thread for each request before the loop is
+ * woken for it, and what it leaves arrives with the request; forget frees
+ * what is left in requests dropped unanswered at close. */
+static atomic_int prepared, forgotten;
+
+static void prepare(struct rpc_request *req, size_t max_message_size, void *arg)
+{
+	if (arg != &prepared)
+		return; /* (no cmocka assertion off the test's thread) */
+	char *copy = malloc(nng_msg_len(req->msg) + 32);
+	sprintf(copy, "%.*s (max %zu)", (int)nng_msg_len(req->msg),
+		(const char *)nng_msg_body(req->msg), max_message_size);
+	req->prepared = copy;
+	atomic_fetch_add(&prepared, 1);
+}
+
+static void forget(struct rpc_request *req)
+{
+	free(req->prepared);
+	req->prepared = NULL;
+	atomic_fetch_add(&forgotten, 1);
+}
+
+static void test_prepare_and_forget(void **state)
+{
+	char dir[] = "/tmp/budgetd-rpc-XXXXXX", err[256];
+	char url[128], pub_url[128];
+	struct rpc rpc = {0};
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(url, sizeof url, "ipc://%s/req.sock", dir);
+	snprintf(pub_url, sizeof pub_url, "ipc://%s/pub.sock", dir);
+	char *urls[] = {url};
+	const struct rpc_hooks hooks = {.notify = wake,
+					.prepare = prepare,
+					.forget = forget,
+					.arg = &prepared};
+	assert_int_equal(rpc_open(&rpc, urls, 1, pub_url, 1024, 4, NULL, &hooks,
+				  err, sizeof err),
+			 0);
+	struct client clients[2];
+	pthread_t threads[2];
+	for (int i = 0; i < 2; i++) {
+		memset(&clients[i], 0, sizeof clients[i]);
+		snprintf(clients[i].url, sizeof clients[i].url, "%s", url);
+		snprintf(clients[i].request, sizeof clients[i].request,
+			 "request %d", i);
+		pthread_create(&threads[i], NULL, client_main, &clients[i]);
+	}
+	/* The first is answered, its preparation taken by the loop; the
+	 * second is left queued for close. */
+	struct rpc_request *r = next_request(&rpc);
+	assert_non_null(r);
+	assert_non_null(r->prepared);
+	char want[64];
+	snprintf(want, sizeof want, "%.*s (max 1024)", (int)nng_msg_len(r->msg),
+		 (const char *)nng_msg_body(r->msg));
+	assert_string_equal(r->prepared, want);
+	free(r->prepared);
+	r->prepared = NULL;
+	rpc_reply(&rpc, r, "ok", 2);
+	for (int i = 0; i < 200 && atomic_load(&prepared) < 2; i++)
+		usleep(10000);
+	assert_int_equal(atomic_load(&prepared), 2);
+	/* Wait until the second is queued, unread. */
+	for (int i = 0; i < 200 && queued == NULL; i++) {
+		queued = rpc_take(&rpc);
+		if (queued == NULL)
+			usleep(10000);
+	}
+	assert_non_null(queued);
+	/* Back on the queue so that close finds it. */
+	pthread_mutex_lock(&rpc.lock);
+	queued->next = rpc.head;
+	rpc.head = queued;
+	if (rpc.tail == NULL)
+		rpc.tail = queued;
+	pthread_mutex_unlock(&rpc.lock);
+	queued = NULL;
+	rpc_close(&rpc);
+	assert_int_equal(atomic_load(&forgotten), 1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(threads[i], NULL);
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_open_refuses_bad_urls(void **state)
 {
 	char err[256] = "";
 	struct rpc rpc = {0};
 	(void)state;
 	char *urls[] = {"carrier-pigeon://loft"};
+	const struct rpc_hooks hooks = {.notify = wake};
 	assert_true(rpc_open(&rpc, urls, 1, "ipc:///tmp/budgetd-rpc-pub.sock",
-			     1024, 2, NULL, wake, NULL, err, sizeof err) < 0);
+			     1024, 2, NULL, &hooks, err, sizeof err) < 0);
 	assert_non_null(strstr(err, "carrier-pigeon://loft"));
 	rpc_close(&rpc);
 }
@@ -187,6 +278,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_requests_and_replies),
+	    cmocka_unit_test(test_prepare_and_forget),
 	    cmocka_unit_test(test_open_refuses_bad_urls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
