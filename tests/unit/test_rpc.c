@@ -95,32 +95,48 @@ static void *client_main(void *arg)
 	return NULL;
 }
 
-static void test_requests_and_replies(void **state)
+/* An rpc on ipc sockets in a fresh directory dir (of the template
+ * "/tmp/budgetd-rpc-XXXXXX"); url is its request socket's. */
+static void open_in(struct rpc *rpc, char *dir, char *url, size_t url_size,
+		    const struct rpc_hooks *hooks)
 {
-	char dir[] = "/tmp/budgetd-rpc-XXXXXX", err[256];
-	char url[128], pub_url[128];
-	struct rpc rpc = {0};
-	(void)state;
+	char err[256], pub_url[128];
 	assert_non_null(mkdtemp(dir));
-	snprintf(url, sizeof url, "ipc://%s/req.sock", dir);
+	snprintf(url, url_size, "ipc://%s/req.sock", dir);
 	snprintf(pub_url, sizeof pub_url, "ipc://%s/pub.sock", dir);
 	char *urls[] = {url};
-	const struct rpc_hooks hooks = {.notify = wake};
-	assert_int_equal(rpc_open(&rpc, urls, 1, pub_url, 1024, 4, NULL, &hooks,
+	assert_int_equal(rpc_open(rpc, urls, 1, pub_url, 1024, 4, NULL, hooks,
 				  err, sizeof err),
 			 0);
+}
 
-	/* Three clients at once; each gets the reply to its own request,
-	 * answered in the reverse order they were taken. */
-	struct client clients[3];
-	pthread_t threads[3];
-	for (int i = 0; i < 3; i++) {
+/* n clients, each sending "request i" from its own thread. */
+static void start_clients(struct client *clients, pthread_t *threads, int n,
+			  const char *url)
+{
+	for (int i = 0; i < n; i++) {
 		memset(&clients[i], 0, sizeof clients[i]);
 		snprintf(clients[i].url, sizeof clients[i].url, "%s", url);
 		snprintf(clients[i].request, sizeof clients[i].request,
 			 "request %d", i);
 		pthread_create(&threads[i], NULL, client_main, &clients[i]);
 	}
+}
+
+static void test_requests_and_replies(void **state)
+{
+	char dir[] = "/tmp/budgetd-rpc-XXXXXX", url[128], pub_url[128];
+	struct rpc rpc = {0};
+	(void)state;
+	const struct rpc_hooks hooks = {.notify = wake};
+	open_in(&rpc, dir, url, sizeof url, &hooks);
+	snprintf(pub_url, sizeof pub_url, "ipc://%s/pub.sock", dir);
+
+	/* Three clients at once; each gets the reply to its own request,
+	 * answered in the reverse order they were taken. */
+	struct client clients[3];
+	pthread_t threads[3];
+	start_clients(clients, threads, 3, url);
 	struct rpc_request *taken[3];
 	for (int i = 0; i < 3; i++) {
 		struct rpc_request *r = next_request(&rpc);
@@ -198,30 +214,17 @@ static void forget(struct rpc_request *req)
 
 static void test_prepare_and_forget(void **state)
 {
-	char dir[] = "/tmp/budgetd-rpc-XXXXXX", err[256];
-	char url[128], pub_url[128];
+	char dir[] = "/tmp/budgetd-rpc-XXXXXX", url[128];
 	struct rpc rpc = {0};
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(url, sizeof url, "ipc://%s/req.sock", dir);
-	snprintf(pub_url, sizeof pub_url, "ipc://%s/pub.sock", dir);
-	char *urls[] = {url};
 	const struct rpc_hooks hooks = {.notify = wake,
 					.prepare = prepare,
 					.forget = forget,
 					.arg = &prepared};
-	assert_int_equal(rpc_open(&rpc, urls, 1, pub_url, 1024, 4, NULL, &hooks,
-				  err, sizeof err),
-			 0);
+	open_in(&rpc, dir, url, sizeof url, &hooks);
 	struct client clients[2];
 	pthread_t threads[2];
-	for (int i = 0; i < 2; i++) {
-		memset(&clients[i], 0, sizeof clients[i]);
-		snprintf(clients[i].url, sizeof clients[i].url, "%s", url);
-		snprintf(clients[i].request, sizeof clients[i].request,
-			 "request %d", i);
-		pthread_create(&threads[i], NULL, client_main, &clients[i]);
-	}
+	start_clients(clients, threads, 2, url);
 	/* The first is answered, its preparation taken by the loop; the
 	 * second is left queued for close. */
 	struct rpc_request *r = next_request(&rpc);
