@@ -862,6 +862,10 @@ struct scan {
 	size_t n, cap;
 	struct cellmap verdicts[DISTRICT_MAX_WHERE]; /* code → 1 in, 2 out */
 	unsigned shift[MAX_BY];
+	/* The row the last fact went to: a line's cells, and often the
+	 * lines after it, go to the same row, found without the map. */
+	uint64_t last_codes;
+	size_t last_row; /* n: none yet */
 };
 
 /* Whether a fact's code passes a cut: its text matched once, then
@@ -904,23 +908,30 @@ static bool scan_packs(const struct query_spec *spec, struct scan *sc)
 static int scan_add(struct scan *sc, uint64_t codes, const struct dept *d,
 		    bd_fen amount)
 {
-	struct cellmap_cell *index = cellmap_get(&sc->rows, codes);
-	if (index == NULL)
-		return -ENOMEM;
-	if (index->count == 0) { /* a new row */
-		if (sc->n == sc->cap) {
-			size_t cap = sc->cap ? sc->cap * 2 : 64;
-			void *grown = realloc(sc->row, cap * sizeof *sc->row);
-			if (grown == NULL)
-				return -ENOMEM;
-			sc->row = grown;
-			sc->cap = cap;
+	size_t i = sc->last_row;
+	if (i >= sc->n || codes != sc->last_codes) {
+		struct cellmap_cell *index = cellmap_get(&sc->rows, codes);
+		if (index == NULL)
+			return -ENOMEM;
+		if (index->count == 0) { /* a new row */
+			if (sc->n == sc->cap) {
+				size_t cap = sc->cap ? sc->cap * 2 : 64;
+				void *grown =
+				    realloc(sc->row, cap * sizeof *sc->row);
+				if (grown == NULL)
+					return -ENOMEM;
+				sc->row = grown;
+				sc->cap = cap;
+			}
+			index->count = 1;
+			index->amount = (bd_fen)sc->n;
+			sc->row[sc->n++] = (struct scan_row){.codes = codes};
 		}
-		index->count = 1;
-		index->amount = (bd_fen)sc->n;
-		sc->row[sc->n++] = (struct scan_row){.codes = codes};
+		i = (size_t)index->amount;
+		sc->last_codes = codes;
+		sc->last_row = i;
 	}
-	struct scan_row *r = &sc->row[index->amount];
+	struct scan_row *r = &sc->row[i];
 	r->amount += amount;
 	if (r->last_dept != d) {
 		r->departments++;
