@@ -119,12 +119,24 @@ static void request_dispatch(struct daemon *d, struct rpc_request *req,
 	cJSON_Delete(env);
 }
 
-/* A request decoded off the loop: its envelope, or why it has none. */
+/* A request decoded off the loop: its envelope, or why it has none; or,
+ * from the nng thread, that it was over its connection's rate and was not
+ * decoded at all. */
 struct decoded {
+	bool limited;
+	unsigned retry_ms; /* when limited */
 	cJSON *env;
 	int rc;
 	struct envelope_error error;
 };
+
+/* The rate limit is per connection (an nng pipe): one client's many
+ * connections each get their own allowance. */
+static void connection_name(const struct rpc_request *req, char *buf,
+			    size_t size)
+{
+	snprintf(buf, size, "%u", req->pipe_id);
+}
 
 static void decode(struct rpc_request *req, size_t max_size,
 		   struct decoded *out)
@@ -154,13 +166,20 @@ static void take_decoded(struct daemon *d, struct rpc_request *req,
 void request_prepare(struct rpc_request *req, size_t max_message_size,
 		     void *arg)
 {
-	(void)arg;
+	struct daemon *d = arg;
 	if (nng_msg_len(req->msg) < REQUEST_DECODE_OFF_LOOP)
 		return; /* parsed faster than the loop takes a turn */
-	struct decoded *out = malloc(sizeof *out);
+	struct decoded *out = calloc(1, sizeof *out);
 	if (out == NULL)
 		return; /* the loop decodes it */
-	decode(req, max_message_size, out);
+	/* The rate first, as the loop would: a connection over it costs no
+	 * parse. */
+	char connection[16];
+	connection_name(req, connection, sizeof connection);
+	out->limited = !throttle_take(&d->throttle, connection,
+				      throttle_now_ms(), &out->retry_ms);
+	if (!out->limited)
+		decode(req, max_message_size, out);
 	req->prepared = out;
 }
 
@@ -199,11 +218,15 @@ static void decode_done(struct workers_job *work)
 void request_handle(struct daemon *d, struct rpc_request *req)
 {
 	d->requests++;
+	/* Counted once: where the nng thread decoded it, it took the token
+	 * there. */
+	struct decoded *prepared = req->prepared;
 	char connection[16];
-	unsigned retry_ms;
-	snprintf(connection, sizeof connection, "%u", req->pipe_id);
-	if (!throttle_take(&d->throttle, connection, throttle_now_ms(),
-			   &retry_ms)) {
+	unsigned retry_ms = prepared ? prepared->retry_ms : 0;
+	connection_name(req, connection, sizeof connection);
+	if (prepared ? prepared->limited
+		     : !throttle_take(&d->throttle, connection,
+				      throttle_now_ms(), &retry_ms)) {
 		request_forget(req);
 		reply_fail(
 		    d, req, "rate_limited",
@@ -221,7 +244,6 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 			   "when it is back");
 		return;
 	}
-	struct decoded *prepared = req->prepared;
 	if (prepared != NULL) {
 		req->prepared = NULL;
 		take_decoded(d, req, prepared);

@@ -15,6 +15,7 @@ int throttle_init(struct throttle *l, unsigned rate, unsigned burst,
 		  unsigned max_in_flight_per_peer)
 {
 	memset(l, 0, sizeof *l);
+	pthread_mutex_init(&l->lock, NULL);
 	l->n_slots = 1024;
 	l->peers = calloc(l->n_slots, sizeof *l->peers);
 	throttle_set(l, rate, burst, max_in_flight_per_peer);
@@ -24,15 +25,18 @@ int throttle_init(struct throttle *l, unsigned rate, unsigned burst,
 void throttle_set(struct throttle *l, unsigned rate, unsigned burst,
 		  unsigned max_in_flight_per_peer)
 {
+	pthread_mutex_lock(&l->lock);
 	l->rate = rate;
 	/* No burst given: a second's worth. */
 	l->burst = burst ? burst : (rate ? rate : 1);
 	l->max_in_flight_per_peer = max_in_flight_per_peer;
+	pthread_mutex_unlock(&l->lock);
 }
 
 void throttle_free(struct throttle *l)
 {
 	free(l->peers);
+	pthread_mutex_destroy(&l->lock);
 	memset(l, 0, sizeof *l);
 }
 
@@ -94,8 +98,8 @@ static struct throttle_peer *find(struct throttle *l, const char *peer,
 	return p;
 }
 
-bool throttle_take(struct throttle *l, const char *peer, uint64_t now_ms,
-		   unsigned *retry_ms)
+static bool take(struct throttle *l, const char *peer, uint64_t now_ms,
+		 unsigned *retry_ms)
 {
 	if (l->rate == 0)
 		return true;
@@ -114,8 +118,8 @@ bool throttle_take(struct throttle *l, const char *peer, uint64_t now_ms,
 	return false;
 }
 
-bool throttle_submission_start(struct throttle *l, const char *peer,
-			       uint64_t now_ms)
+static bool submission_start(struct throttle *l, const char *peer,
+			     uint64_t now_ms)
 {
 	if (l->max_in_flight_per_peer == 0)
 		return true;
@@ -128,13 +132,38 @@ bool throttle_submission_start(struct throttle *l, const char *peer,
 	return true;
 }
 
-void throttle_submission_done(struct throttle *l, const char *peer)
+static void submission_done(struct throttle *l, const char *peer)
 {
 	if (l->max_in_flight_per_peer == 0)
 		return;
 	struct throttle_peer *p = slot_for(l->peers, l->n_slots, peer);
 	if (p->used && p->in_flight > 0)
 		p->in_flight--;
+}
+
+bool throttle_take(struct throttle *l, const char *peer, uint64_t now_ms,
+		   unsigned *retry_ms)
+{
+	pthread_mutex_lock(&l->lock);
+	bool taken = take(l, peer, now_ms, retry_ms);
+	pthread_mutex_unlock(&l->lock);
+	return taken;
+}
+
+bool throttle_submission_start(struct throttle *l, const char *peer,
+			       uint64_t now_ms)
+{
+	pthread_mutex_lock(&l->lock);
+	bool started = submission_start(l, peer, now_ms);
+	pthread_mutex_unlock(&l->lock);
+	return started;
+}
+
+void throttle_submission_done(struct throttle *l, const char *peer)
+{
+	pthread_mutex_lock(&l->lock);
+	submission_done(l, peer);
+	pthread_mutex_unlock(&l->lock);
 }
 
 uint64_t throttle_now_ms(void)

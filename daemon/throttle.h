@@ -1,11 +1,14 @@
 /*
  * Request limits per connection (peer address) and overall: a token bucket
  * for the request rate, and counts of submissions waiting for the disk.
- * Loop thread only.
+ * Locked: the loop asks, and so do nng's threads for the large requests
+ * they decode as they arrive (one over its connection's rate is refused
+ * before it is parsed).
  */
 #ifndef BUDGETD_THROTTLE_H
 #define BUDGETD_THROTTLE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +22,7 @@ struct throttle_peer {
 };
 
 struct throttle {
+	pthread_mutex_t lock;
 	struct throttle_peer *peers;
 	size_t n_slots, n_used;
 	unsigned rate;	/* requests per second per peer; 0: unlimited */

@@ -939,6 +939,37 @@ static void test_rate_limit_per_connection(void **state)
 	cJSON *r = harness_call_text(&h, "{\"op\":\"status\"}");
 	assert_true(harness_ok(r));
 	cJSON_Delete(r);
+
+	/* Requests of 4 KiB or more are decoded on the nng thread that
+	 * received them: the rate is checked there first, as strictly. */
+	char big[5000];
+	int n = snprintf(big, sizeof big, "{\"op\":\"status\",\"note\":\"");
+	memset(big + n, 'x', 4500);
+	n += 4500;
+	n += snprintf(big + n, sizeof big - (size_t)n, "\"}");
+	assert_int_equal(nng_req0_open(&sock), 0);
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, 5000);
+	assert_int_equal(nng_dial(sock, h.request_url, NULL, 0), 0);
+	limited = served = 0;
+	for (int i = 0; i < 40; i++) {
+		nng_msg *msg;
+		assert_int_equal(nng_send(sock, big, (size_t)n, 0), 0);
+		assert_int_equal(nng_recvmsg(sock, &msg, 0), 0);
+		r = cJSON_ParseWithLength(nng_msg_body(msg), nng_msg_len(msg));
+		nng_msg_free(msg);
+		served += harness_ok(r);
+		limited += !harness_ok(r) &&
+			   strcmp(harness_error_code(r), "rate_limited") == 0;
+		cJSON_Delete(r);
+	}
+	nng_close(sock);
+	fprintf(stderr,
+		"  40 requests of %d bytes at once: %d served, %d "
+		"rate-limited\n",
+		n, served, limited);
+	assert_true(served >= 5);
+	assert_true(limited >= 20);
+	assert_int_equal(served + limited, 40);
 }
 
 /* ---- systemd notification ---- */
