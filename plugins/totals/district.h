@@ -114,7 +114,6 @@ struct district_rendered {
 	/* The map as it was when the rows were listed: the rows point at
 	 * its cells. */
 	uint64_t layout;
-	const struct cellmap_cell *cells;
 	struct district_rendered_row *rows; /* in key order */
 	size_t n_rows;
 	struct cellmap row_of; /* a total's key → its row (as amount) */

@@ -92,7 +92,6 @@ static int list_rows(const struct totals *t, struct district_rendered *r)
 	r->n_rows = n;
 	forget_text(r);
 	r->layout = map->layout;
-	r->cells = map->cells;
 	return rc;
 }
 
@@ -140,7 +139,7 @@ static struct district_rendered *slot_for(struct totals *t, enum dim dim,
 	}
 	r->last_used = ++t->rendered_clock;
 	const struct cellmap *map = &t->aggregates[dim];
-	if (r->in_use && r->layout == map->layout && r->cells == map->cells)
+	if (r->in_use && r->layout == map->layout)
 		return r;
 	r->in_use = false;
 	r->dim = dim;

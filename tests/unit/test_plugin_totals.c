@@ -769,25 +769,24 @@ static void test_function_cuts(void **state)
 
 /* A question (the members of a request, without braces) with the cut
  * given (or none) gets the same reply as the scan gives it: the scan is
- * made by a second cut that lets everything through.  Returns the rows. */
+ * made by a second cut that lets everything through.  In 元, or in 万元
+ * (the default, as the console asks).  Returns the rows. */
+static int assert_as_scanned_in(const char *question, const char *cut,
+				bool yuan)
+{
+	const char *unit = yuan ? ",\"unit\":\"元\"" : "";
+	char asked[512], scanned[512];
+	snprintf(asked, sizeof asked, "{%s%s%s%s%s}", question, unit,
+		 cut ? ",\"where\":[\"" : "", cut ? cut : "", cut ? "\"]" : "");
+	snprintf(scanned, sizeof scanned,
+		 "{%s%s,\"where\":[%s%s%s\"department:*\"]}", question, unit,
+		 cut ? "\"" : "", cut ? cut : "", cut ? "\"," : "");
+	return assert_same_reply(asked, scanned);
+}
+
 static int assert_as_scanned(const char *question, const char *cut)
 {
-	char asked[512], scanned[512];
-	if (cut != NULL) {
-		snprintf(asked, sizeof asked,
-			 "{%s,\"unit\":\"元\",\"where\":[\"%s\"]}", question,
-			 cut);
-		snprintf(scanned, sizeof scanned,
-			 "{%s,\"unit\":\"元\",\"where\":[\"%s\","
-			 "\"department:*\"]}",
-			 question, cut);
-	} else {
-		snprintf(asked, sizeof asked, "{%s,\"unit\":\"元\"}", question);
-		snprintf(scanned, sizeof scanned,
-			 "{%s,\"unit\":\"元\",\"where\":[\"department:*\"]}",
-			 question);
-	}
-	return assert_same_reply(asked, scanned);
+	return assert_as_scanned_in(question, cut, true);
 }
 
 /* A drilldown under one function code (a 类 into its 款, a 款 into its 项,
@@ -944,20 +943,6 @@ static void test_answer_order(void **state)
 	free(changes);
 }
 
-/* A question with and without a second cut that lets everything through
- * (which makes it a scan), in 元 or in 万元 as the console asks: the same
- * reply.  Returns its rows. */
-static int assert_as_scanned_in(const char *question, bool yuan)
-{
-	if (yuan)
-		return assert_as_scanned(question, NULL);
-	char asked[256], scanned[320];
-	snprintf(asked, sizeof asked, "{%s}", question);
-	snprintf(scanned, sizeof scanned, "{%s,\"where\":[\"department:*\"]}",
-		 question);
-	return assert_same_reply(asked, scanned);
-}
-
 /* The rows of a one-dimension answer are kept rendered between questions
  * (rendered.c): asked again after departments are revised, emptied,
  * filled again and added, each answer is still the scan's, byte for byte,
@@ -997,12 +982,13 @@ static void test_rendered_rows(void **state)
 	int rows = 0;
 	for (int round = 0; round < 6; round++) {
 		for (size_t q = 0; q < sizeof kept / sizeof *kept; q++)
-			rows += assert_as_scanned_in(kept[q].question,
+			rows += assert_as_scanned_in(kept[q].question, NULL,
 						     kept[q].yuan);
 		for (size_t q = 0;
 		     round == 3 && q < sizeof others / sizeof *others; q++)
 			for (int yuan = 0; yuan < 2; yuan++)
-				rows += assert_as_scanned_in(others[q], yuan);
+				rows +=
+				    assert_as_scanned_in(others[q], NULL, yuan);
 		for (int k = 0; k < 6; k++) {
 			int y = rand() % 2, i = rand() % FIRST;
 			switch (round) {
