@@ -69,8 +69,7 @@ struct daemon {
 	char status_sent[160]; /* the last STATUS= told to systemd */
 	bool backup_running;
 	bool stopping;
-	size_t in_flight;		 /* submissions queued to the store */
-	struct store_job *store_backlog; /* committed, not yet answered */
+	size_t in_flight; /* submissions queued to the store */
 	time_t started;
 	uint64_t requests;
 	/* Replies by op and outcome ("ok" or the error code), for /metrics;

@@ -128,31 +128,20 @@ static void on_rpc(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Answers a list of committed jobs, in order. */
-static void store_done_all(struct daemon *d, struct store_job *job)
-{
-	while (job != NULL) {
-		struct store_job *next = job->next;
-		ops_store_done(d, job);
-		job = next;
-	}
-}
-
 static void on_store(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	(void)fd, (void)what;
-	if (d->store_backlog == NULL)
-		d->store_backlog = store_take_done(&d->store);
-	struct store_job *job = d->store_backlog;
-	if (job != NULL) {
-		d->store_backlog = job->next;
+	struct store_job *job = store_next_done(&d->store);
+	if (job != NULL)
 		ops_store_done(d, job);
-	}
 	/* One job a turn: a batch's applies and replies take turns with the
 	 * requests and audits that arrived meanwhile (queued behind this
-	 * event), which keeps the workers and the writer fed. */
-	if (d->store_backlog != NULL) {
+	 * event), which keeps the workers and the writer fed.  The writer's
+	 * wake-up for a batch it finished while this event was still active
+	 * was spent on the batch before: so ask the writer's list too, or that
+	 * batch would wait for the next commit to wake the loop. */
+	if (store_done_waiting(&d->store)) {
 		event_active(d->store_wake, EV_READ, 0);
 		return;
 	}
@@ -577,12 +566,10 @@ out_loop:
 		job->done(job);
 	}
 	store_stop(&d.store);
-	/* What the writer finished last: annotations only, nothing waits.
-	 * The loop's backlog first: it may have broken off between two of
-	 * its turns. */
-	store_done_all(&d, d.store_backlog);
-	d.store_backlog = NULL;
-	store_done_all(&d, store_take_done(&d.store));
+	/* What the writer finished last: annotations only, nothing waits;
+	 * and what the loop had not answered when it broke off. */
+	for (struct store_job *job; (job = store_next_done(&d.store));)
+		ops_store_done(&d, job);
 	if (d.watchdog)
 		event_free(d.watchdog);
 	if (d.grace)

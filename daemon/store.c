@@ -692,6 +692,28 @@ struct store_job *store_take_done(struct store *s)
 	return done;
 }
 
+struct store_job *store_next_done(struct store *s)
+{
+	if (s->answering == NULL)
+		s->answering = store_take_done(s);
+	struct store_job *job = s->answering;
+	if (job != NULL) {
+		s->answering = job->next;
+		job->next = NULL;
+	}
+	return job;
+}
+
+bool store_done_waiting(struct store *s)
+{
+	if (s->answering != NULL)
+		return true;
+	pthread_mutex_lock(&s->lock);
+	bool waiting = s->done_head != NULL;
+	pthread_mutex_unlock(&s->lock);
+	return waiting;
+}
+
 void store_stop(struct store *s)
 {
 	if (!s->thread_running)

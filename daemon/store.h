@@ -96,6 +96,7 @@ struct store {
 	pthread_cond_t wake;
 	struct store_job *queue_head, *queue_tail;
 	struct store_job *done_head, *done_tail;
+	struct store_job *answering; /* taken from done, not yet answered */
 	bool stopping;
 	int batch_max;
 	void (*notify)(void *ctx);
@@ -141,6 +142,12 @@ int store_start(struct store *store, void (*notify)(void *ctx), void *ctx);
 void store_submit(struct store *store, struct store_job *job);
 /* Finished jobs, in commit order (loop thread). */
 struct store_job *store_take_done(struct store *store);
+/* The next finished job to answer, one at a time and in commit order, or
+ * NULL (loop thread): the loop answers a batch between its other events. */
+struct store_job *store_next_done(struct store *store);
+/* Whether a finished job is still to be answered: one taken and not yet
+ * handed out, or one the writer finished since (loop thread). */
+bool store_done_waiting(struct store *store);
 /* Lets the writer finish its queue, then joins it. */
 void store_stop(struct store *store);
 void store_close(struct store *store);

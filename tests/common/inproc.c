@@ -84,12 +84,8 @@ int inproc_restart(struct inproc *p, const char *plugin_dir,
 
 static void answer_finished(struct inproc *p)
 {
-	struct store_job *job = store_take_done(&p->d.store);
-	while (job != NULL) {
-		struct store_job *next = job->next;
+	for (struct store_job *job; (job = store_next_done(&p->d.store));)
 		ops_store_done(&p->d, job);
-		job = next;
-	}
 }
 
 int inproc_send(struct inproc *p, const void *data, size_t len,

@@ -174,6 +174,57 @@ static void test_group_commit_and_reads(void **state)
 	store_close(&s);
 }
 
+/* Waits for the writer's next notification, leaving its list untaken. */
+static void wait_notified(void)
+{
+	pthread_mutex_lock(&lock);
+	while (notified == 0)
+		pthread_cond_wait(&cond, &lock);
+	notified = 0;
+	pthread_mutex_unlock(&lock);
+}
+
+/* A batch the writer finishes while the loop is still answering the one
+ * before must not wait for a further commit: its wake-up came while the
+ * loop's event was still active, so the loop learns of it only by
+ * asking.  (The loop used to ask its own backlog only, and such a batch
+ * waited for the next commit, up to 50 ms under load.) */
+static void test_batches_finished_while_answering(void **state)
+{
+	struct store s;
+	char err[256];
+	struct store_job jobs[3];
+	(void)state;
+	notified = 0;
+	assert_int_equal(store_open(&s, dir, 64, err, sizeof err), 0);
+	assert_int_equal(store_start(&s, notify, NULL), 0);
+	assert_false(store_done_waiting(&s));
+	assert_null(store_next_done(&s));
+	fill(&jobs[0], "A", 2023, STORE_ACCEPTED, "{\"d\":\"A\"}");
+	fill(&jobs[1], "B", 2023, STORE_ACCEPTED, "{\"d\":\"B\"}");
+	fill(&jobs[2], "C", 2023, STORE_ACCEPTED, "{\"d\":\"C\"}");
+	store_submit(&s, &jobs[0]);
+	wait_notified();
+	store_submit(&s, &jobs[1]);
+	wait_notified();
+	assert_true(store_done_waiting(&s));
+	assert_ptr_equal(store_next_done(&s), &jobs[0]);
+	assert_null(jobs[0].next);
+	store_submit(&s, &jobs[2]); /* committed while B waits its turn */
+	wait_notified();
+	assert_true(store_done_waiting(&s));
+	assert_ptr_equal(store_next_done(&s), &jobs[1]);
+	assert_true(store_done_waiting(&s)); /* C, in the writer's list */
+	assert_ptr_equal(store_next_done(&s), &jobs[2]);
+	assert_false(store_done_waiting(&s));
+	assert_null(store_next_done(&s));
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(jobs[i].rc, 0);
+		assert_int_equal(jobs[i].seq, (uint64_t)i + 1);
+	}
+	store_close(&s);
+}
+
 static void test_open_failure_is_explained(void **state)
 {
 	struct store s;
@@ -215,6 +266,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_group_commit_and_reads, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_batches_finished_while_answering, setup, teardown),
 	    cmocka_unit_test(test_open_failure_is_explained),
 	    cmocka_unit_test(test_unwritable_file_is_described),
 	};
