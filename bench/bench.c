@@ -574,9 +574,18 @@ static void *subscribe_main(void *arg)
 	return NULL;
 }
 
-/* CPU seconds of the daemon's threads: [0] the main thread, which runs
- * the event loop, [1] the store's writer, [2] nng's, [3] the rest. */
-enum { CPU_LOOP, CPU_AUDIT, CPU_STORE, CPU_NNG, CPU_OTHER, CPU_GROUPS };
+/* CPU seconds of the daemon's threads: the main thread, which runs the
+ * event loop; the audit workers; the store's writer; the sender of
+ * replies and publications; nng's; the rest. */
+enum {
+	CPU_LOOP,
+	CPU_AUDIT,
+	CPU_STORE,
+	CPU_SEND,
+	CPU_NNG,
+	CPU_OTHER,
+	CPU_GROUPS
+};
 
 /* The bench shares the machine with the daemon: what its own clients
  * and the machine's idle time take says whether the daemon was short of
@@ -639,6 +648,7 @@ static void daemon_cpu_s(double cpu[CPU_GROUPS])
 		    atoi(e->d_name) == (int)daemon_pid	      ? CPU_LOOP
 		    : strncmp(name, "budgetd:audit", 13) == 0 ? CPU_AUDIT
 		    : strncmp(name, "budgetd:store", 13) == 0 ? CPU_STORE
+		    : strncmp(name, "budgetd:send", 12) == 0  ? CPU_SEND
 		    : strncmp(name, "nng:", 4) == 0	      ? CPU_NNG
 							      : CPU_OTHER;
 		cpu[group] +=
@@ -947,10 +957,11 @@ static void print_load_rows(const struct load_run *l, const struct limits *lim)
 	       "%% of the load, %.2f ms a transaction | |\n",
 	       l->commit_ms / 10 / l->seconds, l->commit_ms / (double)commits);
 	printf("| budgetd: CPU share during the load: loop thread / audit "
-	       "workers / store writer / nng threads / others | %.0f / %.0f / "
-	       "%.0f / %.0f / %.0f %% | 100 %% a thread, %ld00 %% in all |\n",
+	       "workers / store writer / sender / nng threads / others | "
+	       "%.0f / %.0f / %.0f / %.0f / %.0f / %.0f %% | 100 %% a thread, "
+	       "%ld00 %% in all |\n",
 	       l->share[CPU_LOOP], l->share[CPU_AUDIT], l->share[CPU_STORE],
-	       l->share[CPU_NNG], l->share[CPU_OTHER],
+	       l->share[CPU_SEND], l->share[CPU_NNG], l->share[CPU_OTHER],
 	       sysconf(_SC_NPROCESSORS_ONLN));
 	printf("| the machine during the load: the bench's clients and "
 	       "subscriber / idle | %.0f / %.0f %% | the rest: the kernel's "

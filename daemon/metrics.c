@@ -147,6 +147,14 @@ void metrics_write(struct daemon *d, struct evbuffer *out)
 	metric(out, "budgetd_published_total", "counter",
 	       "Messages published on the PUB socket.",
 	       (double)d->events_published);
+	uint64_t dropped, failed;
+	outbox_counts(&d->rpc.outbox, &dropped, &failed);
+	metric(out, "budgetd_publications_dropped_total", "counter",
+	       "Messages not published: the sender thread had 65536 "
+	       "waiting already.",
+	       (double)dropped);
+	metric(out, "budgetd_publications_failed_total", "counter",
+	       "Messages the PUB socket refused (closed).", (double)failed);
 	histograms(d, out);
 	evbuffer_add_printf(
 	    out,

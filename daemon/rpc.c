@@ -242,6 +242,12 @@ int rpc_open(struct rpc *rpc, char *const *urls, size_t n_urls,
 			 nng_strerror(rv));
 		return -EADDRINUSE;
 	}
+	outbox_init(&rpc->outbox, OUTBOX_MAX_PUBLICATIONS);
+	if ((rv = outbox_start(&rpc->outbox, "budgetd:send")) < 0) {
+		snprintf(err, err_size, "cannot start the sender thread: %s",
+			 strerror(-rv));
+		return rv;
+	}
 	for (size_t i = 0; i < n_ctxs; i++)
 		ctx_recv(&rpc->ctxs[i]);
 	return 0;
@@ -262,7 +268,6 @@ void rpc_reply(struct rpc *rpc, struct rpc_request *req, const char *body,
 	struct rpc_ctx *c = req->ctx;
 	nng_msg *msg = req->msg;
 
-	(void)rpc;
 	req->msg = NULL;
 	free(req);
 	/* Reuse the request message for the reply: one allocation less. */
@@ -274,7 +279,7 @@ void rpc_reply(struct rpc *rpc, struct rpc_request *req, const char *body,
 	}
 	c->state = RPC_SEND;
 	nng_aio_set_msg(c->aio, msg);
-	nng_ctx_send(c->ctx, c->aio);
+	outbox_reply(&rpc->outbox, c->ctx, c->aio);
 }
 
 int rpc_publish(struct rpc *rpc, const char *topic, const char *body,
@@ -296,16 +301,13 @@ int rpc_publish(struct rpc *rpc, const char *topic, const char *body,
 	}
 	/* PUB never blocks: a slow subscriber loses messages and learns of
 	 * it from the sequence numbers. */
-	rv = nng_sendmsg(rpc->pub, msg, NNG_FLAG_NONBLOCK);
-	if (rv != 0) {
-		nng_msg_free(msg);
-		return -EIO;
-	}
-	return 0;
+	return outbox_publish(&rpc->outbox, rpc->pub, msg);
 }
 
 void rpc_close(struct rpc *rpc)
 {
+	/* What the loop queued goes out first, as it did when sent inline. */
+	outbox_stop(&rpc->outbox);
 	for (size_t i = 0; i < rpc->n_ctxs; i++)
 		if (rpc->ctxs[i].aio)
 			nng_aio_stop(rpc->ctxs[i].aio);

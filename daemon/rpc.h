@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "outbox.h"
+
 struct rpc_ctx;
 
 /* listener_index of a request that came over HTTP (http.c). */
@@ -68,6 +70,7 @@ struct rpc {
 	struct rpc_request *head, *tail;
 	struct rpc_hooks hooks;
 	atomic_int subscribers; /* PUB peers connected */
+	struct outbox outbox; /* replies and publications, sent off the loop */
 };
 
 /*
@@ -86,7 +89,8 @@ int rpc_open(struct rpc *rpc, char *const *urls, size_t n_urls,
 	     char *err, size_t err_size);
 /* Requests received since the last call, oldest first (loop thread). */
 struct rpc_request *rpc_take(struct rpc *rpc);
-/* Sends the reply for a request and frees the request. */
+/* Sends the reply for a request (queued for the sender thread) and frees
+ * the request. */
 void rpc_reply(struct rpc *rpc, struct rpc_request *req, const char *body,
 	       size_t len);
 int rpc_publish(struct rpc *rpc, const char *topic, const char *body,
