@@ -568,21 +568,16 @@ static size_t bucket(const uint64_t *bounds, uint64_t value)
 	return i;
 }
 
-static bool only_annotations(const struct store_job *j)
-{
-	for (; j; j = j->next)
-		if (j->kind != STORE_JOB_ANNOTATION)
-			return false;
-	return true;
-}
-
 static void *writer_main(void *arg)
 {
 	struct store *s = arg;
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		while (s->queue_head == NULL && !s->stopping)
+		while (s->queue_head == NULL && !s->stopping) {
+			s->writer_waits = STORE_WAITS_FOR_ANY;
 			pthread_cond_wait(&s->wake, &s->lock);
+		}
+		s->writer_waits = STORE_WAITS_NOT;
 		if (s->queue_head == NULL)
 			break;
 		/* Annotations wait for no one: let them ride along with the
@@ -590,7 +585,7 @@ static void *writer_main(void *arg)
 		 * alone.  The wait goes on through the wake-ups of further
 		 * annotations, which would otherwise each end it and commit
 		 * a transaction of annotations only. */
-		if (!s->stopping && only_annotations(s->queue_head)) {
+		if (!s->stopping && s->queued_jobs == 0) {
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_nsec += 50 * 1000000;
@@ -598,11 +593,12 @@ static void *writer_main(void *arg)
 				until.tv_sec++;
 				until.tv_nsec -= 1000000000;
 			}
-			while (!s->stopping &&
-			       only_annotations(s->queue_head) &&
+			s->writer_waits = STORE_WAITS_FOR_JOB;
+			while (!s->stopping && s->queued_jobs == 0 &&
 			       pthread_cond_timedwait(&s->wake, &s->lock,
 						      &until) != ETIMEDOUT)
 				;
+			s->writer_waits = STORE_WAITS_NOT;
 		}
 		/* Take up to batch_max jobs: that is the group commit. */
 		struct store_job *batch = s->queue_head, *last = batch;
@@ -615,6 +611,7 @@ static void *writer_main(void *arg)
 		s->queue_head = last->next;
 		if (s->queue_head == NULL)
 			s->queue_tail = NULL;
+		s->queued_jobs -= (size_t)submissions;
 		last->next = NULL;
 		pthread_mutex_unlock(&s->lock);
 
@@ -672,6 +669,7 @@ int store_start(struct store *s, void (*notify)(void *ctx), void *ctx)
 
 void store_submit(struct store *s, struct store_job *job)
 {
+	bool annotation = job->kind == STORE_JOB_ANNOTATION;
 	job->next = NULL;
 	pthread_mutex_lock(&s->lock);
 	if (s->queue_tail)
@@ -679,8 +677,18 @@ void store_submit(struct store *s, struct store_job *job)
 	else
 		s->queue_head = job;
 	s->queue_tail = job;
-	pthread_cond_signal(&s->wake);
+	s->queued_jobs += !annotation;
+	/* Wake the writer only where it waits for this job: not while it
+	 * commits (it looks at the queue after), nor for an annotation while
+	 * it holds annotations back.  Every needless wake-up cost the loop a
+	 * preemption by the writer.  Signalled once, after the unlock. */
+	bool wake = s->writer_waits == STORE_WAITS_FOR_ANY ||
+		    (s->writer_waits == STORE_WAITS_FOR_JOB && !annotation);
+	if (wake)
+		s->writer_waits = STORE_WAITS_NOT;
 	pthread_mutex_unlock(&s->lock);
+	if (wake)
+		pthread_cond_signal(&s->wake);
 }
 
 struct store_job *store_take_done(struct store *s)

@@ -95,6 +95,15 @@ struct store {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct store_job *queue_head, *queue_tail;
+	size_t queued_jobs; /* of the queue, those not annotations */
+	/* What the writer sleeps for: nothing (it commits), any job (its
+	 * queue is empty), or a job that is not an annotation (it holds
+	 * annotations back for the next submission's transaction). */
+	enum {
+		STORE_WAITS_NOT,
+		STORE_WAITS_FOR_ANY,
+		STORE_WAITS_FOR_JOB
+	} writer_waits;
 	struct store_job *done_head, *done_tail;
 	struct store_job *answering; /* taken from done, not yet answered */
 	bool stopping;

@@ -114,8 +114,10 @@ void workers_submit(struct workers *w, struct workers_job *job)
 	else
 		w->head = job;
 	w->tail = job;
-	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
+	/* After the unlock: a worker woken under it would wake only to wait
+	 * for the lock, and the unlock would wake it a second time. */
+	pthread_cond_signal(&w->wake);
 }
 
 struct workers_job *workers_take_done(struct workers *w)
