@@ -21,7 +21,12 @@ struct op_call {
 	struct daemon *d;
 	struct rpc_request *req;
 	const struct principal *who;
-	cJSON *env;	  /* the parsed request */
+	cJSON *env; /* the parsed request */
+	/* Where env lives: *env_arena, an arena of its own (decoded off the
+	 * loop), or malloc'ed when NULL.  An op that keeps a part of env past
+	 * its call takes the arena (and sets *env_arena to NULL), and frees
+	 * it with json_scratch_release. */
+	struct arena **env_arena;
 	const char *op;	  /* its "op" */
 	const char *text; /* the request as received: documents are stored
 			     byte for byte */

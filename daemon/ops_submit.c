@@ -21,6 +21,7 @@
 #include "reply.h"
 #include "review.h"
 #include "hash.h"
+#include "json_scratch.h"
 #include "json_text.h"
 #include "model.h"
 #include "utf8.h"
@@ -41,7 +42,10 @@ struct pending {
 	struct principal who;
 	bool storing;	 /* submit; else validate (reply only) */
 	cJSON *document; /* parsed on the worker, which frees it */
-	char *body;	 /* the document, byte for byte as received */
+	/* Where document lives when the request was decoded off the loop:
+	 * the whole request's arena (else NULL, malloc'ed). */
+	struct arena *document_arena;
+	char *body; /* the document, byte for byte as received */
 	char *findings_json;
 	struct registry_entry *entry; /* the parsed submission */
 	cJSON *findings;
@@ -105,7 +109,7 @@ static void pending_free(struct pending *p)
 	free(p->body);
 	free(p->findings_json);
 	cJSON_Delete(p->findings);
-	cJSON_Delete(p->document);
+	json_scratch_release(p->document, p->document_arena);
 	if (p->audited)
 		audit_free(&p->audit);
 	registry_entry_free(p->entry);
@@ -219,8 +223,9 @@ static void audit_run(struct workers_job *work)
 		return;
 	}
 	int rc = model_parse(p->document, &p->entry->arena, &sub, problems);
-	cJSON_Delete(p->document);
+	json_scratch_release(p->document, p->document_arena);
 	p->document = NULL;
+	p->document_arena = NULL;
 	if (rc == -ENOMEM ||
 	    (p->findings = problems_to_json(problems)) == NULL) {
 		free(problems);
@@ -366,8 +371,13 @@ static int audit_prepare(const struct op_call *c, struct pending *p)
 	if (cJSON_IsNumber(year) && year->valuedouble >= 1900 &&
 	    year->valuedouble <= 2200)
 		p->sent_year = year->valueint;
-	/* The worker takes the document; the envelope goes with the call. */
+	/* The worker takes the document; the envelope goes with the call,
+	 * or with the document where they share an arena. */
 	p->document = cJSON_DetachItemViaPointer(c->env, document);
+	if (c->env_arena != NULL) {
+		p->document_arena = *c->env_arena;
+		*c->env_arena = NULL;
+	}
 	p->d = d;
 	p->req = req;
 	p->who = *c->who;

@@ -45,3 +45,13 @@ void json_scratch_delete(cJSON *tree)
 		return;
 	cJSON_Delete(tree);
 }
+
+void json_scratch_release(cJSON *tree, struct arena *arena)
+{
+	if (arena == NULL) {
+		cJSON_Delete(tree);
+		return;
+	}
+	arena_release(arena);
+	free(arena);
+}

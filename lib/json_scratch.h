@@ -22,4 +22,11 @@ struct cJSON;
  * instructions of a cold start. */
 void json_scratch_delete(struct cJSON *tree);
 
+/* A tree parsed whole between begin and end into a malloc'ed arena of its
+ * own goes with that arena, on whichever thread is done with it: one free
+ * where value-by-value frees on another thread than the parse's filled
+ * its malloc's fast bins and made later allocations consolidate them.
+ * arena NULL: the tree was malloc'ed, and is deleted. */
+void json_scratch_release(struct cJSON *tree, struct arena *arena);
+
 #endif
