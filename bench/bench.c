@@ -1122,6 +1122,10 @@ int main(int argc, char **argv)
 		    n_departments, n_lines, n_clients,
 		    sysconf(_SC_NPROCESSORS_ONLN));
 		print_load_rows(&load, NULL);
+		printf("| budgetd: memory per line item (RSS growth / items) | "
+		       "%.0f B | |\n",
+		       (double)(rss_loaded - rss_empty) * 1024 /
+			   (double)line_items);
 		stop_listening = 1;
 		pthread_join(listener_thread, NULL);
 		stop_daemon();
