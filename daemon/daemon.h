@@ -3,6 +3,7 @@
 #define BUDGETD_DAEMON_H
 
 #include <event2/event.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -83,7 +84,8 @@ struct daemon {
 	 * plugins' and the operator's, a bounded set), and messages
 	 * published: for /metrics. */
 	struct strmap findings_by_rule;
-	uint64_t events_published;
+	/* Counted where the plugins publish: the loop or the sender. */
+	atomic_uint_fast64_t events_published;
 	/* Where the round trips of stored, accepted submissions went, stage
 	 * by stage (ops_submit.c): for status, /metrics and the bench. */
 	uint64_t submissions_timed;

@@ -568,10 +568,27 @@ int host_apply(struct host *h, const struct bd_revision *prev,
 	return result;
 }
 
-void host_publish(struct host *h, const struct bd_event *event)
+static bool publishes_off_loop(const struct bd_plugin_handle *p)
+{
+	return p->desc->abi_minor >= 5 && p->desc->publish &&
+	       (p->desc->flags & BD_PLUGIN_PUBLISH_OFF_LOOP);
+}
+
+bool host_publishes_off_loop(const struct host *h)
+{
+	for (size_t i = 0; i < h->n_plugins; i++)
+		if (publishes_off_loop(&h->plugins[i]))
+			return true;
+	return false;
+}
+
+void host_publish(struct host *h, const struct bd_event *event,
+		  enum host_publishers which)
 {
 	for (size_t i = 0; i < h->n_plugins; i++) {
 		struct bd_plugin_handle *p = &h->plugins[i];
+		if (publishes_off_loop(p) != (which == HOST_PUBLISH_OFF_LOOP))
+			continue;
 		int rc =
 		    p->desc->publish ? p->desc->publish(p->state, event) : 0;
 		host_release_borrowed();

@@ -116,7 +116,17 @@ void host_audit_exclusive_begin(struct host *host);
 void host_audit_exclusive_end(struct host *host);
 int host_apply(struct host *host, const struct bd_revision *prev,
 	       const struct bd_revision *next, struct bd_apply *apply);
-void host_publish(struct host *host, const struct bd_event *event);
+/* Which plugins' publish host_publish calls: those that must publish on
+ * the loop, or those with BD_PLUGIN_PUBLISH_OFF_LOOP (on the sender
+ * thread: never at the same time as host_reconfigure or unload). */
+enum host_publishers {
+	HOST_PUBLISH_ON_LOOP,
+	HOST_PUBLISH_OFF_LOOP,
+};
+void host_publish(struct host *host, const struct bd_event *event,
+		  enum host_publishers which);
+/* Whether any plugin publishes off the loop. */
+bool host_publishes_off_loop(const struct host *host);
 /* Applies a revision to one stage view's instances (not LATEST: that
  * is host_apply).  A department withdrawn from a view is applied as a
  * submission of its code and year with nothing in it. */

@@ -268,6 +268,9 @@ int daemon_reload(struct daemon *d, char *err, size_t err_size)
 	/* Audits on the workers read the config and the plugins' settings:
 	 * they finish before either changes, and start again after. */
 	host_audit_exclusive_begin(&d->host);
+	/* So do the publications being built on the sender thread; only the
+	 * loop queues more, and it is here. */
+	outbox_drain(&d->rpc.outbox);
 	keep_running(d, fresh);
 	rc = host_reconfigure(&d->host, fresh, err, err_size);
 	if (rc < 0) {

@@ -372,7 +372,7 @@ static const struct bd_revision *latest_revision(void *ctx, int year,
 static int publish(void *ctx, const char *topic, const char *body, size_t len)
 {
 	struct daemon *d = ctx;
-	d->events_published++;
+	atomic_fetch_add(&d->events_published, 1);
 	return rpc_publish(&d->rpc, topic, body, len);
 }
 

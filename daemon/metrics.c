@@ -146,7 +146,7 @@ void metrics_write(struct daemon *d, struct evbuffer *out)
 	strmap_each(&d->findings_by_rule, put_finding, out);
 	metric(out, "budgetd_published_total", "counter",
 	       "Messages published on the PUB socket.",
-	       (double)d->events_published);
+	       (double)atomic_load(&d->events_published));
 	uint64_t dropped, failed;
 	outbox_counts(&d->rpc.outbox, &dropped, &failed);
 	metric(out, "budgetd_publications_dropped_total", "counter",

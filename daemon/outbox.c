@@ -6,6 +6,10 @@
 
 static void send_item(struct outbox *ob, const struct outbox_item *item)
 {
+	if (item->run != NULL) {
+		item->run(item->arg);
+		return;
+	}
 	if (item->aio != NULL) {
 		nng_ctx_send(item->ctx, item->aio);
 		return;
@@ -18,26 +22,50 @@ static void send_item(struct outbox *ob, const struct outbox_item *item)
 	}
 }
 
+static size_t waiting(const struct outbox *ob)
+{
+	return ob->replies.n + ob->others.n;
+}
+
+/* The next item (lock held): a reply first, so that an ack does not wait
+ * for the events being built before it; else the oldest of the rest. */
+static bool take(struct outbox *ob, struct outbox_item *item)
+{
+	struct outbox_ring *r = ob->replies.n ? &ob->replies : &ob->others;
+	if (r->n == 0)
+		return false;
+	*item = r->items[r->head];
+	r->head = (r->head + 1) % r->cap;
+	r->n--;
+	ob->publications -= item->msg != NULL;
+	return true;
+}
+
+/* The outbox whose sender thread this is (NULL on any other thread). */
+static _Thread_local struct outbox *sender_of;
+
 static void *sender_main(void *arg)
 {
 	struct outbox *ob = arg;
+	sender_of = ob;
 	pthread_mutex_lock(&ob->lock);
 	for (;;) {
-		while (ob->n == 0 && !ob->stopping) {
+		while (waiting(ob) == 0 && !ob->stopping) {
 			ob->idle = true;
+			pthread_cond_broadcast(&ob->drained);
 			pthread_cond_wait(&ob->wake, &ob->lock);
 		}
 		ob->idle = false;
-		if (ob->n == 0)
+		struct outbox_item item;
+		if (!take(ob, &item))
 			break;
-		struct outbox_item item = ob->ring[ob->head];
-		ob->head = (ob->head + 1) % ob->cap;
-		ob->n--;
-		ob->publications -= item.aio == NULL;
+		ob->busy = true;
 		pthread_mutex_unlock(&ob->lock);
 		send_item(ob, &item);
 		pthread_mutex_lock(&ob->lock);
+		ob->busy = false;
 	}
+	pthread_cond_broadcast(&ob->drained);
 	pthread_mutex_unlock(&ob->lock);
 	return NULL;
 }
@@ -47,6 +75,7 @@ void outbox_init(struct outbox *ob, size_t max_publications)
 	memset(ob, 0, sizeof *ob);
 	pthread_mutex_init(&ob->lock, NULL);
 	pthread_cond_init(&ob->wake, NULL);
+	pthread_cond_init(&ob->drained, NULL);
 	ob->max_publications = max_publications;
 }
 
@@ -63,21 +92,21 @@ int outbox_start(struct outbox *ob, const char *name)
 }
 
 /* Room for one more item (lock held); false when it cannot grow. */
-static bool make_room(struct outbox *ob)
+static bool make_room(struct outbox_ring *r)
 {
-	if (ob->n < ob->cap)
+	if (r->n < r->cap)
 		return true;
-	size_t cap = ob->cap ? ob->cap * 2 : 64;
-	struct outbox_item *ring = malloc(cap * sizeof *ring);
-	if (ring == NULL)
+	size_t cap = r->cap ? r->cap * 2 : 64;
+	struct outbox_item *items = malloc(cap * sizeof *items);
+	if (items == NULL)
 		return false;
 	/* Unwrapped into the new ring, oldest first. */
-	for (size_t i = 0; i < ob->n; i++)
-		ring[i] = ob->ring[(ob->head + i) % ob->cap];
-	free(ob->ring);
-	ob->ring = ring;
-	ob->cap = cap;
-	ob->head = 0;
+	for (size_t i = 0; i < r->n; i++)
+		items[i] = r->items[(r->head + i) % r->cap];
+	free(r->items);
+	r->items = items;
+	r->cap = cap;
+	r->head = 0;
 	return true;
 }
 
@@ -86,19 +115,24 @@ static bool make_room(struct outbox *ob)
  * running, or no memory): the caller sends it itself. */
 static int enqueue(struct outbox *ob, const struct outbox_item *item)
 {
-	bool publication = item->aio == NULL;
+	bool publication = item->msg != NULL;
+	/* A task's own sends go out where it stands in the queue, not
+	 * behind what was queued while it waited. */
+	if (sender_of == ob)
+		return -EAGAIN;
 	pthread_mutex_lock(&ob->lock);
 	if (publication && ob->publications >= ob->max_publications) {
 		ob->dropped++;
 		pthread_mutex_unlock(&ob->lock);
 		return -ENOBUFS;
 	}
-	if (ob->stopping || !make_room(ob)) {
+	struct outbox_ring *r = item->aio ? &ob->replies : &ob->others;
+	if (ob->stopping || !make_room(r)) {
 		pthread_mutex_unlock(&ob->lock);
 		return -EAGAIN;
 	}
-	ob->ring[(ob->head + ob->n) % ob->cap] = *item;
-	ob->n++;
+	r->items[(r->head + r->n) % r->cap] = *item;
+	r->n++;
 	ob->publications += publication;
 	/* Only a sleeping sender needs the signal, and only once: a busy one
 	 * looks at the queue before it sleeps.  Fewer wake-ups, fewer times
@@ -131,6 +165,21 @@ int outbox_publish(struct outbox *ob, nng_socket sock, nng_msg *msg)
 	return 0;
 }
 
+void outbox_run(struct outbox *ob, void (*run)(void *arg), void *arg)
+{
+	const struct outbox_item item = {.run = run, .arg = arg};
+	if (enqueue(ob, &item) < 0)
+		run(arg);
+}
+
+void outbox_drain(struct outbox *ob)
+{
+	pthread_mutex_lock(&ob->lock);
+	while (ob->running && (waiting(ob) > 0 || ob->busy))
+		pthread_cond_wait(&ob->drained, &ob->lock);
+	pthread_mutex_unlock(&ob->lock);
+}
+
 void outbox_counts(struct outbox *ob, uint64_t *dropped, uint64_t *failed)
 {
 	pthread_mutex_lock(&ob->lock);
@@ -151,9 +200,12 @@ void outbox_stop(struct outbox *ob)
 		ob->running = false;
 	}
 	/* Queued with no thread ever started: sent here, in order. */
-	for (; ob->n > 0; ob->n--, ob->head = (ob->head + 1) % ob->cap)
-		send_item(ob, &ob->ring[ob->head]);
-	free(ob->ring);
-	ob->ring = NULL;
-	ob->cap = ob->head = ob->n = ob->publications = 0;
+	struct outbox_item item;
+	while (take(ob, &item))
+		send_item(ob, &item);
+	free(ob->replies.items);
+	free(ob->others.items);
+	memset(&ob->replies, 0, sizeof ob->replies);
+	memset(&ob->others, 0, sizeof ob->others);
+	ob->publications = 0;
 }

@@ -5,7 +5,8 @@
  * 0.25 ms a submission) than it spent answering.  The loop now queues a
  * send and goes on; the sender thread waits for nng instead.
  *
- * Sends go out in the order they were queued.  A reply is never dropped;
+ * Replies go out in the order they were queued, and before anything else
+ * waiting; publications and tasks in theirs.  A reply is never dropped;
  * a publication is dropped when max_publications are already waiting
  * (PUB drops for slow subscribers anyway, who learn of it from the
  * sequence numbers).
@@ -24,6 +25,8 @@
 struct outbox_item {
 	nng_aio *aio; /* set: nng_ctx_send(ctx, aio), its message set */
 	nng_ctx ctx;
+	void (*run)(void *arg); /* set: run(arg), on the sender thread */
+	void *arg;
 	nng_socket sock; /* else: nng_sendmsg(sock, msg, NONBLOCK) */
 	nng_msg *msg;
 };
@@ -32,9 +35,13 @@ struct outbox {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	pthread_t thread;
-	bool running, stopping, idle;
-	struct outbox_item *ring; /* FIFO: head, then n items, wrapping */
-	size_t cap, head, n;
+	pthread_cond_t drained; /* for outbox_drain */
+	bool running, stopping, idle, busy;
+	/* FIFOs: replies go before the rest (publications and tasks). */
+	struct outbox_ring {
+		struct outbox_item *items; /* head, then n items, wrapping */
+		size_t cap, head, n;
+	} replies, others;
 	size_t publications;	  /* of the n, how many publications */
 	size_t max_publications;  /* waiting at most; more are dropped */
 	uint64_t dropped, failed; /* publications dropped full, not sent */
@@ -52,6 +59,13 @@ void outbox_reply(struct outbox *ob, nng_ctx ctx, nng_aio *aio);
 /* Queues a publication; takes msg.  Returns 0, or -ENOBUFS after
  * dropping it when max_publications are waiting. */
 int outbox_publish(struct outbox *ob, nng_socket sock, nng_msg *msg);
+/* Queues run(arg) for the sender thread, in order with the sends: work
+ * that ends in a send (a publication's message built off the loop).  Run
+ * by the caller when nothing can be queued. */
+void outbox_run(struct outbox *ob, void (*run)(void *arg), void *arg);
+/* Waits until everything queued before has been sent or run (not from
+ * the sender thread). */
+void outbox_drain(struct outbox *ob);
 /* Publications dropped (queue full) and refused by nng so far. */
 void outbox_counts(struct outbox *ob, uint64_t *dropped, uint64_t *failed);
 /* Sends what is queued, then joins the thread; later sends go out on the

@@ -59,9 +59,13 @@
  * slot before) has its validate called there; 2.3 plugins, and any that
  * leave the flag clear, keep every callback on the loop thread.
  *
+ * ABI 2.5 (from 2.4): a plugin that sets BD_PLUGIN_PUBLISH_OFF_LOOP has
+ * its publish called on the host's sender thread, not the loop (building
+ * a message for every stored submission was a fifth of the loop's time).
+ *
  * Threading:
  *  - init, fini, reconfigure, apply, publish and query run on the daemon's
- *    single loop thread, one at a time.
+ *    single loop thread, one at a time (but see the flags below).
  *  - validate of a plugin without BD_PLUGIN_CONCURRENT_VALIDATE runs on
  *    the loop thread too.
  *  - validate of a plugin with the flag may run on any worker thread,
@@ -76,6 +80,15 @@
  *    it.  latest_revision() is stable for the submission's own department
  *    while validate runs (the host applies nothing of that department
  *    meanwhile).
+ *  - publish of a plugin with BD_PLUGIN_PUBLISH_OFF_LOOP runs on the
+ *    host's sender thread: one call at a time, in the order of the events'
+ *    seq, at the same time as the loop runs this or any plugin's apply or
+ *    query.  It never overlaps init, fini or reconfigure of any plugin.
+ *    Like a concurrent validate, it may read what its init and reconfigure
+ *    set up and what the event holds (the host keeps it alive for the
+ *    call); it must not read state that its apply or query change, and of
+ *    the host's functions it may call log, format_amount, publish,
+ *    subscribers and the config functions (not latest_revision).
  *  - No callback may block.
  */
 #ifndef BUDGETD_PLUGIN_H
@@ -91,7 +104,7 @@ extern "C" {
 #endif
 
 #define BD_ABI_MAJOR	 2
-#define BD_ABI_MINOR	 4
+#define BD_ABI_MINOR	 5
 #define BD_PLUGIN_SYMBOL "budgetd_plugin"
 
 #if defined(__GNUC__)
@@ -669,6 +682,9 @@ struct bd_config_key {
 		     every plugin with apply says so, the host keeps no        \
 		     parsed document in memory (latest_revision() then reads   \
 		     it back from the store) */
+#define BD_PLUGIN_PUBLISH_OFF_LOOP                                             \
+	(1u << 2) /* publish may run on the host's sender thread (ABI 2.5):    \
+		     see Threading above */
 
 /* Query op flags. */
 #define BD_QUERY_SCOPED                                                        \

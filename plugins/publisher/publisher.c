@@ -200,4 +200,6 @@ BD_PLUGIN_DEFINE = {
     .fini = publisher_fini,
     .reconfigure = publisher_reconfigure,
     .publish = publisher_publish,
+    /* publish reads only what init and reconfigure set. */
+    .flags = BD_PLUGIN_PUBLISH_OFF_LOOP,
 };

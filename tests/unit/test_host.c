@@ -250,6 +250,49 @@ static void test_host_has_and_sizes(void **state)
 	assert_int_equal(abi_plugin_size(BD_ABI_MINOR + 1), 0);
 }
 
+static int record_publish(void *state, const struct bd_event *event)
+{
+	int *calls = state;
+	(void)event;
+	(*calls)++;
+	return 0;
+}
+
+/* host_publish calls each plugin's publish on its side of the loop: on
+ * the sender thread only those that set BD_PLUGIN_PUBLISH_OFF_LOOP in ABI
+ * 2.5 or later (the bit meant nothing before; a 2.4 plugin stays on the
+ * loop). */
+static void test_publish_on_its_thread(void **state)
+{
+	(void)state;
+	struct bd_plugin on_loop = {.abi_major = BD_ABI_MAJOR,
+				    .abi_minor = BD_ABI_MINOR,
+				    .publish = record_publish};
+	struct bd_plugin off_loop = on_loop, older = on_loop;
+	off_loop.flags = BD_PLUGIN_PUBLISH_OFF_LOOP;
+	older.abi_minor = 4;
+	older.flags = BD_PLUGIN_PUBLISH_OFF_LOOP;
+	int calls[3] = {0};
+	struct bd_plugin_handle handles[3] = {
+	    {.desc = &on_loop, .state = &calls[0], .name = "on"},
+	    {.desc = &off_loop, .state = &calls[1], .name = "off"},
+	    {.desc = &older, .state = &calls[2], .name = "older"},
+	};
+	struct host h = {.plugins = handles, .n_plugins = 3};
+	struct bd_event ev = {.seq = 1, .kind = "revision.accepted"};
+	host_publish(&h, &ev, HOST_PUBLISH_ON_LOOP);
+	assert_int_equal(calls[0], 1);
+	assert_int_equal(calls[1], 0);
+	assert_int_equal(calls[2], 1);
+	host_publish(&h, &ev, HOST_PUBLISH_OFF_LOOP);
+	assert_int_equal(calls[0], 1);
+	assert_int_equal(calls[1], 1);
+	assert_int_equal(calls[2], 1);
+	assert_true(host_publishes_off_loop(&h));
+	h.n_plugins = 1;
+	assert_false(host_publishes_off_loop(&h));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +304,7 @@ int main(void)
 	    cmocka_unit_test(test_scope_enforced_by_host),
 	    cmocka_unit_test(test_scope_covers),
 	    cmocka_unit_test(test_host_has_and_sizes),
+	    cmocka_unit_test(test_publish_on_its_thread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -190,12 +191,125 @@ static void test_reply_reaches_requester(void **state)
 	nng_close(rep);
 }
 
+struct task {
+	struct outbox *ob;
+	nng_socket pub;
+	const char *text;
+	pthread_mutex_t *gate; /* held by the test until it lets it run */
+	int *ran;
+};
+
+/* Waits at its gate, then publishes through the same outbox, as a
+ * publication's task does on the sender thread. */
+static void run_task(void *arg)
+{
+	struct task *t = arg;
+	if (t->gate) {
+		pthread_mutex_lock(t->gate);
+		pthread_mutex_unlock(t->gate);
+	}
+	assert_int_equal(outbox_publish(t->ob, t->pub, message(t->text)), 0);
+	(*t->ran)++;
+}
+
+/* A task runs in its place in the queue, and what it publishes goes out
+ * there too, ahead of what was queued while it waited (a revision's event
+ * before the workflow's event of the same seq); drain waits for it. */
+static void test_tasks_in_order(void **state)
+{
+	(void)state;
+	struct pubsub ps;
+	pubsub_open(&ps, "inproc://outbox-tasks");
+	struct outbox ob;
+	outbox_init(&ob, 64);
+	assert_int_equal(outbox_start(&ob, "test:send"), 0);
+	pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
+	int ran = 0;
+	struct task first = {&ob, ps.pub, "from the task", &gate, &ran};
+	pthread_mutex_lock(&gate);
+	outbox_run(&ob, run_task, &first);
+	assert_int_equal(outbox_publish(&ob, ps.pub, message("queued after")),
+			 0);
+	expect_nothing(ps.sub);
+	pthread_mutex_unlock(&gate);
+	expect(ps.sub, "from the task");
+	expect(ps.sub, "queued after");
+	struct task second = {&ob, ps.pub, "drained", NULL, &ran};
+	outbox_run(&ob, run_task, &second);
+	outbox_drain(&ob);
+	assert_int_equal(ran, 2);
+	expect(ps.sub, "drained");
+	outbox_stop(&ob);
+	/* Stopped: run on the caller's thread. */
+	struct task third = {&ob, ps.pub, "inline", NULL, &ran};
+	outbox_run(&ob, run_task, &third);
+	assert_int_equal(ran, 3);
+	expect(ps.sub, "inline");
+	nng_close(ps.sub);
+	nng_close(ps.pub);
+}
+
+static void wait_at_gate(void *arg)
+{
+	pthread_mutex_t *gate = arg;
+	pthread_mutex_lock(gate);
+	pthread_mutex_unlock(gate);
+}
+
+/* A reply goes before the publications and tasks queued ahead of it: an
+ * ack does not wait for events being built.  Here the sender is held by a
+ * task, a task that will hold it again is queued, then the reply: the
+ * reply must arrive while the second task holds the sender. */
+static void test_replies_first(void **state)
+{
+	(void)state;
+	nng_socket rep, req;
+	nng_ctx ctx;
+	nng_aio *aio;
+	assert_int_equal(nng_rep0_open(&rep), 0);
+	assert_int_equal(nng_req0_open(&req), 0);
+	assert_int_equal(nng_socket_set_ms(req, NNG_OPT_RECVTIMEO, 5000), 0);
+	assert_int_equal(nng_listen(rep, "inproc://outbox-first", NULL, 0), 0);
+	assert_int_equal(nng_dial(req, "inproc://outbox-first", NULL, 0), 0);
+	assert_int_equal(nng_ctx_open(&ctx, rep), 0);
+	assert_int_equal(nng_aio_alloc(&aio, NULL, NULL), 0);
+	assert_int_equal(nng_send(req, "q", 1, 0), 0);
+	nng_ctx_recv(ctx, aio);
+	nng_aio_wait(aio);
+	assert_int_equal(nng_aio_result(aio), 0);
+
+	struct outbox ob;
+	outbox_init(&ob, 8);
+	assert_int_equal(outbox_start(&ob, "test:send"), 0);
+	pthread_mutex_t first = PTHREAD_MUTEX_INITIALIZER,
+			second = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&first);
+	pthread_mutex_lock(&second);
+	outbox_run(&ob, wait_at_gate, &first);
+	outbox_run(&ob, wait_at_gate, &second);
+	nng_msg *msg = nng_aio_get_msg(aio);
+	nng_msg_clear(msg);
+	assert_int_equal(nng_msg_append(msg, "a", 1), 0);
+	nng_aio_set_msg(aio, msg);
+	outbox_reply(&ob, ctx, aio);
+	pthread_mutex_unlock(&first);
+	expect(req, "a"); /* FIFO would hold it behind the second task */
+	pthread_mutex_unlock(&second);
+	nng_aio_wait(aio);
+	outbox_stop(&ob);
+	nng_aio_free(aio);
+	nng_close(req);
+	nng_close(rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_publications_in_order_and_bounded),
 	    cmocka_unit_test(test_stop_sends_what_waits),
 	    cmocka_unit_test(test_reply_reaches_requester),
+	    cmocka_unit_test(test_tasks_in_order),
+	    cmocka_unit_test(test_replies_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
