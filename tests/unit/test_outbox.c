@@ -149,46 +149,62 @@ static void test_stop_sends_what_waits(void **state)
 	nng_close(ps.pub);
 }
 
+/* A REP context with its aio, and a requester connected to it. */
+struct reqrep {
+	nng_socket rep, req;
+	nng_ctx ctx;
+	nng_aio *aio;
+};
+
+static void reqrep_open(struct reqrep *rr, const char *url)
+{
+	assert_int_equal(nng_rep0_open(&rr->rep), 0);
+	assert_int_equal(nng_req0_open(&rr->req), 0);
+	assert_int_equal(nng_socket_set_ms(rr->req, NNG_OPT_RECVTIMEO, 5000),
+			 0);
+	assert_int_equal(nng_listen(rr->rep, url, NULL, 0), 0);
+	assert_int_equal(nng_dial(rr->req, url, NULL, 0), 0);
+	assert_int_equal(nng_ctx_open(&rr->ctx, rr->rep), 0);
+	assert_int_equal(nng_aio_alloc(&rr->aio, NULL, NULL), 0);
+}
+
+static void reqrep_close(struct reqrep *rr)
+{
+	nng_aio_free(rr->aio);
+	nng_close(rr->req);
+	nng_close(rr->rep);
+}
+
 /* A reply queued on its context reaches the requester. */
 static void test_reply_reaches_requester(void **state)
 {
 	(void)state;
-	nng_socket rep, req;
-	nng_ctx ctx;
-	nng_aio *aio;
-	assert_int_equal(nng_rep0_open(&rep), 0);
-	assert_int_equal(nng_req0_open(&req), 0);
-	assert_int_equal(nng_socket_set_ms(req, NNG_OPT_RECVTIMEO, 5000), 0);
-	assert_int_equal(nng_listen(rep, "inproc://outbox-reply", NULL, 0), 0);
-	assert_int_equal(nng_dial(req, "inproc://outbox-reply", NULL, 0), 0);
-	assert_int_equal(nng_ctx_open(&ctx, rep), 0);
-	assert_int_equal(nng_aio_alloc(&aio, NULL, NULL), 0);
+	struct reqrep rr;
+	reqrep_open(&rr, "inproc://outbox-reply");
 	struct outbox ob;
 	outbox_init(&ob, 8);
 	assert_int_equal(outbox_start(&ob, "test:send"), 0);
 	for (int i = 0; i < 5; i++) {
 		char text[16];
 		snprintf(text, sizeof text, "q%d", i);
-		assert_int_equal(nng_send(req, text, strlen(text), 0), 0);
-		nng_ctx_recv(ctx, aio);
-		nng_aio_wait(aio);
-		assert_int_equal(nng_aio_result(aio), 0);
-		nng_msg *msg = nng_aio_get_msg(aio);
+		assert_int_equal(nng_send(rr.req, text, strlen(text), 0), 0);
+		nng_ctx_recv(rr.ctx, rr.aio);
+		nng_aio_wait(rr.aio);
+		assert_int_equal(nng_aio_result(rr.aio), 0);
+		nng_msg *msg = nng_aio_get_msg(rr.aio);
 		assert_int_equal(nng_msg_len(msg), strlen(text));
 		assert_memory_equal(nng_msg_body(msg), text, strlen(text));
 		nng_msg_clear(msg);
 		text[0] = 'a';
 		assert_int_equal(nng_msg_append(msg, text, strlen(text)), 0);
-		nng_aio_set_msg(aio, msg);
-		outbox_reply(&ob, ctx, aio);
-		expect(req, text);
-		nng_aio_wait(aio);
-		assert_int_equal(nng_aio_result(aio), 0);
+		nng_aio_set_msg(rr.aio, msg);
+		outbox_reply(&ob, rr.ctx, rr.aio);
+		expect(rr.req, text);
+		nng_aio_wait(rr.aio);
+		assert_int_equal(nng_aio_result(rr.aio), 0);
 	}
 	outbox_stop(&ob);
-	nng_aio_free(aio);
-	nng_close(req);
-	nng_close(rep);
+	reqrep_close(&rr);
 }
 
 struct task {
@@ -263,20 +279,12 @@ static void wait_at_gate(void *arg)
 static void test_replies_first(void **state)
 {
 	(void)state;
-	nng_socket rep, req;
-	nng_ctx ctx;
-	nng_aio *aio;
-	assert_int_equal(nng_rep0_open(&rep), 0);
-	assert_int_equal(nng_req0_open(&req), 0);
-	assert_int_equal(nng_socket_set_ms(req, NNG_OPT_RECVTIMEO, 5000), 0);
-	assert_int_equal(nng_listen(rep, "inproc://outbox-first", NULL, 0), 0);
-	assert_int_equal(nng_dial(req, "inproc://outbox-first", NULL, 0), 0);
-	assert_int_equal(nng_ctx_open(&ctx, rep), 0);
-	assert_int_equal(nng_aio_alloc(&aio, NULL, NULL), 0);
-	assert_int_equal(nng_send(req, "q", 1, 0), 0);
-	nng_ctx_recv(ctx, aio);
-	nng_aio_wait(aio);
-	assert_int_equal(nng_aio_result(aio), 0);
+	struct reqrep rr;
+	reqrep_open(&rr, "inproc://outbox-first");
+	assert_int_equal(nng_send(rr.req, "q", 1, 0), 0);
+	nng_ctx_recv(rr.ctx, rr.aio);
+	nng_aio_wait(rr.aio);
+	assert_int_equal(nng_aio_result(rr.aio), 0);
 
 	struct outbox ob;
 	outbox_init(&ob, 8);
@@ -287,19 +295,17 @@ static void test_replies_first(void **state)
 	pthread_mutex_lock(&second);
 	outbox_run(&ob, wait_at_gate, &first);
 	outbox_run(&ob, wait_at_gate, &second);
-	nng_msg *msg = nng_aio_get_msg(aio);
+	nng_msg *msg = nng_aio_get_msg(rr.aio);
 	nng_msg_clear(msg);
 	assert_int_equal(nng_msg_append(msg, "a", 1), 0);
-	nng_aio_set_msg(aio, msg);
-	outbox_reply(&ob, ctx, aio);
+	nng_aio_set_msg(rr.aio, msg);
+	outbox_reply(&ob, rr.ctx, rr.aio);
 	pthread_mutex_unlock(&first);
-	expect(req, "a"); /* FIFO would hold it behind the second task */
+	expect(rr.req, "a"); /* FIFO would hold it behind the second task */
 	pthread_mutex_unlock(&second);
-	nng_aio_wait(aio);
+	nng_aio_wait(rr.aio);
 	outbox_stop(&ob);
-	nng_aio_free(aio);
-	nng_close(req);
-	nng_close(rep);
+	reqrep_close(&rr);
 }
 
 int main(void)
