@@ -77,6 +77,7 @@ void outbox_init(struct outbox *ob, size_t max_publications)
 	pthread_cond_init(&ob->wake, NULL);
 	pthread_cond_init(&ob->drained, NULL);
 	ob->max_publications = max_publications;
+	ob->initialised = true;
 }
 
 int outbox_start(struct outbox *ob, const char *name)
@@ -111,8 +112,8 @@ static bool make_room(struct outbox_ring *r)
 }
 
 /* Queues item, waking the sender if it sleeps.  Returns 0; -ENOBUFS for
- * a publication past the bound; -EAGAIN when nothing can be queued (not
- * running, or no memory): the caller sends it itself. */
+ * a publication past the bound; -EAGAIN when nothing can be queued (never
+ * initialised, stopping, or no memory): the caller sends it itself. */
 static int enqueue(struct outbox *ob, const struct outbox_item *item)
 {
 	bool publication = item->msg != NULL;
@@ -121,6 +122,10 @@ static int enqueue(struct outbox *ob, const struct outbox_item *item)
 	if (sender_of == ob)
 		return -EAGAIN;
 	pthread_mutex_lock(&ob->lock);
+	if (!ob->initialised) {
+		pthread_mutex_unlock(&ob->lock);
+		return -EAGAIN;
+	}
 	if (publication && ob->publications >= ob->max_publications) {
 		ob->dropped++;
 		pthread_mutex_unlock(&ob->lock);

@@ -36,7 +36,7 @@ struct outbox {
 	pthread_cond_t wake;
 	pthread_t thread;
 	pthread_cond_t drained; /* for outbox_drain */
-	bool running, stopping, idle, busy;
+	bool initialised, running, stopping, idle, busy;
 	/* FIFOs: replies go before the rest (publications and tasks). */
 	struct outbox_ring {
 		struct outbox_item *items; /* head, then n items, wrapping */
@@ -69,7 +69,9 @@ void outbox_drain(struct outbox *ob);
 /* Publications dropped (queue full) and refused by nng so far. */
 void outbox_counts(struct outbox *ob, uint64_t *dropped, uint64_t *failed);
 /* Sends what is queued, then joins the thread; later sends go out on the
- * caller's thread.  An outbox never initialised must be all zero. */
+ * caller's thread.  An outbox never initialised must be all zero: it
+ * sends everything on the caller's thread (a daemon driven without its
+ * sockets, in tests). */
 void outbox_stop(struct outbox *ob);
 
 #endif
