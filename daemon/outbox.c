@@ -112,8 +112,9 @@ static bool make_room(struct outbox_ring *r)
 }
 
 /* Queues item, waking the sender if it sleeps.  Returns 0; -ENOBUFS for
- * a publication past the bound; -EAGAIN when nothing can be queued (never
- * initialised, stopping, or no memory): the caller sends it itself. */
+ * a publication past the bound; -EAGAIN when the caller should send it
+ * itself: a send while the sender is idle with nothing waiting, or
+ * nothing can be queued (never initialised, stopping, no memory). */
 static int enqueue(struct outbox *ob, const struct outbox_item *item)
 {
 	bool publication = item->msg != NULL;
@@ -130,6 +131,14 @@ static int enqueue(struct outbox *ob, const struct outbox_item *item)
 		ob->dropped++;
 		pthread_mutex_unlock(&ob->lock);
 		return -ENOBUFS;
+	}
+	/* An idle sender with nothing waiting: the send itself is cheaper
+	 * than waking it (nng's locks are contended only under load), and
+	 * nothing queued can be overtaken.  An answer to one query at a time
+	 * took 0.05-0.4 ms longer through the sender. */
+	if (item->run == NULL && ob->idle && waiting(ob) == 0) {
+		pthread_mutex_unlock(&ob->lock);
+		return -EAGAIN;
 	}
 	struct outbox_ring *r = item->aio ? &ob->replies : &ob->others;
 	if (ob->stopping || !make_room(r)) {

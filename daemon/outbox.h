@@ -3,7 +3,9 @@
  * to nng.  nng's sends take its socket and pipe locks and wake its own
  * threads; under load the loop spent more time blocked in them (about
  * 0.25 ms a submission) than it spent answering.  The loop now queues a
- * send and goes on; the sender thread waits for nng instead.
+ * send and goes on; the sender thread waits for nng instead.  A send that
+ * finds the sender idle with nothing waiting is made by the caller: the
+ * locks are contended only under load, and a wake-up costs more.
  *
  * Replies go out in the order they were queued, and before anything else
  * waiting; publications and tasks in theirs.  A reply is never dropped;
