@@ -334,6 +334,10 @@ int store_open(struct store *s, const char *state_dir, int batch_max, char *err,
 	     " stage, round, action, from_state, to_state, revision, actor,"
 	     " reason, approval_number, approval_date, concerns)"
 	     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+	    /* Two or three per job: sqlite3_exec parsed them each time. */
+	    {offsetof(struct store, savepoint), "SAVEPOINT job"},
+	    {offsetof(struct store, release), "RELEASE job"},
+	    {offsetof(struct store, rollback_to), "ROLLBACK TO job"},
 	};
 	for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
 		sqlite3_stmt **stmt =
@@ -512,14 +516,14 @@ static bool commit_batch(struct store *s, struct store_job *batch)
 	for (struct store_job *j = batch; j; j = j->next) {
 		j->rc = 0;
 		j->error[0] = '\0';
-		exec(s->writer, "SAVEPOINT job", what, sizeof what);
+		step_done(s->savepoint);
 		int src = write_job(s, j, now);
 		if (src != SQLITE_OK) {
 			/* One bad job must not sink the others of the batch. */
 			fail_job(j, src, "write");
-			exec(s->writer, "ROLLBACK TO job", what, sizeof what);
+			step_done(s->rollback_to);
 		}
-		exec(s->writer, "RELEASE job", what, sizeof what);
+		step_done(s->release);
 	}
 	int crc = sqlite3_exec(s->writer, "COMMIT", NULL, NULL, NULL);
 	if (crc != SQLITE_OK) {
@@ -743,6 +747,9 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->insert_event);
 	sqlite3_finalize(s->annotate_event);
 	sqlite3_finalize(s->insert_transition);
+	sqlite3_finalize(s->savepoint);
+	sqlite3_finalize(s->release);
+	sqlite3_finalize(s->rollback_to);
 	if (s->reader)
 		sqlite3_close(s->reader);
 	if (s->admin)

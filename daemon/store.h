@@ -90,6 +90,8 @@ struct store {
 	sqlite3 *admin; /* loop thread: rare writes (credentials) */
 	sqlite3_stmt *insert_document, *next_revision, *insert_revision,
 	    *insert_event, *annotate_event, *insert_transition;
+	/* Each job of a batch in a savepoint of its own. */
+	sqlite3_stmt *savepoint, *release, *rollback_to;
 	pthread_t thread;
 	bool thread_running;
 	pthread_mutex_t lock;

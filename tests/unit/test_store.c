@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store.h"
 #include "test_json.h"
 
@@ -225,6 +227,48 @@ static void test_batches_finished_while_answering(void **state)
 	store_close(&s);
 }
 
+static int refuse_rows(struct store *s, struct store_job *job, const char *now)
+{
+	(void)s, (void)job, (void)now;
+	return SQLITE_CONSTRAINT;
+}
+
+/* A job whose rows fail is rolled back to its savepoint alone: the jobs
+ * around it in the batch commit, and nothing of it stays (its document,
+ * its event's seq). */
+static void test_failed_job_alone_rolled_back(void **state)
+{
+	struct store s;
+	char err[256];
+	struct store_job jobs[3], *done[3];
+	(void)state;
+	notified = 0;
+	assert_int_equal(store_open(&s, dir, 64, err, sizeof err), 0);
+	fill(&jobs[0], "A", 2023, STORE_ACCEPTED, "{\"d\":\"A\"}");
+	fill(&jobs[1], "B", 2023, STORE_ACCEPTED, "{\"d\":\"B\"}");
+	fill(&jobs[2], "C", 2023, STORE_ACCEPTED, "{\"d\":\"C\"}");
+	jobs[1].write_rows = refuse_rows;
+	for (int i = 0; i < 3; i++)
+		store_submit(&s, &jobs[i]);
+	assert_int_equal(store_start(&s, notify, NULL), 0);
+	wait_done(&s, 3, done);
+	assert_int_equal(s.commits, 1);
+	assert_int_equal(jobs[0].rc, 0);
+	assert_true(jobs[1].rc < 0);
+	assert_non_null(strstr(jobs[1].error, "store write failed"));
+	assert_int_equal(jobs[2].rc, 0);
+	assert_int_equal(jobs[0].seq, 1);
+	assert_int_equal(jobs[2].seq, 2); /* B's seq went with it */
+	char *body;
+	int64_t rev;
+	assert_int_equal(store_document(&s, "B", 2023, 0, &body, &rev),
+			 -ENOENT);
+	assert_int_equal(store_document(&s, "C", 2023, 0, &body, &rev), 0);
+	assert_string_equal(body, "{\"d\":\"C\"}");
+	free(body);
+	store_close(&s);
+}
+
 static void test_open_failure_is_explained(void **state)
 {
 	struct store s;
@@ -268,6 +312,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_batches_finished_while_answering, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_job_alone_rolled_back,
+					    setup, teardown),
 	    cmocka_unit_test(test_open_failure_is_explained),
 	    cmocka_unit_test(test_unwritable_file_is_described),
 	};
