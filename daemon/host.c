@@ -574,14 +574,6 @@ static bool publishes_off_loop(const struct bd_plugin_handle *p)
 	       (p->desc->flags & BD_PLUGIN_PUBLISH_OFF_LOOP);
 }
 
-bool host_publishes_off_loop(const struct host *h)
-{
-	for (size_t i = 0; i < h->n_plugins; i++)
-		if (publishes_off_loop(&h->plugins[i]))
-			return true;
-	return false;
-}
-
 void host_publish(struct host *h, const struct bd_event *event,
 		  enum host_publishers which)
 {

@@ -125,8 +125,6 @@ enum host_publishers {
 };
 void host_publish(struct host *host, const struct bd_event *event,
 		  enum host_publishers which);
-/* Whether any plugin publishes off the loop. */
-bool host_publishes_off_loop(const struct host *host);
 /* Applies a revision to one stage view's instances (not LATEST: that
  * is host_apply).  A department withdrawn from a view is applied as a
  * submission of its code and year with nothing in it. */

@@ -288,9 +288,6 @@ static void test_publish_on_its_thread(void **state)
 	assert_int_equal(calls[0], 1);
 	assert_int_equal(calls[1], 1);
 	assert_int_equal(calls[2], 1);
-	assert_true(host_publishes_off_loop(&h));
-	h.n_plugins = 1;
-	assert_false(host_publishes_off_loop(&h));
 }
 
 int main(void)
