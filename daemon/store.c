@@ -513,26 +513,40 @@ static bool commit_batch(struct store *s, struct store_job *batch)
 			fail_job(j, sqlite3_errcode(s->writer), "begin");
 		return false;
 	}
-	for (struct store_job *j = batch; j; j = j->next) {
+	int crc = SQLITE_OK;
+	const char *failed = "commit";
+	for (struct store_job *j = batch; j && crc == SQLITE_OK; j = j->next) {
 		j->rc = 0;
 		j->error[0] = '\0';
-		step_done(s->savepoint);
-		int src = write_job(s, j, now);
+		/* Without its savepoint a job that failed half-way could not
+		 * be undone alone: it is not written. */
+		int src = step_done(s->savepoint);
+		if (src != SQLITE_OK) {
+			fail_job(j, src, "savepoint");
+			continue;
+		}
+		src = write_job(s, j, now);
 		if (src != SQLITE_OK) {
 			/* One bad job must not sink the others of the batch. */
 			fail_job(j, src, "write");
-			step_done(s->rollback_to);
+			/* Not undone: its half would be committed with the
+			 * others.  The batch goes instead. */
+			if ((crc = step_done(s->rollback_to)) != SQLITE_OK)
+				failed = "rollback of a failed job";
 		}
-		step_done(s->release);
+		if (crc == SQLITE_OK &&
+		    (crc = step_done(s->release)) != SQLITE_OK)
+			failed = "savepoint release";
 	}
-	int crc = sqlite3_exec(s->writer, "COMMIT", NULL, NULL, NULL);
+	if (crc == SQLITE_OK)
+		crc = sqlite3_exec(s->writer, "COMMIT", NULL, NULL, NULL);
 	if (crc != SQLITE_OK) {
-		log_error("store: commit of %s failed: %s", s->path,
+		log_error("store: %s in %s failed: %s", failed, s->path,
 			  sqlite3_errmsg(s->writer));
 		sqlite3_exec(s->writer, "ROLLBACK", NULL, NULL, NULL);
 		for (struct store_job *j = batch; j; j = j->next)
 			if (j->rc == 0)
-				fail_job(j, crc, "commit");
+				fail_job(j, crc, failed);
 		return false;
 	}
 	return true;
