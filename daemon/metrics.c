@@ -17,6 +17,10 @@
 #include "daemon.h"
 #include "health.h"
 
+/* A numeric constant's digits, for a help text. */
+#define TEXT_OF_(x) #x
+#define TEXT_OF(x)  TEXT_OF_(x)
+
 static void metric(struct evbuffer *out, const char *name, const char *type,
 		   const char *help, double value)
 {
@@ -150,8 +154,8 @@ void metrics_write(struct daemon *d, struct evbuffer *out)
 	uint64_t dropped, failed;
 	outbox_counts(&d->rpc.outbox, &dropped, &failed);
 	metric(out, "budgetd_publications_dropped_total", "counter",
-	       "Messages not published: the sender thread had 65536 "
-	       "waiting already.",
+	       "Messages not published: the sender thread had " TEXT_OF(
+		   OUTBOX_MAX_PUBLICATIONS) " waiting already.",
 	       (double)dropped);
 	metric(out, "budgetd_publications_failed_total", "counter",
 	       "Messages the PUB socket refused (closed).", (double)failed);

@@ -44,7 +44,7 @@ struct outbox {
 		struct outbox_item *items; /* head, then n items, wrapping */
 		size_t cap, head, n;
 	} replies, others;
-	size_t publications;	  /* of the n, how many publications */
+	size_t publications;	  /* of those waiting, the publications */
 	size_t max_publications;  /* waiting at most; more are dropped */
 	uint64_t dropped, failed; /* publications dropped full, not sent */
 };
@@ -55,8 +55,8 @@ void outbox_init(struct outbox *ob, size_t max_publications);
 /* Starts the sender thread (named name for top -H and the bench). */
 int outbox_start(struct outbox *ob, const char *name);
 /* Queues nng_ctx_send(ctx, aio) for the sender; the aio holds its
- * message.  Sent by the caller when the queue cannot grow or the outbox
- * is stopping. */
+ * message.  Sent by the caller when the sender is idle with nothing
+ * waiting, the queue cannot grow, or the outbox is stopping. */
 void outbox_reply(struct outbox *ob, nng_ctx ctx, nng_aio *aio);
 /* Queues a publication; takes msg.  Returns 0, or -ENOBUFS after
  * dropping it when max_publications are waiting. */
