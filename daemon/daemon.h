@@ -130,5 +130,8 @@ void request_handle(struct daemon *d, struct rpc_request *req);
 void request_prepare(struct rpc_request *req, size_t max_message_size,
 		     void *arg);
 void request_forget(struct rpc_request *req);
+/* The key of a request's connection in the limits (throttle.h). */
+void request_connection_name(const struct rpc_request *req, char *buf,
+			     size_t size);
 
 #endif

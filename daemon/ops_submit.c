@@ -551,7 +551,7 @@ void ops_submit(const struct op_call *c)
 		return;
 	}
 	char connection[16];
-	snprintf(connection, sizeof connection, "%u", req->pipe_id);
+	request_connection_name(req, connection, sizeof connection);
 	if (!throttle_submission_start(&d->throttle, connection,
 				       throttle_now_ms())) {
 		reply_fail(

@@ -138,8 +138,8 @@ struct decoded {
 
 /* The rate limit is per connection (an nng pipe): one client's many
  * connections each get their own allowance. */
-static void connection_name(const struct rpc_request *req, char *buf,
-			    size_t size)
+void request_connection_name(const struct rpc_request *req, char *buf,
+			     size_t size)
 {
 	snprintf(buf, size, "%u", req->pipe_id);
 }
@@ -202,7 +202,7 @@ void request_prepare(struct rpc_request *req, size_t max_message_size,
 	/* The rate first, as the loop would: a connection over it costs no
 	 * parse. */
 	char connection[16];
-	connection_name(req, connection, sizeof connection);
+	request_connection_name(req, connection, sizeof connection);
 	out->limited = !throttle_take(&d->throttle, connection,
 				      throttle_now_ms(), &out->retry_ms);
 	if (!out->limited)
@@ -250,7 +250,7 @@ void request_handle(struct daemon *d, struct rpc_request *req)
 	struct decoded *prepared = req->prepared;
 	char connection[16];
 	unsigned retry_ms = prepared ? prepared->retry_ms : 0;
-	connection_name(req, connection, sizeof connection);
+	request_connection_name(req, connection, sizeof connection);
 	if (prepared ? prepared->limited
 		     : !throttle_take(&d->throttle, connection,
 				      throttle_now_ms(), &retry_ms)) {
