@@ -602,7 +602,7 @@ struct publication {
 	int year;
 	int64_t revision;
 	char department[sizeof((struct store_job *)0)->department];
-	char parent[32];
+	char parent[sizeof((struct registry_summary *)0)->parent];
 };
 
 static void event_of(const struct publication *pub, struct bd_event *ev)
@@ -664,7 +664,8 @@ static void publish_event(struct daemon *d, const struct pending *p,
 	    "revision.accepted", "submission.rejected", "submission.invalid"};
 	struct publication *pub = calloc(1, sizeof *pub);
 	if (pub == NULL) {
-		log_warning("event %llu: not published (out of memory)",
+		log_warning("event %llu: not published, and the totals it "
+			    "moved not recorded with it (out of memory)",
 			    (unsigned long long)p->job.seq);
 		return;
 	}
