@@ -905,33 +905,38 @@ static bool scan_packs(const struct query_spec *spec, struct scan *sc)
 	return bits <= 63;
 }
 
+/* The index of the row of codes, made when it is new; -ENOMEM. */
+static int scan_row_of(struct scan *sc, uint64_t codes, size_t *row)
+{
+	struct cellmap_cell *index = cellmap_get(&sc->rows, codes);
+	if (index == NULL)
+		return -ENOMEM;
+	if (index->count == 0) { /* a new row */
+		if (sc->n == sc->cap) {
+			size_t cap = sc->cap ? sc->cap * 2 : 64;
+			void *grown = realloc(sc->row, cap * sizeof *sc->row);
+			if (grown == NULL)
+				return -ENOMEM;
+			sc->row = grown;
+			sc->cap = cap;
+		}
+		index->count = 1;
+		index->amount = (bd_fen)sc->n;
+		sc->row[sc->n++] = (struct scan_row){.codes = codes};
+	}
+	*row = (size_t)index->amount;
+	return 0;
+}
+
 static int scan_add(struct scan *sc, uint64_t codes, const struct dept *d,
 		    bd_fen amount)
 {
-	size_t i = sc->last_row;
-	if (i >= sc->n || codes != sc->last_codes) {
-		struct cellmap_cell *index = cellmap_get(&sc->rows, codes);
-		if (index == NULL)
+	if (sc->last_row >= sc->n || codes != sc->last_codes) {
+		if (scan_row_of(sc, codes, &sc->last_row) < 0)
 			return -ENOMEM;
-		if (index->count == 0) { /* a new row */
-			if (sc->n == sc->cap) {
-				size_t cap = sc->cap ? sc->cap * 2 : 64;
-				void *grown =
-				    realloc(sc->row, cap * sizeof *sc->row);
-				if (grown == NULL)
-					return -ENOMEM;
-				sc->row = grown;
-				sc->cap = cap;
-			}
-			index->count = 1;
-			index->amount = (bd_fen)sc->n;
-			sc->row[sc->n++] = (struct scan_row){.codes = codes};
-		}
-		i = (size_t)index->amount;
 		sc->last_codes = codes;
-		sc->last_row = i;
 	}
-	struct scan_row *r = &sc->row[i];
+	struct scan_row *r = &sc->row[sc->last_row];
 	r->amount += amount;
 	if (r->last_dept != d) {
 		r->departments++;
