@@ -53,6 +53,9 @@ static unsigned seed = 2025;
 /* Only the load of first submissions, with its breakdown: for profiling
  * and for comparing builds quickly (no queries, PostgreSQL or callgrind). */
 static bool load_only;
+static bool queries_only;
+static bool revise_only;
+    /* the revising process */ /* budgetd's query columns, no limits or PG */
 static char dir[128], url[256], pub_url[256];
 static pid_t daemon_pid;
 
@@ -353,6 +356,83 @@ static void *submit_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The revisions that arrive while queries are timed come from a process of
+ * their own, as departments' clients would: in the querying process they
+ * shared its nng threads, and their 25 KB sends delayed its replies (its
+ * p50 under load was 0.38 ms where the daemon's own part was 0.14).
+ * "--revise-from-stdin 1" is that process: it revises until its stdin
+ * closes, then prints how many revisions were accepted.
+ */
+static int revise_until_stdin_closes(void)
+{
+	atomic_int stop = 0;
+	struct submitter revisers[2] = {{.first = 0, .step = 2, .stop = &stop},
+					{.first = 1, .step = 2, .stop = &stop}};
+	pthread_t threads[2];
+	for (int c = 0; c < 2; c++)
+		pthread_create(&threads[c], NULL, submit_main, &revisers[c]);
+	char byte;
+	while (read(STDIN_FILENO, &byte, 1) > 0)
+		;
+	stop = 1;
+	for (int c = 0; c < 2; c++)
+		pthread_join(threads[c], NULL);
+	printf("%d\n", revisers[0].accepted + revisers[1].accepted);
+	return 0;
+}
+
+struct revisers {
+	pid_t pid;
+	int to_child, from_child;
+};
+
+/* Starts the revising process (this program again, same district). */
+static int revisers_start(struct revisers *r)
+{
+	int in[2], out[2];
+	char self[512], departments[16], lines[16], seed_text[16];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0 || pipe(in) != 0 || pipe(out) != 0)
+		return -1;
+	self[n] = '\0';
+	snprintf(departments, sizeof departments, "%d", n_departments);
+	snprintf(lines, sizeof lines, "%d", n_lines);
+	snprintf(seed_text, sizeof seed_text, "%u", seed);
+	r->pid = fork();
+	if (r->pid < 0)
+		return -1;
+	if (r->pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		close(in[1]);
+		close(out[0]);
+		execl(self, "bench", "--departments", departments, "--lines",
+		      lines, "--seed", seed_text, "--url", url,
+		      "--revise-from-stdin", "1", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	r->to_child = in[1];
+	r->from_child = out[0];
+	return 0;
+}
+
+/* Stops it; the revisions it had accepted, or -1. */
+static int revisers_stop(struct revisers *r)
+{
+	char text[32] = "";
+	close(r->to_child);
+	ssize_t n = read(r->from_child, text, sizeof text - 1);
+	close(r->from_child);
+	int status;
+	waitpid(r->pid, &status, 0);
+	if (n <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -1;
+	return atoi(text);
+}
+
 /* The queries, in both dialects. */
 static const struct {
 	const char *name, *budgetd, *sql;
@@ -385,15 +465,84 @@ static const struct {
 };
 #define N_QUERIES (sizeof queries / sizeof queries[0])
 
+/*
+ * The bare round trip: an nng REQ/REP echo of a query's request and reply
+ * sizes, timed round by round between budgetd's answers, so that both
+ * meet the same load.  Its p99 under load ÷ its p99 idle is what the
+ * machine alone (two cores, shared with the load's clients) does to a
+ * round trip: the floor for budgetd's.
+ */
+static atomic_size_t reply_size; /* set by the timing thread */
+
+static void *echo_main(void *arg)
+{
+	nng_socket s = *(nng_socket *)arg;
+	for (;;) {
+		nng_msg *msg;
+		if (nng_recvmsg(s, &msg, 0) != 0)
+			return NULL;
+		nng_msg_clear(msg);
+		if (nng_msg_realloc(msg, reply_size) != 0 ||
+		    nng_sendmsg(s, msg, 0) != 0)
+			nng_msg_free(msg);
+	}
+}
+
+struct echo {
+	nng_socket rep, req;
+	pthread_t thread;
+};
+
+static void echo_open(struct echo *e)
+{
+	char echo_url[300];
+	snprintf(echo_url, sizeof echo_url, "ipc://%s/echo.sock", dir);
+	if (nng_rep0_open(&e->rep) != 0 ||
+	    nng_listen(e->rep, echo_url, NULL, 0) != 0)
+		exit(2);
+	pthread_create(&e->thread, NULL, echo_main, &e->rep);
+	nng_req0_open(&e->req);
+	nng_socket_set_ms(e->req, NNG_OPT_RECVTIMEO, 10000);
+	if (nng_dial(e->req, echo_url, NULL, 0) != 0)
+		exit(2);
+}
+
+static double echo_round(struct echo *e, const char *request,
+			 size_t reply_bytes)
+{
+	nng_msg *msg;
+	reply_size = reply_bytes;
+	double t0 = now_s();
+	nng_msg_alloc(&msg, 0);
+	nng_msg_append(msg, request, strlen(request));
+	if (nng_sendmsg(e->req, msg, 0) != 0 ||
+	    nng_recvmsg(e->req, &msg, 0) != 0)
+		exit(2);
+	nng_msg_free(msg);
+	return now_s() - t0;
+}
+
+static void echo_close(struct echo *e)
+{
+	nng_close(e->req);
+	nng_close(e->rep); /* the echo thread's receive fails and it returns */
+	pthread_join(e->thread, NULL);
+}
+
 static size_t query_reply_bytes[N_QUERIES]; /* budgetd's, idle */
 
 /* [0] budgetd idle, [1] budgetd while revisions arrive, [2] PostgreSQL. */
 static double med[3][N_QUERIES], p99[3][N_QUERIES];
+/* The bare round trip: [0] idle, [1] while revisions arrive. */
+static double bare_med[2][N_QUERIES], bare_p99[2][N_QUERIES];
 
 static void budgetd_queries(int which)
 {
 	nng_socket sock = client();
+	struct echo echo;
+	echo_open(&echo);
 	double *t = malloc(sizeof *t * (size_t)query_rounds);
+	double *bare = malloc(sizeof *bare * (size_t)query_rounds);
 	for (size_t q = 0; q < N_QUERIES; q++) {
 		for (int i = 0; i < query_rounds; i++) {
 			double t0 = now_s();
@@ -405,12 +554,18 @@ static void budgetd_queries(int which)
 				exit(1);
 			}
 			cJSON_Delete(r);
+			bare[i] = echo_round(&echo, queries[q].budgetd,
+					     last_reply_bytes);
 		}
 		if (which == 0)
 			query_reply_bytes[q] = last_reply_bytes;
 		percentiles(t, query_rounds, &med[which][q], &p99[which][q]);
+		percentiles(bare, query_rounds, &bare_med[which][q],
+			    &bare_p99[which][q]);
 	}
 	free(t);
+	free(bare);
+	echo_close(&echo);
 	nng_close(sock);
 }
 
@@ -663,7 +818,6 @@ struct limits {
 	double parse_s;	 /* bare cJSON parse of one document */
 	double fsync_s;	 /* fdatasync of a 4 KiB write in the state dir */
 	double sqlite_s; /* one-row SQLite commit, WAL, synchronous=FULL */
-	double rr_s[N_QUERIES]; /* bare REQ/REP with a query's sizes */
 };
 
 static double median_of(double *v, int n)
@@ -735,59 +889,6 @@ static double sqlite_limit_s(void)
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", path);
 	return median_of(t, 200);
-}
-
-/* An echo server that answers every request with reply_size bytes. */
-static atomic_size_t reply_size; /* set by main, read by the echo thread */
-static char rr_url[256];
-
-static void *echo_main(void *arg)
-{
-	nng_socket s = *(nng_socket *)arg;
-	for (;;) {
-		nng_msg *msg;
-		if (nng_recvmsg(s, &msg, 0) != 0)
-			return NULL;
-		nng_msg_clear(msg);
-		if (nng_msg_realloc(msg, reply_size) != 0 ||
-		    nng_sendmsg(s, msg, 0) != 0)
-			nng_msg_free(msg);
-	}
-}
-
-static void rr_limits(struct limits *lim)
-{
-	nng_socket rep, req;
-	pthread_t echo;
-	snprintf(rr_url, sizeof rr_url, "ipc://%s/echo.sock", dir);
-	if (nng_rep0_open(&rep) != 0 || nng_listen(rep, rr_url, NULL, 0) != 0)
-		exit(2);
-	pthread_create(&echo, NULL, echo_main, &rep);
-	nng_req0_open(&req);
-	nng_socket_set_ms(req, NNG_OPT_RECVTIMEO, 10000);
-	if (nng_dial(req, rr_url, NULL, 0) != 0)
-		exit(2);
-	double *t = malloc(sizeof *t * (size_t)query_rounds);
-	for (size_t q = 0; q < N_QUERIES; q++) {
-		reply_size = query_reply_bytes[q];
-		for (int i = 0; i < query_rounds; i++) {
-			nng_msg *msg;
-			double t0 = now_s();
-			nng_msg_alloc(&msg, 0);
-			nng_msg_append(msg, queries[q].budgetd,
-				       strlen(queries[q].budgetd));
-			if (nng_sendmsg(req, msg, 0) != 0 ||
-			    nng_recvmsg(req, &msg, 0) != 0)
-				exit(2);
-			nng_msg_free(msg);
-			t[i] = now_s() - t0;
-		}
-		lim->rr_s[q] = median_of(t, query_rounds);
-	}
-	free(t);
-	nng_close(req);
-	nng_close(rep); /* the echo thread's receive fails and it returns */
-	pthread_join(echo, NULL);
 }
 
 /* ---- main ---- */
@@ -1004,6 +1105,43 @@ static void print_load_rows(const struct load_run *l, const struct limits *lim)
 	printf(" = %.2f ms | stages: `budgetctl status`, /metrics |\n", sum);
 }
 
+/* The query table; PostgreSQL's columns when it ran. */
+static void print_query_table(bool with_pg)
+{
+	printf("| query | reply | bare round trip | budgetd | ÷ bare | "
+	       "budgetd, revisions arriving | p99 ÷ idle p99 | bare round "
+	       "trip, revisions arriving | its p99 ÷ idle p99 |%s\n"
+	       "|---|---:|---:|---:|---:|---:|---:|---:|---:|%s\n",
+	       with_pg ? " PostgreSQL | PostgreSQL ÷ budgetd |" : "",
+	       with_pg ? "---:|---:|" : "");
+	for (size_t q = 0; q < N_QUERIES; q++) {
+		printf("| %s | %zu B | %.3f ms | %.2f / %.2f ms | %.1f× | %.2f "
+		       "/ %.2f ms | %.1f× | %.2f / %.2f ms | %.1f× |",
+		       queries[q].name, query_reply_bytes[q],
+		       bare_med[0][q] * 1e3, med[0][q] * 1e3, p99[0][q] * 1e3,
+		       med[0][q] / bare_med[0][q], med[1][q] * 1e3,
+		       p99[1][q] * 1e3, p99[1][q] / p99[0][q],
+		       bare_med[1][q] * 1e3, bare_p99[1][q] * 1e3,
+		       bare_p99[1][q] / bare_p99[0][q]);
+		if (with_pg)
+			printf(" %.2f / %.2f ms | %.1f× |", med[2][q] * 1e3,
+			       p99[2][q] * 1e3, med[2][q] / med[0][q]);
+		printf("\n");
+	}
+}
+
+/* The run's directory goes, unless BENCH_KEEP asks to keep it (its
+ * callgrind files, its logs). */
+static void remove_dir(void)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (getenv("BENCH_KEEP") == NULL)
+		run(cmd);
+	else
+		fprintf(stderr, "bench: kept %s\n", dir);
+}
+
 int main(int argc, char **argv)
 {
 	int parse_times = -1;
@@ -1020,6 +1158,12 @@ int main(int argc, char **argv)
 			query_rounds = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--load-only") == 0)
 			load_only = atoi(argv[i + 1]) != 0;
+		else if (strcmp(argv[i], "--url") == 0)
+			snprintf(url, sizeof url, "%s", argv[i + 1]);
+		else if (strcmp(argv[i], "--revise-from-stdin") == 0)
+			revise_only = atoi(argv[i + 1]) != 0;
+		else if (strcmp(argv[i], "--queries-only") == 0)
+			queries_only = atoi(argv[i + 1]) != 0;
 		else if (strcmp(argv[i], "--parse-only") == 0)
 			parse_times = atoi(argv[i + 1]);
 	}
@@ -1044,6 +1188,8 @@ int main(int argc, char **argv)
 	}
 	if (parse_times >= 0)
 		return parse_only(parse_times);
+	if (revise_only)
+		return revise_until_stdin_closes();
 	snprintf(dir, sizeof dir, "/tmp/budgetd-bench-XXXXXX");
 	if (mkdtemp(dir) == NULL ||
 	    chmod(dir, 0755) != 0) /* postgres works in it too */
@@ -1133,23 +1279,31 @@ int main(int argc, char **argv)
 	}
 	budgetd_queries(0);
 	/* The same while two clients keep sending revisions. */
-	atomic_int stop = 0;
-	struct submitter revisers[2] = {{.first = 0, .step = 2, .stop = &stop},
-					{.first = 1, .step = 2, .stop = &stop}};
+	struct revisers revising;
 	double revise_t0 = now_s();
-	for (int c = 0; c < 2; c++)
-		pthread_create(&threads[c], NULL, submit_main, &revisers[c]);
-	budgetd_queries(1);
-	stop = 1;
-	int revisions = 0;
-	for (int c = 0; c < 2; c++) {
-		pthread_join(threads[c], NULL);
-		revisions += revisers[c].accepted;
+	if (revisers_start(&revising) < 0) {
+		fprintf(stderr, "bench: cannot start the revising process\n");
+		return 2;
 	}
+	usleep(50000); /* its first revisions reach the daemon */
+	budgetd_queries(1);
+	int revisions = revisers_stop(&revising);
 	double revise_s = now_s() - revise_t0;
+	if (revisions < 0) {
+		fprintf(stderr, "bench: the revising process failed\n");
+		return 2;
+	}
 	stop_listening = 1;
 	pthread_join(listener_thread, NULL);
 	stop_daemon();
+	if (queries_only) {
+		printf("%d departments × %d line items, %d revisions arriving "
+		       "in %.2f s; budgetd's queries only.\n\n",
+		       n_departments, n_lines, revisions, revise_s);
+		print_query_table(false);
+		remove_dir();
+		return 0;
+	}
 	double rebuild_s = start_daemon();
 	stop_daemon();
 
@@ -1157,7 +1311,6 @@ int main(int argc, char **argv)
 	struct limits lim = {.parse_s = bare_parse_s(),
 			     .fsync_s = fsync_limit_s(),
 			     .sqlite_s = sqlite_limit_s()};
-	rr_limits(&lim);
 	char self[512];
 	ssize_t self_len = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (self_len > 0) {
@@ -1183,18 +1336,7 @@ int main(int argc, char **argv)
 	       "over ipc, "
 	       "PostgreSQL over a Unix socket); the bare round trip is an nng "
 	       "REQ/REP echo with the same request and reply sizes:\n\n");
-	printf("| query | reply | bare round trip | budgetd | ÷ bare | "
-	       "budgetd, revisions arriving | p99 ÷ idle p99 | PostgreSQL | "
-	       "PostgreSQL ÷ budgetd |\n"
-	       "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-	for (size_t q = 0; q < N_QUERIES; q++)
-		printf("| %s | %zu B | %.3f ms | %.2f / %.2f ms | %.1f× | %.2f "
-		       "/ %.2f ms | %.1f× | %.2f / %.2f ms | %.1f× |\n",
-		       queries[q].name, query_reply_bytes[q], lim.rr_s[q] * 1e3,
-		       med[0][q] * 1e3, p99[0][q] * 1e3,
-		       med[0][q] / lim.rr_s[q], med[1][q] * 1e3,
-		       p99[1][q] * 1e3, p99[1][q] / p99[0][q], med[2][q] * 1e3,
-		       p99[2][q] * 1e3, med[2][q] / med[0][q]);
+	print_query_table(true);
 	printf("\n| load | figure | limit, same run |\n|---|---:|---:|\n");
 	print_load_rows(&load, &lim);
 	if (cg.daemon_per_submission > 0)
@@ -1219,11 +1361,6 @@ int main(int argc, char **argv)
 	printf("| PostgreSQL: COPY of the same line items + indexes + ANALYZE "
 	       "| %.2f s | |\n",
 	       pg_load_s);
-	char cmd[256];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (getenv("BENCH_KEEP") == NULL) /* its callgrind files, its logs */
-		run(cmd);
-	else
-		fprintf(stderr, "bench: kept %s\n", dir);
+	remove_dir();
 	return 0;
 }
