@@ -15,6 +15,7 @@ static const uint32_t plugin_size_at_minor[BD_ABI_MINOR + 1] = {
     [3] = sizeof(struct bd_plugin), /* 2.3: host functions, stage views */
     [4] = sizeof(struct bd_plugin), /* 2.4: flags, in a reserved slot */
     [5] = sizeof(struct bd_plugin), /* 2.5: a flag, publish off the loop */
+    [6] = sizeof(struct bd_plugin), /* 2.6: apply's collector may be NULL */
 };
 
 uint32_t abi_plugin_size(uint32_t minor)

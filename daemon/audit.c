@@ -124,7 +124,7 @@ void apply_free(struct bd_apply *apply)
 
 int apply_add(struct bd_apply *apply, const struct bd_total_change *change)
 {
-	if (apply->discard)
+	if (apply == NULL || apply->discard)
 		return 0;
 	if (apply->n == apply->cap) {
 		size_t cap = apply->cap ? apply->cap * 2 : 32;

@@ -35,8 +35,9 @@ struct bd_apply {
 	char **strings;
 	size_t n, cap;
 	bool out_of_memory;
-	/* Nobody reads these changes (the rebuild's, a view's): each report
-	 * is taken and dropped, not copied. */
+	/* Nobody reads these changes (a rebuild's or a view's, handed to a
+	 * plugin older than 2.6 in place of NULL): each report is taken and
+	 * dropped, not copied. */
 	bool discard;
 };
 

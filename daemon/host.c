@@ -544,6 +544,22 @@ void host_audit_exclusive_end(struct host *h)
 	pthread_rwlock_unlock(&h->audit_lock);
 }
 
+/*
+ * What a plugin's apply is handed for apply: a plugin of minor 6 or later
+ * gets NULL where nobody reads the changes; an older one may not expect
+ * NULL, so it gets a collector that drops every report (apply_add writes
+ * nothing to it: one serves every thread).
+ */
+static struct bd_apply discarding = {.discard = true};
+
+static struct bd_apply *apply_for(const struct bd_plugin_handle *p,
+				  struct bd_apply *apply)
+{
+	if (apply != NULL || p->desc->abi_minor >= 6)
+		return apply;
+	return &discarding;
+}
+
 int host_apply(struct host *h, const struct bd_revision *prev,
 	       const struct bd_revision *next, struct bd_apply *apply)
 {
@@ -554,7 +570,8 @@ int host_apply(struct host *h, const struct bd_revision *prev,
 		struct bd_plugin_handle *p = &h->plugins[i];
 		if (p->desc->apply == NULL)
 			continue;
-		int rc = p->desc->apply(p->state, prev, next, apply);
+		int rc =
+		    p->desc->apply(p->state, prev, next, apply_for(p, apply));
 		host_release_borrowed();
 		if (rc < 0) {
 			log_error("plugin %s: apply of %s/%d revision %lld "
@@ -602,13 +619,9 @@ int host_apply_view(struct host *h, enum host_view view,
 		if (!p->has_views)
 			continue;
 		/* A view's moves are read by queries, not published. */
-		struct bd_apply changes;
-		apply_init(&changes);
-		changes.discard = true;
-		int rc =
-		    p->desc->apply(p->view_state[view], prev, next, &changes);
+		int rc = p->desc->apply(p->view_state[view], prev, next,
+					apply_for(p, NULL));
 		host_release_borrowed();
-		apply_free(&changes);
 		if (rc < 0) {
 			log_error("plugin %s: apply of %s/%d revision %lld to "
 				  "its %s view failed (%s)",

@@ -114,6 +114,8 @@ void host_audit_shared_end(struct host *host);
 /* Brackets a change, on the loop, of what a concurrent audit reads. */
 void host_audit_exclusive_begin(struct host *host);
 void host_audit_exclusive_end(struct host *host);
+/* Applies a committed revision to every plugin; apply collects the
+ * totals it moved, or is NULL where nobody reads them (the rebuild). */
 int host_apply(struct host *host, const struct bd_revision *prev,
 	       const struct bd_revision *next, struct bd_apply *apply);
 /* Which plugins' publish host_publish calls: those that must publish on

@@ -383,13 +383,9 @@ static void rebuild_apply(struct workers_job *work)
 		free(j);
 		return;
 	}
-	/* The totals a rebuild moves are not news. */
-	struct bd_apply apply;
+	/* The totals a rebuild moves are not news: nobody collects them. */
 	int applied;
-	apply_init(&apply);
-	apply.discard = true;
-	int rc = daemon_accept(r->d, j->entry, &apply, &applied);
-	apply_free(&apply);
+	int rc = daemon_accept(r->d, j->entry, NULL, &applied);
 	if (rc == 0 && applied < 0)
 		rc = applied;
 	if (rc < 0 && r->rc == 0)

@@ -72,6 +72,20 @@ static int grow(struct cellmap *map)
 	return 0;
 }
 
+/* The load stays under 1/2, so that probes stay short. */
+static bool fits(const struct cellmap *map, size_t keys)
+{
+	return keys * 2 <= map->n_slots;
+}
+
+int cellmap_reserve(struct cellmap *map, size_t more)
+{
+	while (!fits(map, map->n_used + more))
+		if (grow(map) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
 struct cellmap_cell *cellmap_find(const struct cellmap *map, uint64_t key)
 {
 	if (key == CELLMAP_EMPTY)
@@ -87,8 +101,7 @@ struct cellmap_cell *cellmap_get(struct cellmap *map, uint64_t key)
 	struct cellmap_cell *c = probe(map, key);
 	if (c->key == key)
 		return c;
-	/* Keep the load under 1/2 so probes stay short. */
-	if ((map->n_used + 1) * 2 > map->n_slots) {
+	if (!fits(map, map->n_used + 1)) {
 		if (grow(map) < 0)
 			return NULL;
 		c = probe(map, key);

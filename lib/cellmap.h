@@ -36,6 +36,9 @@ struct cellmap_cell *cellmap_find(const struct cellmap *map, uint64_t key);
 /* The cell of key, created at zero if absent; NULL when out of memory
  * (or for CELLMAP_EMPTY).  Another insert may move it: use it at once. */
 struct cellmap_cell *cellmap_get(struct cellmap *map, uint64_t key);
+/* Room for `more` keys beyond those held: after it, that many inserts
+ * move no cell, so pointers taken meanwhile stay good.  0 or -ENOMEM. */
+int cellmap_reserve(struct cellmap *map, size_t more);
 /* Adds delta to key's amount (creating the cell); -EOVERFLOW refused,
  * -ENOMEM. */
 int cellmap_add(struct cellmap *map, uint64_t key, bd_fen delta);

@@ -138,8 +138,12 @@ struct totals {
 	 * answer from these cells reports as "departments". */
 	struct cellmap aggregates[DIM_COUNT];
 	struct cellmap pair_aggregates[DISTRICT_N_PAIRS];
-	/* What one apply moves, reused from apply to apply. */
+	/* What one apply moves, reused from apply to apply, and for each of
+	 * its cells in their order the maintained total it moves (NULL: it
+	 * moves nothing), found once between prepare and commit. */
 	struct cellmap moved;
+	struct cellmap_cell **moved_totals;
+	size_t cap_moved_totals;
 	/* The 主管部门 index (parents.c): code → its entry in parents. */
 	struct strmap parent_index;
 	struct district_parent *parents;

@@ -306,45 +306,80 @@ static int compare_moved(const void *a, const void *b)
 	return strcmp(x->value, y->value);
 }
 
+/* Whether a cell of t->moved changes its total at all. */
+static bool moves_total(const struct cellmap_cell *c)
+{
+	return c->amount != 0 || count_change(c) != 0;
+}
+
 /*
  * Makes the cells of every total t->moved touches and checks its sums,
  * before any total changes: running out of memory or an overflow then
- * changes nothing.  *list gets room for the totals to report.
+ * changes nothing.  Each map first makes room for all its new cells, so
+ * that no insert moves a cell found before it: each total is then looked
+ * up once, here, and t->moved_totals keeps it for commit_moved.  *list
+ * gets room for the totals to report, when they are (reporting: the host
+ * collects them), else stays NULL.
  */
-static int prepare_moved(struct totals *t, struct moved_total **list)
+static int prepare_moved(struct totals *t, bool reporting,
+			 struct moved_total **list)
 {
 	struct cellmap_cell *c;
-	size_t n_reported = 0;
+	size_t per_map[DIM_COUNT + DISTRICT_N_PAIRS] = {0}, n_moved = 0;
 	for (c = cellmap_first(&t->moved); c; c = cellmap_next(&t->moved, c)) {
-		if (c->amount == 0 && count_change(c) == 0)
-			continue;
-		if (cellmap_get(aggregates_of(t, c->key), c->key) == NULL)
+		n_moved++;
+		per_map[district_key_slot(c->key)] += moves_total(c);
+	}
+	for (size_t slot = 0; slot < DIM_COUNT + DISTRICT_N_PAIRS; slot++)
+		if (per_map[slot] > 0 &&
+		    cellmap_reserve(slot < DIM_COUNT
+					? &t->aggregates[slot]
+					: &t->pair_aggregates[slot - DIM_COUNT],
+				    per_map[slot]) < 0)
 			return -ENOMEM;
+	if (n_moved > t->cap_moved_totals) {
+		size_t cap = n_moved * 2;
+		void *grown =
+		    realloc(t->moved_totals, cap * sizeof *t->moved_totals);
+		if (grown == NULL)
+			return -ENOMEM;
+		t->moved_totals = grown;
+		t->cap_moved_totals = cap;
+	}
+	size_t i = 0, n_reported = 0;
+	for (c = cellmap_first(&t->moved); c;
+	     c = cellmap_next(&t->moved, c), i++) {
+		t->moved_totals[i] = NULL;
+		if (!moves_total(c))
+			continue;
+		struct cellmap_cell *total =
+		    cellmap_get(aggregates_of(t, c->key), c->key);
+		if (total == NULL)
+			return -ENOMEM;
+		bd_fen sum = total->amount;
+		if (!bd_fen_add(&sum, c->amount))
+			return -EOVERFLOW;
+		t->moved_totals[i] = total;
 		n_reported +=
 		    c->amount != 0 && district_key_slot(c->key) < DIM_COUNT;
 	}
-	/* A second pass: a later insert may have moved an earlier cell. */
-	for (c = cellmap_first(&t->moved); c; c = cellmap_next(&t->moved, c)) {
-		const struct cellmap_cell *total =
-		    cellmap_find(aggregates_of(t, c->key), c->key);
-		bd_fen sum = total ? total->amount : 0;
-		if (!bd_fen_add(&sum, c->amount))
-			return -EOVERFLOW;
-	}
+	if (!reporting)
+		return 0;
 	*list = calloc(n_reported ? n_reported : 1, sizeof **list);
 	return *list ? 0 : -ENOMEM;
 }
 
 /* Moves the maintained totals by t->moved and reports each
- * single-dimension total that moved, in order; frees list. */
+ * single-dimension total that moved, in order, when apply collects them
+ * (else list is NULL: a rebuild's moves are named and sorted for
+ * nobody); frees list. */
 static int commit_moved(struct totals *t, struct moved_total *list,
 			struct bd_apply *apply)
 {
-	size_t n = 0;
+	size_t n = 0, at = 0;
 	for (struct cellmap_cell *c = cellmap_first(&t->moved); c;
-	     c = cellmap_next(&t->moved, c)) {
-		struct cellmap_cell *total =
-		    cellmap_find(aggregates_of(t, c->key), c->key);
+	     c = cellmap_next(&t->moved, c), at++) {
+		struct cellmap_cell *total = t->moved_totals[at];
 		if (total == NULL)
 			continue; /* neither amount nor count moves */
 		bd_fen before = total->amount;
@@ -426,7 +461,7 @@ int district_apply(void *state, const struct bd_revision *prev,
 	if (rc == 0)
 		rc = district_parents_reserve(t, fresh);
 	if (rc == 0)
-		rc = prepare_moved(t, &list);
+		rc = prepare_moved(t, apply != NULL, &list);
 	if (rc == 0 && !found && strmap_set(&t->depts, key, (bd_fen)index) < 0)
 		rc = -ENOMEM;
 	if (rc < 0) {

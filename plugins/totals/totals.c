@@ -30,6 +30,7 @@ static void totals_free(struct totals *t)
 	for (int i = 0; i < DISTRICT_N_PAIRS; i++)
 		cellmap_free(&t->pair_aggregates[i]);
 	cellmap_free(&t->moved);
+	free(t->moved_totals);
 	district_parents_free(t);
 	district_rendered_free(t);
 	free(t);

@@ -116,12 +116,45 @@ static void test_layout(void **state)
 	cellmap_free(&m);
 }
 
+/* After cellmap_reserve(m, n), n new keys move no cell: a pointer taken
+ * before them still points at its cell (the totals plugin looks each
+ * total up once and moves it later through the pointer). */
+static void test_reserve_keeps_pointers(void **state)
+{
+	(void)state;
+	struct cellmap m;
+	assert_int_equal(cellmap_init(&m), 0);
+	enum { KEPT = 20, MORE = 500 };
+	struct cellmap_cell *kept[KEPT];
+	assert_int_equal(cellmap_reserve(&m, KEPT + MORE), 0);
+	const struct cellmap_cell *cells = m.cells;
+	for (uint64_t k = 0; k < KEPT; k++) {
+		kept[k] = cellmap_get(&m, k * 977);
+		assert_non_null(kept[k]);
+		kept[k]->amount = (bd_fen)k;
+	}
+	for (uint64_t k = 0; k < MORE; k++)
+		assert_non_null(cellmap_get(&m, 1000000 + k));
+	assert_ptr_equal(m.cells, cells); /* nothing grew */
+	for (uint64_t k = 0; k < KEPT; k++) {
+		assert_ptr_equal(cellmap_find(&m, k * 977), kept[k]);
+		assert_int_equal(kept[k]->amount, (bd_fen)k);
+	}
+	/* Without the room reserved the same inserts grow the map. */
+	assert_int_equal(cellmap_reserve(&m, 0), 0);
+	for (uint64_t k = 0; m.cells == cells; k++)
+		assert_non_null(cellmap_get(&m, 2000000 + k));
+	assert_int_equal(cellmap_find(&m, 19 * 977)->amount, 19);
+	cellmap_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_add_find_grow),
 	    cmocka_unit_test(test_clear_keeps_slots),
 	    cmocka_unit_test(test_layout),
+	    cmocka_unit_test(test_reserve_keeps_pointers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

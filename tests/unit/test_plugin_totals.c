@@ -131,14 +131,18 @@ static void assert_changes_in_order(const struct bd_apply *a)
 	}
 }
 
+/* changes NULL: as the host applies where nobody reads what moved (the
+ * rebuild at start, ABI 2.6); the totals must move all the same. */
 static void apply(struct mock_submission *ms, int64_t number,
 		  struct bd_apply *changes)
 {
 	struct bd_revision rev = {.submission = ms->s, .number = number};
-	memset(changes, 0, sizeof *changes);
+	if (changes != NULL)
+		memset(changes, 0, sizeof *changes);
 	assert_int_equal(plugin.desc->apply(plugin.state, NULL, &rev, changes),
 			 0);
-	assert_changes_in_order(changes);
+	if (changes != NULL)
+		assert_changes_in_order(changes);
 }
 
 static void test_revisions_move_totals_by_the_difference(void **state)
@@ -1028,7 +1032,8 @@ static void test_random_district(void **state)
 		int y = rand() % 2, i = rand() % DEPTS;
 		random_dept(&current[y][i], 2023 + y, i);
 		present[y][i] = true;
-		apply_mini(&current[y][i], r + 1, changes);
+		/* Every third without a collector, as a rebuild applies. */
+		apply_mini(&current[y][i], r + 1, r % 3 == 2 ? NULL : changes);
 
 		if (r % 50 != 49)
 			continue;
