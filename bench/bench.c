@@ -3,13 +3,15 @@
  * PostgreSQL on the same machine.
  *
  *   bench [--departments N] [--lines L] [--clients C] [--seed S]
- *         [--rounds R] [--load-only 1]
+ *         [--rounds R] [--load-only 1 | --queries-only 1]
  *
  * Generates a synthetic district (deterministic from the seed, function
  * codes from the shipped catalogue), then measures budgetd — submissions
  * per second acknowledged after durable commit, with C concurrent clients;
- * query latency (median, p99) of typical drilldowns while revisions keep
- * arriving; cold-start rebuild; memory per department — and loads the same
+ * query latency (median, p99) of typical drilldowns idle and while
+ * revisions keep arriving from another process (this program again, with
+ * --revise-from-stdin 1), each round beside a bare echo of its sizes;
+ * cold-start rebuild; memory per department — and loads the same
  * line items into a PostgreSQL server it starts on a Unix socket, where the
  * same queries run as GROUP BY / ROLLUP.  Prints a Markdown table.
  *
@@ -55,7 +57,7 @@ static unsigned seed = 2025;
 static bool load_only;
 static bool queries_only;
 static bool revise_only;
-    /* the revising process */ /* budgetd's query columns, no limits or PG */
+/* the revising process */ /* budgetd's query columns, no limits or PG */
 static char dir[128], url[256], pub_url[256];
 static pid_t daemon_pid;
 
