@@ -117,8 +117,8 @@ int daemon_rebuild(struct daemon *d);
 /*
  * Accepts a stored revision: entry becomes the latest of its department
  * and year, and every plugin applies it (their changes go to apply, or
- * nowhere for a NULL apply; their result to *applied).  Returns 0, or -ENOMEM with entry freed and
- * nothing changed.
+ * nowhere for a NULL apply; their result to *applied).  Returns 0, or -ENOMEM
+ * with entry freed and nothing changed.
  */
 int daemon_accept(struct daemon *d, struct registry_entry *entry,
 		  struct bd_apply *apply, int *applied);
