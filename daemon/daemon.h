@@ -45,6 +45,9 @@ struct daemon {
 	struct event *heartbeat; /* measures how late the loop runs timers */
 	uint64_t heartbeat_due_ms;
 	uint64_t loop_lag_ms, loop_max_lag_ms;
+	/* requests as the last heartbeat and the last trim saw them, and
+	 * how many times freed memory went back to the system */
+	uint64_t requests_at_heartbeat, requests_at_trim, memory_trims;
 	struct host host;
 	struct store store;
 	struct rpc rpc;

@@ -16,6 +16,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "json_scratch.h"
+#include "clock.h"
 #include "log.h"
 #include "model.h"
 #include "ops.h"
@@ -221,6 +222,31 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg)
 
 #define HEARTBEAT_MS 1000
 
+/*
+ * After a burst of requests malloc keeps what served it, freed: the
+ * decoded requests' arenas and the buffers of every thread that handled
+ * them (at 1,000 × 60 with 32 clients about 3 MB, 55 bytes a line item
+ * more than the totals hold).  A heartbeat that saw no request since the
+ * last, with nothing in flight, gives it back to the system, once per
+ * quiet spell and never during a load (malloc_trim walks every arena).
+ */
+static void trim_when_quiet(struct daemon *d)
+{
+	bool quiet = d->requests == d->requests_at_heartbeat &&
+		     d->in_flight == 0 && d->workers.queued == 0;
+	d->requests_at_heartbeat = d->requests;
+	if (!quiet || d->requests == d->requests_at_trim)
+		return;
+	d->requests_at_trim = d->requests;
+	uint64_t began = clock_ns();
+	int gave = malloc_trim(0);
+	d->memory_trims++;
+	log_debug("quiet after requests: freed memory %s back to the system "
+		  "in %.2f ms",
+		  gave ? "given" : "was not",
+		  (double)(clock_ns() - began) / 1e6);
+}
+
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -231,6 +257,7 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 	if (d->loop_lag_ms > d->loop_max_lag_ms)
 		d->loop_max_lag_ms = d->loop_lag_ms;
 	d->heartbeat_due_ms = now + HEARTBEAT_MS;
+	trim_when_quiet(d);
 }
 
 static int start_heartbeat(struct daemon *d)

@@ -238,6 +238,10 @@ void metrics_write(struct daemon *d, struct evbuffer *out)
 	metric(out, "budgetd_loop_max_lag_seconds", "gauge",
 	       "The worst loop lag since start.",
 	       health_number(report, "loop", "max_lag_ms") / 1000.0);
+	metric(out, "budgetd_memory_trims_total", "counter",
+	       "Times freed memory went back to the system after a burst "
+	       "(malloc_trim on a quiet heartbeat).",
+	       (double)d->memory_trims);
 	metric(out, "budgetd_health_level", "gauge",
 	       "0 OK, 1 warning, 2 critical (as budgetctl check).",
 	       (double)level);

@@ -233,8 +233,11 @@ sub=$!
 sleep 0.5
 "$ctl" submit "$data/putuo-wanli-2025.json" >/dev/null 2>&1
 kill "$sub" 2>/dev/null; wait "$sub" 2>/dev/null
+# Two heartbeats without a request: the burst's freed memory goes back.
+sleep 2.5
 get "$op" /metrics >/dev/null
 check "metrics count published messages" grep -q '^budgetd_published_total [1-9]' "$dir/body"
+check "a quiet spell after requests gave memory back" grep -q '^budgetd_memory_trims_total [1-9]' "$dir/body"
 check "metrics have the commit time" grep -q '^budgetd_store_last_commit_seconds ' "$dir/body"
 check "a commit-time histogram with every commit in +Inf" $py -c '
 import re, sys
