@@ -13,10 +13,10 @@
 
 #include "access.h"
 #include "backup.h"
+#include "clock.h"
 #include "control.h"
 #include "daemon.h"
 #include "json_scratch.h"
-#include "clock.h"
 #include "log.h"
 #include "model.h"
 #include "ops.h"
