@@ -172,12 +172,17 @@ const struct fact *district_next_fact(const struct dept *d, bool economic,
 	}
 }
 
-/* The map of maintained totals a key's slot names. */
-static struct cellmap *aggregates_of(struct totals *t, uint64_t key)
+/* The map of maintained totals of a slot (a dimension, or a pair after
+ * DIM_COUNT), and of a key's slot. */
+static struct cellmap *aggregates_at(struct totals *t, unsigned slot)
 {
-	unsigned slot = district_key_slot(key);
 	return slot < DIM_COUNT ? &t->aggregates[slot]
 				: &t->pair_aggregates[slot - DIM_COUNT];
+}
+
+static struct cellmap *aggregates_of(struct totals *t, uint64_t key)
+{
+	return aggregates_at(t, district_key_slot(key));
 }
 
 /* Which revision a cell of t->moved was seen in: the old, the new, both. */
@@ -325,17 +330,13 @@ static int prepare_moved(struct totals *t, bool reporting,
 			 struct moved_total **list)
 {
 	struct cellmap_cell *c;
-	size_t per_map[DIM_COUNT + DISTRICT_N_PAIRS] = {0}, n_moved = 0;
-	for (c = cellmap_first(&t->moved); c; c = cellmap_next(&t->moved, c)) {
-		n_moved++;
+	size_t per_map[DIM_COUNT + DISTRICT_N_PAIRS] = {0};
+	size_t n_moved = t->moved.n_used;
+	for (c = cellmap_first(&t->moved); c; c = cellmap_next(&t->moved, c))
 		per_map[district_key_slot(c->key)] += moves_total(c);
-	}
-	for (size_t slot = 0; slot < DIM_COUNT + DISTRICT_N_PAIRS; slot++)
+	for (unsigned slot = 0; slot < DIM_COUNT + DISTRICT_N_PAIRS; slot++)
 		if (per_map[slot] > 0 &&
-		    cellmap_reserve(slot < DIM_COUNT
-					? &t->aggregates[slot]
-					: &t->pair_aggregates[slot - DIM_COUNT],
-				    per_map[slot]) < 0)
+		    cellmap_reserve(aggregates_at(t, slot), per_map[slot]) < 0)
 			return -ENOMEM;
 	if (n_moved > t->cap_moved_totals) {
 		size_t cap = n_moved * 2;
