@@ -23,6 +23,7 @@
 #include "budgetctl.h"
 #include "catalog_names.h"
 #include "arena.h"
+#include "grow.h"
 #include "model.h"
 #include "money.h"
 #include "sheet.h"
@@ -117,14 +118,8 @@ static cJSON *ask(struct options *o, cJSON *request, const char *what)
 static int add_fact(struct fdp_run *x, const char *department,
 		    const struct bd_line *l, enum bd_column column)
 {
-	if (x->n_facts == x->cap_facts) {
-		size_t cap = x->cap_facts ? x->cap_facts * 2 : 1024;
-		void *grown = realloc(x->facts, cap * sizeof *x->facts);
-		if (grown == NULL)
-			return -ENOMEM;
-		x->facts = grown;
-		x->cap_facts = cap;
-	}
+	if (GROW(x->facts, x->cap_facts, x->n_facts + 1, 1024) < 0)
+		return -ENOMEM;
 	const char *kind = bd_column_kind(column);
 	size_t k = 0;
 	while (k < N_KINDS && strcmp(kinds[k].kind, kind) != 0)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "money.h"
 #include "utf8.h"
 
@@ -38,15 +39,9 @@ int audit_add(struct bd_audit *audit, const struct bd_finding *finding)
 		sev = config_severity(audit->policy, finding->rule, sev);
 	if (sev == BD_SEVERITY_OFF)
 		return 0;
-	if (audit->n == audit->cap) {
-		size_t cap = audit->cap ? audit->cap * 2 : 16;
-		void *grown = realloc(audit->items, cap * sizeof *audit->items);
-		if (grown == NULL) {
-			audit->out_of_memory = true;
-			return -ENOMEM;
-		}
-		audit->items = grown;
-		audit->cap = cap;
+	if (GROW(audit->items, audit->cap, audit->n + 1, 16) < 0) {
+		audit->out_of_memory = true;
+		return -ENOMEM;
 	}
 	struct audit_finding *f = &audit->items[audit->n];
 	f->plugin = dup_or_empty(audit->plugin);
@@ -126,21 +121,15 @@ int apply_add(struct bd_apply *apply, const struct bd_total_change *change)
 {
 	if (apply == NULL || apply->discard)
 		return 0;
-	if (apply->n == apply->cap) {
-		size_t cap = apply->cap ? apply->cap * 2 : 32;
-		void *grown = realloc(apply->items, cap * sizeof *apply->items);
-		if (grown != NULL)
-			apply->items = grown;
-		void *strings = grown ? realloc(apply->strings,
-						cap * sizeof *apply->strings)
-				      : NULL;
-		if (strings == NULL) {
-			apply->out_of_memory = true;
-			return -ENOMEM;
-		}
-		apply->strings = strings;
-		apply->cap = cap;
+	/* Two arrays of one capacity: each grows from the same count, and
+	 * the capacity moves only when both have. */
+	size_t cap_items = apply->cap, cap_strings = apply->cap;
+	if (GROW(apply->items, cap_items, apply->n + 1, 32) < 0 ||
+	    GROW(apply->strings, cap_strings, apply->n + 1, 32) < 0) {
+		apply->out_of_memory = true;
+		return -ENOMEM;
 	}
+	apply->cap = cap_items;
 	const char *dimension = change->dimension ? change->dimension : "";
 	const char *key = change->key ? change->key : "";
 	size_t dn = strlen(dimension) + 1, kn = strlen(key) + 1;

@@ -12,6 +12,7 @@
 #include "access.h"
 #include "daemon.h"
 #include "envelope.h"
+#include "grow.h"
 #include "json_text.h"
 #include "log.h"
 #include "money.h"
@@ -84,18 +85,12 @@ static struct review_control *control_new(int year, const char *department,
 
 static int control_add(struct review_control *c, const char *key, bd_fen amount)
 {
-	if (c->control.n_items == c->cap_items) {
-		size_t cap = c->cap_items ? c->cap_items * 2 : 8;
-		void *items = realloc(c->items, cap * sizeof *c->items);
-		if (items)
-			c->items = items;
-		void *keys = realloc(c->keys, cap * sizeof *c->keys);
-		if (keys)
-			c->keys = keys;
-		if (items == NULL || keys == NULL)
-			return -ENOMEM;
-		c->cap_items = cap;
-	}
+	/* Two arrays of one capacity, as in audit.c's apply. */
+	size_t cap_items = c->cap_items, cap_keys = c->cap_items;
+	if (GROW(c->items, cap_items, c->control.n_items + 1, 8) < 0 ||
+	    GROW(c->keys, cap_keys, c->control.n_items + 1, 8) < 0)
+		return -ENOMEM;
+	c->cap_items = cap_items;
 	size_t i = c->control.n_items++;
 	snprintf(c->keys[i], sizeof c->keys[i], "%s", key);
 	c->items[i] = (struct bd_control_item){.amount = amount};
@@ -118,15 +113,9 @@ static int control_install(struct review *r, struct review_control *c)
 		r->controls[at] = c;
 		return 0;
 	}
-	if (r->n_controls == r->cap_controls) {
-		size_t cap = r->cap_controls ? r->cap_controls * 2 : 64;
-		void *grown = realloc(r->controls, cap * sizeof *r->controls);
-		if (grown == NULL) {
-			control_free(c);
-			return -ENOMEM;
-		}
-		r->controls = grown;
-		r->cap_controls = cap;
+	if (GROW(r->controls, r->cap_controls, r->n_controls + 1, 64) < 0) {
+		control_free(c);
+		return -ENOMEM;
 	}
 	if (strmap_set(&r->control_index, key, (bd_fen)r->n_controls) < 0) {
 		control_free(c);

@@ -12,6 +12,7 @@
 #include "access.h"
 #include "daemon.h"
 #include "envelope.h"
+#include "grow.h"
 #include "log.h"
 #include "ops.h"
 #include "reply.h"
@@ -124,15 +125,9 @@ static void expect(struct progress *pr, const char *code, const char *parent)
 			snprintf(e->parent, sizeof e->parent, "%s", parent);
 		return;
 	}
-	if (pr->n_expected == pr->cap_expected) {
-		size_t cap = pr->cap_expected ? pr->cap_expected * 2 : 64;
-		void *grown = realloc(pr->expected, cap * sizeof *pr->expected);
-		if (grown == NULL) {
-			pr->rc = -ENOMEM;
-			return;
-		}
-		pr->expected = grown;
-		pr->cap_expected = cap;
+	if (GROW(pr->expected, pr->cap_expected, pr->n_expected + 1, 64) < 0) {
+		pr->rc = -ENOMEM;
+		return;
 	}
 	struct expected *e = &pr->expected[pr->n_expected];
 	snprintf(e->code, sizeof e->code, "%s", code);
@@ -163,14 +158,8 @@ static struct progress_group *group_for(struct progress *pr, const char *parent)
 {
 	if (strmap_contains(&pr->group_index, parent))
 		return &pr->groups[strmap_get(&pr->group_index, parent)];
-	if (pr->n_groups == pr->cap_groups) {
-		size_t cap = pr->cap_groups ? pr->cap_groups * 2 : 16;
-		void *grown = realloc(pr->groups, cap * sizeof *pr->groups);
-		if (grown == NULL)
-			return NULL;
-		pr->groups = grown;
-		pr->cap_groups = cap;
-	}
+	if (GROW(pr->groups, pr->cap_groups, pr->n_groups + 1, 16) < 0)
+		return NULL;
 	if (strmap_set(&pr->group_index, parent, (bd_fen)pr->n_groups) < 0)
 		return NULL;
 	struct progress_group *g = &pr->groups[pr->n_groups++];

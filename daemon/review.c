@@ -24,6 +24,7 @@
 #include "access.h"
 #include "daemon.h"
 #include "envelope.h"
+#include "grow.h"
 #include "json_text.h"
 #include "log.h"
 #include "model.h"
@@ -79,14 +80,8 @@ static struct review_case *case_get(struct review *r, int year,
 	struct review_case *c = review_find(r, year, department);
 	if (c != NULL)
 		return c;
-	if (r->n_cases == r->cap_cases) {
-		size_t cap = r->cap_cases ? r->cap_cases * 2 : 64;
-		void *grown = realloc(r->cases, cap * sizeof *r->cases);
-		if (grown == NULL)
-			return NULL;
-		r->cases = grown;
-		r->cap_cases = cap;
-	}
+	if (GROW(r->cases, r->cap_cases, r->n_cases + 1, 64) < 0)
+		return NULL;
 	c = calloc(1, sizeof *c);
 	char key[32];
 	review_key(key, sizeof key, year, department);
@@ -235,16 +230,10 @@ static void views_follow(struct daemon *d, struct review_case *c)
 	struct review *r = &d->review;
 	if (c->views_pending || !host_has_views(&d->host))
 		return;
-	if (r->n_stale == r->cap_stale) {
-		size_t cap = r->cap_stale ? r->cap_stale * 2 : 64;
-		void *grown = realloc(r->stale, cap * sizeof *r->stale);
-		if (grown == NULL) {
-			/* No room to wait: bring it up to date now. */
-			views_apply(d, c);
-			return;
-		}
-		r->stale = grown;
-		r->cap_stale = cap;
+	if (GROW(r->stale, r->cap_stale, r->n_stale + 1, 64) < 0) {
+		/* No room to wait: bring it up to date now. */
+		views_apply(d, c);
+		return;
 	}
 	r->stale[r->n_stale++] = c;
 	c->views_pending = true;

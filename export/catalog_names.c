@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "grow.h"
+
 static int by_code(const void *a, const void *b)
 {
 	return strcmp(((const struct name_entry *)a)->code,
@@ -33,15 +35,8 @@ static void names_load(struct names *names, const char *path)
 		char *end = strchr(name, ',');
 		if (end)
 			*end = '\0';
-		if (names->n == names->cap) {
-			size_t cap = names->cap ? names->cap * 2 : 256;
-			void *grown =
-			    realloc(names->items, cap * sizeof *names->items);
-			if (grown == NULL)
-				break;
-			names->items = grown;
-			names->cap = cap;
-		}
+		if (GROW(names->items, names->cap, names->n + 1, 256) < 0)
+			break;
 		struct name_entry *e = &names->items[names->n];
 		snprintf(e->code, sizeof e->code, "%.10s", code);
 		if ((e->name = strdup(name)) != NULL)

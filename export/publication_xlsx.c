@@ -8,6 +8,7 @@
 #include <xlsxwriter.h>
 
 #include "publication_xlsx.h"
+#include "grow.h"
 #include "sheet.h"
 #include "xlsx_style.h"
 
@@ -99,15 +100,8 @@ static int read_table(struct pub_reader *r, size_t from, size_t to,
 		const char *nl = memchr(text + at, '\n', to - at);
 		size_t end = nl ? (size_t)(nl - text) : to;
 		if (end > at) {
-			if (t->n_rows == t->cap_rows) {
-				size_t cap = t->cap_rows ? t->cap_rows * 2 : 32;
-				void *grown =
-				    realloc(t->rows, cap * sizeof *t->rows);
-				if (grown == NULL)
-					return -ENOMEM;
-				t->rows = grown;
-				t->cap_rows = cap;
-			}
+			if (GROW(t->rows, t->cap_rows, t->n_rows + 1, 32) < 0)
+				return -ENOMEM;
 			struct pub_row *row = &t->rows[t->n_rows];
 			int rc = read_row(r, at, end, row);
 			if (rc < 0)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "money.h"
 
 struct sheet *sheet_new(struct workbook *wb, const char *tab, const char *title)
@@ -34,14 +35,8 @@ struct sheet *sheet_new(struct workbook *wb, const char *tab, const char *title)
 struct sheet_row *sheet_add_row(struct sheet *s, int level, const char *code,
 				const char *name)
 {
-	if (s->n_rows == s->cap_rows) {
-		size_t cap = s->cap_rows ? s->cap_rows * 2 : 64;
-		void *grown = realloc(s->rows, cap * sizeof *s->rows);
-		if (grown == NULL)
-			return NULL;
-		s->rows = grown;
-		s->cap_rows = cap;
-	}
+	if (GROW(s->rows, s->cap_rows, s->n_rows + 1, 64) < 0)
+		return NULL;
 	struct sheet_row *r = &s->rows[s->n_rows];
 	memset(r, 0, sizeof *r);
 	r->level = level;

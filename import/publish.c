@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "grow.h"
 #include "model.h"
 #include "money.h"
 #include "publish.h"
@@ -64,15 +65,9 @@ static void amount(struct publisher *p, bd_fen fen)
 {
 	if (p->rc)
 		return;
-	if (p->n_amounts == p->cap_amounts) {
-		size_t cap = p->cap_amounts ? p->cap_amounts * 2 : 256;
-		void *grown = realloc(p->amounts, cap * sizeof *p->amounts);
-		if (grown == NULL) {
-			p->rc = -ENOMEM;
-			return;
-		}
-		p->amounts = grown;
-		p->cap_amounts = cap;
+	if (GROW(p->amounts, p->cap_amounts, p->n_amounts + 1, 256) < 0) {
+		p->rc = -ENOMEM;
+		return;
 	}
 	p->amounts[p->n_amounts++] =
 	    (struct publish_amount){.offset = p->len, .fen = fen};

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "parse.h"
 
 /* Problems and warnings also go to r->findings, for --json. */
@@ -38,16 +39,8 @@ static void vappend(struct import_report *r, const char *prefix,
 	if (where[0])
 		strcat(where, ": ");
 	size_t need = strlen(prefix) + strlen(where) + strlen(body) + 2;
-	if (r->len + need + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 4096;
-		while (cap < r->len + need + 1)
-			cap *= 2;
-		char *t = realloc(r->text, cap);
-		if (t == NULL)
-			return; /* the report is best effort; the counts stay */
-		r->text = t;
-		r->cap = cap;
-	}
+	if (GROW(r->text, r->cap, r->len + need + 1, 4096) < 0)
+		return; /* the report is best effort; the counts stay */
 	r->len += (size_t)snprintf(r->text + r->len, r->cap - r->len,
 				   "%s%s%s\n", prefix, where, body);
 }

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "parse.h"
 #include "utf8.h"
 
@@ -602,14 +603,8 @@ static int page_mark(const char *s, size_t n)
 
 static int add_line(struct imp_input *in, size_t *cap)
 {
-	if (in->n_lines == *cap) {
-		size_t c = *cap ? *cap * 2 : 256;
-		struct imp_line *l = realloc(in->lines, c * sizeof *l);
-		if (l == NULL)
-			return -ENOMEM;
-		in->lines = l;
-		*cap = c;
-	}
+	if (GROW(in->lines, *cap, in->n_lines + 1, 256) < 0)
+		return -ENOMEM;
 	memset(&in->lines[in->n_lines], 0, sizeof in->lines[0]);
 	return 0;
 }

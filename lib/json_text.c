@@ -1,6 +1,7 @@
 #include "json_text.h"
 
 #include "digits.h"
+#include "grow.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -19,17 +20,9 @@ static bool room_for(struct json_text *t, size_t n)
 		t->failed = true;
 		return false;
 	}
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		char *grown = realloc(t->buf, cap);
-		if (grown == NULL) {
-			t->failed = true;
-			return false;
-		}
-		t->buf = grown;
-		t->cap = cap;
+	if (GROW(t->buf, t->cap, t->len + n + 1, 1024) < 0) {
+		t->failed = true;
+		return false;
 	}
 	return true;
 }

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "names.h"
 
 /* A printed variant; `until` is the last fiscal year of an old name
@@ -152,15 +153,9 @@ static int table_load(struct catalog *c, const char *path, struct table *t)
 			rc = -EINVAL;
 			break;
 		}
-		if (t->n == cap) {
-			cap = cap ? cap * 2 : 128;
-			void *grown =
-			    realloc(t->entries, cap * sizeof *t->entries);
-			if (grown == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			t->entries = grown;
+		if (GROW(t->entries, cap, t->n + 1, 128) < 0) {
+			rc = -ENOMEM;
+			break;
 		}
 		struct entry *e = &t->entries[t->n];
 		memset(e, 0, sizeof *e);

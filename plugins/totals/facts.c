@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "district.h"
+#include "grow.h"
 #include "strmap.h"
 
 void district_dept_free(struct dept *d)
@@ -338,15 +339,8 @@ static int prepare_moved(struct totals *t, bool reporting,
 		if (per_map[slot] > 0 &&
 		    cellmap_reserve(aggregates_at(t, slot), per_map[slot]) < 0)
 			return -ENOMEM;
-	if (n_moved > t->cap_moved_totals) {
-		size_t cap = n_moved * 2;
-		void *grown =
-		    realloc(t->moved_totals, cap * sizeof *t->moved_totals);
-		if (grown == NULL)
-			return -ENOMEM;
-		t->moved_totals = grown;
-		t->cap_moved_totals = cap;
-	}
+	if (GROW(t->moved_totals, t->cap_moved_totals, n_moved, 64) < 0)
+		return -ENOMEM;
 	size_t i = 0, n_reported = 0;
 	for (c = cellmap_first(&t->moved); c;
 	     c = cellmap_next(&t->moved, c), i++) {
@@ -449,16 +443,8 @@ int district_apply(void *state, const struct bd_revision *prev,
 	int rc = old ? collect_moved(&t->moved, old, -1, IN_OLD) : 0;
 	if (rc == 0)
 		rc = collect_moved(&t->moved, fresh, +1, IN_NEW);
-	if (rc == 0 && !found && t->n_depts == t->cap_depts) {
-		size_t cap = t->cap_depts ? t->cap_depts * 2 : 64;
-		void *grown = realloc(t->dept_list, cap * sizeof *t->dept_list);
-		if (grown == NULL) {
-			rc = -ENOMEM;
-		} else {
-			t->dept_list = grown;
-			t->cap_depts = cap;
-		}
-	}
+	if (rc == 0 && !found)
+		rc = GROW(t->dept_list, t->cap_depts, t->n_depts + 1, 64);
 	if (rc == 0)
 		rc = district_parents_reserve(t, fresh);
 	if (rc == 0)

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "district.h"
+#include "grow.h"
 #include "money.h"
+#include "strmap.h"
 
 /* A function's code (keys.c) with room for three columns below it: the
  * key of its project spending in a cellmap. */
@@ -177,6 +179,18 @@ static void add_amount(struct totals *t, cJSON *o, const char *key, bd_fen fen,
 	cJSON_AddStringToObject(o, key, text);
 }
 
+struct three_public_row {
+	char key[32]; /* year|group key */
+	bd_fen sum[5];
+	size_t departments;
+};
+
+static int compare_three_public_rows(const void *a, const void *b)
+{
+	const struct three_public_row *x = a, *y = b;
+	return strcmp(x->key, y->key);
+}
+
 int lists_three_public(struct totals *t, const struct bd_scope *scope,
 		       struct bd_query *q)
 {
@@ -194,13 +208,14 @@ int lists_three_public(struct totals *t, const struct bd_scope *scope,
 		return t->host->query_error(
 		    q, "bad_request",
 		    "\"by\" must be year, department or parent");
-	/* Rows by (year, group key); few enough for a linear table. */
-	struct row {
-		char key[32];
-		bd_fen sum[5];
-		size_t departments;
-	} *rows = NULL;
-	size_t n = 0;
+	/* Rows by (year, group key): by department there is a row for
+	 * each, so each key is found through an index (a linear search was
+	 * 0.15 s at 10,000 departments). */
+	struct three_public_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	struct strmap row_of = {0};
+	if (strmap_init(&row_of) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < t->n_depts; i++) {
 		const struct dept *d = t->dept_list[i];
 		if (!d->has_three_public || !dept_selected(&f, d))
@@ -210,16 +225,15 @@ int lists_three_public(struct totals *t, const struct bd_scope *scope,
 			 group[0] == 'y'   ? ""
 			 : group[0] == 'd' ? d->code
 					   : d->parent);
-		size_t k = 0;
-		while (k < n && strcmp(rows[k].key, key) != 0)
-			k++;
+		const bd_fen *known = strmap_find(&row_of, key);
+		size_t k = known ? (size_t)*known : n;
 		if (k == n) {
-			void *grown = realloc(rows, (n + 1) * sizeof *rows);
-			if (grown == NULL) {
+			if (GROW(rows, cap, n + 1, 64) < 0 ||
+			    strmap_set(&row_of, key, (bd_fen)n) < 0) {
 				free(rows);
+				strmap_free(&row_of);
 				return -ENOMEM;
 			}
-			rows = grown;
 			memset(&rows[n], 0, sizeof rows[n]);
 			snprintf(rows[n].key, sizeof rows[n].key, "%s", key);
 			n++;
@@ -228,6 +242,10 @@ int lists_three_public(struct totals *t, const struct bd_scope *scope,
 			rows[k].sum[p] += d->three_public[p];
 		rows[k].departments++;
 	}
+	strmap_free(&row_of);
+	/* In key order: the departments' own order changes with a restart. */
+	if (n > 1)
+		qsort(rows, n, sizeof *rows, compare_three_public_rows);
 	cJSON *reply = t->host->query_reply(q);
 	cJSON_AddStringToObject(reply, "unit", money_unit_name(f.common.unit));
 	cJSON_AddStringToObject(reply, "by", group);
@@ -300,14 +318,9 @@ int lists_projects(struct totals *t, const struct bd_scope *scope,
 			}
 			if (f.kind && strcmp(kinds[p->kind], f.kind) != 0)
 				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 256;
-				void *grown = realloc(all, cap * sizeof *all);
-				if (grown == NULL) {
-					free(all);
-					return -ENOMEM;
-				}
-				all = grown;
+			if (GROW(all, cap, n + 1, 256) < 0) {
+				free(all);
+				return -ENOMEM;
 			}
 			all[n++] = (struct found){d, p};
 			sum += p->total;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "district.h"
+#include "grow.h"
 
 static struct district_parent *parent_of(const struct totals *t,
 					 const char *parent)
@@ -26,29 +27,16 @@ int district_parents_reserve(struct totals *t, struct dept *d)
 		return -ENOMEM;
 	struct district_parent *p = parent_of(t, parent);
 	if (p == NULL) {
-		if (t->n_parents == t->cap_parents) {
-			size_t cap = t->cap_parents ? t->cap_parents * 2 : 16;
-			void *grown =
-			    realloc(t->parents, cap * sizeof *t->parents);
-			if (grown == NULL)
-				return -ENOMEM;
-			t->parents = grown;
-			t->cap_parents = cap;
-		}
+		if (GROW(t->parents, t->cap_parents, t->n_parents + 1, 16) < 0)
+			return -ENOMEM;
 		if (strmap_set(&t->parent_index, parent, (bd_fen)t->n_parents) <
 		    0)
 			return -ENOMEM;
 		p = &t->parents[t->n_parents++];
 		memset(p, 0, sizeof *p);
 	}
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 4;
-		void *grown = realloc(p->depts, cap * sizeof *p->depts);
-		if (grown == NULL)
-			return -ENOMEM;
-		p->depts = grown;
-		p->cap = cap;
-	}
+	if (GROW(p->depts, p->cap, p->n + 1, 4) < 0)
+		return -ENOMEM;
 	d->parent_slot = (size_t)(p - t->parents);
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "digits.h"
 #include "district.h"
+#include "grow.h"
 #include "json_text.h"
 #include "money.h"
 #include "strmap.h"
@@ -171,14 +172,8 @@ static char *key_copy(struct cell_table *ct, const char *key, size_t len)
 static struct cell *cell_append(struct cell_table *ct, const char *key,
 				size_t len)
 {
-	if (ct->n == ct->cap) {
-		size_t cap = ct->cap ? ct->cap * 2 : 64;
-		void *grown = realloc(ct->cells, cap * sizeof *ct->cells);
-		if (grown == NULL)
-			return NULL;
-		ct->cells = grown;
-		ct->cap = cap;
-	}
+	if (GROW(ct->cells, ct->cap, ct->n + 1, 64) < 0)
+		return NULL;
 	struct cell *c = &ct->cells[ct->n];
 	*c = (struct cell){.key = key_copy(ct, key, len), .key_len = len};
 	if (c->key == NULL)
@@ -912,14 +907,8 @@ static int scan_row_of(struct scan *sc, uint64_t codes, size_t *row)
 	if (index == NULL)
 		return -ENOMEM;
 	if (index->count == 0) { /* a new row */
-		if (sc->n == sc->cap) {
-			size_t cap = sc->cap ? sc->cap * 2 : 64;
-			void *grown = realloc(sc->row, cap * sizeof *sc->row);
-			if (grown == NULL)
-				return -ENOMEM;
-			sc->row = grown;
-			sc->cap = cap;
-		}
+		if (GROW(sc->row, sc->cap, sc->n + 1, 64) < 0)
+			return -ENOMEM;
 		index->count = 1;
 		index->amount = (bd_fen)sc->n;
 		sc->row[sc->n++] = (struct scan_row){.codes = codes};

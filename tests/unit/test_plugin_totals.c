@@ -643,6 +643,75 @@ static int assert_same_reply(const char *a, const char *b)
 /* A 主管部门 cut named exactly reads the departments of the 主管部门
  * index; as a prefix it reads every department.  The two agree while
  * departments come, are revised, and move from one 主管部门 to another. */
+/* Wanli 2025 as another department: code, parent and 因公接待 given. */
+static void apply_wanli_as(const char *code, const char *parent,
+			   const char *reception, int64_t number)
+{
+	char *text = mock_read_data("putuo-wanli-2025.json");
+	cJSON *doc = cJSON_Parse(text);
+	free(text);
+	cJSON *dept = cJSON_GetObjectItem(doc, "department");
+	cJSON_ReplaceItemInObject(dept, "code", cJSON_CreateString(code));
+	cJSON_ReplaceItemInObject(dept, "parent", cJSON_CreateString(parent));
+	cJSON *tp = cJSON_GetObjectItem(doc, "three_public");
+	bd_fen old_reception = atoll(json_str(tp, "reception"));
+	bd_fen total =
+	    atoll(json_str(tp, "total")) - old_reception + atoll(reception);
+	char total_text[32];
+	snprintf(total_text, sizeof total_text, "%lld", (long long)total);
+	cJSON_ReplaceItemInObject(tp, "reception",
+				  cJSON_CreateString(reception));
+	cJSON_ReplaceItemInObject(tp, "total", cJSON_CreateString(total_text));
+	text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	struct mock_submission ms;
+	assert_int_equal(mock_submission_parse(&ms, text), 0);
+	free(text);
+	apply(&ms, number, NULL);
+	mock_submission_free(&ms);
+}
+
+/* 三公 rows come in key order whatever order the departments arrived in
+ * (a restart rebuilds them in another), one row per department or
+ * 主管部门 with its sums and count. */
+static void test_three_public_rows_in_key_order(void **state)
+{
+	(void)state;
+	apply_wanli_as("300002", "302", "200", 1);
+	apply_wanli_as("300000", "301", "100", 1);
+	apply_wanli_as("300001", "302", "300", 1);
+	apply_wanli_as("300000", "301", "400", 2); /* a revision replaces */
+
+	cJSON *r =
+	    query_op("three_public", "{\"by\":\"department\",\"unit\":\"元\"}");
+	const cJSON *rows = cJSON_GetObjectItem(r, "rows");
+	assert_int_equal(cJSON_GetArraySize(rows), 3);
+	static const char *const departments[] = {"300000", "300001", "300002"};
+	static const char *const receptions[] = {"400.00", "300.00", "200.00"};
+	for (int i = 0; i < 3; i++) {
+		const cJSON *row = cJSON_GetArrayItem(rows, i);
+		assert_string_equal(json_str(row, "department"),
+				    departments[i]);
+		assert_string_equal(json_str(row, "reception"), receptions[i]);
+		assert_int_equal(
+		    cJSON_GetObjectItem(row, "departments")->valueint, 1);
+	}
+	cJSON_Delete(r);
+
+	r = query_op("three_public", "{\"by\":\"parent\",\"unit\":\"元\"}");
+	rows = cJSON_GetObjectItem(r, "rows");
+	assert_int_equal(cJSON_GetArraySize(rows), 2);
+	const cJSON *first = cJSON_GetArrayItem(rows, 0),
+		    *second = cJSON_GetArrayItem(rows, 1);
+	assert_string_equal(json_str(first, "parent"), "301");
+	assert_string_equal(json_str(first, "reception"), "400.00");
+	assert_string_equal(json_str(second, "parent"), "302");
+	assert_string_equal(json_str(second, "reception"), "500.00");
+	assert_int_equal(cJSON_GetObjectItem(second, "departments")->valueint,
+			 2);
+	cJSON_Delete(r);
+}
+
 static void test_parent_index(void **state)
 {
 	enum { DEPTS = 30, ROUNDS = 120 };
@@ -1103,6 +1172,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_project_kinds, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_change_three_public_projects,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_three_public_rows_in_key_order,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_parent_index, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_level_cuts, setup, teardown),
