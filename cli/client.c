@@ -57,6 +57,19 @@ fail:
 	return -1;
 }
 
+/* Whether a request unanswered after 2 s is sent again: not a
+ * submission (a second revision), nor a verify or a backup, which may
+ * well take longer and answer a second copy "busy". */
+static bool resent(const char *request, size_t len)
+{
+	static const char *const once[] = {
+	    "\"op\":\"submit\"", "\"op\":\"verify\"", "\"op\":\"backup\""};
+	for (size_t i = 0; i < sizeof once / sizeof once[0]; i++)
+		if (memmem(request, len, once[i], strlen(once[i])) != NULL)
+			return false;
+	return true;
+}
+
 cJSON *client_call(struct client *c, const char *request, size_t len)
 {
 	nng_socket sock;
@@ -71,9 +84,8 @@ cJSON *client_call(struct client *c, const char *request, size_t len)
 	}
 	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, c->timeout_ms);
 	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, c->timeout_ms);
-	bool submit = memmem(request, len, "\"op\":\"submit\"", 13) != NULL;
 	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME,
-			  submit ? NNG_DURATION_INFINITE : 2000);
+			  resent(request, len) ? 2000 : NNG_DURATION_INFINITE);
 	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, 0);
 	if (strncmp(c->endpoint, "tls+tcp://", 10) == 0) {
 		if (dial_tls(c, sock) < 0)

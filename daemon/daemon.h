@@ -72,6 +72,10 @@ struct daemon {
 	char restart_needed[256];
 	char status_sent[160]; /* the last STATUS= told to systemd */
 	bool backup_running;
+	bool verify_running;
+	/* The last committed event the loop has answered: every event up to
+	 * it is applied in memory (verify reconciles its count with this). */
+	uint64_t answered_seq;
 	bool stopping;
 	size_t in_flight; /* submissions queued to the store */
 	time_t started;

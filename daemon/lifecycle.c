@@ -459,6 +459,9 @@ int daemon_rebuild(struct daemon *d)
 	malloc_trim(0);
 	if (rc == 0)
 		rc = r.rc;
+	struct store_counts counts;
+	if (rc == 0 && store_counts(&d->store, &counts) == 0)
+		d->answered_seq = counts.last_seq; /* nothing waits yet */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc < 0) {
 		log_error("rebuild from %s failed (%s)", d->store.path,

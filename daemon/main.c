@@ -96,8 +96,9 @@ static void on_grace_over(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	(void)fd, (void)what;
-	/* A backup thread still copying: wait for it, it answers too. */
-	if (d->backup_running) {
+	/* A backup or verify thread still at work: wait for it, it answers
+	 * too. */
+	if (d->backup_running || d->verify_running) {
 		struct timeval tv = {0, STOP_GRACE_MS * 1000};
 		evtimer_add(d->grace, &tv);
 		return;

@@ -714,6 +714,10 @@ static int64_t same_as_latest(struct daemon *d,
 
 void ops_store_done(struct daemon *d, struct store_job *job)
 {
+	/* Answered in commit order, each wholly before the loop does
+	 * anything else: from here on this event counts as applied. */
+	if (job->seq > d->answered_seq)
+		d->answered_seq = job->seq;
 	if (job->kind == STORE_JOB_RECORD) {
 		if (job->write_rows == store_write_controls)
 			control_record_done(d, job);

@@ -168,15 +168,32 @@ int store_each_latest(struct store *store,
 		      int (*each)(void *ctx,
 				  const struct store_revision_row *row),
 		      void *ctx);
-/* The body of a revision (revision 0: the latest).  *body is malloc'ed.
- * -ENOENT when there is none. */
 /* store_document of a revision number on a connection of its own: for
  * threads other than the loop (the store's connections are the loop's
  * and the writer's). */
 int store_document_apart(const struct store *store, const char *department,
 			 int year, int64_t revision, char **body);
+/* The body of a revision (revision 0: the latest).  *body is malloc'ed.
+ * -ENOENT when there is none. */
 int store_document(struct store *store, const char *department, int year,
 		   int64_t revision, char **body, int64_t *revision_out);
+
+/* ---- snapshots (any thread) ---- */
+/* A read transaction on a connection of its own: the store as it stood
+ * when the snapshot was opened, however many commits follow, for reads
+ * too long for the loop (verify).  One thread at a time. */
+struct store_snapshot {
+	sqlite3 *db;
+	uint64_t last_seq; /* the last event it sees */
+};
+int store_snapshot_open(const struct store *store, struct store_snapshot *snap);
+int store_snapshot_each_latest(
+    struct store_snapshot *snap,
+    int (*each)(void *ctx, const struct store_revision_row *row), void *ctx);
+/* A revision's body (revision 0: the latest); -ENOENT when there is none. */
+int store_snapshot_document(struct store_snapshot *snap, const char *department,
+			    int year, int64_t revision, char **body);
+void store_snapshot_close(struct store_snapshot *snap);
 /* Appends {revision?, document_id, received_at, outcome, seq, …} objects. */
 int store_history(struct store *store, const char *department, int year,
 		  cJSON *array);

@@ -10,23 +10,20 @@
 #include "store.h"
 #include "store_private.h"
 
-int store_each_latest(struct store *s,
-		      int (*each)(void *ctx,
-				  const struct store_revision_row *row),
-		      void *ctx)
+/* The latest revision of every department and year, in seq order. */
+static const char latest_sql[] =
+    "SELECT r.department, r.year, r.number, r.document_id, r.seq,"
+    " d.body FROM revisions r JOIN documents d ON d.id = r.document_id"
+    " WHERE r.number = (SELECT MAX(number) FROM revisions r2"
+    "  WHERE r2.department = r.department AND r2.year = r.year)"
+    " ORDER BY r.seq";
+
+static int each_latest(sqlite3_stmt *st,
+		       int (*each)(void *ctx,
+				   const struct store_revision_row *row),
+		       void *ctx)
 {
-	sqlite3_stmt *st;
-	int rc = store_prepare_read(
-	    s,
-	    "SELECT r.department, r.year, r.number, r.document_id, r.seq,"
-	    " d.body FROM revisions r JOIN documents d ON d.id = r.document_id"
-	    " WHERE r.number = (SELECT MAX(number) FROM revisions r2"
-	    "  WHERE r2.department = r.department AND r2.year = r.year)"
-	    " ORDER BY r.seq",
-	    &st);
-	if (rc < 0)
-		return rc;
-	int src;
+	int rc = 0, src;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_revision_row row = {
 		    .department = (const char *)sqlite3_column_text(st, 0),
@@ -44,6 +41,16 @@ int store_each_latest(struct store *s,
 		rc = store_errno(src);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int store_each_latest(struct store *s,
+		      int (*each)(void *ctx,
+				  const struct store_revision_row *row),
+		      void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc = store_prepare_read(s, latest_sql, &st);
+	return rc < 0 ? rc : each_latest(st, each, ctx);
 }
 
 /* A revision's number and body: number 0 asks for the latest. */
@@ -100,6 +107,67 @@ int store_document_apart(const struct store *s, const char *department,
 	}
 	sqlite3_close(db);
 	return rc;
+}
+
+int store_snapshot_open(const struct store *s, struct store_snapshot *snap)
+{
+	sqlite3_stmt *st = NULL;
+	*snap = (struct store_snapshot){0};
+	int src =
+	    sqlite3_open_v2(s->path, &snap->db, SQLITE_OPEN_READONLY, NULL);
+	if (src == SQLITE_OK) {
+		sqlite3_busy_timeout(snap->db, 5000);
+		src = sqlite3_exec(snap->db, "BEGIN", NULL, NULL, NULL);
+	}
+	/* The transaction's first read fixes what it sees: every event up to
+	 * last_seq, and nothing committed after. */
+	if (src == SQLITE_OK)
+		src = sqlite3_prepare_v2(
+		    snap->db, "SELECT IFNULL(MAX(seq), 0) FROM events", -1, &st,
+		    NULL);
+	if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		snap->last_seq = (uint64_t)sqlite3_column_int64(st, 0);
+		src = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (src != SQLITE_OK) {
+		log_error("store: a snapshot of %s: %s", s->path,
+			  snap->db ? sqlite3_errmsg(snap->db)
+				   : sqlite3_errstr(src));
+		store_snapshot_close(snap);
+		return store_errno(src);
+	}
+	return 0;
+}
+
+int store_snapshot_each_latest(
+    struct store_snapshot *snap,
+    int (*each)(void *ctx, const struct store_revision_row *row), void *ctx)
+{
+	sqlite3_stmt *st;
+	int src = sqlite3_prepare_v2(snap->db, latest_sql, -1, &st, NULL);
+	return src != SQLITE_OK ? store_errno(src) : each_latest(st, each, ctx);
+}
+
+int store_snapshot_document(struct store_snapshot *snap, const char *department,
+			    int year, int64_t revision, char **body)
+{
+	sqlite3_stmt *st;
+	int64_t number;
+	*body = NULL;
+	int src = sqlite3_prepare_v2(snap->db, document_sql, -1, &st, NULL);
+	if (src != SQLITE_OK)
+		return store_errno(src);
+	return step_document(st, department, year, revision, body, &number);
+}
+
+void store_snapshot_close(struct store_snapshot *snap)
+{
+	if (snap->db != NULL) {
+		sqlite3_exec(snap->db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(snap->db);
+	}
+	snap->db = NULL;
 }
 
 int store_history(struct store *s, const char *department, int year,

@@ -142,6 +142,35 @@ static void *client_main(void *arg)
 	return NULL;
 }
 
+/* Verifies, over and over, while the clients submit: each must find the
+ * totals consistent with the store, whatever moved while it counted. */
+static int verifying, verifies, verifies_inconsistent;
+static long recounted;
+
+static void *verifier_main(void *arg)
+{
+	(void)arg;
+	while (__atomic_load_n(&verifying, __ATOMIC_SEQ_CST)) {
+		cJSON *r = harness_call_text(&h, "{\"op\":\"verify\"}");
+		if (r == NULL || !cJSON_IsTrue(cJSON_GetObjectItem(r, "ok"))) {
+			cJSON_Delete(r);
+			continue; /* "busy" cannot be: one verifier */
+		}
+		verifies++;
+		if (!cJSON_IsTrue(cJSON_GetObjectItem(r, "consistent"))) {
+			char *t = cJSON_PrintUnformatted(r);
+			fprintf(stderr, "  verify while submitting: %.600s\n",
+				t);
+			free(t);
+			verifies_inconsistent++;
+		}
+		recounted +=
+		    (long)cJSON_GetObjectItem(r, "recounted")->valuedouble;
+		cJSON_Delete(r);
+	}
+	return NULL;
+}
+
 /* The value of a fact of this test along a dimension. */
 static void value(const char *dim, const struct department *d,
 		  const struct line *l, int kind, char *buf, size_t size)
@@ -278,6 +307,11 @@ static void test_district_at(int departments, int clients, int workers,
 	assert_int_equal(harness_start(&h), 0);
 	for (int i = 0; i < DEPARTMENTS; i++)
 		make(&district[i], i, &rs);
+	pthread_t verifier;
+	verifying = 1;
+	verifies = verifies_inconsistent = 0;
+	recounted = 0;
+	pthread_create(&verifier, NULL, verifier_main, NULL);
 	for (int c = 0; c < CLIENTS; c++)
 		pthread_create(&threads[c], NULL, client_main,
 			       (void *)(intptr_t)c);
@@ -295,6 +329,10 @@ static void test_district_at(int departments, int clients, int workers,
 		submit(d);
 	}
 	assert_int_equal(failures, 0);
+	__atomic_store_n(&verifying, 0, __ATOMIC_SEQ_CST);
+	pthread_join(verifier, NULL);
+	assert_int_equal(verifies_inconsistent, 0);
+	assert_true(verifies > 0);
 
 	/* One department from every client at once (revision 2 so far). */
 	long long numbers[MAX_CLIENTS * 4];
@@ -327,9 +365,11 @@ static void test_district_at(int departments, int clients, int workers,
 		"  %d departments, %d clients, %d audit workers: %d "
 		"revisions, %d at once of one department, 100 random "
 		"drilldowns (%d rows) exact, before and after a restart; "
-		"verify: %d cells consistent\n",
+		"verify: %d cells consistent; %d verifies while "
+		"submitting, all consistent, %ld departments counted again\n",
 		DEPARTMENTS, CLIENTS, workers, DEPARTMENTS / 3, CLIENTS * 4,
-		rows, cJSON_GetObjectItem(r, "cells_compared")->valueint);
+		rows, cJSON_GetObjectItem(r, "cells_compared")->valueint,
+		verifies, recounted);
 	cJSON_Delete(r);
 	assert_true(rows > 200);
 }

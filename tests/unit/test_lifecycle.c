@@ -170,6 +170,100 @@ static void test_identical_resubmission_is_told(void **state)
 	inproc_remove(&p);
 }
 
+/* Submits a data file as another department and year. */
+static void submit_as(const char *file, const char *code, int year)
+{
+	char path[512];
+	size_t len;
+	snprintf(path, sizeof path, "%s/%s", BUDGETD_TEST_DATA_DIR, file);
+	char *text = test_read_file(path, &len);
+	assert_non_null(text);
+	cJSON *doc = cJSON_Parse(text);
+	free(text);
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(doc, "department"),
+				  "code", cJSON_CreateString(code));
+	cJSON_ReplaceItemInObject(doc, "year", cJSON_CreateNumber(year));
+	cJSON *request = cJSON_CreateObject();
+	cJSON_AddStringToObject(request, "op", "submit");
+	cJSON_AddItemToObject(request, "document", doc);
+	char *request_text = cJSON_PrintUnformatted(request);
+	cJSON_Delete(request);
+	cJSON *r = inproc_call(&p, request_text, 0);
+	free(request_text);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")));
+	cJSON_Delete(r);
+}
+
+/* While verify counts the store: Wanli's budget replaced by other
+ * amounts (revision 2), and a department that was not there. */
+static void revise_while_counting(void *ctx)
+{
+	(void)ctx;
+	submit_as("fengquan-116001-2023-corrected.json", "215001", 2025);
+	submit_as("putuo-wanli-2025.json", "215999", 2025);
+}
+
+static void assert_difference(const cJSON *v, const char *text)
+{
+	const cJSON *d;
+	cJSON_ArrayForEach(d, cJSON_GetObjectItem(v, "differences"))
+	{
+		if (strstr(d->valuestring, text) != NULL)
+			return;
+	}
+	fail_msg("no difference says \"%s\"", text);
+}
+
+/* Verify counts the store while submissions go on: what moved while it
+ * counted is counted again at memory's revision, and only what memory
+ * and the store really disagree on is a difference. */
+static void test_verify_counts_what_moved_again(void **state)
+{
+	(void)state;
+	assert_int_equal(inproc_start(&p, BUDGETD_TEST_PLUGIN_DIR,
+				      BUDGETD_TEST_CONF_DIR, NULL),
+			 0);
+	submit_file("fengquan-116001-2023-corrected.json");
+	submit_file("putuo-wanli-2025.json");
+	cJSON *v = verify_run_between(&p.d, revise_while_counting, NULL);
+	assert_non_null(v);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "consistent")));
+	assert_int_equal(cJSON_GetObjectItem(v, "departments")->valueint, 3);
+	assert_int_equal(cJSON_GetObjectItem(v, "rounds")->valueint, 2);
+	assert_int_equal(cJSON_GetObjectItem(v, "recounted")->valueint, 2);
+	cJSON_Delete(v);
+	v = verify_run(&p.d); /* nothing moves: one round */
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "consistent")));
+	assert_int_equal(cJSON_GetObjectItem(v, "rounds")->valueint, 1);
+	cJSON_Delete(v);
+
+	/* Revision 2 gone from the store behind the daemon's back, and a
+	 * revision memory never heard of: both differences, and the totals
+	 * the store now gives differ too. */
+	char path[128];
+	sqlite3 *db;
+	snprintf(path, sizeof path, "%s/budgetd.db", p.state_dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DELETE FROM revisions WHERE department "
+				      "= '215001' AND number = 2; "
+				      "UPDATE revisions SET number = 7 WHERE "
+				      "department = '215999'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	v = verify_run(&p.d);
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(v, "consistent")));
+	assert_difference(v, "215001/2025: the store's latest revision is 1, "
+			     "memory has 2");
+	assert_difference(v, "215999/2025: the store's latest revision is 7, "
+			     "memory has 1");
+	assert_difference(v, "the totals say");
+	cJSON_Delete(v);
+	inproc_stop(&p);
+	inproc_remove(&p);
+}
+
 static void test_accept_replaces_the_latest(void **state)
 {
 	(void)state;
@@ -258,6 +352,7 @@ int main(void)
 	    cmocka_unit_test(test_rebuild_gives_back_the_same_state),
 	    cmocka_unit_test(test_accept_replaces_the_latest),
 	    cmocka_unit_test(test_identical_resubmission_is_told),
+	    cmocka_unit_test(test_verify_counts_what_moved_again),
 	    cmocka_unit_test(test_refused_reload_keeps_the_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
