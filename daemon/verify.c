@@ -202,8 +202,9 @@ static void difference(struct recount *r, const char *fmt, ...)
 				     cJSON_CreateString("… and more"));
 }
 
-/* Adds (sign +1) or takes out (-1) a stored document's amounts; false
- * when its body does not parse (a difference, said here). */
+/* Adds (sign +1) or takes out (-1) a stored document's amounts: 0, or
+ * -errno.  A body that does not parse is a difference (said here) and
+ * counts as nothing. */
 static int count_document(struct recount *r, struct counted *c,
 			  const char *body, size_t len, int sign)
 {
@@ -292,7 +293,11 @@ static int count_stored(struct recount *r, struct store_snapshot *snap,
 	int rc = store_snapshot_document(snap, c->department, c->year,
 					 c->revision, &body);
 	if (rc == -ENOENT) {
-		difference(r, "%s/%d: memory has revision %lld, the store not",
+		difference(r,
+			   sign > 0 ? "%s/%d: memory has revision %lld, the "
+				      "store not"
+				    : "%s/%d: revision %lld left the store "
+				      "while verify counted",
 			   c->department, c->year, (long long)c->revision);
 		c->unparsed = true;
 		return 0;
