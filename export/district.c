@@ -442,7 +442,10 @@ static void three_public_sheet(struct export_run *x)
 					      SHEET_AMOUNT};
 	s->columns[4] = (struct sheet_column){"公务用车购置及运行费",
 					      "运行维护费", SHEET_AMOUNT};
-	struct sheet_row *total = add_row(x, s, 0, "", "合计");
+	/* The 合计 row goes first and is filled last: held by its place,
+	 * not a pointer, which the rows added meanwhile move. */
+	size_t total_at = s->n_rows;
+	bool has_total = add_row(x, s, 0, "", "合计") != NULL;
 	bd_fen grand[5] = {0};
 	const cJSON *row;
 	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(reply, "rows"))
@@ -455,8 +458,8 @@ static void three_public_sheet(struct export_run *x)
 			grand[c] += fen;
 		}
 	}
-	for (size_t c = 0; total && c < 5; c++)
-		sheet_set(total, c, grand[c]);
+	for (size_t c = 0; has_total && c < 5; c++)
+		sheet_set(&s->rows[total_at], c, grand[c]);
 	cJSON_Delete(reply);
 }
 

@@ -157,6 +157,16 @@ for r in range(6, ws.max_row + 1):
         if tp_unit != unit:
             want = want * 10000 if tp_unit == "万元" else want / 10000
         check_cell(f"三公经费 {row['department']}", ws.cell(r, 3 + c), want)
+if ws.max_row - 5 != len(tp["rows"]):
+    failures.append(f"三公经费: {ws.max_row - 5} department rows, the op has {len(tp['rows'])}")
+# Its 合计 row against the op's sum for the year.
+tp_year = json.loads(subprocess.run([ctl, "--json", "three-public", "--year", str(year)],
+                                    check=True, capture_output=True).stdout)
+for c, key in enumerate(("total", "overseas", "reception", "vehicle_purchase", "vehicle_operation")):
+    want = sum((Decimal(row[key]) for row in tp_year["rows"]), Decimal(0))
+    if tp_unit != unit:
+        want = want * 10000 if tp_unit == "万元" else want / 10000
+    check_cell(f"三公经费 合计 {key}", ws.cell(5, 3 + c), want)
 
 # Against the year before.
 ws = book["上年对比"]
