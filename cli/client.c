@@ -70,26 +70,25 @@ static bool resent(const char *request, size_t len)
 	return true;
 }
 
-cJSON *client_call(struct client *c, const char *request, size_t len)
+/* The REQ socket of this client, dialled on first use and kept while its
+ * exchanges succeed: a command that asks many questions (export fdp asks
+ * one a department, submit one a file) pays for one connection, not one
+ * each.  0 or -1 with c->error set. */
+static int connected(struct client *c)
 {
 	nng_socket sock;
-	nng_msg *msg = NULL;
-	cJSON *reply = NULL;
 	int rv;
-
+	if (c->connected)
+		return 0;
 	if ((rv = nng_req0_open(&sock)) != 0) {
 		snprintf(c->error, sizeof c->error,
 			 "cannot open a REQ socket: %s", nng_strerror(rv));
-		return NULL;
+		return -1;
 	}
-	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, c->timeout_ms);
-	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, c->timeout_ms);
-	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME,
-			  resent(request, len) ? 2000 : NNG_DURATION_INFINITE);
 	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, 0);
 	if (strncmp(c->endpoint, "tls+tcp://", 10) == 0) {
 		if (dial_tls(c, sock) < 0)
-			goto out;
+			goto fail;
 	} else if ((rv = nng_dial(sock, c->endpoint, NULL, 0)) != 0) {
 		/* The installed socket is kept to the service's group. */
 		bool denied =
@@ -101,8 +100,30 @@ cJSON *client_call(struct client *c, const char *request, size_t len)
 				  "usermod -aG budgetd $USER, then log in "
 				  "again)"
 				: "(is budgetd running? see --endpoint)");
-		goto out;
+		goto fail;
 	}
+	c->sock = sock;
+	c->connected = true;
+	return 0;
+fail:
+	/* Nothing was exchanged on it: closing cannot hang. */
+	nng_close(sock);
+	return -1;
+}
+
+cJSON *client_call(struct client *c, const char *request, size_t len)
+{
+	nng_msg *msg = NULL;
+	cJSON *reply = NULL;
+	int rv;
+
+	if (connected(c) < 0)
+		return NULL;
+	nng_socket sock = c->sock;
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, c->timeout_ms);
+	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, c->timeout_ms);
+	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME,
+			  resent(request, len) ? 2000 : NNG_DURATION_INFINITE);
 	/* A message of our own: nng_send() takes a non-const buffer. */
 	nng_msg *out_msg = NULL;
 	if ((rv = nng_msg_alloc(&out_msg, 0)) != 0 ||
@@ -129,10 +150,18 @@ out:
 	if (msg != NULL)
 		nng_msg_free(msg);
 	/* nng 1.5 can hang in nng_close() after the peer dropped a message
-	 * mid-send; a failed exchange leaves its socket to process exit. */
-	if (reply != NULL)
-		nng_close(sock);
+	 * mid-send; a failed exchange leaves its socket to process exit, and
+	 * the next call dials a fresh one. */
+	if (reply == NULL)
+		c->connected = false;
 	return reply;
+}
+
+void client_close(struct client *c)
+{
+	if (c->connected)
+		nng_close(c->sock);
+	c->connected = false;
 }
 
 cJSON *client_call_json(struct client *c, const cJSON *request)

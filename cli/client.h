@@ -1,8 +1,10 @@
-/* One request, one reply, over an nng REQ socket. */
+/* One request, one reply, over an nng REQ socket kept for the next. */
 #ifndef BUDGETCTL_CLIENT_H
 #define BUDGETCTL_CLIENT_H
 
 #include <cjson/cJSON.h>
+#include <nng/nng.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct client {
@@ -13,6 +15,8 @@ struct client {
 	const char *tls_cert_key; /* our certificate and key, one PEM file */
 	const char *tls_server_name; /* NULL: the host of the endpoint */
 	char error[512];	     /* transport failure, for the user */
+	nng_socket sock;	     /* kept between calls while they succeed */
+	bool connected;
 };
 
 /* Sends text and parses the reply; NULL with client->error set on failure.
@@ -22,5 +26,7 @@ struct client {
 cJSON *client_call(struct client *client, const char *request, size_t len);
 /* The same for a cJSON request object. */
 cJSON *client_call_json(struct client *client, const cJSON *request);
+/* Closes the connection the calls kept (at the end of a command). */
+void client_close(struct client *client);
 
 #endif

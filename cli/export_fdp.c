@@ -27,6 +27,7 @@
 #include "model.h"
 #include "money.h"
 #include "sheet.h"
+#include "strmap.h"
 
 /* The measures: the kinds of the totals op, then their sum. */
 static const struct {
@@ -87,19 +88,39 @@ struct fdp_run {
 	struct options *o;
 	struct names function, economic;
 	cJSON *departments; /* the departments op's list */
+	/* Its entries by code: each department's row looks up itself and
+	 * its 主管部门 (a search of the list was quadratic). */
+	struct strmap department_index;
+	const cJSON **department_entries;
+	size_t n_entries, cap_entries;
 	struct fact *facts;
 	size_t n_facts, cap_facts;
 };
 
-static const cJSON *department_of(const struct fdp_run *x, const char *code)
+static int index_departments(struct fdp_run *x)
 {
+	if (strmap_init(&x->department_index) < 0)
+		return -ENOMEM;
 	const cJSON *d;
 	cJSON_ArrayForEach(d, x->departments)
 	{
-		if (strcmp(ctl_str(d, "code"), code) == 0)
-			return d;
+		const char *code = ctl_str(d, "code");
+		if (strmap_find(&x->department_index, code) != NULL)
+			continue; /* the first of a code, as a search finds */
+		if (GROW(x->department_entries, x->cap_entries,
+			 x->n_entries + 1, 256) < 0 ||
+		    strmap_set(&x->department_index, code,
+			       (bd_fen)x->n_entries) < 0)
+			return -ENOMEM;
+		x->department_entries[x->n_entries++] = d;
 	}
-	return NULL;
+	return 0;
+}
+
+static const cJSON *department_of(const struct fdp_run *x, const char *code)
+{
+	const bd_fen *i = strmap_find(&x->department_index, code);
+	return i ? x->department_entries[*i] : NULL;
 }
 
 static cJSON *ask(struct options *o, cJSON *request, const char *what)
@@ -441,7 +462,9 @@ int export_fdp(struct options *o)
 	if (depts == NULL)
 		return EXIT_USAGE;
 	x.departments = cJSON_GetObjectItemCaseSensitive(depts, "departments");
-	int rc = collect_facts(&x);
+	int rc = index_departments(&x);
+	if (rc == 0)
+		rc = collect_facts(&x);
 	if (rc == -ENOMEM)
 		fprintf(stderr, "budgetctl: export fdp: out of memory\n");
 	load_catalog_names(o, o->year, &x.function, &x.economic);
@@ -471,6 +494,8 @@ int export_fdp(struct options *o)
 		printf("%s: datapackage.json, expenditure.csv (%zu rows)\n",
 		       o->output, x.n_facts);
 	free(x.facts);
+	strmap_free(&x.department_index);
+	free(x.department_entries);
 	names_free(&x.function);
 	names_free(&x.economic);
 	cJSON_Delete(depts);

@@ -567,5 +567,7 @@ int main(int argc, char **argv)
 			command->name);
 		return EXIT_USAGE;
 	}
-	return command->run(&o, argc - optind - 1, argv + optind + 1);
+	int status = command->run(&o, argc - optind - 1, argv + optind + 1);
+	client_close(&o.client);
+	return status;
 }
