@@ -433,14 +433,18 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 16 << 20);
 	/* Requests are decoded on nng's task threads and freed on the
 	 * workers and the loop: with glibc's default of eight arenas a core,
-	 * each of those threads warms an arena of its own (1,000 × 60: 125-128
-	 * bytes of RSS a line item, 111-113 with two arenas a core, the rate
-	 * the same within the noise: 1,737-2,177/s against 1,778-2,055/s in
-	 * four alternating pairs).  MALLOC_ARENA_MAX or GLIBC_TUNABLES in the
+	 * each of those threads warms an arena of its own, and what a burst
+	 * freed stays spread over them after a trim.  One arena a core
+	 * (1,000 × 60, bytes of RSS a line item once quiet, load-only,
+	 * alternating): 32 clients 107-117 where two a core kept 131-144
+	 * and eight 125-128 (stop 28); 8 clients 94-97 against 101-107.  The
+	 * rates did not differ beyond the noise (32 clients 3,223-4,210/s
+	 * against 3,068-4,370/s; 8 clients at 200 lines 1,505-1,724/s
+	 * against 1,413-1,634/s).  MALLOC_ARENA_MAX or GLIBC_TUNABLES in the
 	 * environment say otherwise. */
 	if (getenv("MALLOC_ARENA_MAX") == NULL &&
 	    getenv("GLIBC_TUNABLES") == NULL)
-		mallopt(M_ARENA_MAX, (int)(2 * workers_default_count()));
+		mallopt(M_ARENA_MAX, (int)workers_default_count());
 	json_scratch_install(); /* before any thread */
 	if (parse_flags(argc, argv, &d.flags, &mode) < 0)
 		return 2;
