@@ -1,7 +1,5 @@
 /* The administrative ops: reload, year locks, credentials, verify. */
 #include <errno.h>
-#include <event2/event.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +10,7 @@
 #include "envelope.h"
 #include "log.h"
 #include "money.h"
+#include "offloop.h"
 #include "ops.h"
 #include "reply.h"
 #include "backup.h"
@@ -218,8 +217,7 @@ void ops_verify(const struct op_call *c)
 struct backup_job {
 	struct daemon *d;
 	struct rpc_request *req;
-	struct event *done;
-	pthread_t thread;
+	struct offloop thread;
 	char path[4096];
 	int rc;
 	struct backup_result result;
@@ -255,20 +253,16 @@ static void backup_answer(struct backup_job *b)
 	d->backup_running = false;
 }
 
-static void *backup_main(void *arg)
+static void backup_run(void *arg)
 {
 	struct backup_job *b = arg;
 	b->rc = backup_copy(b->d->store.path, b->path, &b->result);
-	event_active(b->done, EV_READ, 0);
-	return NULL;
 }
 
-static void on_backup_done(evutil_socket_t fd, short what, void *arg)
+static void backup_done(void *arg)
 {
 	struct backup_job *b = arg;
-	(void)fd, (void)what;
-	pthread_join(b->thread, NULL);
-	event_free(b->done);
+	offloop_free(&b->thread);
 	backup_answer(b);
 	free(b);
 }
@@ -301,16 +295,11 @@ void ops_backup(const struct op_call *c)
 	snprintf(b->path, sizeof b->path, "%s", file);
 	d->backup_running = true;
 	/* Without a loop (tests driving requests in process) it runs here. */
-	if (d->base == NULL ||
-	    (b->done = event_new(d->base, -1, 0, on_backup_done, b)) == NULL ||
-	    pthread_create(&b->thread, NULL, backup_main, b) != 0) {
-		if (b->done)
-			event_free(b->done);
-		b->rc = backup_copy(d->store.path, b->path, &b->result);
-		backup_answer(b);
-		free(b);
+	if (offloop_init(&b->thread, d->base, backup_run, backup_done, b) < 0 ||
+	    offloop_start(&b->thread, "budgetd:backup") < 0) {
+		backup_run(b);
+		backup_done(b);
 		return;
 	}
-	pthread_setname_np(b->thread, "budgetd:backup"); /* for top -H */
 	log_info("backup to %s started", b->path);
 }

@@ -18,8 +18,6 @@
  * difference, as it always was.
  */
 #include <errno.h>
-#include <event2/event.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,6 +31,7 @@
 #include "log.h"
 #include "model.h"
 #include "money.h"
+#include "offloop.h"
 #include "reply.h"
 #include "strmap.h"
 #include "verify.h"
@@ -81,8 +80,7 @@ struct fixup {
 struct recount {
 	struct daemon *d;
 	struct rpc_request *req; /* answered when done; NULL: verify_run */
-	struct event *done;	 /* the loop hears of the thread's end */
-	pthread_t thread;
+	struct offloop thread;	 /* its rounds (ended NULL: no loop) */
 	struct cell *cells[N_DIMENSIONS];
 	size_t n[N_DIMENSIONS], cap[N_DIMENSIONS];
 	struct cell_index index[N_DIMENSIONS];
@@ -511,8 +509,7 @@ static void recount_free(struct recount *r)
 	free(r->fixups);
 	strmap_free(&r->counted_index);
 	cJSON_Delete(r->differences);
-	if (r->done != NULL)
-		event_free(r->done);
+	offloop_free(&r->thread);
 	free(r);
 }
 
@@ -578,8 +575,6 @@ static cJSON *compare_all(struct recount *r)
 #define VERIFY_FIXUPS_ON_LOOP 32
 #define VERIFY_MAX_ROUNDS     8
 
-static void *round_main(void *arg);
-
 /* After a round (loop thread): the reply when the count is reconciled,
  * NULL when another round went to the thread. */
 static cJSON *advance(struct recount *r)
@@ -591,32 +586,25 @@ static cJSON *advance(struct recount *r)
 			r->rc = reconcile(r, true);
 			break;
 		}
-		bool here = r->done == NULL ||
+		bool here = r->thread.ended == NULL ||
 			    r->n_fixups <= VERIFY_FIXUPS_ON_LOOP ||
 			    r->rounds >= VERIFY_MAX_ROUNDS;
-		if (!here &&
-		    pthread_create(&r->thread, NULL, round_main, r) == 0) {
-			pthread_setname_np(r->thread, "budgetd:verify");
+		if (!here && offloop_start(&r->thread, "budgetd:verify") == 0)
 			return NULL;
-		}
 		r->rc = count_round(r);
 	}
 	return compare_all(r);
 }
 
-static void *round_main(void *arg)
+static void round_run(void *arg)
 {
 	struct recount *r = arg;
 	r->rc = count_round(r);
-	event_active(r->done, EV_READ, 0);
-	return NULL;
 }
 
-static void on_round_done(evutil_socket_t fd, short what, void *arg)
+static void round_done(void *arg)
 {
 	struct recount *r = arg;
-	(void)fd, (void)what;
-	pthread_join(r->thread, NULL);
 	cJSON *reply = advance(r);
 	if (reply == NULL)
 		return;
@@ -639,15 +627,10 @@ void verify_start(struct daemon *d, struct rpc_request *req)
 	}
 	d->verify_running = true;
 	/* Without a loop (tests driving requests in process) it runs here. */
-	if (d->base != NULL &&
-	    (r->done = event_new(d->base, -1, 0, on_round_done, r)) != NULL &&
-	    pthread_create(&r->thread, NULL, round_main, r) == 0) {
-		pthread_setname_np(r->thread, "budgetd:verify");
+	if (offloop_init(&r->thread, d->base, round_run, round_done, r) == 0 &&
+	    offloop_start(&r->thread, "budgetd:verify") == 0)
 		return;
-	}
-	if (r->done != NULL)
-		event_free(r->done);
-	r->done = NULL;
+	offloop_free(&r->thread); /* and so its rounds run here too */
 	r->rc = count_round(r);
 	cJSON *reply = advance(r);
 	d->verify_running = false;
