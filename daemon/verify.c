@@ -66,15 +66,18 @@ struct counted {
 	char department[13];
 	int64_t revision; /* 0: not counted (none, or taken out) */
 	uint64_t seq;	  /* the event that accepted it */
-	uint64_t read_at; /* the last event of the snapshot it was read in */
-	bool unparsed;	  /* counted as nothing: its body did not parse */
+	/* The last event of what it stands for: the first snapshot, or,
+	 * once counted again, memory as the loop had applied it. */
+	uint64_t read_at;
+	bool unparsed; /* counted as nothing: its body did not parse */
 };
 
-/* A department to count again at another revision (0: none). */
+/* A department to count again at memory's revision (0: none), as
+ * memory stood with every event up to read_at applied. */
 struct fixup {
 	size_t counted;
 	int64_t revision;
-	uint64_t seq;
+	uint64_t seq, read_at;
 };
 
 struct recount {
@@ -327,7 +330,7 @@ static int count_round(struct recount *r)
 			rc = count_stored(r, &snap, c, -1);
 		c->revision = f->revision;
 		c->seq = f->seq;
-		c->read_at = snap.last_seq;
+		c->read_at = f->read_at;
 		c->unparsed = false;
 		if (rc == 0 && c->revision != 0)
 			rc = count_stored(r, &snap, c, +1);
@@ -358,7 +361,8 @@ static void want(struct reconcile *x, struct counted *c,
 	r->fixups[r->n_fixups++] =
 	    (struct fixup){.counted = (size_t)(c - r->counted),
 			   .revision = to ? to->number : 0,
-			   .seq = to ? to->seq : 0};
+			   .seq = to ? to->seq : 0,
+			   .read_at = x->answered};
 }
 
 static void reconcile_entry(void *ctx, const struct registry_entry *e)
