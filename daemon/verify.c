@@ -95,6 +95,7 @@ struct recount {
 	uint64_t first_read_at; /* the first snapshot's last event */
 	int rounds;
 	size_t recounted; /* departments counted again, moved meanwhile */
+	size_t recounted_on_loop; /* of those, on the loop itself */
 
 	cJSON *differences;
 	int rc;
@@ -568,8 +569,10 @@ static cJSON *compare_all(struct recount *r)
 			  cJSON_GetArraySize(
 			      cJSON_GetObjectItem(reply, "differences")));
 	log_info("verify: %zu departments, %zu cells, counted in %d rounds "
-		 "(%zu departments again, moved meanwhile)",
-		 r->d->registry.n_entries, cells, r->rounds, r->recounted);
+		 "(%zu departments again, moved meanwhile; %zu of them on the "
+		 "loop)",
+		 r->d->registry.n_entries, cells, r->rounds, r->recounted,
+		 r->recounted_on_loop);
 	return reply;
 }
 
@@ -595,6 +598,7 @@ static cJSON *advance(struct recount *r)
 			    r->rounds >= VERIFY_MAX_ROUNDS;
 		if (!here && offloop_start(&r->thread, "budgetd:verify") == 0)
 			return NULL;
+		r->recounted_on_loop += r->n_fixups;
 		r->rc = count_round(r);
 	}
 	return compare_all(r);
