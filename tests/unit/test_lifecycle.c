@@ -58,6 +58,27 @@ static char *answer(const char *request)
 	return text;
 }
 
+/* A daemon in process on a fresh store, with the shipped plugins and
+ * config. */
+static void start_daemon(void)
+{
+	assert_int_equal(inproc_start(&p, BUDGETD_TEST_PLUGIN_DIR,
+				      BUDGETD_TEST_CONF_DIR, NULL),
+			 0);
+}
+
+/* SQL run on the daemon's store through a connection of its own, as a
+ * tool or a failing disk might change it. */
+static void change_the_store_behind_its_back(const char *sql)
+{
+	char path[128];
+	sqlite3 *db;
+	snprintf(path, sizeof path, "%s/budgetd.db", p.state_dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 static void test_config_from_flags(void **state)
 {
 	char err[512];
@@ -84,9 +105,7 @@ static void test_config_from_flags(void **state)
 static void test_rebuild_gives_back_the_same_state(void **state)
 {
 	(void)state;
-	assert_int_equal(inproc_start(&p, BUDGETD_TEST_PLUGIN_DIR,
-				      BUDGETD_TEST_CONF_DIR, NULL),
-			 0);
+	start_daemon();
 	submit_file("fengquan-116001-2023-corrected.json");
 	submit_file("putuo-wanli-2025.json");
 	submit_file("fengquan-116001-2023-corrected.json"); /* revision 2 */
@@ -119,18 +138,9 @@ static void test_rebuild_gives_back_the_same_state(void **state)
 	/* A document changed behind the daemon's back: Wanli's body now
 	 * stands for Fengquan's revision too, so the store's sums no longer
 	 * match the totals, and verify says which cells. */
-	char path[128];
-	sqlite3 *db;
-	snprintf(path, sizeof path, "%s/budgetd.db", p.state_dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(
-	    sqlite3_exec(db,
-			 "UPDATE documents SET body = (SELECT body FROM "
-			 "documents WHERE department = '215001') WHERE "
-			 "department = '116001'",
-			 NULL, NULL, NULL),
-	    SQLITE_OK);
-	sqlite3_close(db);
+	change_the_store_behind_its_back(
+	    "UPDATE documents SET body = (SELECT body FROM documents WHERE "
+	    "department = '215001') WHERE department = '116001'");
 	v = verify_run(&p.d);
 	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(v, "consistent")));
 	assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(v, "differences")) >
@@ -143,9 +153,7 @@ static void test_rebuild_gives_back_the_same_state(void **state)
 static void test_identical_resubmission_is_told(void **state)
 {
 	(void)state;
-	assert_int_equal(inproc_start(&p, BUDGETD_TEST_PLUGIN_DIR,
-				      BUDGETD_TEST_CONF_DIR, NULL),
-			 0);
+	start_daemon();
 	cJSON *r = submit_reply("fengquan-116001-2023-corrected.json");
 	assert_null(cJSON_GetObjectItem(r, "identical_to"));
 	cJSON_Delete(r);
@@ -220,9 +228,7 @@ static void assert_difference(const cJSON *v, const char *text)
 static void test_verify_counts_what_moved_again(void **state)
 {
 	(void)state;
-	assert_int_equal(inproc_start(&p, BUDGETD_TEST_PLUGIN_DIR,
-				      BUDGETD_TEST_CONF_DIR, NULL),
-			 0);
+	start_daemon();
 	submit_file("fengquan-116001-2023-corrected.json");
 	submit_file("putuo-wanli-2025.json");
 	cJSON *v = verify_run_between(&p.d, revise_while_counting, NULL);
@@ -240,18 +246,9 @@ static void test_verify_counts_what_moved_again(void **state)
 	/* Revision 2 gone from the store behind the daemon's back, and a
 	 * revision memory never heard of: both differences, and the totals
 	 * the store now gives differ too. */
-	char path[128];
-	sqlite3 *db;
-	snprintf(path, sizeof path, "%s/budgetd.db", p.state_dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "DELETE FROM revisions WHERE department "
-				      "= '215001' AND number = 2; "
-				      "UPDATE revisions SET number = 7 WHERE "
-				      "department = '215999'",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(db);
+	change_the_store_behind_its_back(
+	    "DELETE FROM revisions WHERE department = '215001' AND number = 2; "
+	    "UPDATE revisions SET number = 7 WHERE department = '215999'");
 	v = verify_run(&p.d);
 	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(v, "consistent")));
 	assert_difference(v, "215001/2025: the store's latest revision is 1, "
@@ -267,9 +264,7 @@ static void test_verify_counts_what_moved_again(void **state)
 static void test_accept_replaces_the_latest(void **state)
 {
 	(void)state;
-	assert_int_equal(inproc_start(&p, BUDGETD_TEST_PLUGIN_DIR,
-				      BUDGETD_TEST_CONF_DIR, NULL),
-			 0);
+	start_daemon();
 	submit_file("fengquan-116001-2023-corrected.json");
 	struct registry_entry *first =
 	    registry_find(&p.d.registry, 2023, "116001");
@@ -291,9 +286,7 @@ static void test_refused_reload_keeps_the_config(void **state)
 {
 	char err[1024], path[160];
 	(void)state;
-	assert_int_equal(inproc_start(&p, BUDGETD_TEST_PLUGIN_DIR,
-				      BUDGETD_TEST_CONF_DIR, NULL),
-			 0);
+	start_daemon();
 	snprintf(path, sizeof path, "%s/budgetd.conf", p.state_dir);
 	FILE *f = fopen(path, "w");
 	fputs("[plugin.arith]\ntolerance_fen = 5\n", f);
