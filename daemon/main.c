@@ -98,7 +98,7 @@ static void on_grace_over(evutil_socket_t fd, short what, void *arg)
 	(void)fd, (void)what;
 	/* A backup or verify thread still at work: wait for it, it answers
 	 * too. */
-	if (d->backup_running || d->verify_running) {
+	if (d->backup_running || d->verify_running || d->exports_writing) {
 		struct timeval tv = {0, STOP_GRACE_MS * 1000};
 		evtimer_add(d->grace, &tv);
 		return;

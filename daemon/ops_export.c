@@ -6,9 +6,10 @@
  * only, exactly as it would from the ops themselves), and sent back as
  * base64 (.xlsx), text or CSV.
  *
- * It runs on the loop thread: the district workbook of 1,000 departments
- * takes tens of milliseconds there (bench/bench_export.sh), an operator's
- * occasional request, not a submission's path.
+ * The questions a workbook asks are answered on the loop thread; the
+ * district workbook is then written (libxlsxwriter, base64) on a thread
+ * of its own: at 10,000 departments the whole took 0.28-0.31 s, 63 % of
+ * it the writing.  A department's workbook is small and written here.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -24,6 +25,7 @@
 #include "envelope.h"
 #include "log.h"
 #include "money.h"
+#include "offloop.h"
 #include "ops.h"
 #include "publication_xlsx.h"
 #include "publish.h"
@@ -154,6 +156,95 @@ static int write_publication(const void *what, const char *path, char *err,
 
 /* ---- district ---- */
 
+/* A district workbook being written off the loop: it owns the sheets
+ * and the catalogue names they point into until the reply is sent. */
+struct district_writing {
+	struct daemon *d;
+	struct rpc_request *req;
+	struct offloop thread;
+	struct workbook wb;
+	struct names function, economic;
+	cJSON *reply;
+	char title[64]; /* wb.title's: the caller's was on its stack */
+	char path[4200], file[64], err[512];
+	int year, rc;
+};
+
+static void district_write(void *arg)
+{
+	struct district_writing *w = arg;
+	w->rc = write_district(&w->wb, w->path, w->err, sizeof w->err);
+	if (w->rc == 0 && (w->rc = attach_file(w->reply, w->path, w->file)) < 0)
+		snprintf(w->err, sizeof w->err, "reading %.300s back: %s",
+			 w->path, strerror(-w->rc));
+	if (w->rc < 0)
+		remove(w->path);
+}
+
+static void district_written(void *arg)
+{
+	struct district_writing *w = arg;
+	struct daemon *d = w->d;
+	offloop_free(&w->thread);
+	if (w->rc < 0) {
+		cJSON_Delete(w->reply);
+		log_error("export: the %d district tables: %s", w->year,
+			  w->err);
+		reply_fail(d, w->req,
+			   w->rc == -ERANGE ? "unrepresentable" : "internal",
+			   "the district tables of %d: %s", w->year, w->err);
+	} else {
+		reply_send(d, w->req, w->reply);
+	}
+	workbook_free(&w->wb);
+	names_free(&w->function);
+	names_free(&w->economic);
+	d->exports_writing--;
+	free(w);
+}
+
+/* Writes the workbook built on the loop on a thread of its own (here when
+ * there is no loop); takes wb, the names and reply, and answers. */
+static void district_write_off_loop(struct daemon *d, struct rpc_request *req,
+				    int year, struct workbook *wb,
+				    struct names *function,
+				    struct names *economic, cJSON *reply)
+{
+	struct district_writing *w = calloc(1, sizeof *w);
+	if (w == NULL) {
+		reply_fail(d, req, "internal", "out of memory");
+		cJSON_Delete(reply);
+		workbook_free(wb);
+		names_free(function);
+		names_free(economic);
+		return;
+	}
+	*w = (struct district_writing){.d = d,
+				       .req = req,
+				       .wb = *wb,
+				       .function = *function,
+				       .economic = *economic,
+				       .reply = reply,
+				       .year = year};
+	snprintf(w->title, sizeof w->title, "%s", wb->title ? wb->title : "");
+	w->wb.title = w->title;
+	snprintf(w->file, sizeof w->file, "district-%d.xlsx", year);
+	d->exports_writing++;
+	if ((w->rc = temp_path(d, w->path, sizeof w->path)) < 0) {
+		snprintf(w->err, sizeof w->err,
+			 "a temporary file in %.300s: %s", d->config->state_dir,
+			 strerror(-w->rc));
+		district_written(w);
+		return;
+	}
+	if (offloop_init(&w->thread, d->base, district_write, district_written,
+			 w) == 0 &&
+	    offloop_start(&w->thread, "budgetd:export") == 0)
+		return;
+	district_write(w);
+	district_written(w);
+}
+
 void ops_catalog_dir(struct daemon *d, char *dir, size_t size)
 {
 	/* The names the audit knows: the catalogue plugin's directory. */
@@ -227,11 +318,11 @@ static void export_district(const struct op_call *c, const char *format)
 	cJSON_AddStringToObject(reply, "unit", money_unit_name(unit));
 	cJSON_AddNumberToObject(reply, "sheets", (double)wb.n_sheets);
 	if (rc == 0 && xlsx) {
-		char file[64];
-		snprintf(file, sizeof file, "district-%d.xlsx", year);
-		rc = attach_workbook(d, reply, file, write_district, &wb, err,
-				     sizeof err);
-	} else if (rc == 0) {
+		district_write_off_loop(d, c->req, year, &wb, &function,
+					&economic, reply);
+		return;
+	}
+	if (rc == 0) {
 		cJSON *tables = cJSON_AddArrayToObject(reply, "tables");
 		for (size_t i = 0; rc == 0 && i < wb.n_sheets; i++) {
 			char *csv = NULL;
