@@ -22,12 +22,12 @@
 
 #include "budgetctl.h"
 #include "catalog_names.h"
+#include "departments.h"
 #include "arena.h"
 #include "grow.h"
 #include "model.h"
 #include "money.h"
 #include "sheet.h"
-#include "strmap.h"
 
 /* The measures: the kinds of the totals op, then their sum. */
 static const struct {
@@ -88,39 +88,15 @@ struct fdp_run {
 	struct options *o;
 	struct names function, economic;
 	cJSON *departments; /* the departments op's list */
-	/* Its entries by code: each department's row looks up itself and
-	 * its 主管部门 (a search of the list was quadratic). */
-	struct strmap department_index;
-	const cJSON **department_entries;
-	size_t n_entries, cap_entries;
+	struct departments
+	    by_code; /* each row looks itself and its 主管部门 up */
 	struct fact *facts;
 	size_t n_facts, cap_facts;
 };
 
-static int index_departments(struct fdp_run *x)
-{
-	if (strmap_init(&x->department_index) < 0)
-		return -ENOMEM;
-	const cJSON *d;
-	cJSON_ArrayForEach(d, x->departments)
-	{
-		const char *code = ctl_str(d, "code");
-		if (strmap_find(&x->department_index, code) != NULL)
-			continue; /* the first of a code, as a search finds */
-		if (GROW(x->department_entries, x->cap_entries,
-			 x->n_entries + 1, 256) < 0 ||
-		    strmap_set(&x->department_index, code,
-			       (bd_fen)x->n_entries) < 0)
-			return -ENOMEM;
-		x->department_entries[x->n_entries++] = d;
-	}
-	return 0;
-}
-
 static const cJSON *department_of(const struct fdp_run *x, const char *code)
 {
-	const bd_fen *i = strmap_find(&x->department_index, code);
-	return i ? x->department_entries[*i] : NULL;
+	return departments_get(&x->by_code, code);
 }
 
 static cJSON *ask(struct options *o, cJSON *request, const char *what)
@@ -462,7 +438,7 @@ int export_fdp(struct options *o)
 	if (depts == NULL)
 		return EXIT_USAGE;
 	x.departments = cJSON_GetObjectItemCaseSensitive(depts, "departments");
-	int rc = index_departments(&x);
+	int rc = departments_index(&x.by_code, x.departments);
 	if (rc == 0)
 		rc = collect_facts(&x);
 	if (rc == -ENOMEM)
@@ -494,8 +470,7 @@ int export_fdp(struct options *o)
 		printf("%s: datapackage.json, expenditure.csv (%zu rows)\n",
 		       o->output, x.n_facts);
 	free(x.facts);
-	strmap_free(&x.department_index);
-	free(x.department_entries);
+	departments_free(&x.by_code);
 	names_free(&x.function);
 	names_free(&x.economic);
 	cJSON_Delete(depts);

@@ -12,9 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grow.h"
+#include "departments.h"
 #include "money.h"
-#include "strmap.h"
 
 struct export_run {
 	const struct district_export *in;
@@ -329,47 +328,12 @@ static void economic_sheet(struct export_run *x)
 
 /* ---- departments under their 主管部门 ---- */
 
-/* Departments' names by code, from the departments op's list: the sheet
- * asks for one a row, and searching the list each time was quadratic
- * (73 % of the workbook's instructions at 10,000 departments). */
-struct department_names {
-	struct strmap by_code; /* code -> index into names */
-	const char **names;
-	size_t n, cap;
-};
-
-static int department_names_index(struct department_names *dn,
-				  const cJSON *list)
-{
-	*dn = (struct department_names){0};
-	if (strmap_init(&dn->by_code) < 0)
-		return -ENOMEM;
-	const cJSON *d;
-	cJSON_ArrayForEach(d, list)
-	{
-		const char *code = str(d, "code");
-		if (strmap_find(&dn->by_code, code) != NULL)
-			continue; /* the first of a code, as a search finds */
-		if (GROW(dn->names, dn->cap, dn->n + 1, 256) < 0 ||
-		    strmap_set(&dn->by_code, code, (bd_fen)dn->n) < 0)
-			return -ENOMEM;
-		dn->names[dn->n++] = str(d, "name");
-	}
-	return 0;
-}
-
-/* A department's name ("" if absent). */
-static const char *department_name(const struct department_names *dn,
+/* A department's name from the indexed departments list ("" if absent). */
+static const char *department_name(const struct departments *ds,
 				   const char *code)
 {
-	const bd_fen *i = strmap_find(&dn->by_code, code);
-	return i ? dn->names[*i] : "";
-}
-
-static void department_names_free(struct department_names *dn)
-{
-	strmap_free(&dn->by_code);
-	free(dn->names);
+	const cJSON *d = departments_get(ds, code);
+	return d ? str(d, "name") : "";
 }
 
 static void department_sheet(struct export_run *x)
@@ -410,10 +374,10 @@ static void department_sheet(struct export_run *x)
 	s->code_heading = "单位编码";
 	s->name_heading = "单位名称";
 	basic_project_columns(s);
-	struct department_names list;
-	if (department_names_index(&list, cJSON_GetObjectItemCaseSensitive(
-					      depts, "departments")) < 0) {
-		department_names_free(&list);
+	struct departments list;
+	if (departments_index(&list, cJSON_GetObjectItemCaseSensitive(
+					 depts, "departments")) < 0) {
+		departments_free(&list);
 		free(items);
 		cJSON_Delete(depts);
 		failed(x, -ENOMEM, "out of memory");
@@ -447,7 +411,7 @@ static void department_sheet(struct export_run *x)
 			break;
 		put_basic_project(r, items[i].cell);
 	}
-	department_names_free(&list);
+	departments_free(&list);
 	free(items);
 	cJSON_Delete(depts);
 }
