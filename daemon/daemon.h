@@ -73,7 +73,6 @@ struct daemon {
 	char status_sent[160]; /* the last STATUS= told to systemd */
 	bool backup_running;
 	bool verify_running;
-	size_t exports_writing; /* district workbooks on threads of their own */
 	/* The last committed event the loop has answered: every event up to
 	 * it is applied in memory (verify reconciles its count with this). */
 	uint64_t answered_seq;

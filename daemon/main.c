@@ -19,6 +19,7 @@
 #include "json_scratch.h"
 #include "log.h"
 #include "model.h"
+#include "offloop.h"
 #include "ops.h"
 #include "stream.h"
 #include "workers.h"
@@ -96,9 +97,9 @@ static void on_grace_over(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	(void)fd, (void)what;
-	/* A backup or verify thread still at work: wait for it, it answers
-	 * too. */
-	if (d->backup_running || d->verify_running || d->exports_writing) {
+	/* A thread still at work (a backup, a verify, a workbook): wait for
+	 * it, it answers too. */
+	if (offloop_running() > 0) {
 		struct timeval tv = {0, STOP_GRACE_MS * 1000};
 		evtimer_add(d->grace, &tv);
 		return;

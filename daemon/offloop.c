@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <stddef.h>
 
+/* Touched by offloop_start and offloop_ended, both on the loop. */
+static size_t running;
+
 static void *offloop_main(void *arg)
 {
 	struct offloop *o = arg;
@@ -16,6 +19,7 @@ static void offloop_ended(evutil_socket_t fd, short what, void *arg)
 	struct offloop *o = arg;
 	(void)fd, (void)what;
 	pthread_join(o->thread, NULL);
+	running--;
 	o->done(o->arg);
 }
 
@@ -34,8 +38,14 @@ int offloop_start(struct offloop *o, const char *name)
 	int rc = pthread_create(&o->thread, NULL, offloop_main, o);
 	if (rc != 0)
 		return -rc;
+	running++;
 	pthread_setname_np(o->thread, name);
 	return 0;
+}
+
+size_t offloop_running(void)
+{
+	return running;
 }
 
 void offloop_free(struct offloop *o)

@@ -26,5 +26,9 @@ int offloop_init(struct offloop *o, struct event_base *base,
 int offloop_start(struct offloop *o, const char *name);
 /* Frees the event; not while a run is under way (done() may call it). */
 void offloop_free(struct offloop *o);
+/* Runs started and whose done() has not yet been called, of every
+ * offloop (the loop thread's count): a stopping daemon waits for them,
+ * since each still has a reply to send. */
+size_t offloop_running(void);
 
 #endif

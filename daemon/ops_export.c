@@ -113,27 +113,45 @@ static int attach_file(cJSON *reply, const char *path, const char *name)
 	return rc;
 }
 
-/* Writes a workbook through write() into a temporary file and attaches
- * it to reply as `file`. */
-static int attach_workbook(struct daemon *d, cJSON *reply, const char *file,
-			   int (*write)(const void *what, const char *path,
-					char *err, size_t err_size),
-			   const void *what, char *err, size_t err_size)
+typedef int workbook_writer(const void *what, const char *path, char *err,
+			    size_t err_size);
+
+/* A temporary file for a workbook, in the state directory (loop). */
+static int workbook_path(struct daemon *d, char *path, size_t size, char *err,
+			 size_t err_size)
 {
-	char path[4200];
-	int rc = temp_path(d, path, sizeof path);
-	if (rc < 0) {
+	int rc = temp_path(d, path, size);
+	if (rc < 0)
 		snprintf(err, err_size, "a temporary file in %.300s: %s",
 			 d->config->state_dir, strerror(-rc));
-		return rc;
-	}
-	rc = write(what, path, err, err_size);
+	return rc;
+}
+
+/* Writes a workbook through write() into path and attaches it to reply
+ * as `file`; the file is gone either way.  Any thread. */
+static int write_and_attach(cJSON *reply, const char *path, const char *file,
+			    workbook_writer *write, const void *what, char *err,
+			    size_t err_size)
+{
+	int rc = write(what, path, err, err_size);
 	if (rc == 0 && (rc = attach_file(reply, path, file)) < 0)
 		snprintf(err, err_size, "reading %.300s back: %s", path,
 			 strerror(-rc));
 	if (rc < 0)
 		remove(path);
 	return rc;
+}
+
+/* Both, on the loop: a department's workbook is small. */
+static int attach_workbook(struct daemon *d, cJSON *reply, const char *file,
+			   workbook_writer *write, const void *what, char *err,
+			   size_t err_size)
+{
+	char path[4200];
+	int rc = workbook_path(d, path, sizeof path, err, err_size);
+	return rc < 0 ? rc
+		      : write_and_attach(reply, path, file, write, what, err,
+					 err_size);
 }
 
 static int write_district(const void *what, const char *path, char *err,
@@ -157,13 +175,12 @@ static int write_publication(const void *what, const char *path, char *err,
 /* ---- district ---- */
 
 /* A district workbook being written off the loop: it owns the sheets
- * and the catalogue names they point into until the reply is sent. */
+ * (which hold copies of every name) and the reply until it is sent. */
 struct district_writing {
 	struct daemon *d;
 	struct rpc_request *req;
 	struct offloop thread;
 	struct workbook wb;
-	struct names function, economic;
 	cJSON *reply;
 	char title[64]; /* wb.title's: the caller's was on its stack */
 	char path[4200], file[64], err[512];
@@ -173,12 +190,8 @@ struct district_writing {
 static void district_write(void *arg)
 {
 	struct district_writing *w = arg;
-	w->rc = write_district(&w->wb, w->path, w->err, sizeof w->err);
-	if (w->rc == 0 && (w->rc = attach_file(w->reply, w->path, w->file)) < 0)
-		snprintf(w->err, sizeof w->err, "reading %.300s back: %s",
-			 w->path, strerror(-w->rc));
-	if (w->rc < 0)
-		remove(w->path);
+	w->rc = write_and_attach(w->reply, w->path, w->file, write_district,
+				 &w->wb, w->err, sizeof w->err);
 }
 
 static void district_written(void *arg)
@@ -197,43 +210,28 @@ static void district_written(void *arg)
 		reply_send(d, w->req, w->reply);
 	}
 	workbook_free(&w->wb);
-	names_free(&w->function);
-	names_free(&w->economic);
-	d->exports_writing--;
 	free(w);
 }
 
 /* Writes the workbook built on the loop on a thread of its own (here when
- * there is no loop); takes wb, the names and reply, and answers. */
+ * there is no loop); takes wb and reply, and answers. */
 static void district_write_off_loop(struct daemon *d, struct rpc_request *req,
-				    int year, struct workbook *wb,
-				    struct names *function,
-				    struct names *economic, cJSON *reply)
+				    int year, struct workbook *wb, cJSON *reply)
 {
 	struct district_writing *w = calloc(1, sizeof *w);
 	if (w == NULL) {
 		reply_fail(d, req, "internal", "out of memory");
 		cJSON_Delete(reply);
 		workbook_free(wb);
-		names_free(function);
-		names_free(economic);
 		return;
 	}
-	*w = (struct district_writing){.d = d,
-				       .req = req,
-				       .wb = *wb,
-				       .function = *function,
-				       .economic = *economic,
-				       .reply = reply,
-				       .year = year};
+	*w = (struct district_writing){
+	    .d = d, .req = req, .wb = *wb, .reply = reply, .year = year};
 	snprintf(w->title, sizeof w->title, "%s", wb->title ? wb->title : "");
 	w->wb.title = w->title;
 	snprintf(w->file, sizeof w->file, "district-%d.xlsx", year);
-	d->exports_writing++;
-	if ((w->rc = temp_path(d, w->path, sizeof w->path)) < 0) {
-		snprintf(w->err, sizeof w->err,
-			 "a temporary file in %.300s: %s", d->config->state_dir,
-			 strerror(-w->rc));
+	if ((w->rc = workbook_path(d, w->path, sizeof w->path, w->err,
+				   sizeof w->err)) < 0) {
 		district_written(w);
 		return;
 	}
@@ -317,9 +315,10 @@ static void export_district(const struct op_call *c, const char *format)
 	cJSON_AddNumberToObject(reply, "year", year);
 	cJSON_AddStringToObject(reply, "unit", money_unit_name(unit));
 	cJSON_AddNumberToObject(reply, "sheets", (double)wb.n_sheets);
+	names_free(&function); /* the sheets hold copies */
+	names_free(&economic);
 	if (rc == 0 && xlsx) {
-		district_write_off_loop(d, c->req, year, &wb, &function,
-					&economic, reply);
+		district_write_off_loop(d, c->req, year, &wb, reply);
 		return;
 	}
 	if (rc == 0) {
@@ -344,8 +343,6 @@ static void export_district(const struct op_call *c, const char *format)
 			snprintf(err, sizeof err, "out of memory");
 	}
 	workbook_free(&wb);
-	names_free(&function);
-	names_free(&economic);
 	if (rc < 0) {
 		cJSON_Delete(reply);
 		log_error("export: the %d district tables: %s", year, err);

@@ -1,6 +1,7 @@
 /* Work on a thread of its own that ends on the loop (daemon/offloop.c):
  * run() off the loop's thread, done() on it after the join, a second
- * run started from done(), and no thread without a loop. */
+ * run started from done(), the count of runs a stopping daemon waits
+ * for, and no thread without a loop. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,10 +35,12 @@ static void job_done(void *arg)
 	struct job *j = arg;
 	j->dones++;
 	j->dones_on_loop += pthread_equal(pthread_self(), j->loop_thread) != 0;
+	assert_int_equal(offloop_running(), 0); /* joined before done() */
 	/* A second round from done(), as verify's rounds go. */
-	if (j->dones < 2)
+	if (j->dones < 2) {
 		assert_int_equal(offloop_start(&j->thread, "test:offloop"), 0);
-	else
+		assert_int_equal(offloop_running(), 1);
+	} else
 		event_base_loopbreak(j->base);
 }
 
@@ -62,7 +65,10 @@ static void test_runs_off_the_loop_and_ends_on_it(void **state)
 	assert_int_equal(offloop_init(&j.thread, j.base, job_run, job_done, &j),
 			 0);
 	assert_int_equal(offloop_start(&j.thread, "test:offloop"), 0);
+	/* What a stopping daemon waits for. */
+	assert_int_equal(offloop_running(), 1);
 	assert_int_equal(event_base_dispatch(j.base), 0);
+	assert_int_equal(offloop_running(), 0);
 	assert_int_equal(j.runs, 2);
 	assert_int_equal(j.runs_off_loop, 2);
 	assert_int_equal(j.dones, 2);
