@@ -47,6 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "digits.h"
 #include "test_files.h"
 
 /* budgetd's questions are asked 1,000 times each, idle and loaded, so
@@ -59,9 +60,8 @@ static unsigned seed = 2025;
 /* Only the load of first submissions, with its breakdown: for profiling
  * and for comparing builds quickly (no queries, PostgreSQL or callgrind). */
 static bool load_only;
-static bool queries_only;
-static bool revise_only;
-/* the revising process */ /* budgetd's query columns, no limits or PG */
+static bool queries_only; /* budgetd's query columns, no limits or PG */
+static bool revise_only;  /* the revising process */
 static char dir[128], url[256], pub_url[256];
 static pid_t daemon_pid;
 
@@ -145,27 +145,25 @@ static void put(struct text *t, const char *s)
 	t->at += n;
 }
 
-static void put_int(struct text *t, long long v)
+/* v's digits through lib's digits_before, as the daemon writes them,
+ * at least `width` of them (zeros in front: printf's %0*lld). */
+static void put_digits(struct text *t, long long v, int width)
 {
-	char digits[24];
-	int n = 0;
-	unsigned long long u =
-	    v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
-	do
-		digits[n++] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
+	char buf[24], *end = buf + sizeof buf;
+	if (v < 0) {
 		*t->at++ = '-';
-	while (n > 0)
-		*t->at++ = digits[--n];
+		v = -v; /* the bench's amounts are far from LLONG_MIN */
+	}
+	char *start = digits_before(end, (uint64_t)v);
+	for (int n = (int)(end - start); n < width; n++)
+		*t->at++ = '0';
+	memcpy(t->at, start, (size_t)(end - start));
+	t->at += end - start;
 }
 
-/* As printf's %04d. */
-static void put_int04(struct text *t, int v)
+static void put_int(struct text *t, long long v)
 {
-	for (int width = 1000; v >= 0 && width > v && width > 1; width /= 10)
-		*t->at++ = '0';
-	put_int(t, v);
+	put_digits(t, v, 1);
 }
 
 static char *render(const struct department *d)
@@ -217,7 +215,7 @@ static char *render(const struct department *d)
 			continue;
 		put(&t, first ? "{\"code\":\"" : ",{\"code\":\"");
 		put(&t, d->code);
-		put_int04(&t, i);
+		put_digits(&t, i, 4);
 		put(&t, "\",\"name\":\"项目");
 		put_int(&t, i);
 		put(&t, "\",\"function\":\"");
@@ -443,18 +441,18 @@ struct revisers {
 /* Starts the revising process (this program again, same district). */
 static int revisers_start(struct revisers *r)
 {
-	int in[2], out[2];
+	int in[2] = {-1, -1}, out[2] = {-1, -1};
 	char self[512], departments[16], lines[16], seed_text[16];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (n <= 0 || pipe(in) != 0 || pipe(out) != 0)
-		return -1;
+		goto fail;
 	self[n] = '\0';
 	snprintf(departments, sizeof departments, "%d", n_departments);
 	snprintf(lines, sizeof lines, "%d", n_lines);
 	snprintf(seed_text, sizeof seed_text, "%u", seed);
 	r->pid = fork();
 	if (r->pid < 0)
-		return -1;
+		goto fail;
 	if (r->pid == 0) {
 		dup2(in[0], STDIN_FILENO);
 		dup2(out[1], STDOUT_FILENO);
@@ -470,6 +468,14 @@ static int revisers_start(struct revisers *r)
 	r->to_child = in[1];
 	r->from_child = out[0];
 	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (out[i] >= 0)
+			close(out[i]);
+	}
+	return -1;
 }
 
 /* Stops it; the revisions it had accepted, or -1. */
@@ -1317,16 +1323,15 @@ int main(int argc, char **argv)
 	 * keeps for the line items. */
 	usleep(2500000);
 	long rss_quiet = test_rss_kib(daemon_pid);
+	int failed = 0; /* the exit status of a run abandoned */
 	if (accepted != n_departments) {
 		/* A table over refused submissions would measure refusals. */
 		fprintf(stderr,
 			"bench: %d of %d submissions accepted; no figures "
-			"printed (the daemon's log: %s/daemon.log)\n",
-			accepted, n_departments, dir);
-		stop_listening = 1;
-		pthread_join(listener_thread, NULL);
-		stop_daemon();
-		return 1;
+			"printed\n",
+			accepted, n_departments);
+		failed = 1;
+		goto abandon;
 	}
 
 	if (load_only) {
@@ -1342,6 +1347,7 @@ int main(int argc, char **argv)
 		stop_listening = 1;
 		pthread_join(listener_thread, NULL);
 		stop_daemon();
+		remove_dir();
 		return 0;
 	}
 	budgetd_queries(0);
@@ -1350,7 +1356,8 @@ int main(int argc, char **argv)
 	double revise_t0 = now_s();
 	if (revisers_start(&revising) < 0) {
 		fprintf(stderr, "bench: cannot start the revising process\n");
-		return 2;
+		failed = 2;
+		goto abandon;
 	}
 	usleep(50000); /* its first revisions reach the daemon */
 	budgetd_queries(1);
@@ -1358,7 +1365,8 @@ int main(int argc, char **argv)
 	double revise_s = now_s() - revise_t0;
 	if (revisions < 0) {
 		fprintf(stderr, "bench: the revising process failed\n");
-		return 2;
+		failed = 2;
+		goto abandon;
 	}
 	stop_listening = 1;
 	pthread_join(listener_thread, NULL);
@@ -1429,4 +1437,11 @@ int main(int argc, char **argv)
 	       pg_load_s);
 	remove_dir();
 	return 0;
+abandon:
+	/* The daemon stopped, its directory kept for its log. */
+	stop_listening = 1;
+	pthread_join(listener_thread, NULL);
+	stop_daemon();
+	fprintf(stderr, "bench: the daemon's log: %s/daemon.log\n", dir);
+	return failed;
 }
