@@ -184,7 +184,8 @@ int store_document(struct store *store, const char *department, int year,
  * too long for the loop (verify).  One thread at a time. */
 struct store_snapshot {
 	sqlite3 *db;
-	uint64_t last_seq; /* the last event it sees */
+	sqlite3_stmt *document; /* store_snapshot_document's, once prepared */
+	uint64_t last_seq;	/* the last event it sees */
 };
 int store_snapshot_open(const struct store *store, struct store_snapshot *snap);
 int store_snapshot_each_latest(
