@@ -27,7 +27,6 @@
 
 #include "daemon.h"
 #include "grow.h"
-#include "hash.h"
 #include "log.h"
 #include "model.h"
 #include "money.h"
@@ -36,7 +35,6 @@
 #include "strmap.h"
 #include "verify.h"
 
-#define VERIFY_MAX_CELLS    200000
 #define VERIFY_MAX_REPORTED 50
 
 /* The dimensions recomputed here; economic cuts use the departments' own
@@ -46,19 +44,6 @@ static const char *const dimensions[] = {
     "source", "kind",		"department",	    "parent",
 };
 #define N_DIMENSIONS (sizeof dimensions / sizeof dimensions[0])
-
-struct cell {
-	char key[40]; /* "year|value" */
-	bd_fen amount;
-};
-
-/* Cells of one dimension, and an open-addressing index over their keys:
- * a district has thousands of departments, each line touches every
- * dimension, so a linear search here was quadratic. */
-struct cell_index {
-	int32_t *slots; /* cell number + 1; 0: empty */
-	size_t n_slots;
-};
 
 /* A department's revision as the count holds it. */
 struct counted {
@@ -84,9 +69,8 @@ struct recount {
 	struct daemon *d;
 	struct rpc_request *req; /* answered when done; NULL: verify_run */
 	struct offloop thread;	 /* its rounds (ended NULL: no loop) */
-	struct cell *cells[N_DIMENSIONS];
-	size_t n[N_DIMENSIONS], cap[N_DIMENSIONS];
-	struct cell_index index[N_DIMENSIONS];
+	/* The count, a map a dimension: "year|value" -> 分. */
+	struct strmap cells[N_DIMENSIONS];
 	struct counted *counted;
 	size_t n_counted, cap_counted;
 	struct strmap counted_index; /* "year|department" -> counted */
@@ -131,62 +115,6 @@ static void value_of(size_t dim, const struct bd_submission *s,
 		snprintf(buf, size, "%s",
 			 s->department.parent[0] ? s->department.parent : "-");
 	}
-}
-
-/* The slot of key in a dimension's index: its cell, or the empty slot
- * where it goes. */
-static int32_t *slot_of(const struct recount *r, size_t dim, const char *key)
-{
-	const struct cell_index *x = &r->index[dim];
-	size_t mask = x->n_slots - 1;
-	for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask)
-		if (x->slots[i] == 0 ||
-		    strcmp(r->cells[dim][x->slots[i] - 1].key, key) == 0)
-			return &x->slots[i];
-}
-
-static int reindex(struct recount *r, size_t dim)
-{
-	struct cell_index *x = &r->index[dim];
-	size_t n = x->n_slots ? x->n_slots * 2 : 1024;
-	free(x->slots);
-	x->slots = calloc(n, sizeof *x->slots);
-	x->n_slots = n;
-	if (x->slots == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->n[dim]; i++)
-		*slot_of(r, dim, r->cells[dim][i].key) = (int32_t)i + 1;
-	return 0;
-}
-
-/* The cell of a key, or NULL. */
-static struct cell *find(const struct recount *r, size_t dim, const char *key)
-{
-	if (r->index[dim].n_slots == 0)
-		return NULL;
-	int32_t s = *slot_of(r, dim, key);
-	return s ? &r->cells[dim][s - 1] : NULL;
-}
-
-static int add(struct recount *r, size_t dim, const char *key, bd_fen amount)
-{
-	struct cell *c = find(r, dim, key);
-	if (c != NULL) {
-		c->amount += amount;
-		return 0;
-	}
-	if (r->n[dim] >= VERIFY_MAX_CELLS)
-		return -E2BIG;
-	if (GROW(r->cells[dim], r->cap[dim], r->n[dim] + 1, 256) < 0)
-		return -ENOMEM;
-	/* Keep the index at most half full. */
-	if ((r->n[dim] + 1) * 2 > r->index[dim].n_slots && reindex(r, dim) < 0)
-		return -ENOMEM;
-	c = &r->cells[dim][r->n[dim]];
-	snprintf(c->key, sizeof c->key, "%s", key);
-	c->amount = amount;
-	*slot_of(r, dim, key) = (int32_t)++r->n[dim];
-	return 0;
 }
 
 BD_PRINTF(2, 3)
@@ -234,7 +162,8 @@ static int count_document(struct recount *r, struct counted *c,
 					 sizeof value);
 				snprintf(key, sizeof key, "%d|%s", s->year,
 					 value);
-				if ((rc = add(r, dim, key, sign * amount)) < 0)
+				if ((rc = strmap_add(&r->cells[dim], key,
+						     sign * amount)) < 0)
 					goto out;
 			}
 		}
@@ -439,7 +368,25 @@ static int reconcile(struct recount *r, bool report)
 	return x.rc;
 }
 
-/* Asks the totals plugin for one dimension by year and compares. */
+struct missing {
+	struct recount *r;
+	size_t dim, *cells;
+};
+
+static void missing_from_totals(void *ctx, const char *key, bd_fen amount)
+{
+	struct missing *m = ctx;
+	if (amount == 0)
+		return;
+	char b[40];
+	money_format(amount, BD_UNIT_YUAN, b, sizeof b);
+	difference(m->r, "%s %s: missing from the totals; the store has %s 元",
+		   dimensions[m->dim], key, b);
+	(*m->cells)++;
+}
+
+/* Asks the totals plugin for one dimension by year and compares, using
+ * the count of it up (the last thing a verify does with it). */
 static int compare_dimension(struct recount *r, size_t dim, size_t *cells)
 {
 	cJSON *request = cJSON_CreateObject();
@@ -457,7 +404,6 @@ static int compare_dimension(struct recount *r, size_t dim, size_t *cells)
 		cJSON_Delete(q.reply);
 		return rc == -ENOENT ? -ENOENT : -EIO;
 	}
-	bool *seen = calloc(r->n[dim] + 1, sizeof *seen);
 	const cJSON *row;
 	cJSON_ArrayForEach(row, cJSON_GetObjectItem(q.reply, "rows"))
 	{
@@ -471,12 +417,11 @@ static int compare_dimension(struct recount *r, size_t dim, size_t *cells)
 		if (money_parse(cJSON_GetObjectItem(row, "amount")->valuestring,
 				BD_UNIT_YUAN, &amount, &why) < 0)
 			amount = -1;
-		bd_fen expected = 0;
-		struct cell *c = find(r, dim, key);
-		if (c != NULL) {
-			expected = c->amount;
-			seen[c - r->cells[dim]] = true;
-		}
+		const bd_fen *counted = strmap_find(&r->cells[dim], key);
+		bd_fen expected = counted ? *counted : 0;
+		/* Compared: what stays non-zero, the totals do not have. */
+		if (counted != NULL && strmap_set(&r->cells[dim], key, 0) < 0)
+			rc = -ENOMEM;
 		(*cells)++;
 		if (amount != expected) {
 			char a[40], b[40];
@@ -487,29 +432,16 @@ static int compare_dimension(struct recount *r, size_t dim, size_t *cells)
 			    dimensions[dim], key, a, b);
 		}
 	}
-	for (size_t i = 0; i < r->n[dim]; i++) {
-		if (!seen[i] && r->cells[dim][i].amount != 0) {
-			char b[40];
-			money_format(r->cells[dim][i].amount, BD_UNIT_YUAN, b,
-				     sizeof b);
-			difference(r,
-				   "%s %s: missing from the totals; the store "
-				   "has %s 元",
-				   dimensions[dim], r->cells[dim][i].key, b);
-			(*cells)++;
-		}
-	}
-	free(seen);
+	struct missing m = {r, dim, cells};
+	strmap_each(&r->cells[dim], missing_from_totals, &m);
 	cJSON_Delete(q.reply);
-	return 0;
+	return rc;
 }
 
 static void recount_free(struct recount *r)
 {
-	for (size_t dim = 0; dim < N_DIMENSIONS; dim++) {
-		free(r->cells[dim]);
-		free(r->index[dim].slots);
-	}
+	for (size_t dim = 0; dim < N_DIMENSIONS; dim++)
+		strmap_free(&r->cells[dim]);
 	free(r->counted);
 	free(r->fixups);
 	strmap_free(&r->counted_index);
@@ -526,7 +458,10 @@ static struct recount *recount_new(struct daemon *d, struct rpc_request *req)
 	r->d = d;
 	r->req = req;
 	r->differences = cJSON_CreateArray();
-	if (r->differences == NULL || strmap_init(&r->counted_index) < 0) {
+	bool ok = r->differences != NULL && strmap_init(&r->counted_index) == 0;
+	for (size_t dim = 0; ok && dim < N_DIMENSIONS; dim++)
+		ok = strmap_init(&r->cells[dim]) == 0;
+	if (!ok) {
 		recount_free(r);
 		return NULL;
 	}
